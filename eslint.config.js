@@ -1,0 +1,61 @@
+// Lint rules for the whole monorepo. The block for packages/core is the dependency rule that keeps
+// the pure core free of I/O: no Node built-ins, no I/O packages, no clock, no randomness, no timers.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const coreAllowedPackages = ['@verge/contracts', 'zod', '@noble/hashes', '@scure/base'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.verge/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/core/src/**/*.ts'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'core is pure: no Node built-ins (I/O belongs in platform or apps).' })),
+          patterns: [
+            {
+              regex: `^(?!\\.|(?:${coreAllowedPackages.map((p) => p.replace(/\//g, '\\/')).join('|')})(?:\\/|$))`,
+              message: `core may import only relative files and ${coreAllowedPackages.join(', ')}.`,
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'queueMicrotask', 'process', 'Buffer', 'fetch', 'performance', 'crypto', 'require'].map(
+          (name) => ({ name, message: 'core is pure: time, I/O and randomness arrive as arguments.' }),
+        ),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'core is pure: pass nowMs in.' },
+        { object: 'Math', property: 'random', message: 'core is pure: pass an rng in.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'core is pure: new Date() reads the clock; pass nowMs in.' },
+        { selector: "CallExpression[callee.name='Date']", message: 'core is pure: Date() reads the clock.' },
+      ],
+    },
+  },
+  {
+    files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', '**/test/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

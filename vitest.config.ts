@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects: unit (pure, fast), fuzz (property tests over >=100k inputs), integration (real Docker,
+// real TLS, real databases). Sources resolve through the `verge-source` export condition, so tests need no build.
+const resolve = { conditions: ['verge-source'] };
+const ssr = { resolve: { conditions: ['verge-source'], externalConditions: ['verge-source'] } };
+
+export default defineConfig({
+  test: {
+    projects: [
+      { resolve, ssr, test: { name: 'unit', include: ['{packages,apps}/*/test/unit/**/*.test.ts'] } },
+      { resolve, ssr, test: { name: 'fuzz', include: ['{packages,apps}/*/test/fuzz/**/*.test.ts'], testTimeout: 120_000 } },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'integration',
+          include: ['{packages,apps}/*/test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
