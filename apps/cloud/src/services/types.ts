@@ -1,0 +1,67 @@
+// The seam between the cloud's transports (MQTT device endpoint, REST service API) and its services.
+// Transports depend on these interfaces only; services never import a transport.
+import type { Message } from '@verge/contracts';
+
+/** An identity that connects to the device endpoint: a device or one of its modules. */
+export interface IdentityRef {
+  readonly deviceId: string;
+  readonly moduleId?: string;
+}
+
+export type Authentication =
+  | { readonly type: 'sas'; readonly primaryKey: string; readonly secondaryKey: string }
+  | { readonly type: 'selfSigned'; readonly primaryThumbprint: string; readonly secondaryThumbprint: string }
+  | { readonly type: 'certificateAuthority' };
+
+/** What the device endpoint needs to authenticate and authorize a connecting identity. */
+export interface AuthRecord extends IdentityRef {
+  readonly status: 'enabled' | 'disabled';
+  readonly authentication: Authentication;
+  readonly isEdge: boolean;
+  /** For devices with a parent edge device: the parent's device id. */
+  readonly parentDeviceId?: string;
+}
+
+/** Twin as the MQTT surface returns it: `{ desired, reported }` each with `$version`. */
+export interface TwinProperties {
+  readonly desired: Record<string, unknown> & { $version: number };
+  readonly reported: Record<string, unknown> & { $version: number };
+}
+
+/** A cloud-to-device message waiting for a device. */
+export interface C2dMessage {
+  readonly id: string; // store id (lock token)
+  readonly deviceId: string;
+  readonly message: Message;
+  readonly expiresAtMs: number;
+}
+
+/** Implemented by the services; used by the MQTT device endpoint. */
+export interface DeviceEndpointServices {
+  getAuthRecord(id: IdentityRef): AuthRecord | undefined;
+  getTwinProperties(id: IdentityRef): TwinProperties;
+  /** Applies a reported merge-patch; returns the new reported $version. Throws VergeError on bad patches. */
+  patchReported(id: IdentityRef, patch: unknown): number;
+  /** Persists one device-to-cloud message (connectionDeviceId/ModuleId and enqueuedTime already set). */
+  ingestTelemetry(message: Message): void;
+  pendingC2d(deviceId: string): C2dMessage[];
+  completeC2d(deviceId: string, id: string): void;
+  setConnectionState(id: IdentityRef, connected: boolean): void;
+  /** Subscribes to desired-property changes of any twin; returns an unsubscribe function. */
+  onDesiredPatch(listener: (id: IdentityRef, patch: Record<string, unknown>, version: number) => void): () => void;
+  /** Subscribes to newly enqueued C2D messages. */
+  onC2dEnqueued(listener: (deviceId: string) => void): () => void;
+}
+
+/** Result of a direct method invocation, as IoT Hub's REST API returns it. */
+export interface MethodResult {
+  readonly status: number;
+  readonly payload: unknown;
+}
+
+/** Implemented by the MQTT device endpoint; used by the REST service API. */
+export interface DeviceGateway {
+  isConnected(id: IdentityRef): boolean;
+  /** Rejects with VergeError CLD_DEVICE_NOT_CONNECTED (404) or CLD_METHOD_TIMEOUT (504). */
+  invokeMethod(id: IdentityRef, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResult>;
+}
