@@ -1,4 +1,19 @@
 import { Command, CommanderError } from 'commander';
+import { registerC2dSend } from './commands/c2d-send.js';
+import { registerCloudCredentials } from './commands/cloud-credentials.js';
+import { registerCloudStart } from './commands/cloud-start.js';
+import { registerDeviceCreate } from './commands/device-create.js';
+import { registerDeviceDelete } from './commands/device-delete.js';
+import { registerDeviceList } from './commands/device-list.js';
+import { registerDeviceShow } from './commands/device-show.js';
+import { registerMethodInvoke } from './commands/method-invoke.js';
+import { registerModuleCreate } from './commands/module-create.js';
+import { registerModuleList } from './commands/module-list.js';
+import { registerManifestValidate } from './commands/manifest-validate.js';
+import { registerMonitor } from './commands/monitor.js';
+import { registerRouteTest } from './commands/route-test.js';
+import { registerTwinShow } from './commands/twin-show.js';
+import { registerTwinUpdate } from './commands/twin-update.js';
 
 /** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
 export function buildProgram(): Command {
@@ -7,6 +22,21 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerDeviceCreate(program);
+  registerDeviceList(program);
+  registerDeviceShow(program);
+  registerDeviceDelete(program);
+  registerModuleCreate(program);
+  registerModuleList(program);
+  registerTwinShow(program);
+  registerTwinUpdate(program);
+  registerMethodInvoke(program);
+  registerC2dSend(program);
+  registerMonitor(program);
+  registerManifestValidate(program);
+  registerRouteTest(program);
+  registerCloudStart(program);
+  registerCloudCredentials(program);
   return program;
 }
 

@@ -1,1 +1,6 @@
-export {};
+export * from './http/index.js';
+export * from './lifecycle/index.js';
+export * from './log/index.js';
+export * from './sqlite/index.js';
+export * from './pki/index.js';
+export * from './iothub-mqtt/index.js';

@@ -51,6 +51,25 @@ export interface DeviceEndpointServices {
   onDesiredPatch(listener: (id: IdentityRef, patch: Record<string, unknown>, version: number) => void): () => void;
   /** Subscribes to newly enqueued C2D messages. */
   onC2dEnqueued(listener: (deviceId: string) => void): () => void;
+  /**
+   * Optional (added by the services): subscribes to registry changes of an identity: `updated` (status, keys,
+   * thumbprints or parent may have changed; re-check with getAuthRecord) or `deleted`. A device change also
+   * concerns its modules (they share its status). IoT Hub drops the connection of a disabled or deleted identity.
+   */
+  onIdentityChanged?(listener: (id: IdentityRef, change: 'updated' | 'deleted') => void): () => void;
+  /**
+   * Optional (added by the MQTT endpoint): durable state of persistent MQTT sessions (clean=false), keyed by
+   * client id (`{d}` or `{d}/{m}`), so that subscriptions survive a cloud restart (azure-sdk-protocol.md §0.3: the
+   * SDK never re-subscribes `$iothub/twin/res/#` or desired patches after a drop). `undefined` deletes the entry.
+   * Without these two methods sessions live in memory only. Called on SUBSCRIBE/UNSUBSCRIBE and on connect.
+   */
+  loadMqttSession?(clientId: string): MqttSessionState | undefined;
+  saveMqttSession?(clientId: string, state: MqttSessionState | undefined): void;
+}
+
+/** What the MQTT endpoint persists of a session: its subscription filters (JSON-serializable). */
+export interface MqttSessionState {
+  readonly subscriptions: readonly { readonly filter: string; readonly qos: 0 | 1 }[];
 }
 
 /** Result of a direct method invocation, as IoT Hub's REST API returns it. */

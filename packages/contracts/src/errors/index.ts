@@ -5,6 +5,16 @@ import { sasErrors } from './sas.js';
 import { targetErrors } from './target.js';
 import { topicErrors } from './topic.js';
 import { twinErrors } from './twin.js';
+import { clientErrors } from './client.js';
+import { cliErrors } from './cli.js';
+import { pkiErrors } from './pki.js';
+import { cloudErrors } from './cloud.js';
+import { platformErrors } from './platform.js';
+import { hubErrors } from './hub.js';
+import { queryErrors } from './query.js';
+import { sdkErrors } from './sdk.js';
+import { agentErrors } from './agent.js';
+import { agentControlErrors } from './agent-control.js';
 import type { ErrorSpec } from './define.js';
 
 export { defineErrors, type ErrorSpec } from './define.js';
@@ -21,6 +31,16 @@ export const errorRegistry = {
   ...sasErrors,
   ...topicErrors,
   ...targetErrors,
+  ...clientErrors,
+  ...cliErrors,
+  ...pkiErrors,
+  ...cloudErrors,
+  ...platformErrors,
+  ...hubErrors,
+  ...queryErrors,
+  ...sdkErrors,
+  ...agentErrors,
+  ...agentControlErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorRegistry;

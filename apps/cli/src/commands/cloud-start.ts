@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { isVergeError } from '@verge/contracts';
+import { createLifecycle, createLogger, type LogLevel } from '@verge/platform';
+import { invalid, parseIntegerFlag } from '../cli/args.js';
+import { addVerb, ensureGroup } from '../cli/command-group.js';
+import { exitCodes, runAction } from '../cli/run.js';
+import type { Stdio } from '../cli/stdio.js';
+import { defaultDataDir } from '../connection.js';
+
+interface CloudStartOptions {
+  readonly data: string;
+  readonly host: string;
+  readonly httpPort: string;
+  readonly httpsPort: string;
+  readonly mqttPort: string;
+  readonly hostname: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
+  readonly retentionMessages?: string;
+  readonly retentionBytes?: string;
+  readonly retentionSeconds?: string;
+  readonly logLevel: string;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `verge cloud start`: runs the cloud in this process until SIGTERM or SIGINT. */
+export function registerCloudStart(program: Command): void {
+  const group = ensureGroup(program, 'cloud', 'run the Verge cloud (registry, twins, device endpoint, service API)');
+  addVerb(group, 'start', 'run the cloud until SIGTERM/SIGINT; prints the service connection string')
+    .option('--data <dir>', 'data directory: database, keys, certificates, credentials.json', defaultDataDir)
+    .option('--host <addr>', 'address every listener binds', '127.0.0.1')
+    .option('--http-port <port>', 'plain HTTP service API (0 picks a free port)', '8080')
+    .option('--https-port <port>', 'the same API over TLS', '8443')
+    .option('--mqtt-port <port>', 'MQTT over TLS for devices', '8883')
+    .option('--hostname <name>', 'hub host name used in SAS audiences, connection strings and the certificate', 'localhost')
+    .option('--tls-cert <file>', 'user-supplied server certificate chain (PEM), replacing the generated one (needs --tls-key)')
+    .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option('--tls-ca <file>', 'CA bundle clients must trust with --tls-cert (default: the last certificate of --tls-cert)')
+    .option('--retention-messages <n>', 'keep at most n device-to-cloud messages (default 100000)')
+    .option('--retention-bytes <n>', 'keep at most n bytes of device-to-cloud messages (default 268435456)')
+    .option('--retention-seconds <n>', 'keep device-to-cloud messages at most n seconds (default 86400)')
+    .option('--log-level <level>', `log level: ${logLevels.join(', ')}`, 'info')
+    .action(runAction((stdio, options: CloudStartOptions) => startAndWait(stdio, options)));
+}
+
+async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<number> {
+  const config = configFromFlags(options);
+  const log = createLogger({ service: 'cloud', level: config.logLevel });
+  // Loaded on demand so the client commands never load the server (ARCHITECTURE.md: the one app-to-app import).
+  const { startCloud } = await import('@verge/cloud');
+  let cloud: Awaited<ReturnType<typeof startCloud>>;
+  try {
+    cloud = await startCloud(config, { log });
+  } catch (e) {
+    if (isVergeError(e, 'CLD_CONFIG_INVALID')) {
+      stdio.err(`error: ${e.message}`);
+      return exitCodes.badInput;
+    }
+    throw e;
+  }
+  const lifecycle = createLifecycle({ log, onForceExit: () => process.exit(130) });
+  lifecycle.onStop('cloud', () => cloud.stop());
+  stdio.out(`Verge cloud ${cloud.firstStart ? 'created in' : 'started from'} ${cloud.config.dataDir}`);
+  stdio.out(`  service API   ${cloud.urls.https}  (plain HTTP: ${cloud.urls.http})`);
+  stdio.out(`  devices MQTT  ${cloud.urls.mqtt}`);
+  stdio.out(`  CA            ${cloud.caPath}`);
+  stdio.out(`  service connection string (secret; also: verge cloud credentials --data ${cloud.config.dataDir}):`);
+  stdio.out(`  ${cloud.serviceConnectionString}`);
+  await lifecycle.stopped;
+  lifecycle.dispose();
+  return exitCodes.ok;
+}
+
+function configFromFlags(o: CloudStartOptions): {
+  dataDir: string;
+  host: string;
+  httpPort: number;
+  httpsPort: number;
+  mqttPort: number;
+  hostname: string;
+  logLevel: LogLevel;
+  tls?: { certFile: string; keyFile: string; caFile?: string };
+  retention: { maxCount?: number; maxBytes?: number; maxAgeSec?: number };
+} {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    throw invalid('--tls-cert', 'and --tls-key must be given together');
+  }
+  if (!logLevels.includes(o.logLevel)) throw invalid('--log-level', `"${o.logLevel}" is not one of ${logLevels.join(', ')}`);
+  const max = Number.MAX_SAFE_INTEGER;
+  return {
+    dataDir: o.data,
+    host: o.host,
+    httpPort: parseIntegerFlag('--http-port', o.httpPort, 0, 65_535),
+    httpsPort: parseIntegerFlag('--https-port', o.httpsPort, 0, 65_535),
+    mqttPort: parseIntegerFlag('--mqtt-port', o.mqttPort, 0, 65_535),
+    hostname: o.hostname,
+    logLevel: o.logLevel as LogLevel,
+    ...(o.tlsCert === undefined || o.tlsKey === undefined
+      ? {}
+      : { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, ...(o.tlsCa === undefined ? {} : { caFile: o.tlsCa }) } }),
+    retention: {
+      ...(o.retentionMessages === undefined ? {} : { maxCount: parseIntegerFlag('--retention-messages', o.retentionMessages, 1, max) }),
+      ...(o.retentionBytes === undefined ? {} : { maxBytes: parseIntegerFlag('--retention-bytes', o.retentionBytes, 1024, max) }),
+      ...(o.retentionSeconds === undefined ? {} : { maxAgeSec: parseIntegerFlag('--retention-seconds', o.retentionSeconds, 1, max) }),
+    },
+  };
+}

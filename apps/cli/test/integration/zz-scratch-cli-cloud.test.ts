@@ -1,0 +1,214 @@
+// The `verge` client commands against a real cloud (`startCloud`, ports 0, a temporary data directory), run
+// in-process through `main([...])` with stdout/stderr captured. Connection: `--data DIR` (credentials.json and the
+// cloud's CA over HTTPS), as an operator would use it. Devices are the unmodified Azure IoT device SDK over MQTT/TLS.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Message } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { startCloud } from '../../../cloud/src/start-cloud.js';
+import { main } from '../../src/main.js';
+
+interface Captured {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let dataDir: string;
+let cloud: Awaited<ReturnType<typeof startCloud>>;
+let caPem: string;
+let mqttPort: number;
+
+/** Runs `verge ...args --data DIR` in-process and captures what it prints. */
+async function verge(...args: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+  try {
+    const code = await main(['node', 'verge', ...args, '--data', dataDir]);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+async function json<T = unknown>(...args: string[]): Promise<T> {
+  const r = await verge(...args, '--json');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Connects the unmodified SDK with a connection string printed by `verge device create --gateway localhost:PORT`. */
+async function connectDevice(connectionString: string): Promise<Client> {
+  const client = Client.fromConnectionString(connectionString, Mqtt);
+  // setOptions is asynchronous (the SDK first tries to read `ca` as a file path): await it before open().
+  await client.setOptions({ ca: caPem });
+  await client.open();
+  onTestFinished(() => client.close().then(() => undefined));
+  return client;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'verge-cli-cloud-'));
+  cloud = await startCloud({ dataDir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'error' });
+  const credentials = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { caPath: string; mqttUrl: string };
+  caPem = await readFile(credentials.caPath, 'utf8');
+  mqttPort = Number(new URL(credentials.mqttUrl).port);
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('device commands', () => {
+  it('create prints a connection string the SDK can use; list, show, delete', async () => {
+    const created = await verge('device', 'create', 'cli-dev1', '--tags', 'site=oslo', 'location.floor=3');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^HostName=localhost;DeviceId=cli-dev1;SharedAccessKey=[A-Za-z0-9+/=]{20,}\n$/);
+
+    const list = await verge('device', 'list');
+    expect(list.stdout.split('\n')[0]).toMatch(/^DEVICE ID +TYPE +STATUS +CONNECTION +AUTH +PARENT +LAST ACTIVITY$/);
+    expect(list.stdout).toMatch(/^cli-dev1 +device +enabled +Disconnected +sas +- +-$/m);
+
+    const shown = await json<{ deviceId: string; authentication: { type: string } }>('device', 'show', 'cli-dev1');
+    expect(shown).toMatchObject({ deviceId: 'cli-dev1', authentication: { type: 'sas' } });
+    const text = await verge('device', 'show', 'cli-dev1');
+    expect(text.stdout).toContain('Device ID:      cli-dev1\n');
+    expect(text.stdout).not.toContain(created.stdout.split('SharedAccessKey=')[1]?.trim() ?? 'x');
+
+    const twin = await json<{ tags: unknown }>('twin', 'show', 'cli-dev1');
+    expect(twin.tags).toEqual({ site: 'oslo', location: { floor: '3' } });
+
+    expect(await verge('device', 'delete', 'cli-dev1')).toMatchObject({ code: 0, stdout: 'deleted device cli-dev1\n' });
+    const gone = await verge('device', 'show', 'cli-dev1');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^error: CLD_DEVICE_NOT_FOUND: /);
+  });
+
+  it('edge device with a child, X.509 device, --json shapes and --query', async () => {
+    const edge = await json<{ device: { capabilities: { iotEdge: boolean }; deviceScope: string }; connectionString: string }>('device', 'create', 'cli-edge', '--edge');
+    expect(edge.device.capabilities.iotEdge).toBe(true);
+    expect(edge.connectionString).toMatch(/^HostName=localhost;DeviceId=cli-edge;SharedAccessKey=/);
+
+    const leaf = await verge('device', 'create', 'cli-leaf', '--parent', 'cli-edge', '--gateway', 'edge.local');
+    expect(leaf.stdout).toMatch(/^HostName=localhost;DeviceId=cli-leaf;SharedAccessKey=[^;]+;GatewayHostName=edge\.local\n$/);
+    const leafDevice = await json<{ deviceScope: string }>('device', 'show', 'cli-leaf');
+    expect(leafDevice.deviceScope).toBe(edge.device.deviceScope);
+    expect((await verge('device', 'list')).stdout).toMatch(/^cli-leaf +device +enabled +Disconnected +sas +cli-edge +-$/m);
+
+    const notEdge = await verge('device', 'create', 'cli-leaf2', '--parent', 'cli-leaf');
+    expect(notEdge.code).toBe(2);
+    expect(notEdge.stderr).toBe('error: --parent device "cli-leaf" is not an IoT Edge device; only edge devices can be parents\n');
+
+    const thumb = 'AB'.repeat(20);
+    const x509 = await verge('device', 'create', 'cli-x509', '--x509', '--thumbprint', thumb);
+    expect(x509.stdout).toBe('HostName=localhost;DeviceId=cli-x509;x509=true\n');
+
+    const edges = await json<{ deviceId: string }[]>('device', 'list', '--query', 'SELECT * FROM devices WHERE capabilities.iotEdge = true');
+    expect(edges.map((t) => t.deviceId)).toEqual(['cli-edge']);
+    const count = await verge('device', 'list', '--query', 'SELECT COUNT() AS n FROM devices');
+    expect(count.stdout).toMatch(/^N\n\d+\n$/);
+    const top = await json<unknown[]>('device', 'list', '--top', '2');
+    expect(top).toHaveLength(2);
+
+    const dup = await verge('device', 'create', 'cli-edge');
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/^error: CLD_DEVICE_\w+: .*cli-edge/);
+  });
+});
+
+describe('module and twin commands', () => {
+  it('module create prints a module connection string; module list; twin show/update', async () => {
+    await verge('device', 'create', 'cli-modhost', '--edge');
+    const created = await verge('module', 'create', 'cli-modhost', 'filter');
+    expect(created.stdout).toMatch(/^HostName=localhost;DeviceId=cli-modhost;ModuleId=filter;SharedAccessKey=[^;]+\n$/);
+    const list = await verge('module', 'list', 'cli-modhost');
+    expect(list.stdout).toMatch(/^MODULE ID +CONNECTION +AUTH +MANAGED BY +LAST ACTIVITY\n/);
+    expect(list.stdout).toMatch(/^filter +Disconnected +sas +- +-$/m);
+
+    const updated = await json<{ properties: { desired: Record<string, unknown> } }>('twin', 'update', 'cli-modhost', '--module', 'filter', '--desired', '{"threshold":5}');
+    expect(updated.properties.desired['threshold']).toBe(5);
+    const patched = await json<{ tags: unknown; properties: { desired: Record<string, unknown> } }>('twin', 'update', 'cli-modhost', '--tags', '{"env":"prod"}', '--desired', '{"a":{"b":1}}');
+    expect(patched.tags).toEqual({ env: 'prod' });
+    expect(patched.properties.desired['a']).toEqual({ b: 1 });
+    const removed = await json<{ properties: { desired: Record<string, unknown> } }>('twin', 'update', 'cli-modhost', '--desired', '{"a":null}');
+    expect(removed.properties.desired).not.toHaveProperty('a');
+
+    const shown = await verge('twin', 'show', 'cli-modhost', '--module', 'filter');
+    expect(shown.stdout).toMatch(/^Twin cli-modhost\/filter {2}\(etag .+, version \d+, Disconnected\)\ntags:\n/);
+    expect(shown.stdout).toContain('"threshold": 5');
+    expect(shown.stdout).not.toContain('$metadata');
+
+    const stale = await verge('twin', 'update', 'cli-modhost', '--desired', '{"x":1}', '--etag', 'not-the-etag');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^error: \w+: /);
+  });
+});
+
+describe('device round trips (SDK device over MQTT/TLS)', () => {
+  it('monitor prints telemetry; method invoke; c2d send', async () => {
+    const created = await verge('device', 'create', 'cli-sim', '--gateway', `localhost:${mqttPort}`);
+    const device = await connectDevice(created.stdout.trim());
+
+    // monitor: start it, then send; it stops after one message.
+    const monitoring = verge('monitor', '--device', 'cli-sim', '--count', '1', '--timeout', '30', '--json');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const message = new Message(JSON.stringify({ temp: 21.5 }));
+    message.properties.add('alert', 'true');
+    message.contentType = 'application/json';
+    message.contentEncoding = 'utf-8';
+    await device.sendEvent(message);
+    const monitored = await monitoring;
+    expect(monitored.code).toBe(0);
+    const line = JSON.parse(monitored.stdout.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ deviceId: 'cli-sim', moduleId: null, properties: { alert: 'true' }, body: { temp: 21.5 }, bodyEncoding: 'json' });
+    expect(typeof line['enqueuedTime']).toBe('string');
+
+    // method invoke: answered (2xx → exit 0, non-2xx → exit 3), and not connected (404 → exit 1).
+    device.onDeviceMethod('echo', (request, response) => void response.send(200, { got: request.payload }));
+    device.onDeviceMethod('fail', (_request, response) => void response.send(500, { reason: 'nope' }));
+    const ok = await verge('method', 'invoke', 'cli-sim', 'echo', '--payload', '{"n":1}', '--timeout', '10');
+    expect(ok).toMatchObject({ code: 0, stdout: 'status: 200\n{\n  "got": {\n    "n": 1\n  }\n}\n' });
+    const failed = await verge('method', 'invoke', 'cli-sim', 'fail', '--json');
+    expect(failed.code).toBe(3);
+    expect(JSON.parse(failed.stdout)).toEqual({ status: 500, payload: { reason: 'nope' } });
+    await verge('device', 'create', 'cli-offline');
+    const offline = await verge('method', 'invoke', 'cli-offline', 'echo');
+    expect(offline.code).toBe(1);
+    expect(offline.stderr).toMatch(/^error: CLD_DEVICE_NOT_CONNECTED: /);
+
+    // c2d send: the device receives payload, properties and ids.
+    const received = new Promise<Message>((resolve) => device.on('message', (m: Message) => resolve(m)));
+    const sent = await verge('c2d', 'send', 'cli-sim', 'hello device', '--property', 'k=v', '--message-id', 'mid-1', '--correlation-id', 'cid-1', '--ttl', '60');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^queued message mid-1 for cli-sim \(expires .+; \d+ pending\)\n$/);
+    const got = await received;
+    expect(got.getBytes().toString('utf8')).toBe('hello device');
+    expect(got.messageId).toBe('mid-1');
+    expect(got.correlationId).toBe('cid-1');
+    expect(got.properties.getValue('k')).toBe('v');
+  });
+
+  it('monitor text output, filtered to one device', async () => {
+    const a = await verge('device', 'create', 'cli-mon-a', '--gateway', `localhost:${mqttPort}`);
+    const b = await verge('device', 'create', 'cli-mon-b', '--gateway', `localhost:${mqttPort}`);
+    const deviceA = await connectDevice(a.stdout.trim());
+    const deviceB = await connectDevice(b.stdout.trim());
+    const monitoring = verge('monitor', '--device', 'cli-mon-b', '--count', '1', '--timeout', '30');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await deviceA.sendEvent(new Message('from a'));
+    await deviceB.sendEvent(new Message('from b'));
+    const monitored = await monitoring;
+    expect(monitored.code).toBe(0);
+    expect(monitored.stderr).toBe('listening for device-to-cloud messages of device cli-mon-b (Ctrl-C to stop)\n');
+    expect(monitored.stdout).toMatch(/^\S+Z {2}cli-mon-b\n/);
+    expect(monitored.stdout).toContain('  body:       "from b"\n');
+    expect(monitored.stdout).not.toContain('from a');
+  });
+});

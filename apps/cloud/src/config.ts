@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { VergeError } from '@verge/contracts';
+import { formatIssuePath } from '@verge/platform';
+import { IOT_HUB_C2D_LIMITS } from './services/c2d-service.js';
+
+const port = z.number().int().min(0).max(65_535);
+
+// A DNS name or an IP address: it becomes the SAS audience (`sr`) and a certificate SAN, so no '/', ':' or spaces.
+const hostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, { message: 'must be a DNS name or an IPv4 address (letters, digits, ".", "-")' });
+
+/** The cloud's configuration, validated once at startup (STYLE §2.6). Restart-only settings. */
+export const CloudConfigSchema = z.strictObject({
+  /** SQLite database, keys, certificates and credentials.json live here. */
+  dataDir: z.string().min(1),
+  /** Address every listener binds. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Plain HTTP for the API (and later the dashboard); 0 picks a free port. */
+  httpPort: port.default(8080),
+  /** The same API over TLS. */
+  httpsPort: port.default(8443),
+  /** MQTT over TLS for devices. */
+  mqttPort: port.default(8883),
+  /** The hub host name: SAS audiences, connection strings and the server certificate use it. */
+  hostname: hostName.default('localhost'),
+  /** A user-supplied server certificate (chain) and key replacing the generated ones. */
+  tls: z
+    .strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() })
+    .optional(),
+  /** Device-to-cloud message retention: the first bound reached drops the oldest messages. */
+  retention: z
+    .strictObject({
+      maxCount: z.number().int().min(1).default(100_000),
+      maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+      /** IoT Hub's built-in endpoint keeps messages 1 day by default. */
+      maxAgeSec: z.number().int().min(1).default(86_400),
+      pruneIntervalMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  /** Cloud-to-device queues (IoT Hub's limits by default). */
+  c2d: z
+    .strictObject({
+      maxPendingPerDevice: z.number().int().min(1).max(10_000).default(IOT_HUB_C2D_LIMITS.maxPendingPerDevice),
+      maxMessageBytes: z.number().int().min(1).max(1024 * 1024).default(IOT_HUB_C2D_LIMITS.maxMessageBytes),
+      defaultTtlSec: z.number().int().min(1).default(IOT_HUB_C2D_LIMITS.defaultTtlSec),
+      maxTtlSec: z.number().int().min(1).default(IOT_HUB_C2D_LIMITS.maxTtlSec),
+    })
+    .prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Configuration as given (defaults applied by `parseCloudConfig`). */
+export type CloudConfigInput = z.input<typeof CloudConfigSchema>;
+/** Configuration with every default applied. */
+export type CloudConfig = z.output<typeof CloudConfigSchema>;
+
+/** Validates the configuration; throws CLD_CONFIG_INVALID naming every field and rule. The result is frozen. */
+export function parseCloudConfig(input: unknown): Readonly<CloudConfig> {
+  const r = CloudConfigSchema.safeParse(input);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
+    throw new VergeError('CLD_CONFIG_INVALID', `invalid cloud configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+      details: { issues },
+    });
+  }
+  const c = r.data;
+  if (c.c2d.defaultTtlSec > c.c2d.maxTtlSec) {
+    throw new VergeError('CLD_CONFIG_INVALID', `invalid cloud configuration: c2d.defaultTtlSec (${c.c2d.defaultTtlSec}) exceeds c2d.maxTtlSec (${c.c2d.maxTtlSec})`, {
+      details: { issues: [{ path: 'c2d.defaultTtlSec', message: 'must not exceed c2d.maxTtlSec' }] },
+    });
+  }
+  return Object.freeze(c);
+}

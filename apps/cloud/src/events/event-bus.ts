@@ -1,0 +1,32 @@
+import type { IdentityRef } from '../services/types.js';
+import type { TelemetryRecord } from '../store/records.js';
+
+/** What changed about an identity, for transports that must react (drop a disabled device's connection). */
+export type IdentityChange = 'updated' | 'deleted';
+
+/** The cloud's internal events, topic → payload. */
+export interface CloudEventMap {
+  /** A twin's desired properties changed; `patch` is what a connected client must apply (includes `$version`). */
+  desiredPatched: { readonly id: IdentityRef; readonly patch: Record<string, unknown>; readonly version: number };
+  /** A C2D message was queued for the device. */
+  c2dEnqueued: { readonly deviceId: string };
+  /** A device-to-cloud message was stored. */
+  telemetry: { readonly record: TelemetryRecord };
+  /** An identity was updated (status, keys, parent) or deleted. */
+  identityChanged: { readonly id: IdentityRef; readonly change: IdentityChange };
+  /** A client connected to or disconnected from the device endpoint. */
+  connectionChanged: { readonly id: IdentityRef; readonly connected: boolean };
+}
+
+export type CloudEventTopic = keyof CloudEventMap;
+
+/**
+ * The internal event bus (an in-process emitter now; NATS when several cloud instances share the load).
+ * Delivery is at most once and only to subscribers of this process; state lives in the store, events only
+ * tell listeners to look.
+ */
+export interface EventBus {
+  publish<K extends CloudEventTopic>(topic: K, event: CloudEventMap[K]): void;
+  /** Returns the unsubscribe function. */
+  subscribe<K extends CloudEventTopic>(topic: K, listener: (event: CloudEventMap[K]) => void): () => void;
+}

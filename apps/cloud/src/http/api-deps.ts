@@ -1,0 +1,41 @@
+import type { HealthDto } from '@verge/contracts';
+import type { Logger } from '@verge/platform';
+import type { EventBus } from '../events/event-bus.js';
+import type { C2dService } from '../services/c2d-service.js';
+import type { Clock } from '../services/context.js';
+import type { DeviceRegistry } from '../services/device-registry.js';
+import type { MethodService } from '../services/method-service.js';
+import type { ModuleRegistry } from '../services/module-registry.js';
+import type { PolicyService } from '../services/policy-service.js';
+import type { QueryService } from '../services/query-service.js';
+import type { TelemetryService } from '../services/telemetry-service.js';
+import type { TwinService } from '../services/twin-service.js';
+
+/** Tuning of the Server-Sent Events stream. */
+export interface EventStreamSettings {
+  /** Comment line sent this often so proxies keep the connection open. */
+  readonly heartbeatMs: number;
+  /** A client that lets this many bytes pile up unread is dropped (it can resume with Last-Event-ID). */
+  readonly maxBufferedBytes: number;
+  /** Most stored messages replayed after a `Last-Event-ID`. */
+  readonly maxReplay: number;
+}
+
+/** Everything `buildApp` serves from. */
+export interface ApiDeps {
+  readonly devices: DeviceRegistry;
+  readonly modules: ModuleRegistry;
+  readonly twins: TwinService;
+  readonly methods: MethodService;
+  readonly query: QueryService;
+  readonly c2d: C2dService;
+  readonly telemetry: TelemetryService;
+  readonly policies: PolicyService;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly hostName: string;
+  readonly log: Logger;
+  /** Current health; `/healthz` answers 200 only when `status` is `ok`. */
+  readonly health: () => HealthDto;
+  readonly eventStream?: Partial<EventStreamSettings>;
+}

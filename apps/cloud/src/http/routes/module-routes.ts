@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ModuleDtoSchema, ModuleInputDtoSchema } from '@verge/contracts';
+import { parseOrThrow } from '@verge/platform';
+import { parseIfMatch } from '../../services/identity-values.js';
+import { header, param, type ApiRoute } from '../api-route.js';
+import type { ApiDeps } from '../api-deps.js';
+import { ifMatchHeader } from './device-routes.js';
+
+const params = { id: 'Device id (URL-encoded).', mid: 'Module id (URL-encoded).' };
+
+/** `/devices/{id}/modules` routes: module identities (IoT Hub "Modules - Create Or Update / Get / Delete Identity"). */
+export function moduleRoutes(deps: ApiDeps): ApiRoute[] {
+  return [
+    {
+      method: 'PUT',
+      url: '/devices/:id/modules/:mid',
+      operationId: 'createOrUpdateModule',
+      summary: 'Create or replace a module identity',
+      description: 'The device must exist. SAS keys left empty are generated (on replace, kept).',
+      tag: 'modules',
+      auth: 'RegistryWrite',
+      params,
+      headers: [ifMatchHeader],
+      body: { schema: ModuleInputDtoSchema },
+      responses: { 200: { description: 'The module as stored.', schema: ModuleDtoSchema } },
+      handler: (req) => {
+        const input = parseOrThrow(ModuleInputDtoSchema, req.body, 'request body');
+        return deps.modules.putModule(param(req, 'id'), param(req, 'mid'), input, parseIfMatch(header(req, 'if-match'))).module;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/devices/:id/modules/:mid',
+      operationId: 'getModule',
+      summary: 'Get a module identity',
+      tag: 'modules',
+      auth: 'RegistryRead',
+      params,
+      responses: { 200: { description: 'The module.', schema: ModuleDtoSchema } },
+      handler: (req) => deps.modules.getModule(param(req, 'id'), param(req, 'mid')),
+    },
+    {
+      method: 'GET',
+      url: '/devices/:id/modules',
+      operationId: 'listModules',
+      summary: 'List the module identities of a device',
+      tag: 'modules',
+      auth: 'RegistryRead',
+      params: { id: params.id },
+      responses: { 200: { description: 'The modules, ordered by id.', schema: z.array(ModuleDtoSchema) } },
+      handler: (req) => deps.modules.listModules(param(req, 'id')),
+    },
+    {
+      method: 'DELETE',
+      url: '/devices/:id/modules/:mid',
+      operationId: 'deleteModule',
+      summary: 'Delete a module identity and its twin',
+      tag: 'modules',
+      auth: 'RegistryWrite',
+      params,
+      headers: [{ name: 'If-Match', description: '`*` (or absent): delete unconditionally. An etag: delete only if unchanged (else 412).' }],
+      responses: { 204: { description: 'Deleted.' } },
+      handler: (req, reply) => {
+        deps.modules.deleteModule(param(req, 'id'), param(req, 'mid'), parseIfMatch(header(req, 'if-match')));
+        return reply.status(204).send();
+      },
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+import { topics } from '@verge/contracts';
+import type { Logger } from '@verge/platform';
+import type { C2dMessage, DeviceEndpointServices } from '../services/types.js';
+import type { Connection } from './connection.js';
+import type { DeviceEndpointLimits } from './limits.js';
+import { isSubscribed } from './session-registry.js';
+import type { Session } from './session-registry.js';
+
+/**
+ * Cloud-to-device delivery (reference §5). The queue lives in the services' store, so messages survive
+ * disconnects and cloud restarts; this class only moves them. A message is published with QoS 1 when its device
+ * is connected and subscribed, at most `maxInflightC2d` at a time, and completed in the store when the device
+ * PUBACKs it. What was in flight on a connection that ends is delivered again on the next one (at least once).
+ * Expired messages are never delivered.
+ */
+export class C2dDispatcher {
+  constructor(
+    private readonly services: DeviceEndpointServices,
+    private readonly limits: DeviceEndpointLimits,
+    private readonly nowMs: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Publishes what the session's device may receive now. */
+  deliver(session: Session): void {
+    const conn = session.connection;
+    if (conn === undefined || conn.state !== 'connected' || conn.closing) return;
+    if (session.identity.moduleId !== undefined || !isSubscribed(session, 'c2d')) return;
+    if (conn.inflight.size >= this.limits.maxInflightC2d) return;
+    const deviceId = session.identity.deviceId;
+    const inFlight = new Set(conn.inflight.values());
+    const now = this.nowMs();
+    for (const message of this.services.pendingC2d(deviceId)) {
+      if (conn.inflight.size >= this.limits.maxInflightC2d) break;
+      if (inFlight.has(message.id) || message.expiresAtMs <= now) continue;
+      const topic = this.topicOf(message);
+      if (topic === undefined) continue;
+      const packetId = conn.allocatePacketId();
+      conn.inflight.set(packetId, message.id);
+      if (!conn.send({ cmd: 'publish', topic, payload: Buffer.from(message.message.body), qos: 1, messageId: packetId, dup: false, retain: false })) return;
+    }
+  }
+
+  /** The device acknowledged packet `packetId`: completes its message and sends the next ones. */
+  acked(conn: Connection, packetId: number): void {
+    const id = conn.inflight.get(packetId);
+    if (id === undefined) return; // a PUBACK for nothing we sent: ignore (MQTT allows no error reply)
+    conn.inflight.delete(packetId);
+    const session = conn.session;
+    if (session === undefined) return;
+    this.services.completeC2d(session.identity.deviceId, id);
+    this.deliver(session);
+  }
+
+  private topicOf(message: C2dMessage): string | undefined {
+    const system: Record<string, string> = {
+      to: `/devices/${message.deviceId}/messages/deviceBound`,
+      'absolute-expiry-time': new Date(message.expiresAtMs).toISOString(),
+      ...message.message.systemProperties,
+    };
+    try {
+      return topics.c2d(message.deviceId, { systemProperties: system, properties: message.message.properties });
+    } catch (err) {
+      // Cannot happen for messages the REST API accepted; a poison message must not block the queue forever.
+      this.log.warn({ err, deviceId: message.deviceId, c2dId: message.id }, 'cloud-to-device message cannot be encoded; dropped');
+      this.services.completeC2d(message.deviceId, message.id);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { VergeError, type DeviceDto, type DeviceInputDto, type RegistryStatisticsDto } from '@verge/contracts';
+import type { DeviceRecord } from '../store/records.js';
+import type { ServiceContext } from './context.js';
+import { deviceToDto } from './dto.js';
+import { assertEtag, assertIdentityId, requireDevice } from './identity-checks.js';
+import { edgeDeviceScope, looksLikeDeviceScope, newEtag, newGenerationId } from './identity-values.js';
+import { resolveAuthentication } from './resolve-authentication.js';
+import { newTwinRecord } from './twin-records.js';
+
+/** Outcome of `putDevice`. */
+export interface PutDeviceResult {
+  readonly device: DeviceDto;
+  readonly created: boolean;
+}
+
+/** Device identity operations of the registry (IoT Hub `/devices/{id}`). */
+export interface DeviceRegistry {
+  /**
+   * `PUT /devices/{id}`: without `ifMatch` creates (CLD_DEVICE_ALREADY_EXISTS when it exists); with `ifMatch`
+   * (`*` or an etag) replaces an existing device (CLD_DEVICE_NOT_FOUND, CLD_ETAG_MISMATCH).
+   */
+  putDevice(deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult;
+  getDevice(deviceId: string): DeviceDto;
+  /** Devices ordered by id, at most `top` (IoT Hub: 1000 by default). */
+  listDevices(top: number): DeviceDto[];
+  /** Deletes the device, its modules, twins and queued C2D messages; children lose their parent. */
+  deleteDevice(deviceId: string, ifMatch: string | undefined): void;
+  /** IoT Hub's registry statistics (`GET /statistics/devices`). */
+  statistics(): RegistryStatisticsDto;
+  /** The device as a DTO (used by other services). */
+  toDto(device: DeviceRecord): DeviceDto;
+}
+
+/** Builds the device registry over the store. */
+export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
+  const { store, bus, clock, random } = ctx;
+
+  const toDto = (device: DeviceRecord): DeviceDto => {
+    const parent = device.parentDeviceId === null ? undefined : store.devices.get(device.parentDeviceId);
+    return deviceToDto(device, parent, store.c2d.countPending(device.deviceId, clock.nowMs()));
+  };
+
+  const putDevice = (deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult =>
+    store.transaction(() => {
+      assertIdentityId(deviceId, 'deviceId');
+      if (input.deviceId !== deviceId) {
+        throw new VergeError('CLD_ID_MISMATCH', `deviceId '${input.deviceId}' in the body differs from '${deviceId}' in the path`, {
+          details: { path: deviceId, body: input.deviceId },
+        });
+      }
+      const existing = store.devices.get(deviceId);
+      if (existing !== undefined && ifMatch === undefined) {
+        throw new VergeError('CLD_DEVICE_ALREADY_EXISTS', `device '${deviceId}' already exists; send If-Match: * (or its etag) to replace it`, {
+          details: { deviceId },
+        });
+      }
+      if (existing === undefined && ifMatch !== undefined) {
+        throw new VergeError('CLD_DEVICE_NOT_FOUND', `device '${deviceId}' is not registered (If-Match given, so nothing was created)`, {
+          details: { deviceId },
+        });
+      }
+      if (existing !== undefined) assertEtag(ifMatch, existing.etag, `device '${deviceId}'`);
+      const record = buildRecord(ctx, deviceId, input, existing);
+      if (existing?.isEdge === true && !record.isEdge && store.devices.children(deviceId).length > 0) {
+        throw new VergeError('CLD_PARENT_INVALID', `capabilities.iotEdge: device '${deviceId}' has child devices, so it must stay an IoT Edge device`, {
+          details: { path: 'capabilities.iotEdge' },
+        });
+      }
+      store.devices.put(record);
+      if (existing === undefined) store.twins.put(newTwinRecord({ deviceId }));
+      if (existing !== undefined) bus.publish('identityChanged', { id: { deviceId }, change: 'updated' });
+      return { device: toDto(record), created: existing === undefined };
+    });
+
+  const deleteDevice = (deviceId: string, ifMatch: string | undefined): void => {
+    const orphans = store.transaction(() => {
+      const device = requireDevice(store, deviceId);
+      assertEtag(ifMatch, device.etag, `device '${deviceId}'`);
+      const children = store.devices.children(deviceId);
+      for (const child of children) store.devices.put({ ...child, parentDeviceId: null, etag: newEtag(random) });
+      store.twins.deleteAll(deviceId);
+      store.modules.deleteAll(deviceId);
+      store.c2d.deleteAll(deviceId);
+      store.sessions.deleteForDevice(deviceId);
+      store.devices.delete(deviceId);
+      return children;
+    });
+    bus.publish('identityChanged', { id: { deviceId }, change: 'deleted' });
+    for (const child of orphans) bus.publish('identityChanged', { id: { deviceId: child.deviceId }, change: 'updated' });
+  };
+
+  return {
+    putDevice,
+    getDevice: (deviceId) => toDto(requireDevice(store, deviceId)),
+    listDevices: (top) => store.devices.list({ top }).map(toDto),
+    deleteDevice,
+    statistics: () => {
+      const { enabled, disabled } = store.devices.countByStatus();
+      return { totalDeviceCount: enabled + disabled, enabledDeviceCount: enabled, disabledDeviceCount: disabled };
+    },
+    toDto,
+  };
+}
+
+function buildRecord(ctx: ServiceContext, deviceId: string, input: DeviceInputDto, existing: DeviceRecord | undefined): DeviceRecord {
+  const { clock, random } = ctx;
+  const now = clock.nowMs();
+  const status = input.status ?? 'enabled';
+  const isEdge = input.capabilities?.iotEdge === true;
+  const generationId = existing?.generationId ?? newGenerationId(clock, random);
+  return {
+    deviceId,
+    generationId,
+    etag: newEtag(random),
+    status,
+    statusReason: input.statusReason ?? null,
+    statusUpdatedAtMs: existing === undefined || existing.status !== status ? now : existing.statusUpdatedAtMs,
+    authentication: resolveAuthentication(input.authentication, existing?.authentication, random, 'authentication'),
+    isEdge,
+    parentDeviceId: resolveParent(ctx, deviceId, input, isEdge),
+    connectionState: existing?.connectionState ?? 'Disconnected',
+    connectionStateUpdatedAtMs: existing?.connectionStateUpdatedAtMs ?? null,
+    lastActivityAtMs: existing?.lastActivityAtMs ?? null,
+    createdAtMs: existing?.createdAtMs ?? now,
+  };
+}
+
+/**
+ * The parent named by the input, as IoT Hub expresses it: a leaf device names its parent edge device's scope in
+ * `deviceScope` (or `parentScopes[0]`); an edge device's own `deviceScope` is generated, so its parent (nested
+ * edge) is `parentScopes[0]`. The parent must be an existing edge device, not the device itself nor one of its
+ * descendants.
+ */
+function resolveParent(ctx: ServiceContext, deviceId: string, input: DeviceInputDto, isEdge: boolean): string | null {
+  const fromParents = (input.parentScopes ?? []).find((s): s is string => typeof s === 'string' && s !== '');
+  const scope = isEdge ? fromParents : nonEmpty(input.deviceScope) ?? fromParents;
+  if (scope === undefined) return null;
+  const field = isEdge || nonEmpty(input.deviceScope) === undefined ? 'parentScopes[0]' : 'deviceScope';
+  const parent = looksLikeDeviceScope(scope) ? findEdgeByScope(ctx, scope) : undefined;
+  if (parent === undefined) {
+    throw new VergeError('CLD_PARENT_INVALID', `${field}: '${scope}' is not the scope of a registered IoT Edge device`, {
+      details: { path: field, scope },
+    });
+  }
+  if (parent.deviceId === deviceId || isAncestor(ctx, deviceId, parent)) {
+    throw new VergeError('CLD_PARENT_INVALID', `${field}: device '${parent.deviceId}' cannot be the parent of '${deviceId}' (it would form a cycle)`, {
+      details: { path: field, scope },
+    });
+  }
+  return parent.deviceId;
+}
+
+function findEdgeByScope(ctx: ServiceContext, scope: string): DeviceRecord | undefined {
+  // The scope embeds the device id and generation id; ids may contain '-', so try each split point.
+  const body = scope.slice('ms-azure-iot-edge://'.length);
+  for (let i = body.lastIndexOf('-'); i > 0; i = body.lastIndexOf('-', i - 1)) {
+    const candidate = ctx.store.devices.get(body.slice(0, i));
+    if (candidate !== undefined && candidate.isEdge && edgeDeviceScope(candidate.deviceId, candidate.generationId) === scope) return candidate;
+  }
+  return undefined;
+}
+
+function isAncestor(ctx: ServiceContext, deviceId: string, start: DeviceRecord): boolean {
+  const seen = new Set<string>();
+  for (let p: DeviceRecord | undefined = start; p !== undefined && !seen.has(p.deviceId); ) {
+    if (p.deviceId === deviceId) return true;
+    seen.add(p.deviceId);
+    p = p.parentDeviceId === null ? undefined : ctx.store.devices.get(p.parentDeviceId);
+  }
+  return false;
+}
+
+function nonEmpty(v: string | null | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

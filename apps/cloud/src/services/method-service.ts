@@ -1,0 +1,67 @@
+import { VergeError, type MethodInvocation } from '@verge/contracts';
+import type { ServiceContext } from './context.js';
+import { requireDevice, requireModule } from './identity-checks.js';
+import { describeIdentity } from './twin-records.js';
+import type { DeviceGateway, IdentityRef, MethodResult } from './types.js';
+
+/** IoT Hub's default response timeout for direct methods. */
+export const DEFAULT_METHOD_RESPONSE_TIMEOUT_SEC = 30;
+
+// While waiting for a device to connect, how often to re-check the gateway (it may become ready, e.g. subscribed
+// to the method topic, without a connection event).
+const CONNECT_POLL_MS = 250;
+
+/** Direct methods (IoT Hub `POST /twins/{id}[/modules/{mid}]/methods`). */
+export interface MethodService {
+  /**
+   * Invokes a method and resolves with the device's `{ status, payload }`. Rejects with CLD_DEVICE_NOT_FOUND /
+   * CLD_MODULE_NOT_FOUND (not registered), CLD_DEVICE_NOT_CONNECTED (offline after `connectTimeoutInSeconds`),
+   * CLD_METHOD_TIMEOUT (no answer within `responseTimeoutInSeconds`).
+   */
+  invoke(id: IdentityRef, invocation: MethodInvocation): Promise<MethodResult>;
+}
+
+/** Builds the method service; `gateway` returns the device endpoint once it runs. */
+export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGateway | undefined): MethodService {
+  const { store, bus } = ctx;
+
+  const connected = (id: IdentityRef): boolean => gateway()?.isConnected(id) === true;
+
+  const waitForConnection = (id: IdentityRef, timeoutMs: number): Promise<boolean> => {
+    if (connected(id) || timeoutMs <= 0) return Promise.resolve(connected(id));
+    return new Promise<boolean>((resolve) => {
+      const finish = (ok: boolean): void => {
+        clearTimeout(deadline);
+        clearInterval(poll);
+        unsubscribe();
+        resolve(ok);
+      };
+      const check = (): void => {
+        if (connected(id)) finish(true);
+      };
+      const deadline = setTimeout(() => finish(connected(id)), timeoutMs);
+      const poll = setInterval(check, CONNECT_POLL_MS);
+      const unsubscribe = bus.subscribe('connectionChanged', (e) => {
+        if (e.connected && e.id.deviceId === id.deviceId && e.id.moduleId === id.moduleId) check();
+      });
+    });
+  };
+
+  return {
+    async invoke(id, invocation) {
+      if (id.moduleId === undefined) requireDevice(store, id.deviceId);
+      else requireModule(store, id.deviceId, id.moduleId);
+      const connectTimeoutSec = invocation.connectTimeoutInSeconds ?? 0;
+      const responseTimeoutSec = invocation.responseTimeoutInSeconds ?? DEFAULT_METHOD_RESPONSE_TIMEOUT_SEC;
+      const gw = gateway();
+      if (!(await waitForConnection(id, connectTimeoutSec * 1000)) || gw === undefined) {
+        throw new VergeError(
+          'CLD_DEVICE_NOT_CONNECTED',
+          `${describeIdentity(id)} is not connected${connectTimeoutSec > 0 ? ` (waited ${connectTimeoutSec} s)` : ''}; direct methods need an online client subscribed to methods`,
+          { details: { deviceId: id.deviceId, ...(id.moduleId === undefined ? {} : { moduleId: id.moduleId }) } },
+        );
+      }
+      return (gateway() ?? gw).invokeMethod(id, invocation.methodName, invocation.payload ?? null, responseTimeoutSec * 1000);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { parseQuery, runQuery } from '@verge/core';
+import type { TwinDto } from '@verge/contracts';
+import type { TwinRecord } from '../store/records.js';
+import type { ServiceContext } from './context.js';
+import { twinToDto } from './dto.js';
+import type { QueryPageResult, QueryService } from './query-service.js';
+
+/**
+ * The query service over the store: every twin of the queried collection (`devices` or `devices.modules`) is
+ * shown to the core query engine as its IoT Hub twin document, so `SELECT *` returns twins exactly as
+ * `GET /twins/{id}` does. Loads the whole collection per page, which suits the embedded SQLite store (thousands
+ * of devices); a PostgreSQL store would push the WHERE clause down.
+ */
+export function createQueryService(ctx: ServiceContext): QueryService {
+  const { store, clock } = ctx;
+
+  const views = (modules: boolean): TwinDto[] => {
+    const devices = new Map(store.devices.list().map((d) => [d.deviceId, d]));
+    const now = clock.nowMs();
+    const view = (twin: TwinRecord): TwinDto | undefined => {
+      const device = devices.get(twin.deviceId);
+      if (device === undefined) return undefined;
+      const parent = device.parentDeviceId === null ? undefined : devices.get(device.parentDeviceId);
+      const module = twin.moduleId === undefined ? undefined : store.modules.get(twin.deviceId, twin.moduleId);
+      if (twin.moduleId !== undefined && module === undefined) return undefined;
+      const c2dCount = modules ? 0 : store.c2d.countPending(twin.deviceId, now);
+      return twinToDto(twin, { device, parent, ...(module === undefined ? {} : { module }), c2dCount });
+    };
+    return store.twins.all({ modules }).flatMap((t) => view(t) ?? []);
+  };
+
+  return {
+    query(sql, pageSize, continuationToken): QueryPageResult {
+      const query = parseQuery(sql);
+      const rows = views(query.from === 'devices.modules');
+      const page = runQuery(query, rows, { pageSize, ...(continuationToken === undefined ? {} : { continuation: continuationToken }) });
+      return {
+        items: page.items,
+        ...(page.continuation === undefined ? {} : { continuationToken: page.continuation }),
+        itemType: query.select.kind === 'star' ? 'Twin' : 'Raw',
+      };
+    },
+  };
+}

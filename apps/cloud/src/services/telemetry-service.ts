@@ -1,0 +1,108 @@
+import type { Message, TelemetryMessageDto } from '@verge/contracts';
+import type { RetentionLimits, TelemetryFilter } from '../store/ports.js';
+import type { TelemetryRecord } from '../store/records.js';
+import type { ServiceContext } from './context.js';
+
+/** Retention of device-to-cloud messages (whichever bound is hit first drops the oldest messages). */
+export interface TelemetryRetention {
+  readonly maxCount: number;
+  readonly maxBytes: number;
+  readonly maxAgeSec: number;
+  /** How often age-based pruning (and C2D expiry) runs. */
+  readonly pruneIntervalMs: number;
+}
+
+/** Telemetry ingestion, retention and reads. */
+export interface TelemetryService {
+  /** Stores a message (its `connectionDeviceId`/`connectionModuleId`/`enqueuedTime` already set) and announces it. */
+  ingest(message: Message): TelemetryRecord;
+  recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): TelemetryRecord[];
+  after(filter: TelemetryFilter, afterSequence: number, limit: number): TelemetryRecord[];
+  /** Runs one retention pass now; returns how many messages were dropped. */
+  pruneNow(): number;
+  /** Starts the periodic retention pass (idempotent). */
+  start(): void;
+  stop(): void;
+}
+
+// Activity timestamps are written at most this often per identity, so telemetry costs one write, not two.
+const ACTIVITY_WRITE_INTERVAL_MS = 5_000;
+
+/** Builds the telemetry service. */
+export function createTelemetryService(ctx: ServiceContext, retention: TelemetryRetention): TelemetryService {
+  const { store, bus, clock, log } = ctx;
+  const lastActivityWrite = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const limits = (): RetentionLimits => ({
+    maxCount: retention.maxCount,
+    maxBytes: retention.maxBytes,
+    olderThanMs: clock.nowMs() - retention.maxAgeSec * 1000,
+  });
+
+  const touch = (deviceId: string, moduleId: string | undefined, atMs: number): void => {
+    const key = moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
+    if (atMs - (lastActivityWrite.get(key) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
+    lastActivityWrite.set(key, atMs);
+    if (moduleId === undefined) store.devices.touch(deviceId, atMs);
+    else store.modules.touch(deviceId, moduleId, atMs);
+  };
+
+  const pruneNow = (): number => {
+    const dropped = store.telemetry.prune(limits());
+    const expired = store.c2d.purgeExpired(clock.nowMs());
+    if (dropped > 0 || expired > 0) log.debug({ dropped, expiredC2d: expired }, 'retention pass');
+    return dropped;
+  };
+
+  return {
+    ingest(message) {
+      const now = clock.nowMs();
+      const deviceId = message.systemProperties['connectionDeviceId'] ?? '';
+      const moduleId = message.systemProperties['connectionModuleId'];
+      const enqueued = Date.parse(message.systemProperties['enqueuedTime'] ?? '');
+      const record = store.telemetry.append({
+        deviceId,
+        ...(moduleId === undefined || moduleId === '' ? {} : { moduleId }),
+        enqueuedAtMs: Number.isFinite(enqueued) ? enqueued : now,
+        message,
+      });
+      const s = store.telemetry.stats();
+      if (s.count > retention.maxCount || s.bytes > retention.maxBytes) store.telemetry.prune(limits());
+      touch(deviceId, record.moduleId, now);
+      bus.publish('telemetry', { record });
+      return record;
+    },
+    recent: (filter, limit, before) => store.telemetry.recent(filter, limit, before),
+    after: (filter, afterSequence, limit) => store.telemetry.after(filter, afterSequence, limit),
+    pruneNow,
+    start() {
+      if (timer !== undefined) return;
+      timer = setInterval(() => {
+        try {
+          pruneNow();
+        } catch (err) {
+          log.error({ err }, 'retention pass failed');
+        }
+      }, retention.pruneIntervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** A stored message as the REST API and the event stream show it. */
+export function telemetryToDto(r: TelemetryRecord): TelemetryMessageDto {
+  return {
+    sequenceNumber: r.sequenceNumber,
+    deviceId: r.deviceId,
+    ...(r.moduleId === undefined ? {} : { moduleId: r.moduleId }),
+    enqueuedTime: new Date(r.enqueuedAtMs).toISOString(),
+    systemProperties: { ...r.message.systemProperties },
+    properties: { ...r.message.properties },
+    body: Buffer.from(r.message.body.buffer, r.message.body.byteOffset, r.message.body.byteLength).toString('base64'),
+  };
+}

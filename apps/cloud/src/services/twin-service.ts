@@ -1,0 +1,121 @@
+import { VergeError, type TwinDto, type TwinUpdateDto } from '@verge/contracts';
+import { diffTwinSection, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject } from '@verge/core';
+import type { TwinRecord } from '../store/records.js';
+import type { ServiceContext } from './context.js';
+import { twinToDto } from './dto.js';
+import { assertEtag, requireDevice, requireModule } from './identity-checks.js';
+import { describeIdentity, withEtag } from './twin-records.js';
+import type { IdentityRef, TwinProperties } from './types.js';
+
+/** Twin operations (IoT Hub `/twins/{id}` and `/twins/{id}/modules/{mid}`) and the device side of twins. */
+export interface TwinService {
+  getTwin(id: IdentityRef): TwinDto;
+  /** Merge-patches `tags` and `properties.desired` (one version step); pushes the desired patch to the client. */
+  patchTwin(id: IdentityRef, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  /** Replaces `tags` and `properties.desired`; pushes the difference of desired (diffTwinSection) to the client. */
+  replaceTwin(id: IdentityRef, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  /** `{ desired, reported }` as the MQTT twin GET returns them. */
+  getProperties(id: IdentityRef): TwinProperties;
+  /** Applies a reported merge-patch from the device; returns the new reported `$version`. */
+  patchReported(id: IdentityRef, patch: unknown): number;
+}
+
+/** Builds the twin service. */
+export function createTwinService(ctx: ServiceContext): TwinService {
+  const { store, bus } = ctx;
+
+  const load = (id: IdentityRef): TwinRecord => {
+    if (id.moduleId === undefined) requireDevice(store, id.deviceId);
+    else requireModule(store, id.deviceId, id.moduleId);
+    const twin = store.twins.get(id);
+    if (twin === undefined) throw new Error(`twin of ${describeIdentity(id)} is missing although the identity exists`);
+    return twin;
+  };
+
+  const toDto = (twin: TwinRecord): TwinDto => {
+    const device = requireDevice(store, twin.deviceId);
+    const parent = device.parentDeviceId === null ? undefined : store.devices.get(device.parentDeviceId);
+    const module = twin.moduleId === undefined ? undefined : store.modules.get(twin.deviceId, twin.moduleId);
+    const c2dCount = twin.moduleId === undefined ? store.c2d.countPending(twin.deviceId, ctx.clock.nowMs()) : 0;
+    return twinToDto(twin, { device, parent, ...(module === undefined ? {} : { module }), c2dCount });
+  };
+
+  const write = (
+    id: IdentityRef,
+    ifMatch: string | undefined,
+    change: (twin: TwinRecord) => { next: TwinRecord; desiredPatch?: JsonObject },
+  ): TwinDto => {
+    const { next, desiredPatch } = store.transaction(() => {
+      const twin = load(id);
+      assertEtag(ifMatch, twin.etag, `the twin of ${describeIdentity(id)}`);
+      const result = change(twin);
+      store.twins.put(result.next);
+      return result;
+    });
+    if (desiredPatch !== undefined && Object.keys(desiredPatch).length > 0) {
+      const version = next.properties.desired.$version;
+      bus.publish('desiredPatched', { id, patch: { ...desiredPatch, $version: version }, version });
+    }
+    return toDto(next);
+  };
+
+  return {
+    getTwin: (id) => toDto(load(id)),
+    patchTwin: (id, update, ifMatch) =>
+      write(id, ifMatch, (twin) => {
+        rejectReported(update);
+        let next: TwinRecord = twin;
+        if (update.tags !== undefined && update.tags !== null) next = withEtag(updateTags(next, update.tags));
+        const desired = update.properties?.desired;
+        let desiredPatch: JsonObject | undefined;
+        if (desired !== undefined && desired !== null) {
+          next = withEtag(updateDesired(next, desired));
+          desiredPatch = withoutSystemKeys(desired);
+        }
+        return { next: oneVersionStep(twin, next), ...(desiredPatch === undefined ? {} : { desiredPatch }) };
+      }),
+    replaceTwin: (id, update, ifMatch) =>
+      write(id, ifMatch, (twin) => {
+        rejectReported(update);
+        const afterTags = withEtag(replaceTags(twin, update.tags ?? {}));
+        const next = withEtag(replaceDesired(afterTags, update.properties?.desired ?? {}));
+        const desiredPatch = diffTwinSection(twin.properties.desired, next.properties.desired);
+        return { next: oneVersionStep(twin, next), desiredPatch };
+      }),
+    getProperties: (id) => {
+      const twin = load(id);
+      return { desired: twin.properties.desired, reported: twin.properties.reported };
+    },
+    patchReported: (id, patch) => {
+      const next = store.transaction(() => {
+        const twin = load(id);
+        const updated = withEtag(updateReported(twin, patch));
+        store.twins.put(updated);
+        return updated;
+      });
+      return next.properties.reported.$version;
+    },
+  };
+}
+
+/** One service update is one twin version step, however many sections it touched (as IoT Hub). */
+function oneVersionStep(before: TwinRecord, after: TwinRecord): TwinRecord {
+  if (after === before) return before;
+  const version = before.version + 1;
+  return { ...after, version, etag: twinEtag(version) };
+}
+
+function rejectReported(update: TwinUpdateDto): void {
+  if (update.properties?.reported !== undefined) {
+    throw new VergeError('TWIN_PATCH_INVALID', 'properties.reported: reported properties are written by the device or module only, not through the service API', {
+      details: { path: 'properties.reported' },
+    });
+  }
+}
+
+// Called after updateDesired accepted `patch`, so it is a JSON object.
+function withoutSystemKeys(patch: Record<string, unknown>): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(patch)) if (k !== '$version' && k !== '$metadata') out[k] = v as JsonObject[string];
+  return out;
+}

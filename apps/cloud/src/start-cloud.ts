@@ -1,0 +1,245 @@
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { HealthDto } from '@verge/contracts';
+import { createLogger, ensureCloudPki, type CloudPki, type Logger } from '@verge/platform';
+import { createCloudServices, type CloudServices } from './cloud-services.js';
+import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
+import { writeCloudCredentials } from './credentials.js';
+import { createInProcessEventBus } from './events/in-process-event-bus.js';
+import type { EventStreamSettings } from './http/api-deps.js';
+import { buildApp, type ServiceApp } from './http/app.js';
+import { closeHttp, listenError, listenOn } from './listeners.js';
+import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
+import type { Clock, RandomSource, ServiceContext } from './services/context.js';
+import { systemClock, systemRandom } from './services/system-sources.js';
+import type { DeviceGateway } from './services/types.js';
+import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.js';
+
+/** Name of the database file in the data directory. */
+export const DATABASE_FILE = 'cloud.db';
+
+// How often a running cloud re-runs ensureCloudPki, which renews the server certificate before it expires.
+const PKI_CHECK_INTERVAL_MS = 12 * 60 * 60 * 1000;
+
+/** Injection points of `startCloud` (tests, benchmarks); production uses the defaults. */
+export interface StartCloudOptions {
+  readonly log?: Logger;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly mqttLimits?: Partial<DeviceEndpointLimits>;
+  readonly eventStream?: Partial<EventStreamSettings>;
+}
+
+/** A started cloud: where it listens, how to reach it, and `stop()`. */
+export interface RunningCloud {
+  readonly config: Readonly<CloudConfig>;
+  readonly hostName: string;
+  /** The bound ports (the configured ones, or the ones picked for 0). */
+  readonly ports: { readonly http: number; readonly https: number; readonly mqtt: number };
+  readonly urls: { readonly http: string; readonly https: string; readonly mqtt: string };
+  /** The owner policy's connection string (print it; it is a secret). */
+  readonly serviceConnectionString: string;
+  readonly caPem: string;
+  readonly caPath: string;
+  readonly credentialsPath: string;
+  /** True when this start created the owner policy (a new data directory). */
+  readonly firstStart: boolean;
+  readonly services: CloudServices;
+  health(): HealthDto;
+  /** Stops the listeners (devices first), the timers, and closes the store after a WAL checkpoint. Idempotent. */
+  stop(): Promise<void>;
+}
+
+type ListenerName = 'http' | 'https' | 'mqtt';
+
+/** What has been started so far, so shutdown (or a failed start) stops exactly that, in a fixed order. */
+interface Parts {
+  store?: { close(): void };
+  telemetry?: { stop(): void };
+  api?: ServiceApp;
+  endpoint?: DeviceEndpoint;
+  https?: HttpsServer;
+  renewal?: NodeJS.Timeout;
+}
+
+/**
+ * Stops devices first (no new data), then the API (open event streams end, in-flight requests finish), then
+ * the timers, and closes the store last with a WAL checkpoint, so every accepted message is on disk.
+ */
+async function stopParts(parts: Parts, log: Logger): Promise<void> {
+  const steps: [string, () => unknown][] = [
+    ['pki renewal', () => clearInterval(parts.renewal)],
+    ['mqtt', () => parts.endpoint?.stop()],
+    ['http+https', () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https))],
+    ['telemetry', () => parts.telemetry?.stop()],
+    ['store', () => parts.store?.close()],
+  ];
+  for (const [name, step] of steps) {
+    const startedAt = Date.now();
+    try {
+      await step();
+      log.debug({ step: name, durationMs: Date.now() - startedAt }, 'stopped');
+    } catch (err) {
+      log.error({ err, step: name }, 'shutdown step failed');
+    }
+  }
+}
+
+/**
+ * The cloud's composition root: validates the configuration, opens the store, ensures the PKI (`DIR/ca.pem`),
+ * creates the owner policy on first start, wires the services, starts the MQTT device endpoint and serves the
+ * same service API on HTTP and HTTPS. `/healthz` answers 200 once all three listeners are up. On failure
+ * everything already started is stopped again before the error is rethrown.
+ */
+export async function startCloud(input: CloudConfigInput, options: StartCloudOptions = {}): Promise<RunningCloud> {
+  const config = parseCloudConfig(input);
+  const log = options.log ?? createLogger({ service: 'cloud', level: config.logLevel });
+  const parts: Parts = {};
+  const listeners: Record<ListenerName, { up: boolean; port?: number }> = { http: { up: false }, https: { up: false }, mqtt: { up: false } };
+  let phase: HealthDto['status'] = 'starting';
+  const health = (): HealthDto => ({ status: phase, listeners: structuredClone(listeners) });
+
+  try {
+    const store = openSqliteCloudStore({ path: join(config.dataDir, DATABASE_FILE) });
+    parts.store = store;
+    const pki = await ensurePki(config, log);
+    const ctx: ServiceContext = {
+      store,
+      bus: createInProcessEventBus(log.child({ component: 'events' })),
+      clock: options.clock ?? systemClock,
+      random: options.random ?? systemRandom,
+      log,
+      hostName: config.hostname,
+    };
+    const services = createCloudServices(ctx, config, (): DeviceGateway | undefined => parts.endpoint?.gateway);
+    const owner = services.policies.ensureOwner();
+    services.telemetry.start();
+    parts.telemetry = services.telemetry;
+
+    const api = buildApp({ ...services, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, ...eventStreamOption(options) });
+    parts.api = api;
+    const { app } = api;
+    await app.ready();
+
+    const endpoint = createDeviceEndpoint({
+      services: services.endpoint,
+      host: config.host,
+      port: config.mqttPort,
+      hostname: config.hostname,
+      tls: { key: pki.serverKeyPem, cert: pki.serverCertChainPem, ca: pki.caPem },
+      log,
+      nowMs: () => ctx.clock.nowMs(),
+      ...(options.mqttLimits === undefined ? {} : { limits: options.mqttLimits }),
+    });
+    parts.endpoint = endpoint;
+    const mqtt = await startEndpoint(endpoint, config);
+    listeners.mqtt = { up: true, port: mqtt };
+
+    const http = await listenApp(app, config);
+    listeners.http = { up: true, port: http };
+    parts.https = createHttpsServer({ key: pki.serverKeyPem, cert: pki.serverCertChainPem }, app.routing);
+    const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
+    listeners.https = { up: true, port: https };
+    parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https);
+
+    const urls = {
+      http: `http://${urlHost(config.host)}:${http}`,
+      https: `https://${config.hostname}:${https}`,
+      mqtt: `mqtts://${config.hostname}:${mqtt}`,
+    };
+    const serviceConnectionString = services.policies.connectionString(owner.policy);
+    const credentialsPath = await writeCloudCredentials(config.dataDir, {
+      hostName: config.hostname,
+      serviceConnectionString,
+      caPath: pki.caPath,
+      apiUrl: urls.https,
+      httpUrl: urls.http,
+      mqttUrl: urls.mqtt,
+      updatedAt: new Date(ctx.clock.nowMs()).toISOString(),
+    });
+    phase = 'ok';
+    log.info({ ...urls, dataDir: config.dataDir, firstStart: owner.created, pki: pki.action }, 'cloud started');
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        phase = 'stopping';
+        log.info('cloud stopping');
+        await stopParts(parts, log);
+        for (const l of Object.values(listeners)) l.up = false;
+        log.info('cloud stopped');
+      })();
+      return stopping;
+    };
+    return {
+      config,
+      hostName: config.hostname,
+      ports: { http, https, mqtt },
+      urls,
+      serviceConnectionString,
+      caPem: pki.caPem,
+      caPath: pki.caPath,
+      credentialsPath,
+      firstStart: owner.created,
+      services,
+      health,
+      stop,
+    };
+  } catch (e) {
+    await stopParts(parts, log);
+    throw e;
+  }
+}
+
+async function ensurePki(config: CloudConfig, log: Logger): Promise<CloudPki> {
+  const pki = await ensureCloudPki({
+    dir: config.dataDir,
+    hostname: config.hostname,
+    ...(config.tls === undefined ? {} : { certFile: config.tls.certFile, keyFile: config.tls.keyFile, ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile }) }),
+  });
+  for (const warning of pki.warnings) log.warn({ warning }, 'pki');
+  return pki;
+}
+
+async function startEndpoint(endpoint: DeviceEndpoint, config: CloudConfig): Promise<number> {
+  try {
+    return (await endpoint.start()).port;
+  } catch (e) {
+    throw listenError('MQTT', config.host, config.mqttPort, e);
+  }
+}
+
+function schedulePkiRenewal(config: CloudConfig, log: Logger, endpoint: DeviceEndpoint, https: HttpsServer): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    ensurePki(config, log)
+      .then((pki) => {
+        if (pki.action !== 'renewed') return;
+        endpoint.setTls({ key: pki.serverKeyPem, cert: pki.serverCertChainPem, ca: pki.caPem });
+        https.setSecureContext({ key: pki.serverKeyPem, cert: pki.serverCertChainPem });
+        log.info({ notAfter: pki.serverNotAfter.toISOString() }, 'server certificate renewed');
+      })
+      .catch((err: unknown) => log.error({ err }, 'server certificate renewal failed'));
+  }, PKI_CHECK_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
+async function listenApp(app: FastifyInstance, config: CloudConfig): Promise<number> {
+  try {
+    await app.listen({ host: config.host, port: config.httpPort });
+  } catch (e) {
+    throw listenError('HTTP', config.host, config.httpPort, e);
+  }
+  return (app.server.address() as AddressInfo).port;
+}
+
+function eventStreamOption(options: StartCloudOptions): { eventStream?: Partial<EventStreamSettings> } {
+  return options.eventStream === undefined ? {} : { eventStream: options.eventStream };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,31 @@
+import type { Message } from '@verge/contracts';
+
+/** The columns a stored `Message` occupies. */
+export interface MessageColumns {
+  body: Uint8Array;
+  properties: string;
+  system_properties: string;
+}
+
+/** Flattens a message into its columns. */
+export function messageToColumns(m: Message): MessageColumns {
+  return { body: m.body, properties: JSON.stringify(m.properties), system_properties: JSON.stringify(m.systemProperties) };
+}
+
+/** Rebuilds a message from its columns (the body comes back as a Buffer, which is a Uint8Array). */
+export function messageFromColumns(c: MessageColumns): Message {
+  return {
+    body: c.body,
+    properties: JSON.parse(c.properties) as Record<string, string>,
+    systemProperties: JSON.parse(c.system_properties) as Record<string, string>,
+  };
+}
+
+/** Bytes a message counts against retention: body, then every property name and value (UTF-8). */
+export function messageSizeBytes(m: Message): number {
+  let n = m.body.byteLength;
+  for (const bag of [m.properties, m.systemProperties]) {
+    for (const [k, v] of Object.entries(bag)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  return n;
+}

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/fixtures.js';
+
+// `verge cloud start` / `verge cloud credentials` as a user runs them: the built CLI (`npx tsc -b` first; `npm test`
+// builds) in a child process, stopped with SIGTERM.
+const bin = fileURLToPath(new URL('../../../cli/bin/verge.js', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url)));
+
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of cleanups.splice(0)) c();
+});
+
+function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.runIf(built)('verge cloud start / credentials (built CLI, child process)', () => {
+  it('starts, prints the service connection string, serves /healthz, and stops cleanly on SIGTERM', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const cloud = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
+    await waitFor(() => /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.test(cloud.stdout()), 'the connection string');
+    const cs = /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.exec(cloud.stdout())?.[0];
+    const httpUrl = /plain HTTP: (http:\/\/\S+)\)/.exec(cloud.stdout())?.[1];
+    expect(cloud.stdout()).toContain(`Verge cloud created in ${t.dir}`);
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
+
+    const creds = run(['cloud', 'credentials', '--data', t.dir]);
+    expect(await creds.exited).toBe(0);
+    expect(creds.stdout().trim()).toBe(cs);
+    expect(creds.stderr()).toContain(`CA: ${t.dir}/ca.pem`);
+    const json = run(['cloud', 'credentials', '--data', t.dir, '--json']);
+    expect(await json.exited).toBe(0);
+    expect(JSON.parse(json.stdout())).toMatchObject({ serviceConnectionString: cs, hostName: 'localhost' });
+
+    cloud.child.kill('SIGTERM');
+    expect(await cloud.exited).toBe(0);
+    expect(cloud.stderr()).toBe('');
+    await expect(fetch(`${httpUrl}/healthz`)).rejects.toThrow();
+
+    const again = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
+    await waitFor(() => again.stdout().includes('SharedAccessKey='), 'the second start');
+    expect(again.stdout()).toContain(`Verge cloud started from ${t.dir}`);
+    expect(again.stdout()).toContain(cs);
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('exits 2 with a clear message on bad flags and 1 when no cloud ran in the directory', async () => {
+    const bad = run(['cloud', 'start', '--http-port', '99999']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr().trim()).toBe('error: --http-port 99999 is outside 0..65535');
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const none = run(['cloud', 'credentials', '--data', t.dir]);
+    expect(await none.exited).toBe(1);
+    expect(none.stderr().trim()).toBe(`error: CLD_CREDENTIALS_NOT_FOUND: ${t.dir}/credentials.json does not exist: start the cloud once with --data ${t.dir}`);
+  });
+});

@@ -1,0 +1,51 @@
+import { createServer } from 'node:https';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeHttp } from '../../src/listeners.js';
+import { createTestApi, type TestApi } from '../helpers/fixtures.js';
+
+let t: TestApi | undefined;
+afterEach(() => {
+  t?.close();
+  t = undefined;
+});
+
+describe('closeHttp (graceful shutdown of the API listeners)', () => {
+  it('lets a request in flight finish, then closes sockets that never sent a request at once', async () => {
+    t = await createTestApi();
+    const api = t.api;
+    t.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    t.setGateway({
+      isConnected: () => true,
+      invokeMethod: () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, payload: 'late answer' }), 300)),
+    });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (api.app.server.address() as { port: number }).port;
+    const idle = connect(port, '127.0.0.1');
+    await new Promise((r) => idle.once('connect', r));
+    const idleClosed = new Promise((r) => idle.once('close', r));
+    idle.resume();
+    const pending = fetch(`http://127.0.0.1:${port}/twins/d/methods`, {
+      method: 'POST',
+      headers: { authorization: t.auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ methodName: 'slow' }),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await closeHttp(api, undefined);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 200, payload: 'late answer' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    await idleClosed;
+  });
+
+  it('closes an extra HTTPS server that serves the same app', async () => {
+    t = await createTestApi();
+    await t.api.app.ready();
+    const https = createServer({}, t.api.app.routing);
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    await closeHttp(t.api, https);
+    expect(https.listening).toBe(false);
+  });
+});

@@ -1,0 +1,156 @@
+import type { IPublishPacket, Packet } from 'mqtt-packet';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodePropertyBag } from '@verge/contracts';
+import type { Message } from '@verge/contracts';
+import { FakeServices, sasIdentity } from './mqtt-support/fake-services.js';
+import { eventually, makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
+import type { Harness } from './mqtt-support/endpoint-harness.js';
+
+let tls: Awaited<ReturnType<typeof makeTls>>;
+let h: Harness | undefined;
+beforeAll(async () => {
+  tls = await makeTls();
+});
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const C2D = 'devices/d1/messages/devicebound/';
+const isC2d = (p: Packet): boolean => p.cmd === 'publish' && p.topic.startsWith(C2D);
+const msg = (text: string, props: Record<string, string> = {}, sys: Record<string, string> = {}): Message => ({
+  body: Buffer.from(text),
+  properties: props,
+  systemProperties: sys,
+});
+
+async function setup(limits = {}): Promise<Harness> {
+  const services = new FakeServices();
+  services.addIdentity(sasIdentity('d1'));
+  services.addIdentity(sasIdentity('d1', 'm1'));
+  return startHarness({ tls, services, limits });
+}
+
+describe('device endpoint: telemetry', () => {
+  it('stores device and module telemetry with identities, properties and enqueued time, then PUBACKs', async () => {
+    h = await setup();
+    const d = await h.connected('d1');
+    d.publish('devices/d1/messages/events/%24.mid=m-1&%24.ct=application%2Fjson&%24.ce=utf-8&%24.cdid=forged&alert=high%20temp', '{"t":30}', 1, 11);
+    await d.next((p) => p.cmd === 'puback' && p.messageId === 11);
+    const m = await h.connected('d1/m1');
+    m.publish('devices/d1/modules/m1/messages/events/%24.on=out1&k=v/', 'raw', 1, 12);
+    await m.next((p) => p.cmd === 'puback' && p.messageId === 12);
+    const [dev, mod] = h.services.telemetry;
+    expect(Buffer.from(dev?.body ?? []).toString()).toBe('{"t":30}');
+    expect(dev?.properties).toEqual({ alert: 'high temp' });
+    expect(dev?.systemProperties).toMatchObject({ messageId: 'm-1', contentType: 'application/json', contentEncoding: 'utf-8', connectionDeviceId: 'd1' });
+    expect(Date.parse(dev?.systemProperties['enqueuedTime'] ?? '')).toBeGreaterThan(Date.now() - 5000);
+    expect(mod?.systemProperties).toMatchObject({ connectionDeviceId: 'd1', connectionModuleId: 'm1', outputName: 'out1' });
+    expect(mod?.properties).toEqual({ k: 'v' });
+  });
+
+  it('accepts 256 KiB and closes the client on a larger body, storing nothing of it', async () => {
+    h = await setup();
+    const c = await h.connected('d1');
+    c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024, 1), 1, 1);
+    await c.next((p) => p.cmd === 'puback' && p.messageId === 1);
+    c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024 + 1, 1), 1, 2);
+    await c.waitClosed();
+    expect(h.services.telemetry).toHaveLength(1);
+    expect(c.received.some((p) => p.cmd === 'puback' && p.messageId === 2)).toBe(false);
+    const big = await h.connected('d1');
+    big.publish('devices/d1/messages/events/', Buffer.alloc(1024 * 1024, 1), 1, 3); // refused from its header
+    await big.waitClosed();
+    expect(h.services.telemetry).toHaveLength(1);
+  });
+
+  it('does not PUBACK telemetry the services could not store, and closes the client', async () => {
+    h = await setup();
+    const c = await h.connected('d1');
+    h.services.failIngest = true;
+    c.publish('devices/d1/messages/events/', 'x', 1, 5);
+    await c.waitClosed();
+    expect(c.received.filter((p) => p.cmd === 'puback')).toEqual([]);
+  });
+
+  it('keeps other clients flowing while one client does not read', async () => {
+    h = await setup({ maxWriteBufferBytes: 64 * 1024 });
+    h.services.addIdentity(sasIdentity('d2'));
+    const slow = await h.connected('d1');
+    await slow.subscribe('$iothub/twin/res/#');
+    slow.socket.pause(); // stops reading: responses pile up in the server's socket buffer
+    for (let i = 0; i < 2000; i++) slow.publish('$iothub/twin/GET/?$rid=' + i, ' ');
+    const fast = await h.connected('d2');
+    fast.publish('devices/d2/messages/events/', 'y', 1, 9);
+    await fast.next((p) => p.cmd === 'puback' && p.messageId === 9);
+    slow.socket.resume();
+  });
+});
+
+describe('device endpoint: cloud-to-device', () => {
+  it('delivers messages queued while offline with their property bag, and completes them on PUBACK', async () => {
+    h = await setup();
+    h.services.enqueueC2d('d1', msg('hello', { color: 'red', 'a b': 'c&d' }, { messageId: 'mid-1', cid: 'cid-1', contentType: 'text/plain' }));
+    const c = await h.connected('d1');
+    expect(c.received.filter(isC2d)).toEqual([]); // nothing before the subscription
+    expect(await c.subscribe('devices/d1/messages/devicebound/#', 1)).toEqual([1]);
+    const p = await c.next<IPublishPacket>(isC2d);
+    expect(p.qos).toBe(1);
+    expect(Buffer.from(p.payload).toString()).toBe('hello');
+    const bag = decodePropertyBag(p.topic.slice(C2D.length));
+    expect(bag.systemProperties).toMatchObject({ messageId: 'mid-1', cid: 'cid-1', contentType: 'text/plain', to: '/devices/d1/messages/deviceBound' });
+    expect(Date.parse(bag.systemProperties['absolute-expiry-time'] ?? '')).toBeGreaterThan(Date.now());
+    expect(bag.properties).toEqual({ color: 'red', 'a b': 'c&d' });
+    expect(h.services.completed).toEqual([]);
+    c.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
+    await eventually(() => h!.services.completed.length === 1);
+    expect(h.services.pendingC2d('d1')).toEqual([]);
+  });
+
+  it('always puts a / after devicebound, even with an empty bag', async () => {
+    h = await setup();
+    const c = await h.connected('d1');
+    await c.subscribe('devices/d1/messages/devicebound/#', 1);
+    h.services.enqueueC2d('d1', msg('x'));
+    const p = await c.next<IPublishPacket>(isC2d);
+    expect(p.topic.startsWith(C2D)).toBe(true);
+  });
+
+  it('delivers at once when online, and again after a reconnect when not acknowledged', async () => {
+    h = await setup();
+    const c = await h.connected('d1');
+    await c.subscribe('devices/d1/messages/devicebound/#', 1);
+    const id = h.services.enqueueC2d('d1', msg('once'));
+    await c.next(isC2d);
+    c.end(); // dropped before PUBACK
+    const again = await h.connected('d1'); // the session kept the subscription
+    const p = await again.next<IPublishPacket>(isC2d);
+    expect(Buffer.from(p.payload).toString()).toBe('once');
+    again.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
+    await eventually(() => h!.services.completed.includes(id));
+  });
+
+  it('never delivers expired messages and caps messages in flight', async () => {
+    h = await setup({ maxInflightC2d: 3 });
+    h.services.enqueueC2d('d1', msg('expired'), -1000);
+    for (let i = 0; i < 5; i++) h.services.enqueueC2d('d1', msg(`m${i}`));
+    const c = await h.connected('d1');
+    await c.subscribe('devices/d1/messages/devicebound/#', 1);
+    await new Promise((r) => setTimeout(r, 200));
+    const first = c.received.filter(isC2d) as IPublishPacket[];
+    expect(first.map((p) => Buffer.from(p.payload).toString())).toEqual(['m0', 'm1', 'm2']);
+    for (const p of first) c.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
+    await eventually(() => c.received.filter(isC2d).length === 5);
+    expect((c.received.filter(isC2d) as IPublishPacket[]).slice(3).map((p) => Buffer.from(p.payload).toString())).toEqual(['m3', 'm4']);
+  });
+
+  it('marks every client disconnected and releases the services on stop', async () => {
+    h = await setup();
+    await h.connected('d1');
+    await h.connected('d1/m1');
+    await h.stop();
+    expect(h.services.connectionEvents.filter((e) => !e.connected).map((e) => e.id).sort()).toEqual(['d1', 'd1/m1']);
+    expect(h.services.listenerCount).toBe(0);
+    h = undefined;
+  });
+});

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectVergeError as expectError } from '../../helpers/expect-error.js';
+import { aKey, createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
+
+let cloud: TestCloud;
+afterEach(() => cloud?.close());
+
+describe('device registry', () => {
+  it('creates a device with generated 32-byte SAS keys, an empty twin and IoT Hub fields', () => {
+    cloud = createTestCloud();
+    const { device, created } = cloud.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined);
+    expect(created).toBe(true);
+    expect(device).toMatchObject({
+      deviceId: 'd1',
+      status: 'enabled',
+      statusReason: null,
+      connectionState: 'Disconnected',
+      connectionStateUpdatedTime: '0001-01-01T00:00:00Z',
+      lastActivityTime: '0001-01-01T00:00:00Z',
+      statusUpdatedTime: '2030-01-01T00:00:00.000Z',
+      cloudToDeviceMessageCount: 0,
+      capabilities: { iotEdge: false },
+      parentScopes: [],
+      authentication: { type: 'sas', x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null } },
+    });
+    expect(device.deviceScope).toBeUndefined();
+    const keys = device.authentication.symmetricKey;
+    expect(Buffer.from(keys.primaryKey ?? '', 'base64')).toHaveLength(32);
+    expect(keys.primaryKey).not.toBe(keys.secondaryKey);
+    expect(device.generationId).toMatch(/^\d{19}$/);
+    expect(cloud.services.twins.getTwin({ deviceId: 'd1' })).toMatchObject({ version: 1, tags: {}, properties: { desired: { $version: 1 }, reported: { $version: 1 } } });
+  });
+
+  it('accepts what azure-iothub sends: empty keys (generate), read-only fields and nulls ignored', () => {
+    cloud = createTestCloud();
+    const { device } = cloud.services.devices.putDevice(
+      'd1',
+      {
+        deviceId: 'd1',
+        generationId: null,
+        etag: null,
+        connectionState: 'disconnected',
+        status: 'enabled',
+        statusReason: null,
+        lastActivityTime: null,
+        cloudToDeviceMessageCount: '0',
+        capabilities: {},
+        authentication: { type: 'sas', symmetricKey: { primaryKey: '', secondaryKey: null }, x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null } },
+      },
+      undefined,
+    );
+    expect(device.authentication.symmetricKey.primaryKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  it('keeps given keys, and keeps stored keys on replace when none are sent', () => {
+    cloud = createTestCloud();
+    const created = cloud.services.devices.putDevice('d1', { deviceId: 'd1', authentication: { symmetricKey: { primaryKey: aKey(1), secondaryKey: aKey(2) } } }, undefined);
+    expect(created.device.authentication.symmetricKey).toEqual({ primaryKey: aKey(1), secondaryKey: aKey(2) });
+    const replaced = cloud.services.devices.putDevice('d1', { deviceId: 'd1', status: 'disabled', statusReason: 'maintenance' }, '*');
+    expect(replaced.created).toBe(false);
+    expect(replaced.device).toMatchObject({ status: 'disabled', statusReason: 'maintenance', generationId: created.device.generationId });
+    expect(replaced.device.authentication.symmetricKey).toEqual({ primaryKey: aKey(1), secondaryKey: aKey(2) });
+    expect(replaced.device.etag).not.toBe(created.device.etag);
+  });
+
+  it('stores X.509 thumbprints normalized to uppercase hex, and CA authentication without secrets', () => {
+    cloud = createTestCloud();
+    const colon = 'ab:'.repeat(19) + 'ab';
+    const { device } = cloud.services.devices.putDevice(
+      'x1',
+      { deviceId: 'x1', authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: colon, secondaryThumbprint: 'c'.repeat(64) } } },
+      undefined,
+    );
+    expect(device.authentication).toEqual({
+      type: 'selfSigned',
+      symmetricKey: { primaryKey: null, secondaryKey: null },
+      x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20), secondaryThumbprint: 'C'.repeat(64) },
+    });
+    // azure-iothub infers selfSigned when thumbprints are given without a type.
+    const inferred = cloud.services.devices.putDevice('x2', { deviceId: 'x2', authentication: { x509Thumbprint: { primaryThumbprint: 'A'.repeat(40) } } }, undefined);
+    expect(inferred.device.authentication.type).toBe('selfSigned');
+    expect(inferred.device.authentication.x509Thumbprint.secondaryThumbprint).toBeNull();
+    const ca = cloud.services.devices.putDevice('x3', { deviceId: 'x3', authentication: { type: 'certificateAuthority' } }, undefined);
+    expect(ca.device.authentication.type).toBe('certificateAuthority');
+    expect(cloud.services.endpoint.getAuthRecord({ deviceId: 'x1' })?.authentication).toEqual({
+      type: 'selfSigned',
+      primaryThumbprint: 'AB'.repeat(20),
+      secondaryThumbprint: 'C'.repeat(64),
+    });
+  });
+
+  it.each([
+    ['bad key', { deviceId: 'd', authentication: { symmetricKey: { primaryKey: 'short' } } }, 'CLD_AUTHENTICATION_INVALID', 'authentication.symmetricKey.primaryKey: must be base64 of 16 to 64 bytes'],
+    ['missing thumbprint', { deviceId: 'd', authentication: { type: 'selfSigned' } }, 'CLD_AUTHENTICATION_INVALID', 'authentication.x509Thumbprint.primaryThumbprint: required for selfSigned authentication'],
+    ['bad thumbprint', { deviceId: 'd', authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: 'xyz' } } }, 'CLD_AUTHENTICATION_INVALID', 'authentication.x509Thumbprint.primaryThumbprint: must be 40 (SHA-1) or 64 (SHA-256) hex digits'],
+    ['type none', { deviceId: 'd', authentication: { type: 'none' } }, 'CLD_AUTHENTICATION_INVALID', "authentication.type: authentication type 'none' is not supported; use sas, selfSigned or certificateAuthority"],
+    ['id mismatch', { deviceId: 'other' }, 'CLD_ID_MISMATCH', "deviceId 'other' in the body differs from 'd' in the path"],
+    ['unknown parent scope', { deviceId: 'd', deviceScope: 'ms-azure-iot-edge://nope-1' }, 'CLD_PARENT_INVALID', "deviceScope: 'ms-azure-iot-edge://nope-1' is not the scope of a registered IoT Edge device"],
+    ['scope of no form', { deviceId: 'd', deviceScope: 'garbage' }, 'CLD_PARENT_INVALID', "deviceScope: 'garbage' is not the scope of a registered IoT Edge device"],
+  ] as const)('refuses %s', (_name, input, code, message) => {
+    cloud = createTestCloud();
+    expectError(() => cloud.services.devices.putDevice('d', input, undefined), code, message);
+    expect(cloud.store.devices.get('d')).toBeUndefined();
+  });
+
+  it.each(['', 'a/b', 'a b', 'é', 'x'.repeat(129)])('refuses the id %j', (id) => {
+    cloud = createTestCloud();
+    expectError(() => cloud.services.devices.putDevice(id, { deviceId: id }, undefined), 'CLD_ID_INVALID', /^deviceId '.*' is invalid: ids are 1 to 128 characters/);
+  });
+
+  it("accepts every character IoT Hub allows in ids: - : . + % _ # * ? ! ( ) , = @ ; $ '", () => {
+    cloud = createTestCloud();
+    const id = "a-:.+%_#*?!(),=@;$'z";
+    expect(cloud.services.devices.putDevice(id, { deviceId: id }, undefined).device.deviceId).toBe(id);
+  });
+
+  it('enforces create-vs-replace and etags (If-Match)', () => {
+    cloud = createTestCloud();
+    const d = cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device;
+    expectError(() => cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined), 'CLD_DEVICE_ALREADY_EXISTS', "device 'd' already exists; send If-Match: * (or its etag) to replace it");
+    expectError(() => cloud.services.devices.putDevice('nope', { deviceId: 'nope' }, '*'), 'CLD_DEVICE_NOT_FOUND', "device 'nope' is not registered (If-Match given, so nothing was created)");
+    expectError(() => cloud.services.devices.putDevice('d', { deviceId: 'd' }, 'stale'), 'CLD_ETAG_MISMATCH', `If-Match etag "stale" does not match the current etag "${d.etag}" of device 'd'`);
+    const next = cloud.services.devices.putDevice('d', { deviceId: 'd' }, d.etag).device;
+    expectError(() => cloud.services.devices.deleteDevice('d', d.etag), 'CLD_ETAG_MISMATCH', /does not match the current etag/);
+    cloud.services.devices.deleteDevice('d', next.etag);
+    expectError(() => cloud.services.devices.getDevice('d'), 'CLD_DEVICE_NOT_FOUND', "device 'd' is not registered");
+  });
+
+  it('gives a re-created device a new generation id', () => {
+    cloud = createTestCloud();
+    const first = cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device;
+    cloud.services.devices.deleteDevice('d', undefined);
+    cloud.clock.advance(1);
+    expect(cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device.generationId).not.toBe(first.generationId);
+  });
+
+  it('lists devices ordered by id, limited by top', () => {
+    cloud = createTestCloud();
+    for (const id of ['c', 'a', 'b']) cloud.services.devices.putDevice(id, { deviceId: id }, undefined);
+    expect(cloud.services.devices.listDevices(1000).map((d) => d.deviceId)).toEqual(['a', 'b', 'c']);
+    expect(cloud.services.devices.listDevices(2).map((d) => d.deviceId)).toEqual(['a', 'b']);
+  });
+
+  describe('parent/child (device scope)', () => {
+    it('gives edge devices their own scope and leaves their parent\'s', () => {
+      cloud = createTestCloud();
+      const edge = cloud.services.devices.putDevice('edge-1', { deviceId: 'edge-1', capabilities: { iotEdge: true } }, undefined).device;
+      expect(edge.deviceScope).toBe(`ms-azure-iot-edge://edge-1-${edge.generationId}`);
+      expect(edge.parentScopes).toEqual([]);
+      const leaf = cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined).device;
+      expect(leaf).toMatchObject({ deviceScope: edge.deviceScope, parentScopes: [edge.deviceScope] });
+      expect(cloud.services.endpoint.getAuthRecord({ deviceId: 'leaf' })).toMatchObject({ parentDeviceId: 'edge-1', isEdge: false });
+      const child = cloud.services.devices.putDevice('edge-2', { deviceId: 'edge-2', capabilities: { iotEdge: true }, parentScopes: [edge.deviceScope ?? ''] }, undefined).device;
+      expect(child.parentScopes).toEqual([edge.deviceScope]);
+      expect(child.deviceScope).toBe(`ms-azure-iot-edge://edge-2-${child.generationId}`);
+    });
+
+    it('refuses a non-edge parent, itself as parent and cycles', () => {
+      cloud = createTestCloud();
+      const a = cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true } }, undefined).device;
+      const b = cloud.services.devices.putDevice('b', { deviceId: 'b', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, undefined).device;
+      expectError(
+        () => cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [b.deviceScope ?? ''] }, '*'),
+        'CLD_PARENT_INVALID',
+        "parentScopes[0]: device 'b' cannot be the parent of 'a' (it would form a cycle)",
+      );
+      expectError(
+        () => cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, '*'),
+        'CLD_PARENT_INVALID',
+        "parentScopes[0]: device 'a' cannot be the parent of 'a' (it would form a cycle)",
+      );
+      expectError(
+        () => cloud.services.devices.putDevice('a', { deviceId: 'a' }, '*'),
+        'CLD_PARENT_INVALID',
+        "capabilities.iotEdge: device 'a' has child devices, so it must stay an IoT Edge device",
+      );
+    });
+
+    it('orphans the children when the parent is deleted', () => {
+      cloud = createTestCloud();
+      const edge = cloud.services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined).device;
+      cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined);
+      const changes: string[] = [];
+      cloud.bus.subscribe('identityChanged', (e) => changes.push(`${e.id.deviceId}:${e.change}`));
+      cloud.services.devices.deleteDevice('edge', '*');
+      expect(cloud.services.devices.getDevice('leaf')).toMatchObject({ parentScopes: [] });
+      expect(cloud.services.devices.getDevice('leaf').deviceScope).toBeUndefined();
+      expect(changes).toEqual(['edge:deleted', 'leaf:updated']);
+    });
+  });
+
+  it('deletes modules, twins, queued messages and sessions with the device', () => {
+    cloud = createTestCloud();
+    cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
+    cloud.services.c2d.send('d', { body: new Uint8Array([1]), properties: {} });
+    cloud.services.endpoint.saveMqttSession?.('d/m', { subscriptions: [] });
+    cloud.services.devices.deleteDevice('d', undefined);
+    expect(cloud.store.modules.list('d')).toEqual([]);
+    expect(cloud.store.twins.get({ deviceId: 'd', moduleId: 'm' })).toBeUndefined();
+    expect(cloud.store.c2d.countPending('d', 0)).toBe(0);
+    expect(cloud.store.sessions.load('d/m')).toBeUndefined();
+  });
+});

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { VergeError } from '@verge/contracts';
+import type { DeviceGateway, IdentityRef } from '../../../src/services/types.js';
+import { expectVergeRejection } from '../../helpers/expect-error.js';
+import { createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
+
+let cloud: TestCloud;
+afterEach(() => cloud?.close());
+
+interface Call {
+  readonly id: IdentityRef;
+  readonly name: string;
+  readonly payload: unknown;
+  readonly timeoutMs: number;
+}
+
+/** A gateway that answers like a connected device (or times out / is offline), recording each call. */
+function stubGateway(online: Set<string>, behaviour: 'answer' | 'timeout' = 'answer'): DeviceGateway & { calls: Call[] } {
+  const calls: Call[] = [];
+  const key = (id: IdentityRef) => (id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`);
+  return {
+    calls,
+    isConnected: (id) => online.has(key(id)),
+    invokeMethod: async (id, name, payload, timeoutMs) => {
+      calls.push({ id, name, payload, timeoutMs });
+      if (!online.has(key(id))) throw new VergeError('CLD_DEVICE_NOT_CONNECTED', 'offline');
+      if (behaviour === 'timeout') throw new VergeError('CLD_METHOD_TIMEOUT', `no answer within ${timeoutMs} ms`);
+      return { status: 200, payload: { echo: payload, name } };
+    },
+  };
+}
+
+function setup(): TestCloud {
+  cloud = createTestCloud();
+  cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+  cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
+  return cloud;
+}
+
+describe('method service', () => {
+  it('invokes on a connected device with the response timeout in ms (default 30 s)', async () => {
+    const c = setup();
+    const gw = stubGateway(new Set(['d', 'd/m']));
+    c.setGateway(gw);
+    await expect(c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'reboot', payload: { delay: 1 } })).resolves.toEqual({
+      status: 200,
+      payload: { echo: { delay: 1 }, name: 'reboot' },
+    });
+    await c.services.methods.invoke({ deviceId: 'd', moduleId: 'm' }, { methodName: 'ping', responseTimeoutInSeconds: 5 });
+    expect(gw.calls).toEqual([
+      { id: { deviceId: 'd' }, name: 'reboot', payload: { delay: 1 }, timeoutMs: 30_000 },
+      { id: { deviceId: 'd', moduleId: 'm' }, name: 'ping', payload: null, timeoutMs: 5_000 },
+    ]);
+  });
+
+  it('answers 404 for unknown identities and offline devices without calling the gateway', async () => {
+    const c = setup();
+    const gw = stubGateway(new Set());
+    c.setGateway(gw);
+    await expectVergeRejection(c.services.methods.invoke({ deviceId: 'x' }, { methodName: 'a' }), 'CLD_DEVICE_NOT_FOUND', "device 'x' is not registered");
+    await expectVergeRejection(c.services.methods.invoke({ deviceId: 'd', moduleId: 'x' }, { methodName: 'a' }), 'CLD_MODULE_NOT_FOUND', "module 'x' is not registered on device 'd'");
+    await expectVergeRejection(
+      c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'a' }),
+      'CLD_DEVICE_NOT_CONNECTED',
+      "device 'd' is not connected; direct methods need an online client subscribed to methods",
+    );
+    expect(gw.calls).toEqual([]);
+    c.setGateway(undefined);
+    await expectVergeRejection(c.services.methods.invoke({ deviceId: 'd', moduleId: 'm' }, { methodName: 'a' }), 'CLD_DEVICE_NOT_CONNECTED', /^module 'd\/m' is not connected/);
+  });
+
+  it('passes the gateway timeout through (504)', async () => {
+    const c = setup();
+    c.setGateway(stubGateway(new Set(['d']), 'timeout'));
+    await expectVergeRejection(c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'slow', responseTimeoutInSeconds: 5 }), 'CLD_METHOD_TIMEOUT', 'no answer within 5000 ms');
+  });
+
+  it('waits up to connectTimeoutInSeconds for the device to connect', async () => {
+    const c = setup();
+    const online = new Set<string>();
+    c.setGateway(stubGateway(online));
+    const pending = c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'late', connectTimeoutInSeconds: 5 });
+    setTimeout(() => {
+      online.add('d');
+      c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
+    }, 50);
+    await expect(pending).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('gives up after connectTimeoutInSeconds', async () => {
+    const c = setup();
+    c.setGateway(stubGateway(new Set()));
+    const started = Date.now();
+    await expectVergeRejection(
+      c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'never', connectTimeoutInSeconds: 1 }),
+      'CLD_DEVICE_NOT_CONNECTED',
+      "device 'd' is not connected (waited 1 s); direct methods need an online client subscribed to methods",
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('device endpoint services: connection state', () => {
+  it('records Connected/Disconnected on the device and module and announces it', () => {
+    const c = setup();
+    const events: string[] = [];
+    c.bus.subscribe('connectionChanged', (e) => events.push(`${e.id.moduleId ?? e.id.deviceId}:${e.connected}`));
+    c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
+    c.clock.advance(1000);
+    c.services.endpoint.setConnectionState({ deviceId: 'd', moduleId: 'm' }, true);
+    expect(c.services.devices.getDevice('d')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:00.000Z' });
+    expect(c.services.modules.getModule('d', 'm')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:01.000Z' });
+    expect(c.services.twins.getTwin({ deviceId: 'd', moduleId: 'm' }).connectionState).toBe('Connected');
+    c.services.endpoint.setConnectionState({ deviceId: 'd' }, false);
+    expect(c.services.devices.getDevice('d').connectionState).toBe('Disconnected');
+    expect(events).toEqual(['d:true', 'm:true', 'd:false']);
+  });
+
+  it('returns no auth record for unknown identities', () => {
+    const c = setup();
+    expect(c.services.endpoint.getAuthRecord({ deviceId: 'x' })).toBeUndefined();
+    expect(c.services.endpoint.getAuthRecord({ deviceId: 'd', moduleId: 'x' })).toBeUndefined();
+  });
+});

@@ -1,0 +1,259 @@
+import { isExpired, type ExpiredEntry, type MessageStore, type QueueEntry, type QueueInfo, type QueueRef } from '@verge/contracts';
+import { attemptDelivery } from './delivery-attempt.js';
+import type { DeliveryOrdering, EndpointSender, SendOutcome } from './endpoint-sender.js';
+import { PumpCounters, type PriorityCounters } from './pump-counters.js';
+import { PumpSignals, type WaitEnd } from './pump-signals.js';
+import { systemPumpTimers, type PumpTimers } from './pump-timers.js';
+import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { sendOnce } from './send-once.js';
+
+/** Where a pump's logs go (a pino logger fits). */
+export interface PumpLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Options of {@link createEndpointPump}. */
+export interface EndpointPumpOptions {
+  readonly endpointId: string;
+  readonly store: MessageStore;
+  readonly sender: EndpointSender;
+  readonly ordering: DeliveryOrdering;
+  readonly timers?: PumpTimers;
+  readonly retry?: RetryPolicy;
+  /** Uniform [0, 1) for backoff jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /** Entries read per batch (default 100: iotedge 10 × fan-out). */
+  readonly readBatchSize?: number;
+  /** Longest one send call may take before it counts as a retryable failure (default 30 s, reference §4). */
+  readonly sendTimeoutMs?: number;
+  /** Safety re-check of the queues while idle, in case a `notify` was missed (default 10 s, iotedge batch timeout). */
+  readonly idleRecheckMs?: number;
+  readonly log?: PumpLog;
+}
+
+/** Where a pump is. */
+export type PumpState = 'idle' | 'sending' | 'backoff' | 'stopped';
+
+/** A pump's figures for metrics and `verge edge` diagnostics. */
+export interface EndpointPumpStatus {
+  readonly endpointId: string;
+  readonly state: PumpState;
+  readonly priorities: readonly PriorityCounters[];
+  /** Delivery attempts repeated after a retryable failure. */
+  readonly retries: number;
+  /** When the pump retries next (backoff state only). */
+  readonly nextRetryAtMs: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+/** One pump per endpoint (reference azure-iot-edge.md §4, iotedge EndpointExecutor): store → sender, at least once. */
+export interface EndpointPump {
+  readonly endpointId: string;
+  /** Starts the loop (once). */
+  start(): void;
+  /** New messages were appended for this endpoint: ends an idle wait. */
+  notify(): void;
+  /**
+   * The endpoint is back (e.g. the upstream connection or the module reconnected): ends a backoff wait at once and
+   * resets the backoff, so a reconnect drains immediately (Verge's answer to the up-to-60-s stall of PR #7528).
+   */
+  wake(): void;
+  /** Counts expired entries `cleanup` removed from a queue of this endpoint, minus those the pump accounted for. */
+  recordCleanup(priority: number, offsets: readonly number[]): void;
+  /** Counters and state. */
+  status(): EndpointPumpStatus;
+  /** The endpoint's queues (length per priority, `edgehub_queue_length`). */
+  queues(): Promise<readonly QueueInfo[]>;
+  /** Aborts an in-flight send, ends the loop and resolves when it has. Unfinished messages stay stored. */
+  stop(): Promise<void>;
+}
+
+/** A batch read from one queue: never mixes priorities (reference §3.5). */
+interface Batch {
+  readonly queue: QueueRef;
+  /** The queue's checkpoint when the batch was read. */
+  readonly checkpoint: number;
+  readonly entries: readonly QueueEntry[];
+  /** Checkpointing here retires the whole batch, including expired entries skipped inside it. */
+  readonly throughOffset: number;
+}
+
+/** Creates a pump; call `start()` to run it. */
+export function createEndpointPump(options: EndpointPumpOptions): EndpointPump {
+  return new Pump(options);
+}
+
+class Pump implements EndpointPump {
+  readonly endpointId: string;
+  private readonly timers: PumpTimers;
+  private readonly signals: PumpSignals;
+  private readonly counters = new PumpCounters();
+  /** Per priority: the highest offset this pump has read (everything at or below it is accounted for by the pump). */
+  private readonly readThrough = new Map<number, number>();
+  private state: PumpState = 'idle';
+  private nextRetryAtMs: number | undefined;
+  private lastError: string | undefined;
+  private inflight: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly o: EndpointPumpOptions) {
+    this.endpointId = o.endpointId;
+    this.timers = o.timers ?? systemPumpTimers;
+    this.signals = new PumpSignals(this.timers);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  notify(): void {
+    this.signals.notify();
+  }
+
+  wake(): void {
+    this.signals.wake();
+  }
+
+  recordCleanup(priority: number, offsets: readonly number[]): void {
+    const mark = this.readThrough.get(priority) ?? -1;
+    this.counters.dropped(priority, 'ttl_expiry', offsets.filter((o) => o > mark).length);
+  }
+
+  status(): EndpointPumpStatus {
+    return {
+      endpointId: this.endpointId,
+      state: this.state,
+      priorities: this.counters.snapshot(),
+      retries: this.counters.retries,
+      nextRetryAtMs: this.state === 'backoff' ? this.nextRetryAtMs : undefined,
+      lastError: this.lastError,
+    };
+  }
+
+  queues(): Promise<readonly QueueInfo[]> {
+    return this.o.store.queues(this.endpointId);
+  }
+
+  async stop(): Promise<void> {
+    this.signals.stop();
+    this.inflight?.abort(new Error('pump stopped'));
+    await this.loop;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.signals.isStopped) {
+      try {
+        this.signals.clearNotified();
+        const batch = await this.nextBatch();
+        if (batch === undefined) {
+          this.state = 'idle';
+          await this.signals.wait('idle', this.o.idleRecheckMs ?? 10_000);
+        } else await this.deliver(batch);
+        failures = 0;
+      } catch (e) {
+        // The store failed (or a sender broke its contract): keep the messages, back off, try again.
+        if (this.signals.isStopped) break;
+        this.lastError = e instanceof Error ? e.message : String(e);
+        this.o.log?.warn({ endpointId: this.endpointId, err: e }, 'endpoint pump failed; backing off');
+        await this.backoff(failures++);
+      }
+    }
+    this.state = 'stopped';
+  }
+
+  /** The next batch of the highest-priority queue with live entries; retires runs of expired entries on the way. */
+  private async nextBatch(): Promise<Batch | undefined> {
+    const batchSize = this.o.readBatchSize ?? 100;
+    for (const q of await this.o.store.queues(this.endpointId)) {
+      if (q.length === 0) continue;
+      let from = q.checkpoint + 1;
+      for (;;) {
+        const r = await this.o.store.read(q, from, batchSize);
+        this.countReadExpired(q.priority, r.expired, r.nextOffset - 1);
+        if (r.entries.length > 0) return { queue: q, checkpoint: from - 1, entries: r.entries, throughOffset: r.nextOffset - 1 };
+        if (r.expired.length === 0) break;
+        await this.o.store.checkpoint(q, r.nextOffset - 1);
+        from = r.nextOffset;
+      }
+    }
+    return undefined;
+  }
+
+  /** Sends a batch until every entry is delivered or dropped, retrying with backoff; checkpoints as it goes. */
+  private async deliver(batch: Batch): Promise<void> {
+    let open: readonly QueueEntry[] = batch.entries;
+    let checkpointed = batch.checkpoint;
+    for (let attempt = 0; ; ) {
+      open = this.dropExpired(batch.queue.priority, open);
+      if (open.length > 0) {
+        this.state = 'sending';
+        const outcomes = await attemptDelivery(open, this.o.ordering, (entries) => this.send(entries));
+        if (this.signals.isStopped) return;
+        open = this.settle(batch.queue.priority, open, outcomes);
+      }
+      // Retire the resolved prefix now, so a restart does not resend it (later resolved entries wait: one offset).
+      const through = open.length > 0 ? open[0]!.offset - 1 : batch.throughOffset;
+      if (through > checkpointed) {
+        await this.o.store.checkpoint(batch.queue, through);
+        checkpointed = through;
+      }
+      if (open.length === 0) return;
+      this.counters.retries += 1;
+      if (this.signals.takeWoken()) attempt = 0;
+      else if ((await this.backoff(attempt++)) === 'wake') attempt = 0;
+      if (this.signals.isStopped) return;
+    }
+  }
+
+  /** Applies outcomes: counts sent and permanently failed entries, returns those still to retry. */
+  private settle(priority: number, open: readonly QueueEntry[], outcomes: ReadonlyMap<number, SendOutcome>): QueueEntry[] {
+    const retry: QueueEntry[] = [];
+    for (const e of open) {
+      const o = outcomes.get(e.offset);
+      if (o?.kind === 'ok') this.counters.sent(priority);
+      else if (o?.kind === 'permanent') {
+        this.counters.dropped(priority, 'permanent');
+        this.o.log?.warn({ endpointId: this.endpointId, edgeMessageId: e.edgeMessageId, reason: o.reason }, 'message dropped: the endpoint refused it permanently');
+      } else {
+        retry.push(e);
+        if (o !== undefined) this.lastError = o.reason;
+      }
+    }
+    return retry;
+  }
+
+  /** Drops (and counts) the entries whose TTL passed while they waited for a retry. */
+  private dropExpired(priority: number, open: readonly QueueEntry[]): readonly QueueEntry[] {
+    const now = this.timers.nowMs();
+    const live = open.filter((e) => !isExpired(e, now));
+    this.counters.dropped(priority, 'ttl_expiry', open.length - live.length);
+    return live;
+  }
+
+  private countReadExpired(priority: number, expired: readonly ExpiredEntry[], through: number): void {
+    const mark = this.readThrough.get(priority) ?? -1;
+    this.counters.dropped(priority, 'ttl_expiry', expired.filter((e) => e.offset > mark).length);
+    if (through > mark) this.readThrough.set(priority, through);
+  }
+
+  private async send(entries: readonly QueueEntry[]): Promise<readonly SendOutcome[]> {
+    const controller = new AbortController();
+    this.inflight = controller;
+    try {
+      return await sendOnce(this.o.sender, entries, controller, this.timers, this.o.sendTimeoutMs ?? 30_000);
+    } finally {
+      if (this.inflight === controller) this.inflight = undefined;
+    }
+  }
+
+  private async backoff(attempt: number): Promise<WaitEnd> {
+    const delay = retryDelayMs(attempt, this.o.retry ?? defaultRetryPolicy, (this.o.random ?? Math.random)());
+    this.state = 'backoff';
+    this.nextRetryAtMs = this.timers.nowMs() + delay;
+    const why = await this.signals.wait('backoff', delay);
+    this.nextRetryAtMs = undefined;
+    return why;
+  }
+}

@@ -1,0 +1,45 @@
+import type { QueueEntry } from '@verge/contracts';
+
+/** The result of sending one message. */
+export type SendOutcome =
+  | { readonly kind: 'ok' }
+  /** Worth retrying later: the endpoint is offline, timed out, throttled, or its token needs refreshing. */
+  | { readonly kind: 'retryable'; readonly reason: string }
+  /** Never going to succeed (e.g. oversized, invalid input): the message is dropped and counted (reference §4). */
+  | { readonly kind: 'permanent'; readonly reason: string };
+
+/** What `EndpointSender.send` reports: one outcome per message, in the order they were given. */
+export interface SendResult {
+  readonly outcomes: readonly SendOutcome[];
+}
+
+/**
+ * Delivers stored messages to one endpoint: the cloud for `$upstream`, a module input for `BrokeredEndpoint(...)`
+ * (reference azure-iot-edge.md §3.4, §4). The pump calls it with messages of ONE sender identity at a time and never
+ * calls it again for that sender before the previous call settled.
+ *
+ * To keep per-sender order, a sender delivers the messages of one call in order and stops at the first retryable
+ * failure, reporting every later message of the call as retryable too. A throw (or a rejected promise) counts as a
+ * retryable failure of every message of the call. `signal` aborts when the pump gives up waiting (send timeout) or
+ * stops; the sender should then stop as soon as it can (a message it completes anyway may be delivered twice:
+ * delivery is at-least-once, reference §3.5).
+ */
+export interface EndpointSender {
+  send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult>;
+}
+
+/** How a pump groups messages for its sender (reference §3.5 "Ordering"). */
+export type DeliveryOrdering =
+  /**
+   * Upstream: a read batch is grouped by sender identity (`connectionDeviceId`/`connectionModuleId`); up to `fanOut`
+   * senders are sent in parallel, each in order, in calls of at most `maxBatchSize` messages and `maxBatchBytes`.
+   */
+  | { readonly kind: 'per-sender'; readonly fanOut: number; readonly maxBatchSize: number; readonly maxBatchBytes: number }
+  /** Module inputs: one message per call, in queue order, each waiting for the previous one's outcome. */
+  | { readonly kind: 'one-at-a-time' };
+
+/** iotedge's upstream defaults: `UpstreamFanOutFactor` 10, `MaxUpstreamBatchSize` 10, 256 KB per batch (reference §3.5). */
+export const upstreamOrdering: DeliveryOrdering = { kind: 'per-sender', fanOut: 10, maxBatchSize: 10, maxBatchBytes: 256 * 1024 };
+
+/** Module endpoints deliver one message at a time (reference §3.5). */
+export const moduleOrdering: DeliveryOrdering = { kind: 'one-at-a-time' };

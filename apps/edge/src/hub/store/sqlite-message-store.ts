@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import {
+  isExpired,
+  messageSizeBytes,
+  VergeError,
+  type AppendReceipt,
+  type CleanupResult,
+  type ExpiredRemoval,
+  type ExpiredEntry,
+  type Message,
+  type MessageDelivery,
+  type MessageStore,
+  type QueueEntry,
+  type QueueInfo,
+  type QueueRef,
+  type ReadResult,
+  type StoreStats,
+} from '@verge/contracts';
+import { closeSqlite, openSqlite, runMigrations, type SqliteDatabase } from '@verge/platform';
+import { attempt } from './attempt.js';
+import { GroupCommit } from './group-commit.js';
+import { messageStoreMigrations } from './sqlite-schema.js';
+import { QueueTable, type QueueState } from './sqlite-queue-table.js';
+import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
+import {
+  checkCheckpoint,
+  checkDeliveries,
+  checkMaxBytes,
+  checkReadArguments,
+  defaultSqliteStoreMaxBytes,
+  maxExpiredPerRead,
+  storeClosedError,
+  storeFullError,
+} from './store-rules.js';
+
+/** Options of {@link openSqliteMessageStore}. */
+export interface SqliteMessageStoreOptions {
+  /** The database file (created with its directory when missing). */
+  readonly path: string;
+  /** Limit on stored bodies + properties, in bytes (default 1 GiB). The file adds page, index and WAL overhead. */
+  readonly maxBytes?: number;
+  /**
+   * `NORMAL` (default): an acknowledged append survives a crash or SIGKILL of the process, but the last commits
+   * may be lost on power loss or an OS crash (commits reach the OS, not the disk). `FULL`: an acknowledged append
+   * also survives power loss (one fsync per group commit; perf-baselines §2: ~287k msgs/s at 100 per commit vs
+   * ~8.8k at 1 per commit on the reference disk).
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** Longest an append waits for others to share its commit; 0 (default) commits once per event-loop turn. */
+  readonly maxBatchDelayMs?: number;
+  /** Appends per commit at most (default 1000); 1 commits every append alone. */
+  readonly maxBatchSize?: number;
+  /** The clock TTLs are measured with (default `Date.now`). */
+  readonly nowMs?: () => number;
+  /** Generates `edgeMessageId`s (default `randomUUID`). */
+  readonly newId?: () => string;
+}
+
+/** WAL file size SQLite truncates back to after a checkpoint, so a burst does not leave a large WAL on disk. */
+const journalSizeLimitBytes = 64 * 1024 * 1024;
+
+/**
+ * Opens the durable {@link MessageStore} (iotedge `UsePersistentStorage=true`) on a SQLite file in WAL mode. Queues,
+ * offsets and checkpoints survive restarts: each queue resumes after its checkpoint.
+ */
+export function openSqliteMessageStore(options: SqliteMessageStoreOptions): MessageStore {
+  const maxBytes = options.maxBytes ?? defaultSqliteStoreMaxBytes;
+  checkMaxBytes(maxBytes);
+  const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'NORMAL' });
+  try {
+    db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
+    runMigrations(db, messageStoreMigrations);
+    return new SqliteMessageStore(db, maxBytes, options);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+class SqliteMessageStore implements MessageStore {
+  private readonly st: StoreStatements;
+  private readonly table: QueueTable;
+  private readonly writer: GroupCommit;
+  private readonly nowMs: () => number;
+  private readonly newId: () => string;
+  private bytes = 0;
+  private messageCount = 0;
+  /** Bytes of appends accepted but not committed yet: counted against the limit so a batch cannot overshoot it. */
+  private reservedBytes = 0;
+  private closed = false;
+  /** In-memory state before the current transaction: put back if it rolls back. */
+  private saved: { readonly queues: QueueState[]; readonly bytes: number; readonly messageCount: number } | undefined;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly maxBytes: number,
+    options: SqliteMessageStoreOptions,
+  ) {
+    this.st = prepareStatements(db);
+    this.table = new QueueTable(this.st);
+    this.nowMs = options.nowMs ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+    this.writer = new GroupCommit(
+      db,
+      { maxBatchDelayMs: options.maxBatchDelayMs ?? 0, maxBatchSize: Math.max(1, options.maxBatchSize ?? 1000) },
+      {
+        begin: () => (this.saved = { queues: this.table.snapshot(), bytes: this.bytes, messageCount: this.messageCount }),
+        beforeCommit: () => this.table.flushNextOffsets(),
+        afterRollback: () => this.restore(),
+        writeFailed: writeFailedError,
+      },
+    );
+    this.load();
+  }
+
+  append(message: Message, deliveries: readonly MessageDelivery[]): Promise<AppendReceipt> {
+    let size: number;
+    try {
+      this.ensureOpen('append');
+      checkDeliveries(deliveries);
+      size = messageSizeBytes(message);
+      const used = this.bytes + this.reservedBytes;
+      if (used + size > this.maxBytes) throw storeFullError(size, used, this.maxBytes, this.messageCount);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    const edgeMessageId = this.newId();
+    const enqueuedAtMs = this.nowMs();
+    // Bound later, at commit: copy now, the caller's buffer may be a view into a reused network buffer.
+    const body = Buffer.from(message.body);
+    const properties = JSON.stringify(message.properties);
+    const systemProperties = JSON.stringify(message.systemProperties);
+    const targets = deliveries.map((d) => ({ endpointId: d.endpointId, priority: d.priority, ttlSecs: d.ttlSecs }));
+    this.reservedBytes += size;
+    return this.writer.submit(
+      (): AppendReceipt => {
+        const seq = this.st.insertMessage.run(edgeMessageId, body, properties, systemProperties, size, targets.length).lastInsertRowid;
+        const offsets = targets.map((d) => {
+          const q = this.table.findOrCreate(d);
+          const offset = this.table.takeOffset(q);
+          this.st.insertRef.run(q.id, offset, seq, enqueuedAtMs, d.ttlSecs, d.ttlSecs < 0 ? null : enqueuedAtMs + d.ttlSecs * 1000);
+          return { endpointId: d.endpointId, priority: d.priority, offset };
+        });
+        this.bytes += size;
+        this.messageCount += 1;
+        return { edgeMessageId, enqueuedAtMs, offsets };
+      },
+      () => (this.reservedBytes -= size),
+    );
+  }
+
+  read(queue: QueueRef, fromOffset: number, max: number): Promise<ReadResult> {
+    return attempt(() => {
+      this.ensureOpen('read');
+      checkReadArguments(queue, fromOffset, max);
+      const q = this.table.find(queue);
+      if (q === undefined) return { entries: [], expired: [], nextOffset: fromOffset };
+      return this.scan(q.id, fromOffset, max, this.nowMs());
+    });
+  }
+
+  checkpoint(queue: QueueRef, offset: number): Promise<void> {
+    let queueId: number;
+    try {
+      this.ensureOpen('checkpoint');
+      const q = this.table.find(queue);
+      checkCheckpoint(queue, offset, q?.nextOffset ?? 0);
+      if (q === undefined || offset <= q.checkpoint) return Promise.resolve();
+      queueId = q.id;
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.writer.submit(() => this.applyCheckpoint(queueId, offset));
+  }
+
+  queues(endpointId?: string): Promise<readonly QueueInfo[]> {
+    return attempt(() => {
+      this.ensureOpen('list queues');
+      return this.table.infos(endpointId);
+    });
+  }
+
+  cleanup(): Promise<CleanupResult> {
+    try {
+      this.ensureOpen('clean up');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.writer.submit(() => this.applyCleanup(this.nowMs()));
+  }
+
+  stats(): Promise<StoreStats> {
+    return attempt(() => {
+      this.ensureOpen('read stats');
+      return { queues: this.table.infos(), messageCount: this.messageCount, bytes: this.bytes, maxBytes: this.maxBytes };
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return attempt(() => {
+      this.writer.flush();
+      closeSqlite(this.db);
+    });
+  }
+
+  /** Reads rows in chunks until `max` live entries, the queue's end, or the expired-skip bound. */
+  private scan(queueId: number, fromOffset: number, max: number, nowMs: number): ReadResult {
+    const entries: QueueEntry[] = [];
+    const expired: ExpiredEntry[] = [];
+    let nextOffset = fromOffset;
+    for (;;) {
+      const limit = Math.max(max - entries.length, 64);
+      const rows = this.st.readEntries.all(queueId, nextOffset, limit);
+      for (const row of rows) {
+        if (entries.length >= max || expired.length >= maxExpiredPerRead) return { entries, expired, nextOffset };
+        if (isExpired({ enqueuedAtMs: row.enqueued_at_ms, ttlSecs: row.ttl_secs }, nowMs)) expired.push({ offset: row.offset, edgeMessageId: row.edge_message_id });
+        else entries.push(entryFromRow(row));
+        nextOffset = row.offset + 1;
+      }
+      if (rows.length < limit || entries.length >= max || expired.length >= maxExpiredPerRead) return { entries, expired, nextOffset };
+    }
+  }
+
+  private applyCheckpoint(queueId: number, offset: number): void {
+    // Look the queue up again: a rolled-back batch may have rebuilt the table since `checkpoint` was called.
+    const q = this.table.byRowId(queueId);
+    if (q === undefined || offset <= q.checkpoint) return;
+    this.st.unrefUpTo.run(q.id, offset);
+    q.length -= this.st.deleteRefsUpTo.run(q.id, offset).changes;
+    this.st.saveCheckpoint.run(offset, q.id);
+    q.checkpoint = offset;
+    this.removeUnreferenced();
+  }
+
+  private applyCleanup(nowMs: number): CleanupResult {
+    const rows = this.st.expiredRefs.all(nowMs);
+    const byQueue = new Map<number, number[]>();
+    for (const row of rows) {
+      this.st.unrefOne.run(row.message_seq);
+      const offsets = byQueue.get(row.queue_id);
+      if (offsets === undefined) byQueue.set(row.queue_id, [row.offset]);
+      else offsets.push(row.offset);
+    }
+    if (rows.length > 0) this.st.deleteExpiredRefs.run(nowMs);
+    const expired: ExpiredRemoval[] = [];
+    for (const [queueId, offsets] of byQueue) {
+      const q = this.table.byRowId(queueId);
+      if (q === undefined) continue;
+      q.length -= offsets.length;
+      expired.push({ endpointId: q.ref.endpointId, priority: q.ref.priority, count: offsets.length, offsets });
+    }
+    const removed = this.removeUnreferenced();
+    return { expired, messagesRemoved: removed.n, bytesFreed: removed.b };
+  }
+
+  /** Deletes the copies no queue references any more; returns how many and their bytes. */
+  private removeUnreferenced(): { n: number; b: number } {
+    const totals = this.st.unreferencedTotals.get() ?? { n: 0, b: 0 };
+    if (totals.n === 0) return totals;
+    this.st.deleteUnreferenced.run();
+    this.bytes -= totals.b;
+    this.messageCount -= totals.n;
+    return totals;
+  }
+
+  private restore(): void {
+    if (this.saved === undefined) return this.load();
+    this.table.restore(this.saved.queues);
+    this.bytes = this.saved.bytes;
+    this.messageCount = this.saved.messageCount;
+  }
+
+  private load(): void {
+    this.table.load();
+    const totals = this.st.messageTotals.get() ?? { n: 0, b: 0 };
+    this.messageCount = totals.n;
+    this.bytes = totals.b;
+  }
+
+  private ensureOpen(operation: string): void {
+    if (this.closed) throw storeClosedError(operation);
+  }
+}
+
+function writeFailedError(cause: unknown): VergeError {
+  const code = (cause as { code?: unknown }).code;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return new VergeError('HUB_STORE_WRITE_FAILED', `message store write failed and was rolled back (${String(code)}: ${text}); nothing of it was stored`, { cause });
+}

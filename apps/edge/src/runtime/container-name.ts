@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+
+// Docker container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (moby `daemon/names`). Module ids may also hold
+// `: + % # * ? ! ( ) , = @ ; '` and `$` (system modules), none of which Docker accepts.
+const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * The container name of a module: the module id itself when Docker accepts it (as edgeAgent names containers), else
+ * the id with every other character replaced by `_`, a leading `m` when it would not start with a letter or digit,
+ * and `-` plus 8 hex digits of the id's SHA-256, so that two ids differing only in replaced characters (`a:b`,
+ * `a+b`) never share a name. The module id itself is recorded in a label; the name is never parsed back.
+ */
+export function containerNameFor(moduleId: string): string {
+  if (DOCKER_NAME.test(moduleId)) return moduleId;
+  const replaced = moduleId.replace(/[^a-zA-Z0-9_.-]/g, '_');
+  const head = /^[a-zA-Z0-9]/.test(replaced) ? replaced : `m${replaced}`;
+  const digest = createHash('sha256').update(moduleId, 'utf8').digest('hex').slice(0, 8);
+  return `${head}-${digest}`;
+}

@@ -1,0 +1,137 @@
+import type { DockerModuleSpec } from '@verge/contracts';
+import { posix } from 'node:path';
+import { PermanentStepError } from '../../agent/step-errors.js';
+import { containerNameFor } from '../container-name.js';
+import { moduleLabels } from '../labels.js';
+import type { WorkloadSocketLocation } from '../workload-sockets.js';
+
+type Json = Record<string, unknown>;
+
+/** Inputs of {@link containerCreateOptions}. */
+export interface ContainerConfigInput {
+  readonly spec: DockerModuleSpec;
+  readonly ownerId: string;
+  readonly configHash: string;
+  /** Injected environment (IOTEDGE_*), merged over the module's env. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly loggingOptions?: string | undefined;
+  /** The module's workload socket on the host, when `IOTEDGE_WORKLOADURI` is a unix socket to mount. */
+  readonly workload?: WorkloadSocketLocation | undefined;
+}
+
+/**
+ * The Engine API `ContainerCreate` body of a module (what EA's CreateOrUpdateCommand builds): the module's
+ * `createOptions`, MERGED with what the runtime needs and which therefore wins over the user's values:
+ * - `Image` = `settings.image`; `name` = {@link containerNameFor}(id);
+ * - `Env`: createOptions `Env`, then the module's `env`, then the injected env; a later value of a name wins;
+ * - `Labels`: createOptions `Labels` plus the Verge and `net.azure-devices.edge.*` labels (labels.ts);
+ * - `HostConfig.RestartPolicy` = `no`: the agent applies the restart policy (reference §2.5), never the engine;
+ * - `HostConfig.LogConfig` from `loggingOptions` when createOptions sets none (EA does the same);
+ * - `HostConfig.Binds` + the workload socket's directory at the directory of the path `IOTEDGE_WORKLOADURI` names
+ *   (EA `MountSockets`); a user bind onto that same directory is replaced.
+ * Throws PermanentStepError AGT_RUNTIME_SPEC_INVALID (a field of the wrong JSON type, naming its path) or
+ * AGT_WORKLOAD_URI_INVALID (a socket path that cannot be mounted).
+ */
+export function containerCreateOptions(input: ContainerConfigInput): Json & { name: string } {
+  const { spec } = input;
+  const options: Json = structuredClone(spec.settings.createOptions);
+  const hostConfig = objectField(options, 'HostConfig');
+  options['Image'] = spec.settings.image;
+  options['Env'] = mergeEnv(stringArrayField(options, 'Env'), spec.env, input.env);
+  options['Labels'] = { ...stringRecordField(options, 'Labels'), ...moduleLabels(spec, input.ownerId, input.configHash) };
+  hostConfig['RestartPolicy'] = { Name: 'no', MaximumRetryCount: 0 };
+  const logConfig = parseLoggingOptions(input.loggingOptions);
+  if (hostConfig['LogConfig'] === undefined && logConfig !== undefined) hostConfig['LogConfig'] = logConfig;
+  const mount = workloadBind(input.env['IOTEDGE_WORKLOADURI'], input.workload);
+  if (mount !== undefined) {
+    const binds = stringArrayField(hostConfig, 'Binds', 'HostConfig.Binds').filter((bind) => bindTarget(bind) !== mount.target);
+    hostConfig['Binds'] = [...binds, `${mount.source}:${mount.target}:ro`];
+  }
+  options['HostConfig'] = hostConfig;
+  return { ...options, name: containerNameFor(spec.id) };
+}
+
+/** `NAME=value` lines: `base` overridden by `moduleEnv`, then by `injected` (reference §6.1: injected wins). */
+export function mergeEnv(base: readonly string[], moduleEnv: Readonly<Record<string, string>>, injected: Readonly<Record<string, string>>): string[] {
+  const merged = new Map<string, string>();
+  for (const line of base) {
+    const eq = line.indexOf('=');
+    merged.set(eq < 0 ? line : line.slice(0, eq), eq < 0 ? '' : line.slice(eq + 1));
+  }
+  for (const [name, value] of Object.entries(moduleEnv)) merged.set(name, value);
+  for (const [name, value] of Object.entries(injected)) merged.set(name, value);
+  return [...merged].map(([name, value]) => `${name}=${value}`);
+}
+
+/** The bind (host directory → container directory) that puts the module's socket where `workloadUri` points. */
+export function workloadBind(workloadUri: string | undefined, workload: WorkloadSocketLocation | undefined): { source: string; target: string } | undefined {
+  if (workloadUri === undefined || workload === undefined || !workloadUri.startsWith('unix://')) return undefined;
+  const path = socketPathOf(workloadUri);
+  const target = posix.dirname(path);
+  if (!posix.isAbsolute(path) || target === '/' || posix.basename(path) !== workload.fileName) {
+    throw new PermanentStepError(
+      'AGT_WORKLOAD_URI_INVALID',
+      `IOTEDGE_WORKLOADURI ${JSON.stringify(workloadUri)} must name a socket file "${workload.fileName}" in a directory below "/" (its directory is mounted)`,
+    );
+  }
+  return { source: workload.hostDir, target };
+}
+
+function socketPathOf(uri: string): string {
+  try {
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return '';
+  }
+}
+
+function bindTarget(bind: string): string {
+  const parts = bind.split(':');
+  return posix.normalize(parts[1] ?? parts[0] ?? '');
+}
+
+function parseLoggingOptions(text: string | undefined): Json | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return invalid('runtime.settings.loggingOptions', 'must be a JSON object (Docker LogConfig)');
+  }
+  return isObject(value) ? value : invalid('runtime.settings.loggingOptions', 'must be a JSON object (Docker LogConfig)');
+}
+
+function objectField(options: Json, key: string): Json {
+  const value = options[key];
+  if (value === undefined || value === null) return {};
+  return isObject(value) ? value : invalid(key, 'must be an object');
+}
+
+function stringArrayField(options: Json, key: string, path = key): string[] {
+  const value = options[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return invalid(path, 'must be an array of strings');
+  value.forEach((item, i) => {
+    if (typeof item !== 'string') invalid(`${path}[${i}]`, 'must be a string');
+  });
+  return value as string[];
+}
+
+function stringRecordField(options: Json, key: string): Record<string, string> {
+  const value = options[key];
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) return invalid(key, 'must be an object of strings');
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item !== 'string') invalid(`${key}.${name}`, 'must be a string');
+  }
+  return value as Record<string, string>;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(path: string, rule: string): never {
+  const where = path.startsWith('runtime.') ? path : `settings.createOptions.${path}`;
+  throw new PermanentStepError('AGT_RUNTIME_SPEC_INVALID', `${where} ${rule}`);
+}

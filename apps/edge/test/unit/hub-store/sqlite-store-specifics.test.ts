@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createMemoryMessageStore, openSqliteMessageStore } from '../../../src/hub/store/index.js';
+
+function tempPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'verge-hub-store-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'sub', 'messages.db');
+}
+
+describe('SQLite message store specifics', () => {
+  it('fails only the append whose write fails, rolls back its queue and counters, and keeps the others of its batch', async () => {
+    const path = tempPath();
+    const ids = ['id-a', null, 'id-c'];
+    // A null edgeMessageId violates NOT NULL inside the batch transaction: a real SQLite failure mid-batch.
+    const store = openSqliteMessageStore({ path, newId: () => ids.shift() as string });
+    const msg = (t: string) => ({ body: new TextEncoder().encode(t), properties: {}, systemProperties: {} });
+    const results = await Promise.allSettled([
+      store.append(msg('a'), [{ endpointId: 'x', priority: 0, ttlSecs: -1 }]),
+      store.append(msg('b'), [{ endpointId: 'new-queue', priority: 1, ttlSecs: -1 }, { endpointId: 'x', priority: 0, ttlSecs: -1 }]),
+      store.append(msg('c'), [{ endpointId: 'x', priority: 0, ttlSecs: -1 }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reason = (results[1] as PromiseRejectedResult).reason as { code: string; message: string };
+    expect(reason.code).toBe('HUB_STORE_WRITE_FAILED');
+    expect(reason.message).toBe(
+      'message store write failed and was rolled back (SQLITE_CONSTRAINT_NOTNULL: NOT NULL constraint failed: messages.edge_message_id); nothing of it was stored',
+    );
+    const expected = { messageCount: 2, bytes: 2, queues: [{ endpointId: 'x', priority: 0, name: 'x_Pri0', checkpoint: -1, nextOffset: 2, length: 2 }] };
+    expect(await store.stats()).toMatchObject(expected);
+    expect((await store.read({ endpointId: 'x', priority: 0 }, 0, 10)).entries.map((e) => [e.offset, e.edgeMessageId])).toEqual([
+      [0, 'id-a'],
+      [1, 'id-c'],
+    ]);
+    await store.close();
+    const reopened = openSqliteMessageStore({ path });
+    onTestFinished(() => reopened.close());
+    expect(await reopened.stats()).toMatchObject(expected);
+  });
+
+
+  it.each(['NORMAL', 'FULL'] as const)('opens in WAL mode with synchronous=%s and persists appends', async (synchronous) => {
+    const path = tempPath();
+    const store = openSqliteMessageStore({ path, synchronous });
+    await store.append({ body: new Uint8Array([1, 2, 3]), properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }]);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    onTestFinished(() => db.close());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(1);
+  });
+
+  it('batches one append per commit when maxBatchSize is 1, keeping order', async () => {
+    const store = openSqliteMessageStore({ path: tempPath(), maxBatchSize: 1 });
+    onTestFinished(() => store.close());
+    const r = await Promise.all([0, 1, 2].map((i) => store.append({ body: new Uint8Array([i]), properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }])));
+    expect(r.map((x) => x.offsets[0]!.offset)).toEqual([0, 1, 2]);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxBytes %d with HUB_STORE_OPTIONS_INVALID', (maxBytes) => {
+    const message = `maxBytes is ${String(maxBytes)}: the store size limit must be a positive integer number of bytes`;
+    expect(() => openSqliteMessageStore({ path: tempPath(), maxBytes })).toThrow(expect.objectContaining({ code: 'HUB_STORE_OPTIONS_INVALID', message }));
+    expect(() => createMemoryMessageStore({ maxBytes })).toThrow(expect.objectContaining({ code: 'HUB_STORE_OPTIONS_INVALID', message }));
+  });
+});

@@ -1,0 +1,33 @@
+// Child process of bench/cloud-devices.mjs: runs the cloud from the dist build and answers the driver over IPC
+// (ready → ports and credentials; rss → memory usage; stop → clean shutdown). Not meant to be run by hand.
+import { startCloud } from '../apps/cloud/dist/start-cloud.js';
+
+const dataDir = process.argv[2];
+if (dataDir === undefined || process.send === undefined) {
+  console.error('usage: node bench/cloud-server.mjs DATA_DIR (started by bench/cloud-devices.mjs with an IPC channel)');
+  process.exit(2);
+}
+
+const cloud = await startCloud(
+  { dataDir, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: 'warn' },
+  // Connection storms are what this benchmark does on purpose: allow more handshakes in flight than the default.
+  { mqttLimits: { maxPendingHandshakes: 4096 } },
+);
+
+process.on('message', async (m) => {
+  if (m?.type === 'rss') {
+    const mem = process.memoryUsage();
+    process.send({ type: 'rss', rss: mem.rss, heapUsed: mem.heapUsed, cpu: process.cpuUsage() });
+  } else if (m?.type === 'stop') {
+    await cloud.stop();
+    process.send({ type: 'stopped' }, () => process.exit(0));
+  }
+});
+
+process.send({
+  type: 'ready',
+  ports: cloud.ports,
+  httpUrl: cloud.urls.http,
+  caPem: cloud.caPem,
+  serviceConnectionString: cloud.serviceConnectionString,
+});

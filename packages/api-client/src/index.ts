@@ -1,0 +1,16 @@
+export { ApiError, isApiError, errorFromResponse } from './api-error.js';
+export { createApiClient, apiVersion, type ApiClient, type ApiClientOptions } from './client.js';
+export { defaultApiUrl, defaultApiHttpsPort, checkBaseUrl, isLoopback } from './base-url.js';
+export { parseServiceConnectionString, createServiceAuthorizer, defaultTokenTtlSec } from './auth.js';
+export { deviceConnectionString, moduleConnectionString, type IdentityConnectionStringOptions } from './identity-connection-string.js';
+export { c2dRequestHeaders } from './c2d.js';
+export { defaultMethodResponseTimeoutSec } from './methods.js';
+export { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
+export { reconnectDelayMs, type EventStreamOptions, type ReconnectPolicy } from './event-stream.js';
+export { toTelemetryMessage, type RecentMessagesOptions } from './telemetry.js';
+export type { DeviceOperations } from './devices.js';
+export type { ModuleOperations } from './modules.js';
+export type { TwinOperations } from './twins.js';
+export type { QueryOptions } from './query.js';
+export type { FetchInit, FetchLike } from './transport.js';
+export type * from './types.js';

@@ -1,0 +1,89 @@
+import { defineErrors } from './define.js';
+
+/**
+ * Error codes of the cloud (registry, twins, service REST API, device endpoint). Shared by the cloud's
+ * services and its MQTT device endpoint. Codes are API: deprecate, never rename.
+ */
+export const cloudErrors = defineErrors({
+  CLD_DEVICE_NOT_FOUND: { status: 404, description: 'No device identity with this id is registered.' },
+  CLD_MODULE_NOT_FOUND: { status: 404, description: 'No module identity with this id is registered on the device.' },
+  CLD_DEVICE_ALREADY_EXISTS: {
+    status: 409,
+    description: 'A device with this id already exists; to replace it send `If-Match` with its etag (or `*`).',
+  },
+  CLD_MODULE_ALREADY_EXISTS: {
+    status: 409,
+    description: 'A module with this id already exists on the device; to replace it send `If-Match` with its etag (or `*`).',
+  },
+  CLD_ETAG_MISMATCH: {
+    status: 412,
+    description: 'The `If-Match` etag does not match the current etag of the identity or twin (it changed since it was read).',
+  },
+  CLD_ID_INVALID: {
+    status: 400,
+    description: 'A device or module id is empty, longer than 128 characters or holds a character IoT Hub does not allow.',
+  },
+  CLD_ID_MISMATCH: { status: 400, description: 'The id in the request body differs from the id in the URL path.' },
+  CLD_AUTHENTICATION_INVALID: {
+    status: 400,
+    description: 'The `authentication` of an identity is inconsistent: a key that is not base64 of 16–64 bytes, a missing or malformed thumbprint, or fields of another type.',
+  },
+  CLD_PARENT_INVALID: {
+    status: 400,
+    description: 'The parent (`deviceScope`/`parentScopes`) does not name an existing IoT Edge device, or names the device itself.',
+  },
+  CLD_DEVICE_NOT_CONNECTED: {
+    status: 404,
+    description: 'The device or module is not connected to the device endpoint (direct methods need a connected, subscribed client).',
+  },
+  CLD_METHOD_TIMEOUT: {
+    status: 504,
+    description: 'The device did not answer the direct method within `responseTimeoutInSeconds` (or did not connect within `connectTimeoutInSeconds`).',
+  },
+  CLD_C2D_QUEUE_FULL: {
+    status: 403,
+    description: 'The device already has the maximum number of pending cloud-to-device messages (50, as IoT Hub); wait until it receives some.',
+  },
+  CLD_C2D_MESSAGE_TOO_LARGE: {
+    status: 413,
+    description: 'A cloud-to-device message (body plus properties) exceeds 64 KB, IoT Hub\'s limit.',
+  },
+  CLD_C2D_EXPIRY_INVALID: {
+    status: 400,
+    description: 'The `iothub-expiry` header is not an ISO-8601 time in the future, or lies beyond the maximum time to live.',
+  },
+  CLD_AUTH_MISSING: {
+    status: 401,
+    description: 'The request has no `Authorization` header; send `SharedAccessSignature sr=…&sig=…&se=…&skn=…`.',
+  },
+  CLD_AUTH_MALFORMED: {
+    status: 401,
+    description: 'The `Authorization` header is not a well-formed SharedAccessSignature token (a field is missing or repeated, or `se` is not a number).',
+  },
+  CLD_AUTH_EXPIRED: { status: 401, description: 'The SharedAccessSignature token has expired (`se` lies in the past).' },
+  CLD_AUTH_POLICY_UNKNOWN: {
+    status: 401,
+    description: 'The token names (`skn`) no shared access policy of this cloud, or names none at all.',
+  },
+  CLD_AUTH_AUDIENCE_INVALID: {
+    status: 401,
+    description: 'The token\'s resource (`sr`) is not this cloud\'s host name.',
+  },
+  CLD_AUTH_SIGNATURE_INVALID: {
+    status: 401,
+    description: 'The token\'s signature does not verify with the policy\'s primary or secondary key (wrong key, or the token was altered).',
+  },
+  CLD_AUTH_RIGHT_MISSING: {
+    status: 401,
+    description: 'The shared access policy that signed the token lacks the right the operation needs (RegistryRead, RegistryWrite or ServiceConnect).',
+  },
+  CLD_CONFIG_INVALID: { status: 400, description: 'The cloud configuration is invalid; `details` lists each field and rule.' },
+  CLD_LISTEN_FAILED: {
+    status: 500,
+    description: 'A listener (HTTP, HTTPS or MQTT) could not bind its address: the port is in use or not permitted; the message names the listener.',
+  },
+  CLD_CREDENTIALS_NOT_FOUND: {
+    status: 404,
+    description: 'The cloud data directory holds no credentials yet: start the cloud once (`verge cloud start --data DIR`).',
+  },
+});

@@ -1,0 +1,2 @@
+export * from './message-store.js';
+export * from './queue-rules.js';

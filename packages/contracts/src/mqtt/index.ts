@@ -1,0 +1,7 @@
+export * from './percent.js';
+export * from './property-tokenizer.js';
+export * from './property-bag.js';
+export * from './topics.js';
+export * from './inbound-topic.js';
+export * from './outbound-topic.js';
+export * from './subscription.js';

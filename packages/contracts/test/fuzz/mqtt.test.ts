@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  VergeError,
+  decodePropertyBag,
+  encodePropertyBag,
+  parseInboundTopic,
+  parseOutboundTopic,
+  parseSubscription,
+  systemPropertyWireNames,
+  topics,
+} from '@verge/contracts';
+
+const RUNS = { numRuns: 100_000 };
+
+/** Runs `fn`; anything thrown must be a VergeError. */
+function onlyVergeErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof VergeError)) throw e;
+  }
+}
+
+const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ maxLength: 80 }));
+const bagChars = fc.constantFrom('a', 'k', '=', '&', '/', '?', '%', '2', '4', 'F', 'f', '.', '$', '+', ' ', 'é', '\ud800', 'm', 'i', 'd', '#');
+const bagish = fc.string({ unit: bagChars, maxLength: 60 });
+const wireKeys = Object.keys(systemPropertyWireNames);
+const bagFragments = fc.array(
+  fc.oneof(
+    fc.constantFrom(...wireKeys, ...wireKeys.map((k) => k.replace('$', '%24')), '$rid', '$version', 'iothub-ack'),
+    bagish,
+    fc.constantFrom('=', '&', '/', '?', '%', '%3D', '%2F', '%zz', '%C3%A9', '%FF'),
+  ),
+  { maxLength: 12 },
+).map((parts) => parts.join(''));
+
+describe('decodePropertyBag fuzz', () => {
+  it('random strings: returns or throws VergeError', () => {
+    fc.assert(fc.property(anyText, (s) => onlyVergeErrors(() => decodePropertyBag(s))), RUNS);
+  });
+
+  it('structure-aware bags: returns or throws TOPIC_PROPERTY_BAG_INVALID', () => {
+    fc.assert(
+      fc.property(bagFragments, (s) => {
+        try {
+          const bag = decodePropertyBag(s);
+          for (const v of [...Object.values(bag.systemProperties), ...Object.values(bag.properties)]) expect(typeof v).toBe('string');
+        } catch (e) {
+          expect(e).toBeInstanceOf(VergeError);
+          expect((e as VergeError).code).toBe('TOPIC_PROPERTY_BAG_INVALID');
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  const value = fc.string({ unit: 'grapheme', maxLength: 16 });
+  const appKey = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 16 }).filter((k) => !Object.hasOwn(systemPropertyWireNames, k));
+  const hubToDeviceNames = Object.values(systemPropertyWireNames).filter((n) => n !== 'outputName');
+  const deviceToHubNames = Object.values(systemPropertyWireNames).filter((n) => n !== 'connectionDeviceId' && n !== 'connectionModuleId');
+
+  it.each([
+    ['hubToDevice', hubToDeviceNames],
+    ['deviceToHub', deviceToHubNames],
+  ] as const)('encode → decode round-trips (%s)', (direction, names) => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...names), value, { maxKeys: 6 }),
+        fc.dictionary(appKey, value, { maxKeys: 6 }),
+        (systemProperties, properties) => {
+          const decoded = decodePropertyBag(encodePropertyBag({ systemProperties, properties }, { direction }));
+          expect(decoded).toEqual({ systemProperties, properties });
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+const ids = fc.oneof(fc.stringMatching(/^[A-Za-z0-9\-.%_*?!(),:=@$']{1,12}$/), fc.constantFrom('', '+', '#', 'a/b', '$edgeHub', 'x\u0000'));
+const prefixes = fc.constantFrom(
+  'devices/',
+  '$iothub/',
+  '$iothub/twin/GET',
+  '$iothub/twin/GET/?$rid=',
+  '$iothub/twin/PATCH/properties/reported/',
+  '$iothub/twin/PATCH/properties/desired/',
+  '$iothub/twin/res/',
+  '$iothub/methods/res/',
+  '$iothub/methods/POST/',
+  '/messages/events/',
+  '/messages/devicebound/',
+  '/modules/',
+  '/inputs/',
+  '/#',
+  '?$rid=',
+  '&$version=',
+);
+const sep = fc.constantFrom('/?', '?', '/', '', '/?&');
+// Topic-shaped strings: every template of the surface with noisy ids, bags and queries, plus free mixes of pieces.
+const topicish = fc.oneof(
+  fc.tuple(ids, bagFragments, fc.constantFrom('', '/', '//')).map(([d, b, t]) => `devices/${d}/messages/events/${b}${t}`),
+  fc.tuple(ids, ids, bagFragments, fc.constantFrom('', '/')).map(([d, m, b, t]) => `devices/${d}/modules/${m}/messages/events/${b}${t}`),
+  fc.tuple(ids, bagFragments).map(([d, b]) => `devices/${d}/messages/devicebound/${b}`),
+  fc.tuple(ids, ids, ids, bagFragments).map(([d, m, i, b]) => `devices/${d}/modules/${m}/inputs/${i}/${b}`),
+  fc.tuple(ids, ids, fc.constantFrom('inputs/#', '#', 'inputs/+', 'outputs/#')).map(([d, m, t]) => `devices/${d}/modules/${m}/${t}`),
+  fc.tuple(ids, fc.constantFrom('messages/devicebound/#', 'messages/devicebound', '#')).map(([d, t]) => `devices/${d}/${t}`),
+  fc
+    .tuple(
+      fc.constantFrom('$iothub/twin/GET', '$iothub/twin/PATCH/properties/reported', '$iothub/twin/PATCH/properties/desired', '$iothub/twin/res/200', '$iothub/twin/res/x', '$iothub/methods/res/200', '$iothub/methods/res/-1', '$iothub/methods/POST/reboot', '$iothub/methods/POST/'),
+      sep,
+      fc.array(fc.tuple(fc.constantFrom('$rid', '%24rid', '$version', 'x'), fc.oneof(fc.nat().map(String), bagish)), { maxLength: 3 }),
+    )
+    .map(([p, s, q]) => p + s + q.map(([k, v]) => `${k}=${v}`).join('&')),
+  fc.constantFrom('$iothub/twin/res/#', '$iothub/twin/PATCH/properties/desired/#', '$iothub/methods/POST/#', '$iothub/#', '#'),
+  fc.array(fc.oneof(prefixes, ids, bagFragments), { maxLength: 8 }).map((p) => p.join('')),
+);
+
+describe('topic parsers fuzz', () => {
+  it.each([
+    ['parseInboundTopic', parseInboundTopic],
+    ['parseOutboundTopic', parseOutboundTopic],
+    ['parseSubscription', parseSubscription],
+  ] as const)('%s: random strings return or throw VergeError', (_name, parse) => {
+    fc.assert(fc.property(anyText, (s) => onlyVergeErrors(() => parse(s))), RUNS);
+  });
+
+  it.each([
+    ['parseInboundTopic', parseInboundTopic],
+    ['parseOutboundTopic', parseOutboundTopic],
+    ['parseSubscription', parseSubscription],
+  ] as const)('%s: structure-aware topics return or throw VergeError', (_name, parse) => {
+    fc.assert(fc.property(topicish, (s) => onlyVergeErrors(() => parse(s))), RUNS);
+  });
+
+  const goodId = fc.stringMatching(/^[A-Za-z0-9\-.%_*?!(),:=@$']{1,12}$/);
+  const rid = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 });
+  const props = fc.dictionary(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).filter((k) => !Object.hasOwn(systemPropertyWireNames, k)),
+    fc.string({ unit: 'grapheme', maxLength: 8 }),
+    { maxKeys: 4 },
+  );
+
+  it('builders → parsers round-trip', () => {
+    fc.assert(
+      fc.property(goodId, goodId, goodId, rid, props, fc.option(goodId, { nil: undefined }), fc.integer({ min: 0, max: 1e9 }), (d, m, input, r, properties, output, n) => {
+        expect(parseInboundTopic(topics.deviceEvents(d, { properties }))).toMatchObject({ kind: 'telemetry', deviceId: d, properties });
+        const sys = output === undefined ? {} : { outputName: output };
+        const mod = parseInboundTopic(topics.moduleEvents(d, m, { systemProperties: sys, properties }));
+        expect(mod).toMatchObject({ kind: 'telemetry', deviceId: d, moduleId: m, properties, ...(output === undefined ? {} : { outputName: output }) });
+        expect(parseInboundTopic(topics.twinGet(r))).toEqual({ kind: 'twinGet', rid: r });
+        expect(parseInboundTopic(topics.twinReportedPatch(r))).toEqual({ kind: 'twinReportedPatch', rid: r });
+        expect(parseInboundTopic(topics.methodResponse(n, r))).toEqual({ kind: 'methodResponse', status: n, rid: r });
+        expect(parseOutboundTopic(topics.c2d(d, { properties }))).toEqual({ kind: 'c2d', deviceId: d, systemProperties: {}, properties });
+        expect(parseOutboundTopic(topics.moduleInput(d, m, input, { properties }))).toMatchObject({ kind: 'moduleInput', deviceId: d, moduleId: m, inputName: input, properties });
+        expect(parseOutboundTopic(topics.twinResponse(200 + (n % 400), r, n))).toEqual({ kind: 'twinResponse', status: 200 + (n % 400), rid: r, version: n });
+        expect(parseOutboundTopic(topics.twinDesiredPatch(n))).toEqual({ kind: 'twinDesiredPatch', version: n });
+        expect(parseSubscription(topics.sub.c2d(d))).toEqual({ kind: 'c2d', deviceId: d });
+        expect(parseSubscription(topics.sub.moduleInputs(d, m))).toEqual({ kind: 'moduleInputs', deviceId: d, moduleId: m });
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});

@@ -1,0 +1,34 @@
+/** Exponential backoff of a failed step, per step key (STYLE §2.3). */
+export interface StepBackoffPolicy {
+  /** Delay before the first retry. */
+  readonly baseMs: number;
+  /** Cap of the delay before jitter. */
+  readonly maxMs: number;
+  /** Relative jitter: the delay is scaled by a factor drawn uniformly from [1 − jitter, 1 + jitter). */
+  readonly jitter: number;
+}
+
+/** The constants of the planner (reference azure-iot-edge.md §2.5, EA `appsettings_agent.json`). */
+export interface PlanPolicy {
+  /** `MaxRestartCount`: restarts in a generation before a module is left `failed`. */
+  readonly maxRestartCount: number;
+  /** `CoolOffTimeUnitInSeconds`: the cool-off after restart n is `min(unit × 2^n, maxCoolOffSec)` seconds. */
+  readonly coolOffUnitSec: number;
+  /** `MaxCoolOffPeriodSecs`. */
+  readonly maxCoolOffSec: number;
+  /** `IntensiveCareTimeInMinutes` in ms: a module running this long gets its restart counters cleared. */
+  readonly intensiveCareMs: number;
+  /** Grace period of a stop before the runtime kills the module (Docker's default is 10 s). */
+  readonly stopTimeoutMs: number;
+  readonly stepBackoff: StepBackoffPolicy;
+}
+
+/** EA's defaults (reference §2.5) and a 1 s .. 5 min step backoff with ±20% jitter (STYLE §2.3). */
+export const DEFAULT_PLAN_POLICY: PlanPolicy = {
+  maxRestartCount: 20,
+  coolOffUnitSec: 10,
+  maxCoolOffSec: 300,
+  intensiveCareMs: 10 * 60_000,
+  stopTimeoutMs: 10_000,
+  stepBackoff: { baseMs: 1_000, maxMs: 300_000, jitter: 0.2 },
+};

@@ -1,0 +1,1 @@
+export { checkDeploymentManifest, compileEdgeHubRoutes, type DeploymentCheck, type EdgeHubRoutesCheck } from './check-deployment.js';

@@ -1,0 +1,105 @@
+// The minimal valid manifest of reference azure-iot-edge.md §1.6, as a fresh copy per call.
+const EXAMPLE = {
+  modulesContent: {
+    $edgeAgent: {
+      'properties.desired': {
+        schemaVersion: '1.1',
+        runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25', registryCredentials: {} } },
+        systemModules: {
+          edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
+          edgeHub: {
+            type: 'docker',
+            status: 'running',
+            restartPolicy: 'always',
+            startupOrder: 0,
+            settings: {
+              image: 'mcr.microsoft.com/azureiotedge-hub:1.5',
+              createOptions:
+                '{"HostConfig":{"PortBindings":{"8883/tcp":[{"HostPort":"8883"}],"5671/tcp":[{"HostPort":"5671"}],"443/tcp":[{"HostPort":"443"}]}}}',
+            },
+          },
+        },
+        modules: {
+          sensor: {
+            version: '1.0',
+            type: 'docker',
+            status: 'running',
+            restartPolicy: 'always',
+            startupOrder: 1,
+            env: { INTERVAL_MS: { value: '1000' } },
+            settings: { image: 'example.azurecr.io/sensor:1.0', createOptions: '{}' },
+          },
+        },
+      },
+    },
+    $edgeHub: {
+      'properties.desired': {
+        schemaVersion: '1.1',
+        routes: {
+          sensorToCloud: { route: 'FROM /messages/modules/sensor/outputs/* INTO $upstream', priority: 1, timeToLiveSecs: 3600 },
+          alerts: 'FROM /messages/modules/sensor/outputs/alert WHERE $body.level >= 3 INTO $upstream',
+        },
+        storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
+      },
+    },
+    sensor: { 'properties.desired': { threshold: 42 } },
+  },
+};
+
+/** Plain JSON record, for building test inputs. */
+export type Json = Record<string, unknown>;
+
+/** A fresh copy of the §1.6 example manifest. */
+export function exampleManifest(): { modulesContent: Json } {
+  return JSON.parse(JSON.stringify(EXAMPLE)) as { modulesContent: Json };
+}
+
+/** A fresh copy of the example's `$edgeAgent` desired properties. */
+export function exampleAgentDesired(): Json {
+  return (exampleManifest().modulesContent['$edgeAgent'] as Json)['properties.desired'] as Json;
+}
+
+/** A fresh copy of the example's `$edgeHub` desired properties. */
+export function exampleHubDesired(): Json {
+  return (exampleManifest().modulesContent['$edgeHub'] as Json)['properties.desired'] as Json;
+}
+
+/** Sets `value` at a dotted path below `root` (`undefined` deletes); segments are given as an array so keys may hold dots. */
+export function setAt(root: Json, path: readonly string[], value: unknown): Json {
+  let node: Json = root;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Json;
+  }
+  const last = path[path.length - 1] as string;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return root;
+}
+
+/** One expected fault: message, rule and (default 400) status code. */
+export type ExpectedFault = readonly [message: string, rule: string, statusCode?: number];
+
+/** A table row: a change to the §1.6 example (path below `modulesContent`, `undefined` deletes) and the faults it must give. */
+export interface FaultCase {
+  readonly name: string;
+  readonly changes: readonly (readonly [path: readonly string[], value: unknown])[];
+  readonly faults: readonly ExpectedFault[];
+}
+
+/** The example manifest with `changes` applied. */
+export function changedManifest(changes: FaultCase['changes']): { modulesContent: Json } {
+  const manifest = exampleManifest();
+  for (const [path, value] of changes) setAt(manifest.modulesContent, path, value);
+  return manifest;
+}
+
+/** `[message, rule, statusCode]` of faults, for exact comparison with a table's ExpectedFault list. */
+export function summarise(faults: readonly { message: string; rule: string; statusCode: number }[]): [string, string, number][] {
+  return faults.map((f) => [f.message, f.rule, f.statusCode]);
+}
+
+/** Expected faults with the default status filled in. */
+export function expected(faults: readonly ExpectedFault[]): [string, string, number][] {
+  return faults.map(([message, rule, statusCode]) => [message, rule, statusCode ?? 400]);
+}

@@ -1,0 +1,46 @@
+import { VergeError, topics, type Message, type PropertyBagInput } from '@verge/contracts';
+import type { ResolvedOptions } from './options.js';
+
+/** A device-to-cloud (or module output) message to send. */
+export interface OutgoingMessage {
+  /** Payload; a string is sent as UTF-8. */
+  readonly body: Uint8Array | string;
+  /** Application properties. */
+  readonly properties?: Readonly<Record<string, string>>;
+  /**
+   * System properties by internal name (`messageId`, `cid`, `userId`, `contentType`, `contentEncoding`,
+   * `absolute-expiry-time`, …; reference azure-iot-edge.md §5.4). `connectionDeviceId`/`connectionModuleId` are
+   * never sent: the hub sets them from the authenticated identity.
+   */
+  readonly systemProperties?: Readonly<Record<string, string>>;
+  /** Module output (`sendOutputEvent`), sent as `$.on`; modules only. */
+  readonly outputName?: string;
+}
+
+/** A cloud-to-device message or a module input message as received. */
+export type ReceivedMessage = Message;
+
+/** A module input message: the message and the input it arrived on. */
+export interface InputMessage extends Message {
+  readonly inputName: string;
+}
+
+/** The topic and payload of an event, exactly as the Node SDK publishes it (azure-sdk-protocol.md §4). */
+export function eventPublication(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId' | 'maxMessageBytes'>, message: OutgoingMessage): { topic: string; payload: Buffer } {
+  const payload = typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+  if (payload.byteLength > o.maxMessageBytes) {
+    throw new VergeError('SDK_MESSAGE_TOO_LARGE', `message body is ${payload.byteLength} bytes; at most ${o.maxMessageBytes} are accepted`, {
+      details: { bytes: payload.byteLength, max: o.maxMessageBytes },
+    });
+  }
+  const systemProperties: Record<string, string> = { ...message.systemProperties };
+  if (message.outputName !== undefined) {
+    if (o.moduleId === undefined) throw new VergeError('SDK_OPERATION_UNSUPPORTED', `outputName '${message.outputName}': only a module sends to an output`);
+    systemProperties['outputName'] = message.outputName;
+  } else if (Object.hasOwn(systemProperties, 'outputName') && o.moduleId === undefined) {
+    throw new VergeError('SDK_OPERATION_UNSUPPORTED', 'systemProperties.outputName: only a module sends to an output');
+  }
+  const bag: PropertyBagInput = { systemProperties, ...(message.properties === undefined ? {} : { properties: message.properties }) };
+  const topic = o.moduleId === undefined ? topics.deviceEvents(o.deviceId, bag) : topics.moduleEvents(o.deviceId, o.moduleId, bag);
+  return { topic, payload };
+}

@@ -1,0 +1,39 @@
+import mqttPacket from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
+
+export type { Packet } from 'mqtt-packet';
+
+/**
+ * Decodes whole frames (from `FrameReader`) with mqtt-packet's parser, one parser per connection (it switches
+ * protocol level on CONNECT). A frame always yields exactly one packet or an error.
+ */
+export class PacketDecoder {
+  private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
+  private packet: Packet | undefined;
+  private error: Error | undefined;
+
+  constructor() {
+    this.parser.on('packet', (p: Packet) => {
+      this.packet = p;
+    });
+    this.parser.on('error', (e: Error) => {
+      this.error = e;
+    });
+  }
+
+  /** The packet in `frame`; throws an Error naming the defect when the frame is not a valid MQTT packet. */
+  decode(frame: Buffer): Packet {
+    this.packet = undefined;
+    this.error = undefined;
+    this.parser.parse(frame);
+    const { packet, error } = this;
+    if (error !== undefined) throw error;
+    if (packet === undefined) throw new Error('the frame does not hold a complete packet');
+    return packet;
+  }
+}
+
+/** Encodes a packet for MQTT 3.1.1. */
+export function encodePacket(packet: Packet): Buffer {
+  return mqttPacket.generate(packet, { protocolVersion: 4 });
+}

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** A better-sqlite3 connection. */
+export type SqliteDatabase = Database.Database;
+
+/** Options of `openSqlite`. */
+export interface OpenSqliteOptions {
+  /** How long a statement waits for a lock held by another connection before failing with SQLITE_BUSY. */
+  readonly busyTimeoutMs?: number;
+  /**
+   * `NORMAL` (default) keeps every committed transaction across a crash of the process (SIGKILL included);
+   * only an operating-system crash or power loss may lose the last commits. `FULL` also survives those, at
+   * the price of one fsync per commit. (SQLite's own recommendation for WAL mode is NORMAL.)
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+}
+
+/**
+ * Opens (creating the file and its directory when missing) a SQLite database in WAL mode with a busy
+ * timeout and foreign keys on. `:memory:` opens a private in-memory database.
+ */
+export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/**
+ * Closes a database cleanly: folds the WAL back into the main file (`wal_checkpoint(TRUNCATE)`) so the
+ * file on disk is complete on its own, then closes. Safe to call twice.
+ */
+export function closeSqlite(db: SqliteDatabase): void {
+  if (!db.open) return;
+  if (!db.memory) db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
