@@ -54,6 +54,22 @@ export default tseslint.config(
       ],
     },
   },
+  // The import arrows of ARCHITECTURE.md: each package's sources may import only the workspaces listed there.
+  ...Object.entries({
+    'packages/contracts/src/**/*.ts': ['@verge/*'],
+    'packages/platform/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/api-client/src/**/*.ts': ['@verge/platform', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/device-client/src/**/*.ts': ['@verge/platform', '@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'apps/cloud/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/edge', '@verge/cli'],
+    'apps/edge/src/**/*.ts': ['@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/cli'],
+    'apps/cli/src/**/*.ts': ['@verge/testkit', '@verge/device-client'],
+  }).map(([files, forbidden]) => ({
+    files: [files],
+    ignores: ['packages/core/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message: 'not an allowed import arrow (ARCHITECTURE.md)' }] }],
+    },
+  })),
   {
     files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', '**/test/**'],
     rules: { 'no-console': 'off' },

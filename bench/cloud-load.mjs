@@ -75,19 +75,25 @@ function connect(url, options) {
  * Publishes QoS 1 messages of `payloadBytes` from every client, each keeping `window` messages in flight, for
  * `durationMs`; counts PUBACKs received after `warmupMs`. Returns messages per second.
  */
-export async function pumpTelemetry(clients, topicOf, { payloadBytes, window, durationMs, warmupMs, onSample }) {
+export async function pumpTelemetry(clients, { payloadBytes, window, durationMs, warmupMs, onSample }) {
   const payload = Buffer.alloc(payloadBytes, 0x61);
   const start = Date.now();
   const end = start + durationMs;
   let acked = 0;
   let errors = 0;
+  let closed = 0;
   const sampler = setInterval(() => onSample?.(), 500);
-  await Promise.all(
+  for (const c of clients) c.once('close', () => (closed += 1));
+  // A client the broker disconnected never gets its PUBACKs (mqtt.js keeps QoS 1 messages for a reconnect):
+  // give up waiting shortly after the end instead of hanging.
+  let giveUp;
+  const hardStop = new Promise((resolve) => (giveUp = setTimeout(resolve, durationMs + 10_000)));
+  await Promise.race([hardStop, Promise.all(
     clients.map(
-      (client, i) =>
+      (client) =>
         new Promise((resolve) => {
           let inFlight = 0;
-          const topic = topicOf(i);
+          const topic = `devices/${client.options.clientId}/messages/events/`; // a device may only publish as itself
           const send = () => {
             while (inFlight < window && Date.now() < end) {
               inFlight += 1;
@@ -104,9 +110,10 @@ export async function pumpTelemetry(clients, topicOf, { payloadBytes, window, du
           send();
         }),
     ),
-  );
+  )]);
+  clearTimeout(giveUp);
   clearInterval(sampler);
-  return { msgsPerSec: acked / ((durationMs - warmupMs) / 1000), errors };
+  return { msgsPerSec: acked / ((durationMs - warmupMs) / 1000), errors, disconnected: closed };
 }
 
 /** Closes clients, `limit` at a time. */

@@ -9,7 +9,7 @@ if (dataDir === undefined || process.send === undefined) {
 }
 
 const cloud = await startCloud(
-  { dataDir, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: 'warn' },
+  { dataDir, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: process.env.VERGE_BENCH_LOG ?? 'warn' },
   // Connection storms are what this benchmark does on purpose: allow more handshakes in flight than the default.
   { mqttLimits: { maxPendingHandshakes: 4096 } },
 );

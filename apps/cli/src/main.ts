@@ -2,10 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { registerC2dSend } from './commands/c2d-send.js';
 import { registerCloudCredentials } from './commands/cloud-credentials.js';
 import { registerCloudStart } from './commands/cloud-start.js';
+import { registerDeviceApplyConfiguration } from './commands/device-apply-configuration.js';
 import { registerDeviceCreate } from './commands/device-create.js';
 import { registerDeviceDelete } from './commands/device-delete.js';
 import { registerDeviceList } from './commands/device-list.js';
 import { registerDeviceShow } from './commands/device-show.js';
+import { registerEdgeStart } from './commands/edge-start.js';
 import { registerMethodInvoke } from './commands/method-invoke.js';
 import { registerModuleCreate } from './commands/module-create.js';
 import { registerModuleList } from './commands/module-list.js';
@@ -14,6 +16,9 @@ import { registerMonitor } from './commands/monitor.js';
 import { registerRouteTest } from './commands/route-test.js';
 import { registerTwinShow } from './commands/twin-show.js';
 import { registerTwinUpdate } from './commands/twin-update.js';
+import { registerEdgeList } from './commands/edge-list.js';
+import { registerEdgeLogs } from './commands/edge-logs.js';
+import { registerEdgeRestart } from './commands/edge-restart.js';
 
 /** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
 export function buildProgram(): Command {
@@ -26,6 +31,7 @@ export function buildProgram(): Command {
   registerDeviceList(program);
   registerDeviceShow(program);
   registerDeviceDelete(program);
+  registerDeviceApplyConfiguration(program);
   registerModuleCreate(program);
   registerModuleList(program);
   registerTwinShow(program);
@@ -37,6 +43,10 @@ export function buildProgram(): Command {
   registerRouteTest(program);
   registerCloudStart(program);
   registerCloudCredentials(program);
+  registerEdgeStart(program);
+  registerEdgeList(program);
+  registerEdgeLogs(program);
+  registerEdgeRestart(program);
   return program;
 }
 

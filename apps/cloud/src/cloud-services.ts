@@ -1,8 +1,10 @@
 import type { CloudConfig } from './config.js';
 import { createC2dService } from './services/c2d-service.js';
+import { createConfigurationService } from './services/configuration-service.js';
 import type { ServiceContext } from './services/context.js';
 import { createDeviceEndpointServices } from './services/device-endpoint-services.js';
 import { createDeviceRegistry } from './services/device-registry.js';
+import { createEdgeScopeService } from './services/edge-scope-service.js';
 import { createMethodService } from './services/method-service.js';
 import { createModuleRegistry } from './services/module-registry.js';
 import { createPolicyService } from './services/policy-service.js';
@@ -21,6 +23,10 @@ export interface CloudServices {
   readonly c2d: ReturnType<typeof createC2dService>;
   readonly telemetry: ReturnType<typeof createTelemetryService>;
   readonly policies: ReturnType<typeof createPolicyService>;
+  /** Device scopes of IoT Edge devices (what their hubs cache). */
+  readonly scope: ReturnType<typeof createEdgeScopeService>;
+  /** Deployment manifests applied to single edge devices. */
+  readonly configurations: ReturnType<typeof createConfigurationService>;
   /** The seam the MQTT device endpoint uses. */
   readonly endpoint: DeviceEndpointServices;
 }
@@ -42,6 +48,8 @@ export function createCloudServices(
     c2d: createC2dService(ctx, config.c2d),
     telemetry,
     policies: createPolicyService(ctx),
+    scope: createEdgeScopeService(ctx),
+    configurations: createConfigurationService(ctx),
     endpoint: createDeviceEndpointServices(ctx, twins, telemetry),
   };
 }

@@ -1,4 +1,9 @@
 export * from './hub/store/index.js';
 export * from './hub/endpoints/index.js';
 export * from './runtime/index.js';
-export * from './agent/step-errors.js';
+export * from './agent/index.js';
+export * from './workload/index.js';
+export * from './hub/index.js';
+export { startEdge, type StartEdgeOptions, type RunningEdge } from './start-edge.js';
+export { parseEdgeConfig, EdgeConfigSchema, EDGE_LOG_LEVELS, EDGE_RUNTIME_CHOICES, DEFAULT_EDGE_DATA_DIR, type EdgeConfig, type EdgeConfigInput } from './config.js';
+export { edgeCaPaths } from './edge-ca.js';

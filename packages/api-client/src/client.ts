@@ -1,6 +1,7 @@
 import { parseServiceConnectionString, createServiceAuthorizer, defaultTokenTtlSec } from './auth.js';
 import { checkBaseUrl, defaultApiUrl } from './base-url.js';
 import { sendC2d } from './c2d.js';
+import { applyConfigurationContent } from './configuration.js';
 import { createDeviceOperations, type DeviceOperations } from './devices.js';
 import type { EventStreamOptions } from './event-stream.js';
 import { checkHealth } from './health.js';
@@ -44,6 +45,8 @@ export interface ApiClient {
   query<T = unknown>(sql: string, options?: QueryOptions): AsyncGenerator<T, void, undefined>;
   queryPage<T = unknown>(sql: string, continuationToken?: string, options?: QueryOptions): Promise<QueryPage<T>>;
   sendC2d(deviceId: string, message: C2dMessageInput, signal?: AbortSignal): Promise<C2dAccepted>;
+  /** Deploys a manifest (`{ modulesContent }`) to one IoT Edge device (`POST /devices/{id}/applyConfigurationContent`). */
+  applyConfigurationContent(deviceId: string, content: unknown, signal?: AbortSignal): Promise<void>;
   recentMessages(options?: RecentMessagesOptions): Promise<TelemetryMessage[]>;
   /** Live device-to-cloud messages (Server-Sent Events) until `options.signal` aborts. */
   events(filter?: TelemetryFilter, options?: EventStreamOptions): AsyncGenerator<TelemetryMessage, void, undefined>;
@@ -75,6 +78,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     query: (sql, queryOptions) => queryAll(transport, sql, queryOptions),
     queryPage: (sql, token, queryOptions) => queryPage(transport, sql, token, queryOptions),
     sendC2d: (deviceId, message, signal) => sendC2d(transport, deviceId, message, signal),
+    applyConfigurationContent: (deviceId, content, signal) => applyConfigurationContent(transport, deviceId, content, signal),
     recentMessages: (messageOptions) => recentMessages(transport, messageOptions),
     events: (filter, streamOptions) => streamTelemetry(transport, filter, streamOptions),
     healthz: (signal) => checkHealth(transport, signal),

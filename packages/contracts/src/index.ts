@@ -4,3 +4,4 @@ export * from './mqtt/index.js';
 export * from './manifest/index.js';
 export * from './api/index.js';
 export * from './hub/index.js';
+export * from './edge/index.js';

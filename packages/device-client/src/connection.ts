@@ -64,8 +64,9 @@ export function openConnection(o: ResolvedOptions, token: string, handlers: Conn
     ...(o.ca === undefined ? {} : { ca: typeof o.ca === 'string' ? o.ca : [...o.ca] }),
     ...tlsName(o),
   };
-  // noDelay: small QoS 1 publishes and PUBACKs must not wait for Nagle (latency of the hub's upstream).
-  const client = mqtt.connect({ ...options, noDelay: true } as IClientOptions);
+  const client = mqtt.connect(options);
+  // TCP_NODELAY: small QoS 1 publishes and PUBACKs must not wait for Nagle (latency of the hub's upstream). The TLS
+  // socket exists as soon as connect() returns; Node applies the flag once the TCP handle is connected.
   (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
   return new Promise<Connection>((resolve, reject) => {
     let lastError: Error | undefined;

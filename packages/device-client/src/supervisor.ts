@@ -103,10 +103,11 @@ export class ConnectionSupervisor {
     const old = this.current;
     if (this.state !== 'connected' || old === undefined) return;
     this.state = 'renewing';
+    // Nothing new goes out on the draining connection; in-flight events still get their PUBACK there.
+    this.current = undefined;
     this.o.log.info({}, 'renewing the SAS token: reconnecting with clean=false');
     this.hooks.disconnected({ reason: 'tokenRenewal' });
     await old.end(DRAIN_GRACE_MS);
-    this.current = undefined;
     await this.attemptConnect('tokenRenewal');
   }
 

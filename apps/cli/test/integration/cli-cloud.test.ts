@@ -53,6 +53,22 @@ async function connectDevice(connectionString: string): Promise<Client> {
   return client;
 }
 
+/**
+ * Calls `send` every 250 ms until `done` settles: `verge monitor` only sees messages sent after its event stream is
+ * open, and how long that takes depends on the machine, so the test keeps sending instead of guessing a delay.
+ */
+async function keepSending<T>(done: Promise<T>, send: () => Promise<unknown>): Promise<T> {
+  let settled = false;
+  const result = done.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    await send();
+    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 250))]);
+  }
+  return result;
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'verge-cli-cloud-'));
   cloud = await startCloud({ dataDir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' });
@@ -157,14 +173,13 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     const device = await connectDevice(created.stdout.trim());
 
     // monitor: start it, then send; it stops after one message.
-    const monitoring = verge('monitor', '--device', 'cli-sim', '--count', '1', '--timeout', '30', '--json');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const message = new Message(JSON.stringify({ temp: 21.5 }));
-    message.properties.add('alert', 'true');
-    message.contentType = 'application/json';
-    message.contentEncoding = 'utf-8';
-    await device.sendEvent(message);
-    const monitored = await monitoring;
+    const monitored = await keepSending(verge('monitor', '--device', 'cli-sim', '--count', '1', '--timeout', '30', '--json'), () => {
+      const message = new Message(JSON.stringify({ temp: 21.5 }));
+      message.properties.add('alert', 'true');
+      message.contentType = 'application/json';
+      message.contentEncoding = 'utf-8';
+      return device.sendEvent(message);
+    });
     expect(monitored.code).toBe(0);
     const line = JSON.parse(monitored.stdout.trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ deviceId: 'cli-sim', moduleId: null, properties: { alert: 'true' }, body: { temp: 21.5 }, bodyEncoding: 'json' });
@@ -200,11 +215,10 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     const b = await verge('device', 'create', 'cli-mon-b', '--gateway', `localhost:${mqttPort}`);
     const deviceA = await connectDevice(a.stdout.trim());
     const deviceB = await connectDevice(b.stdout.trim());
-    const monitoring = verge('monitor', '--device', 'cli-mon-b', '--count', '1', '--timeout', '30');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await deviceA.sendEvent(new Message('from a'));
-    await deviceB.sendEvent(new Message('from b'));
-    const monitored = await monitoring;
+    const monitored = await keepSending(verge('monitor', '--device', 'cli-mon-b', '--count', '1', '--timeout', '30'), async () => {
+      await deviceA.sendEvent(new Message('from a'));
+      await deviceB.sendEvent(new Message('from b'));
+    });
     expect(monitored.code).toBe(0);
     expect(monitored.stderr).toBe('listening for device-to-cloud messages of device cli-mon-b (Ctrl-C to stop)\n');
     expect(monitored.stdout).toMatch(/^\S+Z {2}cli-mon-b\n/);

@@ -3,13 +3,16 @@ import type { Logger } from '@verge/platform';
 import type { EventBus } from '../events/event-bus.js';
 import type { C2dService } from '../services/c2d-service.js';
 import type { Clock } from '../services/context.js';
+import type { ConfigurationService } from '../services/configuration-service.js';
 import type { DeviceRegistry } from '../services/device-registry.js';
+import type { EdgeScopeService } from '../services/edge-scope-service.js';
 import type { MethodService } from '../services/method-service.js';
 import type { ModuleRegistry } from '../services/module-registry.js';
 import type { PolicyService } from '../services/policy-service.js';
 import type { QueryService } from '../services/query-service.js';
 import type { TelemetryService } from '../services/telemetry-service.js';
 import type { TwinService } from '../services/twin-service.js';
+import type { DeviceEndpointServices } from '../services/types.js';
 
 /** Tuning of the Server-Sent Events stream. */
 export interface EventStreamSettings {
@@ -31,6 +34,10 @@ export interface ApiDeps {
   readonly c2d: C2dService;
   readonly telemetry: TelemetryService;
   readonly policies: PolicyService;
+  readonly scope: EdgeScopeService;
+  readonly configurations: ConfigurationService;
+  /** Identity credentials, to verify the token of an edge device calling its device-scoped routes. */
+  readonly endpoint: Pick<DeviceEndpointServices, 'getAuthRecord'>;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly hostName: string;

@@ -35,6 +35,11 @@ export interface ApiRoute {
   readonly tag: string;
   /** The policy right the caller needs, or `anonymous`. */
   readonly auth: PolicyRight | 'anonymous';
+  /**
+   * The IoT Edge device named by the `:id` path parameter may also call this route with its own SAS token
+   * (`sr={host}/devices/{id}`, docs/edge-cloud.md "Device-scoped REST"); every other route refuses device tokens.
+   */
+  readonly deviceAccess?: boolean;
   /** Path parameters: name → description. */
   readonly params?: Readonly<Record<string, string>>;
   /** Query parameters (a zod object; `api-version` is always accepted and ignored). */
@@ -53,6 +58,7 @@ export interface ApiRoute {
 export interface ApiRouteConfig {
   readonly auth: ApiRoute['auth'];
   readonly operationId: string;
+  readonly deviceAccess: boolean;
 }
 
 /** A path parameter of a request (fastify has already percent-decoded it). */

@@ -4,17 +4,18 @@ import type { PolicyRight } from '../store/records.js';
 import type { ApiDeps, EventStreamSettings } from './api-deps.js';
 import type { ApiRoute, ApiRouteConfig } from './api-route.js';
 import { createEventStreamRegistry } from './event-stream.js';
+import { authenticateCaller, type Caller } from './caller-auth.js';
 import { decorateIotHubError } from './iothub-error-body.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { buildOpenApiDocument, openApiPath } from './openapi.js';
 import { c2dRoutes } from './routes/c2d-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
+import { edgeRoutes } from './routes/edge-routes.js';
 import { methodRoutes } from './routes/method-routes.js';
 import { moduleRoutes } from './routes/module-routes.js';
 import { queryRoutes } from './routes/query-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
 import { twinRoutes } from './routes/twin-routes.js';
-import { assertRight, authenticateService } from './service-auth.js';
 
 const defaultStreamSettings: EventStreamSettings = { heartbeatMs: 15_000, maxBufferedBytes: 8 * 1024 * 1024, maxReplay: 10_000 };
 
@@ -34,7 +35,8 @@ export interface ServiceApp {
 /**
  * Builds the service REST API (IoT Hub shapes) without listening: tests drive it with `app.inject()`, the
  * composition root serves the same instance on HTTP and HTTPS. Every route but `/healthz` and `/openapi.json`
- * requires a shared access policy token with the route's right.
+ * requires a shared access policy token with the route's right; the routes marked `deviceAccess` also take the
+ * token of the IoT Edge device they name (docs/edge-cloud.md, `authenticateCaller`).
  */
 export function buildApp(deps: ApiDeps): ServiceApp {
   const app: FastifyInstance = Fastify({
@@ -54,9 +56,13 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   const stream = { bus: deps.bus, telemetry: deps.telemetry, registry: streams, settings: { ...defaultStreamSettings, ...deps.eventStream } };
   // The document is built from the route table, which includes the route serving it.
   const openApi: { document?: unknown } = {};
+  // Set by the auth hook for every authenticated request (per app, so no state is shared between apps).
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  const callerOf = (request: FastifyRequest): Caller | undefined => callers.get(request);
   const routes: ApiRoute[] = [
     ...deviceRoutes(deps),
-    ...moduleRoutes(deps),
+    ...moduleRoutes(deps, callerOf),
+    ...edgeRoutes(deps),
     ...twinRoutes(deps),
     ...methodRoutes(deps),
     ...queryRoutes(deps),
@@ -78,7 +84,11 @@ export function buildApp(deps: ApiDeps): ServiceApp {
     inFlight += 1;
     reply.raw.once('close', () => void (inFlight -= 1));
   });
-  app.addHook('onRequest', async (request) => authorize(request, deps));
+  const deviceRoutesText = routes.filter((r) => r.deviceAccess === true).map(routeLabel);
+  app.addHook('onRequest', async (request) => {
+    const caller = authorize(request, deps, deviceRoutesText);
+    if (caller !== undefined) callers.set(request, caller);
+  });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime) }, 'request');
   });
@@ -95,7 +105,7 @@ export function buildApp(deps: ApiDeps): ServiceApp {
 }
 
 function addRoute(app: FastifyInstance, route: ApiRoute): void {
-  const config: ApiRouteConfig = { auth: route.auth, operationId: route.operationId };
+  const config: ApiRouteConfig = { auth: route.auth, operationId: route.operationId, deviceAccess: route.deviceAccess === true };
   app.route({
     method: route.method,
     url: route.url,
@@ -105,14 +115,27 @@ function addRoute(app: FastifyInstance, route: ApiRoute): void {
   });
 }
 
-function authorize(request: FastifyRequest, deps: ApiDeps): void {
+function authorize(request: FastifyRequest, deps: ApiDeps, deviceRoutes: readonly string[]): Caller | undefined {
   const config = request.routeOptions.config as Partial<ApiRouteConfig>;
   // Unknown routes fall through to the not-found handler without credentials being checked.
-  if (config.auth === undefined || config.auth === 'anonymous') return;
-  const policy = authenticateService(request.headers.authorization, {
+  if (config.auth === undefined || config.auth === 'anonymous') return undefined;
+  const deviceId = (request.params as Record<string, string | undefined> | undefined)?.['id'];
+  const route = {
+    label: routeLabel({ method: request.method, url: request.routeOptions.url ?? request.url }),
+    right: config.auth satisfies PolicyRight,
+    deviceAccess: config.deviceAccess === true,
+    deviceId,
+  };
+  return authenticateCaller(request.headers.authorization, route, {
     hostName: deps.hostName,
     nowSec: Math.floor(deps.clock.nowMs() / 1000),
     findPolicy: (name) => deps.policies.get(name),
+    findIdentity: (id) => deps.endpoint.getAuthRecord(id),
+    deviceRoutes,
   });
-  assertRight(policy, config.auth satisfies PolicyRight);
+}
+
+/** `GET /devices/{id}/modules`: a route as messages and the docs name it. */
+function routeLabel(route: { readonly method: string; readonly url: string }): string {
+  return `${route.method} ${openApiPath(route.url)}`;
 }

@@ -60,8 +60,9 @@ function operation(route: ApiRoute): JsonSchema {
     summary: route.summary,
     ...(route.description === undefined ? {} : { description: route.description }),
     tags: [route.tag],
-    security: route.auth === 'anonymous' ? [] : [{ sharedAccessSignature: [] }],
+    security: route.auth === 'anonymous' ? [] : [{ sharedAccessSignature: [] }, ...(route.deviceAccess === true ? [{ edgeDeviceSignature: [] }] : [])],
     ...(route.auth === 'anonymous' ? {} : { 'x-verge-right': route.auth }),
+    ...(route.deviceAccess === true ? { 'x-verge-device-access': true } : {}),
     parameters: [...pathParams, ...queryParameters(route.query), ...(route.headers ?? []).map(headerParameter)],
     ...(route.body === undefined
       ? {}
@@ -99,6 +100,13 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info: OpenApiI
           name: 'Authorization',
           description:
             'A shared access policy token as azure-iothub builds it: `SharedAccessSignature sr={HostName}&sig={signature}&se={expiry}&skn={policy}`, where the signature is base64 HMAC-SHA256 of `sr + "\\n" + se` under the policy key.',
+        },
+        edgeDeviceSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            "An IoT Edge device's own SAS token, as the device SDK builds it: `SharedAccessSignature sr={HostName}%2Fdevices%2F{deviceId}&sig={signature}&se={expiry}` (no `skn`), signed with the device's primary or secondary key. Accepted only on the routes marked `x-verge-device-access`, for the device's own id.",
         },
       },
     },

@@ -41,11 +41,8 @@ export class C2dDispatcher {
     }
   }
 
-  /** The device acknowledged packet `packetId`: completes its message and sends the next ones. */
-  acked(conn: Connection, packetId: number): void {
-    const id = conn.inflight.get(packetId);
-    if (id === undefined) return; // a PUBACK for nothing we sent: ignore (MQTT allows no error reply)
-    conn.inflight.delete(packetId);
+  /** The device acknowledged the publish of C2D message `id` (the transport matched the packet id): completes it and sends the next ones. */
+  acked(conn: Connection, id: string): void {
     const session = conn.session;
     if (session === undefined) return;
     this.services.completeC2d(session.identity.deviceId, id);

@@ -1,23 +1,16 @@
-import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
-import { createSecureContext } from 'node:tls';
-import type { SecureContext } from 'node:tls';
-import { parseSubscription, topics } from '@verge/contracts';
-import type { Logger } from '@verge/platform';
+import { topics } from '@verge/contracts';
+import { createIotHubMqttServer, type Logger } from '@verge/platform';
 import type { DeviceEndpointServices, DeviceGateway, IdentityRef } from '../services/types.js';
 import { C2dDispatcher } from './c2d-dispatcher.js';
+import { createCloudHandler } from './cloud-handler.js';
 import { clientIdOf } from './connect-credentials.js';
-import type { Connection } from './connection.js';
-import { ConnectionTable } from './connection-table.js';
 import type { EndpointContext } from './endpoint-context.js';
 import { createGateway } from './gateway.js';
 import { applyIdentityChange } from './identity-watch.js';
 import { defaultDeviceEndpointLimits } from './limits.js';
 import type { DeviceEndpointLimits } from './limits.js';
 import { MethodInvoker } from './method-invoker.js';
-import { SessionRegistry, isSubscribed } from './session-registry.js';
-import { createSocketAcceptor } from './socket-acceptor.js';
-import { sweepConnections } from './sweep.js';
+import { isSubscribed, sessionStoreOf } from './session-registry.js';
 
 /** TLS material of the endpoint: the server key, the certificate chain it sends (leaf first), the CA. */
 export interface EndpointTls {
@@ -67,103 +60,71 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   const limits: DeviceEndpointLimits = { ...defaultDeviceEndpointLimits, ...opts.limits };
   const log = opts.log.child({ component: 'mqtt' });
   const nowMs = opts.nowMs ?? Date.now;
-  let secureContext = buildContext(opts.tls);
-  let port = opts.port;
-  const table = new ConnectionTable();
-  const sessions = new SessionRegistry(opts.services, (filter) => {
-    try {
-      return parseSubscription(filter);
-    } catch {
-      return undefined;
-    }
-  });
   const methods = new MethodInvoker();
-  const ctx: EndpointContext = {
-    services: opts.services,
+  let ctx: EndpointContext | undefined;
+  const server = createIotHubMqttServer({
+    handler: (sessions) => {
+      ctx = {
+        services: opts.services,
+        log,
+        limits,
+        nowMs,
+        hostNames: () => [opts.hostname, `${opts.hostname}:${server.port}`],
+        sessions,
+        methods,
+        c2d: new C2dDispatcher(opts.services, limits, nowMs, log),
+      };
+      return createCloudHandler(ctx);
+    },
+    host: opts.host,
+    port: opts.port,
+    tls: { key: opts.tls.key, cert: opts.tls.cert },
     log,
-    limits,
+    ...(sessionStoreOf(opts.services) === undefined ? {} : { sessionStore: sessionStoreOf(opts.services) }),
+    limits: { ...limits, maxInflightToClient: limits.maxInflightC2d },
     nowMs,
-    hostNames: () => [opts.hostname, `${opts.hostname}:${port}`],
-    sessions,
-    methods,
-    c2d: new C2dDispatcher(opts.services, limits, nowMs, log),
-    connectedCount: () => table.connected,
-  };
-  const onClosed = (conn: Connection, wasConnected: boolean): void => {
-    const session = conn.session;
-    if (!wasConnected || session === undefined || session.connection !== conn) return; // taken over: the new one owns it
-    sessions.release(session);
-    log.info({ client: session.clientId, reason: conn.reason ?? 'closed by the client or the network' }, 'device disconnected');
-    try {
-      opts.services.setConnectionState(session.identity, false);
-    } catch (err) {
-      log.error({ err, client: session.clientId }, 'could not record the disconnection');
-    }
-  };
-  const server: Server = createServer(createSocketAcceptor({ ctx, table, secureContext: () => secureContext, onClosed }));
-  server.maxConnections = limits.maxConnections + limits.maxPendingHandshakes;
-  let sweeper: NodeJS.Timeout | undefined;
+    clientNoun: 'device',
+  });
+  const context = ctx as EndpointContext | undefined;
+  if (context === undefined) throw new Error('the MQTT transport did not build its handler');
   const unsubscribe: (() => void)[] = [];
 
   const listen = (): void => {
     unsubscribe.push(
-      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(ctx, id, patch, version))),
+      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(context, id, patch, version))),
       opts.services.onC2dEnqueued((deviceId) =>
         safely(log, 'C2D enqueued', () => {
-          const session = sessions.get(deviceId);
-          if (session !== undefined) ctx.c2d.deliver(session);
+          const session = context.sessions.get(deviceId);
+          if (session !== undefined) context.c2d.deliver(session);
         }),
       ),
     );
-    const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(ctx, id, change)));
+    const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(context, id, change)));
     if (watch !== undefined) unsubscribe.push(watch);
   };
 
   return {
-    gateway: createGateway(sessions, methods),
+    gateway: createGateway(context.sessions, methods),
     async start() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port, opts.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => log.error({ err }, 'device endpoint listener error'));
-      port = (server.address() as AddressInfo).port;
+      const { port } = await server.start();
       listen();
-      sweeper = setInterval(() => {
-        sweepConnections(table.values(), limits, nowMs());
-        if (table.refused > 0) {
-          log.warn({ refused: table.refused, pending: table.pending, limit: limits.maxPendingHandshakes }, 'too many pending handshakes; new sockets dropped');
-          table.refused = 0;
-        }
-      }, limits.sweepIntervalMs);
-      sweeper.unref();
       log.info({ host: opts.host, port, hostname: opts.hostname }, 'device endpoint listening (MQTT over TLS)');
       return { port };
     },
     async stop() {
-      if (sweeper !== undefined) clearInterval(sweeper);
       for (const u of unsubscribe.splice(0)) u();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       methods.cancelAll('the device endpoint is shutting down');
-      for (const conn of [...table.values()]) conn.close('the device endpoint is shutting down');
-      await table.drained();
-      if (server.listening) await closed;
+      await server.stop('the device endpoint is shutting down');
       log.info('device endpoint stopped');
     },
     setTls(tls: EndpointTls) {
-      secureContext = buildContext(tls);
+      server.setTls({ key: tls.key, cert: tls.cert });
     },
     stats() {
-      return { connected: table.connected, pendingHandshakes: table.pending, sockets: table.size, pendingMethods: methods.size };
+      const s = server.stats();
+      return { connected: s.connected, pendingHandshakes: s.pendingHandshakes, sockets: s.sockets, pendingMethods: methods.size };
     },
   };
-}
-
-function buildContext(tls: EndpointTls): SecureContext {
-  return createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
 }
 
 function pushDesired(ctx: EndpointContext, id: IdentityRef, patch: Record<string, unknown>, version: number): void {

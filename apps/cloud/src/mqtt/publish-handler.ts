@@ -1,32 +1,17 @@
 import { VergeError, isVergeError, topics } from '@verge/contracts';
 import type { Message, TelemetryTopic, TwinGetTopic, TwinReportedPatchTopic } from '@verge/contracts';
-import { authorizePublish } from '@verge/core';
-import type { IPublishPacket } from 'mqtt-packet';
+import type { InboundPublish } from '@verge/platform';
 import type { IdentityRef } from '../services/types.js';
 import type { Connection } from './connection.js';
 import type { EndpointContext } from './endpoint-context.js';
 
 /**
- * PUBLISH from a client (reference §4). MQTT 3.1.1 cannot refuse a single publish, so, as IoT Hub does, a
- * publish that cannot be accepted (QoS 2, a topic that is malformed or not the client's own, a body over
- * 256 KiB) closes the connection without PUBACK: the client learns at once and nothing is half-accepted.
- * Telemetry is PUBACKed only after the services persisted it.
+ * An accepted PUBLISH (azure-sdk-protocol.md §4). The shared transport already refused what IoT Hub refuses by
+ * closing the connection without PUBACK (QoS 2, a topic that is malformed or not the client's own, a body over
+ * 256 KiB). Telemetry is PUBACKed only after the services persisted it.
  */
-export function handlePublish(ctx: EndpointContext, conn: Connection, packet: IPublishPacket): void {
-  const identity = conn.identity;
-  if (identity === undefined) return;
-  if (packet.qos === 2) {
-    conn.close('QoS 2 publishes are not supported (IoT Hub surface)');
-    return;
-  }
-  const auth = authorizePublish(identity, packet.topic);
-  if (!auth.ok) {
-    ctx.log.info({ client: conn.label, topic: packet.topic, reason: auth.message }, 'publish refused; closing the client');
-    conn.close(`publish refused: ${auth.message}`);
-    return;
-  }
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-  const topic = auth.value;
+export function handlePublish(ctx: EndpointContext, p: InboundPublish): void {
+  const { conn, identity, topic, payload } = p;
   switch (topic.kind) {
     case 'telemetry':
       if (!ingest(ctx, conn, topic, payload)) return;
@@ -47,19 +32,10 @@ export function handlePublish(ctx: EndpointContext, conn: Connection, packet: IP
       throw new Error(`unhandled topic ${JSON.stringify(never)}`);
     }
   }
-  ack(conn, packet);
-}
-
-function ack(conn: Connection, packet: IPublishPacket): void {
-  if (packet.qos === 1) conn.send({ cmd: 'puback', messageId: packet.messageId ?? 0 });
+  if (p.qos === 1) conn.puback(p.messageId);
 }
 
 function ingest(ctx: EndpointContext, conn: Connection, topic: TelemetryTopic, body: Buffer): boolean {
-  if (body.length > ctx.limits.maxTelemetryBytes) {
-    ctx.log.info({ client: conn.label, bytes: body.length }, 'telemetry message too large; closing the client');
-    conn.close(`telemetry message of ${body.length} bytes exceeds the ${ctx.limits.maxTelemetryBytes}-byte limit`);
-    return false;
-  }
   const message: Message = {
     body,
     properties: topic.properties,

@@ -1,108 +1,22 @@
 import type { Subscription } from '@verge/contracts';
-import type { DeviceEndpointServices, IdentityRef, MqttSessionState } from '../services/types.js';
-import type { Connection } from './connection.js';
+import { SessionRegistry as SharedSessionRegistry, type MqttSessionStore } from '@verge/platform';
+import type { DeviceEndpointServices } from '../services/types.js';
 
-/** One granted subscription of a session. */
-export interface SessionSubscription {
-  readonly filter: string;
-  readonly parsed: Subscription;
-  readonly qos: 0 | 1;
-}
+export { isSubscribed, type MqttSession as Session, type MqttSessionSubscription as SessionSubscription } from '@verge/platform';
 
-/** An MQTT session: the identity's subscriptions, kept across connections when the client asked for clean=false. */
-export interface Session {
-  readonly clientId: string;
-  readonly identity: IdentityRef;
-  readonly persistent: boolean;
-  readonly subscriptions: Map<string, SessionSubscription>;
-  /** The live connection, if any. */
-  connection: Connection | undefined;
-}
-
-/** True when the session holds a subscription of `kind`. */
-export function isSubscribed(session: Session, kind: Subscription['kind']): boolean {
-  for (const s of session.subscriptions.values()) if (s.parsed.kind === kind) return true;
-  return false;
+/** The durable session store the services offer (`loadMqttSession`/`saveMqttSession`), if they offer one. */
+export function sessionStoreOf(services: DeviceEndpointServices): MqttSessionStore | undefined {
+  const { loadMqttSession, saveMqttSession } = services;
+  if (loadMqttSession === undefined || saveMqttSession === undefined) return undefined;
+  return { load: (clientId) => loadMqttSession.call(services, clientId), save: (clientId, state) => saveMqttSession.call(services, clientId, state) };
 }
 
 /**
- * Sessions by client id. Persistent sessions (clean=false, what the SDK always sends, reference §0.3) keep
- * their subscriptions across DISCONNECT/CONNECT (token renewal) and across drops. When the services implement
- * `loadMqttSession`/`saveMqttSession`, subscriptions are written through on every change and a session is
- * reloaded on CONNECT, so they also survive a cloud restart; disconnected sessions are then not kept in memory.
- * Without those methods sessions live in memory only. A clean session is discarded on disconnect (MQTT-3.1.2-6).
+ * The shared transport's session registry (@verge/platform iothub-mqtt) over the services' session storage.
+ * `_parse` is accepted for compatibility: stored filters are parsed by the shared registry.
  */
-export class SessionRegistry {
-  private readonly sessions = new Map<string, Session>();
-
-  constructor(
-    private readonly services: DeviceEndpointServices,
-    private readonly parse: (filter: string) => Subscription | undefined,
-  ) {}
-
-  /** The session of a client id, if it is in memory (every connected client's is). */
-  get(clientId: string): Session | undefined {
-    return this.sessions.get(clientId);
+export class SessionRegistry extends SharedSessionRegistry {
+  constructor(services: DeviceEndpointServices, _parse?: (filter: string) => Subscription | undefined) {
+    super(sessionStoreOf(services));
   }
-
-  /** Opens the session for a new connection; `present` is CONNACK's session-present flag (MQTT-3.2.2-2). */
-  open(clientId: string, identity: IdentityRef, clean: boolean): { session: Session; present: boolean } {
-    if (clean) {
-      this.sessions.delete(clientId);
-      this.services.saveMqttSession?.(clientId, undefined);
-      const session = newSession(clientId, identity, false);
-      this.sessions.set(clientId, session);
-      return { session, present: false };
-    }
-    const live = this.sessions.get(clientId);
-    if (live !== undefined && live.persistent) return { session: live, present: true };
-    const stored = this.services.loadMqttSession?.(clientId);
-    const session = newSession(clientId, identity, true);
-    for (const s of stored?.subscriptions ?? []) {
-      const parsed = this.parse(s.filter);
-      if (parsed !== undefined) session.subscriptions.set(s.filter, { filter: s.filter, parsed, qos: s.qos });
-    }
-    this.sessions.set(clientId, session);
-    return { session, present: stored !== undefined };
-  }
-
-  /** Records a granted subscription (replacing one with the same filter, MQTT-3.8.4-3). */
-  subscribe(session: Session, sub: SessionSubscription): void {
-    session.subscriptions.set(sub.filter, sub);
-    this.persist(session);
-  }
-
-  /** Removes a subscription; true when it existed. */
-  unsubscribe(session: Session, filter: string): boolean {
-    const had = session.subscriptions.delete(filter);
-    if (had) this.persist(session);
-    return had;
-  }
-
-  /** Called when the session's connection ended. */
-  release(session: Session): void {
-    session.connection = undefined;
-    if (!session.persistent || this.services.loadMqttSession !== undefined) this.sessions.delete(session.clientId);
-  }
-
-  /** Drops a session from memory and from the services' store (its identity was deleted). */
-  forget(session: Session): void {
-    this.sessions.delete(session.clientId);
-    this.services.saveMqttSession?.(session.clientId, undefined);
-  }
-
-  /** Every session in memory (connected ones included). */
-  all(): IterableIterator<Session> {
-    return this.sessions.values();
-  }
-
-  private persist(session: Session): void {
-    if (!session.persistent) return;
-    const state: MqttSessionState = { subscriptions: [...session.subscriptions.values()].map((s) => ({ filter: s.filter, qos: s.qos })) };
-    this.services.saveMqttSession?.(session.clientId, state);
-  }
-}
-
-function newSession(clientId: string, identity: IdentityRef, persistent: boolean): Session {
-  return { clientId, identity, persistent, subscriptions: new Map(), connection: undefined };
 }

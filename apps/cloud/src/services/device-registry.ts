@@ -2,6 +2,7 @@ import { VergeError, type DeviceDto, type DeviceInputDto, type RegistryStatistic
 import type { DeviceRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { deviceToDto } from './dto.js';
+import { syncEdgeModules, type IdentityEvent } from './edge-modules.js';
 import { assertEtag, assertIdentityId, requireDevice } from './identity-checks.js';
 import { edgeDeviceScope, looksLikeDeviceScope, newEtag, newGenerationId } from './identity-values.js';
 import { resolveAuthentication } from './resolve-authentication.js';
@@ -17,7 +18,8 @@ export interface PutDeviceResult {
 export interface DeviceRegistry {
   /**
    * `PUT /devices/{id}`: without `ifMatch` creates (CLD_DEVICE_ALREADY_EXISTS when it exists); with `ifMatch`
-   * (`*` or an etag) replaces an existing device (CLD_DEVICE_NOT_FOUND, CLD_ETAG_MISMATCH).
+   * (`*` or an etag) replaces an existing device (CLD_DEVICE_NOT_FOUND, CLD_ETAG_MISMATCH). An IoT Edge device gets
+   * its system modules `$edgeAgent`/`$edgeHub` and keeps its derived module keys current (see `syncEdgeModules`).
    */
   putDevice(deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult;
   getDevice(deviceId: string): DeviceDto;
@@ -40,8 +42,8 @@ export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
     return deviceToDto(device, parent, store.c2d.countPending(device.deviceId, clock.nowMs()));
   };
 
-  const putDevice = (deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult =>
-    store.transaction(() => {
+  const putDevice = (deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult => {
+    const { result, events } = store.transaction(() => {
       assertIdentityId(deviceId, 'deviceId');
       if (input.deviceId !== deviceId) {
         throw new VergeError('CLD_ID_MISMATCH', `deviceId '${input.deviceId}' in the body differs from '${deviceId}' in the path`, {
@@ -68,9 +70,14 @@ export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
       }
       store.devices.put(record);
       if (existing === undefined) store.twins.put(newTwinRecord({ deviceId }));
-      if (existing !== undefined) bus.publish('identityChanged', { id: { deviceId }, change: 'updated' });
-      return { device: toDto(record), created: existing === undefined };
+      const events: IdentityEvent[] = existing === undefined ? [] : [{ id: { deviceId }, change: 'updated' }];
+      events.push(...syncEdgeModules(ctx, existing, record));
+      return { result: { device: toDto(record), created: existing === undefined }, events };
     });
+    // Published after the commit: listeners (the device endpoint) re-read the store.
+    for (const e of events) bus.publish('identityChanged', e);
+    return result;
+  };
 
   const deleteDevice = (deviceId: string, ifMatch: string | undefined): void => {
     const orphans = store.transaction(() => {

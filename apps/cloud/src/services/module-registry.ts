@@ -4,7 +4,7 @@ import type { ServiceContext } from './context.js';
 import { moduleToDto } from './dto.js';
 import { assertEtag, assertIdentityId, requireDevice, requireModule } from './identity-checks.js';
 import { newEtag, newGenerationId } from './identity-values.js';
-import { resolveAuthentication } from './resolve-authentication.js';
+import { assertDeviceMayPut, assertNotSystemModule, moduleManagedBy, resolveModuleAuthentication } from './module-keys.js';
 import { newTwinRecord } from './twin-records.js';
 
 /** Outcome of `putModule`. */
@@ -13,12 +13,23 @@ export interface PutModuleResult {
   readonly created: boolean;
 }
 
+/**
+ * Who asks: a service (a shared access policy) or the IoT Edge device itself (its own SAS token on the device-scoped
+ * routes, docs/edge-cloud.md). The edge device may only manage the identities of the modules it deploys.
+ */
+export type RegistryCaller = 'service' | 'edgeDevice';
+
 /** Module identity operations of the registry (IoT Hub `/devices/{id}/modules/{mid}`). */
 export interface ModuleRegistry {
-  /** As `putDevice`: create without `ifMatch`, replace with it. The device must exist. */
-  putModule(deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined): PutModuleResult;
+  /**
+   * As `putDevice`: create without `ifMatch`, replace with it. The device must exist. On an IoT Edge device with
+   * symmetric keys, keys left empty are derived from the device's keys (`resolveModuleAuthentication`); the edge device itself and
+   * the system modules may only have the derived keys (CLD_AUTHENTICATION_INVALID otherwise).
+   */
+  putModule(deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined, caller?: RegistryCaller): PutModuleResult;
   getModule(deviceId: string, moduleId: string): ModuleDto;
   listModules(deviceId: string): ModuleDto[];
+  /** Deletes the module and its twin; the system modules of an edge device are refused (CLD_MODULE_RESERVED). */
   deleteModule(deviceId: string, moduleId: string, ifMatch: string | undefined): void;
 }
 
@@ -26,7 +37,7 @@ export interface ModuleRegistry {
 export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
   const { store, bus, clock, random } = ctx;
 
-  const putModule = (deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined): PutModuleResult =>
+  const putModule = (deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined, caller: RegistryCaller = 'service'): PutModuleResult =>
     store.transaction(() => {
       assertIdentityId(deviceId, 'deviceId');
       assertIdentityId(moduleId, 'moduleId');
@@ -40,7 +51,8 @@ export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
           details: { path: deviceId, body: input.deviceId },
         });
       }
-      requireDevice(store, deviceId);
+      const device = requireDevice(store, deviceId);
+      if (caller === 'edgeDevice') assertDeviceMayPut(device, moduleId);
       const existing = store.modules.get(deviceId, moduleId);
       if (existing !== undefined && ifMatch === undefined) {
         throw new VergeError(
@@ -56,13 +68,15 @@ export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
       }
       if (existing !== undefined) assertEtag(ifMatch, existing.etag, `module '${deviceId}/${moduleId}'`);
       const now = clock.nowMs();
+      const generationId = existing?.generationId ?? newGenerationId(clock, random);
+      const target = { device, moduleId, generationId, caller };
       const record: ModuleRecord = {
         deviceId,
         moduleId,
-        generationId: existing?.generationId ?? newGenerationId(clock, random),
+        generationId,
         etag: newEtag(random),
-        managedBy: input.managedBy ?? null,
-        authentication: resolveAuthentication(input.authentication, existing?.authentication, random, 'authentication'),
+        managedBy: moduleManagedBy(input.managedBy, target),
+        authentication: resolveModuleAuthentication(input.authentication, existing?.authentication, target, random),
         connectionState: existing?.connectionState ?? 'Disconnected',
         connectionStateUpdatedAtMs: existing?.connectionStateUpdatedAtMs ?? null,
         lastActivityAtMs: existing?.lastActivityAtMs ?? null,
@@ -77,6 +91,7 @@ export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
   const deleteModule = (deviceId: string, moduleId: string, ifMatch: string | undefined): void => {
     store.transaction(() => {
       const module = requireModule(store, deviceId, moduleId);
+      assertNotSystemModule(requireDevice(store, deviceId), moduleId);
       assertEtag(ifMatch, module.etag, `module '${deviceId}/${moduleId}'`);
       store.twins.delete({ deviceId, moduleId });
       store.modules.delete(deviceId, moduleId);

@@ -16,8 +16,11 @@ export interface WorkloadSocketLocation {
  * not see, so an adopted container would keep a dead socket.
  */
 export interface WorkloadSocketProvider {
-  /** Makes the module's socket listen (idempotent) and says where it is. */
-  ensure(moduleId: string): Promise<WorkloadSocketLocation>;
+  /**
+   * Makes the module's socket listen (idempotent) and says where it is; undefined when the workload API listens on
+   * no unix socket (loopback TCP), so there is nothing to mount.
+   */
+  ensure(moduleId: string): Promise<WorkloadSocketLocation | undefined>;
   /** Closes the module's socket and deletes it (idempotent). */
   release(moduleId: string): Promise<void>;
 }

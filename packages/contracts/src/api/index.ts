@@ -5,3 +5,4 @@ export * from './method.js';
 export * from './query.js';
 export * from './telemetry.js';
 export * from './twin.js';
+export * from './edge.js';

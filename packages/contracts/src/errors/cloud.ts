@@ -77,6 +77,28 @@ export const cloudErrors = defineErrors({
     status: 401,
     description: 'The shared access policy that signed the token lacks the right the operation needs (RegistryRead, RegistryWrite or ServiceConnect).',
   },
+  CLD_AUTH_SCOPE_DENIED: {
+    status: 401,
+    description:
+      'A device or module token (`sr={host}/devices/{id}[/modules/{mid}]`) was sent to a route it may not use: the token of an IoT Edge device (or of its `$edgeAgent`/`$edgeHub` module) is accepted only on the device-scoped routes of that device (`GET /devices/{id}/modules`, `PUT`/`DELETE /devices/{id}/modules/{mid}`, `GET /devices/{id}/scope`, `POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope`); the message names the route.',
+  },
+  CLD_AUTH_DEVICE_INVALID: {
+    status: 401,
+    description: 'The device (or `$edgeAgent`/`$edgeHub` module) named by an identity token is not registered, has no symmetric keys to verify the token with, or its device is disabled.',
+  },
+  CLD_DEVICE_NOT_EDGE: {
+    status: 400,
+    description: 'The operation needs an IoT Edge device (`capabilities.iotEdge: true`): applying a deployment manifest, reading a device scope.',
+  },
+  CLD_MODULE_RESERVED: {
+    status: 400,
+    description:
+      'The module is a system module of an IoT Edge device (`$edgeAgent`, `$edgeHub`): the cloud creates and deletes it with the device, so it cannot be deleted on its own nor created by the device; device tokens may not create ids starting with `$`.',
+  },
+  CLD_SCOPE_CONTINUATION_INVALID: {
+    status: 400,
+    description: 'The `continuationToken` of a device-scope request is not a `continuationLink` this cloud issued.',
+  },
   CLD_CONFIG_INVALID: { status: 400, description: 'The cloud configuration is invalid; `details` lists each field and rule.' },
   CLD_LISTEN_FAILED: {
     status: 500,

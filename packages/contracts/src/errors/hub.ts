@@ -28,4 +28,25 @@ export const hubErrors = defineErrors({
     status: 400,
     description: 'A message-store option is out of range (e.g. a size limit that is not a positive integer).',
   },
+  HUB_TWIN_UNAVAILABLE: {
+    status: 503,
+    description:
+      'The edge hub cannot serve the twin: the cloud is unreachable (or did not answer in time) and no copy of this twin is cached yet. Retry once the edge device is online.',
+  },
+  HUB_CLIENT_NOT_CONNECTED: {
+    status: 404,
+    description: 'A direct method (or cloud-to-device message) was sent through the edge hub to a module or leaf device that is not connected to it, or not subscribed to direct methods.',
+  },
+  HUB_METHOD_TIMEOUT: {
+    status: 504,
+    description: 'A module or leaf device connected to the edge hub did not answer a direct method in time.',
+  },
+  HUB_OPTIONS_INVALID: {
+    status: 400,
+    description: 'An edge hub option is missing or out of range (port, host names, TTL, intervals); the message names the option and the rule.',
+  },
+  HUB_SCOPE_SYNC_FAILED: {
+    status: 502,
+    description: "The edge hub could not sync its device scope (leaf devices and their keys) from the cloud; it keeps authenticating leaves from its cached copy and retries.",
+  },
 });

@@ -15,6 +15,7 @@ import { queryErrors } from './query.js';
 import { sdkErrors } from './sdk.js';
 import { agentErrors } from './agent.js';
 import { agentControlErrors } from './agent-control.js';
+import { edgeErrors } from './edge.js';
 import type { ErrorSpec } from './define.js';
 
 export { defineErrors, type ErrorSpec } from './define.js';
@@ -41,6 +42,7 @@ export const errorRegistry = {
   ...sdkErrors,
   ...agentErrors,
   ...agentControlErrors,
+  ...edgeErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorRegistry;

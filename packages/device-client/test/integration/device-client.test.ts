@@ -151,6 +151,14 @@ describe('device client against the real cloud', () => {
     c.on('connected', (e) => seen.push(e));
     c.onMethod(() => ({ status: 200, payload: 'pong' }));
     await c.connect();
+    // Events sent while the token is renewed all arrive, in order.
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 30; i++) {
+      sends.push(c.sendEvent({ body: `r${i}` }));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(sends);
+    expect((await messagesOf('dc-renew')).map((m) => m.body)).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`));
     await eventually(() => seen.find((e) => e.reason === 'tokenRenewal'), 8_000, 'token renewal');
     expect(seen.filter((e) => e.reason === 'tokenRenewal').every((e) => e.sessionPresent)).toBe(true);
     const result = await cloud.ok('POST', '/twins/dc-renew/methods', { methodName: 'ping', responseTimeoutInSeconds: 5 });

@@ -57,6 +57,8 @@ export interface AuthenticateOptions {
    */
   readonly moduleMayUseDeviceAudience?: boolean;
   readonly nowMs: number;
+  /** How messages name the server (`this cloud`, `this edge hub`); default `this server`. */
+  readonly serverName?: string;
 }
 
 /**
@@ -97,7 +99,7 @@ function checkCredentials(record: MqttAuthRecord, creds: ConnectCredentials, opt
     case 'selfSigned':
       return checkThumbprint(record, [auth.primaryThumbprint, auth.secondaryThumbprint], creds, opts.nowMs);
     case 'certificateAuthority':
-      return { ok: false, returnCode: 5, reason: `${describeIdentity(record)} uses CA-signed X.509 authentication, which is not supported` };
+      return { ok: false, returnCode: 5, reason: `${describeIdentity(record)} uses CA-signed X.509 authentication, which ${opts.serverName ?? 'this server'} does not support` };
     default: {
       const never: never = auth;
       return { ok: false, returnCode: 5, reason: `unknown authentication type ${JSON.stringify(never)}` };

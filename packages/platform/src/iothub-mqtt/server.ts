@@ -21,7 +21,8 @@ export interface ServerTls {
 
 /** Options of {@link createIotHubMqttServer}. */
 export interface IotHubMqttServerOptions {
-  readonly handler: IotHubMqttHandler;
+  /** The application's handler, or a factory given the server's session registry (handlers usually need it). */
+  readonly handler: IotHubMqttHandler | ((sessions: SessionRegistry) => IotHubMqttHandler);
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
@@ -71,14 +72,15 @@ export function createIotHubMqttServer(opts: IotHubMqttServerOptions): IotHubMqt
   let port = opts.port;
   const table = new ConnectionTable();
   const sessions = new SessionRegistry(opts.sessionStore);
-  const ctx: ServerContext = { handler: opts.handler, log, limits, nowMs, sessions, table, clientNoun: opts.clientNoun ?? 'client' };
+  const handler = typeof opts.handler === 'function' ? opts.handler(sessions) : opts.handler;
+  const ctx: ServerContext = { handler, log, limits, nowMs, sessions, table, clientNoun: opts.clientNoun ?? 'client' };
   const onClosed = (conn: Connection, wasConnected: boolean): void => {
     const session = conn.session;
     if (!wasConnected || session === undefined || session.connection !== conn) return; // taken over: the new one owns it
     sessions.release(session);
     log.info({ client: session.clientId, reason: conn.reason ?? 'closed by the client or the network' }, `${ctx.clientNoun} disconnected`);
     try {
-      opts.handler.disconnected?.(session, conn);
+      handler.disconnected?.(session, conn);
     } catch (err) {
       log.error({ err, client: session.clientId }, 'MQTT handler failed on disconnect');
     }

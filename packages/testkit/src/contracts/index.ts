@@ -1,1 +1,2 @@
 export * from './message-store.contract.js';
+export * from './module-runtime.contract.js';

@@ -37,6 +37,8 @@ describe('GET /openapi.json', () => {
         'GET /devices/{id}',
         'GET /devices/{id}/modules',
         'GET /devices/{id}/modules/{mid}',
+        'GET /devices/{id}/scope',
+        'POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope',
         'GET /events',
         'GET /healthz',
         'GET /messages',
@@ -47,6 +49,7 @@ describe('GET /openapi.json', () => {
         'PATCH /twins/{id}',
         'PATCH /twins/{id}/modules/{mid}',
         'POST /devices/query',
+        'POST /devices/{id}/applyConfigurationContent',
         'POST /devices/{id}/messages/deviceBound',
         'POST /twins/{id}/methods',
         'POST /twins/{id}/modules/{mid}/methods',
@@ -73,10 +76,19 @@ describe('GET /openapi.json', () => {
         const schemas = [...op.parameters.map((p) => p.schema), ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema), ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema))];
         for (const s of schemas) expect(() => ajv.compile(s), `${method} ${path}`).not.toThrow();
         const anonymous = path === '/healthz' || path === '/openapi.json';
-        expect(op.security).toEqual(anonymous ? [] : [{ sharedAccessSignature: [] }]);
+        // The device-scoped routes of docs/edge-cloud.md also take the edge device's own token.
+        const deviceScoped = [
+          'get /devices/{id}/modules',
+          'put /devices/{id}/modules/{mid}',
+          'delete /devices/{id}/modules/{mid}',
+          'get /devices/{id}/scope',
+          'post /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope',
+        ].includes(`${method} ${path}`);
+        expect(op.security).toEqual(anonymous ? [] : deviceScoped ? [{ sharedAccessSignature: [] }, { edgeDeviceSignature: [] }] : [{ sharedAccessSignature: [] }]);
       }
     }
     expect(d.components.securitySchemes).toHaveProperty('sharedAccessSignature');
+    expect(d.components.securitySchemes).toHaveProperty('edgeDeviceSignature');
   });
 
   it('documents the IoT Hub headers of identity, query and C2D routes', async () => {

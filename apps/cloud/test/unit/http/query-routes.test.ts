@@ -13,7 +13,7 @@ async function setup(): Promise<TestApi> {
   }
   t.services.endpoint.patchReported({ deviceId: 'd2' }, { fw: '2.0' });
   t.services.endpoint.setConnectionState({ deviceId: 'd4' }, true);
-  t.services.modules.putModule('d2', '$edgeAgent', { moduleId: '$edgeAgent' }, undefined);
+  // d2, an edge device, has $edgeAgent and $edgeHub from its creation.
   t.services.modules.putModule('d2', 'sensor', { moduleId: 'sensor' }, undefined);
   return t;
 }
@@ -62,7 +62,7 @@ describe('POST /devices/query', () => {
     expect(await ids("SELECT * FROM devices WHERE connectionState = 'Connected'")).toEqual(['d4']);
     expect(await ids('SELECT * FROM devices WHERE capabilities.iotEdge = true')).toEqual(['d2']);
     expect(await ids("SELECT * FROM devices WHERE status = 'enabled' AND tags.site = 'rome'")).toEqual(['d3']);
-    expect(await ids("SELECT * FROM devices.modules WHERE deviceId = 'd2'")).toEqual(['$edgeAgent', 'sensor']);
+    expect(await ids("SELECT * FROM devices.modules WHERE deviceId = 'd2'")).toEqual(['$edgeAgent', '$edgeHub', 'sensor']);
     expect((await query("SELECT COUNT() AS n FROM devices WHERE tags.site = 'oslo'")).json()).toEqual([{ n: 4 }]);
   });
 

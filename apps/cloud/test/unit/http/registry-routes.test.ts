@@ -87,16 +87,19 @@ describe('modules over HTTP', () => {
   it('creates, reads, lists, replaces with the etag and deletes modules', async () => {
     t = await createTestApi();
     await call('PUT', '/devices/edge', { deviceId: 'edge', capabilities: { iotEdge: true } });
-    const created = await call('PUT', `/devices/edge/modules/${encodeURIComponent('$edgeAgent')}${API}`, { deviceId: 'edge', moduleId: '$edgeAgent', managedBy: 'IotEdge' });
+    const created = await call('PUT', `/devices/edge/modules/${encodeURIComponent('m$1')}${API}`, { deviceId: 'edge', moduleId: 'm$1', managedBy: 'IotEdge' });
     expect(created.statusCode).toBe(200);
     const m = ModuleDtoSchema.parse(created.json());
-    expect((await call('GET', '/devices/edge/modules/$edgeAgent')).json()).toEqual(m);
-    expect((await call('GET', '/devices/edge/modules')).json()).toEqual([m]);
-    expect((await call('PUT', '/devices/edge/modules/$edgeAgent', { moduleId: '$edgeAgent' })).statusCode).toBe(409);
-    expect((await call('PUT', '/devices/edge/modules/$edgeAgent', { moduleId: '$edgeAgent', managedBy: 'x' }, { 'if-match': `"${m.etag}"` })).json().managedBy).toBe('x');
-    expect((await call('DELETE', '/devices/edge/modules/$edgeAgent', undefined, { 'if-match': '"*"' })).statusCode).toBe(204);
-    const gone = await call('GET', '/devices/edge/modules/$edgeAgent');
-    expect(gone.json()).toMatchObject({ code: 'CLD_MODULE_NOT_FOUND', Message: "ErrorCode:ModuleNotFound;module '$edgeAgent' is not registered on device 'edge'" });
+    expect((await call('GET', '/devices/edge/modules/m$1')).json()).toEqual(m);
+    // An edge device has its system modules from the start (edge-routes.test.ts).
+    const listed = (await call('GET', '/devices/edge/modules')).json();
+    expect(listed.map((x: { moduleId: string }) => x.moduleId)).toEqual(['$edgeAgent', '$edgeHub', 'm$1']);
+    expect(listed[2]).toEqual(m);
+    expect((await call('PUT', '/devices/edge/modules/m$1', { moduleId: 'm$1' })).statusCode).toBe(409);
+    expect((await call('PUT', '/devices/edge/modules/m$1', { moduleId: 'm$1', managedBy: 'x' }, { 'if-match': `"${m.etag}"` })).json().managedBy).toBe('x');
+    expect((await call('DELETE', '/devices/edge/modules/m$1', undefined, { 'if-match': '"*"' })).statusCode).toBe(204);
+    const gone = await call('GET', '/devices/edge/modules/m$1');
+    expect(gone.json()).toMatchObject({ code: 'CLD_MODULE_NOT_FOUND', Message: "ErrorCode:ModuleNotFound;module 'm$1' is not registered on device 'edge'" });
   });
 });
 

@@ -5,21 +5,22 @@ import { aKey, createTestCloud, type TestCloud } from '../../helpers/fixtures.js
 let cloud: TestCloud;
 afterEach(() => cloud?.close());
 
+// A plain device: its module keys are generated (an edge device's are derived: edge-identities.test.ts).
 function withDevice(): TestCloud {
   cloud = createTestCloud();
-  cloud.services.devices.putDevice('d', { deviceId: 'd', capabilities: { iotEdge: true } }, undefined);
+  cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
   return cloud;
 }
 
 describe('module registry', () => {
   it('creates a module with generated keys and an empty module twin', () => {
     const c = withDevice();
-    const { module, created } = c.services.modules.putModule('d', '$edgeAgent', { moduleId: '$edgeAgent', managedBy: 'IotEdge' }, undefined);
+    const { module, created } = c.services.modules.putModule('d', 'm$1', { moduleId: 'm$1', managedBy: 'IotEdge' }, undefined);
     expect(created).toBe(true);
-    expect(module).toMatchObject({ deviceId: 'd', moduleId: '$edgeAgent', managedBy: 'IotEdge', connectionState: 'Disconnected', cloudToDeviceMessageCount: 0 });
+    expect(module).toMatchObject({ deviceId: 'd', moduleId: 'm$1', managedBy: 'IotEdge', connectionState: 'Disconnected', cloudToDeviceMessageCount: 0 });
     expect(module.authentication.symmetricKey.primaryKey).toMatch(/=$/);
-    expect(c.services.twins.getTwin({ deviceId: 'd', moduleId: '$edgeAgent' })).toMatchObject({ deviceId: 'd', moduleId: '$edgeAgent', version: 1 });
-    expect(c.services.endpoint.getAuthRecord({ deviceId: 'd', moduleId: '$edgeAgent' })).toMatchObject({ deviceId: 'd', moduleId: '$edgeAgent', isEdge: true, status: 'enabled' });
+    expect(c.services.twins.getTwin({ deviceId: 'd', moduleId: 'm$1' })).toMatchObject({ deviceId: 'd', moduleId: 'm$1', version: 1 });
+    expect(c.services.endpoint.getAuthRecord({ deviceId: 'd', moduleId: 'm$1' })).toMatchObject({ deviceId: 'd', moduleId: 'm$1', isEdge: false, status: 'enabled' });
   });
 
   it('replaces with If-Match, keeps keys and generation, and lists by id', () => {

@@ -49,6 +49,7 @@ export function authenticateHubClient(creds: ConnectCredentials, ctx: HubAuthCon
     audienceHosts: ctx.audienceHosts,
     moduleMayUseDeviceAudience: true,
     nowMs: ctx.nowMs,
+    serverName: 'this edge hub',
   });
 }
 

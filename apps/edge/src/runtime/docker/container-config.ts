@@ -87,7 +87,8 @@ function socketPathOf(uri: string): string {
 
 function bindTarget(bind: string): string {
   const parts = bind.split(':');
-  return posix.normalize(parts[1] ?? parts[0] ?? '');
+  const target = posix.normalize(parts[1] ?? parts[0] ?? '');
+  return target.length > 1 ? target.replace(/\/+$/, '') : target;
 }
 
 function parseLoggingOptions(text: string | undefined): Json | undefined {

@@ -48,8 +48,9 @@ export class DockerModuleRuntime implements ModuleRuntime {
       const batch = listed.slice(i, i + INSPECT_CONCURRENCY).map((info) => this.inspect(info.Id));
       for (const info of await Promise.all(batch)) if (info !== undefined) modules.push(moduleFromInspect(info, this.options.ownerId));
     }
-    // Adopted containers need their workload socket again: a restarted runtime has not opened it yet.
-    await Promise.all(modules.map((m) => this.options.workloadSockets?.ensure(m.id)));
+    // Adopted containers need their workload socket again: a restarted runtime has not opened it yet. A failure
+    // here must not hide the modules; the module's next create reports it.
+    await Promise.all(modules.map((m) => this.options.workloadSockets?.ensure(m.id).catch(() => undefined)));
     return modules.sort((a, b) => a.id.localeCompare(b.id));
   }
 

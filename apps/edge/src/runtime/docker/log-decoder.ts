@@ -71,13 +71,18 @@ export class DockerLogDecoder {
   }
 
   private append(stream: StreamName, piece: Buffer, lines: LogLine[]): void {
-    if (piece.length === 0) return;
-    this.partial[stream].push(Buffer.from(piece));
-    this.partialBytes[stream] += piece.length;
-    if (this.partialBytes[stream] >= MAX_LINE_BYTES) {
-      lines.push(this.line(stream, Buffer.concat(this.partial[stream])));
-      this.partial[stream] = [];
-      this.partialBytes[stream] = 0;
+    let rest = piece;
+    while (rest.length > 0) {
+      const room = MAX_LINE_BYTES - this.partialBytes[stream];
+      const taken = rest.subarray(0, room);
+      rest = rest.subarray(taken.length);
+      this.partial[stream].push(Buffer.from(taken));
+      this.partialBytes[stream] += taken.length;
+      if (this.partialBytes[stream] >= MAX_LINE_BYTES) {
+        lines.push(this.line(stream, Buffer.concat(this.partial[stream])));
+        this.partial[stream] = [];
+        this.partialBytes[stream] = 0;
+      }
     }
   }
 

@@ -119,17 +119,34 @@ export class ModuleLog {
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    const text = this.pending.join('');
+    const entries = this.pending;
     this.pending = [];
     this.pendingChars = 0;
-    if (text === '') return;
+    let batch: string[] = [];
+    let batchBytes = 0;
     try {
-      if (this.fileBytes > 0 && this.fileBytes + Buffer.byteLength(text) > this.options.maxFileBytes) await this.rotate();
-      await this.file.appendFile(text);
-      this.fileBytes += Buffer.byteLength(text);
+      for (const entry of entries) {
+        const bytes = Buffer.byteLength(entry);
+        // Rotate before a line that would carry the current file past its size (a file holds at least one line).
+        if (this.fileBytes + batchBytes > 0 && this.fileBytes + batchBytes + bytes > this.options.maxFileBytes) {
+          await this.write(batch.join(''), batchBytes);
+          batch = [];
+          batchBytes = 0;
+          await this.rotate();
+        }
+        batch.push(entry);
+        batchBytes += bytes;
+      }
+      await this.write(batch.join(''), batchBytes);
     } catch {
       this.writeFailures += 1;
     }
+  }
+
+  private async write(text: string, bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    await this.file.appendFile(text);
+    this.fileBytes += bytes;
   }
 
   private async rotate(): Promise<void> {
@@ -139,9 +156,12 @@ export class ModuleLog {
     this.fileBytes = 0;
   }
 
-  /** Bounds the unwritten lines (a stalled disk) to one file's worth; the oldest are dropped. */
+  /**
+   * Bounds the unwritten lines (a stalled disk or a burst) to two files' worth, all that rotation would keep
+   * anyway; the oldest are dropped.
+   */
   private dropOverflow(): void {
-    while (this.pendingChars > this.options.maxFileBytes && this.pending.length > 1) {
+    while (this.pendingChars > 2 * this.options.maxFileBytes && this.pending.length > 1) {
       this.pendingChars -= this.pending.shift()?.length ?? 0;
       this.writeFailures += 1;
     }

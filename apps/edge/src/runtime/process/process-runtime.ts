@@ -105,7 +105,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       if (current !== undefined && current.exitInfo === undefined) return; // already running
       const spec = record.spec;
       await this.checkCwd(spec);
-      await this.options.workloadSockets?.ensure(id);
+      if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id);
       const log = await this.log(id);
       const startedAtMs = this.nowMs();
       let child: SupervisedProcess;

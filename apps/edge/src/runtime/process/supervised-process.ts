@@ -24,6 +24,8 @@ export interface SpawnInput {
 
 // How long to wait for a SIGKILLed process group to be reaped before giving up on a stop.
 const KILL_WAIT_MS = 5_000;
+// How long a stop waits, after the exit, for the last output to be read from the pipes.
+const DRAIN_WAIT_MS = 1_000;
 
 /**
  * One run of a process module: spawned without a shell in its own process group (`detached`), stdout and stderr
@@ -33,6 +35,8 @@ const KILL_WAIT_MS = 5_000;
 export class SupervisedProcess {
   /** Resolves once the main process has exited (never rejects). */
   readonly exited: Promise<ProcessExit>;
+  /** Resolves once stdout and stderr are closed ('close'): every line the program wrote is in the log. */
+  private readonly drained: Promise<void>;
   private exit: ProcessExit | undefined;
 
   private constructor(
@@ -41,6 +45,7 @@ export class SupervisedProcess {
     readonly startedAtMs: number,
     nowMs: () => number,
   ) {
+    this.drained = new Promise((resolve) => child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { exitCode: code ?? 128 + signalNumber(signal), exitedAtMs: nowMs() };
@@ -92,7 +97,9 @@ export class SupervisedProcess {
     if (this.exit !== undefined) return this.exit;
     this.signalGroup('SIGTERM');
     const graceful = await Promise.race([this.exited, sleep(Math.max(0, timeoutMs)).then(() => undefined)]);
-    return graceful ?? this.kill();
+    if (graceful === undefined) return this.kill();
+    await this.drain();
+    return graceful;
   }
 
   /** SIGKILL to the group; resolves with the exit. */
@@ -101,7 +108,13 @@ export class SupervisedProcess {
     this.signalGroup('SIGKILL');
     const killed = await Promise.race([this.exited, sleep(KILL_WAIT_MS).then(() => undefined)]);
     if (killed === undefined) throw new Error(`process ${this.pid} did not exit within ${KILL_WAIT_MS} ms of SIGKILL`);
+    await this.drain();
     return killed;
+  }
+
+  /** Waits (bounded) until the pipes are closed, so what the program wrote last is logged. */
+  private async drain(): Promise<void> {
+    await Promise.race([this.drained, sleep(DRAIN_WAIT_MS)]);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

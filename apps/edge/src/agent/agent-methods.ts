@@ -1,0 +1,97 @@
+import { VergeError, isVergeError } from '@verge/contracts';
+import type { MethodHandler, MethodRequest, MethodResponse } from '@verge/device-client';
+import type { Logger } from '@verge/platform';
+import type { RuntimeModule } from '../runtime/module-runtime.js';
+import { runtimeFor, type RuntimesByType } from './executors.js';
+import { checkSchemaVersion, parseModuleLogsRequest } from './module-logs-request.js';
+import { formatLines, logsResponse, readModuleLines, selectModules, type LogSource, type ModuleLogsResponse } from './module-logs.js';
+import { observeRuntimes } from './observe.js';
+
+/** What the direct methods need from the agent. */
+export interface AgentMethodsDeps {
+  readonly runtimes: RuntimesByType;
+  readonly source: LogSource;
+  readonly stopTimeoutMs: number;
+  readonly nowMs: () => number;
+  /** Called after a restart so that the loop observes the new state at once. */
+  readonly restarted: (moduleId: string) => void;
+  readonly log: Logger;
+}
+
+/** The methods edgeAgent answers (reference §2.6); names are matched case-insensitively, as EA's RequestManager. */
+const METHODS = ['ping', 'RestartModule', 'GetModuleLogs'] as const;
+
+/**
+ * The `$edgeAgent` direct-method handler (EA `RequestManager`): `ping` → 200 `null`; `RestartModule` → stop + start of a
+ * running module, 200 `null`; `GetModuleLogs` → 200 with one `{ id, payload | payloadBytes }` per module. A bad payload
+ * or an unknown method answers 400 `{ "message" }` (EA: ArgumentException), any other failure 500 `{ "message" }`.
+ */
+export function createAgentMethods(deps: AgentMethodsDeps): MethodHandler {
+  return async (request) => {
+    try {
+      return { status: 200, payload: await dispatch(deps, request) };
+    } catch (err) {
+      deps.log.warn({ err, methodName: request.methodName }, 'direct method failed');
+      const message = err instanceof Error ? err.message : String(err);
+      const badRequest = isVergeError(err, 'AGT_METHOD_PAYLOAD_INVALID') || isVergeError(err, 'AGT_METHOD_UNKNOWN');
+      return { status: badRequest ? 400 : 500, payload: { message } } satisfies MethodResponse;
+    }
+  };
+}
+
+async function dispatch(deps: AgentMethodsDeps, request: MethodRequest): Promise<unknown> {
+  switch (request.methodName.toLowerCase()) {
+    case 'ping':
+      return null;
+    case 'restartmodule':
+      await restartModule(deps, request.payload);
+      return null;
+    case 'getmodulelogs':
+      return getModuleLogs(deps, request.payload);
+    default:
+      throw new VergeError('AGT_METHOD_UNKNOWN', `Command '${request.methodName}' not found. The supported commands are - ${METHODS.join(',')}`);
+  }
+}
+
+async function modules(deps: Pick<AgentMethodsDeps, 'runtimes' | 'nowMs'>): Promise<RuntimeModule[]> {
+  return [...(await observeRuntimes(deps.runtimes, deps.nowMs)).modules.values()].filter((m) => m.owned);
+}
+
+async function restartModule(deps: AgentMethodsDeps, payload: unknown): Promise<void> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', 'RestartModule: the payload must be { "schemaVersion": "1.0", "id": "<module id>" }');
+  }
+  const { schemaVersion, id } = payload as { schemaVersion?: unknown; id?: unknown };
+  checkSchemaVersion(schemaVersion, 'RestartModule');
+  if (typeof id !== 'string' || id === '') throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', 'RestartModule: id must be a non-empty module id');
+  await restartRunningModule(deps, id);
+  deps.restarted(id);
+}
+
+/**
+ * Restarts a running module (stop, then start; EA RestartRequestHandler). Throws AGT_MODULE_NOT_FOUND or
+ * AGT_MODULE_NOT_RUNNING, or the runtime's step error.
+ */
+export async function restartRunningModule(deps: Pick<AgentMethodsDeps, 'runtimes' | 'nowMs' | 'stopTimeoutMs' | 'log'>, id: string): Promise<void> {
+  const found = (await modules(deps)).find((m) => m.id === id);
+  if (found === undefined) throw new VergeError('AGT_MODULE_NOT_FOUND', `Module ${id} not found in the current environment`);
+  if (found.state !== 'running') throw new VergeError('AGT_MODULE_NOT_RUNNING', `Module ${id} cannot be restarted since it is not running`);
+  const runtime = runtimeFor(deps.runtimes, found.type);
+  deps.log.info({ moduleId: id }, 'restarting module on request');
+  await runtime.stopModule(id, deps.stopTimeoutMs);
+  await runtime.startModule(id);
+}
+
+async function getModuleLogs(deps: AgentMethodsDeps, payload: unknown): Promise<ModuleLogsResponse[]> {
+  const request = parseModuleLogsRequest(payload, deps.nowMs());
+  const all = await modules(deps);
+  const byId = new Map(all.map((m) => [m.id, m]));
+  const selected = selectModules(request.items, all.map((m) => m.id));
+  return Promise.all(
+    selected.map(async ([moduleId, item]) => {
+      const module = byId.get(moduleId) as RuntimeModule;
+      const lines = await readModuleLines(runtimeFor(deps.runtimes, module.type), moduleId, item);
+      return logsResponse(moduleId, formatLines(lines, moduleId, request.contentType, deps.source), request, item);
+    }),
+  );
+}

@@ -1,0 +1,243 @@
+import { mkdir } from 'node:fs/promises';
+import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type DesiredState, type PlanPolicy } from '@verge/core';
+import type { Logger } from '@verge/platform';
+import type { ModuleRuntime } from '../runtime/module-runtime.js';
+import { systemClock, type AgentClock } from './agent-clock.js';
+import { deviceClientFactory, openCloudLink, type AgentTwinClientFactory, type AgentUpstream, type CloudLink } from './agent-cloud.js';
+import { injectedModuleEnv, runtimeFingerprint, type AgentEnvironment } from './agent-environment.js';
+import { createManagementHandlers } from './agent-management.js';
+import { createAgentMethods } from './agent-methods.js';
+import { DesiredConfig } from './desired-config.js';
+import type { DesiredSourceTiming } from './desired-source.js';
+import { logSteps, measureSteps, wrapExecutors, type StepMetrics } from './executor-wrappers.js';
+import { createExecutors, type RuntimesByType } from './executors.js';
+import type { ModuleIdentityRegistry } from './identity-registry.js';
+import { IdentitySync } from './identity-sync.js';
+import { LedgerStore } from './ledger-store.js';
+import { startManagementApi, type ManagementApi } from './management-api.js';
+import { ModuleIdentities } from './module-identities.js';
+import { ReconcileLoop, type PassResult } from './reconcile-loop.js';
+import { buildReportedProperties } from './reported-properties.js';
+import type { ReporterTiming } from './reporter.js';
+
+/** Everything the agent is built from (the composition root `startEdge` wires it; tests inject fakes). */
+export interface AgentDeps {
+  readonly environment: AgentEnvironment;
+  /** The edge device's primary key: module keys (and so `$edgeAgent`'s) are derived from it (reference §11.4). */
+  readonly deviceKey: string;
+  /** Directory of the agent's state files (ledger, desired backup, identity cache), e.g. `DIR/agent`. */
+  readonly stateDir: string;
+  /** Unix socket of the management API (e.g. `DIR/mgmt.sock`); absent → no management API. */
+  readonly managementSocketPath?: string;
+  /** The module runtimes; the agent owns them from now on and closes them in `stop()`. */
+  readonly runtimes: RuntimesByType;
+  /** Module identities in the cloud. */
+  readonly identityRegistry: ModuleIdentityRegistry;
+  /** Where the `$edgeAgent` client connects. */
+  readonly upstream: AgentUpstream;
+  /** Replaces the `$edgeAgent` device client (tests). */
+  readonly twinClient?: AgentTwinClientFactory;
+  readonly log: Logger;
+  readonly clock?: AgentClock;
+  readonly policy?: PlanPolicy;
+  /** Jitter of the step backoff; default `Math.random`. */
+  readonly rng?: () => number;
+  readonly stepMetrics?: StepMetrics;
+  /** When the edge runtime process started (reported start time of the system modules); default now. */
+  readonly runtimeStartedAtMs?: number;
+  readonly timing?: {
+    readonly reconcilePeriodMs?: number;
+    readonly desiredSource?: DesiredSourceTiming;
+    readonly reporter?: ReporterTiming;
+    readonly identityRetry?: { readonly baseMs: number; readonly maxMs: number };
+  };
+}
+
+/** A started edge agent. */
+export interface Agent {
+  /** Loads the state files, starts the loop and the management API, and connects to the cloud in the background. */
+  start(): Promise<void>;
+  /** Reports 406 (shutting down) if it can, stops everything it started, and closes the runtimes. Idempotent. */
+  stop(): Promise<void>;
+  /** For the workload API: the identity generation of a deployed module (or `$edgeAgent`/`$edgeHub`), when known. */
+  resolveModule(moduleId: string): { readonly generationId: string } | undefined;
+  /** True while the `$edgeAgent` client is connected. */
+  readonly connected: boolean;
+}
+
+/** Creates the agent; the constructor does nothing (STYLE §3.12): call `start()`. */
+export function createAgent(deps: AgentDeps): Agent {
+  return new EdgeAgent(deps);
+}
+
+class EdgeAgent implements Agent {
+  private readonly clock: AgentClock;
+  private readonly policy: PlanPolicy;
+  private readonly log: Logger;
+  private readonly desiredConfig: DesiredConfig;
+  private readonly identities: ModuleIdentities;
+  private readonly identitySync: IdentitySync;
+  private loop: ReconcileLoop | undefined;
+  private management: ManagementApi | undefined;
+  private link: CloudLink | undefined;
+  private lastPass: PassResult | undefined;
+  private accepting: Promise<void> = Promise.resolve();
+  private readonly abort = new AbortController();
+  private stopping: Promise<void> | undefined;
+  private readonly startedAtMs: number;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.policy = deps.policy ?? DEFAULT_PLAN_POLICY;
+    this.log = deps.log.child({ component: 'edge-agent' });
+    this.desiredConfig = DesiredConfig.in(deps.stateDir);
+    this.identities = ModuleIdentities.in(deps.stateDir, deps.identityRegistry, deps.environment.deviceId, deps.deviceKey, this.log.child({ component: 'identities' }));
+    this.identitySync = new IdentitySync(this.identities, this.clock, this.log, deps.timing?.identityRetry);
+    this.startedAtMs = deps.runtimeStartedAtMs ?? this.clock.nowMs();
+  }
+
+  get connected(): boolean {
+    return this.link?.client.connected ?? false;
+  }
+
+  resolveModule(moduleId: string): { readonly generationId: string } | undefined {
+    const deployed = moduleId === '$edgeAgent' || moduleId === '$edgeHub' || this.desiredState()?.modules.has(moduleId) === true;
+    const generationId = deployed ? this.identities.generationIdOf(moduleId) : undefined;
+    return generationId === undefined ? undefined : { generationId };
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.deps.stateDir, { recursive: true, mode: 0o700 });
+    const ledgerStore = LedgerStore.in(this.deps.stateDir);
+    const ledger = await ledgerStore.load().catch((err: unknown) => this.recover(err, 'ledger', undefined));
+    await this.desiredConfig.loadBackup().catch((err: unknown) => this.recover(err, 'desired backup', false));
+    await this.identities.load().catch((err: unknown) => this.recover(err, 'identity cache', undefined));
+    this.loop = new ReconcileLoop(
+      {
+        runtimes: this.deps.runtimes,
+        executors: this.executors(),
+        ledgerStore,
+        desired: () => this.desiredState(),
+        beforePlan: (desired) => this.identitySync.sync([...desired.modules.keys()]),
+        onPass: (pass) => this.onPass(pass),
+        clock: this.clock,
+        log: this.log.child({ component: 'reconcile' }),
+        policy: this.policy,
+        rng: this.deps.rng ?? Math.random,
+        ...(this.deps.timing?.reconcilePeriodMs === undefined ? {} : { periodMs: this.deps.timing.reconcilePeriodMs }),
+      },
+      ledger ?? EMPTY_LEDGER,
+    );
+    if (this.deps.managementSocketPath !== undefined) {
+      const handlers = createManagementHandlers({ runtimes: this.deps.runtimes, desired: () => this.desiredState(), loop: this.loop, clock: this.clock, policy: this.policy });
+      this.management = await startManagementApi(this.deps.managementSocketPath, handlers, this.log.child({ component: 'management-api' }));
+    }
+    this.loop.start();
+    void this.connectCloud();
+    this.log.info({ hasDeployment: this.desiredConfig.reading.config !== undefined }, 'edge agent started');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    this.link?.source.stop();
+    await this.loop?.stop();
+    const link = this.link;
+    if (link !== undefined) {
+      link.reporter.update(this.report('shuttingDown'));
+      await link.reporter.flush(2_000);
+      link.reporter.stop();
+      await link.client.close();
+    }
+    await this.management?.close();
+    for (const runtime of Object.values(this.deps.runtimes) as (ModuleRuntime | undefined)[]) {
+      await runtime?.close({ stopTimeoutMs: this.policy.stopTimeoutMs }).catch((err: unknown) => this.log.error({ err }, 'closing a runtime failed'));
+    }
+    this.log.info('edge agent stopped');
+  }
+
+  private recover<T>(err: unknown, what: string, fallback: T): T {
+    this.log.warn({ err }, `cannot read the ${what}; starting without it`);
+    return fallback;
+  }
+
+  private desiredState(): DesiredState | undefined {
+    const config = this.desiredConfig.reading.config;
+    return config === undefined ? undefined : desiredStateFromConfig(config, { runtimeFingerprint: runtimeFingerprint(this.deps.environment) });
+  }
+
+  private executors(): ReturnType<typeof createExecutors> {
+    const base = createExecutors({
+      runtimes: this.deps.runtimes,
+      credential: (name) => this.desiredConfig.reading.config?.runtime.settings.registryCredentials[name],
+      moduleEnv: async (spec) => injectedModuleEnv(this.deps.environment, spec, await this.identitySync.generationIdFor(spec.id)),
+    });
+    const logged = wrapExecutors(base, logSteps);
+    return this.deps.stepMetrics === undefined ? logged : wrapExecutors(logged, measureSteps(this.deps.stepMetrics));
+  }
+
+  private onPass(pass: PassResult): void {
+    this.lastPass = pass;
+    this.link?.reporter.update(this.report('connected'));
+  }
+
+  private report(agent: 'connected' | 'shuttingDown'): ReturnType<typeof buildReportedProperties> {
+    const pass = this.lastPass;
+    return buildReportedProperties(this.deps.environment, {
+      reading: this.desiredConfig.reading,
+      desired: pass?.desired ?? this.desiredState(),
+      observation: pass?.observation,
+      ledger: this.loop?.ledger ?? { failures: new Map(), health: new Map() },
+      plan: pass?.steps,
+      nowMs: this.clock.nowMs(),
+      policy: this.policy,
+      runtimeStartedAtMs: this.startedAtMs,
+      agent,
+    });
+  }
+
+  /** Learns `$edgeAgent`'s generation id (cache, else the cloud, retried with backoff), then opens the twin link. */
+  private async connectCloud(): Promise<void> {
+    await this.identitySync.ensureUntilKnown('$edgeAgent', this.abort.signal);
+    const key = this.identities.primaryKeyOf('$edgeAgent');
+    if (this.abort.signal.aborted || key === undefined) return;
+    const factory = this.deps.twinClient ?? deviceClientFactory(this.deps.upstream, `verge-edge-agent/${this.deps.environment.version.version}`, this.log);
+    const { runtimes } = this.deps;
+    this.link = openCloudLink({
+      client: factory(key),
+      onDesired: (desired) => this.acceptDesired(desired),
+      methodHandler: createAgentMethods({
+        runtimes,
+        source: { iotHub: this.deps.environment.iotHubHostName, deviceId: this.deps.environment.deviceId },
+        stopTimeoutMs: this.policy.stopTimeoutMs,
+        nowMs: () => this.clock.nowMs(),
+        restarted: () => this.loop?.wake('restarted by a direct method'),
+        log: this.log.child({ component: 'methods' }),
+      }),
+      clock: this.clock,
+      log: this.log,
+      ...(this.deps.timing?.desiredSource === undefined ? {} : { sourceTiming: this.deps.timing.desiredSource }),
+      ...(this.deps.timing?.reporter === undefined ? {} : { reporterTiming: this.deps.timing.reporter }),
+    });
+    if (this.lastPass !== undefined) this.link.reporter.update(this.report('connected'));
+  }
+
+  /** Validates desired properties one at a time (in arrival order) and wakes the loop. */
+  private acceptDesired(desired: Record<string, unknown>): void {
+    this.accepting = this.accepting.then(async () => {
+      try {
+        const outcome = await this.desiredConfig.accept(desired);
+        const { version, read } = this.desiredConfig.reading;
+        if (outcome === 'applied') this.log.info({ version }, 'deployment accepted');
+        if (outcome === 'refused' && !read.ok) this.log.warn({ version, faults: read.faults.slice(0, 5) }, 'deployment refused; the previous one stays in force');
+        if (outcome !== 'unchanged') this.loop?.wake('deployment');
+      } catch (err) {
+        this.log.error({ err }, 'cannot store the deployment');
+      }
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import type { Logger } from '@verge/platform';
+import type { AgentClock } from './agent-clock.js';
+import type { ModuleIdentities } from './module-identities.js';
+import { RetryableStepError } from './step-errors.js';
+
+/**
+ * Calls to the cloud about module identities, with their own backoff (5 s doubling to 5 min by default): the
+ * reconcile loop asks every pass, but the cloud is asked again only after the backoff once a call failed.
+ */
+export class IdentitySync {
+  private failures = 0;
+  private retryAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly identities: ModuleIdentities,
+    private readonly clock: AgentClock,
+    private readonly log: Logger,
+    private readonly backoff: { readonly baseMs: number; readonly maxMs: number } = { baseMs: 5_000, maxMs: 300_000 },
+  ) {}
+
+  /** Brings the cloud in line with the deployed modules, unless backing off; never rejects. */
+  async sync(moduleIds: readonly string[]): Promise<void> {
+    if (this.clock.nowMs() < this.retryAtMs) return;
+    try {
+      await this.identities.sync(moduleIds);
+      this.failures = 0;
+    } catch (err) {
+      this.failed(err, 'cannot synchronise module identities with the cloud');
+    }
+  }
+
+  /**
+   * The generation id for a module's `IOTEDGE_MODULEGENERATIONID`: from the cache, else asked of the cloud now.
+   * Rejects with a RetryableStepError AGT_IDENTITY_MISSING when it cannot be known (the create step backs off).
+   */
+  async generationIdFor(moduleId: string): Promise<string> {
+    const known = this.identities.generationIdOf(moduleId);
+    if (known !== undefined) return known;
+    try {
+      return await this.identities.ensure(moduleId);
+    } catch (err) {
+      throw new RetryableStepError('AGT_IDENTITY_MISSING', `module '${moduleId}' has no identity yet: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** Retries `ensure(moduleId)` with the backoff until it succeeds or `signal` aborts. */
+  async ensureUntilKnown(moduleId: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.identities.ensure(moduleId);
+        this.failures = 0;
+        return;
+      } catch (err) {
+        const delayMs = this.failed(err, `cannot learn the identity of ${moduleId}`);
+        await new Promise<void>((resolve) => {
+          const cancel = this.clock.setTimer(resolve, delayMs);
+          signal.addEventListener('abort', () => {
+            cancel();
+            resolve();
+          }, { once: true });
+        });
+      }
+    }
+  }
+
+  private failed(err: unknown, message: string): number {
+    this.failures += 1;
+    const delayMs = Math.min(this.backoff.baseMs * 2 ** (this.failures - 1), this.backoff.maxMs);
+    this.retryAtMs = this.clock.nowMs() + delayMs;
+    this.log.warn({ err, retryInMs: delayMs }, message);
+    return delayMs;
+  }
+}

@@ -1,0 +1,54 @@
+import type { CertificateAuthority, Logger, ServerTls } from '@verge/platform';
+import { issueHubServerCert, renewAtMs, tlsOf } from './server-cert.js';
+
+/** Longest single timer (setTimeout overflows past 2^31-1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The hub's server certificate: issued from the edge CA at start, renewed when two thirds of its validity passed
+ * (expired hub certificates break every module, iotedge #2706/#4895), and handed to the listener for new
+ * connections. A failed renewal is retried hourly while the old certificate is still valid.
+ */
+export class CertRenewal {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ca: CertificateAuthority,
+    private readonly hostname: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Issues a certificate now. */
+  async issue(): Promise<ServerTls & { renewAtMs: number }> {
+    const cert = await issueHubServerCert(this.ca, this.hostname);
+    this.log.info({ hostname: this.hostname, notAfter: cert.notAfter.toISOString() }, 'edge hub server certificate issued');
+    return { ...tlsOf(cert), renewAtMs: renewAtMs(cert) };
+  }
+
+  /** Renews at `atMs` and hands the new material to `apply`, then schedules the next renewal. */
+  schedule(atMs: number, apply: (tls: ServerTls) => void): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, atMs - Date.now()));
+    this.timer = setTimeout(() => {
+      if (Date.now() < atMs) return this.schedule(atMs, apply); // a long wait in several timers
+      this.issue().then(
+        (tls) => {
+          apply(tls);
+          this.schedule(tls.renewAtMs, apply);
+        },
+        (err: unknown) => {
+          this.log.error({ err }, 'edge hub server certificate renewal failed; retrying in an hour');
+          this.schedule(Date.now() + 3_600_000, apply);
+        },
+      );
+    }, delay);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,153 @@
+import { isVergeError, topics, VergeError } from '@verge/contracts';
+import { applyMergePatch, assertTwinPatch, diffTwinSection, type JsonObject } from '@verge/core';
+import type { TwinDocument } from '@verge/device-client';
+import { clientIdOf, isSubscribed, type Logger, type MqttIdentity, type SessionRegistry } from '@verge/platform';
+import type { HubState } from '../state/hub-state.js';
+import type { UpstreamLink } from '../upstream/upstream-link.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { ReportedSync } from './reported-sync.js';
+import { twinError, twinOk, twinUnavailable, type TwinAnswerOut } from './twin-answer.js';
+
+/** Options of {@link TwinBridge}. */
+export interface TwinBridgeOptions {
+  readonly state: HubState;
+  readonly pool: UpstreamPool;
+  readonly sessions: SessionRegistry;
+  readonly sync: ReportedSync;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** Timeout of an upstream twin GET before the cache answers (iotedge CloudOperationTimeoutSecs). */
+  readonly cloudTimeoutMs: number;
+  /** While the cloud is reachable, how long a GET waits for the client's upstream link to connect. */
+  readonly connectWaitMs: number;
+}
+
+/**
+ * Twins of the hub's clients (reference azure-iot-edge.md §5.3, §11.3): GET from the cloud over the client's own
+ * upstream link when online (and cached), from the cache when not; reported patches answered locally (204) and
+ * synced by `ReportedSync`; desired patches from the cloud pushed down to the client when it is connected and
+ * subscribed; after a reconnect a full GET and a synthetic patch when the desired `$version` moved.
+ */
+export class TwinBridge {
+  private readonly refreshing = new Set<string>();
+
+  constructor(private readonly o: TwinBridgeOptions) {}
+
+  /** Answers `$iothub/twin/GET`. */
+  async get(id: MqttIdentity): Promise<TwinAnswerOut> {
+    const clientId = clientIdOf(id);
+    let why = 'the cloud is not reachable';
+    const link = this.o.pool.acquire(id);
+    if (link !== undefined && (link.connected || (this.o.pool.online && (await link.waitConnected(this.o.connectWaitMs))))) {
+      try {
+        const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
+        const twin = this.absorb(clientId, doc);
+        return twinOk(twin.desired, twin.reported);
+      } catch (e) {
+        why = `the cloud did not answer (${e instanceof Error ? e.message : String(e)})`;
+        this.o.log.info({ client: clientId, err: e }, 'twin GET from the cloud failed; answering from the cache');
+      }
+    }
+    const cached = this.o.state.twin(clientId);
+    if (cached !== undefined) return twinOk(cached.desired, cached.reported);
+    return twinError(twinUnavailable(clientId, why), this.o.nowMs());
+  }
+
+  /** Answers `$iothub/twin/PATCH/properties/reported`: validated, stored durably, answered 204, synced later. */
+  patchReported(id: MqttIdentity, payload: Buffer): TwinAnswerOut {
+    let patch: unknown;
+    try {
+      patch = parsePatch(payload);
+      assertTwinPatch('reported', patch);
+    } catch (e) {
+      if (isVergeError(e)) return twinError(e, this.o.nowMs());
+      throw e;
+    }
+    const clientId = clientIdOf(id);
+    this.o.state.addPendingReported(clientId, patch);
+    const cached = this.o.state.twin(clientId);
+    if (cached !== undefined) this.o.state.putTwin(clientId, cached.desired, mergeKeepingVersion(cached.reported, patch));
+    this.o.sync.schedule(id);
+    return { status: 204, body: '' };
+  }
+
+  /** The client subscribed to desired patches (or connected with such a session): listen upstream for it. */
+  watchDesired(id: MqttIdentity): void {
+    this.o.pool.acquire(id)?.setDesiredListener((patch, version) => this.onDesired(id, patch, version));
+  }
+
+  /**
+   * After the client's link (re)connected or the client connected: syncs pending reported patches, and when the
+   * client listens to desired patches, GETs the twin and pushes a synthetic patch if the desired `$version` moved
+   * (the cloud does not replay patches missed while offline, reference §11.3).
+   */
+  linkConnected(link: UpstreamLink): void {
+    this.o.sync.schedule(link.id);
+    const session = this.o.sessions.get(link.clientId);
+    if (session?.connection?.isOpen === true && isSubscribed(session, 'twinDesiredPatches')) void this.refreshDesired(link);
+  }
+
+  private async refreshDesired(link: UpstreamLink): Promise<void> {
+    if (this.refreshing.has(link.clientId)) return;
+    this.refreshing.add(link.clientId);
+    try {
+      const before = this.o.state.twin(link.clientId);
+      const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
+      const after = this.absorb(link.clientId, doc);
+      const version = after.desired['$version'];
+      if (before === undefined || typeof version !== 'number' || before.desired['$version'] === version) return;
+      const patch = diffTwinSection(before.desired, after.desired);
+      this.o.log.info({ client: link.clientId, from: before.desired['$version'], to: version }, 'desired properties changed while disconnected; sending a synthetic patch');
+      this.push(link.clientId, patch, version);
+    } catch (e) {
+      this.o.log.info({ client: link.clientId, err: e }, 'could not refresh the twin after reconnecting');
+    } finally {
+      this.refreshing.delete(link.clientId);
+    }
+  }
+
+  private onDesired(id: MqttIdentity, patch: Record<string, unknown>, topicVersion: number | undefined): void {
+    const clientId = clientIdOf(id);
+    const body = { ...patch } as JsonObject;
+    const version = topicVersion ?? (typeof body['$version'] === 'number' ? body['$version'] : undefined);
+    delete body['$version'];
+    const cached = this.o.state.twin(clientId);
+    if (cached !== undefined && version !== undefined) {
+      const desired = applyMergePatch(cached.desired, body) as JsonObject;
+      this.o.state.putTwin(clientId, { ...desired, $version: version }, cached.reported);
+    }
+    this.push(clientId, body, version ?? 0);
+  }
+
+  /** Publishes a desired patch to the client when it is connected and subscribed (QoS 0, never queued, §5.3). */
+  private push(clientId: string, patch: JsonObject, version: number): void {
+    const session = this.o.sessions.get(clientId);
+    const conn = session?.connection;
+    if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'twinDesiredPatches')) return;
+    conn.publish0(topics.twinDesiredPatch(version), Buffer.from(JSON.stringify({ ...patch, $version: version }), 'utf8'));
+  }
+
+  /** Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. */
+  private absorb(clientId: string, doc: TwinDocument): { desired: JsonObject; reported: JsonObject } {
+    let reported = doc.reported as JsonObject;
+    for (const p of this.o.state.pendingReported(clientId)) reported = mergeKeepingVersion(reported, p.patch);
+    const desired = doc.desired as JsonObject;
+    this.o.state.putTwin(clientId, desired, reported);
+    return { desired, reported };
+  }
+}
+
+function parsePatch(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch (cause) {
+    throw new VergeError('TWIN_PATCH_INVALID', `reported properties patch is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Applies a merge patch to a twin section, keeping the section's `$version` (and `$metadata`) as they were. */
+function mergeKeepingVersion(section: JsonObject, patch: JsonObject): JsonObject {
+  const merged = applyMergePatch(section, patch) as JsonObject;
+  if (section['$version'] !== undefined) merged['$version'] = section['$version'];
+  return merged;
+}

@@ -1,0 +1,41 @@
+import { clientIdOf, type MqttIdentity } from '@verge/platform';
+import { moduleKeys, servedHere } from '../auth/hub-authenticate.js';
+import type { ScopeIdentity } from '../scope/scope-identity.js';
+import type { UpstreamCredential } from './upstream-pool.js';
+
+/** What the hub knows to act as an identity upstream. */
+export interface UpstreamCredentialContext {
+  readonly edgeDeviceId: string;
+  readonly deviceKey: string;
+  readonly resolveModule: (moduleId: string) => { readonly generationId: string } | undefined;
+  readonly leaf: (deviceId: string) => ScopeIdentity | undefined;
+}
+
+/**
+ * The credential the hub uses upstream for an identity (issue #4 architecture): a module of this device (and
+ * `$edgeHub` itself) signs with its key derived from the device key and generation; a leaf with its own key from
+ * the cached scope. The hub cannot act as an X.509 leaf (it does not hold the leaf's private key), as a disabled
+ * leaf, or as anything outside this device's scope.
+ */
+export function upstreamCredentialFor(id: MqttIdentity, ctx: UpstreamCredentialContext): UpstreamCredential {
+  if (id.moduleId !== undefined) {
+    if (id.deviceId !== ctx.edgeDeviceId) return no(`module '${clientIdOf(id)}' belongs to another device`);
+    const keys = moduleKeys(ctx, id.moduleId);
+    if (keys === undefined) return no(`module '${clientIdOf(id)}' is not deployed on this edge device`);
+    return { ok: true, credential: { kind: 'sasKey', key: keys.primaryKey }, key: keys.primaryKey };
+  }
+  const refusal = servedHere(id, ctx);
+  if (refusal !== undefined) return no(refusal);
+  const leaf = ctx.leaf(id.deviceId);
+  if (leaf === undefined) return no(`device '${id.deviceId}' is not in the device scope of this edge device`);
+  if (leaf.status !== 'enabled') return no(`device '${id.deviceId}' is disabled`);
+  const auth = leaf.authentication;
+  if (auth.type !== 'sas') return no(`device '${id.deviceId}' authenticates with X.509; the edge hub cannot act as it upstream (it does not hold the device's private key)`);
+  const key = auth.primaryKey !== '' ? auth.primaryKey : auth.secondaryKey;
+  if (key === '') return no(`device '${id.deviceId}' has no symmetric key in the device scope`);
+  return { ok: true, credential: { kind: 'sasKey', key }, key };
+}
+
+function no(reason: string): UpstreamCredential {
+  return { ok: false, reason };
+}

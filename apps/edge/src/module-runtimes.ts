@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { VergeError } from '@verge/contracts';
+import type { Logger } from '@verge/platform';
+import type { RuntimesByType } from './agent/index.js';
+import type { DockerEndpointConfig, EdgeConfig } from './config.js';
+import { DockerModuleRuntime } from './runtime/docker/docker-runtime.js';
+import { ProcessModuleRuntime } from './runtime/process/process-runtime.js';
+import type { WorkloadSocketProvider } from './runtime/workload-sockets.js';
+
+/** How long `--runtime auto` waits for the Docker engine to answer `GET /_ping`. */
+export const DOCKER_PING_TIMEOUT_MS = 3_000;
+const OWNER_FILE = 'runtime-id';
+
+/** The module runtimes of one edge runtime instance, and what was decided about Docker. */
+export interface OpenedRuntimes {
+  readonly runtimes: RuntimesByType;
+  /** `docker: <endpoint>` or `none: <reason>`, for the start banner and logs. */
+  readonly docker: { readonly used: true; readonly endpoint: string } | { readonly used: false; readonly reason: string };
+}
+
+/**
+ * Opens the module runtimes. Process modules (`"type": "process"`) can always run: the process runtime needs
+ * nothing. `--runtime` decides Docker modules: `docker` uses the engine at DOCKER_HOST (or the default socket) even
+ * when it does not answer yet (the agent backs off until it does, as edged waits for dockerd); `auto` uses it only
+ * when it answers now; `process` never. Containers are labelled with this data directory's owner id
+ * (`{data}/runtime-id`), so a restarted runtime adopts exactly its own containers.
+ */
+export async function openModuleRuntimes(config: EdgeConfig, workloadSockets: WorkloadSocketProvider, log: Logger): Promise<OpenedRuntimes> {
+  const processRuntime = await ProcessModuleRuntime.open({
+    dataDir: join(config.dataDir, 'modules'),
+    baseEnv: config.processBaseEnv,
+    workloadSockets,
+    orphanStopTimeoutMs: config.stopTimeoutMs,
+  });
+  const docker = await chooseDocker(config, log);
+  if (docker.client === undefined) return { runtimes: { process: processRuntime }, docker: { used: false, reason: docker.reason } };
+  const ownerId = await ownerIdOf(config.dataDir);
+  const dockerRuntime = new DockerModuleRuntime({ docker: docker.client, endpoint: config.docker.description, ownerId, workloadSockets });
+  return { runtimes: { docker: dockerRuntime, process: processRuntime }, docker: { used: true, endpoint: config.docker.description } };
+}
+
+async function chooseDocker(config: EdgeConfig, log: Logger): Promise<{ client?: Dockerode; reason: string }> {
+  if (config.runtime === 'process') return { reason: '--runtime process' };
+  const endpoint = config.docker;
+  if (endpoint.kind === 'unsupported') {
+    if (config.runtime === 'docker') throw new VergeError('EDGE_RUNTIME_UNAVAILABLE', `--runtime docker: ${endpoint.reason}`);
+    return { reason: endpoint.reason };
+  }
+  const client = new Dockerode(await dockerOptions(endpoint));
+  const ping = await pingDocker(endpoint, DOCKER_PING_TIMEOUT_MS);
+  if (ping === undefined) return { client, reason: '' };
+  if (config.runtime === 'docker') {
+    log.warn({ endpoint: endpoint.description, reason: ping }, 'the Docker engine does not answer yet; Docker modules start once it does');
+    return { client, reason: '' };
+  }
+  log.info({ endpoint: endpoint.description, reason: ping }, 'no Docker engine answered (--runtime auto): only process modules can run');
+  return { reason: `no Docker engine answered at ${endpoint.description}: ${ping}` };
+}
+
+async function dockerOptions(endpoint: Exclude<DockerEndpointConfig, { kind: 'unsupported' }>): Promise<Dockerode.DockerOptions> {
+  // host/port/protocol/socketPath are all given on purpose: docker-modem merges its own reading of process.env under
+  // these options, and the endpoint chosen by config.ts must win.
+  if (endpoint.kind === 'unix') return { socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: undefined };
+  if (endpoint.tlsCertDir === undefined) return { host: endpoint.host, port: endpoint.port, protocol: 'http', socketPath: undefined };
+  const read = async (name: string): Promise<Buffer> => {
+    const path = join(endpoint.tlsCertDir ?? '', name);
+    try {
+      return await readFile(path);
+    } catch (e) {
+      throw new VergeError('EDGE_RUNTIME_UNAVAILABLE', `${endpoint.description} with DOCKER_TLS_VERIFY: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { host: endpoint.host, port: endpoint.port, protocol: 'https', socketPath: undefined, ca: await read('ca.pem'), cert: await read('cert.pem'), key: await read('key.pem') };
+}
+
+/** Pings the engine; undefined when it answered, else why not. */
+async function pingDocker(endpoint: Exclude<DockerEndpointConfig, { kind: 'unsupported' }>, timeoutMs: number): Promise<string | undefined> {
+  const probe = new Dockerode({ ...(await dockerOptions(endpoint)), timeout: timeoutMs });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe.ping(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The owner id written on this runtime's containers, created once per data directory. */
+async function ownerIdOf(dataDir: string): Promise<string> {
+  const path = join(dataDir, OWNER_FILE);
+  try {
+    const text = (await readFile(path, 'utf8')).trim();
+    if (/^[A-Za-z0-9._-]{1,128}$/.test(text)) return text;
+    throw new VergeError('EDGE_CONFIG_INVALID', `${path} holds no valid runtime id; delete it to create a new one (existing containers are then no longer adopted)`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const id = `verge-edge-${randomUUID()}`;
+  await writeFile(path, `${id}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  return (await readFile(path, 'utf8')).trim();
+}

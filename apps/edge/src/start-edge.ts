@@ -1,0 +1,254 @@
+import { createRequire } from 'node:module';
+import { mkdir, readFile } from 'node:fs/promises';
+import { arch, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { VergeError, isVergeError, MANAGEMENT_SOCKET_FILE } from '@verge/contracts';
+import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
+import { createLogger, splitPemCertificates, type Logger } from '@verge/platform';
+import { createAgent, createCloudIdentityRegistry, type Agent, type AgentEnvironment } from './agent/index.js';
+import { parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.js';
+import { ensureEdgeCa, type EdgeCaResult } from './edge-ca.js';
+import { createEdgeHub, createHttpDeviceScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
+import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
+import { buildTrustBundle, workloadModuleOf, WorkloadServer } from './workload/index.js';
+
+/** Injection points of {@link startEdge} (tests, benchmarks); production uses the defaults. */
+export interface StartEdgeOptions {
+  readonly log?: Logger;
+  /** The environment config.ts reads (DOCKER_HOST, PATH, …); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A started edge runtime. */
+export interface RunningEdge {
+  readonly config: Readonly<EdgeConfig>;
+  /** The bound MQTT port of the edge hub (the configured one, or the one picked for 0). */
+  readonly ports: { readonly mqtt: number };
+  /** The workload API URI (with the actual port for `http://…:0`). */
+  readonly workloadUri: string;
+  /** The edge CA certificate leaf devices must trust. */
+  readonly edgeCaPath: string;
+  readonly edgeCaPem: string;
+  /** The management API socket (`verge edge list|logs|restart`). */
+  readonly managementSocketPath: string;
+  /** Which runtimes run modules. */
+  readonly runtimes: { readonly docker: string | undefined; readonly process: true };
+  hubStatus(): EdgeHubStatus;
+  /** True while the agent's `$edgeAgent` link to the cloud is up. */
+  readonly agentConnected: boolean;
+  /**
+   * Stops agent (reports "shutting down"; containers keep running and are adopted next start; process modules get
+   * SIGTERM, then SIGKILL after the grace period), hub (acknowledged messages stay stored) and workload API.
+   * Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** What has been started, so shutdown (or a failed start) stops exactly that, in reverse order. */
+interface Parts {
+  workload?: WorkloadServer;
+  runtimes?: OpenedRuntimes;
+  hub?: EdgeHub;
+  agent?: Agent;
+}
+
+// Tokens the runtime mints for its own REST calls (identity registry, device scope) live this long.
+const REST_TOKEN_TTL_SEC = 3600;
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/**
+ * The edge runtime's composition root (issue #4): workload API, edge hub and edge agent in one process, wired only
+ * through their contracts (AgentDeps, EdgeHubDeps, WorkloadContext) so they could run as separate processes.
+ * Start order: edge CA → workload API (module sockets must listen before modules start) → module runtimes → hub
+ * (routes from its saved state, store resumes, listener up) → agent (knows the hub's port for
+ * IOTEDGE_GATEWAYHOSTNAME, reconciles, connects to the cloud). On failure everything already started is stopped
+ * and the error is rethrown (EDGE_START_FAILED naming the part, or the part's own VergeError).
+ */
+export async function startEdge(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<RunningEdge> {
+  const config = parseEdgeConfig(input, options.env);
+  const log = options.log ?? createLogger({ service: 'edge', level: config.logLevel });
+  const startedAtMs = Date.now();
+  const parts: Parts = {};
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const cloudCa = await readCloudCa(config);
+    const edgeCa = await step('edge CA', () => ensureEdgeCa(config.dataDir, config.device.deviceId, log));
+    log.info({ action: edgeCa.action, path: edgeCa.certPath, notAfter: edgeCa.notAfter.toISOString() }, 'edge CA');
+    const { device } = config;
+    const resolveModule = (moduleId: string): { readonly generationId: string } | undefined => parts.agent?.resolveModule(moduleId);
+
+    const workload = await step('workload API', () =>
+      WorkloadServer.start({
+        uri: config.workloadUri,
+        moduleSocketsDir: config.moduleSocketsDir,
+        log: log.child({ component: 'workload-api' }),
+        context: {
+          deviceKey: device.sharedAccessKey,
+          resolveModule,
+          trustBundlePem: () => buildTrustBundle(edgeCa.ca, cloudCa === undefined ? [] : [cloudCa]),
+          edgeCa: edgeCa.ca,
+          listModules: async () => (await observeAll(parts.runtimes)).map((m) => workloadModuleOf(m)),
+          nowMs: Date.now,
+        },
+      }),
+    );
+    parts.workload = workload;
+    parts.runtimes = await step('module runtimes', () => openModuleRuntimes(config, workload, log.child({ component: 'runtimes' })));
+
+    const hub = createEdgeHub({
+      options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, maxStoreBytes: config.storeMaxBytes },
+      log,
+      device: { iotHubHostName: device.hubHostName, deviceId: device.deviceId, deviceKey: device.sharedAccessKey },
+      resolveModule,
+      edgeCa: edgeCa.ca,
+      upstream: { ...device.cloudMqtt, ...(cloudCa === undefined ? {} : { ca: cloudCa }) },
+      deviceScope: createHttpDeviceScopeSource({
+        baseUrl: config.cloudApiUrl,
+        ...(cloudCa === undefined ? {} : { ca: cloudCa }),
+        edgeDeviceId: device.deviceId,
+        token: () => edgeHubToken(config, resolveModule),
+      }),
+    });
+    parts.hub = hub;
+    const { port } = await step('edge hub', () => hub.start());
+
+    const agent = createAgent({
+      environment: agentEnvironment(config, port, workload),
+      deviceKey: device.sharedAccessKey,
+      stateDir: join(config.dataDir, 'agent'),
+      managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
+      runtimes: parts.runtimes.runtimes,
+      identityRegistry: createCloudIdentityRegistry({
+        baseUrl: config.cloudApiUrl,
+        deviceId: device.deviceId,
+        authorization: () => deviceToken(config),
+        ...(cloudCa === undefined ? {} : { ca: cloudCa }),
+      }),
+      upstream: { hubHostName: device.hubHostName, deviceId: device.deviceId, ...device.cloudMqtt, ...(cloudCa === undefined ? {} : { ca: cloudCa }) },
+      log,
+      runtimeStartedAtMs: startedAtMs,
+    });
+    parts.agent = agent;
+    await step('edge agent', () => agent.start());
+    log.info(
+      { deviceId: device.deviceId, mqttPort: port, workloadUri: workload.uri, docker: parts.runtimes.docker, dataDir: config.dataDir, edgeCa: edgeCa.certPath },
+      'edge runtime started',
+    );
+    return running(config, parts, { port, workload, edgeCa, log });
+  } catch (e) {
+    await stopParts(parts, log);
+    throw e;
+  }
+}
+
+function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: WorkloadServer; edgeCa: EdgeCaResult; log: Logger }): RunningEdge {
+  let stopping: Promise<void> | undefined;
+  const docker = parts.runtimes?.docker;
+  return {
+    config,
+    ports: { mqtt: s.port },
+    workloadUri: s.workload.uri,
+    edgeCaPath: s.edgeCa.certPath,
+    edgeCaPem: s.edgeCa.ca.certificatePem,
+    managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
+    runtimes: { docker: docker?.used === true ? docker.endpoint : undefined, process: true },
+    hubStatus: () => (parts.hub as EdgeHub).status(),
+    get agentConnected() {
+      return parts.agent?.connected ?? false;
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        s.log.info('edge runtime stopping');
+        await stopParts(parts, s.log);
+        s.log.info('edge runtime stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Agent first (it reports "shutting down" while the cloud link is up, and closes the runtimes: containers keep
+ * running, process modules are stopped gracefully), then the hub (no client is left to serve; what it acknowledged
+ * stays in its store), then the workload API (module sockets go away last, after the modules that used them).
+ */
+async function stopParts(parts: Parts, log: Logger): Promise<void> {
+  const steps: [string, () => Promise<void> | undefined][] = [
+    ['agent', () => parts.agent?.stop()],
+    // Without an agent the runtimes were never handed over: close them here (the agent closes them otherwise).
+    ['runtimes', () => (parts.agent === undefined ? closeRuntimes(parts.runtimes, log) : undefined)],
+    ['hub', () => parts.hub?.stop()],
+    ['workload API', () => parts.workload?.close()],
+  ];
+  for (const [name, stop] of steps) {
+    try {
+      await stop();
+    } catch (err) {
+      log.error({ err, step: name }, 'edge shutdown step failed');
+    }
+  }
+}
+
+async function closeRuntimes(runtimes: OpenedRuntimes | undefined, log: Logger): Promise<void> {
+  for (const runtime of Object.values(runtimes?.runtimes ?? {})) {
+    await runtime?.close().catch((err: unknown) => log.error({ err }, 'closing a runtime failed'));
+  }
+}
+
+async function observeAll(runtimes: OpenedRuntimes | undefined): Promise<Awaited<ReturnType<NonNullable<OpenedRuntimes['runtimes']['process']>['observe']>>> {
+  const all = await Promise.all(Object.values(runtimes?.runtimes ?? {}).map((r) => r?.observe() ?? []));
+  return all.flat();
+}
+
+/** Runs one start step; a failure that is not already a VergeError becomes EDGE_START_FAILED naming the part. */
+async function step<T>(part: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isVergeError(e)) throw e;
+    throw new VergeError('EDGE_START_FAILED', `the ${part} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+async function readCloudCa(config: EdgeConfig): Promise<string | undefined> {
+  if (config.cloudCaFile === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(config.cloudCaFile, 'utf8');
+  } catch (e) {
+    throw new VergeError('EDGE_CLOUD_CA_INVALID', `--cloud-ca ${config.cloudCaFile} cannot be read: ${(e as Error).message}`, { cause: e });
+  }
+  if (splitPemCertificates(text).length === 0) throw new VergeError('EDGE_CLOUD_CA_INVALID', `--cloud-ca ${config.cloudCaFile} holds no PEM certificate`);
+  return text;
+}
+
+function agentEnvironment(config: EdgeConfig, hubPort: number, workload: WorkloadServer): AgentEnvironment {
+  return {
+    deviceId: config.device.deviceId,
+    iotHubHostName: config.device.hubHostName,
+    gatewayHostName: config.hostname,
+    hubMqttPort: hubPort,
+    workloadUri: (moduleId, type) => workload.moduleWorkloadUri(moduleId, type),
+    extraEnv: { RuntimeLogLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel },
+    runtime: { type: 'docker', platform: { os: platform(), architecture: arch(), version: release() } },
+    version: { version: VERSION, build: `node-${process.versions.node}`, commit: 'unknown' },
+  };
+}
+
+/** The edge device's own SAS token (`sr={HostName}/devices/{edge}`): IoT Hub lets an edge device manage its modules. */
+function deviceToken(config: EdgeConfig): string {
+  const { hubHostName, deviceId, sharedAccessKey } = config.device;
+  return createSasToken({ resource: deviceResource(hubHostName, deviceId), key: sharedAccessKey, expirySec: Math.floor(Date.now() / 1000) + REST_TOKEN_TTL_SEC });
+}
+
+/**
+ * `$edgeHub`'s SAS token for the device-scope call (as edgeHub authenticates it to IoT Hub), signed with its key
+ * derived from the device key; before the agent knows `$edgeHub`'s generation id, the device's own token.
+ */
+function edgeHubToken(config: EdgeConfig, resolveModule: (id: string) => { readonly generationId: string } | undefined): string {
+  const { hubHostName, deviceId, sharedAccessKey } = config.device;
+  const generation = resolveModule('$edgeHub');
+  if (generation === undefined) return deviceToken(config);
+  const key = deriveModuleKey(sharedAccessKey, '$edgeHub', generation.generationId, 'primary');
+  return createSasToken({ resource: moduleResource(hubHostName, deviceId, '$edgeHub'), key, expirySec: Math.floor(Date.now() / 1000) + REST_TOKEN_TTL_SEC });
+}

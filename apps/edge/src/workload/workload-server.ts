@@ -1,0 +1,174 @@
+import type { Logger } from '@verge/platform';
+import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PermanentStepError } from '../agent/step-errors.js';
+import { containerNameFor } from '../runtime/container-name.js';
+import type { WorkloadSocketLocation, WorkloadSocketProvider } from '../runtime/workload-sockets.js';
+import { closeServer, listenOn } from './socket-files.js';
+import { createWorkloadListener } from './workload-listener.js';
+import { handleWorkloadRequest, type WorkloadCaller, type WorkloadContext } from './workload-routes.js';
+import { MAX_UNIX_SOCKET_PATH_BYTES, formatWorkloadUri, parseWorkloadUri, type WorkloadListen } from './workload-uri.js';
+
+/** Where a Docker module finds its workload socket (the path edged mounts it at; reference §6.1). */
+export const CONTAINER_WORKLOAD_SOCKET_PATH = '/var/run/iotedge/workload.sock';
+/** `IOTEDGE_WORKLOADURI` of a Docker module when per-module sockets are on. */
+export const CONTAINER_WORKLOAD_URI = `unix://${CONTAINER_WORKLOAD_SOCKET_PATH}`;
+const MODULE_SOCKET_FILE = 'workload.sock';
+
+/** Options of {@link WorkloadServer.start}. */
+export interface WorkloadServerOptions {
+  /** `--workload-uri`: `unix:///abs/path.sock` or `http://127.0.0.1:PORT` (workload-uri.ts). */
+  readonly uri: string;
+  /**
+   * Directory of the per-module sockets (`<dir>/<module>/workload.sock`), used when `uri` is a unix socket. Absent
+   * → every module shares the one listener, which cannot tell callers apart.
+   */
+  readonly moduleSocketsDir?: string | undefined;
+  readonly context: WorkloadContext;
+  readonly log: Logger;
+  /** Requests in flight per socket (edged: 10). */
+  readonly maxInFlight?: number;
+  readonly maxBodyBytes?: number;
+}
+
+interface OpenListener {
+  readonly server: Server;
+  readonly listen: WorkloadListen;
+}
+
+/**
+ * The workload API (reference azure-iot-edge.md §7.1) on the shared listener of `--workload-uri` and, with a unix
+ * URI, on one socket per module (edged since 1.1.5): a request on a module's own socket may only act for that
+ * module, because only that module's container has the socket mounted (process modules get its path in their
+ * environment). Node cannot read SO_PEERCRED, so the shared socket and the TCP listener cannot tell callers apart
+ * and accept any caller, for any deployed module: use them only where every local process is trusted.
+ */
+export class WorkloadServer implements WorkloadSocketProvider {
+  private readonly modules = new Map<string, Promise<OpenListener>>();
+  private closed = false;
+
+  private constructor(
+    private readonly options: WorkloadServerOptions,
+    private readonly shared: OpenListener,
+  ) {}
+
+  /** Listens on `options.uri`; throws AGT_WORKLOAD_URI_INVALID for a bad URI or a socket in use. */
+  static async start(options: WorkloadServerOptions): Promise<WorkloadServer> {
+    const wanted = parseWorkloadUri(options.uri);
+    if (options.moduleSocketsDir !== undefined) {
+      // Host users other than the runtime's must not reach module sockets; containers reach theirs via the mount.
+      await mkdir(options.moduleSocketsDir, { recursive: true, mode: 0o700 });
+      await chmod(options.moduleSocketsDir, 0o700);
+    }
+    const server = createWorkloadListener(listenerOptions(options, { kind: 'any' }));
+    const listen = await listenOn(server, wanted, 0o660);
+    options.log.info({ uri: formatWorkloadUri(listen) }, 'workload API listening');
+    return new WorkloadServer(options, { server, listen });
+  }
+
+  /** The shared listener's URI (with the actual port when `:0` was asked). */
+  get uri(): string {
+    return formatWorkloadUri(this.shared.listen);
+  }
+
+  /** True when modules get their own sockets. */
+  get perModuleSockets(): boolean {
+    return this.shared.listen.kind === 'unix' && this.options.moduleSocketsDir !== undefined;
+  }
+
+  /**
+   * The `IOTEDGE_WORKLOADURI` to inject into a module: a Docker module gets the container path its socket
+   * directory is mounted at, a process module its socket's host path; without per-module sockets, the shared URI
+   * (a Docker module then needs it mounted or, for TCP, host networking).
+   */
+  moduleWorkloadUri(moduleId: string, type: 'docker' | 'process'): string {
+    if (!this.perModuleSockets) return this.uri;
+    return type === 'docker' ? CONTAINER_WORKLOAD_URI : `unix://${this.moduleSocketPath(moduleId)}`;
+  }
+
+  /**
+   * The host path of a module's socket: `<dir>/<module>/workload.sock`, or `<dir>/<sha-256 prefix>/workload.sock`
+   * when that is longer than a unix socket path may be. Throws PermanentStepError AGT_WORKLOAD_URI_INVALID when even
+   * that is too long (move the data directory to a shorter path).
+   */
+  moduleSocketPath(moduleId: string): string {
+    const dir = this.options.moduleSocketsDir ?? dirname(this.sharedPath());
+    const readable = join(dir, containerNameFor(moduleId), MODULE_SOCKET_FILE);
+    if (Buffer.byteLength(readable) <= MAX_UNIX_SOCKET_PATH_BYTES) return readable;
+    const hashed = join(dir, createHash('sha256').update(moduleId).digest('hex').slice(0, 16), MODULE_SOCKET_FILE);
+    if (Buffer.byteLength(hashed) <= MAX_UNIX_SOCKET_PATH_BYTES) return hashed;
+    throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', `the workload socket of module ${JSON.stringify(moduleId)} would be ${hashed}, longer than ${MAX_UNIX_SOCKET_PATH_BYTES} bytes; use a shorter data directory`);
+  }
+
+  async ensure(moduleId: string): Promise<WorkloadSocketLocation | undefined> {
+    if (this.shared.listen.kind !== 'unix') return undefined;
+    if (!this.perModuleSockets) {
+      const path = this.shared.listen.path;
+      return { hostDir: dirname(path), fileName: basename(path) };
+    }
+    const path = this.moduleSocketPath(moduleId);
+    let opening = this.modules.get(moduleId);
+    if (opening === undefined) {
+      if (this.closed) throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', 'the workload API is closed');
+      opening = this.openModuleSocket(moduleId, path);
+      this.modules.set(moduleId, opening);
+      opening.catch(() => this.modules.delete(moduleId));
+    }
+    await opening;
+    return { hostDir: dirname(path), fileName: MODULE_SOCKET_FILE };
+  }
+
+  /** Closes the module's socket and removes its directory (the module is gone). */
+  async release(moduleId: string): Promise<void> {
+    if (this.modules.has(moduleId)) return this.closeModuleSocket(moduleId, true);
+    // Not opened by this instance (a module removed right after a restart): its directory may still be there.
+    if (this.perModuleSockets) await rm(dirname(this.moduleSocketPath(moduleId)), { recursive: true, force: true });
+  }
+
+  /**
+   * Closes every listener and removes the socket files. Module socket DIRECTORIES stay: running containers keep
+   * them bind-mounted, and the next runtime re-creates the sockets inside the very same directories (a new
+   * directory would be a different inode, invisible through the existing mounts).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.modules.keys()].map((id) => this.closeModuleSocket(id, false)));
+    await closeServer(this.shared.server, this.shared.listen);
+  }
+
+  private async closeModuleSocket(moduleId: string, removeDir: boolean): Promise<void> {
+    const opening = this.modules.get(moduleId);
+    if (opening === undefined) return;
+    this.modules.delete(moduleId);
+    const open = await opening.catch(() => undefined);
+    if (open === undefined || open.listen.kind !== 'unix') return;
+    await closeServer(open.server, open.listen);
+    if (removeDir) await rm(dirname(open.listen.path), { recursive: true, force: true });
+  }
+
+  private async openModuleSocket(moduleId: string, path: string): Promise<OpenListener> {
+    const server = createWorkloadListener(listenerOptions(this.options, { kind: 'module', moduleId }));
+    // Mode 0666: a container process of any uid must be able to connect; the socket is reachable only through
+    // this module's mount (the workload directory above it is 0700 on the host).
+    const listen = await listenOn(server, { kind: 'unix', path }, 0o666);
+    this.options.log.debug({ moduleId, path }, 'module workload socket listening');
+    return { server, listen };
+  }
+
+  private sharedPath(): string {
+    if (this.shared.listen.kind !== 'unix') throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', `the workload API listens on ${this.uri}, not on a unix socket`);
+    return this.shared.listen.path;
+  }
+}
+
+function listenerOptions(options: WorkloadServerOptions, caller: WorkloadCaller): Parameters<typeof createWorkloadListener>[0] {
+  return {
+    caller,
+    handle: (request) => handleWorkloadRequest(request, options.context),
+    maxInFlight: options.maxInFlight ?? 10,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    log: options.log,
+  };
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message as SdkMessage, Twin } from 'azure-iot-device';
+import { EDGE_ID, HubFixture, Message, eventually, text } from '../hub-support/hub-fixture.js';
+
+function sendOutput(client: { sendOutputEvent(o: string, m: SdkMessage, cb: (err?: Error) => void): void }, output: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => client.sendOutputEvent(output, new Message(body), (err) => (err ? reject(err) : resolve())));
+}
+
+function getTwin(client: { getTwin(cb: (err?: Error, twin?: Twin) => void): void }): Promise<Twin> {
+  return new Promise((resolve, reject) => client.getTwin((err, twin) => (err || twin === undefined ? reject(err ?? new Error('no twin')) : resolve(twin))));
+}
+
+describe('edge hub restart', () => {
+  let f: HubFixture;
+
+  beforeAll(async () => {
+    f = await HubFixture.create();
+    await f.startHub();
+    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), 10_000, 'routes');
+  });
+
+  afterAll(async () => {
+    await f?.dispose();
+  });
+
+  it('keeps sessions, stored messages and routes across a restart, and sends a synthetic desired patch for changes made meanwhile', async () => {
+    const a = await f.module('modA');
+    const b = await f.module('modB');
+    const twin = await getTwin(b);
+    const desired: Record<string, unknown>[] = [];
+    twin.on('properties.desired', (d: Record<string, unknown>) => desired.push(d));
+    const inputs: string[] = [];
+    b.on('inputMessage', (_i: string, m: SdkMessage) => {
+      inputs.push(m.getData().toString());
+      b.complete(m, () => undefined);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Offline: messages for upstream are stored; then the hub restarts while the cloud is still down.
+    await f.cloud.pause();
+    await eventually(() => (f.hub?.status().online === false ? true : undefined), 10_000, 'offline');
+    for (let i = 0; i < 10; i++) await sendOutput(a, 'up', `stored-${i}`);
+    await f.stopHub();
+    await f.startHub(); // same port, same data: routes come from the saved $edgeHub desired properties
+    expect(f.hub?.status().routes).toBe(4);
+
+    // modB (it listens) reconnects on its own; its subscriptions come from the hub's database (the SDK does not
+    // resubscribe). modA (it only sends) reconnects on its next send.
+    await eventually(() => (f.hub?.status().connectedClients === 1 ? true : undefined), 30_000, 'modB reconnected');
+    await sendOutput(a, 'out1', 'after-restart');
+    await eventually(() => (inputs.includes('after-restart') ? true : undefined), 10_000, 'input delivered after the restart');
+
+    await f.cloud.resume();
+    await f.cloud.patchModuleDesired(EDGE_ID, 'modB', { afterRestart: true });
+    const fromA = await eventually(async () => {
+      const got = await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`);
+      return got.length >= 10 ? got : undefined;
+    }, 15_000, 'stored messages after the restart');
+    expect(fromA.map((m) => text(m.body))).toEqual(Array.from({ length: 10 }, (_, i) => `stored-${i}`));
+    await eventually(() => desired.find((d) => d['afterRestart'] === true), 15_000, 'the desired patch at modB');
+  });
+});

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import Dockerode from 'dockerode';
+import { DEFAULT_NODE_IMAGE_TAG, TEST_RUN_LABEL, buildNodeImage, describeWithDocker, removeTestContainers } from '@verge/testkit/docker';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { DockerModuleRuntime, VERGE_LABELS, containerNameFor } from '../../../src/runtime/index.js';
+import { dockerSpec } from '../runtime-process/specs.js';
+import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
+
+// What only the Docker adapter does: pulls with registry credentials and their failure classes, an engine that
+// cannot be reached, container names of unusual module ids, name conflicts with foreign containers, TTY logs,
+// loggingOptions, and what the created container looks like.
+
+describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
+  const runId = randomUUID();
+  const ownerId = `owner-${runId}`;
+  let registry: FakeRegistry;
+  let runtime: DockerModuleRuntime;
+  const pulledTags: string[] = [];
+
+  beforeAll(async () => {
+    await buildNodeImage(docker, { tag: DEFAULT_NODE_IMAGE_TAG });
+    registry = await startFakeRegistry(docker, DEFAULT_NODE_IMAGE_TAG, 'verge/node', 'pulled', 'puller', 's3cret');
+    runtime = new DockerModuleRuntime({ docker, endpoint, ownerId });
+  }, 300_000);
+
+  afterEach(async () => {
+    await removeTestContainers(docker, runId);
+  });
+
+  afterAll(async () => {
+    await registry?.close();
+    for (const tag of pulledTags) await docker.getImage(tag).remove().catch(() => undefined);
+  });
+
+  const spec = (id: string, script: string, extra: Record<string, unknown> = {}) => {
+    const base = dockerSpec(id, DEFAULT_NODE_IMAGE_TAG, runId, { script });
+    const createOptions = { ...base.settings.createOptions, ...extra };
+    return { ...base, settings: { ...base.settings, createOptions, createOptionsJson: JSON.stringify(createOptions) } };
+  };
+
+  it('pulls with the credential of the image registry (HTTP Basic), consuming the progress to the end', async () => {
+    const image = `${registry.host}/verge/node:pulled`;
+    pulledTags.push(image);
+    expect(await runtime.hasImage(image)).toBe(false);
+    await runtime.pullImage(image, { username: 'puller', password: 's3cret', address: registry.host });
+    expect(await runtime.hasImage(image)).toBe(true);
+    expect(await runtime.listImages()).toContain(image);
+    expect(registry.authorizations).toContain(`Basic ${Buffer.from('puller:s3cret').toString('base64')}`);
+  });
+
+  it.each([
+    ['a wrong password', 'verge/node:pulled', { username: 'puller', password: 'wrong' }, 'AGT_IMAGE_PULL_UNAUTHORIZED'],
+    ['no credential', 'verge/node:pulled', undefined, 'AGT_IMAGE_PULL_UNAUTHORIZED'],
+    ['a tag the registry does not have', 'verge/node:missing', { username: 'puller', password: 's3cret' }, 'AGT_IMAGE_NOT_FOUND'],
+  ])('a pull with %s fails permanently (%s)', async (_name, path, credential, code) => {
+    const image = `${registry.host}/${path}`;
+    const error = await runtime.pullImage(image, credential && { ...credential, address: registry.host }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code, kind: 'permanent' });
+    expect((error as Error).message).toMatch(new RegExp(`^pulling "${image.replace(/[.]/g, '\\.')}" failed: `));
+  });
+
+  it('a pull from a registry that does not answer fails retryably; a malformed reference permanently', async () => {
+    expect(await runtime.pullImage('127.0.0.1:1/verge/none:1').catch((e: unknown) => e)).toMatchObject({ code: 'AGT_IMAGE_PULL_FAILED', kind: 'retryable' });
+    expect(await runtime.pullImage('Bad/UPPER:case').catch((e: unknown) => e)).toMatchObject({ code: 'AGT_IMAGE_REFERENCE_INVALID', kind: 'permanent' });
+  });
+
+  it('an engine that cannot be reached is a prerequisite failure for every call', async () => {
+    const down = new DockerModuleRuntime({ docker: new Dockerode({ socketPath: '/nonexistent/docker.sock' }), endpoint: 'unix:///nonexistent/docker.sock', ownerId });
+    const expected = { code: 'AGT_RUNTIME_UNAVAILABLE', kind: 'prerequisite' };
+    expect(await down.observe().catch((e: unknown) => e)).toMatchObject(expected);
+    expect(await down.listImages().catch((e: unknown) => e)).toMatchObject(expected);
+    expect(await down.pullImage('busybox:1').catch((e: unknown) => e)).toMatchObject(expected);
+    expect(await down.createModule(spec('down', ''), { configHash: 'h', env: {} }).catch((e: unknown) => e)).toMatchObject(expected);
+    expect(await down.startModule('down').catch((e: unknown) => e)).toMatchObject(expected);
+  });
+
+  it('names the container after the module, sanitised, and keeps the real id in a label', async () => {
+    const id = `odd:id+${runId.slice(0, 6)}`;
+    await runtime.createModule(spec(id, 'setInterval(()=>{},1000)'), { configHash: 'h1', env: { IOTEDGE_MODULEID: id } });
+    const info = await docker.getContainer(containerNameFor(id)).inspect();
+    expect(info.Name).toBe(`/${containerNameFor(id)}`);
+    expect(info.Config.Labels[VERGE_LABELS.moduleId]).toBe(id);
+    expect(info.HostConfig.RestartPolicy).toMatchObject({ Name: 'no' });
+    expect(info.Config.Env).toContain(`IOTEDGE_MODULEID=${id}`);
+    expect((await runtime.observe()).map((m) => m.id)).toEqual([id]);
+  });
+
+  it('refuses a name held by a container it does not own, permanently; its own container retryably', async () => {
+    const id = `taken-${runId.slice(0, 8)}`;
+    await docker.createContainer({ name: id, Image: DEFAULT_NODE_IMAGE_TAG, Labels: { [TEST_RUN_LABEL]: runId } });
+    const foreign = await runtime.createModule(spec(id, ''), { configHash: 'h', env: {} }).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ code: 'AGT_RUNTIME_NAME_CONFLICT', kind: 'permanent' });
+    expect(await runtime.observe()).toEqual([]);
+    const mine = `mine-${runId.slice(0, 8)}`;
+    await runtime.createModule(spec(mine, ''), { configHash: 'h', env: {} });
+    expect(await runtime.createModule(spec(mine, ''), { configHash: 'h', env: {} }).catch((e: unknown) => e)).toMatchObject({ code: 'AGT_RUNTIME_MODULE_EXISTS', kind: 'retryable' });
+  });
+
+  it('reads the logs of a TTY container (one raw stream) and applies loggingOptions', async () => {
+    const id = `tty-${runId.slice(0, 8)}`;
+    await runtime.createModule(spec(id, "console.log('on a tty');setInterval(()=>{},1000)", { Tty: true }), {
+      configHash: 'h',
+      env: {},
+      loggingOptions: '{"type":"json-file","config":{"max-size":"1m","max-file":"2"}}',
+    });
+    await runtime.startModule(id);
+    const deadline = Date.now() + 10_000;
+    let texts: string[] = [];
+    while (Date.now() < deadline && !texts.includes('on a tty')) {
+      texts = [];
+      for await (const line of runtime.logs(id)) texts.push(line.text);
+    }
+    expect(texts).toContain('on a tty');
+    const info = await docker.getContainer(id).inspect();
+    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } });
+  });
+
+  it('refuses createOptions of the wrong shape before calling the engine', async () => {
+    const error = await runtime.createModule(spec(`bad-${runId.slice(0, 8)}`, '', { Env: 'A=1' }), { configHash: 'h', env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AGT_RUNTIME_SPEC_INVALID', kind: 'permanent', message: 'settings.createOptions.Env must be an array of strings' });
+  });
+});

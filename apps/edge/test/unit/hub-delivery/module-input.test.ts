@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueEntry } from '@verge/contracts';
+import { SessionRegistry, type MqttConnection } from '@verge/platform';
+import { AckTracker } from '../../../src/hub/delivery/ack-tracker.js';
+import { moduleInputsPrefix, parseModuleInputEndpoint } from '../../../src/hub/delivery/module-input-endpoint.js';
+import { createModuleInputSender } from '../../../src/hub/delivery/module-input-sender.js';
+
+describe('parseModuleInputEndpoint', () => {
+  it.each([
+    ['/modules/m1/inputs/in1', { moduleId: 'm1', input: 'in1' }],
+    ['/modules/$edgeAgent/inputs/x', { moduleId: '$edgeAgent', input: 'x' }],
+    ['$upstream', undefined],
+    ['/modules//inputs/x', undefined],
+    ['/modules/m/inputs/', undefined],
+    ['/modules/m/inputs/a/b', undefined],
+    ['/modules/a/b/inputs/c', undefined],
+  ])('%s', (id, expected) => {
+    expect(parseModuleInputEndpoint(id)).toEqual(expected);
+  });
+
+  it('gives the prefix of all inputs of a module', () => {
+    expect(moduleInputsPrefix('m1')).toBe('/modules/m1/inputs/');
+  });
+});
+
+/** A connection that records QoS 1 publishes and lets the test acknowledge them. */
+function fakeConnection() {
+  const sent: { topic: string; payload: Buffer; tag: string }[] = [];
+  let closeListener: (() => void) | undefined;
+  let packetId = 0;
+  const conn = {
+    isOpen: true,
+    publish1: (topic: string, payload: Buffer, tag: string) => {
+      sent.push({ topic, payload, tag });
+      return ++packetId;
+    },
+    onClose: (l: () => void) => (closeListener = l),
+  } as unknown as MqttConnection;
+  return { conn, sent, close: () => closeListener?.() };
+}
+
+const entry = (offset: number, body: string): QueueEntry => ({
+  offset,
+  edgeMessageId: `e${offset}`,
+  enqueuedAtMs: 0,
+  ttlSecs: 60,
+  message: { body: Buffer.from(body), properties: { k: 'v' }, systemProperties: { connectionDeviceId: 'edge1', connectionModuleId: 'modA', outputName: 'out1', messageId: 'mid' } },
+});
+
+describe('module input sender', () => {
+  function setup(subscribed: boolean) {
+    const sessions = new SessionRegistry(undefined);
+    const acks = new AckTracker();
+    const { conn, sent, close } = fakeConnection();
+    const { session } = sessions.open('edge1/modB', { deviceId: 'edge1', moduleId: 'modB' }, false);
+    session.connection = conn;
+    if (subscribed) sessions.subscribe(session, { filter: 'devices/edge1/modules/modB/inputs/#', parsed: { kind: 'moduleInputs', deviceId: 'edge1', moduleId: 'modB' }, qos: 1 });
+    const sender = createModuleInputSender({ moduleId: 'modB', input: 'in1' }, { edgeDeviceId: 'edge1', sessions, acks });
+    return { sender, sent, acks, close };
+  }
+
+  it('publishes on the input topic with $.cdid/$.cmid and a / after the input name, and waits for the PUBACK', async () => {
+    const { sender, sent, acks } = setup(true);
+    const result = sender.send([entry(0, 'hello')], new AbortController().signal);
+    await Promise.resolve();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.topic).toBe('devices/edge1/modules/modB/inputs/in1/%24.mid=mid&%24.cdid=edge1&%24.cmid=modA&k=v');
+    expect(sent[0]?.payload.toString()).toBe('hello');
+    acks.acked(sent[0]?.tag ?? '');
+    await expect(result).resolves.toEqual({ outcomes: [{ kind: 'ok' }] });
+  });
+
+  it('is retryable while the module is not subscribed to its inputs', async () => {
+    const { sender, sent } = setup(false);
+    const r = await sender.send([entry(0, 'a'), entry(1, 'b')], new AbortController().signal);
+    expect(r.outcomes.map((o) => o.kind)).toEqual(['retryable', 'retryable']);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('is retryable when the module disconnects or the pump gives up waiting, and keeps order', async () => {
+    const { sender, close } = setup(true);
+    const closed = sender.send([entry(0, 'a'), entry(1, 'b')], new AbortController().signal);
+    await Promise.resolve();
+    close();
+    expect((await closed).outcomes.map((o) => o.kind)).toEqual(['retryable', 'retryable']);
+    const { sender: s2 } = setup(true);
+    const abort = new AbortController();
+    const aborted = s2.send([entry(0, 'a')], abort.signal);
+    abort.abort();
+    expect((await aborted).outcomes[0]).toMatchObject({ kind: 'retryable', reason: "module 'edge1/modB' did not acknowledge the message in time" });
+  });
+
+  it('refuses permanently a message whose properties cannot be put in a topic', async () => {
+    const { sender } = setup(true);
+    const bad: QueueEntry = { ...entry(0, 'x'), message: { body: Buffer.from('x'), properties: { '$.mid': 'clash' }, systemProperties: {} } };
+    const r = await sender.send([bad], new AbortController().signal);
+    expect(r.outcomes[0]?.kind).toBe('permanent');
+  });
+});

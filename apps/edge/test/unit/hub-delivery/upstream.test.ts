@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { VergeError, type QueueEntry } from '@verge/contracts';
+import { deriveModuleKey } from '@verge/core';
+import type { DeviceClient, OutgoingMessage } from '@verge/device-client';
+import { createLogger } from '@verge/platform';
+import type { ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
+import { upstreamCredentialFor } from '../../../src/hub/upstream/upstream-credentials.js';
+import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
+import { createUpstreamSender, outgoingOf, senderOf } from '../../../src/hub/upstream/upstream-sender.js';
+
+const DEVICE_KEY = Buffer.alloc(32, 3).toString('base64');
+const scope = new Map<string, ScopeIdentity>([
+  ['leaf', { deviceId: 'leaf', status: 'enabled', authentication: { type: 'sas', primaryKey: 'cHJpbWFyeQ==', secondaryKey: 'c2Vjb25kYXJ5' } }],
+  ['nokey', { deviceId: 'nokey', status: 'enabled', authentication: { type: 'sas', primaryKey: '', secondaryKey: 'c2Vjb25kYXJ5' } }],
+  ['off', { deviceId: 'off', status: 'disabled', authentication: { type: 'sas', primaryKey: 'cHJpbWFyeQ==', secondaryKey: '' } }],
+  ['cert', { deviceId: 'cert', status: 'enabled', authentication: { type: 'selfSigned', primaryThumbprint: 'AA', secondaryThumbprint: '' } }],
+]);
+const ctx = { edgeDeviceId: 'edge', deviceKey: DEVICE_KEY, resolveModule: (m: string) => (m === 'mod' ? { generationId: 'g1' } : undefined), leaf: (d: string) => scope.get(d) };
+
+describe('upstreamCredentialFor', () => {
+  it('uses the derived module key for a deployed module and the scope key for a leaf', () => {
+    const key = deriveModuleKey(DEVICE_KEY, 'mod', 'g1', 'primary');
+    expect(upstreamCredentialFor({ deviceId: 'edge', moduleId: 'mod' }, ctx)).toEqual({ ok: true, credential: { kind: 'sasKey', key }, key });
+    expect(upstreamCredentialFor({ deviceId: 'leaf' }, ctx)).toMatchObject({ ok: true, key: 'cHJpbWFyeQ==' });
+    expect(upstreamCredentialFor({ deviceId: 'nokey' }, ctx)).toMatchObject({ ok: true, key: 'c2Vjb25kYXJ5' });
+  });
+
+  it.each([
+    [{ deviceId: 'other', moduleId: 'mod' }, "module 'other/mod' belongs to another device"],
+    [{ deviceId: 'edge', moduleId: 'ghost' }, "module 'edge/ghost' is not deployed on this edge device"],
+    [{ deviceId: 'stranger' }, "device 'stranger' is not in the device scope of this edge device"],
+    [{ deviceId: 'off' }, "device 'off' is disabled"],
+    [{ deviceId: 'cert' }, "device 'cert' authenticates with X.509; the edge hub cannot act as it upstream (it does not hold the device's private key)"],
+  ])('has none for %j', (id, reason) => {
+    expect(upstreamCredentialFor(id, ctx)).toEqual({ ok: false, reason });
+  });
+});
+
+const entry = (offset: number, sys: Record<string, string>): QueueEntry => ({
+  offset,
+  edgeMessageId: `e${offset}`,
+  enqueuedAtMs: 0,
+  ttlSecs: 60,
+  message: { body: Buffer.from(`b${offset}`), properties: { p: '1' }, systemProperties: sys },
+});
+
+describe('senderOf / outgoingOf', () => {
+  it('reads the sender from the connection ids and passes properties through', () => {
+    expect(senderOf(entry(0, { connectionDeviceId: 'edge', connectionModuleId: 'mod' }))).toEqual({ deviceId: 'edge', moduleId: 'mod' });
+    expect(senderOf(entry(0, { connectionDeviceId: 'leaf' }))).toEqual({ deviceId: 'leaf' });
+    expect(senderOf(entry(0, {}))).toBeUndefined();
+    expect(outgoingOf(entry(3, { connectionDeviceId: 'leaf', messageId: 'm' }))).toEqual({ body: Buffer.from('b3'), properties: { p: '1' }, systemProperties: { connectionDeviceId: 'leaf', messageId: 'm' } });
+  });
+});
+
+describe('upstream sender', () => {
+  const log = createLogger({ service: 'test', level: 'silent' });
+
+  function poolWith(link: { connected: boolean; clientId?: string; current: Partial<DeviceClient> } | undefined): UpstreamPool {
+    return { acquire: () => link } as unknown as UpstreamPool;
+  }
+
+  it('sends a sender\'s messages in order over its own link; the first failure and everything after it is retryable', async () => {
+    const sent: string[] = [];
+    const client: Partial<DeviceClient> = {
+      on: () => () => undefined,
+      sendEvent: (m: OutgoingMessage) => {
+        const body = Buffer.from(m.body as Uint8Array).toString();
+        sent.push(body);
+        return body === 'b1' ? Promise.reject(new Error('PUBACK timeout')) : Promise.resolve();
+      },
+    };
+    const sender = createUpstreamSender(poolWith({ connected: true, current: client }), log);
+    const sys = { connectionDeviceId: 'leaf' };
+    const r = await sender.send([entry(0, sys), entry(1, sys), entry(2, sys)], new AbortController().signal);
+    expect(sent).toEqual(['b0', 'b1', 'b2']);
+    expect(r.outcomes.map((o) => o.kind)).toEqual(['ok', 'retryable', 'retryable']);
+  });
+
+  it('is retryable at once while the link is down, and permanent for an identity it cannot act as', async () => {
+    const down = createUpstreamSender(poolWith({ connected: false, clientId: 'leaf', current: {} }), log);
+    expect((await down.send([entry(0, { connectionDeviceId: 'leaf' })], new AbortController().signal)).outcomes[0]).toEqual({
+      kind: 'retryable',
+      reason: "the upstream connection of 'leaf' is not connected",
+    });
+    const none = createUpstreamSender(poolWith(undefined), log);
+    expect((await none.send([entry(0, { connectionDeviceId: 'gone' })], new AbortController().signal)).outcomes[0]?.kind).toBe('permanent');
+  });
+
+  it('refuses permanently what the client refuses as invalid (e.g. too large)', async () => {
+    const client: Partial<DeviceClient> = { on: () => () => undefined, sendEvent: () => Promise.reject(new VergeError('SDK_MESSAGE_TOO_LARGE', 'too large')) };
+    const sender = createUpstreamSender(poolWith({ connected: true, current: client }), log);
+    expect((await sender.send([entry(0, { connectionDeviceId: 'leaf' })], new AbortController().signal)).outcomes[0]).toEqual({ kind: 'permanent', reason: 'too large' });
+  });
+});

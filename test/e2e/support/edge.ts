@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEdge, type RunningEdge } from '@verge/edge';
+import { createLogger } from '@verge/platform';
+import type { ManagedModule } from '@verge/contracts';
+import type { TestCloud } from './cloud.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (paths are computed from this file, never hard-coded). */
+export const REPO_ROOT = resolve(here, '../../..');
+/** The modules the tests deploy (plain Azure SDK programs). */
+export const MODULES_DIR = resolve(here, '../modules');
+/** The repository's node_modules, bind-mounted read-only into module containers. */
+export const NODE_MODULES_DIR = join(REPO_ROOT, 'node_modules');
+
+/** A temporary directory (short: unix socket paths under it must stay below 107 bytes). */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts the edge runtime against `t`'s cloud, in-process, hub on loopback. */
+export function startTestEdge(
+  t: TestCloud,
+  o: { dataDir: string; connectionString: string; runtime: 'docker' | 'process' | 'auto'; mqttPort?: number },
+): Promise<RunningEdge> {
+  return startEdge(
+    {
+      connectionString: o.connectionString,
+      cloudCaFile: t.cloud.caPath,
+      cloudApiUrl: t.cloud.urls.https,
+      dataDir: o.dataDir,
+      hostname: 'localhost',
+      bindAddress: '127.0.0.1',
+      mqttPort: o.mqttPort ?? 0,
+      runtime: o.runtime,
+      stopTimeoutMs: 5_000,
+      logLevel: 'warn',
+    },
+    { log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'warn' }) },
+  );
+}
+
+/** Polls `check` until it returns a value other than undefined/false; throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** `GET /modules` of the runtime's management API (the unix socket `verge edge list` uses). */
+export function listManagedModules(edge: RunningEdge): Promise<ManagedModule[]> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ socketPath: edge.managementSocketPath, path: '/modules', method: 'GET' }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`GET /modules answered ${res.statusCode}: ${text}`));
+        resolvePromise((JSON.parse(text) as { modules: ManagedModule[] }).modules);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
