@@ -66,11 +66,11 @@ export async function pumpThroughput(senders, { window, durationMs, warmupMs, de
   const end = start + durationMs;
   let acked = 0;
   let errors = 0;
-  // `delivered` may be async (a REST call to the cloud): both readings are awaited before the result is computed.
-  let atWarmup = Promise.resolve(0);
-  let atEnd = Promise.resolve(0);
-  const warm = setTimeout(() => (atWarmup = Promise.resolve(delivered())), warmupMs);
-  const stop = setTimeout(() => (atEnd = Promise.resolve(delivered())), durationMs);
+  // `delivered` may be async (a REST call to the cloud); both readings are taken by timers at the window's edges
+  // and awaited before the result is computed (the senders may finish just before the end timer fires).
+  const reading = (ms) => new Promise((resolve) => setTimeout(() => resolve(delivered()), ms));
+  const atWarmup = reading(warmupMs);
+  const atEnd = reading(durationMs);
   const sampler = setInterval(() => onSample?.(), 500);
   let giveUp;
   const hardStop = new Promise((resolve) => (giveUp = setTimeout(resolve, durationMs + 15_000)));
@@ -101,8 +101,6 @@ export async function pumpThroughput(senders, { window, durationMs, warmupMs, de
     ),
   ]);
   clearTimeout(giveUp);
-  clearTimeout(warm);
-  clearTimeout(stop);
   clearInterval(sampler);
   const seconds = (durationMs - warmupMs) / 1000;
   const deliveredInWindow = (await atEnd) - (await atWarmup);

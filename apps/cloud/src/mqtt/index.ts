@@ -2,6 +2,9 @@
  * The cloud's MQTT device endpoint (issue #3 item 4; azure-sdk-protocol.md).
  *
  * Design notes:
+ * - Transport: the shared IoT Hub MQTT server (@verge/platform iothub-mqtt: TLS, framing, CONNECT, sessions,
+ *   SUBSCRIBE authorization, publish checks, limits, sweeps), also used by the edge hub; this directory holds the
+ *   cloud's handler (cloud-handler.ts: registry authentication, C2D, twins, methods, telemetry).
  * - Broker: a purpose-built MQTT 3.1.1 server on mqtt-packet, not aedes. The IoT Hub surface is request/response
  *   between one client and the hub (no client-to-client routing, no wildcards beyond five fixed filters, no
  *   retained messages), and the endpoint needs control aedes does not give: C2D comes from the services' durable

@@ -8,7 +8,7 @@ import type { Authentication, IdentityRef } from './types.js';
 
 // Module identities of IoT Edge devices (docs/edge-cloud.md "Identities and keys"). The runtime holds only the
 // device connection string, so module keys are derived from the device's keys (reference azure-iot-edge.md §11.4):
-// primary from primary, secondary from secondary, over "{moduleId}:{generationId}:{primary|secondary}".
+// both from the device primary key (the one key the runtime holds), over "{moduleId}:{generationId}:{primary|secondary}".
 
 /** Bytes of a generated key (when the device has no symmetric keys to derive from). */
 const GENERATED_KEY_BYTES = 32;
@@ -34,7 +34,7 @@ export function derivedModuleAuthentication(device: DeviceRecord, moduleId: stri
   return {
     type: 'sas',
     primaryKey: deriveModuleKey(auth.primaryKey, moduleId, generationId, 'primary'),
-    secondaryKey: deriveModuleKey(auth.secondaryKey, moduleId, generationId, 'secondary'),
+    secondaryKey: deriveModuleKey(auth.primaryKey, moduleId, generationId, 'secondary'),
   };
 }
 

@@ -78,7 +78,7 @@ function requireDerived(input: AuthenticationInputDto | null | undefined, derive
     const path = `authentication.symmetricKey.${keyId}Key`;
     throw new VergeError(
       'CLD_AUTHENTICATION_INVALID',
-      `${path}: ${where} must have the key derived from the device's ${keyId} key (HMAC-SHA256 of "${target.moduleId}:${target.generationId}:${keyId}"); leave it empty to get it`,
+      `${path}: ${where} must have the key derived from the device's primary key (HMAC-SHA256 of "${target.moduleId}:${target.generationId}:${keyId}"); leave it empty to get it`,
       { details: { path } },
     );
   };

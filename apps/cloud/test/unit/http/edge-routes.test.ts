@@ -51,7 +51,7 @@ describe('an edge device calling with its own SAS token', () => {
     expect(sensor).toMatchObject({ managedBy: 'iotEdge' });
     expect(sensor.authentication.symmetricKey).toEqual({
       primaryKey: deriveModuleKey(KEYS.primary, 'sensor', sensor.generationId, 'primary'),
-      secondaryKey: deriveModuleKey(KEYS.secondary, 'sensor', sensor.generationId, 'secondary'),
+      secondaryKey: deriveModuleKey(KEYS.primary, 'sensor', sensor.generationId, 'secondary'),
     });
     const scope = DeviceScopeDtoSchema.parse((await call('GET', `/devices/edge1/scope${API}`, edgeToken(), undefined)).json());
     expect(scope.devices.map((d) => d.deviceId)).toEqual(['leaf']);

@@ -40,7 +40,7 @@ describe('applyConfigurationContent', () => {
     expect(sensor.managedBy).toBe('iotEdge');
     expect(sensor.authentication.symmetricKey).toEqual({
       primaryKey: deriveModuleKey(aKey(1), 'sensor', sensor.generationId, 'primary'),
-      secondaryKey: deriveModuleKey(aKey(2), 'sensor', sensor.generationId, 'secondary'),
+      secondaryKey: deriveModuleKey(aKey(1), 'sensor', sensor.generationId, 'secondary'),
     });
     expect(patches.map((p) => p.split(':')[0])).toEqual(['$edgeAgent@2', '$edgeHub@2', 'sensor@2']);
     expect(patches[2]).toBe('sensor@2:{"threshold":42,"$version":2}');

@@ -14,7 +14,7 @@ const sas = (primaryKey: string, secondaryKey: string) => ({ type: 'sas' as cons
 function derivedKeys(deviceKeys: { primary: string; secondary: string }, m: ModuleDto): { primaryKey: string; secondaryKey: string } {
   return {
     primaryKey: deriveModuleKey(deviceKeys.primary, m.moduleId, m.generationId, 'primary'),
-    secondaryKey: deriveModuleKey(deviceKeys.secondary, m.moduleId, m.generationId, 'secondary'),
+    secondaryKey: deriveModuleKey(deviceKeys.primary, m.moduleId, m.generationId, 'secondary'),
   };
 }
 
@@ -96,14 +96,19 @@ describe('system modules of IoT Edge devices', () => {
     expect(events).toEqual(['edge1/:updated', 'edge1/$edgeAgent:updated', 'edge1/$edgeHub:updated', 'edge1/sensor:updated']);
   });
 
-  it('re-derives only what changed: a new secondary key changes only the secondary module keys', () => {
+  it('derives both module keys from the device primary key: a new secondary leaves them, a new primary changes both', () => {
     const c = setup();
     createEdge(c);
     const before = c.services.modules.getModule('edge1', '$edgeHub');
     c.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, authentication: sas(aKey(1), aKey(9)) }, '*');
+    const afterSecondary = c.services.modules.getModule('edge1', '$edgeHub');
+    expect(afterSecondary.authentication.symmetricKey).toEqual(before.authentication.symmetricKey);
+    c.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, authentication: sas(aKey(8), aKey(9)) }, '*');
     const after = c.services.modules.getModule('edge1', '$edgeHub');
-    expect(after.authentication.symmetricKey.primaryKey).toBe(before.authentication.symmetricKey.primaryKey);
-    expect(after.authentication.symmetricKey.secondaryKey).toBe(deriveModuleKey(aKey(9), '$edgeHub', after.generationId, 'secondary'));
+    expect(after.authentication.symmetricKey).toEqual({
+      primaryKey: deriveModuleKey(aKey(8), '$edgeHub', after.generationId, 'primary'),
+      secondaryKey: deriveModuleKey(aKey(8), '$edgeHub', after.generationId, 'secondary'),
+    });
   });
 
   it('leaves the modules alone when a replace changes neither keys nor edge capability', () => {
@@ -202,7 +207,7 @@ describe('module keys on IoT Edge devices', () => {
     expectVergeError(
       () => c.services.modules.putModule('edge1', 'sensor', { moduleId: 'sensor', authentication: sas('', aKey(9)) }, '*', 'edgeDevice'),
       'CLD_AUTHENTICATION_INVALID',
-      `authentication.symmetricKey.secondaryKey: module 'sensor' of IoT Edge device 'edge1' must have the key derived from the device's secondary key (HMAC-SHA256 of "sensor:${m.generationId}:secondary"); leave it empty to get it`,
+      `authentication.symmetricKey.secondaryKey: module 'sensor' of IoT Edge device 'edge1' must have the key derived from the device's primary key (HMAC-SHA256 of "sensor:${m.generationId}:secondary"); leave it empty to get it`,
     );
     expectVergeError(
       () => c.services.modules.putModule('edge1', 'other', { moduleId: 'other', authentication: { x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20) } } }, undefined, 'edgeDevice'),

@@ -38,16 +38,18 @@ export interface HubHandlerDeps {
  */
 export function createHubHandler(deps: HubHandlerDeps): IotHubMqttHandler {
   const sequencers = new AckSequencers();
+  // Client ids whose upstream link this handler holds: a session taken over by a new connection is held once.
+  const held = new Set<string>();
   return {
     authenticate: deps.authenticate,
     connected(session) {
-      deps.pool.hold(session.identity);
+      if (!held.has(session.clientId) && deps.pool.hold(session.identity) !== undefined) held.add(session.clientId);
       attach(deps, session, [...session.subscriptions.values()]);
       const link = deps.pool.get(session.identity);
       if (link?.connected === true) deps.twins.linkConnected(link);
     },
     disconnected(session) {
-      deps.pool.release(session.identity);
+      if (held.delete(session.clientId)) deps.pool.release(session.identity);
     },
     subscribed(session, granted) {
       attach(deps, session, granted);

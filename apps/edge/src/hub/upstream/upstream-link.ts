@@ -31,6 +31,8 @@ export class UpstreamLink {
   private method: MethodHandler | undefined;
   private c2d: ((message: ReceivedMessage) => Promise<void>) | undefined;
   private closed = false;
+  /** The client waits in its reconnect backoff (its last attempt failed or the connection dropped). */
+  private backingOff = false;
 
   constructor(
     readonly id: MqttIdentity,
@@ -74,9 +76,10 @@ export class UpstreamLink {
     }
   }
 
-  /** Replaces a client that is not connected by a new one that dials now. */
+  /** Replaces a client that waits in its reconnect backoff by a new one that dials now. */
   kick(): void {
-    if (this.closed || this.client.connected) return;
+    if (this.closed || this.client.connected || !this.backingOff) return;
+    this.backingOff = false;
     const old = this.client;
     for (const off of this.offClient.splice(0)) off();
     void old.close().catch(() => undefined);
@@ -112,8 +115,14 @@ export class UpstreamLink {
   private build(): DeviceClient {
     const client = this.factory(this.id, this.credential);
     this.offClient.push(
-      client.on('connected', (e) => this.hooks.connected(this, e)),
-      client.on('disconnected', () => this.hooks.disconnected(this)),
+      client.on('connected', (e) => {
+        this.backingOff = false;
+        this.hooks.connected(this, e);
+      }),
+      client.on('disconnected', (e) => {
+        this.backingOff = e.retryInMs !== undefined;
+        this.hooks.disconnected(this);
+      }),
       client.on('error', () => undefined), // the client logs its own errors
     );
     if (this.desired !== undefined) this.offClient.push(client.onDesiredPatch((p, v) => this.desired?.(p, v)));
