@@ -7,15 +7,15 @@
 //
 //   npx tsc -b && node bench/edge-hub.mjs [--senders 4] [--window 16] [--throughput-sec 10] [--latency-sec 8]
 //                                         [--rate 2000] [--json]
-import { execFile, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { createApiClient } from '../packages/api-client/dist/index.js';
 import { restClient } from './cloud-load.mjs';
+import { f, machine, mosquittoCpuMs, mosquittoVersion, print } from './edge-report.mjs';
 import { closeAll, connectModule, connectMosquitto, nowMs, percentiles, pumpPaced, pumpThroughput, sentAt, subscribe } from './edge-load.mjs';
 
 const { values: args } = parseArgs({
@@ -34,7 +34,7 @@ const THROUGHPUT = { window: WINDOW, durationMs: Number(args['throughput-sec']) 
 const LATENCY = { ratePerSec: Number(args.rate), durationMs: Number(args['latency-sec']) * 1000 };
 const EDGE_ID = 'bench-edge';
 const MB = 1024 * 1024;
-const DRAIN_SEC = 15;
+const DRAIN_SEC = 40;
 const progress = (text) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,7 +70,7 @@ const result = { machine: machine(), settings: { senders: SENDERS, window: WINDO
 
 try {
   progress('starting the cloud and the edge runtime (separate processes)');
-  cloud = await startChild('./cloud-server.mjs', [join(dir, 'cloud')]);
+  cloud = await startChild('./edge-cloud.mjs', [join(dir, 'cloud')]);
   const { ports, httpUrl, serviceConnectionString } = cloud.ready;
   const rest = restClient(httpUrl, serviceConnectionString);
   const device = await rest('PUT', `/devices/${EDGE_ID}`, { deviceId: EDGE_ID, capabilities: { iotEdge: true } });
@@ -159,12 +159,12 @@ try {
   sinkLatencies = [];
   const sentBefore = sinkReceived;
   const m2mPaced = await pumpPaced(m2mSenders[0], { ...LATENCY });
-  const m2mSent = Math.round((LATENCY.ratePerSec * LATENCY.durationMs) / 1000) - m2mPaced.skipped;
+  const m2mSent = m2mPaced.sent;
   // Messages still queued for the sink when the sender stops are part of the latency: wait for them (bounded).
   await waitFor(() => (sinkReceived - sentBefore >= m2mSent ? true : undefined), 'the sink to receive the paced messages', 60_000, 200).catch(() =>
     result.notes.push(`module→module at ${LATENCY.ratePerSec} msg/s: the sink had ${sinkReceived - sentBefore} of ${m2mSent} messages 60 s after the sender stopped`),
   );
-  result.latencyModuleToModule = { delivery: percentiles(sinkLatencies.slice(Math.floor(LATENCY.ratePerSec))), puback: percentiles(m2mPaced.ackLatencies), skipped: m2mPaced.skipped };
+  result.latencyModuleToModule = { delivery: percentiles(sinkLatencies.slice(Math.floor(LATENCY.ratePerSec))), puback: percentiles(m2mPaced.ackLatencies), skipped: m2mPaced.skipped, achievedPerSec: m2mPaced.achievedPerSec };
   sinkLatencies = undefined;
 
   progress('module→$upstream at the same rate: PUBACK and arrival in the cloud (SSE /events, enqueuedTime)');
@@ -179,18 +179,18 @@ try {
     }
   })().catch(() => undefined);
   const upPaced = await pumpPaced(upSenders[0], { ...LATENCY });
-  const upSent = Math.round((LATENCY.ratePerSec * LATENCY.durationMs) / 1000) - upPaced.skipped;
+  const upSent = upPaced.sent;
   await waitFor(() => (cloudLatencies.length >= upSent ? true : undefined), 'the paced messages in the cloud', 30_000, 200).catch(() =>
     result.notes.push(`module→$upstream at ${LATENCY.ratePerSec} msg/s: ${cloudLatencies.length} of ${upSent} messages seen in the cloud 30 s after the sender stopped`),
   );
   abort.abort();
   await streaming;
-  result.latencyModuleToUpstream = { puback: percentiles(upPaced.ackLatencies), cloudArrival: percentiles(cloudLatencies.slice(Math.floor(LATENCY.ratePerSec))), skipped: upPaced.skipped };
+  result.latencyModuleToUpstream = { puback: percentiles(upPaced.ackLatencies), cloudArrival: percentiles(cloudLatencies.slice(Math.floor(LATENCY.ratePerSec))), skipped: upPaced.skipped, achievedPerSec: upPaced.achievedPerSec };
 
   mosqLatencies = [];
   const mosqPaced = await pumpPaced({ client: mosqSenders[0].client, topic: `verge-bench/${run}/m2m/lat` }, { ...LATENCY });
   await sleep(500);
-  result.latencyMosquitto = { delivery: percentiles(mosqLatencies.slice(Math.floor(LATENCY.ratePerSec))), puback: percentiles(mosqPaced.ackLatencies), skipped: mosqPaced.skipped };
+  result.latencyMosquitto = { delivery: percentiles(mosqLatencies.slice(Math.floor(LATENCY.ratePerSec))), puback: percentiles(mosqPaced.ackLatencies), skipped: mosqPaced.skipped, achievedPerSec: mosqPaced.achievedPerSec };
   mosqLatencies = undefined;
 
   progress('Mosquitto 127.0.0.1:1883 with the same client code: pub→sub and publish-only, same senders and window');
@@ -209,31 +209,40 @@ try {
 
   // Last, because the hub acknowledges faster than one cloud process takes messages in: the backlog it leaves
   // drains in the background and would disturb any later phase.
-  progress(`module→$upstream: ${SENDERS} senders × window ${WINDOW}, ${THROUGHPUT.durationMs / 1000} s, then ${DRAIN_SEC} s of draining (cloud arrivals counted by sequence number)`);
+  progress(`module→$upstream: ${SENDERS} senders × window ${WINDOW}, ${THROUGHPUT.durationMs / 1000} s, then until the backlog has drained (≤ ${DRAIN_SEC} s; cloud arrivals counted by sequence number)`);
+  const upFrom = await cloudSeq();
+  const upT0 = Date.now();
   result.moduleToUpstream = await withCpu(() => pumpThroughput(upSenders, { ...THROUGHPUT, delivered: cloudSeq, onSample: sample }));
   const drainFrom = await cloudSeq();
   const drainStart = Date.now();
-  for (let i = 0; i < DRAIN_SEC * 2; i++) {
+  const upstreamState = async () => (await edge.stats()).hub.endpoints.find((e) => e.endpointId === '$upstream');
+  while (Date.now() - drainStart < DRAIN_SEC * 1000 && (await upstreamState())?.state !== 'idle') {
     sample();
-    await sleep(500);
+    await sleep(250);
   }
-  result.moduleToUpstream.drainPerSec = ((await cloudSeq()) - drainFrom) / ((Date.now() - drainStart) / 1000);
+  const drainEnd = Date.now();
+  const cloudEnd = await cloudSeq();
+  result.moduleToUpstream.drainPerSec = (cloudEnd - drainFrom) / Math.max(0.001, (drainEnd - drainStart) / 1000);
+  result.moduleToUpstream.drainSec = (drainEnd - drainStart) / 1000;
+  result.moduleToUpstream.drained = (await upstreamState())?.state === 'idle';
+  // Everything the senders sent, from the first publish until the cloud had the last one (or the bound).
+  result.moduleToUpstream.endToEndPerSec = (cloudEnd - upFrom) / ((drainEnd - upT0) / 1000);
   const hub = (await edge.stats()).hub;
-  result.moduleToUpstream.stored = hub.counters.stored;
-  result.moduleToUpstream.sentUpstream = hub.endpoints.find((e) => e.endpointId === '$upstream')?.priorities.reduce((n, p) => n + p.sent, 0) ?? 0;
+  result.moduleToUpstream.hubCounters = hub.counters;
 
   result.rssUnderLoadMB = rssPeak / MB;
   result.mosquittoVersion = await mosquittoVersion();
   result.ratios = {
     moduleToModuleVsMosquittoPubSub: result.moduleToModule.deliveredPerSec / result.mosquittoPubSub.deliveredPerSec,
     upstreamAckedVsMosquittoPublishOnly: result.moduleToUpstream.ackedPerSec / result.mosquittoPublishOnly.ackedPerSec,
+    upstreamEndToEndVsMosquittoPubSub: result.moduleToUpstream.endToEndPerSec / result.mosquittoPubSub.deliveredPerSec,
   };
   result.notes.push(
     'Verge: MQTT over TLS 1.3, SAS-authenticated module identities, every message persisted (SQLite, group commit) before its PUBACK; Mosquitto: plain TCP, anonymous, no persistence (how it is pre-started here).',
     'module→$upstream "acked" is the rate the hub accepted and stored; "cloud received" is what reached the cloud in the same window over the upstream links (one MQTT/TLS connection per sending identity).',
     'All processes (cloud, edge runtime, this load generator, Mosquitto) share the same cores.',
   );
-  print(result);
+  print(result, { json: args.json, drainSec: DRAIN_SEC });
 } finally {
   await closeAll(clients).catch(() => undefined);
   await edge?.stop().catch(() => undefined);
@@ -278,57 +287,4 @@ async function waitFor(fn, what, timeoutMs = 60_000, everyMs = 250) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await sleep(everyMs);
   }
-}
-
-function machine() {
-  const model = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { nproc: cpus().length, cpu: model.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
-}
-
-/** CPU time of the Mosquitto process (found by name in /proc; 10 ms ticks), or NaN. */
-async function mosquittoCpuMs() {
-  const { readdir, readFile } = await import('node:fs/promises');
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(mosquitto)')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  }
-  return NaN;
-}
-
-async function mosquittoVersion() {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('mosquitto', ['-h']).catch((e) => e);
-    return `${stdout ?? ''}${stderr ?? ''}`.match(/mosquitto version (\S+)/)?.[1] ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-function f(n, digits = 0) {
-  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-}
-
-function print(r) {
-  if (args.json) {
-    console.log(JSON.stringify(r, null, 2));
-    return;
-  }
-  const m = r.machine;
-  const row = (label, verge, mosq, ratio) => console.log(`${label.padEnd(44)} ${verge.padEnd(30)} ${mosq.padEnd(26)} ${ratio}`);
-  const lat = (p) => `${f(p.p50, 1)} / ${f(p.p99, 1)} ms`;
-  console.log(`\nEdge hub benchmark: ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.platform}; loopback; QoS 1, 256 B; ${r.settings.senders} senders × window ${r.settings.window}\n`);
-  row('', 'Verge edge hub (TLS, persisted)', `Mosquitto ${r.mosquittoVersion} (TCP)`, 'Verge/Mosquitto');
-  row('module→module routed, delivered msgs/s', `${f(r.moduleToModule.deliveredPerSec)} (acked ${f(r.moduleToModule.ackedPerSec)})`, `${f(r.mosquittoPubSub.deliveredPerSec)} pub→sub`, f(r.ratios.moduleToModuleVsMosquittoPubSub, 2));
-  row('module→$upstream, acked msgs/s', `${f(r.moduleToUpstream.ackedPerSec)} (cloud got ${f(r.moduleToUpstream.deliveredPerSec)}/s)`, `${f(r.mosquittoPublishOnly.ackedPerSec)} publish-only`, f(r.ratios.upstreamAckedVsMosquittoPublishOnly, 2));
-  row('broker CPU during module→module / pub→sub', `${f(r.moduleToModule.runtimeCpuPercent)}% of a core`, `${f(r.mosquittoPubSub.mosquittoCpuPercent)}% of a core`, '');
-  row(`latency @${r.settings.latency.ratePerSec}/s module→module p50/p99`, lat(r.latencyModuleToModule.delivery), lat(r.latencyMosquitto.delivery), f(r.latencyModuleToModule.delivery.p99 / r.latencyMosquitto.delivery.p99, 1));
-  row(`latency @${r.settings.latency.ratePerSec}/s PUBACK p50/p99`, lat(r.latencyModuleToModule.puback), lat(r.latencyMosquitto.puback), f(r.latencyModuleToModule.puback.p99 / r.latencyMosquitto.puback.p99, 1));
-  row(`latency @${r.settings.latency.ratePerSec}/s module→cloud p50/p99`, lat(r.latencyModuleToUpstream.cloudArrival), '', '');
-  row('edge runtime RSS idle / under load', `${f(r.rssIdleMB)} MB / ${f(r.rssUnderLoadMB)} MB`, '', '');
-  row('module→$upstream sustained delivery to the cloud', `${f(r.moduleToUpstream.drainPerSec)} msgs/s (backlog draining)`, '', '');
-  console.log(`\nAfter the $upstream phase the hub had stored ${r.moduleToUpstream.stored} messages and delivered ${r.moduleToUpstream.sentUpstream}; the rest stays stored (delivered after restart).`);
-  for (const n of r.notes) console.log(`note: ${n}`);
 }

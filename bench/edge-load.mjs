@@ -118,6 +118,7 @@ export async function pumpPaced({ client, topic }, { ratePerSec, durationMs, max
   const ackLatencies = [];
   let inFlight = 0;
   let skipped = 0;
+  let sent = 0;
   let carry = 0;
   await new Promise((resolve) => {
     const tick = setInterval(() => {
@@ -138,6 +139,7 @@ export async function pumpPaced({ client, topic }, { ratePerSec, durationMs, max
           continue;
         }
         inFlight += 1;
+        sent += 1;
         const payload = stampedPayload();
         const t0 = sentAt(payload);
         client.publish(topic, payload, { qos: 1 }, (err) => {
@@ -147,7 +149,7 @@ export async function pumpPaced({ client, topic }, { ratePerSec, durationMs, max
       }
     }, 10);
   });
-  return { ackLatencies, skipped };
+  return { ackLatencies, skipped, sent, achievedPerSec: sent / (durationMs / 1000) };
 }
 
 /** p50 / p99 / max of a list of milliseconds. */

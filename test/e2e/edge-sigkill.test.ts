@@ -116,10 +116,11 @@ describe.runIf(BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built CLI, 
     let inFlight = 0;
     let killed = false;
     const payload = 'x'.repeat(200);
-    // A paced stream (~2,000 msg/s, up to 100 unacknowledged) so the cloud receives the backlog in seconds.
+    // A paced stream (~4,000 msg/s, up to 200 unacknowledged) so the cloud receives the backlog in seconds.
+    let inFlightAtKill = 0;
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
-        for (let i = 0; i < 20 && !killed && inFlight < 100; i++) {
+        for (let i = 0; i < 40 && !killed && inFlight < 200; i++) {
           const n = ++next;
           inFlight += 1;
           client.publish(`devices/${LEAF_ID}/messages/events/n=${n}`, payload, { qos: 1 }, (err) => {
@@ -128,13 +129,17 @@ describe.runIf(BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built CLI, 
           });
         }
       }, 10);
-      // Kill mid-stream, with publishes in flight.
-      setTimeout(() => {
+      // Kill mid-stream, at a moment with publishes in flight (checked every millisecond after 2.5 s, for 1 s).
+      const killAt = Date.now() + 2_500;
+      const watch = setInterval(() => {
+        if (Date.now() < killAt || (inFlight === 0 && Date.now() < killAt + 1_000)) return;
+        inFlightAtKill = inFlight;
         killed = true;
+        clearInterval(watch);
         clearInterval(tick);
         first.child.kill('SIGKILL');
         resolve();
-      }, 2_500);
+      }, 1);
     });
     await new Promise<void>((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve())));
     client.end(true);
@@ -151,9 +156,27 @@ describe.runIf(BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built CLI, 
     const got = delivered();
     const lost = [...acked].filter((n) => !got.has(n));
     expect(lost).toEqual([]);
-    console.log(`SIGKILL test: ${next} published, ${acked.size} PUBACKed before the kill, ${got.size} distinct delivered, ${events.messages.length} cloud messages`);
+    console.log(`SIGKILL test: ${next} published, ${acked.size} PUBACKed, ${inFlightAtKill} in flight at the kill, ${got.size} distinct delivered, ${events.messages.length} cloud messages`);
     second.child.kill('SIGTERM');
     await new Promise<void>((resolve) => second.child.once('exit', () => resolve()));
     expect(second.child.exitCode).toBe(0);
+  });
+
+  it('exits 2 with one clear line for bad flags, before starting anything', async () => {
+    const run = (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'edge', 'start', ...argv], { env: { ...process.env, VERGE_EDGE_CONNECTION_STRING: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.once('exit', (code) => resolve({ code, stderr }));
+      });
+    expect(await run([])).toEqual({ code: 2, stderr: 'error: --connection-string is required (or set $VERGE_EDGE_CONNECTION_STRING)\n' });
+    expect(await run(['--connection-string', 'HostName=h;DeviceId=d;SharedAccessKey=a2V5', '--runtime', 'podman'])).toEqual({
+      code: 2,
+      stderr: 'error: --runtime "podman" is not one of docker, process, auto\n',
+    });
+    const service = await run(['--connection-string', 'HostName=h;SharedAccessKeyName=owner;SharedAccessKey=a2V5a2V5a2V5a2V5a2V5a2V5', '--data', join(tmp.dir, 'bad')]);
+    expect(service.code).toBe(2);
+    expect(service.stderr).toBe("error: invalid edge configuration: connectionString: is a service connection string; give the edge device's own (HostName, DeviceId, SharedAccessKey)\n");
   });
 });

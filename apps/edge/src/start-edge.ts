@@ -10,6 +10,7 @@ import { parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config
 import { ensureEdgeCa, type EdgeCaResult } from './edge-ca.js';
 import { createEdgeHub, createHttpDeviceScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
 import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
+import type { RuntimeModule } from './runtime/index.js';
 import { buildTrustBundle, workloadModuleOf, WorkloadServer } from './workload/index.js';
 
 /** Injection points of {@link startEdge} (tests, benchmarks); production uses the defaults. */
@@ -195,7 +196,8 @@ async function closeRuntimes(runtimes: OpenedRuntimes | undefined, log: Logger):
   }
 }
 
-async function observeAll(runtimes: OpenedRuntimes | undefined): Promise<Awaited<ReturnType<NonNullable<OpenedRuntimes['runtimes']['process']>['observe']>>> {
+/** Every module of every runtime, for the workload API's `GET /modules`. */
+async function observeAll(runtimes: OpenedRuntimes | undefined): Promise<RuntimeModule[]> {
   const all = await Promise.all(Object.values(runtimes?.runtimes ?? {}).map((r) => r?.observe() ?? []));
   return all.flat();
 }

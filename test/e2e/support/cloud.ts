@@ -15,7 +15,7 @@ export interface TestCloud {
 export async function startTestCloud(dataDir: string, ports: { http: number; https: number; mqtt: number } = { http: 0, https: 0, mqtt: 0 }): Promise<TestCloud> {
   const cloud = await startCloud(
     { dataDir, host: '127.0.0.1', httpPort: ports.http, httpsPort: ports.https, mqttPort: ports.mqtt, hostname: 'localhost', logLevel: 'warn' },
-    { log: createLogger({ service: 'cloud', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'warn' }) },
+    { log: createLogger({ service: 'cloud', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }) },
   );
   const api = createApiClient({ connectionString: cloud.serviceConnectionString, baseUrl: cloud.urls.http });
   return { cloud, api, ports: cloud.ports };

@@ -40,7 +40,7 @@ export function startTestEdge(
       stopTimeoutMs: 5_000,
       logLevel: 'warn',
     },
-    { log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'warn' }) },
+    { log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }) },
   );
 }
 

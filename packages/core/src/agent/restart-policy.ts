@@ -68,13 +68,15 @@ export function coolOffMs(restartCount: number, policy: Pick<PlanPolicy, 'coolOf
 export type RestartTiming = { readonly due: true } | { readonly due: false; readonly untilMs: number };
 
 /**
- * EA `RestartPolicyManager.ShouldRestart`: restart when `now − lastExit > coolOff`, or when the elapsed time is
- * ≤ 0 (clock skew), or when the exit time is unknown. Otherwise `untilMs` is the first ms at which it is due.
+ * EA `RestartPolicyManager.ShouldRestart`: restart when `now − lastExit > coolOff`, or when the exit time lies in
+ * the future (clock skew), or when the exit time is unknown. Otherwise `untilMs` is the first ms at which it is due.
+ * EA restarts at elapsed ≤ 0; Verge only at < 0: EA polls every 5 s, so it never sees 0 but on skew, while Verge's
+ * loop wakes on the exit event itself, in the same millisecond, and must then wait the cool-off.
  */
 export function restartTiming(lastExitAtMs: number | undefined, restartCount: number, nowMs: number, policy: Pick<PlanPolicy, 'coolOffUnitSec' | 'maxCoolOffSec'>): RestartTiming {
   if (lastExitAtMs === undefined) return { due: true };
   const elapsed = nowMs - lastExitAtMs;
   const coolOff = coolOffMs(restartCount, policy);
-  if (elapsed <= 0 || elapsed > coolOff) return { due: true };
+  if (elapsed < 0 || elapsed > coolOff) return { due: true };
   return { due: false, untilMs: lastExitAtMs + coolOff + 1 };
 }

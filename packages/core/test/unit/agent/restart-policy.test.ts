@@ -114,7 +114,8 @@ describe('planSteps: restart policy × exit code × restart count × time (refer
     ['on-failure', 1, 20, 3_600_000, []],
     // clock skew: an exit time in the future restarts at once
     ['always', 1, 3, -5_000, [restart('m', 4)]],
-    ['always', 1, 3, 0, [restart('m', 4)]],
+    // woken by the exit event in the same millisecond: the cool-off still applies (EA polls and restarts at ≤ 0)
+    ['always', 1, 3, 0, [coolOff(3, T0, 80)]],
   ];
   it.each(rows)('%s, exit %i, %i restarts, %i ms after the exit', (policy, exitCode, count, elapsed, expected) => {
     expect(planExited(policy, exitCode, count, elapsed)).toEqual(expected);
