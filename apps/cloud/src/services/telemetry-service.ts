@@ -67,8 +67,10 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
         enqueuedAtMs: Number.isFinite(enqueued) ? enqueued : now,
         message,
       });
+      // Prune inline only once the store is past a limit by 1%: a pass scans by age, so pruning on every message
+      // at the limit would cost a table scan per message. The timer still enforces the limits every interval.
       const s = store.telemetry.stats();
-      if (s.count > retention.maxCount || s.bytes > retention.maxBytes) store.telemetry.prune(limits());
+      if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) store.telemetry.prune(limits());
       touch(deviceId, record.moduleId, now);
       bus.publish('telemetry', { record });
       return record;
@@ -92,6 +94,11 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
       timer = undefined;
     },
   };
+}
+
+/** A retention limit plus the 1% slack allowed before an inline prune (at least one unit). */
+function overLimit(limit: number): number {
+  return limit + Math.max(1, Math.floor(limit / 100));
 }
 
 /** A stored message as the REST API and the event stream show it. */

@@ -60,6 +60,15 @@ describe('telemetry service', () => {
     expect(texts(cloud)).toEqual(['3', '4', '5']);
   });
 
+  it('prunes inline only past the limit by 1%, then back down to the limit (no table scan per message)', () => {
+    cloud = createTestCloud({ retention: { maxCount: 200 } });
+    for (let i = 0; i < 202; i++) cloud.services.endpoint.ingestTelemetry(message('d', `${i}`));
+    expect(cloud.store.telemetry.stats().count).toBe(202);
+    cloud.services.endpoint.ingestTelemetry(message('d', '202'));
+    expect(cloud.store.telemetry.stats().count).toBe(200);
+    expect(texts(cloud)[0]).toBe('3');
+  });
+
   it('keeps at most maxBytes', () => {
     cloud = createTestCloud({ retention: { maxBytes: 5000 } });
     for (let i = 0; i < 10; i++) cloud.services.endpoint.ingestTelemetry(message('d', `${i}`.padEnd(500, '.')));
