@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (pure, fast), fuzz (property tests over >=100k inputs), integration (real Docker,
-// real TLS, real databases). Sources resolve through the `verge-source` export condition, so tests need no build.
+// Projects: unit (pure, fast), fuzz (property tests over >=100k inputs), integration (real Docker, real TLS, real
+// databases), faults (the fault suite: crashes, outages, full disks, bad settings; `npm run test:faults`) and
+// security (authorization matrix, front-door fuzzing; `npm run test:security`). `npm test` runs them all.
+// Sources resolve through the `verge-source` export condition, so tests need no build.
 const resolve = { conditions: ['verge-source'] };
 const ssr = { resolve: { conditions: ['verge-source'], externalConditions: ['verge-source'] } };
 
@@ -20,6 +22,16 @@ export default defineConfig({
           hookTimeout: 300_000,
           fileParallelism: false,
         },
+      },
+      {
+        resolve,
+        ssr,
+        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false },
+      },
+      {
+        resolve,
+        ssr,
+        test: { name: 'security', include: ['test/security/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false },
       },
     ],
   },

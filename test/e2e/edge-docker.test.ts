@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { buildNodeImage, createDockerTestRun, describeWithDocker, DEFAULT_NODE_IMAGE_TAG, type DockerTestRun } from '@verge/testkit/docker';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from './support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from './support/edge.js';
-import { deployment, pipelineRoutes, type ModuleRunner, type PipelineIds } from './support/manifest.js';
-import { agentReported, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from './support/pipeline.js';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
+import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
+import { deployment, pipelineRoutes, type ModuleRunner, type PipelineIds } from '../support/manifest.js';
+import { agentReported, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '../support/pipeline.js';
 
 // The pipeline with Docker modules: a real cloud, a real edge runtime in this process, a real Docker engine
 // (DOCKER_HOST or the default socket). Both modules are UNMODIFIED Azure SDK programs run by the testkit's node

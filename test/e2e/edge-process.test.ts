@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from './support/cloud.js';
+import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
 import type { Device } from '@verge/api-client';
-import { listManagedModules, startTestEdge, tempDir, waitFor } from './support/edge.js';
-import { deployment, type ModuleRunner } from './support/manifest.js';
-import { agentReported, endpointSent, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from './support/pipeline.js';
+import { listManagedModules, startTestEdge, tempDir, waitFor } from '../support/edge.js';
+import { deployment, type ModuleRunner } from '../support/manifest.js';
+import { agentReported, endpointSent, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '../support/pipeline.js';
 
 // The issue's pipeline with `"type": "process"` modules (no Docker): a real cloud, a real edge runtime in this
-// process, and three UNMODIFIED Azure SDK programs (test/e2e/modules). Tests run in order and share the system.
+// process, and three UNMODIFIED Azure SDK programs (test/modules). Tests run in order and share the system.
 
 const EDGE_ID = 'edge-proc';
 const runner: ModuleRunner = { kind: 'process', node: process.execPath };

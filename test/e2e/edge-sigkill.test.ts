@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { createSasToken, deviceResource } from '@verge/core';
 import type { Device } from '@verge/api-client';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from './support/cloud.js';
-import { REPO_ROOT, tempDir, waitFor } from './support/edge.js';
-import { deployment } from './support/manifest.js';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
+import { REPO_ROOT, tempDir, waitFor } from '../support/edge.js';
+import { deployment } from '../support/manifest.js';
 
 // "Killing the edge runtime with SIGKILL during a stream loses no message whose PUBACK was sent" (issue #4): the
 // runtime runs as the user runs it (the built CLI, `verge edge start`, in a child process); a leaf device streams

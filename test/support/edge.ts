@@ -10,7 +10,7 @@ import type { TestCloud } from './cloud.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (paths are computed from this file, never hard-coded). */
-export const REPO_ROOT = resolve(here, '../../..');
+export const REPO_ROOT = resolve(here, '../..');
 /** The modules the tests deploy (plain Azure SDK programs). */
 export const MODULES_DIR = resolve(here, '../modules');
 /** The repository's node_modules, bind-mounted read-only into module containers. */

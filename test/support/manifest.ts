@@ -6,7 +6,7 @@ export type ModuleRunner =
   | { readonly kind: 'process'; readonly node: string }
   | { readonly kind: 'docker'; readonly image: string; readonly runId: string };
 
-/** One module of the test deployment: a file of test/e2e/modules plus its env and restart policy. */
+/** One module of the test deployment: a file of test/modules plus its env and restart policy. */
 export interface TestModule {
   readonly file: string;
   readonly env?: Readonly<Record<string, string>>;
