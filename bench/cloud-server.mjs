@@ -10,8 +10,9 @@ if (dataDir === undefined || process.send === undefined) {
 
 const cloud = await startCloud(
   { dataDir, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: process.env.VERGE_BENCH_LOG ?? 'warn' },
-  // Connection storms are what this benchmark does on purpose: allow more handshakes in flight than the default.
-  { mqttLimits: { maxPendingHandshakes: 4096 } },
+  // Connection storms are what this benchmark does on purpose, all from loopback: allow more handshakes in flight
+  // than the default, and lift the per-address limits (every simulated device shares 127.0.0.1).
+  { mqttLimits: { maxPendingHandshakes: 4096, maxPendingHandshakesPerAddress: 4096, maxConnectionsPerAddress: 1_000_000 } },
 );
 
 process.on('message', async (m) => {

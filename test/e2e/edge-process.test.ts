@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
@@ -32,6 +32,10 @@ describe('edge runtime end to end with process modules', () => {
   const manifest = deployment(runner, modules, { moduleDesired: { filter: { greeting: 'hello', threshold: 5 } } });
 
   beforeAll(async () => {
+    // Run as root, each process module runs as its own unprivileged user: the crasher must reach its log file.
+    chmodSync(tmp.dir, 0o711);
+    writeFileSync(crashLog, '', { mode: 0o666 });
+    chmodSync(crashLog, 0o666);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     const created = await createEdgeDevice(t, EDGE_ID);
     edgeCs = created.connectionString;
@@ -56,7 +60,8 @@ describe('edge runtime end to end with process modules', () => {
     expect(mods['producer']).toMatchObject({ type: 'process', status: 'running', runtimeStatus: 'running', restartPolicy: 'always' });
     expect(reported['lastDesiredVersion']).toEqual(expect.any(Number));
     const listed = await listManagedModules(edge);
-    expect(listed.map((m) => m.id).sort()).toEqual(['crasher', 'filter', 'producer']);
+    // edgeAgent and edgeHub are listed too (as `iotedge list`), inside the runtime process.
+    expect(listed.map((m) => m.id).sort()).toEqual(['crasher', 'edgeAgent', 'edgeHub', 'filter', 'producer']);
   });
 
   it('routes producer → filter input → $upstream: messages reach /events as module filter', async () => {

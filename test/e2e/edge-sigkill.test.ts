@@ -170,12 +170,15 @@ describe.runIf(BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built CLI, 
         child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
         child.once('exit', (code) => resolve({ code, stderr }));
       });
-    expect(await run([])).toEqual({ code: 2, stderr: 'error: --connection-string is required (or set $VERGE_EDGE_CONNECTION_STRING)\n' });
+    expect(await run(['--data', join(tmp.dir, 'none')])).toEqual({
+      code: 2,
+      stderr: 'error: invalid edge configuration: connectionString: is required: install a config file holding it (verge edge config apply --config FILE), or set $VERGE_EDGE_CONNECTION_STRING\n',
+    });
     expect(await run(['--connection-string', 'HostName=h;DeviceId=d;SharedAccessKey=a2V5', '--runtime', 'podman'])).toEqual({
       code: 2,
       stderr: 'error: --runtime "podman" is not one of docker, process, auto\n',
     });
-    const service = await run(['--connection-string', 'HostName=h;SharedAccessKeyName=owner;SharedAccessKey=a2V5a2V5a2V5a2V5a2V5a2V5', '--data', join(tmp.dir, 'bad')]);
+    const service = await run(['--data', join(tmp.dir, 'bad')], { VERGE_EDGE_CONNECTION_STRING: 'HostName=h;SharedAccessKeyName=owner;SharedAccessKey=a2V5a2V5a2V5a2V5a2V5a2V5' });
     expect(service.code).toBe(2);
     expect(service.stderr).toBe("error: invalid edge configuration: connectionString: is a service connection string; give the edge device's own (HostName, DeviceId, SharedAccessKey)\n");
   });

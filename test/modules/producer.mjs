@@ -1,5 +1,7 @@
 // Module A of the end-to-end tests: an UNMODIFIED Azure IoT SDK module (ModuleClient.fromEnvironment over MQTT)
-// that sends `{ sender, seq }` to its output `out` every SEND_INTERVAL_MS (default 250 ms), seq counting from 1.
+// that sends `{ sender, seq, run }` to its output `out` every SEND_INTERVAL_MS (default 250 ms), seq counting from 1
+// (`run` is the process id: each start of the module counts from 1 again). It sends its first message the moment it
+// has connected, as a module that publishes at once does.
 // It runs the same way in a container (/app/modules, node_modules mounted at /app/node_modules) and as a process.
 import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
@@ -18,11 +20,11 @@ async function main() {
   console.log(`${moduleId} connected`);
   let seq = 0;
   let sending = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (sending) return;
     sending = true;
     seq += 1;
-    const message = new Message(JSON.stringify({ sender: moduleId, seq }));
+    const message = new Message(JSON.stringify({ sender: moduleId, seq, run: process.pid }));
     message.properties.add('seq', String(seq));
     message.contentType = 'application/json';
     message.contentEncoding = 'utf-8';
@@ -35,7 +37,9 @@ async function main() {
         sending = false;
         console.error(`send ${seq + 1} failed: ${err.message}`);
       });
-  }, intervalMs);
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
   const stop = () => {
     clearInterval(timer);
     client.close().finally(() => process.exit(0));

@@ -1,6 +1,6 @@
 import { createServiceSasToken } from '@verge/core';
 import { createApiClient, deviceConnectionString, type ApiClient, type Device, type TelemetryMessage } from '@verge/api-client';
-import { startCloud, type RunningCloud } from '@verge/cloud';
+import { startCloud, type RunningCloud, type StartCloudOptions } from '@verge/cloud';
 import { createLogger } from '@verge/platform';
 
 /** A real cloud for the end-to-end tests: loopback, ports 0 (or fixed ones to restart on), its API client. */
@@ -11,11 +11,21 @@ export interface TestCloud {
   readonly ports: { readonly http: number; readonly https: number; readonly mqtt: number };
 }
 
-/** Starts the cloud in `dataDir` on loopback; `ports` default to 0 (free ports). */
-export async function startTestCloud(dataDir: string, ports: { http: number; https: number; mqtt: number } = { http: 0, https: 0, mqtt: 0 }): Promise<TestCloud> {
+/**
+ * Starts the cloud in `dataDir` on loopback; `ports` default to 0 (free ports). `options` may inject a logger (to
+ * assert on log lines) or MQTT limits (e.g. per-address admission limits).
+ */
+export async function startTestCloud(
+  dataDir: string,
+  ports: { http: number; https: number; mqtt: number } = { http: 0, https: 0, mqtt: 0 },
+  options: Pick<StartCloudOptions, 'log' | 'mqttLimits'> = {},
+): Promise<TestCloud> {
   const cloud = await startCloud(
     { dataDir, host: '127.0.0.1', httpPort: ports.http, httpsPort: ports.https, mqttPort: ports.mqtt, hostname: 'localhost', logLevel: 'warn' },
-    { log: createLogger({ service: 'cloud', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }) },
+    {
+      log: options.log ?? createLogger({ service: 'cloud', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }),
+      ...(options.mqttLimits === undefined ? {} : { mqttLimits: options.mqttLimits }),
+    },
   );
   const api = createApiClient({ connectionString: cloud.serviceConnectionString, baseUrl: cloud.urls.http });
   return { cloud, api, ports: cloud.ports };

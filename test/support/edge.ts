@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEdge, type RunningEdge } from '@verge/edge';
+import { startEdge, type RunningEdge, type StartEdgeOptions } from '@verge/edge';
 import { createLogger } from '@verge/platform';
 import type { ManagedModule } from '@verge/contracts';
 import type { TestCloud } from './cloud.js';
@@ -25,7 +26,15 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 /** Starts the edge runtime against `t`'s cloud, in-process, hub on loopback. */
 export function startTestEdge(
   t: TestCloud,
-  o: { dataDir: string; connectionString: string; runtime: 'docker' | 'process' | 'auto'; mqttPort?: number },
+  o: {
+    dataDir: string;
+    connectionString: string;
+    runtime: 'docker' | 'process' | 'auto';
+    mqttPort?: number;
+    mqttLimits?: StartEdgeOptions['mqttLimits'];
+    /** The environment the runtime reads (e.g. DOCKER_HOST); default `process.env`. */
+    env?: StartEdgeOptions['env'];
+  },
 ): Promise<RunningEdge> {
   return startEdge(
     {
@@ -40,7 +49,11 @@ export function startTestEdge(
       stopTimeoutMs: 5_000,
       logLevel: 'warn',
     },
-    { log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }) },
+    {
+      log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }),
+      ...(o.mqttLimits === undefined ? {} : { mqttLimits: o.mqttLimits }),
+      ...(o.env === undefined ? {} : { env: o.env }),
+    },
   );
 }
 
@@ -63,7 +76,7 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 }
 
 /** `GET /modules` of the runtime's management API (the unix socket `verge edge list` uses). */
-export function listManagedModules(edge: RunningEdge): Promise<ManagedModule[]> {
+export function listManagedModules(edge: Pick<RunningEdge, 'managementSocketPath'>): Promise<ManagedModule[]> {
   return new Promise((resolvePromise, reject) => {
     const req = request({ socketPath: edge.managementSocketPath, path: '/modules', method: 'GET' }, (res) => {
       let text = '';
@@ -72,6 +85,31 @@ export function listManagedModules(edge: RunningEdge): Promise<ManagedModule[]> 
         if (res.statusCode !== 200) return reject(new Error(`GET /modules answered ${res.statusCode}: ${text}`));
         resolvePromise((JSON.parse(text) as { modules: ManagedModule[] }).modules);
       });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a runtime started as a child process with a fixed port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** `GET /modules/{id}/logs` of the runtime's management API (what `verge edge logs` prints). */
+export function managedModuleLogs(edge: Pick<RunningEdge, 'managementSocketPath'>, moduleId: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ socketPath: edge.managementSocketPath, path: `/modules/${encodeURIComponent(moduleId)}/logs`, method: 'GET' }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolvePromise(text) : reject(new Error(`GET logs of ${moduleId} answered ${res.statusCode}: ${text}`))));
     });
     req.on('error', reject);
     req.end();

@@ -45,7 +45,8 @@ export type ReadText = (path: string) => Promise<string>;
  * else `DIR/credentials.json` (`DIR` = `--data`, default `./.verge/cloud`, written by the cloud at start); the API
  * URL from `--api`, else `VERGE_API_URL`, else the credentials' `apiUrl` (when the string came from them), else
  * `https://{HostName}:8443`; the CA from `--ca`, else (only when the data directory is in play: the string came from
- * it or `--data` was given) the credentials' `caPath` or `DIR/ca.pem` when present.
+ * it or `--data` was given) the credentials' `caPath` (absolute as the cloud writes it; a relative one is relative to
+ * `DIR`, the file's own directory; it must be readable) or `DIR/ca.pem` when present.
  */
 export async function resolveConnection(flags: ConnectionFlags, env: ConnectionEnv, read: ReadText = readText): Promise<ResolvedConnection> {
   const dataDir = resolve(flags.data ?? defaultDataDir);
@@ -119,11 +120,21 @@ async function resolveCa(
     }
   }
   if (!useDataDir) return {};
-  const caPath = credentialsCaPath ?? join(dataDir, 'ca.pem');
+  if (credentialsCaPath !== undefined) {
+    // Named by the cloud: a CA that cannot be read is an error, never a silent fall-back to the system trust store
+    // (which would fail later with a TLS error that does not say why).
+    try {
+      return { caPem: await read(credentialsCaPath), caPath: credentialsCaPath };
+    } catch (e) {
+      const path = join(dataDir, credentialsFileName);
+      throw new VergeError('CLI_FILE_UNREADABLE', `cannot read the cloud CA ${credentialsCaPath} (caPath in ${path}): ${(e as Error).message}`, { cause: e });
+    }
+  }
+  const caPath = join(dataDir, 'ca.pem');
   try {
     return { caPem: await read(caPath), caPath };
   } catch (e) {
-    if (isNotFound(e)) return {};
+    if (isNotFound(e)) return {}; // no CA named anywhere: the system trust store (a cloud with a public certificate)
     throw new VergeError('CLI_FILE_UNREADABLE', `cannot read the cloud CA ${caPath}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -7,6 +7,7 @@ import { registerDeviceCreate } from './commands/device-create.js';
 import { registerDeviceDelete } from './commands/device-delete.js';
 import { registerDeviceList } from './commands/device-list.js';
 import { registerDeviceShow } from './commands/device-show.js';
+import { registerEdgeConfigApply } from './commands/edge-config-apply.js';
 import { registerEdgeStart } from './commands/edge-start.js';
 import { registerMethodInvoke } from './commands/method-invoke.js';
 import { registerModuleCreate } from './commands/module-create.js';
@@ -19,6 +20,7 @@ import { registerTwinUpdate } from './commands/twin-update.js';
 import { registerEdgeList } from './commands/edge-list.js';
 import { registerEdgeLogs } from './commands/edge-logs.js';
 import { registerEdgeRestart } from './commands/edge-restart.js';
+import { registerEdgeDeadLetters } from './commands/edge-dead-letters.js';
 
 /** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
 export function buildProgram(): Command {
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   registerEdgeList(program);
   registerEdgeLogs(program);
   registerEdgeRestart(program);
+  registerEdgeConfigApply(program);
+  registerEdgeDeadLetters(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
-import { formatIssuePath } from '@verge/platform';
+import { defaultIotHubMqttLimits, formatIssuePath } from '@verge/platform';
 import { IOT_HUB_C2D_LIMITS } from './services/c2d-service.js';
 
 const port = z.number().int().min(0).max(65_535);
@@ -49,6 +50,19 @@ export const CloudConfigSchema = z.strictObject({
       maxTtlSec: z.number().int().min(1).default(IOT_HUB_C2D_LIMITS.maxTtlSec),
     })
     .prefault({}),
+  /**
+   * Admission control of the MQTT device endpoint (connect floods): sockets still in the TLS handshake or waiting for
+   * CONNECT, and connected devices, in total and per remote address (IPv6: per /64). Devices behind one NAT share
+   * an address; raise the per-address limits for such fleets.
+   */
+  mqtt: z
+    .strictObject({
+      maxPendingHandshakes: z.number().int().min(1).default(defaultIotHubMqttLimits.maxPendingHandshakes),
+      maxPendingHandshakesPerAddress: z.number().int().min(1).default(defaultIotHubMqttLimits.maxPendingHandshakesPerAddress),
+      maxConnections: z.number().int().min(1).default(defaultIotHubMqttLimits.maxConnections),
+      maxConnectionsPerAddress: z.number().int().min(1).default(defaultIotHubMqttLimits.maxConnectionsPerAddress),
+    })
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -72,5 +86,7 @@ export function parseCloudConfig(input: unknown): Readonly<CloudConfig> {
       details: { issues: [{ path: 'c2d.defaultTtlSec', message: 'must not exceed c2d.maxTtlSec' }] },
     });
   }
-  return Object.freeze(c);
+  // Absolute from here on: paths derived from it are written to credentials.json and printed, and must not
+  // depend on the working directory of whoever reads them.
+  return Object.freeze({ ...c, dataDir: resolve(c.dataDir) });
 }

@@ -6,12 +6,13 @@ import type { HealthDto } from '@verge/contracts';
 import { createLogger, ensureCloudPki, type CloudPki, type Logger } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
-import { writeCloudCredentials } from './credentials.js';
+import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
 import type { EventStreamSettings } from './http/api-deps.js';
 import { buildApp, type ServiceApp } from './http/app.js';
 import { closeHttp, listenError, listenOn } from './listeners.js';
 import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
+import { securePrivateDataDir, secretFilesOf } from './private-data-dir.js';
 import type { Clock, RandomSource, ServiceContext } from './services/context.js';
 import { systemClock, systemRandom } from './services/system-sources.js';
 import type { DeviceGateway } from './services/types.js';
@@ -102,6 +103,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
   const health = (): HealthDto => ({ status: phase, listeners: structuredClone(listeners) });
 
   try {
+    await securePrivateDataDir(config.dataDir, secretFilesOf(config.dataDir, DATABASE_FILE, CREDENTIALS_FILE), log);
     const store = openSqliteCloudStore({ path: join(config.dataDir, DATABASE_FILE) });
     parts.store = store;
     const pki = await ensurePki(config, log);
@@ -131,7 +133,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
       tls: { key: pki.serverKeyPem, cert: pki.serverCertChainPem, ca: pki.caPem },
       log,
       nowMs: () => ctx.clock.nowMs(),
-      ...(options.mqttLimits === undefined ? {} : { limits: options.mqttLimits }),
+      limits: { ...config.mqtt, ...options.mqttLimits },
     });
     parts.endpoint = endpoint;
     const mqtt = await startEndpoint(endpoint, config);

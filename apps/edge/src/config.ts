@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -19,6 +20,12 @@ const hostName = z
 export const EDGE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** `--runtime` values. */
 export const EDGE_RUNTIME_CHOICES = ['docker', 'process', 'auto'] as const;
+/** `--process-user` values: each process module as its own unprivileged user, or as the runtime's user. */
+export const EDGE_PROCESS_USER_CHOICES = ['dedicated', 'runtime'] as const;
+/** The environment variable holding the edge device's connection string (keeps the key out of `ps` and flags). */
+export const EDGE_CONNECTION_STRING_ENV = 'VERGE_EDGE_CONNECTION_STRING';
+/** Parent of the per-data-directory socket directories of process modules that run as their own users. */
+export const PROCESS_SOCKETS_ROOT = '/run/verge-edge';
 /** Default of `--data`. */
 export const DEFAULT_EDGE_DATA_DIR = './.verge/edge';
 /** The port of the cloud's HTTPS service API when the connection string names none (the cloud's default). */
@@ -32,8 +39,12 @@ const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR',
 
 /** The configuration as flags give it (`verge edge start`), before defaults. */
 export const EdgeConfigSchema = z.strictObject({
-  /** `--connection-string`: the edge device's own connection string (HostName, DeviceId, SharedAccessKey[, GatewayHostName]). */
-  connectionString: z.string().min(1),
+  /**
+   * The edge device's own connection string (HostName, DeviceId, SharedAccessKey[, GatewayHostName]): from the
+   * installed config file (`verge edge config apply`), $VERGE_EDGE_CONNECTION_STRING, or `--connection-string`
+   * (visible in `ps`). Required once all three are merged.
+   */
+  connectionString: z.string().min(1).optional(),
   /** `--cloud-ca`: PEM file of the CA the cloud's server certificate chains to (trusted, never used to issue). */
   cloudCaFile: z.string().min(1).optional(),
   /** `--cloud-api`: the cloud's HTTPS service API; default `https://{HostName}:8443` (the cloud's default port). */
@@ -46,8 +57,20 @@ export const EdgeConfigSchema = z.strictObject({
   bindAddress: z.string().min(1).default('0.0.0.0'),
   /** `--mqtt-port`: the edge hub's MQTT over TLS port; 0 picks a free port. */
   mqttPort: port.default(IOT_HUB_MQTT_PORT),
-  /** `--workload-uri`: `unix:///abs/path.sock` or `http://127.0.0.1:PORT`; default `unix://{data}/workload.sock`. */
+  /**
+   * `--workload-uri`: a SHARED workload listener, `unix:///abs/path.sock` or `http://127.0.0.1:PORT`, besides the
+   * per-module sockets. It cannot tell callers apart and signs for any module, so it is refused unless
+   * `insecureSharedWorkloadApi` is also set. Default: none (every module gets its own socket only).
+   */
   workloadUri: z.string().min(1).optional(),
+  /** `--insecure-shared-workload-api`: allows `workloadUri` (every local process that reaches it can act as any module). */
+  insecureSharedWorkloadApi: z.boolean().default(false),
+  /**
+   * `--process-user`: `dedicated` runs each process module as its own unprivileged uid (needs root; the default when
+   * the runtime runs as root), so a module cannot open another module's workload socket; `runtime` runs them as the
+   * runtime's own user (the default otherwise).
+   */
+  processUser: z.enum(EDGE_PROCESS_USER_CHOICES).optional(),
   /** `--runtime`: where modules run; `auto` = Docker when an engine answers, else processes. */
   runtime: z.enum(EDGE_RUNTIME_CHOICES).default('auto'),
   /** `--store-max-bytes`: bound of the hub's message store on disk; publishes beyond it are refused. */
@@ -89,9 +112,17 @@ export interface EdgeConfig {
   readonly hostname: string;
   readonly bindAddress: string;
   readonly mqttPort: number;
-  readonly workloadUri: string;
-  /** Per-module workload sockets live here (a unix `workloadUri` only); absent for a TCP workload URI. */
+  /** The shared workload listener, only when explicitly allowed (`insecureSharedWorkloadApi`); absent by default. */
+  readonly workloadUri?: string;
+  /** Per-module workload sockets live here; absent only with a shared TCP workload URI (modules then share it). */
   readonly moduleSocketsDir?: string;
+  /**
+   * Process modules' sockets when each runs as its own user (`processUser: dedicated`): `<dir>/<module>/workload.sock`.
+   * Outside the data directory (which stays 0700 for the runtime alone): `/run/verge-edge/<hash of the data dir>`.
+   */
+  readonly processSocketsDir?: string;
+  /** How process modules run: each as its own uid (`dedicated`) or as the runtime's user. */
+  readonly processUser: (typeof EDGE_PROCESS_USER_CHOICES)[number];
   readonly runtime: (typeof EDGE_RUNTIME_CHOICES)[number];
   readonly docker: DockerEndpointConfig;
   /** Environment process modules start from. */
@@ -103,24 +134,53 @@ export interface EdgeConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Facts about the host the defaults depend on (tests pass their own). */
+export interface EdgeHostFacts {
+  /** The runtime runs as root: it can run process modules as other users. */
+  readonly isRoot: boolean;
+}
+
+/** The file installed by `verge edge config apply`: its path and its (unvalidated) settings. */
+export interface EdgeConfigFileValues {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Validates the configuration and reads what it needs from `env` (default `process.env`): DOCKER_HOST,
- * DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and the variables process modules inherit. Throws EDGE_CONFIG_INVALID naming
- * every field and rule; messages never echo key material.
+ * DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, the variables process modules inherit and $VERGE_EDGE_CONNECTION_STRING.
+ * Precedence, lowest first: the installed config `file`, the environment, `input` (flags). Throws
+ * EDGE_CONFIG_INVALID naming every field and rule; messages never echo key material.
  */
-export function parseEdgeConfig(input: unknown, env: Env = process.env): Readonly<EdgeConfig> {
-  const r = EdgeConfigSchema.safeParse(input);
+export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: EdgeConfigFileValues, host: EdgeHostFacts = { isRoot: process.getuid?.() === 0 }): Readonly<EdgeConfig> {
+  const r = EdgeConfigSchema.safeParse(mergeSources(input, env, file));
   if (!r.success) {
     const issues = r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
     throw invalid(issues);
   }
   const c = r.data;
+  if (c.connectionString === undefined) {
+    throw invalid([{ path: 'connectionString', message: `is required: install a config file holding it (verge edge config apply --config FILE), or set $${EDGE_CONNECTION_STRING_ENV}` }]);
+  }
   const device = deviceCredentials(c.connectionString);
   const dataDir = resolve(c.dataDir);
-  const workloadUri = c.workloadUri ?? `unix://${join(dataDir, 'workload.sock')}`;
-  if (!workloadUri.startsWith('unix://') && !workloadUri.startsWith('http://')) {
+  const workloadUri = c.workloadUri;
+  if (workloadUri !== undefined && !workloadUri.startsWith('unix://') && !workloadUri.startsWith('http://')) {
     throw invalid([{ path: 'workloadUri', message: `"${workloadUri}" must be unix:///absolute/path.sock or http://127.0.0.1:PORT` }]);
   }
+  if (workloadUri !== undefined && !c.insecureSharedWorkloadApi) {
+    throw invalid([
+      {
+        path: 'workloadUri',
+        message: `${workloadUri} is a shared workload listener that signs for ANY module and cannot tell callers apart; refused unless insecureSharedWorkloadApi (--insecure-shared-workload-api) is also set`,
+      },
+    ]);
+  }
+  const processUser = c.processUser ?? (host.isRoot ? 'dedicated' : 'runtime');
+  if (processUser === 'dedicated' && !host.isRoot) {
+    throw invalid([{ path: 'processUser', message: 'dedicated needs the runtime to run as root (it starts each process module as its own uid); use runtime' }]);
+  }
+  const perModuleSockets = workloadUri === undefined || workloadUri.startsWith('unix://');
   return Object.freeze({
     device,
     ...(c.cloudCaFile === undefined ? {} : { cloudCaFile: resolve(c.cloudCaFile) }),
@@ -129,8 +189,10 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env): Readonl
     hostname: c.hostname,
     bindAddress: c.bindAddress,
     mqttPort: c.mqttPort,
-    workloadUri,
-    ...(workloadUri.startsWith('unix://') ? { moduleSocketsDir: join(dataDir, 'workload') } : {}),
+    ...(workloadUri === undefined ? {} : { workloadUri }),
+    ...(perModuleSockets ? { moduleSocketsDir: join(dataDir, 'workload') } : {}),
+    ...(perModuleSockets && processUser === 'dedicated' ? { processSocketsDir: processSocketsDirOf(dataDir) } : {}),
+    processUser,
     runtime: c.runtime,
     docker: dockerEndpoint(env),
     processBaseEnv: inheritedEnv(env),
@@ -138,6 +200,23 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env): Readonl
     stopTimeoutMs: c.stopTimeoutMs,
     logLevel: c.logLevel,
   });
+}
+
+/** Where process modules running as their own users find their sockets: a root-owned, traverse-only directory. */
+export function processSocketsDirOf(dataDir: string): string {
+  return join(PROCESS_SOCKETS_ROOT, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+}
+
+// Each source may only name settings of the schema; the connection string from the environment sits between the
+// file and the flags. `dataDir` never comes from the file: the file is found through it.
+function mergeSources(input: unknown, env: Env, file: EdgeConfigFileValues | undefined): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const fromEnv = env[EDGE_CONNECTION_STRING_ENV];
+  return {
+    ...file?.values,
+    ...(fromEnv === undefined || fromEnv.trim() === '' ? {} : { connectionString: fromEnv.trim() }),
+    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+  };
 }
 
 function deviceCredentials(connectionString: string): EdgeDeviceCredentials {

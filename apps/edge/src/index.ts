@@ -5,5 +5,16 @@ export * from './agent/index.js';
 export * from './workload/index.js';
 export * from './hub/index.js';
 export { startEdge, type StartEdgeOptions, type RunningEdge } from './start-edge.js';
-export { parseEdgeConfig, EdgeConfigSchema, EDGE_LOG_LEVELS, EDGE_RUNTIME_CHOICES, DEFAULT_EDGE_DATA_DIR, type EdgeConfig, type EdgeConfigInput } from './config.js';
+export {
+  parseEdgeConfig,
+  EdgeConfigSchema,
+  EDGE_LOG_LEVELS,
+  EDGE_RUNTIME_CHOICES,
+  EDGE_PROCESS_USER_CHOICES,
+  EDGE_CONNECTION_STRING_ENV,
+  DEFAULT_EDGE_DATA_DIR,
+  type EdgeConfig,
+  type EdgeConfigInput,
+} from './config.js';
+export { installEdgeConfig, edgeConfigPath, EDGE_CONFIG_FILE, type InstalledEdgeConfig } from './config-file.js';
 export { edgeCaPaths } from './edge-ca.js';

@@ -7,6 +7,7 @@ import type { Logger } from '@verge/platform';
 import type { RuntimesByType } from './agent/index.js';
 import type { DockerEndpointConfig, EdgeConfig } from './config.js';
 import { DockerModuleRuntime } from './runtime/docker/docker-runtime.js';
+import { moduleUserRangeFor } from './runtime/process/module-users.js';
 import { ProcessModuleRuntime } from './runtime/process/process-runtime.js';
 import type { WorkloadSocketProvider } from './runtime/workload-sockets.js';
 
@@ -34,7 +35,11 @@ export async function openModuleRuntimes(config: EdgeConfig, workloadSockets: Wo
     baseEnv: config.processBaseEnv,
     workloadSockets,
     orphanStopTimeoutMs: config.stopTimeoutMs,
+    ...(config.processUser === 'dedicated' ? { moduleUsers: moduleUserRangeFor(config.dataDir) } : {}),
   });
+  if (config.processUser === 'runtime') {
+    log.info({ processUser: config.processUser }, 'process modules run as the runtime\'s own user: each can open the other modules\' workload sockets and files (run the runtime as root for --process-user dedicated)');
+  }
   const docker = await chooseDocker(config, log);
   if (docker.client === undefined) return { runtimes: { process: processRuntime }, docker: { used: false, reason: docker.reason } };
   const ownerId = await ownerIdOf(config.dataDir);

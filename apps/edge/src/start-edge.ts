@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { VergeError, isVergeError, MANAGEMENT_SOCKET_FILE } from '@verge/contracts';
 import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
-import { createLogger, splitPemCertificates, type Logger } from '@verge/platform';
+import { createLogger, splitPemCertificates, type IotHubMqttLimits, type Logger } from '@verge/platform';
 import { createAgent, createCloudIdentityRegistry, type Agent, type AgentEnvironment } from './agent/index.js';
-import { parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.js';
+import { checkCloudCredentials } from './cloud-check.js';
+import { readInstalledEdgeConfig } from './config-file.js';
+import { DEFAULT_EDGE_DATA_DIR, parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.js';
+import { prepareEdgeDataDir } from './edge-data-dir.js';
 import { ensureEdgeCa, type EdgeCaResult } from './edge-ca.js';
 import { createEdgeHub, createHttpDeviceScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
 import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
@@ -18,15 +21,21 @@ export interface StartEdgeOptions {
   readonly log?: Logger;
   /** The environment config.ts reads (DOCKER_HOST, PATH, …); default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Limits of the hub's MQTT server (admission control per address, packet sizes, …) over the platform defaults. */
+  readonly mqttLimits?: Partial<IotHubMqttLimits>;
 }
 
 /** A started edge runtime. */
 export interface RunningEdge {
   readonly config: Readonly<EdgeConfig>;
+  /** The runtime's logger (the given one, or one at the configured level). */
+  readonly log: Logger;
   /** The bound MQTT port of the edge hub (the configured one, or the one picked for 0). */
   readonly ports: { readonly mqtt: number };
-  /** The workload API URI (with the actual port for `http://…:0`). */
-  readonly workloadUri: string;
+  /** The shared workload listener's URI (with the actual port for `http://…:0`), only when explicitly allowed. */
+  readonly workloadUri: string | undefined;
+  /** Directory of the per-module workload sockets (`<dir>/<module>/workload.sock`), when modules get their own. */
+  readonly moduleSocketsDir: string | undefined;
   /** The edge CA certificate leaf devices must trust. */
   readonly edgeCaPath: string;
   readonly edgeCaPem: string;
@@ -55,6 +64,8 @@ interface Parts {
 
 // Tokens the runtime mints for its own REST calls (identity registry, device scope) live this long.
 const REST_TOKEN_TTL_SEC = 3600;
+// How long the start-up credential check waits for the cloud before starting offline.
+const CLOUD_CHECK_TIMEOUT_MS = 5_000;
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
@@ -66,13 +77,18 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
  * and the error is rethrown (EDGE_START_FAILED naming the part, or the part's own VergeError).
  */
 export async function startEdge(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<RunningEdge> {
-  const config = parseEdgeConfig(input, options.env);
+  const file = await readInstalledEdgeConfig(resolve(input.dataDir ?? DEFAULT_EDGE_DATA_DIR));
+  const config = parseEdgeConfig(input, options.env, file);
   const log = options.log ?? createLogger({ service: 'edge', level: config.logLevel });
   const startedAtMs = Date.now();
   const parts: Parts = {};
   try {
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    await prepareEdgeDataDir(config, log);
     const cloudCa = await readCloudCa(config);
+    await verifyCloud(config, cloudCa, log);
+    if (config.workloadUri !== undefined) {
+      log.warn({ workloadUri: config.workloadUri }, 'INSECURE: a shared workload API listener is enabled (--insecure-shared-workload-api): any local process that reaches it can sign as any module');
+    }
     const edgeCa = await step('edge CA', () => ensureEdgeCa(config.dataDir, config.device.deviceId, log));
     log.info({ action: edgeCa.action, path: edgeCa.certPath, notAfter: edgeCa.notAfter.toISOString() }, 'edge CA');
     const { device } = config;
@@ -82,6 +98,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       WorkloadServer.start({
         uri: config.workloadUri,
         moduleSocketsDir: config.moduleSocketsDir,
+        processSocketsDir: config.processSocketsDir,
         log: log.child({ component: 'workload-api' }),
         context: {
           deviceKey: device.sharedAccessKey,
@@ -99,6 +116,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     const hub = createEdgeHub({
       options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, maxStoreBytes: config.storeMaxBytes },
       log,
+      ...(options.mqttLimits === undefined ? {} : { mqttLimits: options.mqttLimits }),
       device: { iotHubHostName: device.hubHostName, deviceId: device.deviceId, deviceKey: device.sharedAccessKey },
       resolveModule,
       edgeCa: edgeCa.ca,
@@ -111,7 +129,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       }),
     });
     parts.hub = hub;
-    const { port } = await step('edge hub', () => hub.start());
+    const { port } = await step('edge hub', () => hub.start().catch((e: unknown) => Promise.reject(listenError(config, e))));
 
     const agent = createAgent({
       environment: agentEnvironment(config, port, workload),
@@ -119,6 +137,8 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       stateDir: join(config.dataDir, 'agent'),
       managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
       runtimes: parts.runtimes.runtimes,
+      hub,
+      deadLetters: hub.deadLetters,
       identityRegistry: createCloudIdentityRegistry({
         baseUrl: config.cloudApiUrl,
         deviceId: device.deviceId,
@@ -132,7 +152,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     parts.agent = agent;
     await step('edge agent', () => agent.start());
     log.info(
-      { deviceId: device.deviceId, mqttPort: port, workloadUri: workload.uri, docker: parts.runtimes.docker, dataDir: config.dataDir, edgeCa: edgeCa.certPath },
+      { deviceId: device.deviceId, mqttPort: port, workloadUri: workload.uri, moduleSockets: workload.moduleSocketsDir, processUser: config.processUser, docker: parts.runtimes.docker, dataDir: config.dataDir, edgeCa: edgeCa.certPath },
       'edge runtime started',
     );
     return running(config, parts, { port, workload, edgeCa, log });
@@ -147,8 +167,10 @@ function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: 
   const docker = parts.runtimes?.docker;
   return {
     config,
+    log: s.log,
     ports: { mqtt: s.port },
     workloadUri: s.workload.uri,
+    moduleSocketsDir: s.workload.moduleSocketsDir,
     edgeCaPath: s.edgeCa.certPath,
     edgeCaPem: s.edgeCa.ca.certificatePem,
     managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
@@ -210,6 +232,38 @@ async function step<T>(part: string, run: () => Promise<T>): Promise<T> {
     if (isVergeError(e)) throw e;
     throw new VergeError('EDGE_START_FAILED', `the ${part} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/**
+ * Fails the start when the cloud answers but refuses the device's credentials or its certificate does not verify
+ * (cloud-check.ts); a cloud that does not answer is logged and the runtime starts offline.
+ */
+async function verifyCloud(config: EdgeConfig, cloudCa: string | undefined, log: Logger): Promise<void> {
+  const result = await checkCloudCredentials({
+    baseUrl: config.cloudApiUrl,
+    deviceId: config.device.deviceId,
+    authorization: deviceToken(config),
+    ca: cloudCa,
+    caFile: config.cloudCaFile,
+    timeoutMs: CLOUD_CHECK_TIMEOUT_MS,
+  });
+  if (result.kind === 'unreachable') log.warn({ cloudApiUrl: config.cloudApiUrl, reason: result.reason }, 'the cloud does not answer; starting offline (credentials are checked once it answers)');
+  else log.info({ cloudApiUrl: config.cloudApiUrl }, 'the cloud accepted the edge device credentials');
+}
+
+/** A listen failure of the hub as one line naming the setting (EDGE_PORT_IN_USE); other errors unchanged. */
+function listenError(config: EdgeConfig, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return new VergeError('EDGE_PORT_IN_USE', `--mqtt-port ${config.mqttPort} is already in use on ${config.bindAddress} (another edge runtime or MQTT broker?); stop it or choose another port`, { cause: e });
+  }
+  if (code === 'EACCES') {
+    return new VergeError('EDGE_PORT_IN_USE', `--mqtt-port ${config.mqttPort} on ${config.bindAddress} needs privileges this process does not have (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, { cause: e });
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new VergeError('EDGE_PORT_IN_USE', `--bind ${config.bindAddress} is not an address of this host`, { cause: e });
+  }
+  return e;
 }
 
 async function readCloudCa(config: EdgeConfig): Promise<string | undefined> {

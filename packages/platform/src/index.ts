@@ -1,3 +1,4 @@
+export * from './fs/index.js';
 export * from './http/index.js';
 export * from './lifecycle/index.js';
 export * from './log/index.js';

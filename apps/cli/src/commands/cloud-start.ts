@@ -20,6 +20,8 @@ interface CloudStartOptions {
   readonly retentionMessages?: string;
   readonly retentionBytes?: string;
   readonly retentionSeconds?: string;
+  readonly maxPendingHandshakesPerAddress?: string;
+  readonly maxConnectionsPerAddress?: string;
   readonly logLevel: string;
 }
 
@@ -41,6 +43,8 @@ export function registerCloudStart(program: Command): void {
     .option('--retention-messages <n>', 'keep at most n device-to-cloud messages (default 100000)')
     .option('--retention-bytes <n>', 'keep at most n bytes of device-to-cloud messages (default 268435456)')
     .option('--retention-seconds <n>', 'keep device-to-cloud messages at most n seconds (default 86400)')
+    .option('--max-pending-handshakes-per-address <n>', 'MQTT sockets one address may hold before CONNECT (default 64)')
+    .option('--max-connections-per-address <n>', 'connected devices from one address, e.g. a NAT (default 1000)')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')}`, 'info')
     .action(runAction((stdio, options: CloudStartOptions) => startAndWait(stdio, options)));
 }
@@ -83,6 +87,7 @@ function configFromFlags(o: CloudStartOptions): {
   logLevel: LogLevel;
   tls?: { certFile: string; keyFile: string; caFile?: string };
   retention: { maxCount?: number; maxBytes?: number; maxAgeSec?: number };
+  mqtt: { maxPendingHandshakesPerAddress?: number; maxConnectionsPerAddress?: number };
 } {
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     throw invalid('--tls-cert', 'and --tls-key must be given together');
@@ -104,6 +109,12 @@ function configFromFlags(o: CloudStartOptions): {
       ...(o.retentionMessages === undefined ? {} : { maxCount: parseIntegerFlag('--retention-messages', o.retentionMessages, 1, max) }),
       ...(o.retentionBytes === undefined ? {} : { maxBytes: parseIntegerFlag('--retention-bytes', o.retentionBytes, 1024, max) }),
       ...(o.retentionSeconds === undefined ? {} : { maxAgeSec: parseIntegerFlag('--retention-seconds', o.retentionSeconds, 1, max) }),
+    },
+    mqtt: {
+      ...(o.maxPendingHandshakesPerAddress === undefined
+        ? {}
+        : { maxPendingHandshakesPerAddress: parseIntegerFlag('--max-pending-handshakes-per-address', o.maxPendingHandshakesPerAddress, 1, max) }),
+      ...(o.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: parseIntegerFlag('--max-connections-per-address', o.maxConnectionsPerAddress, 1, max) }),
     },
   };
 }

@@ -35,7 +35,7 @@ export function moduleTable(modules: readonly ManagedModule[]): string[] {
       { header: 'status', cell: (m) => m.runtimeStatus },
       { header: 'description', cell: (m) => m.statusDescription },
       { header: 'restarts', cell: (m) => String(m.restartCount) },
-      { header: 'config', cell: (m) => m.image ?? m.command?.join(' ') ?? '' },
+      { header: 'config', cell: (m) => (m.type === 'system' ? '(inside the edge runtime)' : (m.image ?? m.command?.join(' ') ?? '')) },
     ],
     modules,
   );

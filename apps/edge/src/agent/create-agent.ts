@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { HubDeadLetters, HubReadiness } from '@verge/contracts';
 import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type DesiredState, type PlanPolicy } from '@verge/core';
 import type { Logger } from '@verge/platform';
 import type { ModuleRuntime } from '../runtime/module-runtime.js';
@@ -11,6 +12,7 @@ import { DesiredConfig } from './desired-config.js';
 import type { DesiredSourceTiming } from './desired-source.js';
 import { logSteps, measureSteps, wrapExecutors, type StepMetrics } from './executor-wrappers.js';
 import { createExecutors, type RuntimesByType } from './executors.js';
+import { gateOnHub } from './hub-gate.js';
 import type { ModuleIdentityRegistry } from './identity-registry.js';
 import { IdentitySync } from './identity-sync.js';
 import { LedgerStore } from './ledger-store.js';
@@ -35,6 +37,10 @@ export interface AgentDeps {
   readonly identityRegistry: ModuleIdentityRegistry;
   /** Where the `$edgeAgent` client connects. */
   readonly upstream: AgentUpstream;
+  /** The edge hub: modules start only once it is configured for the deployment (issue 7); absent: no gate. */
+  readonly hub?: HubReadiness;
+  /** The edge hub's dead letters, served by the management API (`verge edge dead-letters`). */
+  readonly deadLetters?: HubDeadLetters;
   /** Replaces the `$edgeAgent` device client (tests). */
   readonly twinClient?: AgentTwinClientFactory;
   readonly log: Logger;
@@ -129,8 +135,9 @@ class EdgeAgent implements Agent {
       ledger ?? EMPTY_LEDGER,
     );
     if (this.deps.managementSocketPath !== undefined) {
-      const handlers = createManagementHandlers({ runtimes: this.deps.runtimes, desired: () => this.desiredState(), loop: this.loop, clock: this.clock, policy: this.policy });
-      this.management = await startManagementApi(this.deps.managementSocketPath, handlers, this.log.child({ component: 'management-api' }));
+      const handlers = createManagementHandlers({ runtimes: this.deps.runtimes, desired: () => this.desiredState(), loop: this.loop, clock: this.clock, policy: this.policy, runtimeStartedAtMs: this.startedAtMs });
+      const withHub = this.deps.deadLetters === undefined ? handlers : { ...handlers, deadLetters: this.deps.deadLetters };
+      this.management = await startManagementApi(this.deps.managementSocketPath, withHub, this.log.child({ component: 'management-api' }));
     }
     this.loop.start();
     void this.connectCloud();
@@ -176,7 +183,8 @@ class EdgeAgent implements Agent {
       credential: (name) => this.desiredConfig.reading.config?.runtime.settings.registryCredentials[name],
       moduleEnv: async (spec) => injectedModuleEnv(this.deps.environment, spec, await this.identitySync.generationIdFor(spec.id)),
     });
-    const logged = wrapExecutors(base, logSteps);
+    const gated = this.deps.hub === undefined ? base : wrapExecutors(base, gateOnHub(this.deps.hub));
+    const logged = wrapExecutors(gated, logSteps);
     return this.deps.stepMetrics === undefined ? logged : wrapExecutors(logged, measureSteps(this.deps.stepMetrics));
   }
 

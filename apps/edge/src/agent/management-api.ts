@@ -1,6 +1,6 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { VergeError, isVergeError, type ManagedModule, type ManagementError, type ModuleListResponse } from '@verge/contracts';
+import { DeadLetterReplayRequestSchema, VergeError, isVergeError, type HubDeadLetters, type ManagedModule, type ManagementError, type ModuleListResponse } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { LogLine } from '../runtime/module-runtime.js';
 
@@ -10,6 +10,8 @@ export interface ManagementHandlers {
   /** The module's log lines; rejects (on the first `next()`) with AGT_MODULE_NOT_FOUND for an unknown module. */
   logs(id: string, options: { readonly tail?: number; readonly follow: boolean; readonly signal: AbortSignal }): AsyncIterable<LogLine>;
   restart(id: string): Promise<void>;
+  /** The edge hub's parked upstream messages (`GET /dead-letters`, `POST /dead-letters/replay`); absent: no hub. */
+  readonly deadLetters?: HubDeadLetters;
 }
 
 /** A listening management API. */
@@ -54,6 +56,7 @@ async function closeServer(server: Server, socketPath: string): Promise<void> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, handlers: ManagementHandlers): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/dead-letters' || url.pathname === '/dead-letters/replay') return deadLetters(req, res, url, handlers);
   if (url.pathname === '/modules') {
     if (req.method !== 'GET') return notFound(req);
     const body: ModuleListResponse = { modules: await handlers.listModules() };
@@ -77,7 +80,35 @@ async function handle(req: IncomingMessage, res: ServerResponse, handlers: Manag
 }
 
 function notFound(req: IncomingMessage): never {
-  throw new VergeError('AGT_MANAGEMENT_ROUTE_NOT_FOUND', `no route ${req.method ?? ''} ${req.url ?? ''}; routes: GET /modules, GET /modules/{id}, GET /modules/{id}/logs, POST /modules/{id}/restart`);
+  throw new VergeError(
+    'AGT_MANAGEMENT_ROUTE_NOT_FOUND',
+    `no route ${req.method ?? ''} ${req.url ?? ''}; routes: GET /modules, GET /modules/{id}, GET /modules/{id}/logs, POST /modules/{id}/restart, GET /dead-letters, POST /dead-letters/replay`,
+  );
+}
+
+/**
+ * `GET /dead-letters` → `{ senders }`; `POST /dead-letters/replay` with `?sender=id` or a body `{ "sender"?: id }`
+ * → `{ replayed }` (issue 7).
+ */
+async function deadLetters(req: IncomingMessage, res: ServerResponse, url: URL, handlers: ManagementHandlers): Promise<void> {
+  const path = url.pathname;
+  const hub = handlers.deadLetters;
+  if (hub === undefined) return notFound(req);
+  if (path === '/dead-letters' && req.method === 'GET') return sendJson(res, 200, { senders: await hub.list() });
+  if (path !== '/dead-letters/replay' || req.method !== 'POST') return notFound(req);
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let raw: unknown;
+  try {
+    const sender = url.searchParams.get('sender');
+    raw = text === '' ? (sender === null ? {} : { sender }) : (JSON.parse(text) as unknown);
+  } catch {
+    throw new VergeError('AGT_MANAGEMENT_REQUEST_INVALID', 'the replay request body is not JSON; send {} or {"sender":"deviceId[/moduleId]"}');
+  }
+  const body = DeadLetterReplayRequestSchema.safeParse(raw);
+  if (!body.success) throw new VergeError('AGT_MANAGEMENT_REQUEST_INVALID', `replay request: ${body.error.issues[0]?.path.join('.') ?? ''} ${body.error.issues[0]?.message ?? 'invalid'}`);
+  return sendJson(res, 200, { replayed: await hub.replay(body.data.sender) });
 }
 
 function parseTail(value: string | null): number | undefined {

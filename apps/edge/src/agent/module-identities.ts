@@ -68,7 +68,10 @@ export class ModuleIdentities {
    */
   async ensure(moduleId: string): Promise<string> {
     const cached = this.generations.get(moduleId);
-    if (cached !== undefined) return cached;
+    // A system module is answered from the cache only when both are known: `$edgeHub`'s identity is fetched at start
+    // with `$edgeAgent`'s, not after the first deployment (issue 7: the hub needs it to read its routes).
+    const systemKnown = !SYSTEM_MODULE_IDS.includes(moduleId) || SYSTEM_MODULE_IDS.every((id) => this.generations.has(id));
+    if (cached !== undefined && systemKnown) return cached;
     const listed = await this.registry.list();
     // Learn both system modules with one call: the hub needs `$edgeHub`'s generation as soon as the agent has `$edgeAgent`'s.
     for (const m of listed) if (SYSTEM_MODULE_IDS.includes(m.moduleId)) this.generations.set(m.moduleId, m.generationId);

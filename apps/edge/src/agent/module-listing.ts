@@ -20,6 +20,27 @@ function runFields(m: RuntimeModule | undefined): Pick<ManagedModule, 'startedAt
   };
 }
 
+/** The system modules as `verge edge list` shows them (as `iotedge list` does), before the deployed ones. */
+export const SYSTEM_MODULE_NAMES = ['edgeAgent', 'edgeHub'] as const;
+
+/** True for `edgeAgent`/`edgeHub` (and their twin names `$edgeAgent`/`$edgeHub`). */
+export function isSystemModuleId(id: string): boolean {
+  return (SYSTEM_MODULE_NAMES as readonly string[]).includes(id.replace(/^\$/, ''));
+}
+
+/** edgeAgent and edgeHub: in Verge both run inside the edge runtime process, running since it started. */
+export function systemModuleEntries(runtimeStartedAtMs: number): ManagedModule[] {
+  return SYSTEM_MODULE_NAMES.map((id) => ({
+    id,
+    type: 'system' as const,
+    status: 'running' as const,
+    runtimeStatus: 'running' as const,
+    statusDescription: 'running inside the edge runtime process',
+    restartCount: 0,
+    startedAt: new Date(runtimeStartedAtMs).toISOString(),
+  }));
+}
+
 /**
  * The modules as `verge edge list` shows them: every deployed module with its status as reported to the cloud
  * (restart policy applied, reference §2.3 and §2.5), then modules Verge still runs that are no longer deployed.

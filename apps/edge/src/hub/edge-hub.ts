@@ -1,8 +1,12 @@
+import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubReadiness, type ReadinessSignal } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
+import { clientIdOf } from '@verge/platform';
 import type { EndpointPumpStatus } from './endpoints/index.js';
 import { assembleHub, type HubParts } from './hub-assembly.js';
 import { HubCounters } from './hub-counters.js';
 import { parseEdgeHubOptions, type EdgeHubDeps, type EdgeHubOptions } from './hub-options.js';
+import { PENDING_ROUTES_QUEUE } from './routing/pending-routes.js';
+import { parkedQueueOf } from './upstream/parked-senders.js';
 
 /** A running edge hub's figures (for `verge edge`, metrics and tests). */
 export interface EdgeHubStatus {
@@ -13,6 +17,8 @@ export interface EdgeHubStatus {
   readonly connectedClients: number;
   readonly upstreamLinks: number;
   readonly scopeDevices: number;
+  /** A device-scope sync is running or scheduled on demand (a refused leaf login or credential asked for one). */
+  readonly scopeSyncPending: boolean;
   readonly routes: number;
   /** `$version` of the `$edgeHub` desired properties in force. */
   readonly routesVersion: number | undefined;
@@ -21,7 +27,9 @@ export interface EdgeHubStatus {
 }
 
 /** The edge hub: MQTT server for modules and leaves, router, store-and-forward and upstream (issue #4 item 4). */
-export interface EdgeHub {
+export interface EdgeHub extends HubReadiness {
+  /** Senders whose upstream messages are parked (dead letters), and their replay. */
+  readonly deadLetters: HubDeadLetters;
   /** Opens the databases, issues the server certificate, starts every part and listens; resolves with the port. */
   start(): Promise<{ port: number }>;
   /** Closes clients, pumps, upstream links and databases; whatever was acknowledged stays stored. Idempotent. */
@@ -43,6 +51,10 @@ class Hub implements EdgeHub {
   private stopping: Promise<void> | undefined;
   private readonly counters = new HubCounters();
   private readonly log: Logger;
+  readonly deadLetters: HubDeadLetters = {
+    list: () => this.listDeadLetters(),
+    replay: (sender) => this.replayDeadLetters(sender),
+  };
 
   constructor(
     private readonly deps: EdgeHubDeps,
@@ -61,6 +73,39 @@ class Hub implements EdgeHub {
     return this.stopping;
   }
 
+  async whenConfigured(signal: ReadinessSignal): Promise<void> {
+    await this.starting;
+    const p = this.parts;
+    if (p === undefined) throw new VergeError('HUB_STORE_CLOSED', 'the edge hub is not running');
+    await p.watcher.whenConfigured(signal);
+  }
+
+  private async listDeadLetters(): Promise<DeadLetterSender[]> {
+    const p = this.running();
+    return p.parked.list((id) => p.pumps.get(id)?.status());
+  }
+
+  private async replayDeadLetters(sender: string | undefined): Promise<DeadLetterSender[]> {
+    const p = this.running();
+    const replayed = await p.parked.toReplay(sender);
+    for (const d of replayed) {
+      const [deviceId, moduleId] = d.sender.split('/') as [string, string | undefined];
+      const link = p.pool.get(moduleId === undefined ? { deviceId } : { deviceId, moduleId });
+      if (link !== undefined && clientIdOf(link.id) === d.sender) link.kick();
+    }
+    // A leaf may have been re-enabled or given new keys since the last sync: an operator's replay syncs the scope
+    // at once (no on-demand rate limit); a sync that changes the scope wakes the parked queues again.
+    if (replayed.some((d) => !d.sender.includes('/'))) void p.scope.sync();
+    p.registry.wake(replayed.map((d) => parkedQueueOf(d.sender).endpointId));
+    this.log.info({ senders: replayed.map((d) => d.sender) }, 'dead letters replayed: retrying their parked messages now');
+    return replayed;
+  }
+
+  private running(): HubParts {
+    if (this.parts === undefined) throw new VergeError('HUB_STORE_CLOSED', 'the edge hub is not running');
+    return this.parts;
+  }
+
   status(): EdgeHubStatus {
     const p = this.parts;
     return {
@@ -69,6 +114,7 @@ class Hub implements EdgeHub {
       connectedClients: p?.server.stats().connected ?? 0,
       upstreamLinks: p === undefined ? 0 : [...p.pool.all()].length,
       scopeDevices: p?.scope.size ?? 0,
+      scopeSyncPending: p?.scope.syncPending ?? false,
       routes: p?.table.current.routes.length ?? 0,
       routesVersion: p?.table.current.desiredVersion,
       counters: this.counters.snapshot(),
@@ -86,8 +132,10 @@ class Hub implements EdgeHub {
     this.parts = parts;
     try {
       parts.watcher.start();
-      for (const q of await parts.store.queues()) if (q.length > 0) parts.registry.ensure(q.endpointId);
+      // The scope before the pumps: a restart while offline forwards leaves' messages with their cached keys.
       parts.scope.start();
+      for (const q of await parts.store.queues()) if (q.length > 0 && q.endpointId !== PENDING_ROUTES_QUEUE.endpointId) parts.registry.ensure(q.endpointId);
+      parts.pending.drain();
       parts.pool.start();
       const { port } = await parts.server.start();
       parts.sync.resume();
@@ -95,14 +143,19 @@ class Hub implements EdgeHub {
       this.log.info({ port, hostname: this.o.hostname, routes: parts.table.current.routes.length, pumps: parts.registry.endpointIds().length }, 'edge hub listening (MQTT over TLS)');
       return { port };
     } catch (err) {
-      await this.shutdown();
+      // Not shutdown(): it awaits `starting`, which is this very call (a failed listen, e.g. a port in use, hung here).
+      await this.teardown();
       throw err;
     }
   }
 
-  /** Stops clients first (no new data), then pumps (in-flight sends end, unfinished ones stay stored), then links, then storage. */
   private async shutdown(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    await this.teardown();
+  }
+
+  /** Stops clients first (no new data), then pumps (in-flight sends end, unfinished ones stay stored), then links, then storage. */
+  private async teardown(): Promise<void> {
     const p = this.parts;
     if (p === undefined) return;
     this.parts = undefined;

@@ -17,6 +17,7 @@ import { MethodBridge } from './methods/method-bridge.js';
 import { createHubHandler } from './mqtt/hub-handler.js';
 import { EdgeHubConfigWatcher } from './routing/edge-hub-config.js';
 import { ingestMessage } from './routing/ingest.js';
+import { PendingRoutes } from './routing/pending-routes.js';
 import { RouteTable } from './routing/route-table.js';
 import { DeviceScope } from './scope/device-scope.js';
 import { reauthenticateScope } from './scope/reauthenticate.js';
@@ -27,6 +28,7 @@ import { ReportedSync } from './twin/reported-sync.js';
 import { TwinBridge } from './twin/twin-bridge.js';
 import { upstreamCredentialFor } from './upstream/upstream-credentials.js';
 import type { UpstreamLink } from './upstream/upstream-link.js';
+import { ParkedSenders } from './upstream/parked-senders.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 import { quietReconnectLog } from './upstream/quiet-log.js';
 import { createUpstreamSender } from './upstream/upstream-sender.js';
@@ -46,6 +48,8 @@ export interface HubParts {
   readonly renewal: CertRenewal;
   readonly table: RouteTable;
   readonly watcher: EdgeHubConfigWatcher;
+  readonly pending: PendingRoutes;
+  readonly parked: ParkedSenders;
   readonly renewAtMs: number;
 }
 
@@ -69,12 +73,18 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
   const ownsStore = deps.store === undefined;
   const store =
     deps.store ??
-    openSqliteMessageStore({ path: join(o.dataDir, 'messages.db'), synchronous: o.storeSynchronous, ...(o.maxStoreBytes === undefined ? {} : { maxBytes: o.maxStoreBytes }) });
+    openSqliteMessageStore({
+      path: join(o.dataDir, 'messages.db'),
+      synchronous: o.storeSynchronous,
+      ...(o.maxStoreBytes === undefined ? {} : { maxBytes: o.maxStoreBytes }),
+      ...(o.storeReserveDiskBytes === undefined ? {} : { reserveDiskBytes: o.storeReserveDiskBytes }),
+    });
   const renewal = new CertRenewal(deps.edgeCa, o.hostname, log);
   const { renewAtMs, ...tls } = await renewal.issue();
-  const late: { server?: IotHubMqttServer; onLink: (link: UpstreamLink) => void; probeReady: (link: UpstreamLink) => void } = {
+  const late: { server?: IotHubMqttServer; onLink: (link: UpstreamLink) => void; probeReady: (link: UpstreamLink) => void; scopeUpdated: () => void } = {
     onLink: () => undefined,
     probeReady: () => undefined,
+    scopeUpdated: () => undefined,
   };
   const scope = new DeviceScope({
     state,
@@ -82,17 +92,22 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     edgeDeviceId,
     refreshMs: o.scopeRefreshMs,
     retryMs: o.scopeRetryMs,
+    onDemandMinMs: o.scopeOnDemandMinMs,
     log,
     nowMs,
     changed: (ids) => {
       if (late.server !== undefined) reauthenticateScope(late.server, ids, authenticate, nowMs(), log);
     },
+    // A leaf re-enabled, its keys rotated or newly added: its parked (or waiting) upstream messages retry now
+    // instead of after their backoff (up to 60 s).
+    updated: () => late.scopeUpdated(),
   });
   const credentialCtx = { edgeDeviceId, deviceKey: deps.device.deviceKey, resolveModule: deps.resolveModule, leaf: (id: string) => scope.get(id) };
   const authenticate = (credentials: ConnectCredentials, now: number) => {
     const port = late.server?.port ?? o.mqttPort;
     const result = authenticateHubClient(credentials, { ...credentialCtx, audienceHosts: [deps.device.iotHubHostName, o.hostname, `${o.hostname}:${port}`], nowMs: now });
-    if (!result.ok && result.returnCode === 5 && !credentials.clientId.includes('/')) scope.unknownDevice();
+    // A refused leaf (unknown, or a key the cached scope does not hold): the cache may be stale (issue 7).
+    if (!result.ok && (result.returnCode === 4 || result.returnCode === 5) && !credentials.clientId.includes('/')) scope.requestSync(`leaf login refused: ${result.reason}`);
     return result;
   };
   const pool = new UpstreamPool({
@@ -103,6 +118,10 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     idleTimeoutMs: o.upstreamIdleTimeoutMs,
     releaseGraceMs: o.upstreamReleaseGraceMs,
     onConnected: (link) => late.onLink(link),
+    // The cloud refused a leaf's credential from the cached scope (keys rotated, device disabled): refresh the scope.
+    onRefused: (link) => {
+      if (link.id.moduleId === undefined) scope.requestSync(`the cloud refused the credential of '${link.clientId}'`);
+    },
     probeReady: (link) => late.probeReady(link),
     log,
     nowMs,
@@ -110,6 +129,9 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
   const pumps = createEndpointPumps({ store, log, pumpDefaults: { sendTimeoutMs: o.sendTimeoutMs } });
   const acks = new AckTracker();
   const table = new RouteTable(o.defaultTtlSecs);
+  let notifyStored: (endpointIds: readonly string[]) => void = () => undefined;
+  const pending = new PendingRoutes({ store, table: () => table.current, stored: (ids) => notifyStored(ids), counters: c.counters, log, ttlSecs: o.defaultTtlSecs });
+  const parked = new ParkedSenders({ store, parked: (ids) => notifyStored(ids), log, nowMs });
   const sync = new ReportedSync({ state, pool, log, cloudTimeoutMs: o.cloudTimeoutMs, retryMs: o.reportedRetryMs });
   let registry: EndpointRegistry | undefined;
   let methods: MethodBridge | undefined;
@@ -118,16 +140,18 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     handler: (sessions) => {
       registry = new EndpointRegistry({
         pumps,
-        upstreamSender: createUpstreamSender(pool, log),
+        upstreamSender: createUpstreamSender(pool, log, parked),
+        parkedSender: createUpstreamSender(pool, log),
         moduleInputSender: (ref) => createModuleInputSender(ref, { edgeDeviceId, sessions, acks }),
         log,
       });
       const reg = registry;
+      notifyStored = (ids) => reg.notify(ids);
       twins = new TwinBridge({ state, pool, sessions, sync, log, nowMs, cloudTimeoutMs: o.cloudTimeoutMs, connectWaitMs: o.connectWaitMs });
       methods = new MethodBridge({ pool, sessions, timeoutMs: o.methodTimeoutMs, log });
       return createHubHandler({
         authenticate,
-        ingest: (message) => ingestMessage({ table: () => table.current, store, stored: (ids) => reg.notify(ids) }, message),
+        ingest: (message) => ingestMessage({ table: () => table.current, store, stored: (ids) => reg.notify(ids), hold: (m) => pending.hold(m) }, message),
         twins,
         methods,
         c2d: new C2dBridge({ pool, sessions, acks, ackTimeoutMs: o.c2dAckTimeoutMs }),
@@ -157,6 +181,7 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     defaultTtlSecs: o.defaultTtlSecs,
     applied: (snapshot) => {
       for (const r of snapshot.routes) reg.ensure(r.endpointId);
+      pending.drain();
     },
     log,
     cloudTimeoutMs: o.cloudTimeoutMs,
@@ -170,7 +195,8 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     }
   };
   late.probeReady = (link) => watcher.attach(link);
-  return { state, store, ownsStore, server, pumps, registry: reg, pool, scope, sync, methods, renewal, table, watcher, renewAtMs };
+  late.scopeUpdated = () => reg.wakeUpstream();
+  return { state, store, ownsStore, server, pumps, registry: reg, pool, scope, sync, methods, renewal, table, watcher, pending, parked, renewAtMs };
 }
 
 /** The cloud's device-scope call, authenticated with the `$edgeHub` module's own SAS token (derived key). */

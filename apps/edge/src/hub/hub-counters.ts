@@ -6,12 +6,23 @@ export class HubCounters {
   stored = 0;
   /** Matched no route: dropped and acknowledged (`edgehub_messages_dropped_total{reason="no_route"}`). */
   unrouted = 0;
+  /** Stored before the hub had any route table, to be routed when the first one arrives (never dropped for it). */
+  heldForRoutes = 0;
   /** Refused because the store was full: not acknowledged (`edgehub_messages_unack_total{reason="storage_full"}`). */
   refusedStoreFull = 0;
   /** Not acknowledged because the store failed (`edgehub_messages_unack_total{reason="storage_failure"}`). */
   storeFailures = 0;
+  /** True from a refusal for a full store (or disk) until the next message is stored: the refusal is logged once. */
+  refusing = false;
 
-  snapshot(): Readonly<Record<'received' | 'stored' | 'unrouted' | 'refusedStoreFull' | 'storeFailures', number>> {
-    return { received: this.received, stored: this.stored, unrouted: this.unrouted, refusedStoreFull: this.refusedStoreFull, storeFailures: this.storeFailures };
+  snapshot(): Readonly<Record<'received' | 'stored' | 'heldForRoutes' | 'unrouted' | 'refusedStoreFull' | 'storeFailures', number>> {
+    return {
+      received: this.received,
+      stored: this.stored,
+      heldForRoutes: this.heldForRoutes,
+      unrouted: this.unrouted,
+      refusedStoreFull: this.refusedStoreFull,
+      storeFailures: this.storeFailures,
+    };
   }
 }

@@ -27,6 +27,13 @@ export const EdgeHubOptionsSchema = z.object({
   scopeRefreshMs: positiveMs.default(3_600_000),
   /** Retry period after a failed scope sync. */
   scopeRetryMs: positiveMs.default(60_000),
+  /** Least time between scope syncs triggered by a refused leaf login or a leaf credential the cloud refused. */
+  scopeOnDemandMinMs: positiveMs.default(5_000),
+  /**
+   * Free disk space the message store keeps in reserve: new messages are refused (HUB_DISK_LOW) before the disk is
+   * this full, so delivered messages can always be retired. Default: 2% of the filesystem, 8 MiB to 128 MiB.
+   */
+  storeReserveDiskBytes: z.int().min(0).optional(),
   /** Upstream twin requests time out after this; a GET then answers from the cache (iotedge CloudOperationTimeoutSecs 20). */
   cloudTimeoutMs: positiveMs.default(20_000),
   /** While the cloud is reachable, how long a twin GET waits for the client's upstream link to connect. */

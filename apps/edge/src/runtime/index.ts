@@ -8,7 +8,7 @@ export type {
   RuntimeEvent,
   RuntimeEventAction,
 } from './module-runtime.js';
-export type { WorkloadSocketProvider, WorkloadSocketLocation } from './workload-sockets.js';
+export type { WorkloadSocketProvider, WorkloadSocketLocation, SocketOwner } from './workload-sockets.js';
 export { VERGE_LABELS, AZURE_LABELS, VERGE_AZURE_OWNER, moduleLabels, parseRecordedSpec } from './labels.js';
 export { containerNameFor } from './container-name.js';
 export { AsyncQueue, type AsyncQueueOptions } from './async-queue.js';
@@ -16,3 +16,4 @@ export { DockerModuleRuntime, type DockerRuntimeOptions } from './docker/docker-
 export { containerCreateOptions, mergeEnv, workloadBind, type ContainerConfigInput } from './docker/container-config.js';
 export { pullError, containerError } from './docker/engine-errors.js';
 export { ProcessModuleRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
+export { moduleUserRangeFor, allocateModuleUid, type ModuleUserRange } from './process/module-users.js';

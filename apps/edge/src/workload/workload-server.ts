@@ -1,11 +1,12 @@
 import type { Logger } from '@verge/platform';
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { VergeError } from '@verge/contracts';
 import { PermanentStepError } from '../agent/step-errors.js';
 import { containerNameFor } from '../runtime/container-name.js';
-import type { WorkloadSocketLocation, WorkloadSocketProvider } from '../runtime/workload-sockets.js';
+import type { SocketOwner, WorkloadSocketLocation, WorkloadSocketProvider } from '../runtime/workload-sockets.js';
 import { closeServer, listenOn } from './socket-files.js';
 import { createWorkloadListener } from './workload-listener.js';
 import { handleWorkloadRequest, type WorkloadCaller, type WorkloadContext } from './workload-routes.js';
@@ -19,13 +20,23 @@ const MODULE_SOCKET_FILE = 'workload.sock';
 
 /** Options of {@link WorkloadServer.start}. */
 export interface WorkloadServerOptions {
-  /** `--workload-uri`: `unix:///abs/path.sock` or `http://127.0.0.1:PORT` (workload-uri.ts). */
-  readonly uri: string;
   /**
-   * Directory of the per-module sockets (`<dir>/<module>/workload.sock`), used when `uri` is a unix socket. Absent
-   * → every module shares the one listener, which cannot tell callers apart.
+   * A SHARED listener, `unix:///abs/path.sock` or `http://127.0.0.1:PORT` (workload-uri.ts): it cannot tell callers
+   * apart and signs for any deployed module, so the runtime opens it only when explicitly allowed. Absent → per-module
+   * sockets only (then `moduleSocketsDir` is required).
+   */
+  readonly uri?: string | undefined;
+  /**
+   * Directory of the per-module sockets (`<dir>/<module>/workload.sock`), used unless `uri` is TCP. Absent (with a
+   * `uri`) → every module shares the one listener.
    */
   readonly moduleSocketsDir?: string | undefined;
+  /**
+   * Directory of the sockets of process modules that run as their own user (`<dir>/<module>/workload.sock`, the
+   * module directory 0700 and the socket 0600, both owned by that user), so no other module can open them. It must
+   * be traversable by those users (0711 up to it). Absent → process modules use `moduleSocketsDir`.
+   */
+  readonly processSocketsDir?: string | undefined;
   readonly context: WorkloadContext;
   readonly log: Logger;
   /** Requests in flight per socket (edged: 10). */
@@ -51,16 +62,31 @@ export class WorkloadServer implements WorkloadSocketProvider {
 
   private constructor(
     private readonly options: WorkloadServerOptions,
-    private readonly shared: OpenListener,
+    private readonly shared: OpenListener | undefined,
   ) {}
 
-  /** Listens on `options.uri`; throws AGT_WORKLOAD_URI_INVALID for a bad URI or a socket in use. */
+  /**
+   * Prepares the per-module socket directory and listens on `options.uri` when given; throws
+   * AGT_WORKLOAD_URI_INVALID for a bad URI, a socket in use, or neither a shared URI nor a module sockets directory.
+   */
   static async start(options: WorkloadServerOptions): Promise<WorkloadServer> {
-    const wanted = parseWorkloadUri(options.uri);
+    const wanted = options.uri === undefined ? undefined : parseWorkloadUri(options.uri);
+    if (wanted === undefined && options.moduleSocketsDir === undefined) {
+      throw new VergeError('AGT_WORKLOAD_URI_INVALID', 'the workload API needs per-module sockets (moduleSocketsDir) or a shared workload URI');
+    }
     if (options.moduleSocketsDir !== undefined) {
       // Host users other than the runtime's must not reach module sockets; containers reach theirs via the mount.
       await mkdir(options.moduleSocketsDir, { recursive: true, mode: 0o700 });
       await chmod(options.moduleSocketsDir, 0o700);
+    }
+    if (options.processSocketsDir !== undefined) {
+      // Traverse-only: module users reach their own (0700) directory below it, and cannot list the others.
+      await mkdir(options.processSocketsDir, { recursive: true, mode: 0o711 });
+      await chmod(options.processSocketsDir, 0o711);
+    }
+    if (wanted === undefined) {
+      options.log.info({ moduleSocketsDir: options.moduleSocketsDir, processSocketsDir: options.processSocketsDir }, 'workload API: one socket per module, no shared listener');
+      return new WorkloadServer(options, undefined);
     }
     const server = createWorkloadListener(listenerOptions(options, { kind: 'any' }));
     const listen = await listenOn(server, wanted, 0o660);
@@ -68,14 +94,19 @@ export class WorkloadServer implements WorkloadSocketProvider {
     return new WorkloadServer(options, { server, listen });
   }
 
-  /** The shared listener's URI (with the actual port when `:0` was asked). */
-  get uri(): string {
-    return formatWorkloadUri(this.shared.listen);
+  /** The shared listener's URI (with the actual port when `:0` was asked); undefined without one. */
+  get uri(): string | undefined {
+    return this.shared === undefined ? undefined : formatWorkloadUri(this.shared.listen);
+  }
+
+  /** The directory of the per-module sockets, when modules get their own. */
+  get moduleSocketsDir(): string | undefined {
+    return this.perModuleSockets ? this.options.moduleSocketsDir : undefined;
   }
 
   /** True when modules get their own sockets. */
   get perModuleSockets(): boolean {
-    return this.shared.listen.kind === 'unix' && this.options.moduleSocketsDir !== undefined;
+    return this.shared?.listen.kind !== 'tcp' && this.options.moduleSocketsDir !== undefined;
   }
 
   /**
@@ -84,17 +115,18 @@ export class WorkloadServer implements WorkloadSocketProvider {
    * (a Docker module then needs it mounted or, for TCP, host networking).
    */
   moduleWorkloadUri(moduleId: string, type: 'docker' | 'process'): string {
-    if (!this.perModuleSockets) return this.uri;
-    return type === 'docker' ? CONTAINER_WORKLOAD_URI : `unix://${this.moduleSocketPath(moduleId)}`;
+    if (!this.perModuleSockets) return this.uri ?? '';
+    return type === 'docker' ? CONTAINER_WORKLOAD_URI : `unix://${this.moduleSocketPath(moduleId, type)}`;
   }
 
   /**
    * The host path of a module's socket: `<dir>/<module>/workload.sock`, or `<dir>/<sha-256 prefix>/workload.sock`
-   * when that is longer than a unix socket path may be. Throws PermanentStepError AGT_WORKLOAD_URI_INVALID when even
-   * that is too long (move the data directory to a shorter path).
+   * when that is longer than a unix socket path may be; `<dir>` is `processSocketsDir` for a process module when
+   * process modules run as their own users. Throws PermanentStepError AGT_WORKLOAD_URI_INVALID when even that is
+   * too long (move the data directory to a shorter path).
    */
-  moduleSocketPath(moduleId: string): string {
-    const dir = this.options.moduleSocketsDir ?? dirname(this.sharedPath());
+  moduleSocketPath(moduleId: string, type: 'docker' | 'process' = 'docker'): string {
+    const dir = (type === 'process' ? this.options.processSocketsDir : undefined) ?? this.options.moduleSocketsDir ?? dirname(this.sharedPath());
     const readable = join(dir, containerNameFor(moduleId), MODULE_SOCKET_FILE);
     if (Buffer.byteLength(readable) <= MAX_UNIX_SOCKET_PATH_BYTES) return readable;
     const hashed = join(dir, createHash('sha256').update(moduleId).digest('hex').slice(0, 16), MODULE_SOCKET_FILE);
@@ -102,17 +134,17 @@ export class WorkloadServer implements WorkloadSocketProvider {
     throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', `the workload socket of module ${JSON.stringify(moduleId)} would be ${hashed}, longer than ${MAX_UNIX_SOCKET_PATH_BYTES} bytes; use a shorter data directory`);
   }
 
-  async ensure(moduleId: string): Promise<WorkloadSocketLocation | undefined> {
-    if (this.shared.listen.kind !== 'unix') return undefined;
+  async ensure(moduleId: string, owner?: SocketOwner): Promise<WorkloadSocketLocation | undefined> {
+    if (this.shared?.listen.kind === 'tcp') return undefined;
     if (!this.perModuleSockets) {
-      const path = this.shared.listen.path;
+      const path = this.sharedPath();
       return { hostDir: dirname(path), fileName: basename(path) };
     }
-    const path = this.moduleSocketPath(moduleId);
+    const path = this.moduleSocketPath(moduleId, owner === undefined ? 'docker' : 'process');
     let opening = this.modules.get(moduleId);
     if (opening === undefined) {
       if (this.closed) throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', 'the workload API is closed');
-      opening = this.openModuleSocket(moduleId, path);
+      opening = this.openModuleSocket(moduleId, path, owner);
       this.modules.set(moduleId, opening);
       opening.catch(() => this.modules.delete(moduleId));
     }
@@ -124,18 +156,23 @@ export class WorkloadServer implements WorkloadSocketProvider {
   async release(moduleId: string): Promise<void> {
     if (this.modules.has(moduleId)) return this.closeModuleSocket(moduleId, true);
     // Not opened by this instance (a module removed right after a restart): its directory may still be there.
-    if (this.perModuleSockets) await rm(dirname(this.moduleSocketPath(moduleId)), { recursive: true, force: true });
+    if (this.perModuleSockets) {
+      await rm(dirname(this.moduleSocketPath(moduleId, 'docker')), { recursive: true, force: true });
+      if (this.options.processSocketsDir !== undefined) await rm(dirname(this.moduleSocketPath(moduleId, 'process')), { recursive: true, force: true });
+    }
   }
 
   /**
    * Closes every listener and removes the socket files. Module socket DIRECTORIES stay: running containers keep
    * them bind-mounted, and the next runtime re-creates the sockets inside the very same directories (a new
-   * directory would be a different inode, invisible through the existing mounts).
+   * directory would be a different inode, invisible through the existing mounts). Process modules do not outlive
+   * the runtime, so their users' directories go.
    */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.modules.keys()].map((id) => this.closeModuleSocket(id, false)));
-    await closeServer(this.shared.server, this.shared.listen);
+    if (this.shared !== undefined) await closeServer(this.shared.server, this.shared.listen);
+    if (this.options.processSocketsDir !== undefined) await rm(this.options.processSocketsDir, { recursive: true, force: true });
   }
 
   private async closeModuleSocket(moduleId: string, removeDir: boolean): Promise<void> {
@@ -148,17 +185,29 @@ export class WorkloadServer implements WorkloadSocketProvider {
     if (removeDir) await rm(dirname(open.listen.path), { recursive: true, force: true });
   }
 
-  private async openModuleSocket(moduleId: string, path: string): Promise<OpenListener> {
+  private async openModuleSocket(moduleId: string, path: string, owner: SocketOwner | undefined): Promise<OpenListener> {
     const server = createWorkloadListener(listenerOptions(this.options, { kind: 'module', moduleId }));
-    // Mode 0666: a container process of any uid must be able to connect; the socket is reachable only through
-    // this module's mount (the workload directory above it is 0700 on the host).
-    const listen = await listenOn(server, { kind: 'unix', path }, 0o666);
-    this.options.log.debug({ moduleId, path }, 'module workload socket listening');
+    if (owner === undefined) {
+      // Mode 0666: a container process of any uid must be able to connect; the socket is reachable only through
+      // this module's mount (the workload directory above it is 0700 on the host).
+      const listen = await listenOn(server, { kind: 'unix', path }, 0o666);
+      this.options.log.debug({ moduleId, path }, 'module workload socket listening');
+      return { server, listen };
+    }
+    // A process module running as its own user: only that user may enter the directory and open the socket, so
+    // another module (another uid) gets EACCES. The directory is owner-only from before the socket exists.
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    await chown(dir, owner.uid, owner.gid);
+    const listen = await listenOn(server, { kind: 'unix', path }, 0o600);
+    await chown(path, owner.uid, owner.gid);
+    this.options.log.debug({ moduleId, path, uid: owner.uid }, 'module workload socket listening (owned by the module user)');
     return { server, listen };
   }
 
   private sharedPath(): string {
-    if (this.shared.listen.kind !== 'unix') throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', `the workload API listens on ${this.uri}, not on a unix socket`);
+    if (this.shared === undefined || this.shared.listen.kind !== 'unix') throw new PermanentStepError('AGT_WORKLOAD_URI_INVALID', `the workload API listens on ${this.uri}, not on a unix socket`);
     return this.shared.listen.path;
   }
 }

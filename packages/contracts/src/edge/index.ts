@@ -1,1 +1,2 @@
 export * from './management-api.js';
+export * from './dead-letters.js';

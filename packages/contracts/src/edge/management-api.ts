@@ -12,7 +12,8 @@ export const MANAGED_RUNTIME_STATUSES = ['unknown', 'backoff', 'running', 'unhea
 /** One module as `GET /modules` lists it. */
 export const ManagedModuleSchema = z.object({
   id: z.string(),
-  type: z.enum(['docker', 'process']),
+  /** `system`: edgeAgent and edgeHub, which Verge runs inside the edge runtime process (no logs or restart of their own). */
+  type: z.enum(['docker', 'process', 'system']),
   /** Desired status from the deployment; absent for a module that is no longer deployed (being removed). */
   status: z.enum(['running', 'stopped']).optional(),
   runtimeStatus: z.enum(MANAGED_RUNTIME_STATUSES),

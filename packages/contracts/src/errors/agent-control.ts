@@ -20,6 +20,11 @@ export const agentControlErrors = defineErrors({
     description:
       "A module cannot be created yet: its module identity (and so its generation id and derived key) is not known, because the cloud has not been reached since it was deployed. Retried with backoff.",
   },
+  AGT_HUB_NOT_CONFIGURED: {
+    status: 503,
+    description:
+      "A module is not started yet because the edge hub has no route table for the deployment (neither from its `$edgeHub` twin nor from its cached configuration); modules start after the hub is configured, as edgeAgent starts edgeHub first. Retried with backoff.",
+  },
   AGT_METHOD_UNKNOWN: {
     status: 400,
     description: 'A direct method called on $edgeAgent is not one it supports (ping, RestartModule, GetModuleLogs); answered 400 as edgeAgent does.',
@@ -31,6 +36,16 @@ export const agentControlErrors = defineErrors({
   AGT_MODULE_NOT_FOUND: {
     status: 404,
     description: 'No module with this id runs on the edge device (RestartModule, the management API).',
+  },
+  AGT_MODULE_NOT_CREATED: {
+    status: 409,
+    description:
+      'The module is deployed (`verge edge list` shows it) but the runtime has not created it yet, e.g. its image is being pulled, its identity is not known yet, or its name is taken by a container Verge does not manage; the message carries its status. It has no logs yet and nothing to restart: the agent creates and starts it.',
+  },
+  AGT_SYSTEM_MODULE_IN_PROCESS: {
+    status: 409,
+    description:
+      "`edgeAgent` and `edgeHub` run inside the edge runtime process, not as modules of their own: their log is the runtime's own output, and restarting them means restarting the runtime (`verge edge start`).",
   },
   AGT_MODULE_NOT_RUNNING: {
     status: 409,

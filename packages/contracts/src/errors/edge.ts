@@ -24,6 +24,29 @@ export const edgeErrors = defineErrors({
     description:
       '`--runtime docker` was asked but the Docker engine cannot be addressed: DOCKER_HOST uses an unsupported scheme (only unix:// and tcp://), or the TLS files of DOCKER_CERT_PATH cannot be read. (An engine that merely does not answer yet is waited for.) Fix DOCKER_HOST or use `--runtime process`.',
   },
+  EDGE_PORT_IN_USE: {
+    status: 409,
+    description: 'The edge hub cannot listen on `--mqtt-port` (with `--bind`): another process (another edge runtime, an MQTT broker) already listens there, or the port needs privileges. Stop that process or choose another port.',
+  },
+  EDGE_DATA_DIR_UNWRITABLE: {
+    status: 500,
+    description: 'The data directory (`--data`) or a directory inside it cannot be created or written (permission denied, read-only file system, a file in the way, disk full); the message names the directory and the cause.',
+  },
+  EDGE_CLOUD_CREDENTIALS_REJECTED: {
+    status: 401,
+    description:
+      "At start, the cloud refused the edge device's credentials (401/403): the connection string's key is wrong or was regenerated, the device is disabled or does not exist, or it is not an IoT Edge device (`capabilities.iotEdge`). Nothing was started; fix the connection string (`verge edge config apply`).",
+  },
+  EDGE_CLOUD_TLS_UNTRUSTED: {
+    status: 502,
+    description:
+      "At start, the cloud's TLS certificate did not verify against `--cloud-ca` (or the system CAs without it): a wrong CA file, or a host name that is not on the certificate. Nothing was started. (A cloud that merely does not answer is not an error: the runtime starts offline.)",
+  },
+  EDGE_CONFIG_FILE_INVALID: {
+    status: 400,
+    description:
+      'The edge configuration file (`verge edge config apply --config FILE`, or the one installed in the data directory) cannot be read, is not JSON, or breaks the schema; the message names the file, the field and the rule.',
+  },
   EDGE_START_FAILED: {
     status: 500,
     description: 'A part of the edge runtime (workload API, edge hub, agent, management API) failed to start; everything already started was stopped again. The message names the part and the cause.',

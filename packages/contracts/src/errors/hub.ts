@@ -45,6 +45,15 @@ export const hubErrors = defineErrors({
     status: 400,
     description: 'An edge hub option is missing or out of range (port, host names, TTL, intervals); the message names the option and the rule.',
   },
+  HUB_DISK_LOW: {
+    status: 507,
+    description:
+      "The disk holding the edge hub's message store has less free space than the hub keeps in reserve (so that delivered messages can always be retired); new messages are refused and not acknowledged until space returns. Nothing already stored is lost or resent.",
+  },
+  HUB_DEAD_LETTER_SENDER_UNKNOWN: {
+    status: 404,
+    description: 'A dead-letter replay named a sender that has no parked messages (see `verge edge dead-letters`).',
+  },
   HUB_SCOPE_SYNC_FAILED: {
     status: 502,
     description: "The edge hub could not sync its device scope (leaf devices and their keys) from the cloud; it keeps authenticating leaves from its cached copy and retries.",

@@ -1,2 +1,3 @@
 export * from './message-store.js';
 export * from './queue-rules.js';
+export * from './readiness.js';

@@ -16,7 +16,10 @@ export interface TelemetryTopic {
   readonly moduleId?: string;
   /** The module output (`$.on`), modules only. */
   readonly outputName?: string;
-  /** System properties by internal name; `connectionDeviceId`/`connectionModuleId` come from the topic, never from the bag. */
+  /**
+   * System properties by internal name; `connectionDeviceId`/`connectionModuleId` come from the topic, never from the
+   * bag, and a device's `outputName` (`$.on`) is dropped (only modules send to outputs).
+   */
   readonly systemProperties: Readonly<Record<string, string>>;
   readonly properties: Readonly<Record<string, string>>;
 }
@@ -78,7 +81,12 @@ function parseTelemetry(topic: string): TelemetryTopic {
   // The hub, not the client, sets the connection ids (reference §5.4); the topic names the publisher.
   delete systemProperties['connectionModuleId'];
   systemProperties['connectionDeviceId'] = deviceId;
-  if (moduleId === undefined) return { kind: 'telemetry', deviceId, systemProperties, properties: bag.properties };
+  if (moduleId === undefined) {
+    // Outputs belong to modules: a device's `$.on` would make its message look like module output to routing and
+    // upstream (which refuses it after the hub acknowledged it), so a device's message never carries one.
+    delete systemProperties['outputName'];
+    return { kind: 'telemetry', deviceId, systemProperties, properties: bag.properties };
+  }
   systemProperties['connectionModuleId'] = moduleId;
   const outputName = systemProperties['outputName'];
   return {

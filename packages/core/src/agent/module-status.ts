@@ -31,7 +31,7 @@ const MODULE_STEP_ACTIONS = ['createModule', 'startModule', 'restartModule', 'st
  * step failure, or missing image under pull policy `never`), `backoff` (a retryable failure) or `unknown`.
  */
 export function describeModuleStatus(spec: ModuleSpec, observed: ObservedModule | undefined, ctx: StatusContext): ModuleStatusReport {
-  const failure = moduleFailure(spec, ctx);
+  const failure = unlessSuperseded(moduleFailure(spec, ctx), observed);
   const suffix = failure === undefined ? '' : `; last attempt failed: ${failure.message}`;
   if (observed === undefined) return missingStatus(spec, failure, ctx);
   if (!observed.owned) return { runtimeStatus: 'unknown', statusDescription: `the name ${JSON.stringify(spec.id)} is taken by a module that Verge does not manage` };
@@ -50,6 +50,16 @@ function moduleFailure(spec: ModuleSpec, ctx: StatusContext): StepFailure | unde
     if (failure !== undefined) return failure;
   }
   return spec.type === 'docker' ? currentFailure(ctx.failures, `pullImage:${spec.settings.image}`, ctx.generation) : undefined;
+}
+
+/**
+ * A failed attempt is old news once the module runs a run that started after it (a later restart step, a manual
+ * restart, a start that went through on retry under another step key): the description must then read `running`,
+ * not keep "last attempt failed" (issue 7). Failures while it runs (a stop that failed) stay.
+ */
+function unlessSuperseded(failure: StepFailure | undefined, observed: ObservedModule | undefined): StepFailure | undefined {
+  if (failure === undefined || observed === undefined || observed.state !== 'running') return failure;
+  return observed.startedAtMs !== undefined && observed.startedAtMs >= failure.lastAttemptAtMs ? undefined : failure;
 }
 
 function missingStatus(spec: ModuleSpec, failure: StepFailure | undefined, ctx: StatusContext): ModuleStatusReport {

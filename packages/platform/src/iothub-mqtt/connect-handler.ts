@@ -25,6 +25,11 @@ export function handleConnect(ctx: ServerContext, conn: Connection, packet: ICon
     refuse(ctx, conn, ConnackCode.serverUnavailable, `the server holds its maximum of ${ctx.limits.maxConnections} connections`);
     return;
   }
+  // A take-over from the same address frees its slot as it connects, so it is never refused here.
+  if ((previous === undefined || previous.address !== conn.address) && ctx.table.connectedFrom(conn.address) >= ctx.limits.maxConnectionsPerAddress) {
+    refuse(ctx, conn, ConnackCode.serverUnavailable, `address ${conn.address} holds its maximum of ${ctx.limits.maxConnectionsPerAddress} connections`);
+    return;
+  }
   if (previous !== undefined) previous.close('session taken over by a new connection with the same client id');
   const { session, present } = ctx.sessions.open(auth.clientId, auth.identity, packet.clean !== false);
   session.connection = conn;

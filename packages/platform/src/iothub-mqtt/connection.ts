@@ -6,6 +6,7 @@ import { FrameReader } from './frame-reader.js';
 import type { IotHubMqttLimits } from './limits.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import type { Packet } from './packet-codec.js';
+import { addressKey } from './remote-address.js';
 import type { Session } from './session-registry.js';
 import { clientIdOf, type MqttIdentity } from './types.js';
 
@@ -24,6 +25,8 @@ export class Connection {
   /** Set once CONNECT is accepted. */
   identity: MqttIdentity | undefined;
   readonly acceptedAtMs: number;
+  /** The remote address as per-address admission limits count it (`addressKey`). */
+  readonly address: string;
   secureAtMs = 0;
   lastPacketMs = 0;
   /** Drop the client after this long without a packet (keep-alive × grace), 0 before CONNECT. */
@@ -51,6 +54,7 @@ export class Connection {
     nowMs: number,
   ) {
     this.acceptedAtMs = nowMs;
+    this.address = addressKey(raw.remoteAddress);
     this.reader = new FrameReader(() => (this.state === 'connected' ? limits.maxPacketBytes : limits.maxConnectPacketBytes));
   }
 
@@ -58,6 +62,11 @@ export class Connection {
   get label(): string {
     if (this.identity === undefined) return `${this.raw.remoteAddress ?? '?'}:${this.raw.remotePort ?? '?'}`;
     return clientIdOf(this.identity);
+  }
+
+  /** Bytes received on the socket so far (TLS records included): 0 for a socket that never sent anything. */
+  get receivedBytes(): number {
+    return this.raw.bytesRead;
   }
 
   /** True while CONNECT was accepted and the connection is not closing. */

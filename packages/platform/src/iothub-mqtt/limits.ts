@@ -8,11 +8,24 @@ export interface IotHubMqttLimits {
   readonly maxConnectPacketBytes: number;
   /** Sockets accepted but not yet through CONNACK (TLS handshake or waiting for CONNECT); more are refused at once. */
   readonly maxPendingHandshakes: number;
+  /**
+   * The share of `maxPendingHandshakes` one remote address may hold (IPv6: one /64, what one host usually gets);
+   * more sockets from it are refused at once, so one address cannot lock every other client out. Loopback is an
+   * address like any other: a test or benchmark that opens many sockets from 127.0.0.1 raises this.
+   */
+  readonly maxPendingHandshakesPerAddress: number;
   /** Connected clients at most; further CONNECTs get CONNACK 3 (server unavailable). */
   readonly maxConnections: number;
+  /**
+   * Connected clients from one remote address (IPv6: one /64); further CONNECTs from it get CONNACK 3. Devices behind
+   * one NAT share an address: raise it for such fleets.
+   */
+  readonly maxConnectionsPerAddress: number;
+  /** A socket that has sent no byte at all (not even a TLS ClientHello) is closed after this time. */
+  readonly silentSocketTimeoutMs: number;
   /** TLS handshake must finish within this time. */
   readonly tlsHandshakeTimeoutMs: number;
-  /** CONNECT must arrive within this time after the TLS handshake. */
+  /** CONNECT must arrive within this time after the TLS handshake (clients send it at once). */
   readonly connectTimeoutMs: number;
   /** Keep-alive used when a client asks for 0 (none) and the upper bound for any request (IoT Hub: 1177 s). */
   readonly maxKeepAliveSec: number;
@@ -24,8 +37,10 @@ export interface IotHubMqttLimits {
   readonly maxWriteBufferBytes: number;
   /** Unacknowledged QoS 1 publishes in flight towards one client. */
   readonly maxInflightToClient: number;
-  /** Subscriptions per session (the IoT Hub surface has five filters). */
+  /** Subscriptions per session (the IoT Hub surface has five filters); filters beyond get SUBACK 0x80. */
   readonly maxSubscriptionsPerSession: number;
+  /** Filters in one SUBSCRIBE or UNSUBSCRIBE packet; a packet with more closes the connection (the SDK sends one). */
+  readonly maxFiltersPerPacket: number;
   /**
    * Inbound QoS 1 publishes a handler may hold unacknowledged (e.g. while persisting them) before the server
    * stops reading from that client's socket until some are acknowledged (edgeHub: max pending inbound acks 16).
@@ -39,14 +54,18 @@ export const defaultIotHubMqttLimits: IotHubMqttLimits = {
   maxPacketBytes: 256 * 1024 + 65_536 + 16, // body + the longest possible topic + fixed/variable headers
   maxConnectPacketBytes: 16 * 1024,
   maxPendingHandshakes: 512,
+  maxPendingHandshakesPerAddress: 64,
   maxConnections: 100_000,
+  maxConnectionsPerAddress: 1000,
+  silentSocketTimeoutMs: 3000,
   tlsHandshakeTimeoutMs: 10_000,
-  connectTimeoutMs: 10_000,
+  connectTimeoutMs: 5000,
   maxKeepAliveSec: 1177,
   keepAliveGraceFactor: 1.5,
   sweepIntervalMs: 1000,
   maxWriteBufferBytes: 4 * 1024 * 1024,
   maxInflightToClient: 10,
   maxSubscriptionsPerSession: 16,
+  maxFiltersPerPacket: 16,
   maxPendingInboundAcks: 64,
 };

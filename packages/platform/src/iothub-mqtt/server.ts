@@ -108,8 +108,11 @@ export function createIotHubMqttServer(opts: IotHubMqttServerOptions): IotHubMqt
       sweeper = setInterval(() => {
         sweepConnections(table.values(), limits, nowMs());
         if (table.refused > 0) {
-          log.warn({ refused: table.refused, pending: table.pending, limit: limits.maxPendingHandshakes }, 'too many pending handshakes; new sockets dropped');
-          table.refused = 0;
+          const { total, byAddress } = table.takeRefusals();
+          log.warn(
+            { refused: total, byAddress, pending: table.pending, limit: limits.maxPendingHandshakes, perAddressLimit: limits.maxPendingHandshakesPerAddress },
+            'too many pending handshakes; new sockets dropped',
+          );
         }
       }, limits.sweepIntervalMs);
       sweeper.unref();

@@ -4,7 +4,9 @@ import type { SecureContext } from 'node:tls';
 import { Connection } from './connection.js';
 import type { FrameEvent } from './frame-reader.js';
 import { dispatchPacket } from './packet-dispatch.js';
+import { addressKey } from './remote-address.js';
 import type { ServerContext } from './server-context.js';
+import { invalidTextField } from './utf8-fields.js';
 
 /** What the acceptor needs besides the shared context. */
 export interface AcceptorDeps {
@@ -16,8 +18,9 @@ export interface AcceptorDeps {
 
 /**
  * Accepts raw TCP sockets and runs TLS on them. Admission control (connect floods): beyond
- * `maxPendingHandshakes` sockets that have not finished CONNECT, new sockets are dropped at once, before any TLS
- * work. Client certificates are requested but not verified by TLS (`rejectUnauthorized: false`): the thumbprint
+ * `maxPendingHandshakes` sockets that have not finished CONNECT, or `maxPendingHandshakesPerAddress` of them from
+ * the socket's address, new sockets are dropped at once, before any TLS work; so one address cannot take every
+ * slot and lock the others out (the sweep closes the ones it holds once they time out). Client certificates are requested but not verified by TLS (`rejectUnauthorized: false`): the thumbprint
  * check in authentication decides, as for IoT Hub self-signed X.509 devices.
  */
 export function createSocketAcceptor(deps: AcceptorDeps): (raw: Socket) => void {
@@ -25,8 +28,9 @@ export function createSocketAcceptor(deps: AcceptorDeps): (raw: Socket) => void 
   const table = ctx.table;
   let seq = 0;
   return (raw: Socket) => {
-    if (table.pending >= ctx.limits.maxPendingHandshakes) {
-      table.refused += 1; // logged once per sweep, not per socket: a flood must not flood the log too
+    const address = addressKey(raw.remoteAddress);
+    if (table.pending >= ctx.limits.maxPendingHandshakes || table.pendingFrom(address) >= ctx.limits.maxPendingHandshakesPerAddress) {
+      table.recordRefusal(address); // logged once per sweep, not per socket: a flood must not flood the log too
       raw.destroy();
       return;
     }
@@ -73,6 +77,12 @@ function handleFrame(deps: AcceptorDeps, conn: Connection, event: FrameEvent): v
       } catch (err) {
         deps.ctx.log.info({ client: conn.label, reason: (err as Error).message }, 'malformed MQTT packet; closing the client');
         conn.close(`malformed packet: ${(err as Error).message}`);
+        return;
+      }
+      const badText = invalidTextField(event.frame);
+      if (badText !== undefined) {
+        deps.ctx.log.info({ client: conn.label, reason: badText }, 'malformed MQTT packet; closing the client');
+        conn.close(`malformed packet: ${badText}`);
         return;
       }
       dispatchPacket(deps.ctx, conn, packet);

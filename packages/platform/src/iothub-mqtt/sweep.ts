@@ -3,7 +3,7 @@ import type { IotHubMqttLimits } from './limits.js';
 
 /**
  * One pass over all sockets (every `sweepIntervalMs`; one timer for all clients instead of one per client):
- * TLS handshake timeout, CONNECT timeout (connect floods), keep-alive (MQTT-3.1.2-24: 1.5 × the client's value
+ * silent sockets (not a byte since accept: idle sockets held open to exhaust the handshake slots), TLS handshake timeout, CONNECT timeout (connect floods), keep-alive (MQTT-3.1.2-24: 1.5 × the client's value
  * without a packet) and SAS token expiry (IoT Hub closes a connection whose token expired; the SDK renews before).
  */
 export function sweepConnections(connections: Iterable<Connection>, limits: IotHubMqttLimits, nowMs: number): void {
@@ -11,7 +11,8 @@ export function sweepConnections(connections: Iterable<Connection>, limits: IotH
     if (conn.closing) continue;
     switch (conn.state) {
       case 'handshake':
-        if (nowMs - conn.acceptedAtMs > limits.tlsHandshakeTimeoutMs) conn.close(`TLS handshake not finished within ${limits.tlsHandshakeTimeoutMs} ms`);
+        if (conn.receivedBytes === 0 && nowMs - conn.acceptedAtMs > limits.silentSocketTimeoutMs) conn.close(`no byte received within ${limits.silentSocketTimeoutMs} ms`);
+        else if (nowMs - conn.acceptedAtMs > limits.tlsHandshakeTimeoutMs) conn.close(`TLS handshake not finished within ${limits.tlsHandshakeTimeoutMs} ms`);
         break;
       case 'awaitingConnect':
         if (nowMs - conn.secureAtMs > limits.connectTimeoutMs) conn.close(`no CONNECT within ${limits.connectTimeoutMs} ms`);

@@ -8,7 +8,8 @@ import type { CertificateAuthority } from './certificate-authority.js';
 import { issueServerCert } from './issue.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
 import { keyMatchesCertificate, parseCertificate } from './pem.js';
-import { ensurePrivateDir, readOptional, writeAtomic } from './pki-files.js';
+import { ensurePrivateDir } from '../fs/private-files.js';
+import { readOptional, writeAtomic } from './pki-files.js';
 import { loadUserSuppliedPki } from './user-supplied-pki.js';
 
 const DAY_MS = 86_400_000;

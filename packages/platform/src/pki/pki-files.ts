@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
+import { readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { VergeError } from '@verge/contracts';
 
 /** Reads a text file, or undefined when it does not exist. Other failures are PKI_FILE_INVALID naming the path. */
@@ -29,7 +29,3 @@ export async function writeAtomic(path: string, text: string, mode: number): Pro
   await rename(tmp, path);
 }
 
-/** Creates the PKI directory (0700: it holds private keys). */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-}

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -19,10 +19,15 @@ export interface OpenSqliteOptions {
 
 /**
  * Opens (creating the file and its directory when missing) a SQLite database in WAL mode with a busy
- * timeout and foreign keys on. `:memory:` opens a private in-memory database.
+ * timeout and foreign keys on. `:memory:` opens a private in-memory database. A new database file is created
+ * 0600 and missing directories 0700 (databases hold keys and messages); SQLite gives its `-wal` and `-shm` files
+ * the mode of the database file. Existing files keep their mode (callers narrow them: `tightenPrivateFiles`).
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600)); // creates it 0600 when missing; SQLite would use 0644
+  }
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');

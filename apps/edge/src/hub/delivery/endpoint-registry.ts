@@ -1,5 +1,6 @@
 import type { Logger } from '@verge/platform';
 import { moduleOrdering, upstreamOrdering, type EndpointPumps, type EndpointSender } from '../endpoints/index.js';
+import { senderOfParkedEndpoint } from '../upstream/parked-senders.js';
 import { moduleInputsPrefix, parseModuleInputEndpoint, type ModuleInputRef } from './module-input-endpoint.js';
 
 /** The endpoint id of the cloud (core `endpointId` of `$upstream`). */
@@ -9,6 +10,8 @@ export const UPSTREAM_ENDPOINT_ID = '$upstream';
 export interface EndpointRegistryOptions {
   readonly pumps: EndpointPumps;
   readonly upstreamSender: EndpointSender;
+  /** Delivers a sender's parked queue (`$upstream/parked/{sender}`): upstream, without parking again. */
+  readonly parkedSender: EndpointSender;
   readonly moduleInputSender: (ref: ModuleInputRef) => EndpointSender;
   readonly log: Logger;
 }
@@ -29,6 +32,8 @@ export class EndpointRegistry {
     if (this.ids.has(endpointId)) return true;
     if (endpointId === UPSTREAM_ENDPOINT_ID) {
       this.o.pumps.add(endpointId, this.o.upstreamSender, upstreamOrdering);
+    } else if (senderOfParkedEndpoint(endpointId) !== undefined) {
+      this.o.pumps.add(endpointId, this.o.parkedSender, upstreamOrdering);
     } else {
       const ref = parseModuleInputEndpoint(endpointId);
       if (ref === undefined) {
@@ -55,7 +60,12 @@ export class EndpointRegistry {
 
   /** An upstream link connected: the `$upstream` pump retries at once (no backoff wait, iotedge PR #7528). */
   wakeUpstream(): void {
-    if (this.ids.has(UPSTREAM_ENDPOINT_ID)) this.o.pumps.wake(UPSTREAM_ENDPOINT_ID);
+    for (const id of this.ids) if (id === UPSTREAM_ENDPOINT_ID || senderOfParkedEndpoint(id) !== undefined) this.o.pumps.wake(id);
+  }
+
+  /** Retries the parked queues of these endpoints now (dead-letter replay). */
+  wake(endpointIds: readonly string[]): void {
+    for (const id of endpointIds) if (this.ensure(id)) this.o.pumps.wake(id);
   }
 
   endpointIds(): string[] {

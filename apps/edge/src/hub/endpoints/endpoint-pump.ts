@@ -95,6 +95,12 @@ class Pump implements EndpointPump {
   private lastError: string | undefined;
   private inflight: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /**
+   * Per queue: an offset every entry up to which is resolved (delivered, dropped or parked) but whose checkpoint
+   * failed (e.g. SQLITE_FULL). The pump retries the checkpoint and reads after it: a failed checkpoint never
+   * causes a resend (issue 7).
+   */
+  private readonly resolvedThrough = new Map<string, number>();
 
   constructor(private readonly o: EndpointPumpOptions) {
     this.endpointId = o.endpointId;
@@ -168,7 +174,12 @@ class Pump implements EndpointPump {
     const batchSize = this.o.readBatchSize ?? 100;
     for (const q of await this.o.store.queues(this.endpointId)) {
       if (q.length === 0) continue;
-      let from = q.checkpoint + 1;
+      const key = `${q.priority}`;
+      const resolved = this.resolvedThrough.get(key);
+      if (resolved !== undefined && resolved > q.checkpoint) await this.o.store.checkpoint(q, resolved); // throws: back off, no resend
+      this.resolvedThrough.delete(key);
+      if (resolved !== undefined && resolved >= q.nextOffset - 1) continue;
+      let from = Math.max(q.checkpoint, resolved ?? -1) + 1;
       for (;;) {
         const r = await this.o.store.read(q, from, batchSize);
         this.countReadExpired(q.priority, r.expired, r.nextOffset - 1);
@@ -196,7 +207,9 @@ class Pump implements EndpointPump {
       // Retire the resolved prefix now, so a restart does not resend it (later resolved entries wait: one offset).
       const through = open.length > 0 ? open[0]!.offset - 1 : batch.throughOffset;
       if (through > checkpointed) {
+        this.resolvedThrough.set(`${batch.queue.priority}`, through);
         await this.o.store.checkpoint(batch.queue, through);
+        this.resolvedThrough.delete(`${batch.queue.priority}`);
         checkpointed = through;
       }
       if (open.length === 0) return;
@@ -213,6 +226,7 @@ class Pump implements EndpointPump {
     for (const e of open) {
       const o = outcomes.get(e.offset);
       if (o?.kind === 'ok') this.counters.sent(priority);
+      else if (o?.kind === 'parked') this.counters.parked(priority);
       else if (o?.kind === 'permanent') {
         this.counters.dropped(priority, 'permanent');
         this.o.log?.warn({ endpointId: this.endpointId, edgeMessageId: e.edgeMessageId, reason: o.reason }, 'message dropped: the endpoint refused it permanently');

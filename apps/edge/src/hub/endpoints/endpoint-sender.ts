@@ -6,7 +6,9 @@ export type SendOutcome =
   /** Worth retrying later: the endpoint is offline, timed out, throttled, or its token needs refreshing. */
   | { readonly kind: 'retryable'; readonly reason: string }
   /** Never going to succeed (e.g. oversized, invalid input): the message is dropped and counted (reference §4). */
-  | { readonly kind: 'permanent'; readonly reason: string };
+  | { readonly kind: 'permanent'; readonly reason: string }
+  /** Moved durably elsewhere by the sender (its sender's parked queue): retired here, delivered from there. */
+  | { readonly kind: 'parked'; readonly reason: string };
 
 /** What `EndpointSender.send` reports: one outcome per message, in the order they were given. */
 export interface SendResult {

@@ -130,7 +130,12 @@ function onTelemetry(deps: HubHandlerDeps, sequencers: AckSequencers, p: Inbound
     .ingest(message)
     .then(
       (outcome) => {
+        if (outcome.kind === 'stored' && deps.counters.refusing) {
+          deps.counters.refusing = false;
+          deps.log.info({ client: p.conn.label }, 'message store accepts messages again');
+        }
         if (outcome.kind === 'stored') deps.counters.stored += 1;
+        else if (outcome.kind === 'held') deps.counters.heldForRoutes += 1;
         else deps.counters.unrouted += 1;
         if (slot !== undefined) seq.ack(slot);
       },
@@ -145,9 +150,11 @@ function onTelemetry(deps: HubHandlerDeps, sequencers: AckSequencers, p: Inbound
 
 /** Counts and logs why a message was not stored; returns the reason the connection is closed with. */
 function refusal(deps: HubHandlerDeps, conn: MqttConnection, err: unknown): string {
-  if (isVergeError(err, 'HUB_STORE_FULL')) {
+  if (isVergeError(err, 'HUB_STORE_FULL') || isVergeError(err, 'HUB_DISK_LOW')) {
     deps.counters.refusedStoreFull += 1;
-    deps.log.warn({ client: conn.label, reason: err.message }, 'message store full: publish refused without PUBACK; closing the connection so the client sends it again later');
+    // Logged once per episode (the counter keeps the count): a full store refuses every client until space frees.
+    if (!deps.counters.refusing) deps.log.warn({ client: conn.label, code: err.code, reason: err.message }, 'message store full: publishes refused without PUBACK; closing the connection so the client sends it again later');
+    deps.counters.refusing = true;
     return err.message;
   }
   deps.counters.storeFailures += 1;

@@ -1,3 +1,4 @@
+import type { ReadinessSignal } from '@verge/contracts';
 import { applyMergePatch, type JsonObject, type LastDesiredStatus } from '@verge/core';
 import type { Logger } from '@verge/platform';
 import type { HubState } from '../state/hub-state.js';
@@ -38,8 +39,29 @@ export class EdgeHubConfigWatcher {
   private unreported: EdgeHubReported | undefined;
   private loading = false;
   private reload = false;
+  /** Callers of `whenConfigured` waiting for the next twin read that starts after they asked. */
+  private nextLoadWaiters: (() => void)[] = [];
+  private firstTable: (() => void) | undefined;
+  private readonly hasTable: Promise<void>;
 
-  constructor(private readonly o: EdgeHubConfigWatcherOptions) {}
+  constructor(private readonly o: EdgeHubConfigWatcherOptions) {
+    this.hasTable = new Promise((resolve) => (this.firstTable = resolve));
+  }
+
+  /**
+   * Resolves once the hub is configured for the deployment in force (issue 7, the agent starts modules only then,
+   * as edgeAgent starts edgeHub first): a route table is in force (from the twin or the cached configuration) and,
+   * while the cloud is reachable, the twin has been read again since the call, so routes deployed together with
+   * the module are in force before it starts. Offline, the cached table is the best there is. Rejects when `signal`
+   * aborts.
+   */
+  async whenConfigured(signal: ReadinessSignal): Promise<void> {
+    await untilAborted(this.hasTable, signal);
+    if (this.link?.connected !== true) return;
+    const fresh = new Promise<void>((resolve) => this.nextLoadWaiters.push(resolve));
+    void this.loadTwin();
+    await untilAborted(fresh, signal);
+  }
 
   /** Applies the saved desired properties, so the hub routes at once, also when it starts offline. */
   start(): void {
@@ -72,6 +94,7 @@ export class EdgeHubConfigWatcher {
     }
     this.loading = true;
     this.reload = false;
+    const waiters = this.nextLoadWaiters.splice(0);
     try {
       const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
       const desired = doc.desired as JsonObject;
@@ -81,7 +104,8 @@ export class EdgeHubConfigWatcher {
       this.o.log.warn({ err }, 'could not read the $edgeHub twin; the current routes stay in force');
     } finally {
       this.loading = false;
-      if (this.reload) void this.loadTwin();
+      for (const resolve of waiters) resolve();
+      if (this.reload || this.nextLoadWaiters.length > 0) void this.loadTwin();
     }
   }
 
@@ -111,6 +135,7 @@ export class EdgeHubConfigWatcher {
       this.o.table.swap(snapshot);
       this.o.state.saveEdgeHubDesired(desired);
       this.o.applied(snapshot);
+      this.firstTable?.();
       this.o.log.info({ version, routes: outcome.routes.length, ttlSecs: snapshot.defaultTtlSecs }, 'routes updated from $edgeHub desired properties');
     } else {
       this.o.log.warn({ version, faults: outcome.faults.map((f) => f.message) }, '$edgeHub desired properties refused; the previous routes stay in force');
@@ -133,4 +158,22 @@ export class EdgeHubConfigWatcher {
       this.o.log.info({ err }, 'could not report the $edgeHub status yet; retrying after the next reconnect');
     }
   }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: ReadinessSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
+    );
+  });
 }

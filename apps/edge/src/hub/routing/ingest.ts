@@ -18,7 +18,9 @@ export function planDeliveries(message: Message, table: RouteSnapshot): MessageD
 export type IngestOutcome =
   | { readonly kind: 'stored'; readonly receipt: AppendReceipt; readonly endpointIds: readonly string[] }
   /** No route matched: dropped and counted (`edgehub_messages_dropped_total{reason="no_route"}`), still acknowledged. */
-  | { readonly kind: 'unrouted' };
+  | { readonly kind: 'unrouted' }
+  /** The hub has no route table yet: stored durably and routed when the first table arrives (never dropped for it). */
+  | { readonly kind: 'held' };
 
 /** What {@link ingestMessage} needs. */
 export interface IngestDeps {
@@ -26,6 +28,8 @@ export interface IngestDeps {
   readonly store: MessageStore;
   /** Called once the message is durable, with the endpoints it was queued for (wake their pumps). */
   readonly stored: (endpointIds: readonly string[]) => void;
+  /** Stores a message that arrived before the first route table (resolves once durable). */
+  readonly hold: (message: Message) => Promise<void>;
 }
 
 /**
@@ -35,7 +39,13 @@ export interface IngestDeps {
  * a message is routed by one whole table even while a new one is swapped in.
  */
 export async function ingestMessage(deps: IngestDeps, message: Message): Promise<IngestOutcome> {
-  const deliveries = planDeliveries(message, deps.table());
+  const table = deps.table();
+  // No table yet (first start, `$edgeHub` twin not read): acknowledging and dropping would lose the message (issue 7).
+  if (table.desiredVersion === undefined) {
+    await deps.hold(message);
+    return { kind: 'held' };
+  }
+  const deliveries = planDeliveries(message, table);
   if (deliveries.length === 0) return { kind: 'unrouted' };
   const receipt = await deps.store.append(message, deliveries);
   const endpointIds = deliveries.map((d) => d.endpointId);

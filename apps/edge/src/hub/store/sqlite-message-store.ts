@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
 import {
   isExpired,
   messageSizeBytes,
@@ -18,6 +19,7 @@ import {
 } from '@verge/contracts';
 import { closeSqlite, openSqlite, runMigrations, type SqliteDatabase } from '@verge/platform';
 import { attempt } from './attempt.js';
+import { DiskGuard, type DiskSpace } from './disk-guard.js';
 import { GroupCommit } from './group-commit.js';
 import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
@@ -54,6 +56,13 @@ export interface SqliteMessageStoreOptions {
   readonly nowMs?: () => number;
   /** Generates `edgeMessageId`s (default `randomUUID`). */
   readonly newId?: () => string;
+  /**
+   * Free disk space kept in reserve: appends are refused (HUB_DISK_LOW) before the disk gets this full, so retiring
+   * delivered messages never fails for lack of space. Default: 2% of the filesystem, 8 MiB to 128 MiB.
+   */
+  readonly reserveDiskBytes?: number;
+  /** Test seam: the free-space reading of the database's filesystem (default `fs.statfsSync`). */
+  readonly statDisk?: (dir: string) => DiskSpace;
 }
 
 /** WAL file size SQLite truncates back to after a checkpoint, so a burst does not leave a large WAL on disk. */
@@ -81,6 +90,7 @@ class SqliteMessageStore implements MessageStore {
   private readonly st: StoreStatements;
   private readonly table: QueueTable;
   private readonly writer: GroupCommit;
+  private readonly disk: DiskGuard | undefined;
   private readonly nowMs: () => number;
   private readonly newId: () => string;
   private bytes = 0;
@@ -100,6 +110,16 @@ class SqliteMessageStore implements MessageStore {
     this.table = new QueueTable(this.st);
     this.nowMs = options.nowMs ?? Date.now;
     this.newId = options.newId ?? randomUUID;
+    this.disk =
+      options.path === ':memory:'
+        ? undefined
+        : new DiskGuard({
+            dir: dirname(options.path),
+            nowMs: this.nowMs,
+            ...(options.reserveDiskBytes === undefined ? {} : { reserveBytes: options.reserveDiskBytes }),
+            ...(options.statDisk === undefined ? {} : { stat: options.statDisk }),
+            reusableBytes: () => this.reusableBytes(),
+          });
     this.writer = new GroupCommit(
       db,
       { maxBatchDelayMs: options.maxBatchDelayMs ?? 0, maxBatchSize: Math.max(1, options.maxBatchSize ?? 1000) },
@@ -121,6 +141,7 @@ class SqliteMessageStore implements MessageStore {
       size = messageSizeBytes(message);
       const used = this.bytes + this.reservedBytes;
       if (used + size > this.maxBytes) throw storeFullError(size, used, this.maxBytes, this.messageCount);
+      this.disk?.admit(size);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -253,6 +274,12 @@ class SqliteMessageStore implements MessageStore {
     }
     const removed = this.removeUnreferenced();
     return { expired, messagesRemoved: removed.n, bytesFreed: removed.b };
+  }
+
+  /** Bytes of the database file's free pages (left by delivered messages), which new rows reuse first. */
+  private reusableBytes(): number {
+    if (this.closed) return 0;
+    return Number(this.db.pragma('freelist_count', { simple: true })) * Number(this.db.pragma('page_size', { simple: true }));
   }
 
   /** Deletes the copies no queue references any more; returns how many and their bytes. */

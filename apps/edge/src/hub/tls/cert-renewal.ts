@@ -3,6 +3,12 @@ import { issueHubServerCert, renewAtMs, tlsOf } from './server-cert.js';
 
 /** Longest single timer (setTimeout overflows past 2^31-1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * Shortest time between two renewals. A certificate never outlives the edge CA that issues it (its notAfter is
+ * clamped to the CA's), so near the CA's expiry the renewal point of a fresh certificate is already close or past:
+ * renewing again sooner cannot give a longer certificate and used to re-issue back to back (a CPU storm).
+ */
+const MIN_RENEWAL_INTERVAL_MS = 3_600_000;
 
 /**
  * The hub's server certificate: issued from the edge CA at start, renewed when two thirds of its validity passed
@@ -36,7 +42,7 @@ export class CertRenewal {
       this.issue().then(
         (tls) => {
           apply(tls);
-          this.schedule(tls.renewAtMs, apply);
+          this.schedule(this.nextRenewalAtMs(tls.renewAtMs), apply);
         },
         (err: unknown) => {
           this.log.error({ err }, 'edge hub server certificate renewal failed; retrying in an hour');
@@ -45,6 +51,16 @@ export class CertRenewal {
       );
     }, delay);
     this.timer.unref();
+  }
+
+  private nextRenewalAtMs(renewAtMs: number): number {
+    const earliest = Date.now() + MIN_RENEWAL_INTERVAL_MS;
+    if (renewAtMs >= earliest) return renewAtMs;
+    this.log.warn(
+      { renewAt: new Date(renewAtMs).toISOString(), nextAttemptAt: new Date(earliest).toISOString() },
+      'the edge hub server certificate cannot outlive the edge CA, which expires soon; restart the runtime to renew the edge CA',
+    );
+    return earliest;
   }
 
   stop(): void {

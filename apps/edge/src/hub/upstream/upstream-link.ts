@@ -1,3 +1,4 @@
+import { isVergeError } from '@verge/contracts';
 import type { DeviceClient, DeviceClientCredential, ConnectedEvent, MethodHandler, ReceivedMessage } from '@verge/device-client';
 import { clientIdOf, type MqttIdentity } from '@verge/platform';
 
@@ -8,6 +9,8 @@ export type UpstreamClientFactory = (id: MqttIdentity, credential: DeviceClientC
 export interface UpstreamLinkHooks {
   connected(link: UpstreamLink, event: ConnectedEvent): void;
   disconnected(link: UpstreamLink): void;
+  /** The cloud refused the link's credential (CONNACK 4 or 5: keys rotated, identity disabled or gone). */
+  refused(link: UpstreamLink, reason: string): void;
 }
 
 /**
@@ -33,6 +36,8 @@ export class UpstreamLink {
   private closed = false;
   /** The client waits in its reconnect backoff (its last attempt failed or the connection dropped). */
   private backingOff = false;
+  /** Why the cloud refused the credential at the last attempt (cleared when a connection succeeds). */
+  private refusedReason: string | undefined;
 
   constructor(
     readonly id: MqttIdentity,
@@ -50,6 +55,11 @@ export class UpstreamLink {
 
   get connected(): boolean {
     return !this.closed && this.client.connected;
+  }
+
+  /** Set while the cloud refuses this identity's credential (the last attempt got CONNACK 4 or 5). */
+  get refusal(): string | undefined {
+    return this.connected ? undefined : this.refusedReason;
   }
 
   /** The current device-client (replaced by `kick`: do not keep it). */
@@ -117,10 +127,16 @@ export class UpstreamLink {
     this.offClient.push(
       client.on('connected', (e) => {
         this.backingOff = false;
+        this.refusedReason = undefined;
         this.hooks.connected(this, e);
       }),
       client.on('disconnected', (e) => {
         this.backingOff = e.retryInMs !== undefined;
+        const code = isVergeError(e.error, 'SDK_CONNECT_REFUSED') ? (e.error.details as { returnCode?: unknown } | undefined)?.returnCode : undefined;
+        if (code === 4 || code === 5) {
+          this.refusedReason = e.error?.message ?? `CONNACK ${String(code)}`;
+          this.hooks.refused(this, this.refusedReason);
+        }
         this.hooks.disconnected(this);
       }),
       client.on('error', () => undefined), // the client logs its own errors

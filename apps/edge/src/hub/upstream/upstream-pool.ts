@@ -24,11 +24,17 @@ export interface UpstreamPoolOptions {
    */
   readonly releaseGraceMs: number;
   readonly onConnected: (link: UpstreamLink, event: ConnectedEvent) => void;
+  /** The cloud refused a link's credential (e.g. a leaf's keys were rotated): refresh what the credential came from. */
+  readonly onRefused?: (link: UpstreamLink, reason: string) => void;
   /** A (new) probe link exists: attach what listens on the hub's own twin. */
   readonly probeReady: (link: UpstreamLink) => void;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
+
+// How long the hub may lack a credential for itself before that is logged as an error (the agent learns `$edgeHub`'s
+// identity from the cloud, or its cache, within seconds of a start).
+const PROBE_CREDENTIAL_GRACE_MS = 60_000;
 
 /**
  * The hub's upstream links, one per identity, opened on demand (a local client connects, a message of that
@@ -41,7 +47,9 @@ export class UpstreamPool {
   private probeLink: UpstreamLink | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
-  private probeMissingLogged = false;
+  // Since when the hub has had no credential for itself, and whether that was escalated to an error.
+  private probeMissingSinceMs: number | undefined;
+  private probeMissingEscalated = false;
 
   constructor(private readonly o: UpstreamPoolOptions) {}
 
@@ -93,6 +101,10 @@ export class UpstreamPool {
     const link = new UpstreamLink(id, cred.key, cred.credential, isProbe ? (this.o.probeFactory ?? this.o.factory) : this.o.factory, {
       connected: (l, e) => this.linkConnected(l, e),
       disconnected: (l) => this.o.log.debug({ client: l.clientId }, 'upstream link disconnected'),
+      refused: (l, reason) => {
+        this.o.log.warn({ client: l.clientId, reason }, 'the cloud refused the credential of an upstream link');
+        this.o.onRefused?.(l, reason);
+      },
     }, this.o.nowMs());
     if (existing !== undefined) {
       link.holders = existing.holders;
@@ -106,6 +118,12 @@ export class UpstreamPool {
       this.o.probeReady(link);
     }
     return link;
+  }
+
+  /** Why the hub has no upstream credential for an identity (undefined: it has one). */
+  credentialProblem(id: MqttIdentity): string | undefined {
+    const cred = this.o.credentialFor(id);
+    return cred.ok ? undefined : cred.reason;
   }
 
   /** A local client holds its identity's link open while connected. */
@@ -152,11 +170,20 @@ export class UpstreamPool {
     this.probeLink = undefined;
     const cred = this.o.credentialFor(this.o.probe);
     if (!cred.ok) {
-      if (this.probeMissingLogged) return;
-      this.probeMissingLogged = true;
-      this.o.log.error({ identity: clientIdOf(this.o.probe), reason: cred.reason }, 'the edge hub has no upstream credential for itself: it cannot reach the cloud (routes, twins and telemetry stay local); retrying');
+      // Normal at every start until the agent has learnt `$edgeHub`'s identity (issue 7: not an error line on every
+      // start); an error only once it lasts longer than PROBE_CREDENTIAL_GRACE_MS.
+      const now = this.o.nowMs();
+      if (this.probeMissingSinceMs === undefined) {
+        this.probeMissingSinceMs = now;
+        this.o.log.info({ identity: clientIdOf(this.o.probe), reason: cred.reason }, 'the edge hub waits for the agent to learn its identity before connecting upstream');
+      } else if (!this.probeMissingEscalated && now - this.probeMissingSinceMs >= PROBE_CREDENTIAL_GRACE_MS) {
+        this.probeMissingEscalated = true;
+        this.o.log.error({ identity: clientIdOf(this.o.probe), reason: cred.reason, waitedMs: now - this.probeMissingSinceMs }, 'the edge hub has no upstream credential for itself: it cannot reach the cloud (routes, twins and telemetry stay local); retrying');
+      }
       return;
     }
+    this.probeMissingSinceMs = undefined;
+    this.probeMissingEscalated = false;
     this.acquire(this.o.probe);
   }
 

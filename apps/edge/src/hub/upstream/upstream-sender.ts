@@ -1,7 +1,8 @@
 import { isVergeError, type QueueEntry } from '@verge/contracts';
 import type { DeviceClient, OutgoingMessage } from '@verge/device-client';
-import type { Logger, MqttIdentity } from '@verge/platform';
+import { clientIdOf, type Logger, type MqttIdentity } from '@verge/platform';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
+import type { ParkedSenders } from './parked-senders.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 /** Errors of `sendEvent` that no retry can cure: the message itself is refused (reference §4: InvalidInput is dropped). */
@@ -26,24 +27,40 @@ export function outgoingOf(entry: QueueEntry): OutgoingMessage {
  * publishes them over that sender's own upstream link. While the link is not connected every message is retryable
  * at once (no message waits inside the client: the store is the queue); the pool kicks links when the cloud returns
  * and the hub wakes the pump on every link connect. Messages of one call are pipelined and settled in order: the
- * first failure makes it and every later message retryable. Identities the hub cannot act as (an undeployed
- * module, a leaf no longer in scope or authenticating with X.509) are refused permanently, so they cannot block
- * the queue: at-least-once holds for identities that exist.
+ * first failure makes it and every later message retryable.
+ *
+ * A sender the hub cannot act as right now (no credential for it: a module whose generation the agent has not
+ * loaded yet, a leaf missing from or disabled in the device scope; or a credential the cloud refuses: keys
+ * rotated) never blocks the others and never loses a message (issue 7): with `parking`, its messages move to its
+ * parked queue (see ParkedSenders), whose own pump — this sender without `parking` — retries them until the
+ * credential works or their TTL passes.
  */
-export function createUpstreamSender(pool: UpstreamPool, log: Logger): EndpointSender {
+export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: ParkedSenders): EndpointSender {
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
       const first = messages[0];
       if (first === undefined) return { outcomes: [] };
       const id = senderOf(first);
       if (id === undefined) return all(messages, { kind: 'permanent', reason: 'the message names no sender (connectionDeviceId)' });
+      const sender = clientIdOf(id);
+      const park = async (reason: string): Promise<SendResult> => {
+        if (parking === undefined) return all(messages, { kind: 'retryable', reason });
+        try {
+          return { outcomes: await parking.park(sender, messages, reason) };
+        } catch (err) {
+          log.warn({ err, sender }, 'could not park the messages of a sender; retrying');
+          return all(messages, { kind: 'retryable', reason: `${reason}; parking failed: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      };
+      // Per-sender order: behind parked messages, new ones are parked too.
+      if (parking !== undefined && (await parking.hasBacklog(sender))) return park('earlier messages of this sender are parked');
       const link = pool.acquire(id);
-      if (link === undefined) {
-        const reason = `the hub has no upstream credential for '${id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`}'`;
-        log.warn({ sender: id, count: messages.length }, `${reason}; its messages are dropped`);
-        return all(messages, { kind: 'permanent', reason });
+      if (link === undefined) return park(`the hub has no upstream credential for '${sender}': ${pool.credentialProblem(id) ?? 'unknown'}`);
+      if (!link.connected) {
+        const refusal = link.refusal;
+        if (refusal !== undefined) return park(`the cloud refuses the credential of '${sender}': ${refusal}`);
+        return all(messages, { kind: 'retryable', reason: `the upstream connection of '${link.clientId}' is not connected` });
       }
-      if (!link.connected) return all(messages, { kind: 'retryable', reason: `the upstream connection of '${link.clientId}' is not connected` });
       const client = link.current;
       const stop = new AbortController();
       const onAbort = (): void => stop.abort(signal.reason);

@@ -8,6 +8,7 @@ import type { WorkloadSocketProvider } from '../workload-sockets.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ModuleLog } from './module-log.js';
 import { moduleDirName } from './module-dir.js';
+import { allocateModuleUid, type ModuleUserRange } from './module-users.js';
 import { ProcessStore } from './process-store.js';
 import { describeSpawnError, moduleFromSession, type Session } from './session.js';
 import { SupervisedProcess, processStartTicks, stopOrphan } from './supervised-process.js';
@@ -28,6 +29,12 @@ export interface ProcessRuntimeOptions {
   readonly logRingLines?: number;
   /** Grace period for processes left by a killed runtime, stopped at open (default 10 s). */
   readonly orphanStopTimeoutMs?: number;
+  /**
+   * Run each module as its own unprivileged user from this range (the runtime must be root), with its workload
+   * socket owned by that user, so a module cannot open another module's socket. Absent: modules run as the
+   * runtime's user.
+   */
+  readonly moduleUsers?: ModuleUserRange | undefined;
   readonly nowMs?: () => number;
 }
 
@@ -105,7 +112,8 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       if (current !== undefined && current.exitInfo === undefined) return; // already running
       const spec = record.spec;
       await this.checkCwd(spec);
-      if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id);
+      const user = await this.userOf(id);
+      if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id, user);
       const log = await this.log(id);
       const startedAtMs = this.nowMs();
       let child: SupervisedProcess;
@@ -115,6 +123,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
           args: spec.settings.args,
           cwd: spec.settings.cwd,
           env: { ...this.options.baseEnv, ...spec.env, ...record.injectedEnv },
+          user,
           log,
           nowMs: this.nowMs,
         });
@@ -129,7 +138,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       void child.exited.then((exit) => this.emit(id, 'exited', exit.exitCode));
       this.emit(id, 'started');
       const ticks = await processStartTicks(child.pid);
-      await this.store.put(id, { ...record, lastPid: child.pid, ...(ticks === undefined ? {} : { lastPidStartTicks: ticks }) });
+      await this.store.put(id, { ...this.record(id), lastPid: child.pid, ...(ticks === undefined ? {} : { lastPidStartTicks: ticks }) });
     });
   }
 
@@ -238,6 +247,19 @@ export class ProcessModuleRuntime implements ModuleRuntime {
     }
     this.moduleLogs.set(id, log);
     return log;
+  }
+
+  /** The module's own user (allocated once, kept in its record), or undefined when modules run as the runtime's user. */
+  private async userOf(id: string): Promise<{ uid: number; gid: number } | undefined> {
+    const range = this.options.moduleUsers;
+    if (range === undefined) return undefined;
+    const record = this.record(id);
+    let uid = record.uid;
+    if (uid === undefined) {
+      uid = allocateModuleUid(range, [...this.store.all().values()].flatMap((r) => (r.uid === undefined ? [] : [r.uid])));
+      await this.store.put(id, { ...record, uid });
+    }
+    return { uid, gid: uid };
   }
 
   private async checkCwd(spec: ProcessModuleSpec): Promise<void> {

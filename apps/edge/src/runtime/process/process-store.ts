@@ -15,6 +15,8 @@ export const ProcessRecordSchema = z.object({
   lastPid: z.number().int().positive().optional(),
   /** `/proc/<pid>/stat` start time (clock ticks since boot) of `lastPid`, to tell it from a reused pid. */
   lastPidStartTicks: z.string().optional(),
+  /** The uid (= gid) the module runs as when process modules run as their own users; kept for the module's life. */
+  uid: z.number().int().positive().optional(),
 });
 
 /** One module's record. */

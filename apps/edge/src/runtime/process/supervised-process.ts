@@ -18,6 +18,8 @@ export interface SpawnInput {
   readonly args: readonly string[];
   readonly cwd?: string | undefined;
   readonly env: Readonly<Record<string, string>>;
+  /** Run as this user and group (the runtime must be root); supplementary groups are dropped. Absent: the runtime's. */
+  readonly user?: { readonly uid: number; readonly gid: number } | undefined;
   readonly log: ModuleLog;
   readonly nowMs: () => number;
 }
@@ -67,6 +69,7 @@ export class SupervisedProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
         windowsHide: true,
+        ...(input.user === undefined ? {} : { uid: input.user.uid, gid: input.user.gid }),
       });
       const out = new LineSplitter();
       const err = new LineSplitter();
@@ -96,7 +99,7 @@ export class SupervisedProcess {
   async stop(timeoutMs: number): Promise<ProcessExit> {
     if (this.exit !== undefined) return this.exit;
     this.signalGroup('SIGTERM');
-    const graceful = await Promise.race([this.exited, sleep(Math.max(0, timeoutMs)).then(() => undefined)]);
+    const graceful = await raceTimeout(this.exited, Math.max(0, timeoutMs));
     if (graceful === undefined) return this.kill();
     await this.drain();
     return graceful;
@@ -106,7 +109,7 @@ export class SupervisedProcess {
   async kill(): Promise<ProcessExit> {
     if (this.exit !== undefined) return this.exit;
     this.signalGroup('SIGKILL');
-    const killed = await Promise.race([this.exited, sleep(KILL_WAIT_MS).then(() => undefined)]);
+    const killed = await raceTimeout(this.exited, KILL_WAIT_MS);
     if (killed === undefined) throw new Error(`process ${this.pid} did not exit within ${KILL_WAIT_MS} ms of SIGKILL`);
     await this.drain();
     return killed;
@@ -114,7 +117,7 @@ export class SupervisedProcess {
 
   /** Waits (bounded) until the pipes are closed, so what the program wrote last is logged. */
   private async drain(): Promise<void> {
-    await Promise.race([this.drained, sleep(DRAIN_WAIT_MS)]);
+    await raceTimeout(this.drained, DRAIN_WAIT_MS);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
@@ -123,6 +126,19 @@ export class SupervisedProcess {
     } catch {
       // ESRCH: the group is already gone.
     }
+  }
+}
+
+/**
+ * `promise`, or undefined once `ms` passed; the timer is cleared as soon as `promise` settles, so a stop that ends
+ * early leaves no timer keeping the event loop (and the `verge edge start` process) alive for the grace period.
+ */
+async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  const cancel = new AbortController();
+  try {
+    return await Promise.race([promise, sleep(ms, undefined, { signal: cancel.signal }).catch(() => undefined)]);
+  } finally {
+    cancel.abort();
   }
 }
 

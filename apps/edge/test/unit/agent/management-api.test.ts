@@ -40,10 +40,11 @@ async function setup() {
   const clock = new FakeClock();
   const runtime = new FakeRuntime('process', () => clock.now);
   const config = DesiredConfig.in(dir);
-  await config.accept({ ...edgeAgentDesired({ a: processModule('node', ['a.js']), b: processModule('b', [], { status: 'stopped' }) }), $version: 2 });
+  await config.accept({ ...edgeAgentDesired({ a: processModule('node', ['a.js']), b: processModule('b', [], { status: 'stopped' }), c: processModule('c', []) }), $version: 2 });
   const desired = () => desiredStateFromConfig(config.reading.config!);
   const woken: string[] = [];
-  for (const m of desired().modules.values()) await runtime.createModule(m, { configHash: 'x', env: {} });
+  // c is deployed but not created (as a module whose identity or image is not there yet).
+  for (const m of desired().modules.values()) if (m.id !== 'c') await runtime.createModule(m, { configHash: 'x', env: {} });
   await runtime.startModule('a');
   await runtime.createModule({ ...desired().modules.get('a')!, id: 'leftover' }, { configHash: 'x', env: {} });
   const handlers = createManagementHandlers({ runtimes: { process: runtime }, desired, loop: { ledger: EMPTY_LEDGER, wake: (r) => void woken.push(r) }, clock, policy: DEFAULT_PLAN_POLICY });
@@ -61,11 +62,15 @@ describe('management API over a unix socket (reference §7.2)', () => {
     expect(res.type).toContain('application/json');
     const { modules } = JSON.parse(res.body) as { modules: Record<string, unknown>[] };
     expect(modules.map((m) => [m['id'], m['status'], m['runtimeStatus']])).toEqual([
+      ['edgeAgent', 'running', 'running'],
+      ['edgeHub', 'running', 'running'],
       ['a', 'running', 'running'],
       ['b', 'stopped', 'stopped'],
+      ['c', 'running', 'unknown'],
       ['leftover', undefined, 'stopped'],
     ]);
-    expect(modules[0]).toMatchObject({ type: 'process', command: ['node', 'a.js'], restartCount: 0, version: '1.0', startedAt: new Date(1_700_000_000_000).toISOString() });
+    expect(modules[0]).toMatchObject({ type: 'system', statusDescription: 'running inside the edge runtime process' });
+    expect(modules[2]).toMatchObject({ type: 'process', command: ['node', 'a.js'], restartCount: 0, version: '1.0', startedAt: new Date(1_700_000_000_000).toISOString() });
     const one = await call(api.socketPath, 'GET', '/modules/a');
     expect(JSON.parse(one.body)).toMatchObject({ id: 'a', runtimeStatus: 'running' });
   });
@@ -96,8 +101,12 @@ describe('management API over a unix socket (reference §7.2)', () => {
   });
 
   it.each([
-    ['GET', '/modules/nope/logs', 404, 'AGT_MODULE_NOT_FOUND', "module 'nope' does not exist on this edge device"],
-    ['POST', '/modules/nope/restart', 404, 'AGT_MODULE_NOT_FOUND', "module 'nope' does not exist on this edge device"],
+    ['GET', '/modules/nope/logs', 404, 'AGT_MODULE_NOT_FOUND', "module 'nope' does not exist on this edge device (`verge edge list` shows its modules)"],
+    ['POST', '/modules/nope/restart', 404, 'AGT_MODULE_NOT_FOUND', "module 'nope' does not exist on this edge device (`verge edge list` shows its modules)"],
+    ['GET', '/modules/edgeHub/logs', 409, 'AGT_SYSTEM_MODULE_IN_PROCESS', "edgeHub runs inside the edge runtime process: its log is the runtime's own output (the output of `verge edge start`)"],
+    ['POST', '/modules/edgeAgent/restart', 409, 'AGT_SYSTEM_MODULE_IN_PROCESS', 'edgeAgent runs inside the edge runtime process: restart the edge runtime (`verge edge start`) to restart it'],
+    ['GET', '/modules/c/logs', 409, 'AGT_MODULE_NOT_CREATED', "module 'c' is deployed but not created yet (unknown: not created yet): it has no logs yet"],
+    ['POST', '/modules/c/restart', 409, 'AGT_MODULE_NOT_CREATED', "module 'c' is deployed but not created yet (unknown: not created yet): there is nothing to restart; the agent creates and starts it"],
     ['GET', '/modules/a/logs?tail=ten', 400, 'AGT_MANAGEMENT_REQUEST_INVALID', 'tail=ten: must be a non-negative integer or "all"'],
     ['DELETE', '/modules/a', 404, 'AGT_MANAGEMENT_ROUTE_NOT_FOUND', expect.stringContaining('no route DELETE /modules/a')],
     ['GET', '/elsewhere', 404, 'AGT_MANAGEMENT_ROUTE_NOT_FOUND', expect.stringContaining('no route GET /elsewhere')],

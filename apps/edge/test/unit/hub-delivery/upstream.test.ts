@@ -6,6 +6,7 @@ import { createLogger } from '@verge/platform';
 import type { ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
 import { upstreamCredentialFor } from '../../../src/hub/upstream/upstream-credentials.js';
 import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
+import type { ParkedSenders } from '../../../src/hub/upstream/parked-senders.js';
 import { createUpstreamSender, outgoingOf, senderOf } from '../../../src/hub/upstream/upstream-sender.js';
 
 const DEVICE_KEY = Buffer.alloc(32, 3).toString('base64');
@@ -57,7 +58,7 @@ describe('upstream sender', () => {
   const log = createLogger({ service: 'test', level: 'silent' });
 
   function poolWith(link: { connected: boolean; clientId?: string; current: Partial<DeviceClient> } | undefined): UpstreamPool {
-    return { acquire: () => link } as unknown as UpstreamPool;
+    return { acquire: () => link, credentialProblem: () => (link === undefined ? 'not in the device scope' : undefined) } as unknown as UpstreamPool;
   }
 
   it('sends a sender\'s messages in order over its own link; the first failure and everything after it is retryable', async () => {
@@ -77,14 +78,28 @@ describe('upstream sender', () => {
     expect(r.outcomes.map((o) => o.kind)).toEqual(['ok', 'retryable', 'retryable']);
   });
 
-  it('is retryable at once while the link is down, and permanent for an identity it cannot act as', async () => {
+  it('is retryable at once while the link is down, and never drops a message for lack of a credential (issue 7)', async () => {
     const down = createUpstreamSender(poolWith({ connected: false, clientId: 'leaf', current: {} }), log);
     expect((await down.send([entry(0, { connectionDeviceId: 'leaf' })], new AbortController().signal)).outcomes[0]).toEqual({
       kind: 'retryable',
       reason: "the upstream connection of 'leaf' is not connected",
     });
+    // Without parking (a parked queue's own pump): retried until a credential exists.
     const none = createUpstreamSender(poolWith(undefined), log);
-    expect((await none.send([entry(0, { connectionDeviceId: 'gone' })], new AbortController().signal)).outcomes[0]?.kind).toBe('permanent');
+    expect((await none.send([entry(0, { connectionDeviceId: 'gone' })], new AbortController().signal)).outcomes[0]?.kind).toBe('retryable');
+    // With parking (the shared queue): moved to the sender's parked queue, so the others go on.
+    const parkedCalls: string[] = [];
+    const parking = {
+      hasBacklog: () => Promise.resolve(false),
+      park: (sender: string, entries: readonly unknown[], reason: string) => {
+        parkedCalls.push(sender);
+        return Promise.resolve(entries.map(() => ({ kind: 'parked' as const, reason })));
+      },
+    } as unknown as ParkedSenders;
+    const parkingSender = createUpstreamSender(poolWith(undefined), log, parking);
+    const r = await parkingSender.send([entry(0, { connectionDeviceId: 'gone' })], new AbortController().signal);
+    expect(r.outcomes[0]?.kind).toBe('parked');
+    expect(parkedCalls).toEqual(['gone']);
   });
 
   it('refuses permanently what the client refuses as invalid (e.g. too large)', async () => {

@@ -73,7 +73,7 @@ describe('ingestMessage (routing glue)', () => {
   it('appends once with every delivery, then reports the endpoints to wake', async () => {
     const store = new FakeStore();
     const woken: string[][] = [];
-    const outcome = await ingestMessage({ table: () => routes.current, store: store as unknown as MessageStore, stored: (ids) => woken.push([...ids]) }, fromLeaf);
+    const outcome = await ingestMessage({ table: () => routes.current, store: store as unknown as MessageStore, stored: (ids) => woken.push([...ids]), hold: () => Promise.reject(new Error('not expected')) }, fromLeaf);
     expect(outcome).toMatchObject({ kind: 'stored', endpointIds: ['$upstream'] });
     expect(store.appended).toHaveLength(1);
     expect(woken).toEqual([['$upstream']]);
@@ -82,16 +82,28 @@ describe('ingestMessage (routing glue)', () => {
   it('does not touch the store for an unrouted message', async () => {
     const store = new FakeStore();
     const empty = new RouteTable(7200);
-    const outcome = await ingestMessage({ table: () => empty.current, store: store as unknown as MessageStore, stored: () => undefined }, fromLeaf);
+    empty.swap({ routes: [], defaultTtlSecs: 7200, desiredVersion: 3 });
+    const held: unknown[] = [];
+    const outcome = await ingestMessage({ table: () => empty.current, store: store as unknown as MessageStore, stored: () => undefined, hold: async (m) => void held.push(m) }, fromLeaf);
     expect(outcome).toEqual({ kind: 'unrouted' });
     expect(store.appended).toHaveLength(0);
+    expect(held).toHaveLength(0);
+  });
+
+  it('holds (never drops) a message that arrives before the hub has any route table (issue 7 startup race)', async () => {
+    const store = new FakeStore();
+    const none = new RouteTable(7200);
+    const held: unknown[] = [];
+    const outcome = await ingestMessage({ table: () => none.current, store: store as unknown as MessageStore, stored: () => undefined, hold: async (m) => void held.push(m) }, fromLeaf);
+    expect(outcome).toEqual({ kind: 'held' });
+    expect(held).toEqual([fromLeaf]);
   });
 
   it('rejects with the store error (nothing stored, nothing woken)', async () => {
     const store = new FakeStore();
     store.refuse = new VergeError('HUB_STORE_FULL', 'full');
     const woken: string[] = [];
-    await expect(ingestMessage({ table: () => routes.current, store: store as unknown as MessageStore, stored: (ids) => woken.push(...ids) }, fromLeaf)).rejects.toMatchObject({
+    await expect(ingestMessage({ table: () => routes.current, store: store as unknown as MessageStore, stored: (ids) => woken.push(...ids), hold: () => Promise.reject(new Error('not expected')) }, fromLeaf)).rejects.toMatchObject({
       code: 'HUB_STORE_FULL',
     });
     expect(woken).toEqual([]);

@@ -63,7 +63,7 @@ describe('DeviceScope', () => {
     let answer: ScopeIdentity[] | Error = [leaf('l1'), leaf('edge'), leaf('old', 'disabled')];
     const source: DeviceScopeSource = { fetch: () => (answer instanceof Error ? Promise.reject(answer) : Promise.resolve({ devices: answer })) };
     const changed: string[][] = [];
-    const scope = new DeviceScope({ state, source, edgeDeviceId: 'edge', refreshMs: 3_600_000, retryMs: 60_000, log, nowMs: Date.now, changed: (ids) => changed.push([...ids]) });
+    const scope = new DeviceScope({ state, source, edgeDeviceId: 'edge', refreshMs: 3_600_000, retryMs: 60_000, onDemandMinMs: 5_000, log, nowMs: Date.now, changed: (ids) => changed.push([...ids]) });
     scope.start();
     expect(scope.get('old')?.status).toBe('enabled'); // from the cache, before the first sync ends
     expect(await scope.sync()).toBe(true);

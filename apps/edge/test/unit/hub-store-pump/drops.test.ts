@@ -12,7 +12,7 @@ describe('endpoint pump: permanent failures and TTL expiry', () => {
     await h.append(['m1', 'huge', 'm3']);
     await settle();
     expect(h.sender.delivered).toEqual(['m1', 'm3']);
-    expect(h.pump.status().priorities).toEqual([{ priority: defaultRoutePriority, sent: 2, droppedTtlExpiry: 0, droppedPermanent: 1 }]);
+    expect(h.pump.status().priorities).toEqual([{ priority: defaultRoutePriority, sent: 2, droppedTtlExpiry: 0, droppedPermanent: 1, parked: 0 }]);
     expect((await h.store.stats()).messageCount).toBe(0);
     expect((await h.store.queues(endpointId))[0]).toMatchObject({ checkpoint: 2, length: 0 });
   });

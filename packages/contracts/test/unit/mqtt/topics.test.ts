@@ -125,6 +125,11 @@ describe('parseInboundTopic', () => {
       expected: { kind: 'telemetry', deviceId: 'd1', systemProperties: { connectionDeviceId: 'd1' }, properties: {} },
     },
     {
+      name: 'a device cannot name a module output ($.on is for modules only)',
+      topic: 'devices/d1/messages/events/%24.on=out&%24.mid=m',
+      expected: { kind: 'telemetry', deviceId: 'd1', systemProperties: { messageId: 'm', connectionDeviceId: 'd1' }, properties: {} },
+    },
+    {
       topic: "devices/d%20.*?!(),:=@$'/messages/events/k=v",
       expected: { kind: 'telemetry', deviceId: "d%20.*?!(),:=@$'", systemProperties: { connectionDeviceId: "d%20.*?!(),:=@$'" }, properties: { k: 'v' } },
     },

@@ -125,6 +125,13 @@ describe('computeModuleReport', () => {
       status: 'running',
       description: 'running; last attempt failed: pull access denied',
     },
+    {
+      name: 'running since after a failed start: the failure is old news',
+      observed: observedOf([anObservedModule(sensor, { startedAtMs: T0 - 1 })]),
+      failures: { 'startModule:sensor': { ...failure('retryable'), lastAttemptAtMs: T0 - 5_000 } },
+      status: 'running',
+      description: 'running',
+    },
   ];
   it.each(rows)('$name → $status', ({ spec, observed, health, failures, status, description, restartCount }) => {
     const report = computeModuleReport(desiredOf([spec ?? sensor]), { ...observed, images: new Set(imagesOf(sensor).filter(() => spec?.imagePullPolicy !== 'never')) }, new Map(Object.entries(health ?? {})), T0, {

@@ -1,0 +1,92 @@
+import { statfsSync } from 'node:fs';
+import { VergeError } from '@verge/contracts';
+
+/** Free and total bytes of the filesystem holding a path (for unprivileged writers: `bavail`). */
+export interface DiskSpace {
+  readonly freeBytes: number;
+  readonly totalBytes: number;
+}
+
+/** Reads the free space of the filesystem of `dir` (fs.statfs). */
+export function statDisk(dir: string): DiskSpace {
+  const s = statfsSync(dir);
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+}
+
+/**
+ * The default reserve: 2% of the filesystem, at least 8 MiB and at most 128 MiB. It must hold what retiring
+ * delivered messages writes (checkpoint and delete pages go through the WAL, which grows up to SQLite's
+ * auto-checkpoint of 1000 pages, 4 MiB, before it is reused) plus the hub's other state.
+ */
+export function defaultReserveBytes(totalBytes: number): number {
+  return Math.min(128 * 1024 * 1024, Math.max(8 * 1024 * 1024, Math.floor(totalBytes * 0.02)));
+}
+
+/** Options of {@link DiskGuard}. */
+export interface DiskGuardOptions {
+  /** Directory of the store's database file. */
+  readonly dir: string;
+  /** Free bytes kept in reserve; default {@link defaultReserveBytes}. */
+  readonly reserveBytes?: number;
+  /** How long a free-space reading is trusted (default 1 s). */
+  readonly recheckMs?: number;
+  readonly nowMs: () => number;
+  /** Test seam: the free-space reading. */
+  readonly stat?: (dir: string) => DiskSpace;
+  /**
+   * Bytes the database can reuse without growing its file (SQLite's free pages: what delivered messages left).
+   * They count as free: the file never shrinks, so without them a store that once reached the reserve would refuse
+   * new messages forever, even after its backlog was delivered.
+   */
+  readonly reusableBytes?: () => number;
+}
+
+/**
+ * Stops the store from accepting messages BEFORE the disk is full (issue 7): an append is refused with HUB_DISK_LOW
+ * when, after it, less than the reserve would be free. Retiring delivered messages (checkpoints, deletes, cleanup)
+ * is never refused and always finds room, so a full disk can neither stop the queue nor cause resends. Free space
+ * is read with `statfs` at most once per `recheckMs` (plus the database's reusable free pages), and counted down by
+ * the bytes accepted in between; space that returns (messages delivered, files removed) is seen at the next
+ * reading, and acceptance resumes.
+ */
+export class DiskGuard {
+  private reading: DiskSpace | undefined;
+  private readAtMs = Number.NEGATIVE_INFINITY;
+  private acceptedSinceRead = 0;
+
+  constructor(private readonly o: DiskGuardOptions) {}
+
+  /** Throws HUB_DISK_LOW unless `bytes` more can be written while keeping the reserve free. */
+  admit(bytes: number): void {
+    const space = this.current();
+    if (space === undefined) return;
+    const reserve = this.o.reserveBytes ?? defaultReserveBytes(space.totalBytes);
+    // Each stored byte costs more on disk (row, index and WAL pages): count it twice, to stay on the safe side.
+    const free = space.freeBytes - this.acceptedSinceRead;
+    if (free - 2 * bytes < reserve) {
+      this.readAtMs = Number.NEGATIVE_INFINITY; // read again next time: space may come back at any moment
+      throw new VergeError(
+        'HUB_DISK_LOW',
+        `message store refuses new messages: the disk holding ${this.o.dir} has ${Math.max(0, free)} bytes free, ` +
+          `below the ${reserve} bytes the hub keeps in reserve to retire delivered messages; acceptance resumes when space frees`,
+        { details: { freeBytes: Math.max(0, free), reserveBytes: reserve, messageBytes: bytes } },
+      );
+    }
+    this.acceptedSinceRead += 2 * bytes;
+  }
+
+  private current(): DiskSpace | undefined {
+    const now = this.o.nowMs();
+    if (this.reading === undefined || now - this.readAtMs >= (this.o.recheckMs ?? 1_000)) {
+      try {
+        const disk = (this.o.stat ?? statDisk)(this.o.dir);
+        this.reading = { freeBytes: disk.freeBytes + (this.o.reusableBytes?.() ?? 0), totalBytes: disk.totalBytes };
+      } catch {
+        return this.reading; // statfs unsupported: rely on the byte limit (and SQLITE_FULL handling) alone
+      }
+      this.readAtMs = now;
+      this.acceptedSinceRead = 0;
+    }
+    return this.reading;
+  }
+}

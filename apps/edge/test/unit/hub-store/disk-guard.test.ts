@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { isVergeError, type MessageStore } from '@verge/contracts';
+import { DiskGuard } from '../../../src/hub/store/disk-guard.js';
+import { openSqliteMessageStore } from '../../../src/hub/store/index.js';
+
+const MiB = 1024 * 1024;
+const message = (n: number) => ({ body: new TextEncoder().encode('x'.repeat(1000) + n), properties: {}, systemProperties: { connectionDeviceId: 'leaf' } });
+const upstream = [{ endpointId: '$upstream', priority: 0, ttlSecs: -1 }];
+
+describe('DiskGuard', () => {
+  it('refuses (HUB_DISK_LOW) when an append would leave less than the reserve free, counting bytes between readings', () => {
+    let free = 10 * MiB;
+    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, nowMs: () => 0, stat: () => ({ freeBytes: free, totalBytes: 100 * MiB }) });
+    guard.admit(512 * 1024); // 10 MiB - 2 × 0.5 MiB ≥ 8 MiB
+    guard.admit(256 * 1024);
+    expect(() => guard.admit(512 * 1024)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
+    free = 20 * MiB; // space returned (read again after a refusal)
+    expect(() => guard.admit(512 * 1024)).not.toThrow();
+  });
+
+  it('counts the database file\'s reusable pages as free space', () => {
+    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, nowMs: () => 0, stat: () => ({ freeBytes: 8 * MiB, totalBytes: 100 * MiB }), reusableBytes: () => 2 * MiB });
+    expect(() => guard.admit(512 * 1024)).not.toThrow();
+  });
+
+  it('uses 2% of the filesystem, at least 8 MiB, as the default reserve', () => {
+    const guard = new DiskGuard({ dir: '/x', nowMs: () => 0, stat: () => ({ freeBytes: 9 * MiB, totalBytes: 100 * MiB }) });
+    expect(() => guard.admit(MiB)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
+  });
+});
+
+describe('SQLite message store on a nearly full disk', () => {
+  it('accepts again once its delivered messages are retired, though its file does not shrink', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verge-disk-guard-'));
+    const path = join(dir, 'messages.db');
+    const size = (p: string): number => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    // A 12 MiB disk holding nothing but the store's files; 8 MiB kept in reserve.
+    const stat = () => ({ freeBytes: 12 * MiB - size(path) - size(`${path}-wal`), totalBytes: 12 * MiB });
+    let now = 0;
+    const store: MessageStore = openSqliteMessageStore({ path, reserveDiskBytes: 8 * MiB, statDisk: stat, nowMs: () => now });
+    onTestFinished(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    let accepted = 0;
+    for (;;) {
+      try {
+        await store.append(message(accepted), upstream);
+        accepted += 1;
+        if (accepted % 100 === 0) now += 1_000; // the guard reads the disk again
+      } catch (e) {
+        expect(isVergeError(e, 'HUB_DISK_LOW'), String(e)).toBe(true);
+        break;
+      }
+    }
+    expect(accepted).toBeGreaterThan(100);
+    const [q] = await store.queues('$upstream');
+    await store.checkpoint(q!, q!.nextOffset - 1); // every message delivered
+    now += 1_000;
+    await expect(store.append(message(-1), upstream)).resolves.toBeDefined();
+  });
+});

@@ -1,0 +1,91 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isVergeError } from '@verge/contracts';
+import { startEdge, type RunningEdge } from '@verge/edge';
+import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { managedModuleLogs, startTestEdge, tempDir, waitFor } from '../support/edge.js';
+import { deployment } from '../support/manifest.js';
+
+// Issue 7, "let no one in": the workload API signs with module keys, so (1) a shared listener that cannot tell
+// callers apart (loopback TCP, the shared unix socket) is refused unless explicitly allowed, and (2) a process module
+// cannot open another module's workload socket: run as root, the runtime starts each process module as its own
+// unprivileged uid and gives it a socket (0600) in a directory (0700) owned by that uid. A real process module tries
+// to connect to another module's socket and must get EACCES.
+
+const EDGE_ID = 'edge-isolation';
+const IS_ROOT = process.getuid?.() === 0;
+const KEY = Buffer.alloc(32, 9).toString('base64');
+
+describe('shared workload listeners', () => {
+  it.each([
+    ['loopback TCP', 'http://127.0.0.1:0'],
+    ['a shared unix socket', 'unix:///tmp/verge-shared-workload.sock'],
+  ])('refuses %s unless explicitly allowed, naming the setting', async (_name, workloadUri) => {
+    const tmp = tempDir('verge-wl-');
+    try {
+      const refused = await startEdge({ connectionString: `HostName=h;DeviceId=d;SharedAccessKey=${KEY}`, dataDir: join(tmp.dir, 'edge'), workloadUri }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isVergeError(refused, 'EDGE_CONFIG_INVALID')).toBe(true);
+      expect((refused as Error).message).toContain(`workloadUri: ${workloadUri} is a shared workload listener that signs for ANY module`);
+      expect((refused as Error).message).toContain('--insecure-shared-workload-api');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe.runIf(IS_ROOT)('process modules as their own users (runtime as root)', () => {
+  const tmp = tempDir('verge-iso-');
+  let t: TestCloud;
+  let edge: RunningEdge;
+
+  beforeAll(async () => {
+    t = await startTestCloud(join(tmp.dir, 'cloud'));
+    const { connectionString } = await createEdgeDevice(t, EDGE_ID);
+    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString, runtime: 'process' });
+  });
+
+  afterAll(async () => {
+    await edge?.stop();
+    await t?.cloud.stop();
+    tmp.cleanup();
+  });
+
+  it("gives each process module its own uid and socket; another module's socket answers EACCES", async () => {
+    expect(edge.config.processUser).toBe('dedicated');
+    const socketsDir = edge.config.processSocketsDir;
+    if (socketsDir === undefined) throw new Error('no process sockets directory');
+    const victimSocket = join(socketsDir, 'victim', 'workload.sock');
+    const manifest = deployment({ kind: 'process', node: process.execPath }, { victim: { file: 'sleeper.mjs' }, prober: { file: 'socket-prober.mjs', env: { PROBE_SOCKET: victimSocket } } }, { routes: {} });
+    expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
+
+    const log = await waitFor(
+      async () => {
+        const text = await managedModuleLogs(edge, 'prober');
+        return text.includes('probe other:') ? text : undefined;
+      },
+      "the prober module to try the victim's socket",
+      60_000,
+      300,
+    );
+    const lines = log.split('\n');
+    expect(lines).toContain('probe own: connected');
+    expect(lines).toContain('probe other: EACCES');
+    expect(lines).not.toContain('probe other: connected');
+
+    const victimLog = await waitFor(async () => (await managedModuleLogs(edge, 'victim')).match(/sleeper up as uid (\d+)/), 'the victim module to start');
+    const proberUid = Number(/uid (\d+)/.exec(log)?.[1]);
+    const victimUid = Number(victimLog[1]);
+    expect(victimUid).toBeGreaterThan(0);
+    expect(proberUid).toBeGreaterThan(0);
+    expect(proberUid).not.toBe(victimUid);
+
+    const dir = await stat(join(socketsDir, 'victim'));
+    const socket = await stat(victimSocket);
+    expect({ uid: dir.uid, mode: dir.mode & 0o777 }).toEqual({ uid: victimUid, mode: 0o700 });
+    expect({ uid: socket.uid, mode: socket.mode & 0o777 }).toEqual({ uid: victimUid, mode: 0o600 });
+  });
+});
