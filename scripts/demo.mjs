@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 for (const built of ['apps/cloud/dist/index.js', 'apps/edge/dist/index.js', 'packages/api-client/dist/index.js']) {
@@ -119,50 +120,19 @@ try {
 }
 
 function demoDeployment() {
-  const node = process.execPath;
   const modulesDir = join(root, 'scripts/demo/modules');
-  const processModule = (file, env = {}) => ({
-    version: '1.0',
-    type: 'process',
-    status: 'running',
-    restartPolicy: 'always',
-    startupOrder: 1,
-    env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, { value: v }])),
-    settings: { command: node, args: [join(modulesDir, file)] },
-  });
-  return {
-    modulesContent: {
-      $edgeAgent: {
-        'properties.desired': {
-          schemaVersion: '1.1',
-          runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25', registryCredentials: {} } },
-          systemModules: {
-            edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-            edgeHub: {
-              type: 'docker',
-              status: 'running',
-              restartPolicy: 'always',
-              startupOrder: 0,
-              settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' },
-            },
-          },
-          modules: { tempSensor: processModule('temp-sensor.mjs', { SEND_INTERVAL_MS: '1000' }), filter: processModule('temp-filter.mjs') },
-        },
-      },
-      $edgeHub: {
-        'properties.desired': {
-          schemaVersion: '1.1',
-          routes: {
-            sensorToFilter: 'FROM /messages/modules/tempSensor/outputs/temperatureOutput INTO BrokeredEndpoint("/modules/filter/inputs/input1")',
-            sensorToCloud: 'FROM /messages/modules/tempSensor/outputs/* INTO $upstream',
-            filterToCloud: 'FROM /messages/modules/filter/outputs/output1 INTO $upstream',
-          },
-          storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
-        },
-      },
-      filter: { 'properties.desired': { TemperatureThreshold: 25 } },
+  return edgeDeployment({
+    modules: {
+      tempSensor: processModule(join(modulesDir, 'temp-sensor.mjs'), { SEND_INTERVAL_MS: '1000' }),
+      filter: processModule(join(modulesDir, 'temp-filter.mjs')),
     },
-  };
+    routes: {
+      sensorToFilter: 'FROM /messages/modules/tempSensor/outputs/temperatureOutput INTO BrokeredEndpoint("/modules/filter/inputs/input1")',
+      sensorToCloud: 'FROM /messages/modules/tempSensor/outputs/* INTO $upstream',
+      filterToCloud: 'FROM /messages/modules/filter/outputs/output1 INTO $upstream',
+    },
+    moduleDesired: { filter: { TemperatureThreshold: 25 } },
+  });
 }
 
 async function applyConfigurationContent(running, deviceId, content) {

@@ -71,7 +71,10 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
 /**
  * The edge runtime's composition root (issue #4): workload API, edge hub and edge agent in one process, wired only
  * through their contracts (AgentDeps, EdgeHubDeps, WorkloadContext) so they could run as separate processes.
- * Start order: edge CA → workload API (module sockets must listen before modules start) → module runtimes → hub
+ * Start order: installed config file < environment < `input` → private data directory (0700, secrets 0600; one
+ * line naming it when unwritable) → credential check against the cloud (fatal on 401/403 or an untrusted
+ * certificate, offline when it does not answer) → edge CA → workload API (module sockets must listen before modules
+ * start) → module runtimes → hub
  * (routes from its saved state, store resumes, listener up) → agent (knows the hub's port for
  * IOTEDGE_GATEWAYHOSTNAME, reconciles, connects to the cloud). On failure everything already started is stopped
  * and the error is rethrown (EDGE_START_FAILED naming the part, or the part's own VergeError).

@@ -39,6 +39,12 @@ export interface DiskGuardOptions {
    * new messages forever, even after its backlog was delivered.
    */
   readonly reusableBytes?: () => number;
+  /**
+   * Gives space back when an append would be refused (at most once per `recheckMs`): SQLite's WAL keeps its largest
+   * size (up to the auto-checkpoint's 1000 pages, 4 MiB) once it has grown, so the store truncates it. The guard
+   * then reads the disk again before it refuses.
+   */
+  readonly relieve?: () => void;
 }
 
 /**
@@ -53,26 +59,47 @@ export class DiskGuard {
   private reading: DiskSpace | undefined;
   private readAtMs = Number.NEGATIVE_INFINITY;
   private acceptedSinceRead = 0;
+  private relievedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: DiskGuardOptions) {}
 
   /** Throws HUB_DISK_LOW unless `bytes` more can be written while keeping the reserve free. */
   admit(bytes: number): void {
+    if (this.fits(bytes)) return;
+    const now = this.o.nowMs();
+    if (this.o.relieve === undefined || now - this.relievedAtMs < (this.o.recheckMs ?? 1_000)) return this.refuse(bytes);
+    this.relievedAtMs = now;
+    try {
+      this.o.relieve();
+    } catch {
+      // nothing given back (e.g. the WAL is in use): refuse
+    }
+    this.readAtMs = Number.NEGATIVE_INFINITY;
+    if (!this.fits(bytes)) this.refuse(bytes);
+  }
+
+  /** True (and the bytes counted) when `bytes` more leave the reserve free. */
+  private fits(bytes: number): boolean {
     const space = this.current();
-    if (space === undefined) return;
+    if (space === undefined) return true;
     const reserve = this.o.reserveBytes ?? defaultReserveBytes(space.totalBytes);
     // Each stored byte costs more on disk (row, index and WAL pages): count it twice, to stay on the safe side.
-    const free = space.freeBytes - this.acceptedSinceRead;
-    if (free - 2 * bytes < reserve) {
-      this.readAtMs = Number.NEGATIVE_INFINITY; // read again next time: space may come back at any moment
-      throw new VergeError(
-        'HUB_DISK_LOW',
-        `message store refuses new messages: the disk holding ${this.o.dir} has ${Math.max(0, free)} bytes free, ` +
-          `below the ${reserve} bytes the hub keeps in reserve to retire delivered messages; acceptance resumes when space frees`,
-        { details: { freeBytes: Math.max(0, free), reserveBytes: reserve, messageBytes: bytes } },
-      );
-    }
+    if (space.freeBytes - this.acceptedSinceRead - 2 * bytes < reserve) return false;
     this.acceptedSinceRead += 2 * bytes;
+    return true;
+  }
+
+  private refuse(bytes: number): never {
+    const space = this.current();
+    const reserve = this.o.reserveBytes ?? defaultReserveBytes(space?.totalBytes ?? 0);
+    const free = (space?.freeBytes ?? 0) - this.acceptedSinceRead;
+    this.readAtMs = Number.NEGATIVE_INFINITY; // read again next time: space may come back at any moment
+    throw new VergeError(
+      'HUB_DISK_LOW',
+      `message store refuses new messages: the disk holding ${this.o.dir} has ${Math.max(0, free)} bytes free, ` +
+        `below the ${reserve} bytes the hub keeps in reserve to retire delivered messages; acceptance resumes when space frees`,
+      { details: { freeBytes: Math.max(0, free), reserveBytes: reserve, messageBytes: bytes } },
+    );
   }
 
   private current(): DiskSpace | undefined {

@@ -119,6 +119,8 @@ class SqliteMessageStore implements MessageStore {
             ...(options.reserveDiskBytes === undefined ? {} : { reserveBytes: options.reserveDiskBytes }),
             ...(options.statDisk === undefined ? {} : { stat: options.statDisk }),
             reusableBytes: () => this.reusableBytes(),
+            // The WAL keeps its largest size: give that space back before refusing (outside any transaction).
+            // REVERT-CHECK relieve
           });
     this.writer = new GroupCommit(
       db,
