@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoProcessUser } from './demo/process-user.mjs';
 import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,7 +21,8 @@ for (const built of ['apps/cloud/dist/index.js', 'apps/edge/dist/index.js', 'pac
   }
 }
 const { startCloud } = await import('@verge/cloud');
-const { startEdge } = await import('@verge/edge');
+const edgeModule = await import('@verge/edge');
+const { startEdge } = edgeModule;
 const { createApiClient, deviceConnectionString } = await import('@verge/api-client');
 const { createServiceSasToken } = await import('@verge/core');
 const { createLogger } = await import('@verge/platform');
@@ -35,6 +37,7 @@ if (!Number.isFinite(seconds) || seconds <= 0 || args.some((a, i) => a.startsWit
 }
 
 const EDGE_ID = 'demo-edge';
+const MODULE_FILES = ['temp-sensor.mjs', 'temp-filter.mjs'];
 const dataDir = resolve('.verge/demo');
 const show = (p) => relative(process.cwd(), p) || '.';
 const log = createLogger({ service: 'demo', level: process.env.VERGE_DEMO_LOG ?? 'warn' });
@@ -59,17 +62,22 @@ try {
 
   const device = await api.devices.get(EDGE_ID).catch(() => api.devices.create({ deviceId: EDGE_ID, capabilities: { iotEdge: true } }));
   const connectionString = `${deviceConnectionString(api.hostName, device)};GatewayHostName=localhost:${cloud.ports.mqtt}`;
+  const modulesDir = join(root, 'scripts/demo/modules');
+  const edgeDataDir = join(dataDir, 'edge');
+  const { processUser, reason } = await demoProcessUser(edgeModule, { root, edgeDataDir, files: MODULE_FILES.map((f) => join(modulesDir, f)) });
+  if (reason !== undefined) console.log(`  process user   ${reason}`);
 
   edge = await startEdge(
     {
       connectionString,
       cloudCaFile: cloud.caPath,
       cloudApiUrl: cloud.urls.https,
-      dataDir: join(dataDir, 'edge'),
+      dataDir: edgeDataDir,
       hostname: 'localhost',
       bindAddress: '127.0.0.1',
       mqttPort: 0,
       runtime: 'process',
+      ...(processUser === undefined ? {} : { processUser }),
       stopTimeoutMs: 5_000,
       logLevel: 'warn',
     },

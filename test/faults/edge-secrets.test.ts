@@ -6,6 +6,7 @@ import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestC
 import { listManagedModules, tempDir, waitFor } from '../support/edge.js';
 import { deployment } from '../support/manifest.js';
 import { killVerge, runVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
+import { stageModules } from '../support/process-user.js';
 
 // Issue 7, "secrets on the edge": the device key must not be on the runtime's command line (`ps`), so the runtime
 // reads its connection string from a config file installed with `verge edge config apply` (0600 in a 0700
@@ -33,18 +34,22 @@ describe('the edge device key stays out of ps and out of other users’ reach (r
   let edgeCs: string;
   let key: string;
   let run: VergeProcess | undefined;
+  // Staged world-readable: as root the module runs as its own uid, wherever the repository lives.
+  let staged: { dir: string; cleanup: () => void } | undefined;
 
   beforeAll(async () => {
+    staged = await stageModules(['sleeper.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     edgeCs = (await createEdgeDevice(t, EDGE_ID)).connectionString;
     key = /SharedAccessKey=([^;]+)/.exec(edgeCs)?.[1] ?? '';
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
+    const manifest = deployment({ kind: 'process', node: process.execPath, modulesDir: staged.dir }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
   });
 
   afterAll(async () => {
     killVerge(run);
     await t?.cloud.stop();
+    staged?.cleanup();
     tmp.cleanup();
   });
 

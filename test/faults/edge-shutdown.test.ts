@@ -5,6 +5,7 @@ import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestC
 import { listManagedModules, tempDir, waitFor } from '../support/edge.js';
 import { deployment } from '../support/manifest.js';
 import { killVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
+import { stageModules } from '../support/process-user.js';
 
 // Issue 7: `verge edge start` took ~10 s to exit after "shutdown complete" (a grace-period timer of the process
 // runtime stayed armed after the module had exited), and logged an error-level "$edgeHub is not deployed" line on
@@ -20,17 +21,21 @@ describe('verge edge start: prompt exit on SIGTERM, no error lines on a normal s
   let t: TestCloud;
   let edgeCs: string;
   let run: VergeProcess | undefined;
+  // Staged world-readable: as root the module runs as its own uid, wherever the repository lives.
+  let staged: { dir: string; cleanup: () => void } | undefined;
 
   beforeAll(async () => {
+    staged = await stageModules(['sleeper.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     edgeCs = (await createEdgeDevice(t, EDGE_ID)).connectionString;
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
+    const manifest = deployment({ kind: 'process', node: process.execPath, modulesDir: staged.dir }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
   });
 
   afterAll(async () => {
     killVerge(run);
     await t?.cloud.stop();
+    staged?.cleanup();
     tmp.cleanup();
   });
 

@@ -6,15 +6,21 @@ import { startEdge, type RunningEdge } from '@verge/edge';
 import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { managedModuleLogs, startTestEdge, tempDir, waitFor } from '../support/edge.js';
 import { deployment } from '../support/manifest.js';
+import { announceSkip, stageModules, unreachableByOthers } from '../support/process-user.js';
 
 // Issue 7, "let no one in": the workload API signs with module keys, so (1) a shared listener that cannot tell
 // callers apart (loopback TCP, the shared unix socket) is refused unless explicitly allowed, and (2) a process module
 // cannot open another module's workload socket: run as root, the runtime starts each process module as its own
 // unprivileged uid and gives it a socket (0600) in a directory (0700) owned by that uid. A real process module tries
-// to connect to another module's socket and must get EACCES.
+// to connect to another module's socket and must get EACCES. Each also gets a HOME and TMPDIR of its own. The two
+// modules import no package, so they are staged in a world-readable temporary directory: the test runs wherever
+// the repository lives (a clone under /root, mode 0700, is out of the module users' reach).
 
 const EDGE_ID = 'edge-isolation';
-const IS_ROOT = process.getuid?.() === 0;
+const ISOLATION_SUITE = 'process modules as their own users (runtime as root)';
+const SKIP_REASON =
+  process.getuid?.() !== 0 ? 'the tests do not run as root (only root can start process modules as their own users)' : await unreachableByOthers([]).then((why) => why && `node itself is out of other users' reach: ${why}`);
+if (SKIP_REASON !== undefined) announceSkip(ISOLATION_SUITE, SKIP_REASON);
 const KEY = Buffer.alloc(32, 9).toString('base64');
 
 describe('shared workload listeners', () => {
@@ -37,20 +43,23 @@ describe('shared workload listeners', () => {
   });
 });
 
-describe.runIf(IS_ROOT)('process modules as their own users (runtime as root)', () => {
+describe.skipIf(SKIP_REASON !== undefined)(ISOLATION_SUITE, () => {
   const tmp = tempDir('verge-iso-');
+  let staged: { dir: string; cleanup: () => void } | undefined;
   let t: TestCloud;
   let edge: RunningEdge;
 
   beforeAll(async () => {
+    staged = await stageModules(['sleeper.mjs', 'socket-prober.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     const { connectionString } = await createEdgeDevice(t, EDGE_ID);
-    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString, runtime: 'process' });
+    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString, runtime: 'process', processUser: 'dedicated' });
   });
 
   afterAll(async () => {
     await edge?.stop();
     await t?.cloud.stop();
+    staged?.cleanup();
     tmp.cleanup();
   });
 
@@ -59,7 +68,8 @@ describe.runIf(IS_ROOT)('process modules as their own users (runtime as root)', 
     const socketsDir = edge.config.processSocketsDir;
     if (socketsDir === undefined) throw new Error('no process sockets directory');
     const victimSocket = join(socketsDir, 'victim', 'workload.sock');
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { victim: { file: 'sleeper.mjs' }, prober: { file: 'socket-prober.mjs', env: { PROBE_SOCKET: victimSocket } } }, { routes: {} });
+    const runner = { kind: 'process', node: process.execPath, modulesDir: staged?.dir } as const;
+    const manifest = deployment(runner, { victim: { file: 'sleeper.mjs' }, prober: { file: 'socket-prober.mjs', env: { PROBE_SOCKET: victimSocket } } }, { routes: {} });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
 
     const log = await waitFor(
@@ -76,7 +86,7 @@ describe.runIf(IS_ROOT)('process modules as their own users (runtime as root)', 
     expect(lines).toContain('probe other: EACCES');
     expect(lines).not.toContain('probe other: connected');
 
-    const victimLog = await waitFor(async () => (await managedModuleLogs(edge, 'victim')).match(/sleeper up as uid (\d+)/), 'the victim module to start');
+    const victimLog = await waitFor(async () => (await managedModuleLogs(edge, 'victim')).match(/sleeper up as uid (\d+) with HOME (\S*) TMPDIR (\S*)/) ?? undefined, 'the victim module to start');
     const proberUid = Number(/uid (\d+)/.exec(log)?.[1]);
     const victimUid = Number(victimLog[1]);
     expect(victimUid).toBeGreaterThan(0);
@@ -87,5 +97,14 @@ describe.runIf(IS_ROOT)('process modules as their own users (runtime as root)', 
     const socket = await stat(victimSocket);
     expect({ uid: dir.uid, mode: dir.mode & 0o777 }).toEqual({ uid: victimUid, mode: 0o700 });
     expect({ uid: socket.uid, mode: socket.mode & 0o777 }).toEqual({ uid: victimUid, mode: 0o600 });
+
+    // Its own HOME and TMPDIR (not the runtime's), owned by its uid and closed to the others.
+    const [home, tmpdir] = [victimLog[2] ?? '', victimLog[3] ?? ''];
+    expect(home).not.toBe(process.env['HOME']);
+    expect(home.startsWith(edge.config.processHomesDir ?? '(none)')).toBe(true);
+    for (const path of [home, tmpdir]) {
+      const s = await stat(path);
+      expect({ path, uid: s.uid, mode: s.mode & 0o777 }).toEqual({ path, uid: victimUid, mode: 0o700 });
+    }
   });
 });

@@ -13,6 +13,7 @@ import { deployment } from '../support/manifest.js';
 import { producerRuns } from '../support/producer-runs.js';
 import { openRawMqtt, sasConnectPacket } from '../support/raw-mqtt.js';
 import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { runVerge } from '../support/verge-cli.js';
 
 // Issue 7, head-of-line blocking: a leaf device that is disabled, or whose keys are rotated, in the cloud while the
@@ -32,7 +33,6 @@ const newKeys = (): SasKeys => ({ primaryKey: randomBytes(32).toString('base64')
 
 describe('hub head-of-line: a disabled or key-rotated leaf with queued messages does not block the others', () => {
   const tmp = tempDir('verge-hol-');
-  const cloudDir = join(tmp.dir, 'cloud');
   const edgeDir = join(tmp.dir, 'edge');
   let t: TestCloud;
   let edge: RunningEdge;
@@ -40,9 +40,10 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
   let seqs: SeqTracker;
   let disabledLeaf: Device;
   let rotatedLeaf: Device;
+  let proxy: TcpProxy | undefined;
 
   beforeAll(async () => {
-    t = await startTestCloud(cloudDir);
+    t = await startTestCloud(join(tmp.dir, 'cloud'));
     const created = await createEdgeDevice(t, EDGE_ID);
     disabledLeaf = await createLeafDevice(t, DISABLED_ID, created.device);
     rotatedLeaf = await createLeafDevice(t, ROTATED_ID, created.device);
@@ -52,13 +53,17 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
       routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream', leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream' },
     });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
-    edge = await startTestEdge(t, { dataDir: edgeDir, connectionString: created.connectionString, runtime: 'process' });
+    // The edge device dials the cloud's MQTT endpoint through a proxy: the test cuts it for an outage.
+    proxy = await startTcpProxy(t.ports.mqtt);
+    const connectionString = connectionStringOf(t, created.device, `localhost:${proxy.port}`);
+    edge = await startTestEdge(t, { dataDir: edgeDir, connectionString, runtime: 'process' });
   });
 
   afterAll(async () => {
     events?.stop();
     seqs?.stop();
     await edge?.stop();
+    await proxy?.close();
     await t?.cloud.stop();
     tmp.cleanup();
   });
@@ -122,13 +127,13 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     disabledLeaf = await updateLeaf(disabledLeaf, { status: 'disabled' });
     rotatedLeaf = await updateLeaf(rotatedLeaf, { keys: newKeys() });
 
-    // While the cloud is down the hub authenticates both leaves from its cache and stores their messages.
-    const ports = t.ports;
-    await t.cloud.stop();
+    // While the cloud is unreachable the hub authenticates both leaves from its cache and stores their messages.
+    const outage = proxy as TcpProxy;
+    outage.cut();
     expect(await sendNumbered(oldDisabledCs)).toBe(PER_LEAF);
     expect(await sendNumbered(oldRotatedCs)).toBe(PER_LEAF);
     const producerStored = edge.hubStatus().counters.stored - 2 * PER_LEAF;
-    t = await startTestCloud(cloudDir, ports);
+    outage.restore();
 
     // The module's stream is not blocked behind the refused leaves: its backlog and 10 newer messages arrive.
     await waitFor(() => producerSeqs().size >= producerStored + 10, `the ${producerStored} producer messages stored up to the cloud's return and 10 more`, 20_000);

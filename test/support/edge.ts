@@ -8,6 +8,7 @@ import { startEdge, type RunningEdge, type StartEdgeOptions } from '@verge/edge'
 import { createLogger } from '@verge/platform';
 import type { ManagedModule } from '@verge/contracts';
 import type { TestCloud } from './cloud.js';
+import { fixtureProcessUser } from './process-user.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (paths are computed from this file, never hard-coded). */
@@ -23,7 +24,11 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the edge runtime against `t`'s cloud, in-process, hub on loopback. */
+/**
+ * Starts the edge runtime against `t`'s cloud, in-process, hub on loopback. Process modules run as the runtime's
+ * default user, except when other users cannot reach the repository's modules (a clone under /root): then as the
+ * runtime's own user (`processUser: 'runtime'`, process-user.ts), unless `processUser` says otherwise.
+ */
 export function startTestEdge(
   t: TestCloud,
   o: {
@@ -34,8 +39,12 @@ export function startTestEdge(
     mqttLimits?: StartEdgeOptions['mqttLimits'];
     /** The environment the runtime reads (e.g. DOCKER_HOST); default `process.env`. */
     env?: StartEdgeOptions['env'];
+    processUser?: 'dedicated' | 'runtime';
+    /** The runtime's logger (default: pino at `error`, or $VERGE_E2E_LOG). */
+    log?: StartEdgeOptions['log'];
   },
 ): Promise<RunningEdge> {
+  const processUser = o.processUser ?? fixtureProcessUser();
   return startEdge(
     {
       connectionString: o.connectionString,
@@ -46,11 +55,12 @@ export function startTestEdge(
       bindAddress: '127.0.0.1',
       mqttPort: o.mqttPort ?? 0,
       runtime: o.runtime,
+      ...(processUser === undefined ? {} : { processUser }),
       stopTimeoutMs: 5_000,
       logLevel: 'warn',
     },
     {
-      log: createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }),
+      log: o.log ?? createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }),
       ...(o.mqttLimits === undefined ? {} : { mqttLimits: o.mqttLimits }),
       ...(o.env === undefined ? {} : { env: o.env }),
     },

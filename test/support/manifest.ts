@@ -3,7 +3,7 @@ import { MODULES_DIR, NODE_MODULES_DIR } from './edge.js';
 
 /** How a test module runs. */
 export type ModuleRunner =
-  | { readonly kind: 'process'; readonly node: string }
+  | { readonly kind: 'process'; readonly node: string; /** Where the module files are (default test/modules; see stageModules). */ readonly modulesDir?: string }
   | { readonly kind: 'docker'; readonly image: string; readonly runId: string };
 
 /** One module of the test deployment: a file of test/modules plus its env and restart policy. */
@@ -23,7 +23,7 @@ export function moduleEntry(runner: ModuleRunner, m: TestModule, startupOrder = 
   const env = Object.fromEntries(Object.entries(m.env ?? {}).map(([k, v]) => [k, { value: v }]));
   const common = { version: '1.0', status: m.status ?? 'running', restartPolicy: m.restartPolicy ?? 'always', startupOrder, env };
   if (runner.kind === 'process') {
-    return { ...common, type: 'process', settings: { command: runner.node, args: [join(MODULES_DIR, m.file)] } };
+    return { ...common, type: 'process', settings: { command: runner.node, args: [join(runner.modulesDir ?? MODULES_DIR, m.file)] } };
   }
   const createOptions = {
     Cmd: ['node', `${CONTAINER_APP}/modules/${m.file}`],

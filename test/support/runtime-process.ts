@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { createSasToken, deviceResource } from '@verge/core';
 import type { TestCloud } from './cloud.js';
 import { REPO_ROOT } from './edge.js';
+import { fixtureProcessUserFlags } from './process-user.js';
 
 /** The built `verge` command. */
 export const VERGE_BIN = join(REPO_ROOT, 'apps/cli/bin/verge.js');
@@ -33,10 +34,13 @@ export interface RuntimeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the edge runtime as the user runs it (the built CLI), process modules, hub on `127.0.0.1:port`. */
+/**
+ * Starts the edge runtime as the user runs it (the built CLI), process modules, hub on `127.0.0.1:port`; with
+ * `--process-user runtime` when other users cannot reach the repository (process-user.ts).
+ */
 export function startRuntimeProcess(t: TestCloud, o: { dataDir: string; connectionString: string; port: number; startTimeoutMs?: number }): RuntimeProcess {
   const args = ['edge', 'start', '--cloud-ca', t.cloud.caPath, '--cloud-api', t.cloud.urls.https, '--data', o.dataDir, '--hostname', 'localhost'];
-  args.push('--bind', '127.0.0.1', '--mqtt-port', String(o.port), '--runtime', 'process', '--log-level', 'warn');
+  args.push('--bind', '127.0.0.1', '--mqtt-port', String(o.port), '--runtime', 'process', '--log-level', 'warn', ...fixtureProcessUserFlags());
   const child = spawn(process.execPath, [VERGE_BIN, ...args], { env: { ...process.env, VERGE_EDGE_CONNECTION_STRING: o.connectionString }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));

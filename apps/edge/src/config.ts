@@ -121,6 +121,11 @@ export interface EdgeConfig {
    * Outside the data directory (which stays 0700 for the runtime alone): `/run/verge-edge/<hash of the data dir>`.
    */
   readonly processSocketsDir?: string;
+  /**
+   * Per-module HOME and TMPDIR of process modules running as their own users (`processUser: dedicated`):
+   * `/run/verge-edge/homes/<hash of the data dir>/<module>/`, owned by the module's uid.
+   */
+  readonly processHomesDir?: string;
   /** How process modules run: each as its own uid (`dedicated`) or as the runtime's user. */
   readonly processUser: (typeof EDGE_PROCESS_USER_CHOICES)[number];
   readonly runtime: (typeof EDGE_RUNTIME_CHOICES)[number];
@@ -192,6 +197,7 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: E
     ...(workloadUri === undefined ? {} : { workloadUri }),
     ...(perModuleSockets ? { moduleSocketsDir: join(dataDir, 'workload') } : {}),
     ...(perModuleSockets && processUser === 'dedicated' ? { processSocketsDir: processSocketsDirOf(dataDir) } : {}),
+    ...(processUser === 'dedicated' ? { processHomesDir: processHomesDirOf(dataDir) } : {}),
     processUser,
     runtime: c.runtime,
     docker: dockerEndpoint(env),
@@ -204,7 +210,16 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: E
 
 /** Where process modules running as their own users find their sockets: a root-owned, traverse-only directory. */
 export function processSocketsDirOf(dataDir: string): string {
-  return join(PROCESS_SOCKETS_ROOT, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  return join(PROCESS_SOCKETS_ROOT, dataDirHash(dataDir));
+}
+
+/** Where process modules running as their own users get their HOME: `homes/` is no hash, so never a sockets directory. */
+export function processHomesDirOf(dataDir: string): string {
+  return join(PROCESS_SOCKETS_ROOT, 'homes', dataDirHash(dataDir));
+}
+
+function dataDirHash(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
 }
 
 // Each source may only name settings of the schema; the connection string from the environment sits between the

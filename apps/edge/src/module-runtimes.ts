@@ -35,7 +35,7 @@ export async function openModuleRuntimes(config: EdgeConfig, workloadSockets: Wo
     baseEnv: config.processBaseEnv,
     workloadSockets,
     orphanStopTimeoutMs: config.stopTimeoutMs,
-    ...(config.processUser === 'dedicated' ? { moduleUsers: moduleUserRangeFor(config.dataDir) } : {}),
+    ...(config.processUser === 'dedicated' ? { moduleUsers: moduleUserRangeFor(config.dataDir), moduleHomesDir: config.processHomesDir } : {}),
   });
   if (config.processUser === 'runtime') {
     log.info({ processUser: config.processUser }, 'process modules run as the runtime\'s own user: each can open the other modules\' workload sockets and files (run the runtime as root for --process-user dedicated)');

@@ -17,3 +17,5 @@ export { containerCreateOptions, mergeEnv, workloadBind, type ContainerConfigInp
 export { pullError, containerError } from './docker/engine-errors.js';
 export { ProcessModuleRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
 export { moduleUserRangeFor, allocateModuleUid, type ModuleUserRange } from './process/module-users.js';
+export { findLaunchDenial, describeLaunchDenial, type ModuleLaunch, type LaunchDenial, type LaunchPart } from './process/launch-access.js';
+export { findDenial, permits, type AccessUser, type AccessNeed, type AccessDenial, type PathFacts } from './process/module-access.js';

@@ -42,6 +42,11 @@ export const agentErrors = defineErrors({
     description:
       'The program of a module does not exist or cannot be executed (spawn ENOENT/EACCES, or the container entrypoint is not in the image); the module is reported exited and not retried before the next deployment.',
   },
+  AGT_MODULE_USER_CANNOT_ACCESS: {
+    status: 400,
+    description:
+      "A process module runs as its own unprivileged user (`--process-user dedicated`, the default as root) and that user cannot reach its program, an argument file or its working directory (a directory on the way is not searchable, or the file not readable, for that uid; e.g. a clone under /root, mode 0700). It is not started, is reported exited (code 126) and is not retried before the next deployment. Move the program where that user can read it, or start the runtime with `--process-user runtime` (config `processUser`).",
+  },
   AGT_IMAGE_REFERENCE_INVALID: {
     status: 400,
     description: 'The engine rejected an image reference as malformed.',

@@ -37,6 +37,10 @@ export function describeModuleStatus(spec: ModuleSpec, observed: ObservedModule 
   if (!observed.owned) return { runtimeStatus: 'unknown', statusDescription: `the name ${JSON.stringify(spec.id)} is taken by a module that Verge does not manage` };
   const raw = observedStatus(observed);
   if (isStoppedByAgent(ctx.health, observed) && (raw === 'stopped' || raw === 'failed')) return { runtimeStatus: 'stopped', statusDescription: `stopped${suffix}` };
+  if (spec.status === 'running' && raw !== 'running' && failure?.kind === 'permanent') {
+    // Parked until the next deployment (plan.ts): no restart is coming, so it is failed, not in backoff.
+    return { runtimeStatus: 'failed', statusDescription: `${observed.state === 'exited' ? exitText(observed) : observed.state}; not retried before the next deployment: ${failure.message}` };
+  }
   const { restartCount } = effectiveRestarts(ctx.health, ctx.generation);
   const status = spec.status === 'running' ? statusFromRestartPolicy(raw, spec.restartPolicy, restartCount, ctx.policy.maxRestartCount) : raw;
   const capped = status === 'failed' && spec.restartPolicy !== 'never' && restartCount >= ctx.policy.maxRestartCount;

@@ -95,7 +95,7 @@ function resolve(moduleId: string, need: ModuleNeed, desired: DesiredState, ctx:
       return wait({ moduleId, reason, detail, ...(untilMs === undefined ? {} : { untilMs }), ...(blockedKey === undefined ? {} : { blockedKey }) });
     }
     case 'act':
-      return backoffWait(moduleId, stepKey(need.step), desired, ctx) ?? need;
+      return backoffWait(moduleId, stepKey(need.step), desired, ctx) ?? parkedRun(moduleId, need.step, desired, ctx) ?? need;
     case 'pull':
       return backoffWait(moduleId, `pullImage:${need.image}`, desired, ctx) ?? need;
     default: {
@@ -119,6 +119,17 @@ function backoffWait(moduleId: string, key: string, desired: DesiredState, ctx: 
   const seconds = Math.ceil((failure.retryAtMs - ctx.nowMs) / 1000);
   const detail = `${key} failed ${failure.attempts} time${failure.attempts === 1 ? '' : 's'}: ${failure.message}; retrying in ${seconds} s`;
   return wait({ moduleId, reason: 'retryBackoff', untilMs: failure.retryAtMs, blockedKey: key, detail });
+}
+
+/**
+ * A start and a restart are the same attempt to run a module: once either failed permanently in this generation (a
+ * program that does not exist, or that the module's user cannot reach), the other is parked too, so the module is
+ * not tried again under the other key before the next deployment.
+ */
+function parkedRun(moduleId: string, step: ActionStep, desired: DesiredState, ctx: PlanContext): Resolved | undefined {
+  if (step.action !== 'startModule' && step.action !== 'restartModule') return undefined;
+  const other = `${step.action === 'startModule' ? 'restartModule' : 'startModule'}:${moduleId}`;
+  return currentFailure(ctx.failures, other, desired.generation)?.kind === 'permanent' ? backoffWait(moduleId, other, desired, ctx) : undefined;
 }
 
 function isStartLike(resolved: Resolved): resolved is { kind: 'act'; step: ActionStep } {

@@ -125,12 +125,15 @@ function onTelemetry(deps: HubHandlerDeps, sequencers: AckSequencers, p: Inbound
   // Copy: the payload may be a view into the socket's buffer, which is reused.
   const message: Message = { body: Buffer.from(p.payload), properties: topic.properties, systemProperties: topic.systemProperties };
   const slot = p.qos === 1 ? seq.reserve(p.messageId) : undefined;
+  // Acceptance has resumed only when a message received AFTER the last refusal is stored (not an earlier one
+  // whose commit merely finished later).
+  const refusalsBefore = deps.counters.refusedStoreFull;
   p.conn.holdInbound();
   deps
     .ingest(message)
     .then(
       (outcome) => {
-        if (outcome.kind === 'stored' && deps.counters.refusing) {
+        if (outcome.kind === 'stored' && deps.counters.refusing && deps.counters.refusedStoreFull === refusalsBefore) {
           deps.counters.refusing = false;
           deps.log.info({ client: p.conn.label }, 'message store accepts messages again');
         }

@@ -16,6 +16,7 @@ import {
 import { attempt } from './attempt.js';
 import { MemoryQueue } from './memory-queue.js';
 import { queueKey, sortQueues } from './queue-key.js';
+import { RefusalLatch } from './refusal-latch.js';
 import {
   checkCheckpoint,
   checkDeliveries,
@@ -58,6 +59,7 @@ class MemoryMessageStore implements MessageStore {
   private readonly newId: () => string;
   private readonly entities = new Map<string, Entity>();
   private readonly queueMap = new Map<string, MemoryQueue>();
+  private readonly refusal = new RefusalLatch();
   private bytes = 0;
   private closed = false;
 
@@ -71,9 +73,14 @@ class MemoryMessageStore implements MessageStore {
   append(message: Message, deliveries: readonly MessageDelivery[]): Promise<AppendReceipt> {
     return attempt(() => {
       this.ensureOpen('append');
+      this.refusal.check();
       checkDeliveries(deliveries);
       const size = messageSizeBytes(message);
-      if (this.bytes + size > this.maxBytes) throw storeFullError(size, this.bytes, this.maxBytes, this.entities.size);
+      if (this.bytes + size > this.maxBytes) {
+        const full = storeFullError(size, this.bytes, this.maxBytes, this.entities.size);
+        this.refusal.observe(full);
+        throw full;
+      }
       const edgeMessageId = this.newId();
       const enqueuedAtMs = this.nowMs();
       // Copy the body: the caller's buffer may be a view into a reused network buffer.
@@ -167,6 +174,7 @@ class MemoryMessageStore implements MessageStore {
       if (e.refs <= 0) {
         this.entities.delete(id);
         this.bytes -= e.size;
+        this.refusal.release();
       }
     }
   }

@@ -23,6 +23,7 @@ import { DiskGuard, type DiskSpace } from './disk-guard.js';
 import { GroupCommit } from './group-commit.js';
 import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
+import { RefusalLatch } from './refusal-latch.js';
 import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
 import {
   checkCheckpoint,
@@ -91,6 +92,7 @@ class SqliteMessageStore implements MessageStore {
   private readonly table: QueueTable;
   private readonly writer: GroupCommit;
   private readonly disk: DiskGuard | undefined;
+  private readonly refusal = new RefusalLatch();
   private readonly nowMs: () => number;
   private readonly newId: () => string;
   private bytes = 0;
@@ -120,7 +122,7 @@ class SqliteMessageStore implements MessageStore {
             ...(options.statDisk === undefined ? {} : { stat: options.statDisk }),
             reusableBytes: () => this.reusableBytes(),
             // The WAL keeps its largest size: give that space back before refusing (outside any transaction).
-            // REVERT-CHECK relieve
+            relieve: () => void this.db.pragma('wal_checkpoint(TRUNCATE)'),
           });
     this.writer = new GroupCommit(
       db,
@@ -139,12 +141,14 @@ class SqliteMessageStore implements MessageStore {
     let size: number;
     try {
       this.ensureOpen('append');
+      this.refusal.check();
       checkDeliveries(deliveries);
       size = messageSizeBytes(message);
       const used = this.bytes + this.reservedBytes;
       if (used + size > this.maxBytes) throw storeFullError(size, used, this.maxBytes, this.messageCount);
       this.disk?.admit(size);
     } catch (e) {
+      this.refusal.observe(e);
       return Promise.reject(e as Error);
     }
     const edgeMessageId = this.newId();
@@ -290,6 +294,7 @@ class SqliteMessageStore implements MessageStore {
     if (totals.n === 0) return totals;
     this.st.deleteUnreferenced.run();
     this.bytes -= totals.b;
+    this.refusal.release();
     this.messageCount -= totals.n;
     return totals;
   }

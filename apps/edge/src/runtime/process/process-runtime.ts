@@ -9,6 +9,9 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { ModuleLog } from './module-log.js';
 import { moduleDirName } from './module-dir.js';
 import { allocateModuleUid, type ModuleUserRange } from './module-users.js';
+import { describeLaunchDenial, findLaunchDenial } from './launch-access.js';
+import type { AccessUser } from './module-access.js';
+import { ensureModuleHome, removeModuleHome, removeModuleHomes } from './module-home.js';
 import { ProcessStore } from './process-store.js';
 import { describeSpawnError, moduleFromSession, type Session } from './session.js';
 import { SupervisedProcess, processStartTicks, stopOrphan } from './supervised-process.js';
@@ -35,6 +38,11 @@ export interface ProcessRuntimeOptions {
    * runtime's user.
    */
   readonly moduleUsers?: ModuleUserRange | undefined;
+  /**
+   * With `moduleUsers`: where each module gets its own HOME and TMPDIR (`<dir>/<module>/`, `tmp/` inside), owned by
+   * its uid, instead of the runtime's. Absent: modules keep the HOME and TMPDIR of `baseEnv`.
+   */
+  readonly moduleHomesDir?: string | undefined;
   readonly nowMs?: () => number;
 }
 
@@ -113,25 +121,16 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       const spec = record.spec;
       await this.checkCwd(spec);
       const user = await this.userOf(id);
-      if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id, user);
+      const env = { ...(await this.userEnv(id, user)), ...spec.env, ...record.injectedEnv };
       const log = await this.log(id);
-      const startedAtMs = this.nowMs();
+      if (user !== undefined) await this.checkReach(spec, env, user, log);
+      if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id, user);
       let child: SupervisedProcess;
       try {
-        child = await SupervisedProcess.start({
-          command: spec.settings.command,
-          args: spec.settings.args,
-          cwd: spec.settings.cwd,
-          env: { ...this.options.baseEnv, ...spec.env, ...record.injectedEnv },
-          user,
-          log,
-          nowMs: this.nowMs,
-        });
+        child = await SupervisedProcess.start({ command: spec.settings.command, args: spec.settings.args, cwd: spec.settings.cwd, env, user, log, nowMs: this.nowMs });
       } catch (error) {
         const description = describeSpawnError(spec, error);
-        this.sessions.set(id, { startedAtMs, failed: { exitCode: 127, exitedAtMs: startedAtMs, description } });
-        log.append('stderr', `verge: ${description}`);
-        this.emit(id, 'exited', 127);
+        this.failStart(id, log, 127, description);
         throw new PermanentStepError('AGT_MODULE_COMMAND_NOT_FOUND', `module ${JSON.stringify(id)}: ${description}`, { cause: error });
       }
       this.sessions.set(id, { startedAtMs: child.startedAtMs, process: child });
@@ -173,6 +172,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       this.moduleLogs.delete(id);
       await log.destroy();
       await this.options.workloadSockets?.release(id);
+      if (this.options.moduleHomesDir !== undefined) await removeModuleHome(this.options.moduleHomesDir, id);
       this.emit(id, 'removed');
     });
   }
@@ -204,6 +204,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
     await Promise.all([...this.sessions.keys()].map((id) => this.stopModule(id, timeoutMs).catch(() => undefined)));
     await Promise.all([...this.moduleLogs.values()].map((log) => log.close()));
     this.moduleLogs.clear();
+    if (this.options.moduleHomesDir !== undefined) await removeModuleHomes(this.options.moduleHomesDir).catch(() => undefined);
     for (const listener of this.listeners) listener.end();
     this.listeners.clear();
   }
@@ -260,6 +261,48 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       await this.store.put(id, { ...record, uid });
     }
     return { uid, gid: uid };
+  }
+
+  /**
+   * The environment below the module's own: the runtime's `baseEnv`, except that a module running as its own user
+   * gets its own HOME and TMPDIR (module-home.ts) and no USER (that name is the runtime's, not its uid's).
+   */
+  private async userEnv(id: string, user: AccessUser | undefined): Promise<Record<string, string>> {
+    const base: Record<string, string> = { ...this.options.baseEnv };
+    if (user === undefined) return base;
+    delete base['USER'];
+    const homesDir = this.options.moduleHomesDir;
+    if (homesDir === undefined) return base;
+    try {
+      return { ...base, ...(await ensureModuleHome(homesDir, id, user)) };
+    } catch (error) {
+      throw new RetryableStepError('AGT_RUNTIME_OPERATION_FAILED', `module ${JSON.stringify(id)}: cannot prepare its home directory under ${homesDir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * A module running as its own uid must reach its program, argument files and working directory; when it cannot,
+   * it is not spawned (it would only die with "module not found" and be restarted again and again): it is reported
+   * exited (126, as a shell reports a program it cannot execute) with the path, the uid and the ways out, and the
+   * step fails permanently, so it is not retried before the next deployment.
+   */
+  private async checkReach(spec: ProcessModuleSpec, env: Readonly<Record<string, string>>, user: AccessUser, log: ModuleLog): Promise<void> {
+    const launch = { command: spec.settings.command, args: spec.settings.args, cwd: spec.settings.cwd, pathEnv: env['PATH'], runtimeCwd: process.cwd() };
+    const denial = await findLaunchDenial(launch, user);
+    if (denial === undefined) return;
+    const description = describeLaunchDenial(denial, user);
+    this.failStart(spec.id, log, 126, description);
+    throw new PermanentStepError('AGT_MODULE_USER_CANNOT_ACCESS', `module ${JSON.stringify(spec.id)}: ${description}`, {
+      details: { moduleId: spec.id, uid: user.uid, path: denial.target, blocked: denial.blocked.path },
+    });
+  }
+
+  /** Records a start that did not happen as an exit (`statusDescription` = `description`), in the module's log too. */
+  private failStart(id: string, log: ModuleLog, exitCode: number, description: string): void {
+    const atMs = this.nowMs();
+    this.sessions.set(id, { startedAtMs: atMs, failed: { exitCode, exitedAtMs: atMs, description } });
+    log.append('stderr', `verge: ${description}`);
+    this.emit(id, 'exited', exitCode);
   }
 
   private async checkCwd(spec: ProcessModuleSpec): Promise<void> {

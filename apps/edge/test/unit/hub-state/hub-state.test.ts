@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@verge/platform';
 import { DeviceScope } from '../../../src/hub/scope/device-scope.js';
 import type { DeviceScopeSource, ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
@@ -75,6 +75,25 @@ describe('DeviceScope', () => {
     expect(await scope.sync()).toBe(false);
     expect(scope.upToDate).toBe(false);
     expect(scope.get('l1')).toBeDefined();
+    scope.stop();
+    state.close();
+  });
+
+  it('defers an on-demand sync asked for inside the interval instead of dropping it (issue 7: a refused login)', async () => {
+    const state = HubState.open(await freshPath());
+    let fetches = 0;
+    const source: DeviceScopeSource = { fetch: () => ((fetches += 1), Promise.resolve({ devices: [leaf('l1')] })) };
+    const scope = new DeviceScope({ state, source, edgeDeviceId: 'edge', refreshMs: 3_600_000, retryMs: 60_000, onDemandMinMs: 300, log, nowMs: Date.now });
+    scope.start();
+    await scope.sync();
+    expect(fetches).toBe(1);
+    scope.requestSync('leaf login refused');
+    scope.requestSync('leaf login refused again'); // coalesced
+    expect(scope.syncPending).toBe(true);
+    expect(fetches).toBe(1);
+    await vi.waitFor(() => expect(fetches).toBe(2), { timeout: 3_000, interval: 50 });
+    await vi.waitFor(() => expect(scope.syncPending).toBe(false), { timeout: 3_000, interval: 50 });
+    expect(fetches).toBe(2);
     scope.stop();
     state.close();
   });

@@ -102,6 +102,13 @@ describe('computeModuleReport', () => {
     { name: 'crashed, cooling off', observed: observedOf([crashed]), health: { sensor: { generation: 7, restartCount: 1 } }, status: 'backoff', description: 'exited with code 1; restart 2 of 20 in 6 s', restartCount: 1 },
     { name: 'crashed, restart due', observed: observedOf([crashed]), status: 'backoff', description: 'exited with code 1; restart 1 of 20 due now' },
     {
+      name: 'start failed for good (parked): failed, not backoff',
+      observed: observedOf([anExitedModule(sensor, 126, T0 - 1)]),
+      failures: { 'startModule:sensor': failure('permanent') },
+      status: 'failed',
+      description: 'exited with code 126; not retried before the next deployment: pull access denied',
+    },
+    {
       name: 'crashed 20 times',
       observed: observedOf([crashed]),
       health: { sensor: { generation: 7, restartCount: 20 } },

@@ -115,6 +115,21 @@ describe('permanent failures park the step until the next generation', () => {
   });
 });
 
+describe('a start that failed permanently parks the restart too (issue 7)', () => {
+  const startM = start('m');
+  const ledger = recordStepOutcomes(EMPTY_LEDGER, [fail(startM, 'permanent', 'uid 1600000000 cannot reach /root/m.mjs')], { nowMs: T0, generation: 7, backoff, rng: () => 0.5 });
+  const exited = observedOf([anObservedModule(m, { state: 'exited', exitCode: 126, startedAtMs: T0, exitedAtMs: T0 })], imagesOf(m));
+
+  it('does not restart the exited module under the restart key once the cool-off is over', () => {
+    const detail = 'startModule:m failed: uid 1600000000 cannot reach /root/m.mjs; not retried before the next deployment';
+    expect(plan(ledger, T0 + 86_400_000, 7, exited)).toEqual([waitFor('m', { reason: 'parked', blockedKey: 'startModule:m', detail })]);
+  });
+
+  it('restarts it in a new generation', () => {
+    expect(plan(ledger, T0 + 86_400_000, 8, exited)).toEqual([restart('m', 1)]);
+  });
+});
+
 describe('recordStepOutcomes: restart state', () => {
   const ctx = { nowMs: T0, generation: 7, backoff, rng: () => 0.5 };
   const at = (steps: unknown[], ledger: AgentLedger = EMPTY_LEDGER) => recordStepOutcomes(ledger, steps.map((step) => ({ step: step as ActionStep, ok: true as const })), ctx);

@@ -69,3 +69,23 @@ describe('SQLite message store on a nearly full disk', () => {
     await expect(store.append(message(-1), upstream)).resolves.toBeDefined();
   });
 });
+
+describe('a refusal for lack of space', () => {
+  it('holds for the rest of the event-loop turn: a smaller message pipelined behind the refused one is refused too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verge-refusal-'));
+    const store = openSqliteMessageStore({ path: join(dir, 'messages.db'), maxBytes: 3_000 });
+    onTestFinished(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const sized = (n: number) => ({ body: new Uint8Array(n), properties: {}, systemProperties: {} });
+    await store.append(sized(1_500), upstream);
+    // Both arrive in one network read: the hub sees the first refusal only after both reached the store.
+    const refused = store.append(sized(1_600), upstream);
+    const behind = store.append(sized(100), upstream);
+    await expect(refused).rejects.toMatchObject({ code: 'HUB_STORE_FULL' });
+    await expect(behind).rejects.toMatchObject({ code: 'HUB_STORE_FULL' });
+    await new Promise((r) => setImmediate(r));
+    await expect(store.append(sized(100), upstream)).resolves.toBeDefined(); // a later turn is judged again
+  });
+});
