@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoProcessUser } from './demo/process-user.mjs';
+import { demoProcessUser } from './lib/process-user.mjs';
 import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -24,6 +24,7 @@ import { renderPlot } from './soak/plot.mjs';
 import { diskBytes, filesBytes, openFiles, rssBytes } from './soak/proc-stats.mjs';
 import { killGroup, REPO_ROOT, startVerge } from './soak/verge-process.mjs';
 import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
+import { demoProcessUser } from './lib/process-user.mjs';
 
 let opts;
 try {
@@ -86,6 +87,12 @@ async function runSoak() {
   const edgeCs = deviceConnectionString(api.hostName, edgeDevice, { gatewayHostName: `localhost:${mqttPort}` });
   const edgeArgs = ['edge', 'start', '--cloud-ca', caPath, '--cloud-api', httpsUrl, '--data', edgeDir, '--hostname', 'localhost'];
   edgeArgs.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'warn');
+  // Run as root, process modules get their own uids: a clone under a private directory (/root) is out of their reach.
+  const { processUser, reason } = await demoProcessUser(await import('@verge/edge'), { root: REPO_ROOT, edgeDataDir: edgeDir, files: [SENDER] });
+  if (processUser !== undefined) {
+    edgeArgs.push('--process-user', processUser);
+    say(`process user: ${reason}`);
+  }
   const edgeStart = startVerge('edge', edgeArgs, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs }, ready: [/edge hub\s+mqtts:\/\/[^:\s]+:(\d+)/, /edge CA\s+(\S+)/] });
   children.push(edgeStart.proc);
   const [hubPort, edgeCaPath] = await edgeStart.started;

@@ -1,13 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import device from 'azure-iot-device';
-import deviceMqtt from 'azure-iot-device-mqtt';
 import type { IotHubMqttLimits } from '@verge/platform';
 import { connectionStringOf, startTestCloud } from '../support/cloud.js';
 import { tempDir, waitFor } from '../support/edge.js';
 import { startCloudWithHub } from '../support/hub.js';
-import { openRawMqtt, sasConnectPacket } from '../support/raw-mqtt.js';
+import { sasCredentials } from '../support/mqtt-frames.js';
+import { MqttProbe } from '../support/mqtt-probe.js';
+import { sdkRoundTrip } from '../support/sdk-device.js';
 
 // Issue 7, item 2: ~600 idle unauthenticated sockets filled the 512 pending-handshake slots and locked every new
 // login out, on the cloud and on the edge hub (both run the same MQTT server core). Now one address may hold only
@@ -19,6 +19,9 @@ const FLOOD = 650;
 const FLOOD_FROM = '127.0.0.2';
 // The flood test isolates per-address admission: idle sockets are not timed out during it.
 const floodLimits: Partial<IotHubMqttLimits> = { maxPendingHandshakesPerAddress: 64, silentSocketTimeoutMs: 60_000, tlsHandshakeTimeoutMs: 60_000 };
+
+// What the legitimate Azure SDK client sends through the flood.
+const FLOOD_SURVIVOR = { hello: 'through the flood' };
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -41,25 +44,6 @@ async function idleFlood(port: number, count: number, localAddress: string): Pro
   return { open: () => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length, destroy: () => sockets.forEach((s) => s.destroy()) };
 }
 
-/** Connects the unmodified Azure SDK with `cs` trusting `ca`, sends one message; rejects after `timeoutMs`. */
-async function sdkConnectsAndSends(cs: string, ca: string, timeoutMs = 10_000): Promise<void> {
-  const client = device.Client.fromConnectionString(cs, deviceMqtt.Mqtt);
-  await client.setOptions({ ca });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      (async () => {
-        await client.open();
-        await client.sendEvent(new device.Message(JSON.stringify({ hello: 'through the flood' })));
-      })(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the SDK client did not connect and send within ${timeoutMs} ms`)), timeoutMs))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    await client.close().catch(() => undefined);
-  }
-}
-
 describe('handshake floods from one address', () => {
   it(`cloud: ${FLOOD} idle sockets from ${FLOOD_FROM} do not lock out a device from 127.0.0.1`, async () => {
     const tmp = tempDir('verge-flood-');
@@ -71,7 +55,7 @@ describe('handshake floods from one address', () => {
     const flood = await idleFlood(t.ports.mqtt, FLOOD, FLOOD_FROM);
     cleanups.push(flood.destroy);
 
-    await sdkConnectsAndSends(connectionStringOf(t, sensor, `localhost:${t.ports.mqtt}`), t.cloud.caPem);
+    await sdkRoundTrip(connectionStringOf(t, sensor, `localhost:${t.ports.mqtt}`), t.cloud.caPem, { body: FLOOD_SURVIVOR });
     await waitFor(async () => (await t.api.recentMessages({ deviceId: 'sensor-1' })).length === 1, 'the message in the cloud');
     // The address keeps its share; the server drops the rest as it accepts them, before any TLS work.
     await waitFor(() => flood.open() === 64, 'the flood sockets beyond the per-address share to be dropped', 10_000, 50);
@@ -86,7 +70,7 @@ describe('handshake floods from one address', () => {
     const flood = await idleFlood(s.edge.ports.mqtt, FLOOD, FLOOD_FROM);
     cleanups.push(flood.destroy);
 
-    await sdkConnectsAndSends(connectionStringOf(s.t, s.leaf, `localhost:${s.edge.ports.mqtt}`), s.edge.edgeCaPem);
+    await sdkRoundTrip(connectionStringOf(s.t, s.leaf, `localhost:${s.edge.ports.mqtt}`), s.edge.edgeCaPem, { body: FLOOD_SURVIVOR });
     await waitFor(() => flood.open() === 64, 'the flood sockets beyond the per-address share to be dropped', 10_000, 50);
   });
 
@@ -116,11 +100,9 @@ describe('handshake floods from one address', () => {
     const keys = new Map<string, string>();
     for (const id of ['d1', 'd2', 'd3']) keys.set(id, String((await t.api.devices.create({ deviceId: id })).authentication?.symmetricKey?.primaryKey));
     const connectFrom = async (deviceId: string, localAddress: string): Promise<number> => {
-      const c = await openRawMqtt({ port: t.ports.mqtt, ca: t.cloud.caPem, localAddress });
-      cleanups.push(() => c.destroy());
-      c.send(sasConnectPacket({ hostName: 'localhost', deviceId, key: keys.get(deviceId) ?? '' }));
-      const connack = await c.next((p) => p.cmd === 'connack');
-      return 'returnCode' in connack ? (connack.returnCode ?? -1) : -1;
+      const outcome = await MqttProbe.connect({ port: t.ports.mqtt, ca: t.cloud.caPem, localAddress }, sasCredentials({ host: 'localhost', clientId: deviceId, key: keys.get(deviceId) ?? '' }));
+      if (outcome.kind === 'accepted') cleanups.push(() => outcome.probe.end());
+      return outcome.kind === 'accepted' ? 0 : outcome.kind === 'refused' ? outcome.returnCode : -1;
     };
     expect(await connectFrom('d1', FLOOD_FROM)).toBe(0);
     expect(await connectFrom('d2', FLOOD_FROM)).toBe(0);

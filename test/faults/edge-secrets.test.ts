@@ -1,12 +1,10 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGEMENT_SOCKET_FILE } from '@verge/contracts';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { listManagedModules, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { tempDir, waitFor } from '../support/edge.js';
 import { killVerge, runVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
-import { stageModules } from '../support/process-user.js';
+import { deploySleeperEdge, waitForModuleRunning } from '../support/sleeper-edge.js';
 
 // Issue 7, "secrets on the edge": the device key must not be on the runtime's command line (`ps`), so the runtime
 // reads its connection string from a config file installed with `verge edge config apply` (0600 in a 0700
@@ -34,22 +32,20 @@ describe('the edge device key stays out of ps and out of other users’ reach (r
   let edgeCs: string;
   let key: string;
   let run: VergeProcess | undefined;
-  // Staged world-readable: as root the module runs as its own uid, wherever the repository lives.
-  let staged: { dir: string; cleanup: () => void } | undefined;
+  let unstage: (() => void) | undefined;
 
   beforeAll(async () => {
-    staged = await stageModules(['sleeper.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
-    edgeCs = (await createEdgeDevice(t, EDGE_ID)).connectionString;
+    const deployed = await deploySleeperEdge(t, EDGE_ID);
+    edgeCs = deployed.connectionString;
+    unstage = deployed.cleanup;
     key = /SharedAccessKey=([^;]+)/.exec(edgeCs)?.[1] ?? '';
-    const manifest = deployment({ kind: 'process', node: process.execPath, modulesDir: staged.dir }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
-    expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
   });
 
   afterAll(async () => {
     killVerge(run);
     await t?.cloud.stop();
-    staged?.cleanup();
+    unstage?.();
     tmp.cleanup();
   });
 
@@ -81,13 +77,7 @@ describe('the edge device key stays out of ps and out of other users’ reach (r
 
     const edge = spawnVerge(['edge', 'start', '--data', dataDir]);
     run = edge;
-    const management = { managementSocketPath: join(dataDir, MANAGEMENT_SOCKET_FILE) };
-    await waitFor(
-      async () => (await listManagedModules(management)).find((m) => m.id === 'sleeper' && m.runtimeStatus === 'running'),
-      `the sleeper module to run (output: ${edge.output().slice(-2000)})`,
-      60_000,
-      200,
-    );
+    await waitForModuleRunning(dataDir, 'sleeper', edge.output);
     expect(edge.output()).toContain(`Verge edge runtime for ${EDGE_ID} started`);
     expect(readFileSync(`/proc/${edge.pid}/cmdline`, 'utf8')).not.toContain(key);
     expect(readFileSync(`/proc/${edge.pid}/environ`, 'utf8')).not.toContain(key);

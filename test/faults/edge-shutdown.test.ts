@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGEMENT_SOCKET_FILE } from '@verge/contracts';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { listManagedModules, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { tempDir, waitFor } from '../support/edge.js';
 import { killVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
-import { stageModules } from '../support/process-user.js';
+import { deploySleeperEdge, waitForModuleRunning } from '../support/sleeper-edge.js';
 
 // Issue 7: `verge edge start` took ~10 s to exit after "shutdown complete" (a grace-period timer of the process
 // runtime stayed armed after the module had exited), and logged an error-level "$edgeHub is not deployed" line on
@@ -21,21 +19,19 @@ describe('verge edge start: prompt exit on SIGTERM, no error lines on a normal s
   let t: TestCloud;
   let edgeCs: string;
   let run: VergeProcess | undefined;
-  // Staged world-readable: as root the module runs as its own uid, wherever the repository lives.
-  let staged: { dir: string; cleanup: () => void } | undefined;
+  let unstage: (() => void) | undefined;
 
   beforeAll(async () => {
-    staged = await stageModules(['sleeper.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
-    edgeCs = (await createEdgeDevice(t, EDGE_ID)).connectionString;
-    const manifest = deployment({ kind: 'process', node: process.execPath, modulesDir: staged.dir }, { sleeper: { file: 'sleeper.mjs' } }, { routes: {} });
-    expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
+    const deployed = await deploySleeperEdge(t, EDGE_ID);
+    edgeCs = deployed.connectionString;
+    unstage = deployed.cleanup;
   });
 
   afterAll(async () => {
     killVerge(run);
     await t?.cloud.stop();
-    staged?.cleanup();
+    unstage?.();
     tmp.cleanup();
   });
 
@@ -44,13 +40,7 @@ describe('verge edge start: prompt exit on SIGTERM, no error lines on a normal s
     args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'info');
     const edge = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs } });
     run = edge;
-    const management = { managementSocketPath: join(dataDir, MANAGEMENT_SOCKET_FILE) };
-    await waitFor(
-      async () => (await listManagedModules(management)).find((m) => m.id === 'sleeper' && m.runtimeStatus === 'running'),
-      `the sleeper module to run (output: ${edge.output().slice(-2000)})`,
-      60_000,
-      200,
-    );
+    await waitForModuleRunning(dataDir, 'sleeper', edge.output);
     // Connected to the cloud, deployment applied: the start is over.
     await waitFor(() => edge.output().includes('connected to the cloud as $edgeAgent'), 'the agent to connect', 30_000, 100);
 

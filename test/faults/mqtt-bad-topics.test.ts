@@ -5,7 +5,8 @@ import { createLogger } from '@verge/platform';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { tempDir, waitFor } from '../support/edge.js';
 import { startCloudWithHub, type CloudWithHub } from '../support/hub.js';
-import { openRawMqtt, rawPublishFrame, sasConnectPacket, type RawMqttClient } from '../support/raw-mqtt.js';
+import { rawPublishFrame, sasCredentials } from '../support/mqtt-frames.js';
+import { MqttProbe } from '../support/mqtt-probe.js';
 
 // Issue 7, item 3: MQTT 3.1.1 §1.5.3 — a topic (or any text field) that is not well-formed UTF-8 or holds U+0000
 // MUST make the server close the connection (MQTT-1.5.3-1/2). Before, the cloud PUBACKed and stored such
@@ -36,12 +37,8 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     tmp.cleanup();
   });
 
-  async function connected(): Promise<RawMqttClient> {
-    const c = await openRawMqtt({ port: t.ports.mqtt, ca: t.cloud.caPem });
-    c.send(sasConnectPacket({ hostName: 'localhost', deviceId: 'd1', key }));
-    const connack = await c.next((p) => p.cmd === 'connack');
-    expect(connack).toMatchObject({ returnCode: 0 });
-    return c;
+  function connected(): Promise<MqttProbe> {
+    return MqttProbe.accepted({ port: t.ports.mqtt, ca: t.cloud.caPem }, sasCredentials({ host: 'localhost', clientId: 'd1', key }));
   }
 
   it.each([
@@ -50,8 +47,8 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
   ])('a telemetry topic %s closes the connection: no PUBACK, nothing stored', async (_what, suffix) => {
     const c = await connected();
     c.send(rawPublishFrame(Buffer.concat([events('d1'), suffix]), Buffer.from('{"bad":true}'), 1, 7));
-    await c.waitClosed();
-    expect(c.received.filter((p) => p.cmd === 'puback')).toEqual([]);
+    expect(await c.waitClosed()).toBe(true);
+    expect(c.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
     expect(await t.api.recentMessages({ deviceId: 'd1' })).toEqual([]);
   });
 
@@ -60,8 +57,8 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     const filter = Buffer.concat([Buffer.from('devices/d1/messages/devicebound/'), Buffer.from([0xff]), Buffer.from('#')]);
     const body = Buffer.concat([Buffer.from([0x00, 0x05, filter.length >> 8, filter.length & 0xff]), filter, Buffer.from([0x01])]);
     c.send(Buffer.concat([Buffer.from([0x82, body.length]), body]));
-    await c.waitClosed();
-    expect(c.received.filter((p) => p.cmd === 'suback')).toEqual([]);
+    expect(await c.waitClosed()).toBe(true);
+    expect(c.packets.filter((p) => p.cmd === 'suback')).toEqual([]);
   });
 
   it('a valid message still goes through afterwards (the device is not penalised)', async () => {
@@ -70,7 +67,7 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     await c.next((p) => p.cmd === 'puback');
     const stored = await waitFor(async () => (await t.api.recentMessages({ deviceId: 'd1' })).find((m) => m.properties['k'] === 'é'), 'the valid message');
     expect(new TextDecoder().decode(stored.body)).toBe('{"ok":true}');
-    c.destroy();
+    c.end();
   });
 
   it('a SUBSCRIBE of 10,000 filters closes the connection with one log line, not 10,000', async () => {
@@ -79,8 +76,8 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     // Short filters (not the client's own) so the packet stays within the packet size limit (~90 KB).
     const subscriptions = Array.from({ length: 10_000 }, (_, i) => ({ topic: `x/${i}`, qos: 1 as const }));
     c.send({ cmd: 'subscribe', messageId: 3, subscriptions });
-    await c.waitClosed();
-    expect(c.received.filter((p) => p.cmd === 'suback')).toEqual([]);
+    expect(await c.waitClosed()).toBe(true);
+    expect(c.packets.filter((p) => p.cmd === 'suback')).toEqual([]);
     const written = lines.slice(before);
     expect(written.length).toBeLessThanOrEqual(3);
     expect(written.some((l) => l['msg'] === 'SUBSCRIBE with too many filters; closing the client' && l['filters'] === 10_000)).toBe(true);
@@ -98,7 +95,7 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     const refusals = lines.slice(before).filter((l) => String(l['msg']).includes('refused'));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatchObject({ msg: 'subscriptions refused', refused: 16, granted: 0 });
-    c.destroy();
+    c.end();
   });
 });
 
@@ -118,11 +115,9 @@ describe('bad topics (edge hub, the same server core)', () => {
     ['not well-formed UTF-8', INVALID_UTF8],
     ['holding U+0000', WITH_NUL],
   ])('a leaf telemetry topic %s closes the connection without PUBACK', async (_what, suffix) => {
-    const c = await openRawMqtt({ port: s.edge.ports.mqtt, ca: s.edge.edgeCaPem });
-    c.send(sasConnectPacket({ hostName: 'localhost', deviceId: s.leaf.deviceId, key: s.leafKey }));
-    expect(await c.next((p) => p.cmd === 'connack')).toMatchObject({ returnCode: 0 });
+    const c = await MqttProbe.accepted({ port: s.edge.ports.mqtt, ca: s.edge.edgeCaPem }, sasCredentials({ host: 'localhost', clientId: s.leaf.deviceId, key: s.leafKey }));
     c.send(rawPublishFrame(Buffer.concat([events(s.leaf.deviceId), suffix]), Buffer.from('{"bad":true}'), 1, 5));
-    await c.waitClosed();
-    expect(c.received.filter((p) => p.cmd === 'puback')).toEqual([]);
+    expect(await c.waitClosed()).toBe(true);
+    expect(c.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
   });
 });

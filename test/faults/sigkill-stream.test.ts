@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mqtt from 'mqtt';
 import { applyConfigurationContent, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { REPO_ROOT, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { connectLeafMqtt, freePort, startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process.js';
+import { freePort, tempDir, waitFor } from '../support/edge.js';
+import { deployment, LEAVES_TO_UPSTREAM } from '../support/manifest.js';
+import { connectLeafMqtt, startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process.js';
+import { CLI_BUILT } from '../support/verge-cli.js';
 import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
 
 // Issue 7, "lose nothing": the edge runtime (the built CLI, `verge edge start`, a child process) is SIGKILLed in the
@@ -14,14 +14,13 @@ import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
 // reconnecting it re-sends what was not acknowledged and carries on. Every message the hub acknowledged before the
 // kill must reach the cloud (lost: 0); duplicates are counted and printed.
 
-const BUILT = existsSync(join(REPO_ROOT, 'apps/cli/dist/main.js')) && existsSync(join(REPO_ROOT, 'apps/edge/dist/start-edge.js'));
 const TOTAL = Number(process.env['VERGE_SIGKILL_MESSAGES'] ?? '100000');
 const WINDOW = 500;
 const EDGE_ID = 'edge-kill-stream';
 const LEAF_ID = 'leaf-kill-stream';
 const SENDER = `${LEAF_ID}/`;
 
-describe.runIf(BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message QoS 1 stream`, () => {
+describe.runIf(CLI_BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message QoS 1 stream`, () => {
   const tmp = tempDir('verge-ks-');
   const dataDir = join(tmp.dir, 'edge');
   let t: TestCloud;
@@ -38,7 +37,7 @@ describe.runIf(BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message QoS
     const leaf = await createLeafDevice(t, LEAF_ID, created.device);
     leafKey = String(leaf.authentication?.symmetricKey?.primaryKey);
     port = await freePort();
-    const routes = { leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream' };
+    const routes = { leaves: LEAVES_TO_UPSTREAM };
     expect((await applyConfigurationContent(t, EDGE_ID, deployment({ kind: 'process', node: process.execPath }, {}, { routes }))).status).toBe(204);
     tracker = trackSeqs(t.api, 'n');
   });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Module } from '@verge/api-client';
 import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { tempDir, waitFor } from '../support/edge.js';
-import { MqttProbe, SUBACK_FAILURE, usernameOf, type ProbeCredentials } from '../support/mqtt-probe.js';
+import { sasCredentials, usernameOf, type ProbeCredentials } from '../support/mqtt-frames.js';
+import { MqttProbe, SUBACK_FAILURE } from '../support/mqtt-probe.js';
 import { FOREIGN_KEY, identityToken, nowSec, withField } from '../support/sas.js';
 
 // Authorization matrix of the cloud's device endpoint (MQTT over TLS): every identity kind tries to connect as
@@ -31,17 +32,14 @@ describe('cloud MQTT endpoint: authorization matrix', () => {
 
   /** Credentials of `clientId` as the SDK would send them, with a token from `token` (default: its own primary key). */
   function creds(clientId: string, token?: (own: Keys) => string): ProbeCredentials {
-    const [deviceId = '', moduleId] = clientId.split('/');
     const own = keys[clientId] ?? { primaryKey: FOREIGN_KEY, secondaryKey: FOREIGN_KEY };
-    const password = token?.(own) ?? identityToken({ host, deviceId, ...(moduleId === undefined ? {} : { moduleId }), key: own.primaryKey });
-    return { clientId, username: usernameOf(host, clientId), password };
+    return token === undefined ? sasCredentials({ host, clientId, key: own.primaryKey }) : sasCredentials({ host, clientId, password: token(own) });
   }
 
   async function connected(c: ProbeCredentials): Promise<MqttProbe> {
-    const outcome = await MqttProbe.connect(target(), c);
-    if (outcome.kind !== 'accepted') throw new Error(`${c.clientId} was not accepted: ${JSON.stringify(outcome)}`);
-    open.push(outcome.probe);
-    return outcome.probe;
+    const probe = await MqttProbe.accepted(target(), c);
+    open.push(probe);
+    return probe;
   }
 
   beforeAll(async () => {
@@ -92,11 +90,9 @@ describe('cloud MQTT endpoint: authorization matrix', () => {
       ["escape: client id 'dev-a\\u0000'", () => creds('dev-a\u0000', () => identityToken({ host, deviceId: 'dev-a', key: keys['dev-a']!.primaryKey })), [2, 4, 5, 'closed']],
       ["wildcard client id '+'", () => creds('+', () => identityToken({ host, deviceId: 'dev-a', key: keys['dev-a']!.primaryKey })), [2, 4, 5]],
     ])('refuses %s', async (_what, build, codes) => {
-      const outcome = await MqttProbe.connect(target(), build());
-      if (outcome.kind === 'accepted') outcome.probe.end();
       // A refusal is a CONNACK with one of the expected codes, or, for a CONNECT MQTT itself forbids (NUL in a
       // string, MQTT 3.1.1 §1.5.3), the connection closed without CONNACK where the row allows it.
-      expect(codes).toContain(outcome.kind === 'refused' ? outcome.returnCode : outcome.kind);
+      expect(codes).toContain(await MqttProbe.answer(target(), build()));
     });
 
     it.each<[string, () => ProbeCredentials]>([
@@ -107,9 +103,7 @@ describe('cloud MQTT endpoint: authorization matrix', () => {
       ['a leaf device dialling the cloud directly (IoT Hub allows it)', () => creds('leaf-1')],
       ['a token expired a minute ago (inside IoT Hub\'s 5-minute clock skew)', () => creds('dev-a', (k) => identityToken({ host, deviceId: 'dev-a', key: k.primaryKey, expirySec: nowSec() - 60 }))],
     ])('accepts %s (control)', async (_what, build) => {
-      const outcome = await MqttProbe.connect(target(), build());
-      expect(outcome.kind).toBe('accepted');
-      if (outcome.kind === 'accepted') outcome.probe.end();
+      expect(await MqttProbe.answer(target(), build())).toBe(0);
     });
   });
 

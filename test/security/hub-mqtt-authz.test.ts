@@ -8,7 +8,8 @@ import type { RunningEdge } from '@verge/edge';
 import { applyConfigurationContent, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
 import { deployment, type ModuleRunner } from '../support/manifest.js';
-import { MqttProbe, SUBACK_FAILURE, usernameOf, type ProbeCredentials } from '../support/mqtt-probe.js';
+import { sasCredentials, usernameOf, type ProbeCredentials } from '../support/mqtt-frames.js';
+import { MqttProbe, SUBACK_FAILURE } from '../support/mqtt-probe.js';
 import { FOREIGN_KEY, identityToken, nowSec, withField } from '../support/sas.js';
 
 // Authorization matrix of the edge hub (MQTT over TLS with the edge CA): leaf devices of its scope, modules of its
@@ -38,19 +39,16 @@ describe('edge hub MQTT: authorization matrix', () => {
   const target = () => ({ port: edge.ports.mqtt, ca: edge.edgeCaPem });
 
   function creds(clientId: string, token?: () => string): ProbeCredentials {
-    const [deviceId = '', moduleId] = clientId.split('/');
-    const password = token?.() ?? identityToken({ host, deviceId, ...(moduleId === undefined ? {} : { moduleId }), key: key[clientId] ?? FOREIGN_KEY });
-    return { clientId, username: usernameOf(host, clientId), password };
+    return token === undefined ? sasCredentials({ host, clientId, key: key[clientId] ?? FOREIGN_KEY }) : sasCredentials({ host, clientId, password: token() });
   }
 
   const sign = (deviceId: string, moduleId: string | undefined, signer: string, o: { host?: string; expirySec?: number } = {}) => () =>
     identityToken({ host: o.host ?? host, deviceId, ...(moduleId === undefined ? {} : { moduleId }), key: key[signer]!, ...(o.expirySec === undefined ? {} : { expirySec: o.expirySec }) });
 
   async function connected(c: ProbeCredentials): Promise<MqttProbe> {
-    const outcome = await MqttProbe.connect(target(), c);
-    if (outcome.kind !== 'accepted') throw new Error(`${c.clientId} was not accepted: ${JSON.stringify(outcome)}`);
-    open.push(outcome.probe);
-    return outcome.probe;
+    const probe = await MqttProbe.accepted(target(), c);
+    open.push(probe);
+    return probe;
   }
 
   beforeAll(async () => {
@@ -89,11 +87,7 @@ describe('edge hub MQTT: authorization matrix', () => {
     }
     await waitFor(() => edge.hubStatus().routes >= 2, 'the hub to load the routes');
     // The hub serves a module once the agent knows its identity.
-    await waitFor(async () => {
-      const outcome = await MqttProbe.connect(target(), creds(`${EDGE_ID}/mod-b`));
-      if (outcome.kind === 'accepted') outcome.probe.end();
-      return outcome.kind === 'accepted';
-    }, 'the hub to serve module mod-b');
+    await waitFor(async () => (await MqttProbe.answer(target(), creds(`${EDGE_ID}/mod-b`))) === 0, 'the hub to serve module mod-b');
   });
 
   afterAll(async () => {
@@ -138,9 +132,7 @@ describe('edge hub MQTT: authorization matrix', () => {
       ["escape: client id 'leaf-1\\u0000'", () => creds('leaf-1\u0000', sign('leaf-1', undefined, 'leaf-1')), [2, 4, 5, 'closed']],
       ["wildcard client id '#'", () => creds('#', sign('leaf-1', undefined, 'leaf-1')), [2, 4, 5]],
     ])('refuses %s', async (_what, build, codes) => {
-      const outcome = await MqttProbe.connect(target(), build());
-      if (outcome.kind === 'accepted') outcome.probe.end();
-      expect(codes).toContain(outcome.kind === 'refused' ? outcome.returnCode : outcome.kind);
+      expect(codes).toContain(await MqttProbe.answer(target(), build()));
     });
 
     it.each<[string, () => ProbeCredentials]>([
@@ -149,9 +141,7 @@ describe('edge hub MQTT: authorization matrix', () => {
       ['a deployed module with its derived key', () => creds(`${EDGE_ID}/mod-a`)],
       ['a deployed module with a device-audience token signed with its key (edgeHub accepts it)', () => creds(`${EDGE_ID}/mod-a`, sign(EDGE_ID, undefined, `${EDGE_ID}/mod-a`))],
     ])('accepts %s (control)', async (_what, build) => {
-      const outcome = await MqttProbe.connect(target(), build());
-      expect(outcome.kind).toBe('accepted');
-      if (outcome.kind === 'accepted') outcome.probe.end();
+      expect(await MqttProbe.answer(target(), build())).toBe(0);
     });
 
     it('accepts an unmodified Azure SDK leaf device and carries its message to the cloud (control)', async () => {
@@ -292,11 +282,7 @@ describe('edge hub MQTT: authorization matrix', () => {
       await t.api.devices.update({ deviceId: 'leaf-rot', authentication: { type: 'sas', symmetricKey: fresh }, deviceScope: leafDevice.deviceScope ?? null });
       key['leaf-rot'] = fresh.primaryKey;
       // The new key is unknown to the cached scope until the hub refreshes it (a refused login asks for that).
-      await waitFor(async () => {
-        const outcome = await MqttProbe.connect(target(), creds('leaf-rot'));
-        if (outcome.kind === 'accepted') outcome.probe.end();
-        return outcome.kind === 'accepted';
-      }, 'the new key of leaf-rot to be accepted by the hub', 30_000, 1_000);
+      await waitFor(async () => (await MqttProbe.answer(target(), creds('leaf-rot'))) === 0, 'the new key of leaf-rot to be accepted by the hub', 30_000, 1_000);
       expect(live.closed).toBe(true);
       for (const k of [old.primary, old.secondary]) {
         expect(await MqttProbe.connect(target(), creds('leaf-rot', () => identityToken({ host, deviceId: 'leaf-rot', key: k })))).toEqual({ kind: 'refused', returnCode: 4 });

@@ -5,13 +5,12 @@ import { connect as tlsConnect } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import device from 'azure-iot-device';
-import deviceMqtt from 'azure-iot-device-mqtt';
 import { connectionStringOf, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { tempDir } from '../support/edge.js';
 import { startCloudWithHub, type CloudWithHub } from '../support/hub.js';
 import { nextFuzzCase, seededRandom, type FuzzCase, type FuzzIdentity } from '../support/mqtt-fuzz-cases.js';
-import { sasConnectPacket } from '../support/raw-mqtt.js';
+import { connectPacket, sasCredentials } from '../support/mqtt-frames.js';
+import { sdkRoundTrip } from '../support/sdk-device.js';
 
 // Issue 7, item 4: the MQTT front doors of the cloud and of the edge hub, over real TLS, get random and mutated
 // packets (mutations of valid CONNECT/PUBLISH/SUBSCRIBE/PINGREQ frames, truncated frames, huge remaining lengths,
@@ -83,26 +82,6 @@ async function fuzz(port: number, ca: string, id: FuzzIdentity, seed: number, ms
   return counts;
 }
 
-/** A fresh, unmodified Azure SDK client: connects, sends a message (PUBACK) and, on the cloud, reads its twin. */
-async function legitimateRoundTrip(cs: string, ca: string, twin: boolean): Promise<void> {
-  const client = device.Client.fromConnectionString(cs, deviceMqtt.Mqtt);
-  await client.setOptions({ ca });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      (async () => {
-        await client.open();
-        await client.sendEvent(new device.Message(JSON.stringify({ after: 'fuzz' })));
-        if (twin) await client.getTwin();
-      })(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the legitimate client did not round-trip within 15 s: the server hangs')), 15_000))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    await client.close().catch(() => undefined);
-  }
-}
-
 async function fuzzTarget(name: string, port: number, ca: string, id: FuzzIdentity, roundTrip: () => Promise<void>): Promise<void> {
   const seed = SEED ^ [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 0);
   const label = `${name} (VERGE_FUZZ_SEED=${SEED})`;
@@ -124,6 +103,10 @@ async function fuzzTarget(name: string, port: number, ca: string, id: FuzzIdenti
 
 const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
 
+/** A fresh, unmodified Azure SDK client: connects, sends a message (PUBACK) and, on the cloud, reads its twin. */
+const legitimateRoundTrip = (cs: string, ca: string, twin: boolean): Promise<void> =>
+  sdkRoundTrip(cs, ca, { body: { after: 'fuzz' }, twin, timeoutMs: 15_000, failure: 'the legitimate client did not round-trip within 15 s: the server hangs' });
+
 describe('MQTT front-door fuzzing over TLS', () => {
   const tmp = tempDir('verge-fuzz-');
   let t: TestCloud;
@@ -144,12 +127,12 @@ describe('MQTT front-door fuzzing over TLS', () => {
     const fuzzDevice = await t.api.devices.create({ deviceId: 'fuzz-1' });
     const sensor = await t.api.devices.create({ deviceId: 'sensor-1' });
     const key = String(fuzzDevice.authentication?.symmetricKey?.primaryKey);
-    const id = { clientId: 'fuzz-1', connect: sasConnectPacket({ hostName: 'localhost', deviceId: 'fuzz-1', key }) };
+    const id = { clientId: 'fuzz-1', connect: connectPacket(sasCredentials({ host: 'localhost', clientId: 'fuzz-1', key })) };
     await fuzzTarget('cloud', t.ports.mqtt, t.cloud.caPem, id, () => legitimateRoundTrip(connectionStringOf(t, sensor, `localhost:${t.ports.mqtt}`), t.cloud.caPem, true));
   });
 
   it('the edge hub survives random and mutated packets', async () => {
-    const id = { clientId: s.leaf.deviceId, connect: sasConnectPacket({ hostName: 'localhost', deviceId: s.leaf.deviceId, key: s.leafKey }) };
+    const id = { clientId: s.leaf.deviceId, connect: connectPacket(sasCredentials({ host: 'localhost', clientId: s.leaf.deviceId, key: s.leafKey })) };
     const sensor = await s.t.api.devices.create({ deviceId: 'leaf-2', deviceScope: s.leaf.deviceScope ?? '' });
     const cs = connectionStringOf(s.t, sensor, `localhost:${s.edge.ports.mqtt}`);
     await fuzzTarget('edge hub', s.edge.ports.mqtt, s.edge.edgeCaPem, id, () => legitimateRoundTrip(cs, s.edge.edgeCaPem, false));

@@ -4,7 +4,8 @@ import type { IotHubMqttLimits } from '@verge/platform';
 import type { RunningEdge } from '@verge/edge';
 import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from './cloud.js';
 import { startTestEdge, waitFor } from './edge.js';
-import { openRawMqtt, sasConnectPacket } from './raw-mqtt.js';
+import { sasCredentials } from './mqtt-frames.js';
+import { MqttProbe } from './mqtt-probe.js';
 
 /** A cloud, an edge runtime (process modules, nothing deployed) and a leaf device in its scope. */
 export interface CloudWithHub {
@@ -30,16 +31,8 @@ export async function startCloudWithHub(dir: string, o: { edgeId?: string; leafI
     if (typeof leafKey !== 'string') throw new Error('the leaf device has no symmetric key');
     edge = await startTestEdge(t, { dataDir: join(dir, 'edge'), connectionString: created.connectionString, runtime: 'process', ...(o.mqttLimits === undefined ? {} : { mqttLimits: o.mqttLimits }) });
     const running = edge;
-    await waitFor(async () => {
-      const c = await openRawMqtt({ port: running.ports.mqtt, ca: running.edgeCaPem });
-      try {
-        c.send(sasConnectPacket({ hostName: 'localhost', deviceId: leaf.deviceId, key: leafKey }));
-        const connack = await c.next((p) => p.cmd === 'connack');
-        return 'returnCode' in connack && connack.returnCode === 0;
-      } finally {
-        c.destroy();
-      }
-    }, `the hub to accept leaf ${leaf.deviceId}`);
+    const leafCreds = sasCredentials({ host: 'localhost', clientId: leaf.deviceId, key: leafKey });
+    await waitFor(async () => (await MqttProbe.answer({ port: running.ports.mqtt, ca: running.edgeCaPem }, leafCreds)) === 0, `the hub to accept leaf ${leaf.deviceId}`);
     return {
       t,
       edge: running,

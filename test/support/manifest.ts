@@ -40,6 +40,9 @@ export interface PipelineIds {
   readonly filter: string;
 }
 
+/** The route of leaf devices' telemetry (messages not from a module) to the cloud. */
+export const LEAVES_TO_UPSTREAM = 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream';
+
 /** The default ids. */
 export const PIPELINE_IDS: PipelineIds = { producer: 'producer', filter: 'filter' };
 
@@ -48,7 +51,7 @@ export function pipelineRoutes(ids: PipelineIds = PIPELINE_IDS): Record<string, 
   return {
     producerToFilter: `FROM /messages/modules/${ids.producer}/outputs/out INTO BrokeredEndpoint("/modules/${ids.filter}/inputs/in")`,
     filterToCloud: `FROM /messages/modules/${ids.filter}/outputs/out INTO $upstream`,
-    leavesToCloud: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream',
+    leavesToCloud: LEAVES_TO_UPSTREAM,
   };
 }
 

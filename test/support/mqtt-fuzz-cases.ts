@@ -1,5 +1,5 @@
 import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
-import { remainingLength } from './raw-mqtt.js';
+import { remainingLength } from './mqtt-frames.js';
 
 /** A seeded PRNG (mulberry32): the same seed replays the same inputs (print it on failure). */
 export function seededRandom(seed: number): () => number {

@@ -1,23 +1,21 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { connectPacket, type ProbeCredentials } from './mqtt-frames.js';
 
-// A raw MQTT 3.1.1 client over real TLS for the security suite: it sends exactly the packets a test asks for
-// (including ones no SDK would send: wildcard filters, foreign ids, NUL) and reports exactly what the server
-// answered (CONNACK code, SUBACK codes, PUBACK, or the connection closing), with every wait bounded.
+// The raw MQTT 3.1.1 test client over real TLS, for the fault and security suites: it sends exactly the packets or
+// bytes a test gives it (malformed ones, wildcard filters, foreign ids, NUL: what no SDK would send) and reports
+// exactly what the server answered (CONNACK code, SUBACK codes, PUBACK, any packet, or the connection closing),
+// with every wait bounded. It acknowledges QoS 1 publishes from the server and nothing else by itself. Frames and
+// SDK-style credentials: mqtt-frames.ts.
 
-/** Where a probe dials: a TLS MQTT port on loopback and the CA its server certificate chains to. */
+/** Where a probe dials: a TLS MQTT port on 127.0.0.1 and the CA its server certificate chains to. */
 export interface ProbeTarget {
   readonly port: number;
   readonly ca: string;
-  /** Host name dialled and verified (default `localhost`). */
+  /** Host name the server certificate is verified for (default `localhost`). */
   readonly host?: string;
-}
-
-/** What a CONNECT presents. */
-export interface ProbeCredentials {
-  readonly clientId: string;
-  readonly username?: string;
-  readonly password?: string;
+  /** A loopback alias to connect from (e.g. `127.0.0.2`: another client address on the same machine). */
+  readonly localAddress?: string;
 }
 
 /** The server's answer to a CONNECT. */
@@ -31,63 +29,83 @@ export const SUBACK_FAILURE = 0x80;
 
 const WAIT_MS = 5_000;
 
-/** `{host}/{clientId}/?api-version=…`, the user name the Azure SDK sends (azure-sdk-protocol.md §2). */
-export function usernameOf(host: string, clientId: string): string {
-  return `${host}/${clientId}/?api-version=2021-04-12`;
-}
-
-/** One connected raw MQTT client. */
+/** One raw MQTT connection. */
 export class MqttProbe {
-  private readonly received: IPublishPacket[] = [];
+  private readonly all: Packet[] = [];
+  private readonly publishes: IPublishPacket[] = [];
+  /** Packets already returned by `next`. */
+  private readonly taken = new Set<Packet>();
   private readonly waiters = new Set<() => void>();
   private nextId = 1;
   private closedFlag = false;
 
-  private constructor(private readonly socket: TLSSocket) {}
+  private constructor(private readonly socket: TLSSocket) {
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (p: Packet) => this.onPacket(p));
+    parser.on('error', () => socket.destroy());
+    socket.on('data', (d: Buffer) => parser.parse(d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closedFlag = true;
+      this.wake();
+    });
+  }
 
-  /** Opens TLS, sends CONNECT (clean=false, as the SDK does) and resolves with the server's answer. */
-  static connect(target: ProbeTarget, creds: ProbeCredentials): Promise<ConnectOutcome> {
-    return new Promise((resolve) => {
-      const host = target.host ?? 'localhost';
-      const socket = tlsConnect({ host, port: target.port, ca: target.ca, servername: host });
-      const probe = new MqttProbe(socket);
-      const parser = mqttPacket.parser({ protocolVersion: 4 });
-      let settled = false;
-      const settle = (o: ConnectOutcome): void => {
-        if (settled) return;
-        settled = true;
+  /** Opens TLS (nothing sent yet); rejects when the handshake fails or takes longer than 5 s. */
+  static open(target: ProbeTarget): Promise<MqttProbe> {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: target.port,
+      ca: target.ca,
+      servername: target.host ?? 'localhost',
+      ...(target.localAddress === undefined ? {} : { localAddress: target.localAddress }),
+    });
+    const probe = new MqttProbe(socket);
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
         clearTimeout(timer);
-        if (o.kind !== 'accepted') socket.destroy();
-        resolve(o);
+        socket.destroy();
+        reject(err);
       };
-      const timer = setTimeout(() => settle({ kind: 'closed', reason: `no CONNACK within ${WAIT_MS} ms` }), WAIT_MS);
-      parser.on('packet', (p: Packet) => {
-        if (p.cmd === 'connack') settle(p.returnCode === 0 ? { kind: 'accepted', probe } : { kind: 'refused', returnCode: p.returnCode ?? -1 });
-        else probe.onPacket(p);
-      });
-      parser.on('error', (err: Error) => socket.destroy(err));
-      socket.on('data', (d: Buffer) => parser.parse(d));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        probe.closedFlag = true;
-        for (const w of [...probe.waiters]) w();
-        settle({ kind: 'closed', reason: 'connection closed before CONNACK' });
-      });
+      const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${WAIT_MS} ms`)), WAIT_MS);
+      socket.once('error', fail);
+      socket.once('close', () => fail(new Error('the connection closed during the TLS handshake')));
       socket.once('secureConnect', () => {
-        socket.write(
-          mqttPacket.generate({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 4,
-            clean: false,
-            clientId: creds.clientId,
-            keepalive: 60,
-            ...(creds.username === undefined ? {} : { username: creds.username }),
-            ...(creds.password === undefined ? {} : { password: Buffer.from(creds.password, 'utf8') }),
-          }),
-        );
+        clearTimeout(timer);
+        resolve(probe);
       });
     });
+  }
+
+  /** Opens TLS, sends CONNECT with `creds` (clean=false, as the SDK does) and resolves with the server's answer. */
+  static async connect(target: ProbeTarget, creds: ProbeCredentials): Promise<ConnectOutcome> {
+    let probe: MqttProbe;
+    try {
+      probe = await MqttProbe.open(target);
+    } catch (err) {
+      return { kind: 'closed', reason: err instanceof Error ? err.message : String(err) };
+    }
+    probe.send(connectPacket(creds));
+    const connack = await probe.waitFor(() => probe.take<IConnackPacket>((p) => p.cmd === 'connack'));
+    if (connack?.returnCode === 0) return { kind: 'accepted', probe };
+    const closed = probe.closed;
+    probe.socket.destroy();
+    if (connack !== undefined) return { kind: 'refused', returnCode: connack.returnCode ?? -1 };
+    return { kind: 'closed', reason: closed ? 'connection closed before CONNACK' : `no CONNACK within ${WAIT_MS} ms` };
+  }
+
+  /** The CONNACK return code `creds` get (0: accepted), or `closed` when the server gave none; closes the connection. */
+  static async answer(target: ProbeTarget, creds: ProbeCredentials): Promise<number | 'closed'> {
+    const outcome = await MqttProbe.connect(target, creds);
+    if (outcome.kind === 'accepted') outcome.probe.end();
+    return outcome.kind === 'accepted' ? 0 : outcome.kind === 'refused' ? outcome.returnCode : 'closed';
+  }
+
+  /** `connect` that must be accepted: the connected probe, or an error naming the client and what happened instead. */
+  static async accepted(target: ProbeTarget, creds: ProbeCredentials): Promise<MqttProbe> {
+    const outcome = await MqttProbe.connect(target, creds);
+    if (outcome.kind !== 'accepted') throw new Error(`${creds.clientId} was not accepted: ${JSON.stringify(outcome)}`);
+    return outcome.probe;
   }
 
   /** True once the server closed the connection. */
@@ -95,17 +113,38 @@ export class MqttProbe {
     return this.closedFlag;
   }
 
+  /** Every packet received (CONNACK included), in order. */
+  get packets(): readonly Packet[] {
+    return this.all;
+  }
+
   /** Publishes received so far. */
   get messages(): readonly IPublishPacket[] {
-    return this.received;
+    return this.publishes;
+  }
+
+  /** Writes a packet, or bytes exactly as given. */
+  send(packetOrBytes: Packet | Uint8Array): void {
+    this.socket.write(packetOrBytes instanceof Uint8Array ? packetOrBytes : mqttPacket.generate(packetOrBytes));
+  }
+
+  /**
+   * The first received packet matching `match` that `next` has not returned yet (received before the call or
+   * after); rejects when the connection closes or after `timeoutMs`, naming what did arrive.
+   */
+  async next<T extends Packet = Packet>(match: (p: Packet) => boolean, timeoutMs = WAIT_MS): Promise<T> {
+    const packet = await this.waitFor(() => this.take<T>(match), timeoutMs);
+    if (packet !== undefined) return packet;
+    const seen = JSON.stringify(this.all.map((p) => p.cmd));
+    throw new Error(this.closedFlag ? `the server closed the connection; received ${seen}` : `no matching packet within ${timeoutMs} ms; received ${seen}`);
   }
 
   /** SUBSCRIBE one filter: the SUBACK code (0, 1 or 0x80), or `closed` when the server dropped the connection. */
   async subscribe(filter: string, qos: 0 | 1 = 1): Promise<number | 'closed'> {
     const messageId = this.id();
-    this.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId, subscriptions: [{ topic: filter, qos }] }));
-    const ack = await this.waitFor((p) => (p?.cmd === 'suback' && p.messageId === messageId ? p : undefined));
-    if (ack === undefined) return 'closed';
+    this.send({ cmd: 'subscribe', messageId, subscriptions: [{ topic: filter, qos }] });
+    const ack = await this.waitFor(() => this.all.find((p) => p.cmd === 'suback' && p.messageId === messageId));
+    if (ack?.cmd !== 'suback') return 'closed';
     const [code = -1] = ack.granted as number[];
     return code;
   }
@@ -113,9 +152,9 @@ export class MqttProbe {
   /** PUBLISH QoS 1: `acked`, or `closed` when the server closed the connection instead of acknowledging. */
   async publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<'acked' | 'closed' | 'sent'> {
     const messageId = qos === 1 ? this.id() : undefined;
-    this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos, dup: false, retain: false, ...(messageId === undefined ? {} : { messageId }) }));
+    this.send({ cmd: 'publish', topic, payload, qos, dup: false, retain: false, ...(messageId === undefined ? {} : { messageId }) });
     if (qos === 0) return 'sent';
-    const ack = await this.waitFor((p) => (p?.cmd === 'puback' && p.messageId === messageId ? p : undefined));
+    const ack = await this.waitFor(() => this.all.find((p) => p.cmd === 'puback' && p.messageId === messageId));
     return ack === undefined ? 'closed' : 'acked';
   }
 
@@ -125,7 +164,7 @@ export class MqttProbe {
    * time ran out.
    */
   nextMessage(match: (topic: string) => boolean, timeoutMs = WAIT_MS, from = 0): Promise<IPublishPacket | undefined> {
-    return this.waitFor(() => this.received.slice(from).find((m) => match(m.topic)), timeoutMs);
+    return this.waitFor(() => this.publishes.slice(from).find((m) => match(m.topic)), timeoutMs);
   }
 
   /** Waits until the server closes the connection; false when it is still open after `timeoutMs`. */
@@ -136,21 +175,27 @@ export class MqttProbe {
 
   /** Closes the connection (DISCONNECT first when still open). */
   end(): void {
-    if (!this.closedFlag) this.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
+    if (!this.closedFlag && !this.socket.destroyed) this.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
     this.socket.destroy();
   }
 
-  // The packet being dispatched to the waiters (undefined between packets).
-  private lastPacket: Packet | undefined;
-
   private onPacket(p: Packet): void {
+    this.all.push(p);
     if (p.cmd === 'publish') {
-      this.received.push(p);
-      if (p.qos === 1 && p.messageId !== undefined) this.socket.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
+      this.publishes.push(p);
+      if (p.qos === 1 && p.messageId !== undefined) this.send({ cmd: 'puback', messageId: p.messageId });
     }
-    this.lastPacket = p;
+    this.wake();
+  }
+
+  private take<T extends Packet>(match: (p: Packet) => boolean): T | undefined {
+    const packet = this.all.find((p) => !this.taken.has(p) && match(p));
+    if (packet !== undefined) this.taken.add(packet);
+    return packet as T | undefined;
+  }
+
+  private wake(): void {
     for (const w of [...this.waiters]) w();
-    this.lastPacket = undefined;
   }
 
   private id(): number {
@@ -159,16 +204,13 @@ export class MqttProbe {
     return id;
   }
 
-  /**
-   * Resolves with `pick`'s first non-undefined value, or undefined on close/timeout. `pick` sees each packet as it
-   * arrives (undefined for the first check, made at once).
-   */
-  private waitFor<T>(pick: (p: Packet | undefined) => T | undefined, timeoutMs = WAIT_MS): Promise<T | undefined> {
+  /** Resolves with `pick`'s first value other than undefined (checked at once and on every packet), or undefined on close/timeout. */
+  private waitFor<T>(pick: () => T | undefined, timeoutMs = WAIT_MS): Promise<T | undefined> {
     return new Promise((resolve) => {
       const check = (): void => {
-        const value = pick(this.lastPacket);
-        if (value !== undefined) return done(value);
-        if (this.closedFlag) done(undefined);
+        const value = pick();
+        if (value !== undefined) done(value);
+        else if (this.closedFlag) done(undefined);
       };
       const done = (value: T | undefined): void => {
         clearTimeout(timer);

@@ -2,9 +2,7 @@ import { createEdgeHub, type EdgeHub, type EdgeHubDeps } from '@verge/edge';
 import { createCa, createLogger, type CertificateAuthority } from '@verge/platform';
 import type { Device } from '@verge/api-client';
 import { createEdgeDevice, createLeafDevice, type TestCloud } from './cloud.js';
-
-/** Routes of a standalone hub: leaf devices' telemetry to the cloud. */
-export const LEAVES_TO_UPSTREAM = { leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream' };
+import { LEAVES_TO_UPSTREAM } from './manifest.js';
 
 /** An edge device registered in the cloud for a hub started on its own (no agent), and a leaf in its scope. */
 export interface HubIdentities {
@@ -26,7 +24,7 @@ export async function registerHubIdentities(t: TestCloud, o: { edgeId: string; l
   const hubModule = await t.api.modules.get(o.edgeId, '$edgeHub').catch(() => t.api.modules.create({ deviceId: o.edgeId, moduleId: '$edgeHub' }));
   await t.api.twins.update(
     { deviceId: o.edgeId, moduleId: '$edgeHub' },
-    { properties: { desired: { schemaVersion: '1.1', routes: o.routes ?? LEAVES_TO_UPSTREAM, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } },
+    { properties: { desired: { schemaVersion: '1.1', routes: o.routes ?? { leaves: LEAVES_TO_UPSTREAM }, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } },
   );
   return {
     edge,

@@ -6,8 +6,11 @@ import { REPO_ROOT } from './edge.js';
 /** The `verge` command as users run it (the built CLI: `npm test` builds first). */
 export const VERGE_BIN = join(REPO_ROOT, 'apps/cli/bin/verge.js');
 
+/** True when the CLI and the edge runtime are built (`npm run build`); tests that need them skip otherwise. */
+export const CLI_BUILT = existsSync(join(REPO_ROOT, 'apps/cli/dist/main.js')) && existsSync(join(REPO_ROOT, 'apps/edge/dist/start-edge.js'));
+
 function assertBuilt(): void {
-  if (!existsSync(join(REPO_ROOT, 'apps/cli/dist/main.js')) || !existsSync(join(REPO_ROOT, 'apps/edge/dist/start-edge.js'))) {
+  if (!CLI_BUILT) {
     throw new Error('the built CLI is missing (apps/cli/dist, apps/edge/dist): run `npm run build` first');
   }
 }

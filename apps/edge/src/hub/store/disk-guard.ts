@@ -67,7 +67,7 @@ export class DiskGuard {
   admit(bytes: number): void {
     if (this.fits(bytes)) return;
     const now = this.o.nowMs();
-    if (this.o.relieve === undefined || now - this.relievedAtMs < (this.o.recheckMs ?? 1_000)) return this.refuse(bytes);
+    if (this.o.relieve === undefined || !elapsed(this.relievedAtMs, now, this.o.recheckMs ?? 1_000)) return this.refuse(bytes);
     this.relievedAtMs = now;
     try {
       this.o.relieve();
@@ -104,7 +104,7 @@ export class DiskGuard {
 
   private current(): DiskSpace | undefined {
     const now = this.o.nowMs();
-    if (this.reading === undefined || now - this.readAtMs >= (this.o.recheckMs ?? 1_000)) {
+    if (this.reading === undefined || elapsed(this.readAtMs, now, this.o.recheckMs ?? 1_000)) {
       try {
         const disk = (this.o.stat ?? statDisk)(this.o.dir);
         this.reading = { freeBytes: disk.freeBytes + (this.o.reusableBytes?.() ?? 0), totalBytes: disk.totalBytes };
@@ -116,4 +116,9 @@ export class DiskGuard {
     }
     return this.reading;
   }
+}
+
+/** True when `intervalMs` has passed since `sinceMs`, or the clock went back past it (a backward jump never stalls). */
+function elapsed(sinceMs: number, nowMs: number, intervalMs: number): boolean {
+  return nowMs - sinceMs >= intervalMs || nowMs < sinceMs;
 }

@@ -192,6 +192,8 @@ export class UpstreamPool {
     const now = this.o.nowMs();
     for (const link of [...this.links.values()]) {
       const limit = link.everHeld ? this.o.releaseGraceMs : this.o.idleTimeoutMs;
+      // A clock that went back would keep an idle link open until it caught up: count idleness from now instead.
+      if (now < link.lastUsedMs) link.lastUsedMs = now;
       if (link.holders === 0 && now - link.lastUsedMs >= limit) this.drop(link, link.everHeld ? 'its client disconnected' : 'idle');
     }
   }

@@ -172,7 +172,10 @@ describe('edge agent with the real cloud and the process runtime', () => {
     expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+DESCRIPTION\s+RESTARTS\s+CONFIG$/);
     expect(list.stdout).toMatch(/\nmodA\s+running\s+running\s+0\s+/);
     const json = JSON.parse((await verge('edge', 'list', '--json')).stdout) as { id: string; runtimeStatus: string }[];
+    // The system modules are listed too (issue 7: `edge list` shows exactly what `edge logs`/`edge restart` address).
     expect(json.map((m) => [m.id, m.runtimeStatus])).toEqual([
+      ['edgeAgent', 'running'],
+      ['edgeHub', 'running'],
       ['modA', 'running'],
       ['modB', 'running'],
     ]);
@@ -184,7 +187,7 @@ describe('edge agent with the real cloud and the process runtime', () => {
     expect(restart).toMatchObject({ code: 0, stdout: 'restarted modA\n' });
     const missing = await verge('edge', 'restart', 'nope');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe("error: AGT_MODULE_NOT_FOUND: module 'nope' does not exist on this edge device\n");
+    expect(missing.stderr).toBe("error: AGT_MODULE_NOT_FOUND: module 'nope' does not exist on this edge device (`verge edge list` shows its modules)\n");
     const nowhere = await vergeIn(join(dataDir, 'missing'), 'edge', 'list');
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toBe(`error: AGT_MANAGEMENT_UNREACHABLE: cannot reach the edge runtime at ${join(dataDir, 'missing', 'mgmt.sock')} (ENOENT): is \`verge edge start\` running with this --data directory?\n`);

@@ -21,6 +21,16 @@ describe('DiskGuard', () => {
     expect(() => guard.admit(512 * 1024)).not.toThrow();
   });
 
+  it('reads the disk again after the clock jumps back (a backward jump never freezes its reading)', () => {
+    let now = 10_000_000;
+    let free = 20 * MiB;
+    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, recheckMs: 1_000, nowMs: () => now, stat: () => ({ freeBytes: free, totalBytes: 100 * MiB }) });
+    guard.admit(MiB);
+    free = 8 * MiB; // the disk filled up meanwhile
+    now -= 3_600_000; // and the clock went back an hour
+    expect(() => guard.admit(MiB)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
+  });
+
   it('counts the database file\'s reusable pages as free space', () => {
     const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, nowMs: () => 0, stat: () => ({ freeBytes: 8 * MiB, totalBytes: 100 * MiB }), reusableBytes: () => 2 * MiB });
     expect(() => guard.admit(512 * 1024)).not.toThrow();

@@ -1,7 +1,7 @@
-// Which user the demo's process modules run as. Run as root, the edge runtime starts each process module as its own
+// Which user the process modules of the demo and the soak run as. Run as root, the edge runtime starts each process module as its own
 // unprivileged uid (`--process-user dedicated`, the secure default); that uid must reach node, the module files and
 // the Azure SDK in node_modules. A clone under a private directory (e.g. /root, mode 0700) is out of its reach: the
-// demo then runs the modules as the runtime's own user (`--process-user runtime`) and says why in one line.
+// script then runs the modules as the runtime's own user (`--process-user runtime`) and says why in one line.
 import { join } from 'node:path';
 
 /**
