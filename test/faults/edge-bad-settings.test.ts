@@ -69,6 +69,11 @@ describe('verge edge start with bad settings (real CLI, real cloud)', () => {
     }
   });
 
+  it('refuses a per-address limit of the hub that admits no client, naming the flag', async () => {
+    const line = expectOneLineFailure(await start('limit', ['--max-connections-per-address', '0']), 2);
+    expect(line).toBe('error: --max-connections-per-address 0 is outside 1..1000000');
+  });
+
   it('fails when the cloud refuses the key', async () => {
     const wrongKey = edgeCs.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 1).toString('base64')}`);
     const line = expectOneLineFailure(await start('key', [], wrongKey));

@@ -73,6 +73,13 @@ export const EdgeConfigSchema = z.strictObject({
   processUser: z.enum(EDGE_PROCESS_USER_CHOICES).optional(),
   /** `--runtime`: where modules run; `auto` = Docker when an engine answers, else processes. */
   runtime: z.enum(EDGE_RUNTIME_CHOICES).default('auto'),
+  /**
+   * `--max-pending-handshakes-per-address`: sockets one remote address may hold open on the hub's MQTT port before
+   * CONNECT (default 64); beyond it new ones are dropped before any TLS work. Raise it for many leaves behind one NAT.
+   */
+  maxPendingHandshakesPerAddress: z.number().int().min(1).optional(),
+  /** `--max-connections-per-address`: connected clients one remote address may hold on the hub (default 1000). */
+  maxConnectionsPerAddress: z.number().int().min(1).optional(),
   /** `--store-max-bytes`: bound of the hub's message store on disk; publishes beyond it are refused. */
   storeMaxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
   /** Grace period of a process module at shutdown before SIGKILL (ms). */
@@ -133,6 +140,8 @@ export interface EdgeConfig {
   /** Environment process modules start from. */
   readonly processBaseEnv: Readonly<Record<string, string>>;
   readonly storeMaxBytes: number;
+  /** Per-address limits of the hub's MQTT listener; what is absent keeps the server core's default. */
+  readonly mqttLimits: { readonly maxPendingHandshakesPerAddress?: number; readonly maxConnectionsPerAddress?: number };
   readonly stopTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
@@ -203,6 +212,10 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: E
     docker: dockerEndpoint(env),
     processBaseEnv: inheritedEnv(env),
     storeMaxBytes: c.storeMaxBytes,
+    mqttLimits: {
+      ...(c.maxPendingHandshakesPerAddress === undefined ? {} : { maxPendingHandshakesPerAddress: c.maxPendingHandshakesPerAddress }),
+      ...(c.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: c.maxConnectionsPerAddress }),
+    },
     stopTimeoutMs: c.stopTimeoutMs,
     logLevel: c.logLevel,
   });

@@ -119,7 +119,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     const hub = createEdgeHub({
       options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, maxStoreBytes: config.storeMaxBytes },
       log,
-      ...(options.mqttLimits === undefined ? {} : { mqttLimits: options.mqttLimits }),
+      mqttLimits: { ...config.mqttLimits, ...options.mqttLimits },
       device: { iotHubHostName: device.hubHostName, deviceId: device.deviceId, deviceKey: device.sharedAccessKey },
       resolveModule,
       edgeCa: edgeCa.ca,

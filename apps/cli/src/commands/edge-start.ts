@@ -19,6 +19,8 @@ interface EdgeStartOptions {
   readonly processUser?: string;
   readonly runtime?: string;
   readonly storeMaxBytes?: string;
+  readonly maxPendingHandshakesPerAddress?: string;
+  readonly maxConnectionsPerAddress?: string;
   readonly stopTimeout?: string;
   readonly logLevel?: string;
 }
@@ -57,6 +59,8 @@ export function registerEdgeStart(program: Command): void {
     .option('--insecure-shared-workload-api', 'INSECURE: allow --workload-uri, a listener that signs for ANY module for every local process that reaches it (modules always get their own sockets)')
     .option('--process-user <mode>', `process modules run as: ${processUsers.join(', ')} (dedicated: each as its own unprivileged uid, needs root; default dedicated as root, else runtime)`)
     .option('--runtime <kind>', `where Docker modules run: ${runtimes.join(', ')} (auto: Docker when an engine answers; default auto); process modules always run`)
+    .option('--max-pending-handshakes-per-address <n>', 'sockets one address may hold on the hub before CONNECT (default 64); raise for many leaves behind one NAT')
+    .option('--max-connections-per-address <n>', 'connected clients one address may hold on the hub (default 1000)')
     .option('--store-max-bytes <n>', 'bound of the message store on disk; beyond it publishes are refused (default 1 GiB)')
     .option('--stop-timeout <ms>', 'grace period of a process module at shutdown before SIGKILL (default 10000)')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')} (default info)`)
@@ -109,6 +113,8 @@ function configFromFlags(o: EdgeStartOptions): {
   processUser?: 'dedicated' | 'runtime';
   runtime?: 'docker' | 'process' | 'auto';
   storeMaxBytes?: number;
+  maxPendingHandshakesPerAddress?: number;
+  maxConnectionsPerAddress?: number;
   stopTimeoutMs?: number;
   logLevel?: LogLevel;
 } {
@@ -131,6 +137,10 @@ function configFromFlags(o: EdgeStartOptions): {
     ...(o.insecureSharedWorkloadApi === true ? { insecureSharedWorkloadApi: true } : {}),
     ...(o.processUser === undefined ? {} : { processUser: o.processUser as 'dedicated' | 'runtime' }),
     ...(o.runtime === undefined ? {} : { runtime: o.runtime as 'docker' | 'process' | 'auto' }),
+    ...(o.maxPendingHandshakesPerAddress === undefined
+      ? {}
+      : { maxPendingHandshakesPerAddress: parseIntegerFlag('--max-pending-handshakes-per-address', o.maxPendingHandshakesPerAddress, 1, 1_000_000) }),
+    ...(o.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: parseIntegerFlag('--max-connections-per-address', o.maxConnectionsPerAddress, 1, 1_000_000) }),
     ...(o.storeMaxBytes === undefined ? {} : { storeMaxBytes: parseIntegerFlag('--store-max-bytes', o.storeMaxBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER) }),
     ...(o.stopTimeout === undefined ? {} : { stopTimeoutMs: parseIntegerFlag('--stop-timeout', o.stopTimeout, 0, 600_000) }),
     ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel as LogLevel }),

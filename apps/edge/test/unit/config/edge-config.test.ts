@@ -50,6 +50,12 @@ describe('parseEdgeConfig', () => {
     expect(parseEdgeConfig({ connectionString: CS, processUser: 'runtime' }, ENV, undefined, ROOT).processSocketsDir).toBeUndefined();
   });
 
+  it('passes the per-address MQTT limits to the hub, leaving the server core\'s defaults where none is given', () => {
+    expect(parseEdgeConfig({ connectionString: CS }, ENV, undefined, USER).mqttLimits).toEqual({});
+    const c = parseEdgeConfig({ connectionString: CS, maxPendingHandshakesPerAddress: 500, maxConnectionsPerAddress: 20_000 }, ENV, undefined, USER);
+    expect(c.mqttLimits).toEqual({ maxPendingHandshakesPerAddress: 500, maxConnectionsPerAddress: 20_000 });
+  });
+
   it('takes the connection string from the file, then the environment, then the input', () => {
     const file = { path: '/d/config/edge.json', values: { connectionString: CS, mqttPort: 18883 } };
     const other = CS.replace('edge1', 'edge2');
@@ -108,6 +114,8 @@ describe('parseEdgeConfig', () => {
     ['a workload URI of another scheme', { connectionString: CS, workloadUri: 'tcp://127.0.0.1:1', insecureSharedWorkloadApi: true }, 'workloadUri: "tcp://127.0.0.1:1" must be unix:///absolute/path.sock or http://127.0.0.1:PORT'],
     ['an unknown field', { connectionString: CS, port: 1 }, 'Unrecognized key: "port"'],
     ['a tiny store bound', { connectionString: CS, storeMaxBytes: 10 }, 'storeMaxBytes: Too small'],
+    ['no pending handshakes per address', { connectionString: CS, maxPendingHandshakesPerAddress: 0 }, 'maxPendingHandshakesPerAddress: Too small'],
+    ['a fractional connection limit', { connectionString: CS, maxConnectionsPerAddress: 1.5 }, 'maxConnectionsPerAddress: Invalid input: expected int'],
   ])('refuses %s with EDGE_CONFIG_INVALID naming the field', (_name, input, message) => {
     expect(refusal(input)).toContain(message);
   });
