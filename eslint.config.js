@@ -57,12 +57,13 @@ export default tseslint.config(
   // The import arrows of ARCHITECTURE.md: each package's sources may import only the workspaces listed there.
   ...Object.entries({
     'packages/contracts/src/**/*.ts': ['@verge/*'],
-    'packages/platform/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
-    'packages/api-client/src/**/*.ts': ['@verge/platform', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
-    'packages/device-client/src/**/*.ts': ['@verge/platform', '@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/platform/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/iothub-mqtt', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/iothub-mqtt/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/api-client/src/**/*.ts': ['@verge/platform', '@verge/iothub-mqtt', '@verge/device-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
+    'packages/device-client/src/**/*.ts': ['@verge/platform', '@verge/iothub-mqtt', '@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli'],
     'apps/cloud/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/edge', '@verge/cli'],
     'apps/edge/src/**/*.ts': ['@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/cli'],
-    'apps/cli/src/**/*.ts': ['@verge/testkit', '@verge/device-client'],
+    'apps/cli/src/**/*.ts': ['@verge/testkit', '@verge/device-client', '@verge/iothub-mqtt'],
   }).map(([files, forbidden]) => ({
     files: [files],
     ignores: ['packages/core/src/**'],

@@ -1,22 +1,25 @@
 #!/usr/bin/env node
-// Benchmark of the edge runtime's hub (issue #4): routed module→module and module→$upstream throughput (QoS 1,
-// 256 B, TLS), p50/p99 latency at 2,000 msg/s, and the runtime's RSS idle and under load, side by side with the
-// local Mosquitto (127.0.0.1:1883, pre-started, plain TCP) driven by the same client code in the same run.
+// Benchmark of the edge runtime's hub (issues #4, #8): routed module→module and module→$upstream throughput (QoS 1,
+// 256 B, TLS), p50/p99 latency at 2,000 msg/s, and the runtime's RSS idle and under load, side by side with
+// a private Mosquitto 2 on TLS (bench/mosquitto-tls.mjs) driven by the same client code in the same run.
 // The cloud and the edge runtime each run in their own process (bench/cloud-server.mjs, bench/edge-server.mjs);
-// the load comes from this process. Loopback only; bounded to about three minutes.
+// the load comes from this process. Loopback only; then a restart with 100k stored messages;
+// writes BENCHMARKS.md at the repository root (--no-write: not). About five minutes.
 //
-//   npx tsc -b && node bench/edge-hub.mjs [--senders 4] [--window 16] [--throughput-sec 10] [--latency-sec 8]
-//                                         [--rate 2000] [--json]
+//   npx tsc -b && node bench/edge-hub.mjs [--senders 4] [--window 16] [--throughput-sec 10] [--latency-sec 8] [--nodelay]
+//                                         [--rate 2000] [--restart-messages 100000] [--json] [--no-write]
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiClient } from '../packages/api-client/dist/index.js';
 import { restClient } from './cloud-load.mjs';
-import { f, machine, mosquittoCpuMs, mosquittoVersion, print } from './edge-report.mjs';
-import { closeAll, connectModule, connectMosquitto, nowMs, percentiles, pumpPaced, pumpThroughput, sentAt, subscribe } from './edge-load.mjs';
+import { f, machine, mosquittoVersion, pidCpuMs, print } from './edge-report.mjs';
+import { freePort, startMosquittoTls } from './mosquitto-tls.mjs';
+import { writeBenchmarksMd } from './edge-markdown.mjs';
+import { closeAll, connectModule, connectMosquitto, nowMs, percentiles, pumpCount, pumpPaced, pumpThroughput, sentAt, subscribe } from './edge-load.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,9 +28,13 @@ const { values: args } = parseArgs({
     'throughput-sec': { type: 'string', default: '10' },
     'latency-sec': { type: 'string', default: '8' },
     rate: { type: 'string', default: '2000' },
+    'restart-messages': { type: 'string', default: '100000' },
+    'no-write': { type: 'boolean', default: false },
+    nodelay: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
+if (args.nodelay) process.env.VERGE_BENCH_NODELAY = '1';
 const SENDERS = Number(args.senders);
 const WINDOW = Number(args.window);
 const THROUGHPUT = { window: WINDOW, durationMs: Number(args['throughput-sec']) * 1000, warmupMs: 2000 };
@@ -35,6 +42,8 @@ const LATENCY = { ratePerSec: Number(args.rate), durationMs: Number(args['latenc
 const EDGE_ID = 'bench-edge';
 const MB = 1024 * 1024;
 const DRAIN_SEC = 40;
+const RESTART_MESSAGES = Number(args['restart-messages']);
+const RESTART_DRAIN_SEC = 120;
 const progress = (text) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,20 +54,26 @@ for (const built of ['apps/cloud/dist/start-cloud.js', 'apps/edge/dist/start-edg
   }
 }
 
-/** A child process answering `rss`/`stop` over IPC after a first `ready` message. */
-async function startChild(script, argv) {
-  const child = fork(new URL(script, import.meta.url), argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * A child process answering `rss`/`stop` over IPC after a first `ready` message. With `probe`, a sink module client
+ * keeps trying to connect from the fork on (`sink` resolves with it and the time of its CONNACK).
+ */
+async function startChild(script, argv, { probe = false } = {}) {
+  // VERGE_BENCH_EDGE_EXEC_ARGV (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the edge runtime's process only.
+  const execArgv = script.includes('edge-server') ? (process.env.VERGE_BENCH_EDGE_EXEC_ARGV ?? '').split(' ').filter(Boolean) : [];
+  const child = fork(new URL(script, import.meta.url), argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const pending = [];
   child.on('message', (m) => pending.shift()?.(m));
   const request = (type) => new Promise((resolve) => {
     pending.push(resolve);
     child.send({ type });
   });
+  const sink = probe ? connectWhenUp() : undefined;
   const ready = await new Promise((resolve, reject) => {
-    pending.push(resolve);
+    pending.push((m) => resolve({ ...m, readyAt: Date.now() }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
   });
-  return { child, ready, stats: () => request('rss'), stop: () => request('stop') };
+  return { child, ready, sink, stats: () => request('rss'), stop: () => request('stop') };
 }
 
 const run = Date.now().toString(36);
@@ -66,7 +81,11 @@ const dir = await mkdtemp(join(tmpdir(), 'verge-bench-edge-'));
 const clients = [];
 let cloud;
 let edge;
-const result = { machine: machine(), settings: { senders: SENDERS, window: WINDOW, payloadBytes: 256, ...THROUGHPUT, latency: LATENCY }, notes: [] };
+let mosquitto;
+/** Where the restart phase's sink connects (set once the identities exist). */
+let probeTarget;
+const startedAt = new Date();
+const result = { machine: machine(), loadAverageAtStart: loadavg(), settings: { senders: SENDERS, window: WINDOW, clientNoDelay: args.nodelay, payloadBytes: 256, ...THROUGHPUT, latency: LATENCY }, notes: [] };
 
 try {
   progress('starting the cloud and the edge runtime (separate processes)');
@@ -75,19 +94,20 @@ try {
   const rest = restClient(httpUrl, serviceConnectionString);
   const device = await rest('PUT', `/devices/${EDGE_ID}`, { deviceId: EDGE_ID, capabilities: { iotEdge: true } });
   const deviceKey = device.authentication.symmetricKey.primaryKey;
-  edge = await startChild('./edge-server.mjs', [
-    JSON.stringify({
+  // A fixed port: the restart phase reconnects to the same one.
+  const edgeConfig = {
       connectionString: `HostName=localhost;DeviceId=${EDGE_ID};SharedAccessKey=${deviceKey};GatewayHostName=localhost:${ports.mqtt}`,
       cloudCaFile: join(dir, 'cloud', 'ca.pem'),
       cloudApiUrl: `https://localhost:${ports.https}`,
       dataDir: join(dir, 'edge'),
       hostname: 'localhost',
       bindAddress: '127.0.0.1',
-      mqttPort: 0,
+      mqttPort: await freePort(),
+      httpsPort: 0,
       runtime: 'process',
       logLevel: process.env.VERGE_BENCH_LOG ?? 'warn',
-    }),
-  ]);
+  };
+  edge = await startChild('./edge-server.mjs', [JSON.stringify(edgeConfig)]);
   const { port, edgeCaPem } = edge.ready;
 
   const m2mSources = Array.from({ length: SENDERS }, (_, i) => `msrc${i}`);
@@ -99,9 +119,11 @@ try {
     await Promise.all(moduleIds.map(async (m) => [m, (await waitFor(() => rest('GET', `/devices/${EDGE_ID}/modules/${m}`), `identity ${m}`)).authentication.symmetricKey.primaryKey])),
   );
   const connect = (moduleId) => waitFor(() => connectModule({ port, caPem: edgeCaPem, edgeId: EDGE_ID, moduleId, key: keys[moduleId] }), `module ${moduleId} to connect`);
+  probeTarget = { port, caPem: edgeCaPem, key: keys.msink };
   const sink = await connect('msink');
   clients.push(sink);
   let sinkReceived = 0;
+  let m2mStored = 0;
   let sinkLatencies;
   sink.on('message', (_topic, payload) => {
     sinkReceived += 1;
@@ -110,6 +132,8 @@ try {
   await subscribe(sink, `devices/${EDGE_ID}/modules/msink/inputs/#`);
   const m2mSenders = [];
   for (const m of m2mSources) m2mSenders.push({ client: await connect(m), topic: `devices/${EDGE_ID}/modules/${m}/messages/events/%24.on=out` });
+  // Every PUBACK the hub gives an m2m sender is a message stored for the sink: the sink's backlog is exact.
+  for (const { client } of m2mSenders) client.on('packetreceive', (p) => void (p.cmd === 'puback' && (m2mStored += 1)));
   const upSenders = [];
   for (const m of upSources) upSenders.push({ client: await connect(m), topic: `devices/${EDGE_ID}/modules/${m}/messages/events/%24.on=out` });
   clients.push(...m2mSenders.map((s) => s.client), ...upSenders.map((s) => s.client));
@@ -141,8 +165,11 @@ try {
     return { ...r, runtimeCpuPercent: runtimeCpu * 100, mosquittoCpuPercent: ((await mosquittoCpuMs()) - mosqBefore) / (seconds * 10) };
   };
 
-  // Mosquitto clients first: the latency phases compare against it.
-  const mosqSub = await connectMosquitto(`verge-bench-sub-${run}`);
+  // Mosquitto clients first: the latency phases compare against it. A private Mosquitto with a TLS listener and a
+  // certificate made for this run, driven by the same client code.
+  mosquitto = await startMosquittoTls();
+  const mosquittoCpuMs = () => pidCpuMs(mosquitto.pid);
+  const mosqSub = await connectMosquitto(`verge-bench-sub-${run}`, mosquitto);
   let mosqReceived = 0;
   let mosqLatencies;
   mosqSub.on('message', (_t, payload) => {
@@ -151,7 +178,7 @@ try {
   });
   await subscribe(mosqSub, `verge-bench/${run}/m2m/#`);
   const mosqSenders = [];
-  for (let i = 0; i < SENDERS; i++) mosqSenders.push({ client: await connectMosquitto(`verge-bench-pub-${run}-${i}`), i });
+  for (let i = 0; i < SENDERS; i++) mosqSenders.push({ client: await connectMosquitto(`verge-bench-pub-${run}-${i}`, mosquitto), i });
   clients.push(mosqSub, ...mosqSenders.map((s) => s.client));
 
   // Latency first, on a system without backlog: one sender paced at the rate, for each path.
@@ -193,7 +220,7 @@ try {
   result.latencyMosquitto = { delivery: percentiles(mosqLatencies.slice(Math.floor(LATENCY.ratePerSec))), puback: percentiles(mosqPaced.ackLatencies), skipped: mosqPaced.skipped, achievedPerSec: mosqPaced.achievedPerSec };
   mosqLatencies = undefined;
 
-  progress('Mosquitto 127.0.0.1:1883 with the same client code: pub→sub and publish-only, same senders and window');
+  progress(`Mosquitto (TLS, 127.0.0.1:${mosquitto.port}) with the same client code: pub→sub and publish-only, same senders and window`);
   result.mosquittoPubSub = await withCpu(() =>
     pumpThroughput(mosqSenders.map((s) => ({ client: s.client, topic: `verge-bench/${run}/m2m/${s.i}` })), { ...THROUGHPUT, delivered: () => mosqReceived }),
   );
@@ -203,7 +230,7 @@ try {
   result.moduleToModule = await withCpu(() => pumpThroughput(m2mSenders, { ...THROUGHPUT, delivered: () => sinkReceived, onSample: sample }));
   // The sink leaves: what the hub acknowledged but has not delivered yet stays stored and no longer competes with
   // the next phase for the CPU.
-  result.moduleToModule.backlogLeftStored = (await edge.stats()).hub.counters.stored - sinkReceived;
+  result.moduleToModule.backlogLeftStored = m2mStored - sinkReceived;
   await new Promise((r) => sink.end(true, {}, r));
   await sleep(1000);
 
@@ -231,6 +258,44 @@ try {
   result.moduleToUpstream.hubCounters = hub.counters;
 
   result.rssUnderLoadMB = rssPeak / MB;
+  result.mosquittoRssMB = await rssOf(mosquitto.pid);
+
+  // Restart with a backlog: the sink stays away while the m2m senders fill its queue to RESTART_MESSAGES, the edge
+  // runtime stops (clean stop) and starts again on the same data directory and port; measured: from the fork of the
+  // new process to the first accepted connection (CONNACK), then the drain rate to the returning sink.
+  const backlog = m2mStored - sinkReceived;
+  const topUp = Math.max(0, RESTART_MESSAGES - backlog);
+  progress(`restart: the sink's queue holds ${backlog} messages; storing ${topUp} more, then restarting the edge runtime`);
+  if (topUp > 0) await pumpCount(m2mSenders, { window: WINDOW, count: topUp });
+  const storedForSink = backlog + topUp;
+  await closeAll(clients.splice(0)).catch(() => undefined);
+  await edge.stop();
+  const forkedAt = Date.now();
+  edge = await startChild('./edge-server.mjs', [JSON.stringify(edgeConfig)], { probe: true });
+  let drained = 0;
+  let lastAt = 0;
+  const sink2 = await edge.sink;
+  clients.push(sink2.client);
+  sink2.client.on('message', () => {
+    drained += 1;
+    lastAt = Date.now();
+  });
+  const acceptMs = sink2.connectedAt - forkedAt;
+  await subscribe(sink2.client, `devices/${EDGE_ID}/modules/msink/inputs/#`);
+  const restartDrainFrom = sink2.connectedAt;
+  await waitFor(() => (drained >= storedForSink ? true : undefined), 'the sink to drain the stored messages', RESTART_DRAIN_SEC * 1000, 100).catch(() => undefined);
+  const drainSeconds = Math.max(0.001, ((drained >= storedForSink ? lastAt : Date.now()) - restartDrainFrom) / 1000);
+  result.restart = {
+    storedForSink,
+    readyMs: edge.ready.readyAt - forkedAt,
+    acceptMs,
+    drained,
+    drainSec: drainSeconds,
+    drainPerSec: drained / drainSeconds,
+    complete: drained >= storedForSink,
+  };
+  result.restart.drainVsOnline = result.restart.drainPerSec / result.moduleToModule.deliveredPerSec;
+  progress(`restart: first connection accepted ${acceptMs} ms after the fork; drained ${drained} of ${storedForSink} at ${f(result.restart.drainPerSec)} msgs/s`);
   result.mosquittoVersion = await mosquittoVersion();
   result.ratios = {
     moduleToModuleVsMosquittoPubSub: result.moduleToModule.deliveredPerSec / result.mosquittoPubSub.deliveredPerSec,
@@ -238,16 +303,43 @@ try {
     upstreamEndToEndVsMosquittoPubSub: result.moduleToUpstream.endToEndPerSec / result.mosquittoPubSub.deliveredPerSec,
   };
   result.notes.push(
-    'Verge: MQTT over TLS 1.3, SAS-authenticated module identities, every message persisted (SQLite, group commit) before its PUBACK; Mosquitto: plain TCP, anonymous, no persistence (how it is pre-started here).',
+    'Verge: MQTT over TLS 1.3, SAS-authenticated module identities, every message persisted (SQLite, group commit) before its PUBACK; Mosquitto: a private instance for this run, MQTT over TLS (openssl-made P-256 certificate), anonymous, no persistence, default limits.',
     'module→$upstream "acked" is the rate the hub accepted and stored; "cloud received" is what reached the cloud in the same window over the upstream links (one MQTT/TLS connection per sending identity).',
     'All processes (cloud, edge runtime, this load generator, Mosquitto) share the same cores.',
   );
+  result.loadAverageAtEnd = loadavg();
   print(result, { json: args.json, drainSec: DRAIN_SEC });
+  if (!args['no-write']) {
+    const file = await writeBenchmarksMd(result, { command: `node bench/edge-hub.mjs ${process.argv.slice(2).join(' ')}`.trim(), startedAt });
+    progress(`wrote ${file}`);
+  }
 } finally {
   await closeAll(clients).catch(() => undefined);
   await edge?.stop().catch(() => undefined);
   await cloud?.stop().catch(() => undefined);
+  await mosquitto?.stop().catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Connects the sink module to the restarting hub, retrying every 10 ms until it is accepted (bounded to 30 s). */
+async function connectWhenUp() {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const client = await connectModule({ port: probeTarget.port, caPem: probeTarget.caPem, edgeId: EDGE_ID, moduleId: 'msink', key: probeTarget.key });
+      return { client, connectedAt: Date.now() };
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(10);
+    }
+  }
+}
+
+/** RSS of process `pid` in MB (VmRSS), or NaN. */
+async function rssOf(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1]);
+  return Number.isFinite(kb) ? kb / 1024 : NaN;
 }
 
 function deployment(m2mSources, upSources) {

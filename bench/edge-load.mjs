@@ -18,16 +18,20 @@ export function connectModule({ port, caPem, edgeId, moduleId, key }) {
   });
 }
 
-/** Connects to the local Mosquitto (plain TCP, anonymous: how it is pre-started on this machine). */
-export function connectMosquitto(clientId) {
-  // clean=true: the shared broker keeps no session of this run afterwards.
-  return connect('mqtt://127.0.0.1:1883', { clientId, clean: true });
+/** Connects to the run's private Mosquitto (bench/mosquitto-tls.mjs: TLS, anonymous), its CA trusted like the hub's. */
+export function connectMosquitto(clientId, { port, caPem }) {
+  // clean=true: the broker keeps no session (it runs without persistence anyway).
+  return connect(`mqtts://${HUB_HOST}:${port}`, { clientId, clean: true, ca: caPem });
 }
 
 function connect(url, options) {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { protocolVersion: 4, clean: false, keepalive: 180, reconnectPeriod: 0, connectTimeout: 30_000, ...options });
-    client.once('connect', () => resolve(client));
+    client.once('connect', () => {
+      // --nodelay (VERGE_BENCH_NODELAY=1): TCP_NODELAY on every client socket, hub's and Mosquitto's alike.
+      if (process.env.VERGE_BENCH_NODELAY === '1') client.stream?.setNoDelay?.(true);
+      resolve(client);
+    });
     client.once('error', (err) => {
       client.end(true);
       reject(err);
@@ -105,6 +109,34 @@ export async function pumpThroughput(senders, { window, durationMs, warmupMs, de
   const seconds = (durationMs - warmupMs) / 1000;
   const deliveredInWindow = (await atEnd) - (await atWarmup);
   return { ackedPerSec: acked / seconds, deliveredPerSec: deliveredInWindow / seconds, errors };
+}
+
+/** Publishes `count` messages in total over `senders` ({ client, topic }), `window` in flight per sender; resolves when all are acknowledged. */
+export async function pumpCount(senders, { window, count }) {
+  let left = count;
+  let errors = 0;
+  await Promise.all(
+    senders.map(
+      ({ client, topic }) =>
+        new Promise((resolve) => {
+          let inFlight = 0;
+          const send = () => {
+            while (inFlight < window && left > 0) {
+              left -= 1;
+              inFlight += 1;
+              client.publish(topic, stampedPayload(), { qos: 1 }, (err) => {
+                inFlight -= 1;
+                if (err) errors += 1;
+                send();
+              });
+            }
+            if (inFlight === 0) resolve();
+          };
+          send();
+        }),
+    ),
+  );
+  return { errors };
 }
 
 /**

@@ -1,9 +1,10 @@
 // Report helpers of bench/edge-hub.mjs: the machine, Mosquitto's CPU time and version, and the printed table.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
+import { MOSQUITTO_BIN } from './mosquitto-tls.mjs';
 
 /** nproc, CPU model, Node version and platform. */
 export function machine() {
@@ -11,21 +12,17 @@ export function machine() {
   return { nproc: cpus().length, cpu: model.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
-/** CPU time of the Mosquitto process (found by name in /proc; 10 ms ticks), or NaN. */
-export async function mosquittoCpuMs() {
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(mosquitto)')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  }
-  return NaN;
+/** CPU time (user + system, ms; 10 ms ticks) of process `pid` from /proc, or NaN. */
+export async function pidCpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (stat === '') return NaN;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function mosquittoVersion() {
   try {
-    const { stdout, stderr } = await promisify(execFile)('mosquitto', ['-h']).catch((e) => e);
+    const { stdout, stderr } = await promisify(execFile)(MOSQUITTO_BIN, ['-h']).catch((e) => e);
     return `${stdout ?? ''}${stderr ?? ''}`.match(/mosquitto version (\S+)/)?.[1] ?? 'unknown';
   } catch {
     return 'unknown';
@@ -47,7 +44,7 @@ export function print(r, { json, drainSec }) {
   const lat = (p) => `${f(p.p50, 1)} / ${f(p.p99, 1)} ms`;
   const rate = (x) => f(x.achievedPerSec);
   console.log(`\nEdge hub benchmark: ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.platform}; loopback; QoS 1, 256 B; ${r.settings.senders} senders × window ${r.settings.window}\n`);
-  row('', 'Verge edge hub (TLS, persisted)', `Mosquitto ${r.mosquittoVersion} (TCP)`, 'Verge/Mosquitto');
+  row('', 'Verge edge hub (TLS, persisted)', `Mosquitto ${r.mosquittoVersion} (TLS)`, 'Verge/Mosquitto');
   row('module→module routed, delivered msgs/s', `${f(r.moduleToModule.deliveredPerSec)} (acked ${f(r.moduleToModule.ackedPerSec)})`, `${f(r.mosquittoPubSub.deliveredPerSec)} pub→sub`, f(r.ratios.moduleToModuleVsMosquittoPubSub, 2));
   row('module→$upstream, acked (stored) msgs/s', `${f(r.moduleToUpstream.ackedPerSec)}`, `${f(r.mosquittoPublishOnly.ackedPerSec)} publish-only`, f(r.ratios.upstreamAckedVsMosquittoPublishOnly, 2));
   row('module→$upstream, delivered to the cloud msgs/s', `${f(r.moduleToUpstream.endToEndPerSec)} end to end`, `${f(r.mosquittoPubSub.deliveredPerSec)} pub→sub`, f(r.ratios.upstreamEndToEndVsMosquittoPubSub, 2));
@@ -61,5 +58,12 @@ export function print(r, { json, drainSec }) {
     `\n$upstream: the cloud received ${f(r.moduleToUpstream.deliveredPerSec)} msgs/s while the senders ran, then the backlog drained at ${f(r.moduleToUpstream.drainPerSec)} msgs/s ` +
       `(${r.moduleToUpstream.drained ? `empty after ${f(r.moduleToUpstream.drainSec, 1)} s` : `not empty after ${drainSec} s`}).`,
   );
+  if (r.restart !== undefined) {
+    const x = r.restart;
+    console.log(
+      `restart with ${x.storedForSink} messages stored for the sink: ready after ${f(x.readyMs)} ms, first connection accepted after ${f(x.acceptMs)} ms; ` +
+        `drained ${x.drained} at ${f(x.drainPerSec)} msgs/s (${f(x.drainVsOnline, 2)}× the online rate)`,
+    );
+  }
   for (const n of r.notes) console.log(`note: ${n}`);
 }

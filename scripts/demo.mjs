@@ -11,7 +11,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoProcessUser } from './lib/process-user.mjs';
-import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
+import { edgeDeployment } from '@verge/testkit/manifest';
+import { processModule } from './lib/edge-deployment.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 for (const built of ['apps/cloud/dist/index.js', 'apps/edge/dist/index.js', 'packages/api-client/dist/index.js']) {
@@ -76,6 +77,7 @@ try {
       hostname: 'localhost',
       bindAddress: '127.0.0.1',
       mqttPort: 0,
+      httpsPort: 0,
       runtime: 'process',
       ...(processUser === undefined ? {} : { processUser }),
       stopTimeoutMs: 5_000,

@@ -23,7 +23,8 @@ import { trackDeliveries } from './soak/delivery.mjs';
 import { renderPlot } from './soak/plot.mjs';
 import { diskBytes, filesBytes, openFiles, rssBytes } from './soak/proc-stats.mjs';
 import { killGroup, REPO_ROOT, startVerge } from './soak/verge-process.mjs';
-import { edgeDeployment, processModule } from './lib/edge-deployment.mjs';
+import { edgeDeployment } from '@verge/testkit/manifest';
+import { processModule } from './lib/edge-deployment.mjs';
 import { demoProcessUser } from './lib/process-user.mjs';
 
 let opts;
@@ -86,7 +87,7 @@ async function runSoak() {
   const leafDevice = await api.devices.create({ deviceId: LEAF_ID, deviceScope: edgeDevice.deviceScope });
   const edgeCs = deviceConnectionString(api.hostName, edgeDevice, { gatewayHostName: `localhost:${mqttPort}` });
   const edgeArgs = ['edge', 'start', '--cloud-ca', caPath, '--cloud-api', httpsUrl, '--data', edgeDir, '--hostname', 'localhost'];
-  edgeArgs.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'warn');
+  edgeArgs.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--https-port', '0', '--runtime', 'process', '--log-level', 'warn');
   // Run as root, process modules get their own uids: a clone under a private directory (/root) is out of their reach.
   const { processUser, reason } = await demoProcessUser(await import('@verge/edge'), { root: REPO_ROOT, edgeDataDir: edgeDir, files: [SENDER] });
   if (processUser !== undefined) {

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { buildNodeImage, createDockerTestRun, describeWithDocker, DEFAULT_NODE_IMAGE_TAG, type DockerTestRun } from '@verge/testkit/docker';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, pipelineRoutes, type ModuleRunner, type PipelineIds } from '../support/manifest.js';
-import { agentReported, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '../support/pipeline.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment, pipelineRoutes, type ModuleRunner, type PipelineIds, agentReported, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '@verge/testkit/edge';
 
 // The pipeline with Docker modules: a real cloud, a real edge runtime in this process, a real Docker engine
 // (DOCKER_HOST or the default socket). Both modules are UNMODIFIED Azure SDK programs run by the testkit's node
@@ -67,10 +66,10 @@ describeWithDocker('edge runtime end to end with Docker modules', ({ docker }) =
   });
 
   it('delivers the manifest desired properties to the container module and reads its reported answer', async () => {
-    const seen = await waitFor(async () => {
+    const seen = await eventually(async () => {
       const twin = await t.api.twins.get({ deviceId: EDGE_ID, moduleId: ids.filter });
       return (twin.properties?.reported as Record<string, unknown> | undefined)?.['seenDesired'];
-    }, 'the module to report seenDesired');
+    }, { description: 'the module to report seenDesired', timeoutMs: 30_000 });
     expect(seen).toEqual({ greeting: 'from the manifest' });
   });
 
@@ -92,12 +91,12 @@ describeWithDocker('edge runtime end to end with Docker modules', ({ docker }) =
     edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: edgeCs, runtime: 'docker', mqttPort: port });
     const seen = filterSeqs(events, ids.filter).length;
     // The modules reconnect to the new hub by themselves (SDK retry); messages flow again.
-    await waitFor(() => filterSeqs(events, ids.filter).length > seen + 10, 'messages after the restart', 90_000, 500);
-    await waitFor(async () => {
+    await eventually(() => filterSeqs(events, ids.filter).length > seen + 10, { description: 'messages after the restart', timeoutMs: 90_000, intervalMs: 500 });
+    await eventually(async () => {
       const r = await agentReported(t, EDGE_ID);
       const mods = (r['modules'] ?? {}) as Record<string, { runtimeStatus?: string }>;
       return mods[ids.producer]?.runtimeStatus === 'running' && mods[ids.filter]?.runtimeStatus === 'running';
-    }, 'the restarted agent to report both running');
+    }, { description: 'the restarted agent to report both running', timeoutMs: 30_000 });
     const after = await Promise.all([inspect(ids.producer), inspect(ids.filter)]);
     expect(after).toEqual(before);
     expectInOrderWithoutGaps(filterSeqs(events, ids.filter));

@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { listManagedModules, startTestEdge, deployment, type ModuleRunner, agentReported, endpointSent, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '@verge/testkit/edge';
 import type { Device } from '@verge/api-client';
-import { listManagedModules, startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, type ModuleRunner } from '../support/manifest.js';
-import { agentReported, endpointSent, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '../support/pipeline.js';
 
 // The issue's pipeline with `"type": "process"` modules (no Docker): a real cloud, a real edge runtime in this
 // process, and three UNMODIFIED Azure SDK programs (test/modules). Tests run in order and share the system.
@@ -70,17 +69,17 @@ describe('edge runtime end to end with process modules', () => {
   });
 
   it('delivers the desired properties of the manifest to the module, which reports them back', async () => {
-    const seen = await waitFor(async () => {
+    const seen = await eventually(async () => {
       const twin = await t.api.twins.get({ deviceId: EDGE_ID, moduleId: 'filter' });
       return (twin.properties?.reported as Record<string, unknown> | undefined)?.['seenDesired'];
-    }, 'filter to report seenDesired');
+    }, { description: 'filter to report seenDesired', timeoutMs: 30_000 });
     expect(seen).toEqual({ greeting: 'hello', threshold: 5 });
     await t.api.twins.update({ deviceId: EDGE_ID, moduleId: 'filter' }, { properties: { desired: { greeting: 'patched' } } });
-    await waitFor(async () => {
+    await eventually(async () => {
       const twin = await t.api.twins.get({ deviceId: EDGE_ID, moduleId: 'filter' });
       const r = (twin.properties?.reported as Record<string, { greeting?: string }> | undefined)?.['seenDesired'];
       return r?.greeting === 'patched';
-    }, 'the desired patch to reach the module and come back');
+    }, { description: 'the desired patch to reach the module and come back', timeoutMs: 30_000 });
   });
 
   it('carries a direct method from the service API to the module and its answer back', async () => {
@@ -90,18 +89,15 @@ describe('edge runtime end to end with process modules', () => {
 
   it('lets a leaf device (Azure SDK Client with GatewayHostName) send through the edge hub to the cloud', async () => {
     // Messages that match no route are dropped (reference §3.5): wait for the deployment's routes to be in force.
-    await waitFor(() => edge.hubStatus().routes >= 3, 'the edge hub to load the routes');
+    await eventually(() => edge.hubStatus().routes >= 3, { description: 'the edge hub to load the routes', timeoutMs: 30_000 });
     const client = device.Client.fromConnectionString(connectionStringOf(t, leaf, `localhost:${edge.ports.mqtt}`), deviceMqtt.Mqtt);
     client.setOptions({ ca: edge.edgeCaPem });
     try {
-      await waitFor(() => client.open().then(() => true), 'the leaf to connect to the edge hub', 30_000, 1_000);
+      await eventually(() => client.open().then(() => true), { description: 'the leaf to connect to the edge hub', timeoutMs: 30_000, intervalMs: 1_000 });
       const message = new device.Message(JSON.stringify({ leaf: true, n: 1 }));
       message.properties.add('kind', 'leaf-test');
       await client.sendEvent(message);
-      const got = await waitFor(
-        async () => (await t.api.recentMessages({ deviceId: 'leaf-1' })).find((m) => m.properties['kind'] === 'leaf-test'),
-        'the leaf message in the cloud',
-      );
+      const got = await eventually(async () => (await t.api.recentMessages({ deviceId: 'leaf-1' })).find((m) => m.properties['kind'] === 'leaf-test'), { description: 'the leaf message in the cloud', timeoutMs: 30_000 });
       expect(got.moduleId).toBeUndefined();
       expect(JSON.parse(new TextDecoder().decode(got.body))).toEqual({ leaf: true, n: 1 });
     } finally {
@@ -110,15 +106,10 @@ describe('edge runtime end to end with process modules', () => {
   });
 
   it('restarts a crashing module with the §2.5 backoff: ~10 s, then ~20 s', async () => {
-    const starts = await waitFor(
-      () => {
+    const starts = await eventually(() => {
         const lines = readFileSync(crashLog, 'utf8').trim().split('\n').map(Number);
         return lines.length >= 3 ? lines : undefined;
-      },
-      'three starts of the crashing module',
-      60_000,
-      500,
-    );
+      }, { description: 'three starts of the crashing module', timeoutMs: 60_000, intervalMs: 500 });
     const [first = 0, second = 0, third = 0] = starts;
     // Each run lasts ~200 ms; the cool-off is measured from the exit (reference §2.5: 10 × 2^restartCount s).
     expect((second - first) / 1000).toBeGreaterThanOrEqual(10);
@@ -135,10 +126,10 @@ describe('edge runtime end to end with process modules', () => {
     expect(refused.status).toBe(400);
     // The cloud validates too; to reach the agent the bad manifest is written to the $edgeAgent twin directly.
     await t.api.twins.update({ deviceId: EDGE_ID, moduleId: '$edgeAgent' }, { properties: { desired: { modules: { producer: { restartPolicy: 'sometimes' } } } } });
-    const status = await waitFor(async () => {
+    const status = await eventually(async () => {
       const s = (await agentReported(t, EDGE_ID))['lastDesiredStatus'] as { code: number; description: string } | undefined;
       return s?.code === 400 ? s : undefined;
-    }, 'lastDesiredStatus 400');
+    }, { description: 'lastDesiredStatus 400', timeoutMs: 30_000 });
     expect(status.description).toContain('modules.producer.restartPolicy');
     // An observation window (the scenario, not a synchronisation): for 3 s after the refusal nothing is restarted.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -160,18 +151,14 @@ describe('edge runtime end to end with process modules', () => {
     await t.cloud.stop();
     const sentToFilter = endpointSent(edge, 'filter');
     const storedBefore = edge.hubStatus().counters.stored;
-    await waitFor(
-      () => !edge.hubStatus().online && endpointSent(edge, 'filter') > sentToFilter + 10 && edge.hubStatus().counters.stored > storedBefore + 20,
-      'the hub offline, routing locally and storing upstream messages while the cloud is down',
-      30_000,
-    );
+    await eventually(() => !edge.hubStatus().online && endpointSent(edge, 'filter') > sentToFilter + 10 && edge.hubStatus().counters.stored > storedBefore + 20, { description: 'the hub offline, routing locally and storing upstream messages while the cloud is down', timeoutMs: 30_000 });
     expect(edge.hubStatus().online).toBe(false);
     expect(endpointSent(edge, 'filter')).toBeGreaterThan(sentToFilter + 10);
     expect(edge.hubStatus().counters.stored).toBeGreaterThan(storedBefore + 20);
     const maxBefore = Math.max(...filterSeqs(events));
 
     t = await startTestCloud(join(tmp.dir, 'cloud'), ports);
-    await waitFor(() => Math.max(...filterSeqs(events)) > maxBefore + 30, 'the messages stored while offline to arrive', 90_000, 500);
+    await eventually(() => Math.max(...filterSeqs(events)) > maxBefore + 30, { description: 'the messages stored while offline to arrive', timeoutMs: 90_000, intervalMs: 500 });
     const { unique, duplicates } = expectInOrderWithoutGaps(filterSeqs(events));
     expect(unique).toBeGreaterThan(maxBefore);
     expect(duplicates).toBeLessThan(unique);
@@ -182,12 +169,12 @@ describe('edge runtime end to end with process modules', () => {
     const before = (await listManagedModules(edge)).find((m) => m.id === 'producer');
     await edge.stop();
     edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: edgeCs, runtime: 'process', mqttPort: port });
-    const after = await waitFor(async () => {
+    const after = await eventually(async () => {
       const p = (await listManagedModules(edge)).find((m) => m.id === 'producer');
       return p?.runtimeStatus === 'running' ? p : undefined;
-    }, 'the producer to run again');
+    }, { description: 'the producer to run again', timeoutMs: 30_000 });
     expect(after.startedAt).not.toBe(before?.startedAt);
     const count = filterSeqs(events).length;
-    await waitFor(() => filterSeqs(events).length > count + 5, 'messages to flow again after the restart', 60_000);
+    await eventually(() => filterSeqs(events).length > count + 5, { description: 'messages to flow again after the restart', timeoutMs: 60_000 });
   });
 });

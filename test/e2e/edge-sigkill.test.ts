@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device } from '@verge/api-client';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { freePort, tempDir, waitFor } from '../support/edge.js';
-import { deployment, LEAVES_TO_UPSTREAM } from '../support/manifest.js';
-import { connectLeafMqtt, startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process.js';
-import { CLI_BUILT, killVerge, runVerge } from '../support/verge-cli.js';
+import { eventually, freePort, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { LEAVES_TO_UPSTREAM } from '@verge/testkit/manifest';
+import { deployment, connectLeafMqtt, startRuntimeProcess, type RuntimeProcess, CLI_BUILT, killVerge, runVerge } from '@verge/testkit/edge';
 
 // "Killing the edge runtime with SIGKILL during a stream loses no message whose PUBACK was sent" (issue #4): the
 // runtime runs as the user runs it (the built CLI, `verge edge start`, in a child process); a leaf device streams
@@ -58,18 +57,13 @@ describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built C
   it('delivers every PUBACKed message after a SIGKILL and a restart', async () => {
     const first = startRuntime();
     await first.started;
-    const client = await waitFor(() => connectLeaf().catch(() => undefined), 'the leaf to connect', 60_000, 500);
+    const client = await eventually(() => connectLeaf().catch(() => undefined), { description: 'the leaf to connect', timeoutMs: 60_000, intervalMs: 500 });
     // Routes arrive from the $edgeHub twin shortly after start: probe until a message reaches the cloud.
     let probe = 0;
-    await waitFor(
-      () => {
+    await eventually(() => {
         client.publish(`devices/${LEAF_ID}/messages/events/probe=${++probe}`, 'probe', { qos: 1 });
         return events.messages.some((m) => m.properties['probe'] !== undefined);
-      },
-      'a probe message to reach the cloud through the hub',
-      60_000,
-      1_000,
-    );
+      }, { description: 'a probe message to reach the cloud through the hub', timeoutMs: 60_000, intervalMs: 1_000 });
 
     const acked = new Set<number>();
     let next = 0;
@@ -109,7 +103,7 @@ describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built C
     const second = startRuntime();
     await second.started;
     const delivered = (): Set<number> => new Set(events.messages.map((m) => Number(m.properties['n'])).filter((n) => Number.isInteger(n)));
-    await waitFor(() => [...acked].every((n) => delivered().has(n)), `all ${acked.size} acknowledged messages in the cloud`, 90_000, 500).catch((err: unknown) => {
+    await eventually(() => [...acked].every((n) => delivered().has(n)), { description: `all ${acked.size} acknowledged messages in the cloud`, timeoutMs: 90_000, intervalMs: 500 }).catch((err: unknown) => {
       const got = delivered();
       throw new Error(`${String(err)}; ${[...acked].filter((n) => !got.has(n)).length} of them missing, ${got.size} distinct delivered`);
     });

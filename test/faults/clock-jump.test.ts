@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mqtt from 'mqtt';
 import type { EdgeHub } from '@verge/edge';
-import { createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { connectLeafMqtt } from '../support/runtime-process.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
-import { createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '../support/standalone-hub.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { connectLeafMqtt, createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '@verge/testkit/edge';
+import { trackSeqs, type SeqTracker } from '@verge/testkit/faults';
 
 // Issue 7: the device's wall clock jumps (NTP correcting a clock that was hours off), forward and backward, under
 // a running edge hub. The system clock cannot be changed safely in a test, so the hub's own clock seam
@@ -58,17 +57,17 @@ describe('clock jumps under a running edge hub', () => {
       new Promise((resolve, reject) => client.publish(`devices/${deviceId}/messages/events/seq=${seq}`, `{"seq":${seq}}`, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
     const allOf = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
     const expectDelivered = (deviceId: string, n: number, what: string): Promise<unknown> =>
-      waitFor(() => tracker.missing(`${deviceId}/`, allOf(n)).length === 0, what, 60_000, 300).catch((err: unknown) => {
+      eventually(() => tracker.missing(`${deviceId}/`, allOf(n)).length === 0, { description: what, timeoutMs: 60_000, intervalMs: 300 }).catch((err: unknown) => {
         throw new Error(`${String(err)}: ${tracker.missing(`${deviceId}/`, allOf(n)).length} of ${n} missing`);
       });
 
-    const a = await waitFor(() => connect('leaf-a', ids.leafKey).catch(() => undefined), 'leaf-a to connect', 30_000, 300);
+    const a = await eventually(() => connect('leaf-a', ids.leafKey).catch(() => undefined), { description: 'leaf-a to connect', timeoutMs: 30_000, intervalMs: 300 });
     clients.push(a);
     let seqA = 0;
-    await waitFor(async () => {
+    await eventually(async () => {
       await publish(a, 'leaf-a', ++seqA);
       return tracker.figures('leaf-a/').distinct > 0;
-    }, 'the routes to be in force', 30_000, 500);
+    }, { description: 'the routes to be in force', timeoutMs: 30_000, intervalMs: 500 });
 
     // Forward jump of an hour while the cloud is down: 200 stored messages (TTL 2 h) must not expire.
     const ports = t.ports;
@@ -84,7 +83,7 @@ describe('clock jumps under a running edge hub', () => {
     offsetMs = -2 * HOUR_MS;
     const leafB = await createLeafDevice(t, 'leaf-b', ids.edge);
     const keyB = String(leafB.authentication?.symmetricKey?.primaryKey);
-    const b = await waitFor(() => connect('leaf-b', keyB).catch(() => undefined), 'leaf-b (created after the backward jump) to connect', 30_000, 500);
+    const b = await eventually(() => connect('leaf-b', keyB).catch(() => undefined), { description: 'leaf-b (created after the backward jump) to connect', timeoutMs: 30_000, intervalMs: 500 });
     clients.push(b);
     let seqB = 0;
     for (let i = 0; i < 100; i++) {

@@ -1,13 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IotHubMqttLimits } from '@verge/platform';
-import { connectionStringOf, startTestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { startCloudWithHub } from '../support/hub.js';
-import { sasCredentials } from '../support/mqtt-frames.js';
-import { MqttProbe } from '../support/mqtt-probe.js';
-import { sdkRoundTrip } from '../support/sdk-device.js';
+import type { IotHubMqttLimits } from '@verge/iothub-mqtt';
+import { eventually, tempDir } from '@verge/testkit';
+import { connectionStringOf, startTestCloud } from '@verge/testkit/cloud';
+import { startCloudWithHub } from '@verge/testkit/edge';
+import { sasCredentials, MqttProbe, sdkRoundTrip } from '@verge/testkit/mqtt';
 
 // Issue 7, item 2: ~600 idle unauthenticated sockets filled the 512 pending-handshake slots and locked every new
 // login out, on the cloud and on the edge hub (both run the same MQTT server core). Now one address may hold only
@@ -40,7 +38,7 @@ async function idleFlood(port: number, count: number, localAddress: string): Pro
     s.once('close', () => (closed += 1));
     sockets.push(s);
   }
-  await waitFor(() => settled + closed >= count, `${count} flood sockets to connect`, 20_000, 50);
+  await eventually(() => settled + closed >= count, { description: `${count} flood sockets to connect`, timeoutMs: 20_000, intervalMs: 50 });
   return { open: () => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length, destroy: () => sockets.forEach((s) => s.destroy()) };
 }
 
@@ -56,9 +54,9 @@ describe('handshake floods from one address', () => {
     cleanups.push(flood.destroy);
 
     await sdkRoundTrip(connectionStringOf(t, sensor, `localhost:${t.ports.mqtt}`), t.cloud.caPem, { body: FLOOD_SURVIVOR });
-    await waitFor(async () => (await t.api.recentMessages({ deviceId: 'sensor-1' })).length === 1, 'the message in the cloud');
+    await eventually(async () => (await t.api.recentMessages({ deviceId: 'sensor-1' })).length === 1, { description: 'the message in the cloud', timeoutMs: 30_000 });
     // The address keeps its share; the server drops the rest as it accepts them, before any TLS work.
-    await waitFor(() => flood.open() === 64, 'the flood sockets beyond the per-address share to be dropped', 10_000, 50);
+    await eventually(() => flood.open() === 64, { description: 'the flood sockets beyond the per-address share to be dropped', timeoutMs: 10_000, intervalMs: 50 });
   });
 
   it(`edge hub: ${FLOOD} idle sockets from ${FLOOD_FROM} do not lock out a leaf device from 127.0.0.1`, async () => {
@@ -71,7 +69,7 @@ describe('handshake floods from one address', () => {
     cleanups.push(flood.destroy);
 
     await sdkRoundTrip(connectionStringOf(s.t, s.leaf, `localhost:${s.edge.ports.mqtt}`), s.edge.edgeCaPem, { body: FLOOD_SURVIVOR });
-    await waitFor(() => flood.open() === 64, 'the flood sockets beyond the per-address share to be dropped', 10_000, 50);
+    await eventually(() => flood.open() === 64, { description: 'the flood sockets beyond the per-address share to be dropped', timeoutMs: 10_000, intervalMs: 50 });
   });
 
   it('closes sockets that send nothing after silentSocketTimeoutMs; a started handshake gets the TLS deadline', async () => {
@@ -87,7 +85,7 @@ describe('handshake floods from one address', () => {
     await new Promise((r) => talker.once('connect', r));
     talker.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a TLS record: not silent, merely slow
     const startedAt = Date.now();
-    await waitFor(() => silent.open() === 0, 'the silent sockets to be closed by the server', 3000, 50);
+    await eventually(() => silent.open() === 0, { description: 'the silent sockets to be closed by the server', timeoutMs: 3000, intervalMs: 50 });
     expect(Date.now() - startedAt).toBeLessThan(3000);
     expect(talker.destroyed).toBe(false);
   });

@@ -2,12 +2,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mqtt from 'mqtt';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { waitForRunning } from '../support/pipeline.js';
-import { connectLeafMqtt } from '../support/runtime-process.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment, waitForRunning, connectLeafMqtt } from '@verge/testkit/edge';
+import { trackSeqs, type SeqTracker } from '@verge/testkit/faults';
 
 // Issue 7, "lose nothing": the cloud stops (a real outage: its listeners close, clients see connection refused)
 // while a module (producer.mjs, the unmodified Azure SDK, sending every 20 ms) and a leaf device (QoS 1, up to 20
@@ -40,7 +38,7 @@ describe('cloud outage while modules and a leaf keep sending', () => {
     tracker = trackSeqs(t.api, 'seq');
     await waitForRunning(t, EDGE_ID, ['producer']);
     const key = String(leafDevice.authentication?.symmetricKey?.primaryKey);
-    leaf = await waitFor(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key, port: edge.ports.mqtt, caFile: edge.edgeCaPath }).catch(() => undefined), 'the leaf to connect', 30_000, 300);
+    leaf = await eventually(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key, port: edge.ports.mqtt, caFile: edge.edgeCaPath }).catch(() => undefined), { description: 'the leaf to connect', timeoutMs: 30_000, intervalMs: 300 });
   });
 
   afterAll(async () => {
@@ -74,7 +72,7 @@ describe('cloud outage while modules and a leaf keep sending', () => {
       }, 10);
     });
     const producer = `${EDGE_ID}/producer`;
-    await waitFor(() => tracker.figures(producer).distinct >= 20 && tracker.figures(`${LEAF_ID}/`).distinct >= 20, 'both senders to reach the cloud', 60_000);
+    await eventually(() => tracker.figures(producer).distinct >= 20 && tracker.figures(`${LEAF_ID}/`).distinct >= 20, { description: 'both senders to reach the cloud', timeoutMs: 60_000 });
 
     // The outage: the cloud goes away; the hub keeps accepting and storing.
     const ports = t.ports;
@@ -82,18 +80,18 @@ describe('cloud outage while modules and a leaf keep sending', () => {
     const storedBefore = edge.hubStatus().counters.stored;
     const ackedAtStop = acked.size;
     // The outage lasts until OUTAGE_MESSAGES more messages were accepted and stored by the hub.
-    await waitFor(() => edge.hubStatus().counters.stored >= storedBefore + OUTAGE_MESSAGES, `the hub to accept ${OUTAGE_MESSAGES} messages while the cloud is down`, 60_000);
+    await eventually(() => edge.hubStatus().counters.stored >= storedBefore + OUTAGE_MESSAGES, { description: `the hub to accept ${OUTAGE_MESSAGES} messages while the cloud is down`, timeoutMs: 60_000 });
     const ackedDuringOutage = acked.size - ackedAtStop;
     expect(ackedDuringOutage).toBeGreaterThan(100);
 
     t = await startTestCloud(cloudDir, { http: ports.http, https: ports.https, mqtt: ports.mqtt });
-    await waitFor(() => tracker.figures(producer).distinct > 0 && tracker.total() > 0 && acked.size > ackedAtStop + ackedDuringOutage + 100, 'sending to go on after the cloud returned', 60_000);
+    await eventually(() => tracker.figures(producer).distinct > 0 && tracker.total() > 0 && acked.size > ackedAtStop + ackedDuringOutage + 100, { description: 'sending to go on after the cloud returned', timeoutMs: 60_000 });
     sending = false;
     await leafDone;
     const lastProducerSeq = (): number => tracker.figures(producer).distinct;
 
     // Every leaf message the hub acknowledged arrives; the producer's sequence is gapless from 1.
-    await waitFor(() => tracker.missing(`${LEAF_ID}/`, acked).length === 0, `all ${acked.size} acknowledged leaf messages in the cloud`, 90_000, 500).catch((err: unknown) => {
+    await eventually(() => tracker.missing(`${LEAF_ID}/`, acked).length === 0, { description: `all ${acked.size} acknowledged leaf messages in the cloud`, timeoutMs: 90_000, intervalMs: 500 }).catch((err: unknown) => {
       throw new Error(`${String(err)}: ${tracker.missing(`${LEAF_ID}/`, acked).length} missing`);
     });
     const producerSeqs = Array.from({ length: lastProducerSeq() }, (_, i) => i + 1);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
-import { tempDir, waitFor } from '../support/edge.js';
-import { killVerge, runVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { killVerge, runVerge, spawnVerge, type VergeProcess } from '@verge/testkit/edge';
 
 // Issue 7, item 3: the README's "Run the cloud" steps, run as a user runs them: the built `verge` CLI (`npm test`
 // builds first) as child processes in a fresh working directory, `--data .verge/cloud` relative to it. Before the
@@ -29,7 +29,7 @@ describe('README "Run the cloud", step by step', () => {
   beforeAll(async () => {
     const started = spawnVerge(['cloud', 'start', '--data', '.verge/cloud', '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd });
     cloud = started;
-    await waitFor(() => started.output().includes('SharedAccessKey=') || started.child.exitCode !== null, 'verge cloud start to print the connection string', 20_000, 50);
+    await eventually(() => started.output().includes('SharedAccessKey=') || started.child.exitCode !== null, { description: 'verge cloud start to print the connection string', timeoutMs: 20_000, intervalMs: 50 });
   });
 
   afterAll(async () => {
@@ -67,13 +67,13 @@ describe('README "Run the cloud", step by step', () => {
     await client.setOptions({ ca: readFileSync(join(cwd, '.verge/cloud/ca.pem'), 'utf8') });
     const monitor = spawnVerge(['monitor'], { cwd });
     try {
-      await waitFor(() => monitor.stderr().includes('listening for device-to-cloud messages'), 'verge monitor to listen', 15_000, 50);
+      await eventually(() => monitor.stderr().includes('listening for device-to-cloud messages'), { description: 'verge monitor to listen', timeoutMs: 15_000, intervalMs: 50 });
       await client.open();
       client.onDeviceMethod('reboot', (_request, response) => void response.send(200, { rebooting: true }));
       const twin = await client.getTwin();
       expect(twin.properties.desired['interval']).toBe(5);
       await client.sendEvent(new device.Message(JSON.stringify({ temperature: 21.5 })));
-      await waitFor(() => monitor.output().includes('{"temperature":21.5}'), 'the message in verge monitor', 15_000, 50);
+      await eventually(() => monitor.output().includes('{"temperature":21.5}'), { description: 'the message in verge monitor', timeoutMs: 15_000, intervalMs: 50 });
       expect(monitor.output()).toContain('sensor-1');
 
       const out = await step(['method', 'invoke', 'sensor-1', 'reboot', '--payload', '{}']);

@@ -2,8 +2,8 @@ import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@verge/platform';
-import { startTestCloud } from '../support/cloud.js';
-import { tempDir } from '../support/edge.js';
+import { startTestCloud } from '@verge/testkit/cloud';
+import { tempDir } from '@verge/testkit';
 
 // Issue 7, item 1: the cloud's data directory holds the owner policy key and every device key (cloud.db and its
 // WAL), the CA and server private keys and credentials.json. Each must be 0600 in a 0700 directory, also when the

@@ -3,15 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { buildNodeImage, createDockerTestRun, describeWithDocker, DEFAULT_NODE_IMAGE_TAG, type DockerTestRun } from '@verge/testkit/docker';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { startDockerOutageProxy, type DockerOutageProxy } from '../support/docker-outage-proxy.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, pipelineRoutes, type PipelineIds } from '../support/manifest.js';
-import { waitForRunning } from '../support/pipeline.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment, pipelineRoutes, type PipelineIds, waitForRunning } from '@verge/testkit/edge';
+import { startDockerOutageProxy, type DockerOutageProxy } from '@verge/testkit/faults';
 
 // Issue 7: the Docker engine restarts under running container modules. The engine is shared (CI's private dockerd,
 // used by other suites at the same time), so the restart is simulated at the one place the runtime sees it: the
-// runtime's DOCKER_HOST points at a unix-socket proxy this test controls (test/support/docker-outage-proxy.ts).
+// runtime's DOCKER_HOST points at a unix-socket proxy this test controls (`@verge/testkit/faults`, docker-outage-proxy.ts).
 // The "restart": the proxy cuts every open connection (API calls, the events stream) and drops new ones, and the
 // module containers are stopped through the real engine, as a dockerd restart without live-restore stops them.
 // When the proxy forwards again, the agent must reconnect to the engine, bring the modules back to `running` and
@@ -58,27 +57,29 @@ describeWithDocker('Docker engine restart under running container modules', ({ d
 
   it('reconnects to the engine, brings the modules back to running, and messages flow again', async () => {
     await waitForRunning(t, EDGE_ID, [ids.producer, ids.filter], 120_000);
-    await waitFor(() => events.bodiesOf(ids.filter).length >= 5, 'messages through the pipeline before the restart', 60_000);
+    await eventually(() => events.bodiesOf(ids.filter).length >= 5, { description: 'messages through the pipeline before the restart', timeoutMs: 60_000 });
     const containersBefore = await docker.listContainers({ filters: { label: [`verge-test-run=${runId}`] } });
     expect(containersBefore).toHaveLength(2);
 
     // The engine "restarts": connections cut and refused; the containers stop as without live-restore.
     await proxy.down();
     await Promise.all(containersBefore.map((c) => docker.getContainer(c.Id).stop({ t: 1 })));
-    await waitFor(() => proxy.refused >= 3, 'the runtime to try the engine while it is down', 60_000);
+    await eventually(() => proxy.refused >= 3, { description: 'the runtime to try the engine while it is down', timeoutMs: 60_000 });
     const forwardedBefore = proxy.accepted;
+    // Counted while the modules are stopped: whatever arrives from here on was sent after the restart (counting once
+    // they report running again would race with the restarted producer's first messages).
+    const arrivedBefore = events.bodiesOf(ids.filter).length;
 
     // The engine is back.
     await proxy.up();
-    await waitFor(() => proxy.accepted > forwardedBefore, 'the runtime to reach the engine again', 60_000);
+    await eventually(() => proxy.accepted > forwardedBefore, { description: 'the runtime to reach the engine again', timeoutMs: 60_000 });
     const running = await docker.listContainers({ filters: { label: [`verge-test-run=${runId}`], status: ['running'] } });
-    await waitFor(async () => (await docker.listContainers({ filters: { label: [`verge-test-run=${runId}`], status: ['running'] } })).length === 2, 'both module containers running again', 120_000).catch((err: unknown) => {
+    await eventually(async () => (await docker.listContainers({ filters: { label: [`verge-test-run=${runId}`], status: ['running'] } })).length === 2, { description: 'both module containers running again', timeoutMs: 120_000 }).catch((err: unknown) => {
       throw new Error(`${String(err)} (running right after the engine came back: ${running.length})`);
     });
     await waitForRunning(t, EDGE_ID, [ids.producer, ids.filter], 120_000);
     // The restarted producer's messages get through the pipeline to the cloud (its seq starts again from 1).
-    const arrivedBefore = events.bodiesOf(ids.filter).length;
-    await waitFor(() => events.bodiesOf(ids.filter).length >= arrivedBefore + 10, 'messages from the restarted producer in the cloud', 90_000);
+    await eventually(() => events.bodiesOf(ids.filter).length >= arrivedBefore + 10, { description: 'messages from the restarted producer in the cloud', timeoutMs: 90_000 });
     expect(events.bodiesOf(ids.filter).slice(arrivedBefore).some((b) => b['seq'] === 1)).toBe(true);
   });
 });

@@ -3,10 +3,9 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '@verge/platform';
-import { connectionStringOf, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { freePort, tempDir } from '../support/edge.js';
-import { runVerge, spawnVerge, killVerge, type VergeProcess, type VergeRun } from '../support/verge-cli.js';
-import { announceSkip, repoReachableByOthers } from '../support/process-user.js';
+import { eventually, freePort, tempDir } from '@verge/testkit';
+import { connectionStringOf, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { runVerge, spawnVerge, killVerge, type VergeProcess, type VergeRun, announceSkip, repoReachableByOthers } from '@verge/testkit/edge';
 
 // Issue 7, "fail fast and loudly": `verge edge start` with a bad setting must exit at once with ONE line naming the
 // setting, never print "started" and retry forever, never hang, never print a stack trace. Driven through the real
@@ -43,7 +42,7 @@ describe('verge edge start with bad settings (real CLI, real cloud)', () => {
   /** `verge edge start` against the test cloud with `extra` flags; the connection string from the environment. */
   function start(name: string, extra: readonly string[], cs = edgeCs, o: { uid?: number; gid?: number; dataDir?: string } = {}): Promise<VergeRun> {
     const args = ['edge', 'start', '--data', o.dataDir ?? join(tmp.dir, name), '--cloud-ca', t.cloud.caPath, '--cloud-api', t.cloud.urls.https];
-    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'warn', ...extra);
+    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--https-port', '0', '--runtime', 'process', '--log-level', 'warn', ...extra);
     return runVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: cs }, timeoutMs: 20_000, ...o });
   }
 
@@ -119,11 +118,10 @@ describe('verge edge start with bad settings (real CLI, real cloud)', () => {
   it('starts offline when the cloud merely does not answer', async () => {
     const dead = await freePort();
     const args = ['edge', 'start', '--data', join(tmp.dir, 'offline'), '--cloud-ca', t.cloud.caPath, '--cloud-api', `https://localhost:${dead}`];
-    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'warn');
+    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--https-port', '0', '--runtime', 'process', '--log-level', 'warn');
     const run = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs } });
     running.push(run);
-    const { waitFor } = await import('../support/edge.js');
-    await waitFor(() => run.output().includes('edge hub') || run.child.exitCode !== null, 'the runtime to start offline', 20_000, 100);
+    await eventually(() => run.output().includes('edge hub') || run.child.exitCode !== null, { description: 'the runtime to start offline', timeoutMs: 20_000, intervalMs: 100 });
     expect(run.output()).toContain(`Verge edge runtime for ${EDGE_ID} started`);
     expect(run.output()).toContain('the cloud does not answer; starting offline');
     run.child.kill('SIGTERM');

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedModule } from '@verge/contracts';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { listManagedModules, startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, moduleEntry } from '../support/manifest.js';
-import { runVerge } from '../support/verge-cli.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { listManagedModules, startTestEdge, deployment, moduleEntry, runVerge } from '@verge/testkit/edge';
 
 // Issue 7: `verge edge list` showed modules that `verge edge logs` / `verge edge restart` said did not exist, and a
 // module's status description kept an old failure after the module ran. Here the three commands (the real CLI) must
@@ -44,7 +43,7 @@ describe('verge edge list / logs / restart agree; status descriptions follow the
   const find = async (id: string): Promise<ManagedModule | undefined> => (await listManagedModules(edge)).find((m) => m.id === id);
 
   it('logs and restart accept every module list shows, with a clear message where they do not apply', async () => {
-    await waitFor(async () => (await find('sleeper'))?.runtimeStatus === 'running' && (await find('late'))?.statusDescription.includes('does not exist'), 'sleeper running and late failing');
+    await eventually(async () => (await find('sleeper'))?.runtimeStatus === 'running' && (await find('late'))?.statusDescription.includes('does not exist'), { description: 'sleeper running and late failing', timeoutMs: 30_000 });
     const listed = await runVerge(['edge', 'list', '--data', dataDir, '--json']);
     expect(listed.code).toBe(0);
     const ids = (JSON.parse(listed.stdout) as ManagedModule[]).map((m) => m.id);
@@ -77,10 +76,10 @@ describe('verge edge list / logs / restart agree; status descriptions follow the
     writeFileSync(late, '#!/bin/sh\necho late up\nexec sleep 600\n', { mode: 0o755 });
     const restarted = await runVerge(['edge', 'restart', 'late', '--data', dataDir]);
     expect(restarted.stderr).toBe('');
-    const running = await waitFor(async () => {
+    const running = await eventually(async () => {
       const m = await find('late');
       return m?.runtimeStatus === 'running' ? m : undefined;
-    }, 'late to run');
+    }, { description: 'late to run', timeoutMs: 30_000 });
     expect(running.statusDescription).toBe('running');
   });
 });

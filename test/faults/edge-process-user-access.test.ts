@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedModule } from '@verge/contracts';
 import type { RunningEdge } from '@verge/edge';
 import { createLogger } from '@verge/platform';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { listManagedModules, managedModuleLogs, MODULES_DIR, startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, moduleEntry } from '../support/manifest.js';
-import { announceSkip, stageModules, unreachableByOthers } from '../support/process-user.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { listManagedModules, managedModuleLogs, MODULES_DIR, startTestEdge, deployment, moduleEntry, announceSkip, stageModules, unreachableByOthers } from '@verge/testkit/edge';
 
 // Issue 7: run as root, the runtime starts each process module as its own unprivileged uid. A program in a
 // directory that uid cannot enter (a clone under /root, mode 0700) used to be spawned anyway: node died with
@@ -58,11 +57,11 @@ describe.skipIf(SKIP_REASON !== undefined)(SUITE, () => {
   const find = async (id: string): Promise<ManagedModule | undefined> => (await listManagedModules(edge)).find((m) => m.id === id);
 
   it('is not started: reported failed naming the path, the uid and the ways out; one log line; the runtime and the other module run on', async () => {
-    const hidden = await waitFor(async () => {
+    const hidden = await eventually(async () => {
       const m = await find('hidden');
       if (m?.runtimeStatus !== 'failed') throw new Error(`hidden is ${m?.runtimeStatus ?? 'not listed'}: ${m?.statusDescription ?? ''}`);
       return m;
-    }, 'the hidden module to be reported failed', 20_000);
+    }, { description: 'the hidden module to be reported failed', timeoutMs: 20_000 });
     const uid = /uid (\d+)/.exec(hidden.statusDescription)?.[1];
     expect(Number(uid)).toBeGreaterThan(0);
     expect(hidden.statusDescription).toContain(`which cannot reach the file named in its arguments ${hiddenProgram}: the directory ${privateDir} is not searchable by that uid (mode 0700`);
@@ -71,12 +70,12 @@ describe.skipIf(SKIP_REASON !== undefined)(SUITE, () => {
     expect(hidden.exitCode).toBe(126);
 
     // The runtime keeps running, and so does the module whose program its user can reach.
-    const visible = await waitFor(async () => {
+    const visible = await eventually(async () => {
       const m = await find('visible');
       return m?.runtimeStatus === 'running' ? m : undefined;
-    }, 'the visible module to run', 30_000);
+    }, { description: 'the visible module to run', timeoutMs: 30_000 });
     expect(visible.runtimeStatus).toBe('running');
-    await waitFor(async () => (await managedModuleLogs(edge, 'visible')).includes('sleeper up as uid'), 'the visible module to print its first line');
+    await eventually(async () => (await managedModuleLogs(edge, 'visible')).includes('sleeper up as uid'), { description: 'the visible module to print its first line', timeoutMs: 30_000 });
 
     // Never spawned (no output of its own), not retried: its log holds the one line saying why, and the runtime's
     // log names the path, the uid and the ways out once, with the registered code.

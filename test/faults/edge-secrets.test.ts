@@ -1,10 +1,9 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { killVerge, runVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
-import { deploySleeperEdge, waitForModuleRunning } from '../support/sleeper-edge.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { killVerge, runVerge, spawnVerge, type VergeProcess, deploySleeperEdge, waitForModuleRunning } from '@verge/testkit/edge';
 
 // Issue 7, "secrets on the edge": the device key must not be on the runtime's command line (`ps`), so the runtime
 // reads its connection string from a config file installed with `verge edge config apply` (0600 in a 0700
@@ -65,7 +64,7 @@ describe('the edge device key stays out of ps and out of other users’ reach (r
 
   it('runs from an installed config: no key in argv, every secret 0600 in 0700 directories', async () => {
     const file = join(tmp.dir, 'edge-config.json');
-    const settings = { connectionString: edgeCs, cloudCaFile: t.cloud.caPath, cloudApiUrl: t.cloud.urls.https, bindAddress: '127.0.0.1', mqttPort: 0, runtime: 'process', logLevel: 'warn' };
+    const settings = { connectionString: edgeCs, cloudCaFile: t.cloud.caPath, cloudApiUrl: t.cloud.urls.https, bindAddress: '127.0.0.1', mqttPort: 0, httpsPort: 0, runtime: 'process', logLevel: 'warn' };
     writeFileSync(file, JSON.stringify(settings), { mode: 0o644 });
     const applied = await runVerge(['edge', 'config', 'apply', '--config', file, '--data', dataDir]);
     expect(applied.stderr).toBe('');
@@ -101,7 +100,7 @@ describe('the edge device key stays out of ps and out of other users’ reach (r
   it('still takes --connection-string, with a loud warning that ps shows it', async () => {
     const edge = spawnVerge(['edge', 'start', '--data', dataDir, '--connection-string', edgeCs]);
     run = edge;
-    await waitFor(() => edge.output().includes('started from') || edge.child.exitCode !== null, `the runtime to start (output: ${edge.output()})`, 30_000, 100);
+    await eventually(() => edge.output().includes('started from') || edge.child.exitCode !== null, { description: `the runtime to start (output: ${edge.output()})`, timeoutMs: 30_000, intervalMs: 100 });
     expect(edge.stderr().split('\n')[0]).toBe(
       'warning: --connection-string puts the device key on the command line, where every local user can read it (ps, /proc/PID/cmdline); install it with `verge edge config apply --config FILE` or set $VERGE_EDGE_CONNECTION_STRING instead',
     );

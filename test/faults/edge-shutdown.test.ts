@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { killVerge, spawnVerge, type VergeProcess } from '../support/verge-cli.js';
-import { deploySleeperEdge, waitForModuleRunning } from '../support/sleeper-edge.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { killVerge, spawnVerge, type VergeProcess, deploySleeperEdge, waitForModuleRunning } from '@verge/testkit/edge';
 
 // Issue 7: `verge edge start` took ~10 s to exit after "shutdown complete" (a grace-period timer of the process
 // runtime stayed armed after the module had exited), and logged an error-level "$edgeHub is not deployed" line on
@@ -37,12 +36,12 @@ describe('verge edge start: prompt exit on SIGTERM, no error lines on a normal s
 
   it('exits within ~2 s of SIGTERM with a process module running', async () => {
     const args = ['edge', 'start', '--data', dataDir, '--cloud-ca', t.cloud.caPath, '--cloud-api', t.cloud.urls.https];
-    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--runtime', 'process', '--log-level', 'info');
+    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--https-port', '0', '--runtime', 'process', '--log-level', 'info');
     const edge = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs } });
     run = edge;
     await waitForModuleRunning(dataDir, 'sleeper', edge.output);
     // Connected to the cloud, deployment applied: the start is over.
-    await waitFor(() => edge.output().includes('connected to the cloud as $edgeAgent'), 'the agent to connect', 30_000, 100);
+    await eventually(() => edge.output().includes('connected to the cloud as $edgeAgent'), { description: 'the agent to connect', timeoutMs: 30_000, intervalMs: 100 });
 
     const sentAt = Date.now();
     edge.child.kill('SIGTERM');

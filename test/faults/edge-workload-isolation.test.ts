@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { startEdge, type RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { managedModuleLogs, startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { announceSkip, stageModules, unreachableByOthers } from '../support/process-user.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { managedModuleLogs, startTestEdge, deployment, announceSkip, stageModules, unreachableByOthers } from '@verge/testkit/edge';
 
 // Issue 7, "let no one in": the workload API signs with module keys, so (1) a shared listener that cannot tell
 // callers apart (loopback TCP, the shared unix socket) is refused unless explicitly allowed, and (2) a process module
@@ -72,21 +71,16 @@ describe.skipIf(SKIP_REASON !== undefined)(ISOLATION_SUITE, () => {
     const manifest = deployment(runner, { victim: { file: 'sleeper.mjs' }, prober: { file: 'socket-prober.mjs', env: { PROBE_SOCKET: victimSocket } } }, { routes: {} });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
 
-    const log = await waitFor(
-      async () => {
+    const log = await eventually(async () => {
         const text = await managedModuleLogs(edge, 'prober');
         return text.includes('probe other:') ? text : undefined;
-      },
-      "the prober module to try the victim's socket",
-      60_000,
-      300,
-    );
+      }, { description: "the prober module to try the victim's socket", timeoutMs: 60_000, intervalMs: 300 });
     const lines = log.split('\n');
     expect(lines).toContain('probe own: connected');
     expect(lines).toContain('probe other: EACCES');
     expect(lines).not.toContain('probe other: connected');
 
-    const victimLog = await waitFor(async () => (await managedModuleLogs(edge, 'victim')).match(/sleeper up as uid (\d+) with HOME (\S*) TMPDIR (\S*)/) ?? undefined, 'the victim module to start');
+    const victimLog = await eventually(async () => (await managedModuleLogs(edge, 'victim')).match(/sleeper up as uid (\d+) with HOME (\S*) TMPDIR (\S*)/) ?? undefined, { description: 'the victim module to start', timeoutMs: 30_000 });
     const proberUid = Number(/uid (\d+)/.exec(log)?.[1]);
     const victimUid = Number(victimLog[1]);
     expect(victimUid).toBeGreaterThan(0);

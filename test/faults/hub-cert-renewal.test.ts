@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mqtt from 'mqtt';
 import type { EdgeHub } from '@verge/edge';
 import { createLogger } from '@verge/platform';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { connectLeafMqtt } from '../support/runtime-process.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
-import { createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '../support/standalone-hub.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { connectLeafMqtt, createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '@verge/testkit/edge';
+import { trackSeqs, type SeqTracker } from '@verge/testkit/faults';
 
 // Issue 7: the edge hub renews its server certificate (apps/edge/src/hub/tls/cert-renewal.ts) while messages are
 // stored for an unreachable cloud. The renewal is forced with a short-lived edge CA: the hub certificate is clamped
@@ -78,15 +77,15 @@ describe('edge hub server certificate renewal with messages stored offline', () 
     const firstCert = await servedFingerprint(port, edgeCa.certificatePem);
     expect(issuedAt).toHaveLength(1);
 
-    const leaf = await waitFor(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key: ids.leafKey, port, caFile }).catch(() => undefined), 'the leaf to connect', 30_000, 300);
+    const leaf = await eventually(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key: ids.leafKey, port, caFile }).catch(() => undefined), { description: 'the leaf to connect', timeoutMs: 30_000, intervalMs: 300 });
     clients.push(leaf);
     const publish = (client: mqtt.MqttClient, seq: number): Promise<void> =>
       new Promise((resolve, reject) => client.publish(`devices/${LEAF_ID}/messages/events/seq=${seq}`, `{"seq":${seq}}`, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
     let seq = 0;
-    await waitFor(async () => {
+    await eventually(async () => {
       await publish(leaf, ++seq);
       return tracker.figures(`${LEAF_ID}/`).distinct > 0;
-    }, 'the routes to be in force (a message in the cloud)', 30_000, 500);
+    }, { description: 'the routes to be in force (a message in the cloud)', timeoutMs: 30_000, intervalMs: 500 });
 
     // Offline: the hub stores what the leaf sends.
     const ports = t.ports;
@@ -95,10 +94,10 @@ describe('edge hub server certificate renewal with messages stored offline', () 
     expect(hub.status().online).toBe(false);
 
     // The renewal: new connections see a new certificate that chains to the edge CA.
-    const renewedCert = await waitFor(async () => {
+    const renewedCert = await eventually(async () => {
       const fp = await servedFingerprint(port, edgeCa.certificatePem);
       return fp !== firstCert ? fp : undefined;
-    }, 'new TLS connections to see a renewed certificate', (RENEW_AFTER_SEC + 30) * 1000, 500);
+    }, { description: 'new TLS connections to see a renewed certificate', timeoutMs: (RENEW_AFTER_SEC + 30) * 1000, intervalMs: 500 });
     const renewedAt = Date.now();
     expect(renewedCert).not.toBe(firstCert);
 
@@ -112,13 +111,13 @@ describe('edge hub server certificate renewal with messages stored offline', () 
     // The cloud returns: every stored message arrives.
     t = await startTestCloud(cloudDir, { http: ports.http, https: ports.https, mqtt: ports.mqtt });
     const all = Array.from({ length: seq }, (_, i) => i + 1);
-    await waitFor(() => tracker.missing(`${LEAF_ID}/`, all).length === 0, `all ${seq} messages in the cloud`, 60_000, 500).catch((err: unknown) => {
+    await eventually(() => tracker.missing(`${LEAF_ID}/`, all).length === 0, { description: `all ${seq} messages in the cloud`, timeoutMs: 60_000, intervalMs: 500 }).catch((err: unknown) => {
       throw new Error(`${String(err)}: ${tracker.missing(`${LEAF_ID}/`, all).length} missing`);
     });
     expect(tracker.figures(`${LEAF_ID}/`).outOfOrder).toBe(0);
 
     // No renewal loop: watched for 10 s after the renewal, the certificate was issued exactly twice.
-    await waitFor(() => Date.now() >= renewedAt + 10_000, 'the 10 s observation window after the renewal', 20_000, 250);
+    await eventually(() => Date.now() >= renewedAt + 10_000, { description: 'the 10 s observation window after the renewal', timeoutMs: 20_000, intervalMs: 250 });
     expect(issuedAt.length, `certificates issued at ${issuedAt.map((a) => new Date(a).toISOString()).join(', ')}`).toBe(2);
   });
 });

@@ -5,12 +5,10 @@ import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import { NoRetry } from 'azure-iot-common';
 import type { EdgeHub } from '@verge/edge';
-import { connectionStringOf, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
-import { createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '../support/standalone-hub.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { freeBytes, mountTmpfs, tmpfsProblem, unmountTmpfs } from '../support/tmpfs.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { connectionStringOf, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '@verge/testkit/edge';
+import { trackSeqs, type SeqTracker, startTcpProxy, type TcpProxy, freeBytes, mountTmpfs, tmpfsProblem, unmountTmpfs } from '@verge/testkit/faults';
 
 // Issue 7, full disk: with the store's byte limit above the free space, the hub used to write until SQLite failed
 // (SQLITE_FULL); the failed queue checkpoint then made the pump resend the same first 100 messages after every
@@ -58,7 +56,7 @@ describe.skipIf(problem !== undefined)('hub full disk: refuses before the disk i
       options: { dataDir: hubDir, hostname: 'localhost', listenHost: '127.0.0.1', mqttPort: 0, maxStoreBytes: 256 * MiB },
     });
     ({ hub, port } = await startStandaloneHub(deps));
-    await waitFor(() => openLeaf().then((c) => c.close().then(() => true)), 'the hub to accept the leaf (device scope synced)', 30_000, 500);
+    await eventually(() => openLeaf().then((c) => c.close().then(() => true)), { description: 'the hub to accept the leaf (device scope synced)', timeoutMs: 30_000, intervalMs: 500 });
   });
 
   afterAll(async () => {
@@ -126,7 +124,7 @@ describe.skipIf(problem !== undefined)('hub full disk: refuses before the disk i
 
     // The cloud returns while the disk is still nearly full: retiring delivered messages fits in the reserve.
     outage.restore();
-    await waitFor(() => seqs.missing(`${LEAF}/`, ackedAtRefusal).length === 0, `all ${ackedAtRefusal.size} acknowledged messages at the cloud`, 60_000);
+    await eventually(() => seqs.missing(`${LEAF}/`, ackedAtRefusal).length === 0, { description: `all ${ackedAtRefusal.size} acknowledged messages at the cloud`, timeoutMs: 60_000 });
     expect(h.status().counters.storeFailures).toBe(0);
 
     // Delivered messages freed pages in the store's file (which does not shrink) and the hub gave the WAL's space
@@ -143,7 +141,7 @@ describe.skipIf(problem !== undefined)('hub full disk: refuses before the disk i
     await send(client, next + 200, next + 399, again, () => Date.now() > deadline2);
     expect(again.size).toBe(400);
     const all = [...ackedAtRefusal, ...again];
-    await waitFor(() => seqs.missing(`${LEAF}/`, all).length === 0, 'every acknowledged message at the cloud', 30_000);
+    await eventually(() => seqs.missing(`${LEAF}/`, all).length === 0, { description: 'every acknowledged message at the cloud', timeoutMs: 30_000 });
     expect(seqs.figures(`${LEAF}/`).duplicates).toBe(0);
     expect(h.status().counters.storeFailures).toBe(0);
   });

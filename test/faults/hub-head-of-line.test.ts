@@ -6,16 +6,11 @@ import deviceMqtt from 'azure-iot-device-mqtt';
 import type { Device } from '@verge/api-client';
 import type { DeadLetterSender } from '@verge/contracts';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { deadLetterOf, listDeadLetters } from '../support/dead-letters.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { producerRuns } from '../support/producer-runs.js';
-import { sasCredentials } from '../support/mqtt-frames.js';
-import { MqttProbe } from '../support/mqtt-probe.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { runVerge } from '../support/verge-cli.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { deadLetterOf, listDeadLetters, startTestEdge, deployment, runVerge } from '@verge/testkit/edge';
+import { producerRuns, trackSeqs, type SeqTracker, startTcpProxy, type TcpProxy } from '@verge/testkit/faults';
+import { sasCredentials, MqttProbe } from '@verge/testkit/mqtt';
 
 // Issue 7, head-of-line blocking: a leaf device that is disabled, or whose keys are rotated, in the cloud while the
 // hub holds its messages must not stop the upstream telemetry of everyone else (measured before the fix: 0 of 10
@@ -121,7 +116,7 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
   const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
   it('parks the leaves, keeps the module stream flowing, refuses the old keys, replays once re-enabled, loses and duplicates nothing', async () => {
-    await waitFor(() => events.bodiesOf('producer').length >= 3, 'producer messages at the cloud', 60_000);
+    await eventually(() => events.bodiesOf('producer').length >= 3, { description: 'producer messages at the cloud', timeoutMs: 60_000 });
     const oldDisabledCs = hubCs(disabledLeaf);
     const oldRotatedCs = hubCs(rotatedLeaf);
     // In the cloud: one leaf disabled, the other's keys rotated. The hub's cached scope (hourly refresh) knows neither.
@@ -137,22 +132,22 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     outage.restore();
 
     // The module's stream is not blocked behind the refused leaves: its backlog and 10 newer messages arrive.
-    await waitFor(() => producerSeqs().size >= producerStored + 10, `the ${producerStored} producer messages stored up to the cloud's return and 10 more`, 20_000);
+    await eventually(() => producerSeqs().size >= producerStored + 10, { description: `the ${producerStored} producer messages stored up to the cloud's return and 10 more`, timeoutMs: 20_000 });
 
     // The disabled leaf's messages are dead letters (management API).
-    const parked = await waitFor(() => deadLetterOf(edge, DISABLED_ID), 'the disabled leaf in the dead letters', 15_000);
+    const parked = await eventually(() => deadLetterOf(edge, DISABLED_ID), { description: 'the disabled leaf in the dead letters', timeoutMs: 15_000 });
     expect(parked).toMatchObject({ sender: DISABLED_ID, messages: PER_LEAF });
 
     // The cloud's refusal refreshed the scope: the rotated leaf's messages went up with its new key...
-    await waitFor(() => seqs.missing(`${ROTATED_ID}/`, range(PER_LEAF)).length === 0, "the rotated leaf's messages at the cloud", 15_000);
+    await eventually(() => seqs.missing(`${ROTATED_ID}/`, range(PER_LEAF)).length === 0, { description: "the rotated leaf's messages at the cloud", timeoutMs: 15_000 });
     // ...and the hub refuses the old credentials promptly, accepting the new key.
-    await waitFor(async () => !(await accepted(oldRotatedCs)), 'the old key of the rotated leaf to be refused at the hub', 10_000, 500);
-    await waitFor(async () => !(await accepted(oldDisabledCs)), 'the disabled leaf to be refused at the hub', 10_000, 500);
+    await eventually(async () => !(await accepted(oldRotatedCs)), { description: 'the old key of the rotated leaf to be refused at the hub', timeoutMs: 10_000, intervalMs: 500 });
+    await eventually(async () => !(await accepted(oldDisabledCs)), { description: 'the disabled leaf to be refused at the hub', timeoutMs: 10_000, intervalMs: 500 });
     expect(await accepted(hubCs(rotatedLeaf))).toBe(true);
 
     // Re-enabled with new keys in the cloud, which the hub does not know yet (the refused logins above may have
     // scheduled a scope sync: let it run first). The CLI still lists the dead letters; an operator replays them.
-    await waitFor(() => !edge.hubStatus().scopeSyncPending, 'no device-scope sync pending at the hub', 10_000);
+    await eventually(() => !edge.hubStatus().scopeSyncPending, { description: 'no device-scope sync pending at the hub', timeoutMs: 10_000 });
     disabledLeaf = await updateLeaf(disabledLeaf, { status: 'enabled', keys: newKeys() });
     const listed = await runVerge(['edge', 'dead-letters', '--json', '--data', edgeDir]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -160,8 +155,8 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     const replay = await runVerge(['edge', 'dead-letters', 'replay', '--sender', DISABLED_ID, '--json', '--data', edgeDir]);
     expect(replay.code, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout)).toEqual([expect.objectContaining({ sender: DISABLED_ID, messages: PER_LEAF })]);
-    await waitFor(() => seqs.missing(`${DISABLED_ID}/`, range(PER_LEAF)).length === 0, "the re-enabled leaf's parked messages at the cloud", 20_000);
-    await waitFor(async () => (await listDeadLetters(edge)).length === 0, 'no dead letters left', 10_000);
+    await eventually(() => seqs.missing(`${DISABLED_ID}/`, range(PER_LEAF)).length === 0, { description: "the re-enabled leaf's parked messages at the cloud", timeoutMs: 20_000 });
+    await eventually(async () => (await listDeadLetters(edge)).length === 0, { description: 'no dead letters left', timeoutMs: 10_000 });
     expect(await accepted(oldDisabledCs)).toBe(false);
     expect(await accepted(hubCs(disabledLeaf))).toBe(true);
 
@@ -173,7 +168,7 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     rotatedLeaf = await updateLeaf(rotatedLeaf, { keys: newKeys() });
     const newCs = hubCs(rotatedLeaf);
     // The first attempt is refused (the cached scope holds the previous key) and asks for a sync; a later one gets in.
-    await waitFor(() => accepted(newCs), 'the new key to be accepted at the hub', 15_000, 500);
+    await eventually(() => accepted(newCs), { description: 'the new key to be accepted at the hub', timeoutMs: 15_000, intervalMs: 500 });
     expect(await accepted(previousCs)).toBe(false);
   });
 
@@ -181,7 +176,7 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     const c = await MqttProbe.accepted({ port: edge.ports.mqtt, ca: edge.edgeCaPem }, sasCredentials({ host: 'localhost', clientId: ROTATED_ID, key: String(rotatedLeaf.authentication.symmetricKey.primaryKey) }));
     try {
       // The hub holds the leaf's upstream connection open while the leaf is connected.
-      await waitFor(async () => (await t.api.devices.get(ROTATED_ID)).connectionState === 'Connected', 'the leaf connected at the cloud through the hub', 10_000);
+      await eventually(async () => (await t.api.devices.get(ROTATED_ID)).connectionState === 'Connected', { description: 'the leaf connected at the cloud through the hub', timeoutMs: 10_000 });
       // The cloud drops that connection and refuses it again; the refusal refreshes the hub's scope, which drops the leaf.
       rotatedLeaf = await updateLeaf(rotatedLeaf, { status: 'disabled' });
       expect(await c.waitClosed(15_000)).toBe(true);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { missingSeqs, producerRuns } from '../support/producer-runs.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment } from '@verge/testkit/edge';
+import { missingSeqs, producerRuns } from '@verge/testkit/faults';
 
 // Issue 7, offline restart: the edge runtime restarts while the cloud is unreachable. Every message the hub
 // acknowledged before the restart must reach the cloud once it is back: the hub must not drop a module's messages
@@ -41,12 +41,12 @@ describe('hub offline restart: acknowledged messages survive a restart while the
   });
 
   it('delivers every message acknowledged before the restart once the cloud is back', async () => {
-    await waitFor(() => events.bodiesOf('producer').length >= 5, 'producer messages at the cloud', 60_000);
+    await eventually(() => events.bodiesOf('producer').length >= 5, { description: 'producer messages at the cloud', timeoutMs: 60_000 });
     const ports = t.ports;
     await t.cloud.stop();
     const running = edge as RunningEdge;
     const storedAtOutage = running.hubStatus().counters.stored;
-    await waitFor(() => running.hubStatus().counters.stored >= storedAtOutage + 40, '40 messages stored while the cloud is down', 30_000);
+    await eventually(() => running.hubStatus().counters.stored >= storedAtOutage + 40, { description: '40 messages stored while the cloud is down', timeoutMs: 30_000 });
     await running.stop();
     // The producer counts from 1 per run and only after a PUBACK: the first run's acknowledged messages are 1..stored.
     const acknowledged = running.hubStatus().counters.stored;
@@ -55,10 +55,10 @@ describe('hub offline restart: acknowledged messages survive a restart while the
 
     edge = await startTestEdge(t, { dataDir, connectionString, runtime: 'process' });
     const restarted = edge;
-    await waitFor(() => restarted.hubStatus().counters.stored >= 10, 'the restarted runtime to store messages while offline', 30_000);
+    await eventually(() => restarted.hubStatus().counters.stored >= 10, { description: 'the restarted runtime to store messages while offline', timeoutMs: 30_000 });
     t = await startTestCloud(cloudDir, ports);
     const firstRun = firstRuns[0] as number;
-    await waitFor(() => missingSeqs(producerRuns(events, 'producer').get(firstRun) ?? [], acknowledged).length === 0, `all ${acknowledged} acknowledged messages of the first run at the cloud`, 60_000);
+    await eventually(() => missingSeqs(producerRuns(events, 'producer').get(firstRun) ?? [], acknowledged).length === 0, { description: `all ${acknowledged} acknowledged messages of the first run at the cloud`, timeoutMs: 60_000 });
     expect(restarted.hubStatus().endpoints.flatMap((e) => e.priorities).reduce((n, p) => n + p.droppedPermanent, 0)).toBe(0);
   });
 });

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment } from '../support/manifest.js';
-import { missingSeqs, producerRuns } from '../support/producer-runs.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { listManagedModules, startTestEdge, deployment } from '@verge/testkit/edge';
+import { missingSeqs, producerRuns } from '@verge/testkit/faults';
 
 // Issue 7, startup race: on a FIRST deployment a module that publishes the moment it connects must not lose its
 // first messages. The hub is configured (routes from its `$edgeHub` twin) before the agent starts the module, and
@@ -32,8 +32,11 @@ describe('hub startup race: a module that publishes at once on a first deploymen
     const hub = { deviceId: EDGE_ID, moduleId: '$edgeHub' };
     await t.api.twins.update(hub, { properties: { desired: { schemaVersion: 'not-yet' } } });
     edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString, runtime: 'process' });
-    await waitFor(async () => (await t.api.twins.get(hub)).properties?.reported?.['lastDesiredStatus'] !== undefined, 'the hub to refuse its first desired properties');
-    await new Promise((r) => setTimeout(r, 3_000)); // the scenario: routes come late (not a synchronisation)
+    await eventually(async () => (await t.api.twins.get(hub)).properties?.reported?.['lastDesiredStatus'] !== undefined, { description: 'the hub to refuse its first desired properties', timeoutMs: 30_000 });
+    // The scenario: the routes come only once the agent holds the deployment and has created the module, whose start
+    // now waits for the hub (the agent's gate); without the gate the module would publish into an empty route table.
+    const created = await eventually(async () => (await listManagedModules(edge)).find((m) => m.id === 'producer'), { description: 'the agent to create the producer', timeoutMs: 30_000 });
+    expect(created.runtimeStatus).not.toBe('running');
     await t.api.twins.update(hub, { properties: { desired: { schemaVersion: '1.1' } } });
   });
 
@@ -45,7 +48,7 @@ describe('hub startup race: a module that publishes at once on a first deploymen
   });
 
   it('delivers the module\'s stream from its very first message; nothing is dropped as unrouted', async () => {
-    await waitFor(() => (producerRuns(events, 'producer').values().next().value?.length ?? 0) >= 20, '20 producer messages at the cloud', 60_000);
+    await eventually(() => (producerRuns(events, 'producer').values().next().value?.length ?? 0) >= 20, { description: '20 producer messages at the cloud', timeoutMs: 60_000 });
     const [seqs] = [...producerRuns(events, 'producer').values()];
     expect(missingSeqs(seqs ?? [], 20)).toEqual([]);
     expect(edge.hubStatus().counters.unrouted).toBe(0);

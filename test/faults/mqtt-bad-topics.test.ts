@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ISubackPacket } from 'mqtt-packet';
 import { createLogger } from '@verge/platform';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { startCloudWithHub, type CloudWithHub } from '../support/hub.js';
-import { rawPublishFrame, sasCredentials } from '../support/mqtt-frames.js';
-import { MqttProbe } from '../support/mqtt-probe.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { startCloudWithHub, type CloudWithHub } from '@verge/testkit/edge';
+import { rawPublishFrame, sasCredentials, MqttProbe } from '@verge/testkit/mqtt';
 
 // Issue 7, item 3: MQTT 3.1.1 §1.5.3 — a topic (or any text field) that is not well-formed UTF-8 or holds U+0000
 // MUST make the server close the connection (MQTT-1.5.3-1/2). Before, the cloud PUBACKed and stored such
@@ -65,7 +64,7 @@ describe('bad topics and oversized SUBSCRIBEs (cloud device endpoint)', () => {
     const c = await connected();
     c.send({ cmd: 'publish', topic: 'devices/d1/messages/events/k=%C3%A9', payload: Buffer.from('{"ok":true}'), qos: 1, messageId: 9, dup: false, retain: false });
     await c.next((p) => p.cmd === 'puback');
-    const stored = await waitFor(async () => (await t.api.recentMessages({ deviceId: 'd1' })).find((m) => m.properties['k'] === 'é'), 'the valid message');
+    const stored = await eventually(async () => (await t.api.recentMessages({ deviceId: 'd1' })).find((m) => m.properties['k'] === 'é'), { description: 'the valid message', timeoutMs: 30_000 });
     expect(new TextDecoder().decode(stored.body)).toBe('{"ok":true}');
     c.end();
   });

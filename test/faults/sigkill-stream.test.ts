@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mqtt from 'mqtt';
-import { applyConfigurationContent, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { freePort, tempDir, waitFor } from '../support/edge.js';
-import { deployment, LEAVES_TO_UPSTREAM } from '../support/manifest.js';
-import { connectLeafMqtt, startRuntimeProcess, type RuntimeProcess } from '../support/runtime-process.js';
-import { CLI_BUILT } from '../support/verge-cli.js';
-import { trackSeqs, type SeqTracker } from '../support/seq-tracker.js';
+import { eventually, freePort, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { LEAVES_TO_UPSTREAM } from '@verge/testkit/manifest';
+import { deployment, connectLeafMqtt, startRuntimeProcess, type RuntimeProcess, CLI_BUILT } from '@verge/testkit/edge';
+import { trackSeqs, type SeqTracker } from '@verge/testkit/faults';
 
 // Issue 7, "lose nothing": the edge runtime (the built CLI, `verge edge start`, a child process) is SIGKILLed in the
 // middle of a QoS 1 stream of VERGE_SIGKILL_MESSAGES (default 100,000) messages from a leaf device through the hub
@@ -53,7 +52,7 @@ describe.runIf(CLI_BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message
     const runtime = startRuntimeProcess(t, { dataDir, connectionString: edgeCs, port });
     runtimes.push(runtime);
     await runtime.started;
-    const client = await waitFor(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key: leafKey, port, caFile: join(dataDir, 'pki/edge-ca.pem') }).catch(() => undefined), 'the leaf to connect', 60_000, 300);
+    const client = await eventually(() => connectLeafMqtt(t, { deviceId: LEAF_ID, key: leafKey, port, caFile: join(dataDir, 'pki/edge-ca.pem') }).catch(() => undefined), { description: 'the leaf to connect', timeoutMs: 60_000, intervalMs: 300 });
     return { runtime, client };
   };
 
@@ -83,10 +82,10 @@ describe.runIf(CLI_BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message
     const startedAt = Date.now();
     const first = await start();
     // Routes arrive from the $edgeHub twin shortly after start: probe until a message reaches the cloud.
-    await waitFor(() => {
+    await eventually(() => {
       first.client.publish(`devices/${LEAF_ID}/messages/events/n=0`, 'probe', { qos: 1 });
       return tracker.has(SENDER, 0);
-    }, 'a probe message to reach the cloud through the hub', 60_000, 1_000);
+    }, { description: 'a probe message to reach the cloud through the hub', timeoutMs: 60_000, intervalMs: 1_000 });
 
     const all = Array.from({ length: TOTAL }, (_, k) => k + 1);
     const acked = new Set<number>();
@@ -121,7 +120,7 @@ describe.runIf(CLI_BUILT)(`SIGKILL of the edge runtime during a ${TOTAL}-message
     expect(acked.size).toBe(TOTAL);
     const secondPhaseSec = (Date.now() - startedAt) / 1000;
 
-    await waitFor(() => tracker.figures(SENDER).distinct >= TOTAL + 1, `all ${TOTAL} messages in the cloud`, 180_000, 500).catch((err: unknown) => {
+    await eventually(() => tracker.figures(SENDER).distinct >= TOTAL + 1, { description: `all ${TOTAL} messages in the cloud`, timeoutMs: 180_000, intervalMs: 500 }).catch((err: unknown) => {
       throw new Error(`${String(err)}: ${tracker.figures(SENDER).distinct - 1} distinct arrived`);
     });
     const lost = tracker.missing(SENDER, ackedBeforeKill);

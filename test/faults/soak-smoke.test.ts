@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, tempDir } from '../support/edge.js';
+import { tempDir } from '@verge/testkit';
+import { REPO_ROOT } from '@verge/testkit/edge';
 
 // `npm run soak` end to end, in half a minute: a real cloud and edge runtime as child processes (the built CLI),
 // an Azure SDK module and leaf device under load, samples every 5 s. Proves the script runs, delivers every

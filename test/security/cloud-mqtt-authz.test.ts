@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Module } from '@verge/api-client';
-import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir, waitFor } from '../support/edge.js';
-import { sasCredentials, usernameOf, type ProbeCredentials } from '../support/mqtt-frames.js';
-import { MqttProbe, SUBACK_FAILURE } from '../support/mqtt-probe.js';
-import { FOREIGN_KEY, identityToken, nowSec, withField } from '../support/sas.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { sasCredentials, usernameOf, type ProbeCredentials, MqttProbe, SUBACK_FAILURE, FOREIGN_KEY, identityToken, nowSec, withField } from '@verge/testkit/mqtt';
 
 // Authorization matrix of the cloud's device endpoint (MQTT over TLS): every identity kind tries to connect as
 // another one, with forged or stale tokens, and to subscribe and publish outside its own topics. Each row is a
@@ -191,7 +189,7 @@ describe('cloud MQTT endpoint: authorization matrix', () => {
       const probe = await connected(creds('dev-a'));
       const topic = 'devices/dev-a/messages/events/%24.cdid=dev-b&%24.cmid=mod-x&%24.on=out&connectionDeviceId=dev-b&probe=spoof';
       expect(await probe.publish(topic, '{"spoof":1}')).toBe('acked');
-      const stored = await waitFor(async () => (await t.api.recentMessages({ deviceId: 'dev-a' })).find((m) => m.properties['probe'] === 'spoof'), 'the message under dev-a');
+      const stored = await eventually(async () => (await t.api.recentMessages({ deviceId: 'dev-a' })).find((m) => m.properties['probe'] === 'spoof'), { description: 'the message under dev-a', timeoutMs: 30_000 });
       expect(stored.deviceId).toBe('dev-a');
       expect(stored.moduleId).toBeUndefined();
       expect(stored.systemProperties).toMatchObject({ connectionDeviceId: 'dev-a' });

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Module } from '@verge/api-client';
-import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir } from '../support/edge.js';
-import { httpsCall } from '../support/https.js';
-import { FOREIGN_KEY, connectionStringFields, identityToken, nowSec, policyToken, withField } from '../support/sas.js';
+import { createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { tempDir } from '@verge/testkit';
+import { httpsCall } from '@verge/testkit/faults';
+import { FOREIGN_KEY, connectionStringFields, identityToken, nowSec, policyToken, withField } from '@verge/testkit/mqtt';
 
 // Authorization matrix of the cloud's service REST API over real HTTPS. The routes come from the cloud's own
 // /openapi.json (built from the table the server registers), so a route added later is in the matrix at once.

@@ -5,12 +5,10 @@ import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import type { Device, Module } from '@verge/api-client';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, type ModuleRunner } from '../support/manifest.js';
-import { sasCredentials, usernameOf, type ProbeCredentials } from '../support/mqtt-frames.js';
-import { MqttProbe, SUBACK_FAILURE } from '../support/mqtt-probe.js';
-import { FOREIGN_KEY, identityToken, nowSec, withField } from '../support/sas.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment, type ModuleRunner } from '@verge/testkit/edge';
+import { sasCredentials, usernameOf, type ProbeCredentials, MqttProbe, SUBACK_FAILURE, FOREIGN_KEY, identityToken, nowSec, withField } from '@verge/testkit/mqtt';
 
 // Authorization matrix of the edge hub (MQTT over TLS with the edge CA): leaf devices of its scope, modules of its
 // edge device, and everyone else, trying to connect as one another, to subscribe and publish outside their own
@@ -82,12 +80,12 @@ describe('edge hub MQTT: authorization matrix', () => {
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     // The agent creates the module identities (keys derived from the device key) when it applies the deployment.
     for (const m of ['mod-a', 'mod-b']) {
-      const identity = await waitFor(() => t.api.modules.get(EDGE_ID, m), `the agent to create module identity ${m}`);
+      const identity = await eventually(() => t.api.modules.get(EDGE_ID, m), { description: `the agent to create module identity ${m}`, timeoutMs: 30_000 });
       key[`${EDGE_ID}/${m}`] = primaryKeyOf(identity);
     }
-    await waitFor(() => edge.hubStatus().routes >= 2, 'the hub to load the routes');
+    await eventually(() => edge.hubStatus().routes >= 2, { description: 'the hub to load the routes', timeoutMs: 30_000 });
     // The hub serves a module once the agent knows its identity.
-    await waitFor(async () => (await MqttProbe.answer(target(), creds(`${EDGE_ID}/mod-b`))) === 0, 'the hub to serve module mod-b');
+    await eventually(async () => (await MqttProbe.answer(target(), creds(`${EDGE_ID}/mod-b`))) === 0, { description: 'the hub to serve module mod-b', timeoutMs: 30_000 });
   });
 
   afterAll(async () => {
@@ -153,7 +151,7 @@ describe('edge hub MQTT: authorization matrix', () => {
         const message = new device.Message('{"sdk":true}');
         message.properties.add('probe', 'sdk-leaf');
         await client.sendEvent(message);
-        await waitFor(async () => (await t.api.recentMessages({ deviceId: 'leaf-2' })).some((m) => m.properties['probe'] === 'sdk-leaf'), 'the SDK leaf message in the cloud');
+        await eventually(async () => (await t.api.recentMessages({ deviceId: 'leaf-2' })).some((m) => m.properties['probe'] === 'sdk-leaf'), { description: 'the SDK leaf message in the cloud', timeoutMs: 30_000 });
       } finally {
         await client.close();
       }
@@ -239,7 +237,7 @@ describe('edge hub MQTT: authorization matrix', () => {
       expect(b.messages.filter((m) => m.topic.includes('probe=spoof'))).toEqual([]);
       // The leaf's message went where leaf messages go, under the leaf's own id, and was not lost on the way (the
       // hub acknowledged it, so it must arrive).
-      const stored = await waitFor(async () => (await t.api.recentMessages({ deviceId: 'leaf-1' })).find((m) => m.properties['probe'] === 'spoof'), "the leaf's message in the cloud", 15_000);
+      const stored = await eventually(async () => (await t.api.recentMessages({ deviceId: 'leaf-1' })).find((m) => m.properties['probe'] === 'spoof'), { description: "the leaf's message in the cloud", timeoutMs: 15_000 });
       expect(stored.moduleId).toBeUndefined();
       expect(stored.systemProperties).toMatchObject({ connectionDeviceId: 'leaf-1' });
       expect(stored.systemProperties).not.toHaveProperty('connectionModuleId');
@@ -250,14 +248,14 @@ describe('edge hub MQTT: authorization matrix', () => {
       const leaf = await connected(creds('leaf-1'));
       expect(await leaf.subscribe('$iothub/methods/POST/#', 0)).toBe(0);
       // The cloud can invoke once the hub has carried the subscription upstream.
-      const { invocation, rid } = await waitFor(async () => {
+      const { invocation, rid } = await eventually(async () => {
         const from = leaf.messages.length;
         const pending = t.api.invokeMethod({ deviceId: 'leaf-1' }, { methodName: 'open', payload: {}, responseTimeoutInSeconds: 15 });
         pending.catch(() => undefined);
         const request = await leaf.nextMessage((topic) => topic.startsWith('$iothub/methods/POST/open/'), 2_000, from);
         const id = new URLSearchParams(request?.topic.split('?')[1] ?? '').get('$rid');
         return id === null ? undefined : { invocation: pending, rid: id };
-      }, 'a method request to reach leaf-1 through the hub', 20_000, 500);
+      }, { description: 'a method request to reach leaf-1 through the hub', timeoutMs: 20_000, intervalMs: 500 });
       const sibling = await connected(creds('leaf-2'));
       await sibling.publish(`$iothub/methods/res/200/?$rid=${rid}`, '{"from":"leaf-2"}', 0);
       const module = await connected(creds(`${EDGE_ID}/mod-a`));
@@ -282,7 +280,7 @@ describe('edge hub MQTT: authorization matrix', () => {
       await t.api.devices.update({ deviceId: 'leaf-rot', authentication: { type: 'sas', symmetricKey: fresh }, deviceScope: leafDevice.deviceScope ?? null });
       key['leaf-rot'] = fresh.primaryKey;
       // The new key is unknown to the cached scope until the hub refreshes it (a refused login asks for that).
-      await waitFor(async () => (await MqttProbe.answer(target(), creds('leaf-rot'))) === 0, 'the new key of leaf-rot to be accepted by the hub', 30_000, 1_000);
+      await eventually(async () => (await MqttProbe.answer(target(), creds('leaf-rot'))) === 0, { description: 'the new key of leaf-rot to be accepted by the hub', timeoutMs: 30_000, intervalMs: 1_000 });
       expect(live.closed).toBe(true);
       for (const k of [old.primary, old.secondary]) {
         expect(await MqttProbe.connect(target(), creds('leaf-rot', () => identityToken({ host, deviceId: 'leaf-rot', key: k })))).toEqual({ kind: 'refused', returnCode: 4 });
@@ -293,10 +291,10 @@ describe('edge hub MQTT: authorization matrix', () => {
       const live = await connected(creds('leaf-dis'));
       expect(await live.subscribe('devices/leaf-dis/messages/devicebound/#')).toBe(1);
       expect(await live.publish('devices/leaf-dis/messages/events/probe=before-disable', '{}')).toBe('acked');
-      await waitFor(async () => (await t.api.recentMessages({ deviceId: 'leaf-dis' })).length > 0, 'leaf-dis upstream');
+      await eventually(async () => (await t.api.recentMessages({ deviceId: 'leaf-dis' })).length > 0, { description: 'leaf-dis upstream', timeoutMs: 30_000 });
       const leafDevice = await t.api.devices.get('leaf-dis');
       await t.api.devices.update({ deviceId: 'leaf-dis', status: 'disabled', authentication: leafDevice.authentication, deviceScope: leafDevice.deviceScope ?? null });
-      await waitFor(async () => {
+      await eventually(async () => {
         const outcome = await MqttProbe.connect(target(), creds('leaf-dis'));
         if (outcome.kind === 'accepted') {
           // Still accepted from the cached scope: its traffic upstream is what tells the hub the cloud refuses it.
@@ -304,7 +302,7 @@ describe('edge hub MQTT: authorization matrix', () => {
           outcome.probe.end();
         }
         return outcome.kind === 'refused' && outcome.returnCode === 5;
-      }, 'the hub to refuse the disabled leaf', 30_000, 1_000);
+      }, { description: 'the hub to refuse the disabled leaf', timeoutMs: 30_000, intervalMs: 1_000 });
       expect(await live.waitClosed(1_000)).toBe(true);
     });
   });

@@ -5,12 +5,10 @@ import { connect as tlsConnect } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionStringOf, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { tempDir } from '../support/edge.js';
-import { startCloudWithHub, type CloudWithHub } from '../support/hub.js';
-import { nextFuzzCase, seededRandom, type FuzzCase, type FuzzIdentity } from '../support/mqtt-fuzz-cases.js';
-import { connectPacket, sasCredentials } from '../support/mqtt-frames.js';
-import { sdkRoundTrip } from '../support/sdk-device.js';
+import { connectionStringOf, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { tempDir } from '@verge/testkit';
+import { startCloudWithHub, type CloudWithHub } from '@verge/testkit/edge';
+import { nextFuzzCase, seededRandom, type FuzzCase, type FuzzIdentity, connectPacket, sasCredentials, sdkRoundTrip } from '@verge/testkit/mqtt';
 
 // Issue 7, item 4: the MQTT front doors of the cloud and of the edge hub, over real TLS, get random and mutated
 // packets (mutations of valid CONNECT/PUBLISH/SUBSCRIBE/PINGREQ frames, truncated frames, huge remaining lengths,

@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveModuleKey, signWithKey } from '@verge/core';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { startTestEdge, tempDir, waitFor } from '../support/edge.js';
-import { deployment, type ModuleRunner } from '../support/manifest.js';
-import { announceSkip, dedicatedUsersUnavailableReason } from '../support/process-user.js';
-import { findModuleProcess, workloadCall, type ModuleProcess } from '../support/workload.js';
+import { eventually, tempDir } from '@verge/testkit';
+import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { startTestEdge, deployment, type ModuleRunner, announceSkip, dedicatedUsersUnavailableReason, findModuleProcess, workloadCall, type ModuleProcess } from '@verge/testkit/edge';
 
 // Authorization matrix of the workload API (azure-iot-edge.md §7.1) on the per-module unix sockets of a real edge
 // runtime. Two unmodified Azure SDK process modules (`wl-a`, `wl-b`) run and connect through their own sockets (the
@@ -21,7 +19,7 @@ const runner: ModuleRunner = { kind: 'process', node: process.execPath };
 const DATA = Buffer.from('probe-string-to-sign').toString('base64');
 const EACCES_ROW = "keeps a module's user off another module's socket (as wl-a's uid, connecting to wl-b's socket)";
 // The SDK modules need the repository's node_modules: where other users cannot reach it (a clone under /root), the
-// runtime runs them as its own user (test/support/process-user.ts) and this row cannot be checked.
+// runtime runs them as its own user (`@verge/testkit/edge`, process-user.ts) and this row cannot be checked.
 const NO_DEDICATED_USERS = dedicatedUsersUnavailableReason();
 if (NO_DEDICATED_USERS !== undefined) announceSkip(`workload-authz: ${EACCES_ROW}`, NO_DEDICATED_USERS);
 
@@ -46,10 +44,10 @@ describe('workload API: authorization matrix', () => {
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     // Legitimate path: each SDK module signed its tokens through its own socket, connected and reported back.
     for (const id of ['wl-a', 'wl-b']) {
-      await waitFor(async () => {
+      await eventually(async () => {
         const twin = await t.api.twins.get({ deviceId: EDGE_ID, moduleId: id });
         return (twin.properties?.reported as Record<string, unknown> | undefined)?.['seenDesired'] !== undefined;
-      }, `module ${id} to connect through its workload socket and report`, 60_000, 500);
+      }, { description: `module ${id} to connect through its workload socket and report`, timeoutMs: 60_000, intervalMs: 500 });
     }
     for (const id of ['wl-a', 'wl-b', '$edgeHub', '$edgeAgent']) gen[id] = (await t.api.modules.get(EDGE_ID, id)).generationId;
     for (const id of ['wl-a', 'wl-b']) {

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
-import { defaultIotHubMqttLimits, formatIssuePath } from '@verge/platform';
+import { defaultIotHubMqttLimits } from '@verge/iothub-mqtt';
+import { formatIssuePath } from '@verge/platform';
 import { IOT_HUB_C2D_LIMITS } from './services/c2d-service.js';
 
 const port = z.number().int().min(0).max(65_535);

@@ -9,5 +9,5 @@ export { createCloudServices, type CloudServices } from './cloud-services.js';
 export * from './events/index.js';
 export * from './store/index.js';
 export type * from './services/types.js';
-export type { Clock, RandomSource, ServiceContext } from './services/context.js';
-export { systemClock, systemRandom } from './services/system-sources.js';
+export type { RandomSource, ServiceContext } from './services/context.js';
+export { systemRandom } from './services/system-sources.js';

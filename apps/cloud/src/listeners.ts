@@ -1,7 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { ServiceApp } from './http/app.js';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { VergeError } from '@verge/contracts';
+import { createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry } from '@verge/platform';
 
 /** Wraps a bind failure into CLD_LISTEN_FAILED naming the listener and address. */
 export function listenError(listener: string, host: string, port: number, e: unknown): VergeError {
@@ -23,6 +25,20 @@ export function listenOn(server: HttpServer, listener: string, host: string, por
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/**
+ * MQTT over WebSockets on the HTTPS listener (IoT Hub's `wss://{host}:443/$iothub/websocket`, subprotocol `mqtt`,
+ * the SDK's `MqttWs`): upgrades on that path go to `entry` (the device endpoint), others are answered 404. The
+ * WebSockets close with the server.
+ */
+export function serveMqttOverWebSockets(server: HttpServer, entry: MqttStreamEntry, log: Logger): void {
+  const ws = createMqttWebSocketUpgrade({ entry, log: log.child({ component: 'mqtt-ws' }) });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (ws.matches(req)) ws.handleUpgrade(req, socket, head);
+    else refuse(socket, 404, `no WebSocket endpoint at ${req.url ?? '?'}; MQTT over WebSockets is at /$iothub/websocket`);
+  });
+  server.on('close', () => ws.close());
 }
 
 /** How long in-flight HTTP requests may take to finish at shutdown before their sockets are closed anyway. */

@@ -2,19 +2,19 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { HealthDto } from '@verge/contracts';
-import { createLogger, ensureCloudPki, type CloudPki, type Logger } from '@verge/platform';
+import type { Clock, HealthDto } from '@verge/contracts';
+import { createLogger, ensureCloudPki, runStopSteps, systemClock, type CloudPki, type Logger } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
 import type { EventStreamSettings } from './http/api-deps.js';
 import { buildApp, type ServiceApp } from './http/app.js';
-import { closeHttp, listenError, listenOn } from './listeners.js';
+import { closeHttp, listenError, listenOn, serveMqttOverWebSockets } from './listeners.js';
 import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
 import { securePrivateDataDir, secretFilesOf } from './private-data-dir.js';
-import type { Clock, RandomSource, ServiceContext } from './services/context.js';
-import { systemClock, systemRandom } from './services/system-sources.js';
+import type { RandomSource, ServiceContext } from './services/context.js';
+import { systemRandom } from './services/system-sources.js';
 import type { DeviceGateway } from './services/types.js';
 import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.js';
 
@@ -27,7 +27,8 @@ const PKI_CHECK_INTERVAL_MS = 12 * 60 * 60 * 1000;
 /** Injection points of `startCloud` (tests, benchmarks); production uses the defaults. */
 export interface StartCloudOptions {
   readonly log?: Logger;
-  readonly clock?: Clock;
+  /** Read only (`nowMs`); default the system clock. */
+  readonly clock?: Pick<Clock, 'nowMs'>;
   readonly random?: RandomSource;
   readonly mqttLimits?: Partial<DeviceEndpointLimits>;
   readonly eventStream?: Partial<EventStreamSettings>;
@@ -70,22 +71,16 @@ interface Parts {
  * the timers, and closes the store last with a WAL checkpoint, so every accepted message is on disk.
  */
 async function stopParts(parts: Parts, log: Logger): Promise<void> {
-  const steps: [string, () => unknown][] = [
-    ['pki renewal', () => clearInterval(parts.renewal)],
-    ['mqtt', () => parts.endpoint?.stop()],
-    ['http+https', () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https))],
-    ['telemetry', () => parts.telemetry?.stop()],
-    ['store', () => parts.store?.close()],
-  ];
-  for (const [name, step] of steps) {
-    const startedAt = Date.now();
-    try {
-      await step();
-      log.debug({ step: name, durationMs: Date.now() - startedAt }, 'stopped');
-    } catch (err) {
-      log.error({ err, step: name }, 'shutdown step failed');
-    }
-  }
+  await runStopSteps(
+    [
+      { name: 'pki renewal', stop: () => clearInterval(parts.renewal) },
+      { name: 'mqtt', stop: () => parts.endpoint?.stop() },
+      { name: 'http+https', stop: () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https)) },
+      { name: 'telemetry', stop: () => parts.telemetry?.stop() },
+      { name: 'store', stop: () => parts.store?.close() },
+    ],
+    { log },
+  );
 }
 
 /**
@@ -142,6 +137,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     const http = await listenApp(app, config);
     listeners.http = { up: true, port: http };
     parts.https = createHttpsServer({ key: pki.serverKeyPem, cert: pki.serverCertChainPem }, app.routing);
+    serveMqttOverWebSockets(parts.https, (stream, meta) => endpoint.handle(stream, meta), log);
     const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
     listeners.https = { up: true, port: https };
     parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
 import { IOT_HUB_MQTT_PORT, parseConnectionString, parseHostPort, type DeviceConnectionString } from '@verge/core';
 import { formatIssuePath, type LogLevel } from '@verge/platform';
+import { DEFAULT_MODULE_NETWORK } from './module-network-host.js';
 
 // The edge runtime's configuration (issue #4 "verge edge start"): validated once at startup and frozen (STYLE §2.6).
 // This is the only file of the edge runtime that reads the process environment (STYLE §2.1).
@@ -30,6 +31,8 @@ export const PROCESS_SOCKETS_ROOT = '/run/verge-edge';
 export const DEFAULT_EDGE_DATA_DIR = './.verge/edge';
 /** The port of the cloud's HTTPS service API when the connection string names none (the cloud's default). */
 export const DEFAULT_CLOUD_HTTPS_PORT = 8443;
+/** The port the Azure SDK dials for HTTPS (direct methods) and MQTT over WebSockets, fixed in the SDK. */
+export const EDGE_HUB_HTTPS_PORT = 443;
 /** The socket dockerd listens on when started without `--host`. */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -58,6 +61,11 @@ export const EdgeConfigSchema = z.strictObject({
   /** `--mqtt-port`: the edge hub's MQTT over TLS port; 0 picks a free port. */
   mqttPort: port.default(IOT_HUB_MQTT_PORT),
   /**
+   * `--https-port`: the edge hub's HTTPS port: direct methods from modules (`ModuleClient.invokeMethod`) and MQTT over
+   * WebSockets (`MqttWs`). The Azure SDK dials 443, fixed (README "Ports"); 0 picks a free port.
+   */
+  httpsPort: port.default(EDGE_HUB_HTTPS_PORT),
+  /**
    * `--workload-uri`: a SHARED workload listener, `unix:///abs/path.sock` or `http://127.0.0.1:PORT`, besides the
    * per-module sockets. It cannot tell callers apart and signs for any module, so it is refused unless
    * `insecureSharedWorkloadApi` is also set. Default: none (every module gets its own socket only).
@@ -73,6 +81,14 @@ export const EdgeConfigSchema = z.strictObject({
   processUser: z.enum(EDGE_PROCESS_USER_CHOICES).optional(),
   /** `--runtime`: where modules run; `auto` = Docker when an engine answers, else processes. */
   runtime: z.enum(EDGE_RUNTIME_CHOICES).default('auto'),
+  /**
+   * `--module-network`: the Docker network (a user-defined bridge, created when missing) that container modules join
+   * when their createOptions ask for no other network, as Azure's `azure-iot-edge`; the hub listens on its gateway.
+   */
+  moduleNetwork: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker network name (letters, digits, "_", ".", "-"; up to 128)' })
+    .default(DEFAULT_MODULE_NETWORK),
   /**
    * `--max-pending-handshakes-per-address`: sockets one remote address may hold open on the hub's MQTT port before
    * CONNECT (default 64); beyond it new ones are dropped before any TLS work. Raise it for many leaves behind one NAT.
@@ -119,6 +135,7 @@ export interface EdgeConfig {
   readonly hostname: string;
   readonly bindAddress: string;
   readonly mqttPort: number;
+  readonly httpsPort: number;
   /** The shared workload listener, only when explicitly allowed (`insecureSharedWorkloadApi`); absent by default. */
   readonly workloadUri?: string;
   /** Per-module workload sockets live here; absent only with a shared TCP workload URI (modules then share it). */
@@ -136,6 +153,8 @@ export interface EdgeConfig {
   /** How process modules run: each as its own uid (`dedicated`) or as the runtime's user. */
   readonly processUser: (typeof EDGE_PROCESS_USER_CHOICES)[number];
   readonly runtime: (typeof EDGE_RUNTIME_CHOICES)[number];
+  /** Docker network of container modules that ask for no other (`--module-network`). */
+  readonly moduleNetwork: string;
   readonly docker: DockerEndpointConfig;
   /** Environment process modules start from. */
   readonly processBaseEnv: Readonly<Record<string, string>>;
@@ -203,12 +222,14 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: E
     hostname: c.hostname,
     bindAddress: c.bindAddress,
     mqttPort: c.mqttPort,
+    httpsPort: c.httpsPort,
     ...(workloadUri === undefined ? {} : { workloadUri }),
     ...(perModuleSockets ? { moduleSocketsDir: join(dataDir, 'workload') } : {}),
     ...(perModuleSockets && processUser === 'dedicated' ? { processSocketsDir: processSocketsDirOf(dataDir) } : {}),
     ...(processUser === 'dedicated' ? { processHomesDir: processHomesDirOf(dataDir) } : {}),
     processUser,
     runtime: c.runtime,
+    moduleNetwork: c.moduleNetwork,
     docker: dockerEndpoint(env),
     processBaseEnv: inheritedEnv(env),
     storeMaxBytes: c.storeMaxBytes,

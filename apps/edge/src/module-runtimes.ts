@@ -6,7 +6,9 @@ import { VergeError } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { RuntimesByType } from './agent/index.js';
 import type { DockerEndpointConfig, EdgeConfig } from './config.js';
+import { moduleNetworkHostName } from './module-network-host.js';
 import { DockerModuleRuntime } from './runtime/docker/docker-runtime.js';
+import { ModuleNetwork, type ModuleNetworkGateway } from './runtime/docker/module-network.js';
 import { moduleUserRangeFor } from './runtime/process/module-users.js';
 import { ProcessModuleRuntime } from './runtime/process/process-runtime.js';
 import type { WorkloadSocketProvider } from './runtime/workload-sockets.js';
@@ -29,7 +31,13 @@ export interface OpenedRuntimes {
  * when it answers now; `process` never. Containers are labelled with this data directory's owner id
  * (`{data}/runtime-id`), so a restarted runtime adopts exactly its own containers.
  */
-export async function openModuleRuntimes(config: EdgeConfig, workloadSockets: WorkloadSocketProvider, log: Logger): Promise<OpenedRuntimes> {
+export async function openModuleRuntimes(
+  config: EdgeConfig,
+  workloadSockets: WorkloadSocketProvider,
+  log: Logger,
+  /** The module network exists: the hub must listen on its gateway (rejects when it cannot). */
+  moduleNetworkReady: (gateway: ModuleNetworkGateway) => Promise<void> = () => Promise.reject(new Error('no edge hub listens for the module network')),
+): Promise<OpenedRuntimes> {
   const processRuntime = await ProcessModuleRuntime.open({
     dataDir: join(config.dataDir, 'modules'),
     baseEnv: config.processBaseEnv,
@@ -43,7 +51,14 @@ export async function openModuleRuntimes(config: EdgeConfig, workloadSockets: Wo
   const docker = await chooseDocker(config, log);
   if (docker.client === undefined) return { runtimes: { process: processRuntime }, docker: { used: false, reason: docker.reason } };
   const ownerId = await ownerIdOf(config.dataDir);
-  const dockerRuntime = new DockerModuleRuntime({ docker: docker.client, endpoint: config.docker.description, ownerId, workloadSockets });
+  const moduleNetwork = new ModuleNetwork({
+    docker: docker.client,
+    endpoint: config.docker.description,
+    name: config.moduleNetwork,
+    hostName: moduleNetworkHostName(config.hostname),
+    ready: moduleNetworkReady,
+  });
+  const dockerRuntime = new DockerModuleRuntime({ docker: docker.client, endpoint: config.docker.description, ownerId, workloadSockets, moduleNetwork });
   return { runtimes: { docker: dockerRuntime, process: processRuntime }, docker: { used: true, endpoint: config.docker.description } };
 }
 

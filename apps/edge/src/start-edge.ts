@@ -3,15 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VergeError, isVergeError, MANAGEMENT_SOCKET_FILE } from '@verge/contracts';
-import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
-import { createLogger, splitPemCertificates, type IotHubMqttLimits, type Logger } from '@verge/platform';
+import { createSasToken, deviceResource } from '@verge/core';
+import { type IotHubMqttLimits } from '@verge/iothub-mqtt';
+import { createLogger, runStopSteps, splitPemCertificates, type Logger } from '@verge/platform';
 import { createAgent, createCloudIdentityRegistry, type Agent, type AgentEnvironment } from './agent/index.js';
 import { checkCloudCredentials } from './cloud-check.js';
 import { readInstalledEdgeConfig } from './config-file.js';
 import { DEFAULT_EDGE_DATA_DIR, parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.js';
 import { prepareEdgeDataDir } from './edge-data-dir.js';
 import { ensureEdgeCa, type EdgeCaResult } from './edge-ca.js';
-import { createEdgeHub, createHttpDeviceScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
+import { createEdgeHub, createEdgeHubScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
+import { moduleNetworkHostName } from './module-network-host.js';
 import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
 import type { RuntimeModule } from './runtime/index.js';
 import { buildTrustBundle, workloadModuleOf, WorkloadServer } from './workload/index.js';
@@ -31,7 +33,8 @@ export interface RunningEdge {
   /** The runtime's logger (the given one, or one at the configured level). */
   readonly log: Logger;
   /** The bound MQTT port of the edge hub (the configured one, or the one picked for 0). */
-  readonly ports: { readonly mqtt: number };
+  /** The hub's bound ports: MQTT over TLS, and HTTPS (direct methods from modules, MQTT over WebSockets). */
+  readonly ports: { readonly mqtt: number; readonly https: number };
   /** The shared workload listener's URI (with the actual port for `http://…:0`), only when explicitly allowed. */
   readonly workloadUri: string | undefined;
   /** Directory of the per-module workload sockets (`<dir>/<module>/workload.sock`), when modules get their own. */
@@ -114,21 +117,27 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       }),
     );
     parts.workload = workload;
-    parts.runtimes = await step('module runtimes', () => openModuleRuntimes(config, workload, log.child({ component: 'runtimes' })));
+    // The module network's gateway is known once a container module needs it; the hub then listens there too.
+    const moduleNetworkReady = (gateway: { readonly gatewayIp: string }): Promise<void> =>
+      parts.hub === undefined ? Promise.reject(new Error('the edge hub is not started yet')) : parts.hub.listenForModules(gateway.gatewayIp);
+    parts.runtimes = await step('module runtimes', () => openModuleRuntimes(config, workload, log.child({ component: 'runtimes' }), moduleNetworkReady));
 
     const hub = createEdgeHub({
-      options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, maxStoreBytes: config.storeMaxBytes },
+      options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, httpsPort: config.httpsPort, maxStoreBytes: config.storeMaxBytes },
       log,
       mqttLimits: { ...config.mqttLimits, ...options.mqttLimits },
       device: { iotHubHostName: device.hubHostName, deviceId: device.deviceId, deviceKey: device.sharedAccessKey },
       resolveModule,
       edgeCa: edgeCa.ca,
       upstream: { ...device.cloudMqtt, ...(cloudCa === undefined ? {} : { ca: cloudCa }) },
-      deviceScope: createHttpDeviceScopeSource({
+      deviceScope: createEdgeHubScopeSource({
         baseUrl: config.cloudApiUrl,
         ...(cloudCa === undefined ? {} : { ca: cloudCa }),
-        edgeDeviceId: device.deviceId,
-        token: () => edgeHubToken(config, resolveModule),
+        iotHubHostName: device.hubHostName,
+        deviceId: device.deviceId,
+        deviceKey: device.sharedAccessKey,
+        resolveModule,
+        tokenTtlSec: REST_TOKEN_TTL_SEC,
       }),
     });
     parts.hub = hub;
@@ -171,7 +180,7 @@ function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: 
   return {
     config,
     log: s.log,
-    ports: { mqtt: s.port },
+    ports: { mqtt: s.port, https: (parts.hub as EdgeHub).status().httpsPort ?? config.httpsPort },
     workloadUri: s.workload.uri,
     moduleSocketsDir: s.workload.moduleSocketsDir,
     edgeCaPath: s.edgeCa.certPath,
@@ -199,26 +208,23 @@ function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: 
  * stays in its store), then the workload API (module sockets go away last, after the modules that used them).
  */
 async function stopParts(parts: Parts, log: Logger): Promise<void> {
-  const steps: [string, () => Promise<void> | undefined][] = [
-    ['agent', () => parts.agent?.stop()],
-    // Without an agent the runtimes were never handed over: close them here (the agent closes them otherwise).
-    ['runtimes', () => (parts.agent === undefined ? closeRuntimes(parts.runtimes, log) : undefined)],
-    ['hub', () => parts.hub?.stop()],
-    ['workload API', () => parts.workload?.close()],
-  ];
-  for (const [name, stop] of steps) {
-    try {
-      await stop();
-    } catch (err) {
-      log.error({ err, step: name }, 'edge shutdown step failed');
-    }
-  }
+  await runStopSteps(
+    [
+      { name: 'agent', stop: () => parts.agent?.stop() },
+      // Without an agent the runtimes were never handed over: close them here (the agent closes them otherwise).
+      { name: 'runtimes', stop: () => (parts.agent === undefined ? closeRuntimes(parts.runtimes, log) : undefined) },
+      { name: 'hub', stop: () => parts.hub?.stop() },
+      { name: 'workload API', stop: () => parts.workload?.close() },
+    ],
+    { log },
+  );
 }
 
 async function closeRuntimes(runtimes: OpenedRuntimes | undefined, log: Logger): Promise<void> {
-  for (const runtime of Object.values(runtimes?.runtimes ?? {})) {
-    await runtime?.close().catch((err: unknown) => log.error({ err }, 'closing a runtime failed'));
-  }
+  await runStopSteps(
+    Object.entries(runtimes?.runtimes ?? {}).map(([type, runtime]) => ({ name: `${type} runtime`, stop: () => runtime?.close() })),
+    { log },
+  );
 }
 
 /** Every module of every runtime, for the workload API's `GET /modules`. */
@@ -287,6 +293,7 @@ function agentEnvironment(config: EdgeConfig, hubPort: number, workload: Workloa
     iotHubHostName: config.device.hubHostName,
     gatewayHostName: config.hostname,
     hubMqttPort: hubPort,
+    moduleNetwork: { name: config.moduleNetwork, hostName: moduleNetworkHostName(config.hostname) },
     workloadUri: (moduleId, type) => workload.moduleWorkloadUri(moduleId, type),
     extraEnv: { RuntimeLogLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel },
     runtime: { type: 'docker', platform: { os: platform(), architecture: arch(), version: release() } },
@@ -298,16 +305,4 @@ function agentEnvironment(config: EdgeConfig, hubPort: number, workload: Workloa
 function deviceToken(config: EdgeConfig): string {
   const { hubHostName, deviceId, sharedAccessKey } = config.device;
   return createSasToken({ resource: deviceResource(hubHostName, deviceId), key: sharedAccessKey, expirySec: Math.floor(Date.now() / 1000) + REST_TOKEN_TTL_SEC });
-}
-
-/**
- * `$edgeHub`'s SAS token for the device-scope call (as edgeHub authenticates it to IoT Hub), signed with its key
- * derived from the device key; before the agent knows `$edgeHub`'s generation id, the device's own token.
- */
-function edgeHubToken(config: EdgeConfig, resolveModule: (id: string) => { readonly generationId: string } | undefined): string {
-  const { hubHostName, deviceId, sharedAccessKey } = config.device;
-  const generation = resolveModule('$edgeHub');
-  if (generation === undefined) return deviceToken(config);
-  const key = deriveModuleKey(sharedAccessKey, '$edgeHub', generation.generationId, 'primary');
-  return createSasToken({ resource: moduleResource(hubHostName, deviceId, '$edgeHub'), key, expirySec: Math.floor(Date.now() / 1000) + REST_TOKEN_TTL_SEC });
 }

@@ -1,3 +1,4 @@
+import { backoffDelayMs, EVENT_STREAM_BACKOFF } from '@verge/core';
 import { ApiError } from './api-error.js';
 import { createSseParser, type SseEvent } from './sse-parser.js';
 import type { RequestSpec, Transport } from './transport.js';
@@ -59,11 +60,13 @@ export async function* openEventStream(transport: Transport, spec: RequestSpec, 
   }
 }
 
-/** Delay before reconnect attempt `attempt` (1-based): the server's `retry:` or the initial delay, doubled per attempt. */
+/**
+ * Delay before reconnect attempt `attempt` (1-based): the shared backoff of `@verge/core` from the server's `retry:`
+ * or the initial delay, doubled per attempt up to the cap, without jitter.
+ */
 export function reconnectDelayMs(policy: ReconnectPolicy, attempt: number, serverRetryMs?: number): number {
-  const base = serverRetryMs ?? policy.initialDelayMs ?? 1000;
-  const max = policy.maxDelayMs ?? 30_000;
-  return Math.min(base * 2 ** Math.max(0, attempt - 1), max);
+  const baseMs = serverRetryMs ?? policy.initialDelayMs ?? EVENT_STREAM_BACKOFF.baseMs;
+  return backoffDelayMs(attempt, { baseMs, maxMs: policy.maxDelayMs ?? EVENT_STREAM_BACKOFF.maxMs, jitter: EVENT_STREAM_BACKOFF.jitter });
 }
 
 async function* readEvents(response: Response, parser: ReturnType<typeof createSseParser>): AsyncGenerator<SseEvent, void, undefined> {

@@ -1,4 +1,5 @@
 export * from './errors/index.js';
+export * from './clock.js';
 export * from './message.js';
 export * from './mqtt/index.js';
 export * from './manifest/index.js';

@@ -1,4 +1,5 @@
 export {};
+export * from './backoff/index.js';
 export * from './identity/index.js';
 export * from './manifest/index.js';
 export * from './twin/index.js';

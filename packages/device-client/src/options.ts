@@ -1,5 +1,5 @@
 import { VergeError } from '@verge/contracts';
-import { IOT_HUB_MQTT_PORT } from '@verge/core';
+import { IOT_HUB_MQTT_PORT, RECONNECT_BACKOFF } from '@verge/core';
 
 /**
  * How the client proves its identity. `sasKey`: tokens signed locally with the identity's (or a policy's) key.
@@ -110,7 +110,7 @@ export function resolveOptions(o: DeviceClientOptions): ResolvedOptions {
   const tokenRenewalMarginSec = o.tokenRenewalMarginSec ?? 900;
   integer(tokenTtlSec, 'tokenTtlSec', 1, 365 * 86_400);
   integer(tokenRenewalMarginSec, 'tokenRenewalMarginSec', 0, tokenTtlSec - 1);
-  const reconnect = { initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 0.2, ...o.reconnect };
+  const reconnect = { initialDelayMs: RECONNECT_BACKOFF.baseMs, maxDelayMs: RECONNECT_BACKOFF.maxMs, jitter: RECONNECT_BACKOFF.jitter, ...o.reconnect };
   integer(reconnect.initialDelayMs, 'reconnect.initialDelayMs', 0, 86_400_000);
   integer(reconnect.maxDelayMs, 'reconnect.maxDelayMs', reconnect.initialDelayMs, 86_400_000);
   if (!(reconnect.jitter >= 0 && reconnect.jitter < 1)) invalid(`reconnect.jitter ${reconnect.jitter} must be in [0, 1)`);

@@ -14,10 +14,12 @@ interface EdgeStartOptions {
   readonly hostname?: string;
   readonly bind?: string;
   readonly mqttPort?: string;
+  readonly httpsPort?: string;
   readonly workloadUri?: string;
   readonly insecureSharedWorkloadApi?: boolean;
   readonly processUser?: string;
   readonly runtime?: string;
+  readonly moduleNetwork?: string;
   readonly storeMaxBytes?: string;
   readonly maxPendingHandshakesPerAddress?: string;
   readonly maxConnectionsPerAddress?: string;
@@ -55,10 +57,12 @@ export function registerEdgeStart(program: Command): void {
     .option('--hostname <name>', 'gateway host name modules and leaf devices connect to, on the hub certificate (default localhost)')
     .option('--bind <addr>', 'address the edge hub listens on (default 0.0.0.0)')
     .option('--mqtt-port <port>', 'edge hub MQTT over TLS port; 0 picks a free port (default 8883)')
+    .option('--https-port <port>', 'edge hub HTTPS port: direct methods from modules and MQTT over WebSockets; the Azure SDK dials 443; 0 picks a free port (default 443)')
     .option('--workload-uri <uri>', 'INSECURE, needs --insecure-shared-workload-api: also serve the workload API on this shared unix:///abs/path.sock or http://127.0.0.1:PORT')
     .option('--insecure-shared-workload-api', 'INSECURE: allow --workload-uri, a listener that signs for ANY module for every local process that reaches it (modules always get their own sockets)')
     .option('--process-user <mode>', `process modules run as: ${processUsers.join(', ')} (dedicated: each as its own unprivileged uid, needs root; default dedicated as root, else runtime)`)
     .option('--runtime <kind>', `where Docker modules run: ${runtimes.join(', ')} (auto: Docker when an engine answers; default auto); process modules always run`)
+    .option('--module-network <name>', 'Docker network container modules join unless their createOptions choose another; created when missing; the hub listens on its gateway (default azure-iot-edge)')
     .option('--max-pending-handshakes-per-address <n>', 'sockets one address may hold on the hub before CONNECT (default 64); raise for many leaves behind one NAT')
     .option('--max-connections-per-address <n>', 'connected clients one address may hold on the hub (default 1000)')
     .option('--store-max-bytes <n>', 'bound of the message store on disk; beyond it publishes are refused (default 1 GiB)')
@@ -85,6 +89,7 @@ async function startAndWait(stdio: Stdio, options: EdgeStartOptions): Promise<nu
   lifecycle.onStop('edge', () => edge.stop());
   stdio.out(`Verge edge runtime for ${edge.config.device.deviceId} started from ${edge.config.dataDir}`);
   stdio.out(`  edge hub      mqtts://${edge.config.hostname}:${edge.ports.mqtt}`);
+  stdio.out(`  hub HTTPS     https://${edge.config.hostname}:${edge.ports.https}  (direct methods from modules, MQTT over WebSockets)`);
   stdio.out(`  workload API  ${workloadLine(edge.moduleSocketsDir, edge.workloadUri)}`);
   stdio.out(`  modules       ${edge.runtimes.docker === undefined ? 'process' : `docker (${edge.runtimes.docker}) and process`} (process modules run as ${edge.config.processUser === 'dedicated' ? 'their own users' : "the runtime's user"})`);
   stdio.out(`  edge CA       ${edge.edgeCaPath}  (leaf devices trust this file)`);
@@ -108,10 +113,12 @@ function configFromFlags(o: EdgeStartOptions): {
   hostname?: string;
   bindAddress?: string;
   mqttPort?: number;
+  httpsPort?: number;
   workloadUri?: string;
   insecureSharedWorkloadApi?: boolean;
   processUser?: 'dedicated' | 'runtime';
   runtime?: 'docker' | 'process' | 'auto';
+  moduleNetwork?: string;
   storeMaxBytes?: number;
   maxPendingHandshakesPerAddress?: number;
   maxConnectionsPerAddress?: number;
@@ -133,10 +140,12 @@ function configFromFlags(o: EdgeStartOptions): {
     ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
     ...(o.bind === undefined ? {} : { bindAddress: o.bind }),
     ...(o.mqttPort === undefined ? {} : { mqttPort: parseIntegerFlag('--mqtt-port', o.mqttPort, 0, 65_535) }),
+    ...(o.httpsPort === undefined ? {} : { httpsPort: parseIntegerFlag('--https-port', o.httpsPort, 0, 65_535) }),
     ...(o.workloadUri === undefined ? {} : { workloadUri: o.workloadUri }),
     ...(o.insecureSharedWorkloadApi === true ? { insecureSharedWorkloadApi: true } : {}),
     ...(o.processUser === undefined ? {} : { processUser: o.processUser as 'dedicated' | 'runtime' }),
     ...(o.runtime === undefined ? {} : { runtime: o.runtime as 'docker' | 'process' | 'auto' }),
+    ...(o.moduleNetwork === undefined ? {} : { moduleNetwork: o.moduleNetwork }),
     ...(o.maxPendingHandshakesPerAddress === undefined
       ? {}
       : { maxPendingHandshakesPerAddress: parseIntegerFlag('--max-pending-handshakes-per-address', o.maxPendingHandshakesPerAddress, 1, 1_000_000) }),

@@ -1,13 +1,12 @@
-// The `verge` client commands against a real cloud (`startCloud`, ports 0, a temporary data directory), run
+// The `verge` client commands against a real cloud (`startTestCloud`: ports 0, a temporary data directory), run
 // in-process through `main([...])` with stdout/stderr captured. Connection: `--data DIR` (credentials.json and the
 // cloud's CA over HTTPS), as an operator would use it. Devices are the unmodified Azure IoT device SDK over MQTT/TLS.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { startCloud } from '@verge/cloud';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { main } from '../../src/main.js';
 
 interface Captured {
@@ -17,7 +16,7 @@ interface Captured {
 }
 
 let dataDir: string;
-let cloud: Awaited<ReturnType<typeof startCloud>>;
+let cloud: TestCloud;
 let caPem: string;
 let mqttPort: number;
 
@@ -70,8 +69,8 @@ async function keepSending<T>(done: Promise<T>, send: () => Promise<unknown>): P
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'verge-cli-cloud-'));
-  cloud = await startCloud({ dataDir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' });
+  cloud = await startTestCloud();
+  dataDir = cloud.dataDir;
   const credentials = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { caPath: string; mqttUrl: string };
   caPem = await readFile(credentials.caPath, 'utf8');
   mqttPort = Number(new URL(credentials.mqttUrl).port);
@@ -79,7 +78,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('device commands', () => {

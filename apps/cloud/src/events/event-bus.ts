@@ -1,4 +1,4 @@
-import type { IdentityRef } from '../services/types.js';
+import type { ClientIdentity } from '@verge/core';
 import type { TelemetryRecord } from '../store/records.js';
 
 /** What changed about an identity, for transports that must react (drop a disabled device's connection). */
@@ -7,15 +7,15 @@ export type IdentityChange = 'updated' | 'deleted';
 /** The cloud's internal events, topic → payload. */
 export interface CloudEventMap {
   /** A twin's desired properties changed; `patch` is what a connected client must apply (includes `$version`). */
-  desiredPatched: { readonly id: IdentityRef; readonly patch: Record<string, unknown>; readonly version: number };
+  desiredPatched: { readonly id: ClientIdentity; readonly patch: Record<string, unknown>; readonly version: number };
   /** A C2D message was queued for the device. */
   c2dEnqueued: { readonly deviceId: string };
   /** A device-to-cloud message was stored. */
   telemetry: { readonly record: TelemetryRecord };
   /** An identity was updated (status, keys, parent) or deleted. */
-  identityChanged: { readonly id: IdentityRef; readonly change: IdentityChange };
+  identityChanged: { readonly id: ClientIdentity; readonly change: IdentityChange };
   /** A client connected to or disconnected from the device endpoint. */
-  connectionChanged: { readonly id: IdentityRef; readonly connected: boolean };
+  connectionChanged: { readonly id: ClientIdentity; readonly connected: boolean };
 }
 
 export type CloudEventTopic = keyof CloudEventMap;

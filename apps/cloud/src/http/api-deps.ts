@@ -1,8 +1,7 @@
-import type { HealthDto } from '@verge/contracts';
+import type { Clock, HealthDto } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { EventBus } from '../events/event-bus.js';
 import type { C2dService } from '../services/c2d-service.js';
-import type { Clock } from '../services/context.js';
 import type { ConfigurationService } from '../services/configuration-service.js';
 import type { DeviceRegistry } from '../services/device-registry.js';
 import type { EdgeScopeService } from '../services/edge-scope-service.js';
@@ -39,7 +38,7 @@ export interface ApiDeps {
   /** Identity credentials, to verify the token of an edge device calling its device-scoped routes. */
   readonly endpoint: Pick<DeviceEndpointServices, 'getAuthRecord'>;
   readonly bus: EventBus;
-  readonly clock: Clock;
+  readonly clock: Pick<Clock, 'nowMs'>;
   readonly hostName: string;
   readonly log: Logger;
   /** Current health; `/healthz` answers 200 only when `status` is `ok`. */

@@ -1,7 +1,7 @@
 import { VergeError, type ErrorCode } from '@verge/contracts';
-import { IOT_HUB_SAS_CLOCK_SKEW_SEC, parseSasResource, parseSasToken, verifySasToken, type SasResource, type SasToken } from '@verge/core';
+import { IOT_HUB_SAS_CLOCK_SKEW_SEC, parseSasResource, parseSasToken, verifySasToken, type SasResource, type SasToken, type ClientIdentity } from '@verge/core';
 import { isSystemModuleId } from '../services/edge-modules.js';
-import type { AuthRecord, IdentityRef } from '../services/types.js';
+import type { AuthRecord } from '../services/types.js';
 import type { PolicyRecord, PolicyRight } from '../store/records.js';
 import { assertRight, authenticateService } from './service-auth.js';
 
@@ -23,7 +23,7 @@ export interface CallerAuthOptions {
   readonly hostName: string;
   readonly nowSec: number;
   readonly findPolicy: (name: string) => PolicyRecord | undefined;
-  readonly findIdentity: (id: IdentityRef) => AuthRecord | undefined;
+  readonly findIdentity: (id: ClientIdentity) => AuthRecord | undefined;
   /** Labels of the routes open to device tokens, for the refusal message. */
   readonly deviceRoutes: readonly string[];
 }

@@ -1,10 +1,8 @@
 import { topics } from '@verge/contracts';
+import { isSubscribed, type MqttConnection, type MqttSession } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { C2dMessage, DeviceEndpointServices } from '../services/types.js';
-import type { Connection } from './connection.js';
 import type { DeviceEndpointLimits } from './limits.js';
-import { isSubscribed } from './session-registry.js';
-import type { Session } from './session-registry.js';
 
 /**
  * Cloud-to-device delivery (reference §5). The queue lives in the services' store, so messages survive
@@ -22,7 +20,7 @@ export class C2dDispatcher {
   ) {}
 
   /** Publishes what the session's device may receive now. */
-  deliver(session: Session): void {
+  deliver(session: MqttSession): void {
     const conn = session.connection;
     if (conn === undefined || conn.state !== 'connected' || conn.closing) return;
     if (session.identity.moduleId !== undefined || !isSubscribed(session, 'c2d')) return;
@@ -35,14 +33,12 @@ export class C2dDispatcher {
       if (inFlight.has(message.id) || message.expiresAtMs <= now) continue;
       const topic = this.topicOf(message);
       if (topic === undefined) continue;
-      const packetId = conn.allocatePacketId();
-      conn.inflight.set(packetId, message.id);
-      if (!conn.send({ cmd: 'publish', topic, payload: Buffer.from(message.message.body), qos: 1, messageId: packetId, dup: false, retain: false })) return;
+      if (conn.publish1(topic, Buffer.from(message.message.body), message.id) === undefined) return;
     }
   }
 
   /** The device acknowledged the publish of C2D message `id` (the transport matched the packet id): completes it and sends the next ones. */
-  acked(conn: Connection, id: string): void {
+  acked(conn: MqttConnection, id: string): void {
     const session = conn.session;
     if (session === undefined) return;
     this.services.completeC2d(session.identity.deviceId, id);

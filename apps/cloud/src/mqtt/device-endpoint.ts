@@ -1,16 +1,17 @@
+import type { Duplex } from 'node:stream';
 import { topics } from '@verge/contracts';
-import { createIotHubMqttServer, type Logger } from '@verge/platform';
-import type { DeviceEndpointServices, DeviceGateway, IdentityRef } from '../services/types.js';
+import { clientIdOf, createIotHubMqttServer, isSubscribed, SessionRegistry, type StreamMeta } from '@verge/iothub-mqtt';
+import type { Logger } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
+import type { DeviceEndpointServices, DeviceGateway } from '../services/types.js';
 import { C2dDispatcher } from './c2d-dispatcher.js';
-import { createCloudHandler } from './cloud-handler.js';
-import { clientIdOf } from './connect-credentials.js';
-import type { EndpointContext } from './endpoint-context.js';
+import { createCloudBackend } from './cloud-backend.js';
 import { createGateway } from './gateway.js';
 import { applyIdentityChange } from './identity-watch.js';
 import { defaultDeviceEndpointLimits } from './limits.js';
 import type { DeviceEndpointLimits } from './limits.js';
 import { MethodInvoker } from './method-invoker.js';
-import { isSubscribed, sessionStoreOf } from './session-registry.js';
+import { sessionStoreOf } from './session-store.js';
 
 /** TLS material of the endpoint: the server key, the certificate chain it sends (leaf first), the CA. */
 export interface EndpointTls {
@@ -49,6 +50,8 @@ export interface DeviceEndpoint {
   stop(): Promise<void>;
   /** Serves new connections with renewed TLS material (see `ensureCloudPki`'s `serverNotAfter`). */
   setTls(tls: EndpointTls): void;
+  /** Serves MQTT on a stream opened elsewhere (MQTT over WebSockets): see `IotHubMqttServer.handle`. */
+  handle(stream: Duplex, meta: StreamMeta): void;
   stats(): DeviceEndpointStats;
 }
 
@@ -61,50 +64,39 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   const log = opts.log.child({ component: 'mqtt' });
   const nowMs = opts.nowMs ?? Date.now;
   const methods = new MethodInvoker();
-  let ctx: EndpointContext | undefined;
+  const sessions = new SessionRegistry(sessionStoreOf(opts.services));
+  const c2d = new C2dDispatcher(opts.services, limits, nowMs, log);
   const server = createIotHubMqttServer({
-    handler: (sessions) => {
-      ctx = {
-        services: opts.services,
-        log,
-        limits,
-        nowMs,
-        hostNames: () => [opts.hostname, `${opts.hostname}:${server.port}`],
-        sessions,
-        methods,
-        c2d: new C2dDispatcher(opts.services, limits, nowMs, log),
-      };
-      return createCloudHandler(ctx);
-    },
+    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs }),
+    sessions,
     host: opts.host,
     port: opts.port,
     tls: { key: opts.tls.key, cert: opts.tls.cert },
     log,
-    ...(sessionStoreOf(opts.services) === undefined ? {} : { sessionStore: sessionStoreOf(opts.services) }),
     limits: { ...limits, maxInflightToClient: limits.maxInflightC2d },
     nowMs,
     clientNoun: 'device',
+    serverName: 'cloud',
   });
-  const context = ctx as EndpointContext | undefined;
-  if (context === undefined) throw new Error('the MQTT transport did not build its handler');
   const unsubscribe: (() => void)[] = [];
 
   const listen = (): void => {
     unsubscribe.push(
-      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(context, id, patch, version))),
+      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(sessions, id, patch, version))),
       opts.services.onC2dEnqueued((deviceId) =>
         safely(log, 'C2D enqueued', () => {
-          const session = context.sessions.get(deviceId);
-          if (session !== undefined) context.c2d.deliver(session);
+          const session = sessions.get(deviceId);
+          if (session !== undefined) c2d.deliver(session);
         }),
       ),
     );
-    const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(context, id, change)));
+    const watchDeps = { services: opts.services, sessions, hostname: opts.hostname, log, nowMs };
+    const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(watchDeps, id, change)));
     if (watch !== undefined) unsubscribe.push(watch);
   };
 
   return {
-    gateway: createGateway(context.sessions, methods),
+    gateway: createGateway(sessions, methods),
     async start() {
       const { port } = await server.start();
       listen();
@@ -120,6 +112,9 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
     setTls(tls: EndpointTls) {
       server.setTls({ key: tls.key, cert: tls.cert });
     },
+    handle(stream: Duplex, meta: StreamMeta) {
+      server.handle(stream, meta);
+    },
     stats() {
       const s = server.stats();
       return { connected: s.connected, pendingHandshakes: s.pendingHandshakes, sockets: s.sockets, pendingMethods: methods.size };
@@ -127,12 +122,12 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   };
 }
 
-function pushDesired(ctx: EndpointContext, id: IdentityRef, patch: Record<string, unknown>, version: number): void {
-  const session = ctx.sessions.get(clientIdOf(id));
+function pushDesired(sessions: SessionRegistry, id: ClientIdentity, patch: Record<string, unknown>, version: number): void {
+  const session = sessions.get(clientIdOf(id));
   const conn = session?.connection;
   if (session === undefined || conn === undefined || !isSubscribed(session, 'twinDesiredPatches')) return;
   const body = JSON.stringify({ ...patch, $version: version });
-  conn.send({ cmd: 'publish', topic: topics.twinDesiredPatch(version), payload: Buffer.from(body, 'utf8'), qos: 0, dup: false, retain: false });
+  conn.publish0(topics.twinDesiredPatch(version), Buffer.from(body, 'utf8'));
 }
 
 /** Listener bodies run inside the services' call: a failure is logged, never thrown back into them. */

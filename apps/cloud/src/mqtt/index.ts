@@ -2,9 +2,10 @@
  * The cloud's MQTT device endpoint (issue #3 item 4; azure-sdk-protocol.md).
  *
  * Design notes:
- * - Transport: the shared IoT Hub MQTT server (@verge/platform iothub-mqtt: TLS, framing, CONNECT, sessions,
- *   SUBSCRIBE authorization, publish checks, limits, sweeps), also used by the edge hub; this directory holds the
- *   cloud's handler (cloud-handler.ts: registry authentication, C2D, twins, methods, telemetry).
+ * - Protocol: the one IoT Hub MQTT surface (@verge/iothub-mqtt: TLS or any stream, framing, CONNECT, sessions,
+ *   SUBSCRIBE authorization, publish checks, topic dispatch, twin answers, PUBACK order, limits, sweeps), also used
+ *   by the edge hub; this directory holds the cloud's backend (cloud-backend.ts: registry authentication, C2D,
+ *   twins, methods, telemetry) and the REST API's gateway to connected devices.
  * - Broker: a purpose-built MQTT 3.1.1 server on mqtt-packet, not aedes. The IoT Hub surface is request/response
  *   between one client and the hub (no client-to-client routing, no wildcards beyond five fixed filters, no
  *   retained messages), and the endpoint needs control aedes does not give: C2D comes from the services' durable

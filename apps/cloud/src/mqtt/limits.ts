@@ -1,4 +1,4 @@
-import { defaultIotHubMqttLimits, type IotHubMqttLimits } from '@verge/platform';
+import { defaultIotHubMqttLimits, type IotHubMqttLimits } from '@verge/iothub-mqtt';
 
 /** Tunables of the device endpoint: the shared transport's (`IotHubMqttLimits`) plus C2D flow control. */
 export interface DeviceEndpointLimits extends IotHubMqttLimits {

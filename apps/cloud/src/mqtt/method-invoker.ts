@@ -1,7 +1,5 @@
 import { VergeError } from '@verge/contracts';
-import { MethodInvoker as SharedMethodInvoker, describeIdentity } from '@verge/platform';
-
-export type { MethodRequestSender } from '@verge/platform';
+import { MethodInvoker as SharedMethodInvoker, describeIdentity } from '@verge/iothub-mqtt';
 
 /**
  * Direct methods over MQTT (shared transport's `MethodInvoker`) with the cloud's errors: CLD_METHOD_TIMEOUT (504)

@@ -1,10 +1,9 @@
 import { VergeError, type ManifestFault } from '@verge/contracts';
-import { checkDeploymentManifest, diffTwinSection, replaceDesired, type JsonObject } from '@verge/core';
+import { checkDeploymentManifest, diffTwinSection, replaceDesired, type JsonObject, type ClientIdentity } from '@verge/core';
 import type { ServiceContext } from './context.js';
 import { createEdgeModule } from './edge-modules.js';
 import { requireEdgeDevice } from './edge-scope-service.js';
 import { withEtag } from './twin-records.js';
-import type { IdentityRef } from './types.js';
 
 /** What `applyConfigurationContent` changed. */
 export interface AppliedConfiguration {
@@ -30,7 +29,7 @@ export interface ConfigurationService {
 const FAULTS_IN_MESSAGE = 3;
 
 interface DesiredChange {
-  readonly id: IdentityRef;
+  readonly id: ClientIdentity;
   readonly patch: JsonObject;
   readonly version: number;
 }

@@ -1,11 +1,7 @@
+import type { Clock } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { EventBus } from '../events/event-bus.js';
 import type { CloudStore } from '../store/ports.js';
-
-/** The clock services read (injected so tests control time). */
-export interface Clock {
-  nowMs(): number;
-}
 
 /** Randomness services use: CSPRNG bytes for keys, UUIDs for message ids. */
 export interface RandomSource {
@@ -17,7 +13,8 @@ export interface RandomSource {
 export interface ServiceContext {
   readonly store: CloudStore;
   readonly bus: EventBus;
-  readonly clock: Clock;
+  /** The clock services read (injected so tests control time); they set no timers on it. */
+  readonly clock: Pick<Clock, 'nowMs'>;
   readonly random: RandomSource;
   readonly log: Logger;
   /** The hub host name: SAS audiences and connection strings use it. */

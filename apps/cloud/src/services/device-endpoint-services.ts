@@ -1,7 +1,8 @@
+import type { ClientIdentity } from '@verge/core';
 import type { ServiceContext } from './context.js';
 import type { TelemetryService } from './telemetry-service.js';
 import type { TwinService } from './twin-service.js';
-import type { AuthRecord, C2dMessage, DeviceEndpointServices, IdentityRef } from './types.js';
+import type { AuthRecord, C2dMessage, DeviceEndpointServices } from './types.js';
 
 /**
  * The services as the MQTT device endpoint sees them (services/types.ts). Reads are answered from the store;
@@ -37,7 +38,7 @@ export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinSer
  * What the endpoint needs to authenticate `id`. A module shares its device's status (a disabled device's modules
  * cannot connect either), edge flag and parent.
  */
-function authRecord(ctx: ServiceContext, id: IdentityRef): AuthRecord | undefined {
+function authRecord(ctx: ServiceContext, id: ClientIdentity): AuthRecord | undefined {
   const device = ctx.store.devices.get(id.deviceId);
   if (device === undefined) return undefined;
   const base = {

@@ -1,10 +1,10 @@
 import type { AuthenticationDto, DeviceDto, ModuleDto, TwinDto } from '@verge/contracts';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 import type { DeviceRecord, ModuleRecord, TwinRecord } from '../store/records.js';
 import { edgeDeviceScope, isoOrNever } from './identity-values.js';
-import type { Authentication } from './types.js';
 
 /** `authentication` as IoT Hub returns it: every field present, null where the type has none. */
-export function authenticationToDto(a: Authentication): AuthenticationDto {
+export function authenticationToDto(a: MqttAuthentication): AuthenticationDto {
   switch (a.type) {
     case 'sas':
       return { type: 'sas', symmetricKey: { primaryKey: a.primaryKey, secondaryKey: a.secondaryKey }, x509Thumbprint: noThumbprints() };

@@ -1,10 +1,10 @@
 import { EDGE_SYSTEM_MODULE_IDS, IOT_EDGE_MANAGED_BY } from '@verge/contracts';
-import { deriveModuleKey, generateSymmetricKey } from '@verge/core';
+import { deriveModuleKey, generateSymmetricKey, type ClientIdentity } from '@verge/core';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 import type { DeviceRecord, ModuleRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { newEtag, newGenerationId } from './identity-values.js';
 import { newTwinRecord } from './twin-records.js';
-import type { Authentication, IdentityRef } from './types.js';
 
 // Module identities of IoT Edge devices (docs/edge-cloud.md "Identities and keys"). The runtime holds only the
 // device connection string, so module keys are derived from the device's keys (reference azure-iot-edge.md §11.4):
@@ -15,7 +15,7 @@ const GENERATED_KEY_BYTES = 32;
 
 /** An identity event to publish once the transaction that caused it has committed. */
 export interface IdentityEvent {
-  readonly id: IdentityRef;
+  readonly id: ClientIdentity;
   readonly change: 'updated' | 'deleted';
 }
 
@@ -28,7 +28,7 @@ export function isSystemModuleId(moduleId: string): boolean {
  * The keys a module of `device` must have: derived from the device's symmetric keys, or undefined when the device
  * has none (X.509 devices; their modules get generated keys, the runtime reads them from the device scope).
  */
-export function derivedModuleAuthentication(device: DeviceRecord, moduleId: string, generationId: string): Extract<Authentication, { type: 'sas' }> | undefined {
+export function derivedModuleAuthentication(device: DeviceRecord, moduleId: string, generationId: string): Extract<MqttAuthentication, { type: 'sas' }> | undefined {
   const auth = device.authentication;
   if (auth.type !== 'sas') return undefined;
   return {
@@ -106,7 +106,7 @@ function deleteSystemModules(ctx: ServiceContext, deviceId: string): IdentityEve
   return events;
 }
 
-function generatedKeys(ctx: ServiceContext): Authentication {
+function generatedKeys(ctx: ServiceContext): MqttAuthentication {
   return {
     type: 'sas',
     primaryKey: generateSymmetricKey(ctx.random.bytes(GENERATED_KEY_BYTES)),
@@ -114,7 +114,7 @@ function generatedKeys(ctx: ServiceContext): Authentication {
   };
 }
 
-function sameAuthentication(a: Authentication, b: Authentication): boolean {
+function sameAuthentication(a: MqttAuthentication, b: MqttAuthentication): boolean {
   switch (a.type) {
     case 'sas':
       return b.type === 'sas' && a.primaryKey === b.primaryKey && a.secondaryKey === b.secondaryKey;

@@ -1,5 +1,6 @@
+import type { Clock } from '@verge/contracts';
 import { encodeBase64 } from '@verge/core';
-import type { Clock, RandomSource } from './context.js';
+import type { RandomSource } from './context.js';
 
 /** IoT Hub's "never" for times that have not happened (its REST API returns this instead of null). */
 export const NEVER_ISO = '0001-01-01T00:00:00Z';
@@ -18,7 +19,7 @@ export function newEtag(random: RandomSource): string {
  * A generation id in IoT Hub's style (a decimal number that differs each time an id is created): the creation
  * time in ms followed by 6 random digits, so a device deleted and created again gets a new one.
  */
-export function newGenerationId(clock: Clock, random: RandomSource): string {
+export function newGenerationId(clock: Pick<Clock, 'nowMs'>, random: RandomSource): string {
   const b = random.bytes(4);
   const n = (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
   return `${clock.nowMs()}${String(n % 1_000_000).padStart(6, '0')}`;

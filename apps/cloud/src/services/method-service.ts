@@ -1,8 +1,9 @@
 import { VergeError, type MethodInvocation } from '@verge/contracts';
+import type { ClientIdentity } from '@verge/core';
 import type { ServiceContext } from './context.js';
 import { requireDevice, requireModule } from './identity-checks.js';
 import { describeIdentity } from './twin-records.js';
-import type { DeviceGateway, IdentityRef, MethodResult } from './types.js';
+import type { DeviceGateway, MethodResult } from './types.js';
 
 /** IoT Hub's default response timeout for direct methods. */
 export const DEFAULT_METHOD_RESPONSE_TIMEOUT_SEC = 30;
@@ -18,16 +19,16 @@ export interface MethodService {
    * CLD_MODULE_NOT_FOUND (not registered), CLD_DEVICE_NOT_CONNECTED (offline after `connectTimeoutInSeconds`),
    * CLD_METHOD_TIMEOUT (no answer within `responseTimeoutInSeconds`).
    */
-  invoke(id: IdentityRef, invocation: MethodInvocation): Promise<MethodResult>;
+  invoke(id: ClientIdentity, invocation: MethodInvocation): Promise<MethodResult>;
 }
 
 /** Builds the method service; `gateway` returns the device endpoint once it runs. */
 export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGateway | undefined): MethodService {
   const { store, bus } = ctx;
 
-  const connected = (id: IdentityRef): boolean => gateway()?.isConnected(id) === true;
+  const connected = (id: ClientIdentity): boolean => gateway()?.isConnected(id) === true;
 
-  const waitForConnection = (id: IdentityRef, timeoutMs: number): Promise<boolean> => {
+  const waitForConnection = (id: ClientIdentity, timeoutMs: number): Promise<boolean> => {
     if (connected(id) || timeoutMs <= 0) return Promise.resolve(connected(id));
     return new Promise<boolean>((resolve) => {
       const finish = (ok: boolean): void => {

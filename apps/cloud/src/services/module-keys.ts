@@ -1,10 +1,10 @@
 import { IOT_EDGE_MANAGED_BY, VergeError, type AuthenticationInputDto } from '@verge/contracts';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 import type { DeviceRecord } from '../store/records.js';
 import type { RandomSource } from './context.js';
 import { derivedModuleAuthentication, isSystemModuleId } from './edge-modules.js';
 import type { RegistryCaller } from './module-registry.js';
 import { resolveAuthentication } from './resolve-authentication.js';
-import type { Authentication } from './types.js';
 
 // The rules for module identities of IoT Edge devices (docs/edge-cloud.md "Identities and keys"). The edge runtime
 // signs for every module with keys derived from the device key, so the registry must hold exactly those keys for
@@ -54,17 +54,17 @@ export function moduleManagedBy(given: string | null | undefined, target: Module
  */
 export function resolveModuleAuthentication(
   input: AuthenticationInputDto | null | undefined,
-  previous: Authentication | undefined,
+  previous: MqttAuthentication | undefined,
   target: ModuleTarget,
   random: RandomSource,
-): Authentication {
+): MqttAuthentication {
   const derived = target.device.isEdge ? derivedModuleAuthentication(target.device, target.moduleId, target.generationId) : undefined;
   if (derived === undefined) return resolveAuthentication(input, previous, random, 'authentication');
   if (target.caller === 'edgeDevice' || isSystemModuleId(target.moduleId)) return requireDerived(input, derived, target);
   return resolveAuthentication(input, previous ?? derived, random, 'authentication');
 }
 
-function requireDerived(input: AuthenticationInputDto | null | undefined, derived: Extract<Authentication, { type: 'sas' }>, target: ModuleTarget): Authentication {
+function requireDerived(input: AuthenticationInputDto | null | undefined, derived: Extract<MqttAuthentication, { type: 'sas' }>, target: ModuleTarget): MqttAuthentication {
   const where = `module '${target.moduleId}' of IoT Edge device '${target.device.deviceId}'`;
   const thumbprints = input?.x509Thumbprint;
   const type = input?.type ?? (nonEmpty(thumbprints?.primaryThumbprint) || nonEmpty(thumbprints?.secondaryThumbprint) ? 'selfSigned' : 'sas');

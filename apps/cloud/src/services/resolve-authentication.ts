@@ -1,8 +1,8 @@
 import { VergeError, type AuthenticationInputDto } from '@verge/contracts';
 import { generateSymmetricKey, isValidSymmetricKey } from '@verge/core';
 import { normalizeThumbprint } from '@verge/platform';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 import type { RandomSource } from './context.js';
-import type { Authentication } from './types.js';
 
 /** Bytes of a generated symmetric key (IoT Hub generates 32-byte keys). */
 const GENERATED_KEY_BYTES = 32;
@@ -16,10 +16,10 @@ const GENERATED_KEY_BYTES = 32;
  */
 export function resolveAuthentication(
   input: AuthenticationInputDto | null | undefined,
-  previous: Authentication | undefined,
+  previous: MqttAuthentication | undefined,
   random: RandomSource,
   where: string,
-): Authentication {
+): MqttAuthentication {
   const type = input?.type ?? inferType(input);
   switch (type) {
     case 'sas':
@@ -42,10 +42,10 @@ function inferType(input: AuthenticationInputDto | null | undefined): 'sas' | 's
 
 function resolveSas(
   input: AuthenticationInputDto | null | undefined,
-  previous: Extract<Authentication, { type: 'sas' }> | undefined,
+  previous: Extract<MqttAuthentication, { type: 'sas' }> | undefined,
   random: RandomSource,
   where: string,
-): Authentication {
+): MqttAuthentication {
   const key = (given: string | null | undefined, kept: string | undefined, field: string): string => {
     if (nonEmpty(given)) {
       if (!isValidSymmetricKey(given)) {
@@ -64,7 +64,7 @@ function resolveSas(
   };
 }
 
-function resolveSelfSigned(input: AuthenticationInputDto | null | undefined, where: string): Authentication {
+function resolveSelfSigned(input: AuthenticationInputDto | null | undefined, where: string): MqttAuthentication {
   const thumb = (given: string | null | undefined, field: string, required: boolean): string => {
     if (!nonEmpty(given)) {
       if (!required) return '';

@@ -1,8 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock, RandomSource } from './context.js';
-
-/** The wall clock. */
-export const systemClock: Clock = { nowMs: () => Date.now() };
+import type { RandomSource } from './context.js';
 
 /** Node's CSPRNG. */
 export const systemRandom: RandomSource = {

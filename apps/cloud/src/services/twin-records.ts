@@ -1,9 +1,8 @@
-import { createTwin, twinEtag, type Twin } from '@verge/core';
+import { createTwin, twinEtag, type Twin, type ClientIdentity } from '@verge/core';
 import type { TwinRecord } from '../store/records.js';
-import type { IdentityRef } from './types.js';
 
 /** A fresh, empty twin for a new identity (version 1, desired and reported `$version` 1). */
-export function newTwinRecord(id: IdentityRef): TwinRecord {
+export function newTwinRecord(id: ClientIdentity): TwinRecord {
   return withEtag(createTwin({ deviceId: id.deviceId, ...(id.moduleId === undefined ? {} : { moduleId: id.moduleId }) }));
 }
 
@@ -13,6 +12,6 @@ export function withEtag(twin: Twin): TwinRecord {
 }
 
 /** `deviceId` or `deviceId/moduleId`, for messages. */
-export function describeIdentity(id: IdentityRef): string {
+export function describeIdentity(id: ClientIdentity): string {
   return id.moduleId === undefined ? `device '${id.deviceId}'` : `module '${id.deviceId}/${id.moduleId}'`;
 }

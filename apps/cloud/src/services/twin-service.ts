@@ -1,30 +1,30 @@
 import { VergeError, type TwinDto, type TwinUpdateDto } from '@verge/contracts';
-import { diffTwinSection, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject } from '@verge/core';
+import { diffTwinSection, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject, type ClientIdentity } from '@verge/core';
 import type { TwinRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { twinToDto } from './dto.js';
 import { assertEtag, requireDevice, requireModule } from './identity-checks.js';
 import { describeIdentity, withEtag } from './twin-records.js';
-import type { IdentityRef, TwinProperties } from './types.js';
+import type { TwinProperties } from './types.js';
 
 /** Twin operations (IoT Hub `/twins/{id}` and `/twins/{id}/modules/{mid}`) and the device side of twins. */
 export interface TwinService {
-  getTwin(id: IdentityRef): TwinDto;
+  getTwin(id: ClientIdentity): TwinDto;
   /** Merge-patches `tags` and `properties.desired` (one version step); pushes the desired patch to the client. */
-  patchTwin(id: IdentityRef, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  patchTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
   /** Replaces `tags` and `properties.desired`; pushes the difference of desired (diffTwinSection) to the client. */
-  replaceTwin(id: IdentityRef, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  replaceTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
   /** `{ desired, reported }` as the MQTT twin GET returns them. */
-  getProperties(id: IdentityRef): TwinProperties;
+  getProperties(id: ClientIdentity): TwinProperties;
   /** Applies a reported merge-patch from the device; returns the new reported `$version`. */
-  patchReported(id: IdentityRef, patch: unknown): number;
+  patchReported(id: ClientIdentity, patch: unknown): number;
 }
 
 /** Builds the twin service. */
 export function createTwinService(ctx: ServiceContext): TwinService {
   const { store, bus } = ctx;
 
-  const load = (id: IdentityRef): TwinRecord => {
+  const load = (id: ClientIdentity): TwinRecord => {
     if (id.moduleId === undefined) requireDevice(store, id.deviceId);
     else requireModule(store, id.deviceId, id.moduleId);
     const twin = store.twins.get(id);
@@ -41,7 +41,7 @@ export function createTwinService(ctx: ServiceContext): TwinService {
   };
 
   const write = (
-    id: IdentityRef,
+    id: ClientIdentity,
     ifMatch: string | undefined,
     change: (twin: TwinRecord) => { next: TwinRecord; desiredPatch?: JsonObject },
   ): TwinDto => {

@@ -1,22 +1,17 @@
 // The seam between the cloud's transports (MQTT device endpoint, REST service API) and its services.
 // Transports depend on these interfaces only; services never import a transport.
 import type { Message } from '@verge/contracts';
+import type { ClientIdentity } from '@verge/core';
+import type { MqttAuthentication, MqttSessionState } from '@verge/iothub-mqtt';
 
-/** An identity that connects to the device endpoint: a device or one of its modules. */
-export interface IdentityRef {
-  readonly deviceId: string;
-  readonly moduleId?: string;
-}
-
-export type Authentication =
-  | { readonly type: 'sas'; readonly primaryKey: string; readonly secondaryKey: string }
-  | { readonly type: 'selfSigned'; readonly primaryThumbprint: string; readonly secondaryThumbprint: string }
-  | { readonly type: 'certificateAuthority' };
+// One definition each: the identity is core's, authentication and session state the IoT Hub surface's.
+/** What the MQTT endpoint persists of a session: its subscription filters (JSON-serializable). */
+export type { MqttSessionState };
 
 /** What the device endpoint needs to authenticate and authorize a connecting identity. */
-export interface AuthRecord extends IdentityRef {
+export interface AuthRecord extends ClientIdentity {
   readonly status: 'enabled' | 'disabled';
-  readonly authentication: Authentication;
+  readonly authentication: MqttAuthentication;
   readonly isEdge: boolean;
   /** For devices with a parent edge device: the parent's device id. */
   readonly parentDeviceId?: string;
@@ -38,17 +33,17 @@ export interface C2dMessage {
 
 /** Implemented by the services; used by the MQTT device endpoint. */
 export interface DeviceEndpointServices {
-  getAuthRecord(id: IdentityRef): AuthRecord | undefined;
-  getTwinProperties(id: IdentityRef): TwinProperties;
+  getAuthRecord(id: ClientIdentity): AuthRecord | undefined;
+  getTwinProperties(id: ClientIdentity): TwinProperties;
   /** Applies a reported merge-patch; returns the new reported $version. Throws VergeError on bad patches. */
-  patchReported(id: IdentityRef, patch: unknown): number;
+  patchReported(id: ClientIdentity, patch: unknown): number;
   /** Persists one device-to-cloud message (connectionDeviceId/ModuleId and enqueuedTime already set). */
   ingestTelemetry(message: Message): void;
   pendingC2d(deviceId: string): C2dMessage[];
   completeC2d(deviceId: string, id: string): void;
-  setConnectionState(id: IdentityRef, connected: boolean): void;
+  setConnectionState(id: ClientIdentity, connected: boolean): void;
   /** Subscribes to desired-property changes of any twin; returns an unsubscribe function. */
-  onDesiredPatch(listener: (id: IdentityRef, patch: Record<string, unknown>, version: number) => void): () => void;
+  onDesiredPatch(listener: (id: ClientIdentity, patch: Record<string, unknown>, version: number) => void): () => void;
   /** Subscribes to newly enqueued C2D messages. */
   onC2dEnqueued(listener: (deviceId: string) => void): () => void;
   /**
@@ -56,7 +51,7 @@ export interface DeviceEndpointServices {
    * thumbprints or parent may have changed; re-check with getAuthRecord) or `deleted`. A device change also
    * concerns its modules (they share its status). IoT Hub drops the connection of a disabled or deleted identity.
    */
-  onIdentityChanged?(listener: (id: IdentityRef, change: 'updated' | 'deleted') => void): () => void;
+  onIdentityChanged?(listener: (id: ClientIdentity, change: 'updated' | 'deleted') => void): () => void;
   /**
    * Optional (added by the MQTT endpoint): durable state of persistent MQTT sessions (clean=false), keyed by
    * client id (`{d}` or `{d}/{m}`), so that subscriptions survive a cloud restart (azure-sdk-protocol.md §0.3: the
@@ -67,10 +62,6 @@ export interface DeviceEndpointServices {
   saveMqttSession?(clientId: string, state: MqttSessionState | undefined): void;
 }
 
-/** What the MQTT endpoint persists of a session: its subscription filters (JSON-serializable). */
-export interface MqttSessionState {
-  readonly subscriptions: readonly { readonly filter: string; readonly qos: 0 | 1 }[];
-}
 
 /** Result of a direct method invocation, as IoT Hub's REST API returns it. */
 export interface MethodResult {
@@ -80,7 +71,7 @@ export interface MethodResult {
 
 /** Implemented by the MQTT device endpoint; used by the REST service API. */
 export interface DeviceGateway {
-  isConnected(id: IdentityRef): boolean;
+  isConnected(id: ClientIdentity): boolean;
   /** Rejects with VergeError CLD_DEVICE_NOT_CONNECTED (404) or CLD_METHOD_TIMEOUT (504). */
-  invokeMethod(id: IdentityRef, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResult>;
+  invokeMethod(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResult>;
 }

@@ -1,4 +1,5 @@
-import type { IdentityRef, MqttSessionState } from '../services/types.js';
+import type { ClientIdentity } from '@verge/core';
+import type { MqttSessionState } from '../services/types.js';
 import type {
   C2dRecord,
   ConnectionState,
@@ -45,9 +46,9 @@ export interface ModuleRepository {
 
 /** Device and module twins. */
 export interface TwinRepository {
-  get(id: IdentityRef): TwinRecord | undefined;
+  get(id: ClientIdentity): TwinRecord | undefined;
   put(record: TwinRecord): void;
-  delete(id: IdentityRef): boolean;
+  delete(id: ClientIdentity): boolean;
   /** Deletes the device twin and every module twin of the device. */
   deleteAll(deviceId: string): number;
   /** Every device twin (`modules: false`) or every module twin (`modules: true`), ordered by id. */

@@ -1,6 +1,6 @@
 import type { Message } from '@verge/contracts';
 import type { Twin } from '@verge/core';
-import type { Authentication } from '../services/types.js';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 
 /** Registry status of an identity. */
 export type IdentityStatus = 'enabled' | 'disabled';
@@ -16,7 +16,7 @@ export interface DeviceRecord {
   readonly status: IdentityStatus;
   readonly statusReason: string | null;
   readonly statusUpdatedAtMs: number;
-  readonly authentication: Authentication;
+  readonly authentication: MqttAuthentication;
   readonly isEdge: boolean;
   /** The parent edge device (leaf devices, and edge devices in a nested hierarchy). */
   readonly parentDeviceId: string | null;
@@ -34,7 +34,7 @@ export interface ModuleRecord {
   readonly etag: string;
   /** `IotEdge` for modules the edge runtime manages; free text otherwise. */
   readonly managedBy: string | null;
-  readonly authentication: Authentication;
+  readonly authentication: MqttAuthentication;
   readonly connectionState: ConnectionState;
   readonly connectionStateUpdatedAtMs: number | null;
   readonly lastActivityAtMs: number | null;

@@ -11,7 +11,7 @@ import { systemRandom } from '../../src/services/system-sources.js';
 import { openSqliteCloudStore } from '../../src/store/sqlite/sqlite-cloud-store.js';
 import type { CloudStore } from '../../src/store/ports.js';
 import { fakeClock, silentLog } from '../helpers/fixtures.js';
-import { validManifest } from '../helpers/manifests.js';
+import { exampleManifest } from '@verge/testkit/manifest';
 
 // Boundary fuzzing of the edge-facing inputs (docs/edge-cloud.md): whatever arrives, the answer is a VergeError (a 4xx
 // with a code), never an unexpected exception, and a refused deployment writes nothing.
@@ -88,7 +88,7 @@ describe('edge API inputs (fuzz)', () => {
   }, 120_000);
 
   it('applyConfigurationContent: random JSON and mutated manifests only ever fail with a VergeError, writing nothing', () => {
-    const base = validManifest();
+    const base = exampleManifest();
     const mutated = fc
       .tuple(fc.constantFrom('$edgeAgent', '$edgeHub', 'sensor', 'new-mod', 'bad.id'), fc.jsonValue({ maxDepth: 4 }), fc.option(fc.string({ maxLength: 12 }), { nil: undefined }))
       .map(([block, value, key]) => {

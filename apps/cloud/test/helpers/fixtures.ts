@@ -1,35 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServiceSasToken } from '@verge/core';
 import { createLogger, type Logger } from '@verge/platform';
+import { FakeClock, tempDir } from '@verge/testkit';
 import { createCloudServices, type CloudServices } from '../../src/cloud-services.js';
 import { createInProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { buildApp, type ServiceApp } from '../../src/http/app.js';
-import type { Clock, ServiceContext } from '../../src/services/context.js';
+import type { ServiceContext } from '../../src/services/context.js';
 import { IOT_HUB_C2D_LIMITS } from '../../src/services/c2d-service.js';
 import { systemRandom } from '../../src/services/system-sources.js';
 import type { DeviceGateway } from '../../src/services/types.js';
 import { openSqliteCloudStore } from '../../src/store/sqlite/sqlite-cloud-store.js';
 import type { CloudStore } from '../../src/store/ports.js';
 
-/** A clock tests move by hand. */
-export interface FakeClock extends Clock {
-  set(ms: number): void;
-  advance(ms: number): void;
-}
-
-/** Starts at 2030-01-01T00:00:00Z. */
-export function fakeClock(startMs = Date.UTC(2030, 0, 1)): FakeClock {
-  let now = startMs;
-  return { nowMs: () => now, set: (ms) => void (now = ms), advance: (ms) => void (now += ms) };
-}
-
-/** A temporary directory removed by `cleanup`. */
-export function tempDir(prefix = 'verge-cloud-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/** The test kit's fake clock, at 2030-01-01T00:00:00Z. */
+export function fakeClock(): FakeClock {
+  return new FakeClock(Date.UTC(2030, 0, 1));
 }
 
 /** The silent logger tests use. */
@@ -59,7 +45,7 @@ export interface TestCloudOptions {
 
 /** Builds the services over a fresh (or given) data directory. */
 export function createTestCloud(options: TestCloudOptions = {}): TestCloud {
-  const tmp = options.dir === undefined ? tempDir() : { dir: options.dir, cleanup: () => undefined };
+  const tmp = options.dir === undefined ? tempDir('verge-cloud-') : { dir: options.dir, cleanup: () => undefined };
   const store = openSqliteCloudStore({ path: join(tmp.dir, 'cloud.db') });
   const clock = fakeClock();
   const bus = createInProcessEventBus(silentLog);

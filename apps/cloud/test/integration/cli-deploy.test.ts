@@ -3,9 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/fixtures.js';
-import { validManifest } from '../helpers/manifests.js';
-import { TestCloud } from './sdk-support/cloud-fixture.js';
+import { tempDir } from '@verge/testkit';
+import { exampleManifest } from '@verge/testkit/manifest';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // `verge device apply-configuration` / `verge deploy` as a user runs them: the built CLI (`npx tsc -b` first) in a
 // child process, against a real cloud over plain HTTP on loopback.
@@ -16,7 +16,7 @@ let cloud: TestCloud;
 let files: { dir: string; cleanup: () => void };
 
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
   files = tempDir('verge-cli-deploy-');
   expect((await cloud.rest('PUT', '/devices/edge1', { deviceId: 'edge1', capabilities: { iotEdge: true } })).status).toBe(200);
   expect((await cloud.rest('PUT', '/devices/plain', { deviceId: 'plain' })).status).toBe(200);
@@ -50,7 +50,7 @@ async function sensorTwinVersion(): Promise<number | undefined> {
 
 describe.runIf(built)('verge device apply-configuration / verge deploy (built CLI)', () => {
   it('refuses an invalid manifest locally, printing every fault, and sends nothing', async () => {
-    const bad = validManifest();
+    const bad = exampleManifest();
     bad.modulesContent['bad.id'] = { 'properties.desired': {} };
     (bad.modulesContent['$edgeHub'] as { 'properties.desired': Record<string, unknown> })['properties.desired']['schemaVersion'] = 7;
     const res = await verge(['device', 'apply-configuration', 'edge1', writeManifest('bad.json', bad)]);
@@ -67,11 +67,11 @@ describe.runIf(built)('verge device apply-configuration / verge deploy (built CL
   });
 
   it('deploys a valid manifest, with --json and through the deploy alias', async () => {
-    const res = await verge(['device', 'apply-configuration', 'edge1', writeManifest('good.json', validManifest())]);
+    const res = await verge(['device', 'apply-configuration', 'edge1', writeManifest('good.json', exampleManifest())]);
     expect(res).toMatchObject({ code: 0, stderr: '' });
     expect(res.stdout).toBe(`deployed ${join(files.dir, 'good.json')} to edge1 (module twins: $edgeAgent, $edgeHub, sensor)\n`);
     expect(await sensorTwinVersion()).toBe(2);
-    const json = await verge(['deploy', 'edge1', writeManifest('next.json', validManifest({ threshold: 1 })), '--json']);
+    const json = await verge(['deploy', 'edge1', writeManifest('next.json', exampleManifest({ threshold: 1 })), '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, deviceId: 'edge1', modules: ['$edgeAgent', '$edgeHub', 'sensor'] });
     const twin = await cloud.rest('GET', '/twins/edge1/modules/sensor');
@@ -79,7 +79,7 @@ describe.runIf(built)('verge device apply-configuration / verge deploy (built CL
   });
 
   it('reports the API refusal for a device that is not an edge device (exit 1)', async () => {
-    const res = await verge(['deploy', 'plain', writeManifest('plain.json', validManifest())]);
+    const res = await verge(['deploy', 'plain', writeManifest('plain.json', exampleManifest())]);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe("error: CLD_DEVICE_NOT_EDGE: device 'plain' is not an IoT Edge device (capabilities.iotEdge is false), so it cannot run a deployment manifest\n");
   });

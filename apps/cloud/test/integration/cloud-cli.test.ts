@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/fixtures.js';
+import { eventually, tempDir } from '@verge/testkit';
 
 // `verge cloud start` / `verge cloud credentials` as a user runs them: the built CLI (`npx tsc -b` first; `npm test`
 // builds) in a child process, stopped with SIGTERM.
@@ -27,20 +27,12 @@ function run(args: string[]): { child: ChildProcess; stdout: () => string; stder
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.runIf(built)('verge cloud start / credentials (built CLI, child process)', () => {
   it('starts, prints the service connection string, serves /healthz, and stops cleanly on SIGTERM', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const cloud = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
-    await waitFor(() => /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.test(cloud.stdout()), 'the connection string');
+    await eventually(() => /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.test(cloud.stdout()), { description: 'the connection string', timeoutMs: 20_000 });
     const cs = /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.exec(cloud.stdout())?.[0];
     const httpUrl = /plain HTTP: (http:\/\/\S+)\)/.exec(cloud.stdout())?.[1];
     expect(cloud.stdout()).toContain(`Verge cloud created in ${t.dir}`);
@@ -60,7 +52,7 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
     await expect(fetch(`${httpUrl}/healthz`)).rejects.toThrow();
 
     const again = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
-    await waitFor(() => again.stdout().includes('SharedAccessKey='), 'the second start');
+    await eventually(() => again.stdout().includes('SharedAccessKey='), { description: 'the second start', timeoutMs: 20_000 });
     expect(again.stdout()).toContain(`Verge cloud started from ${t.dir}`);
     expect(again.stdout()).toContain(cs);
     again.child.kill('SIGINT');

@@ -2,25 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceSasToken, parseConnectionString } from '@verge/core';
 import { TelemetryMessageSchema, type TelemetryMessageDto } from '@verge/contracts';
 import { startCloud, type RunningCloud } from '../../src/index.js';
-import { silentLog, tempDir } from '../helpers/fixtures.js';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { tempDir } from '@verge/testkit';
+import { silentLog } from '../helpers/fixtures.js';
 
+let testCloud: TestCloud;
 let cloud: RunningCloud;
-let cleanup: () => void;
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  cloud = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog, eventStream: { heartbeatMs: 100 } });
+  testCloud = await startTestCloud(undefined, {}, { eventStream: { heartbeatMs: 100 } });
+  cloud = testCloud.cloud;
 });
 afterAll(async () => {
-  await cloud?.stop();
-  cleanup?.();
+  await testCloud?.stop();
 });
 
 function token(): string {
-  const cs = parseConnectionString(cloud.serviceConnectionString);
-  if (cs.kind !== 'service') throw new Error('not a service connection string');
-  return createServiceSasToken({ hostName: cs.hostName, policyName: cs.sharedAccessKeyName, key: cs.sharedAccessKey, expirySec: Math.floor(Date.now() / 1000) + 600 });
+  return testCloud.serviceToken();
 }
 
 function ingest(deviceId: string, text: string, moduleId?: string): void {

@@ -1,8 +1,7 @@
 import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iothub from 'azure-iothub';
-import { startCloud, type RunningCloud } from '../../src/index.js';
-import { silentLog, tempDir } from '../helpers/fixtures.js';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // The service SDK azure-iothub (unmodified) against a real cloud over HTTPS.
 //
@@ -18,19 +17,15 @@ function viaTestPort<T extends object>(client: T, port: number, ca: string): T {
 }
 
 const { Registry, Client } = iothub;
-let cloud: RunningCloud;
-let cleanup: () => void;
+let cloud: TestCloud;
 let registry: InstanceType<typeof Registry>;
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  cloud = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog });
-  registry = viaTestPort(Registry.fromConnectionString(cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
+  cloud = await startTestCloud();
+  registry = viaTestPort(Registry.fromConnectionString(cloud.cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
 });
 afterAll(async () => {
   await cloud?.stop();
-  cleanup?.();
 });
 
 describe('azure-iothub Registry against the cloud', () => {
@@ -132,7 +127,7 @@ describe('azure-iothub Registry against the cloud', () => {
 describe('azure-iothub Client against the cloud', () => {
   it('invokeDeviceMethod: 404 DeviceNotOnline for a registered but offline device', async () => {
     await registry.create({ deviceId: 'sdk-offline' });
-    const client = viaTestPort(Client.fromConnectionString(cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
+    const client = viaTestPort(Client.fromConnectionString(cloud.cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
     await expect(client.invokeDeviceMethod('sdk-offline', { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 5 })).rejects.toMatchObject({
       message: 'Not found',
       responseBody: expect.stringContaining('ErrorCode:DeviceNotOnline'),

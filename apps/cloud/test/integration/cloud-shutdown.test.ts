@@ -15,9 +15,15 @@ describe('closeHttp (graceful shutdown of the API listeners)', () => {
     t = await createTestApi();
     const api = t.api;
     t.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    // The scenario: a device that answers 300 ms after the request arrives (a request still in flight at close).
+    let arrived: () => void = () => undefined;
+    const inFlight = new Promise<void>((r) => (arrived = r));
     t.setGateway({
       isConnected: () => true,
-      invokeMethod: () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, payload: 'late answer' }), 300)),
+      invokeMethod: () => {
+        arrived();
+        return new Promise((resolve) => setTimeout(() => resolve({ status: 200, payload: 'late answer' }), 300));
+      },
     });
     await api.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (api.app.server.address() as { port: number }).port;
@@ -30,7 +36,7 @@ describe('closeHttp (graceful shutdown of the API listeners)', () => {
       headers: { authorization: t.auth(), 'content-type': 'application/json' },
       body: JSON.stringify({ methodName: 'slow' }),
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await inFlight;
     const started = Date.now();
     await closeHttp(api, undefined);
     const res = await pending;

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { parseConnectionString } from '@verge/core';
 import { readCloudCredentials, startCloud, type RunningCloud } from '../../src/index.js';
-import { silentLog, tempDir } from '../helpers/fixtures.js';
+import { tempDir } from '@verge/testkit';
+import { silentLog } from '../helpers/fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

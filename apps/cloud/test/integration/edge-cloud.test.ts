@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import iothub from 'azure-iothub';
 import { DeviceScopeDtoSchema, ModuleDtoSchema, ScopeResultDtoSchema, type ModuleDto } from '@verge/contracts';
 import { deriveModuleKey } from '@verge/core';
-import { deviceToken, moduleToken, validManifest } from '../helpers/manifests.js';
-import { TestCloud } from './sdk-support/cloud-fixture.js';
+import { exampleManifest } from '@verge/testkit/manifest';
+import { identityToken } from '@verge/testkit/mqtt';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { SdkClients, moduleConnectionString, nextDesired } from './sdk-support/sdk-clients.js';
 
 // docs/edge-cloud.md against a real cloud (`startCloud`: SQLite, REST over HTTP and HTTPS, MQTT over TLS): what the
@@ -17,7 +18,7 @@ const sdk = new SdkClients();
 const { Registry } = iothub;
 
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
   const res = await cloud.rest('PUT', '/devices/edge1', { deviceId: 'edge1', capabilities: { iotEdge: true } });
   expect(res.status).toBe(200);
   deviceKey = (res.body as { authentication: { symmetricKey: { primaryKey: string } } }).authentication.symmetricKey.primaryKey;
@@ -32,7 +33,7 @@ async function asDevice(method: string, path: string, body?: unknown): Promise<{
   const res = await fetch(`${cloud.cloud.urls.http}${path}`, {
     method,
     headers: {
-      authorization: deviceToken(cloud.hostName, 'edge1', deviceKey, Math.floor(Date.now() / 1000) + 600),
+      authorization: identityToken({ host: cloud.hostName, deviceId: 'edge1', key: deviceKey, expirySec: Math.floor(Date.now() / 1000) + 600 }),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -78,7 +79,7 @@ describe('edge device ↔ cloud', () => {
   it("answers IoT Hub's device-scope call over HTTPS as the edge hub makes it (as $edgeHub, derived key)", async () => {
     const hub = await systemModule('$edgeHub');
     const key = deriveModuleKey(deviceKey, '$edgeHub', hub.generationId, 'primary');
-    const token = moduleToken(cloud.hostName, 'edge1', '$edgeHub', key, Math.floor(Date.now() / 1000) + 600);
+    const token = identityToken({ host: cloud.hostName, deviceId: 'edge1', moduleId: '$edgeHub', key, expirySec: Math.floor(Date.now() / 1000) + 600 });
     const url = `https://localhost:${cloud.cloud.ports.https}/devices/edge1/modules/%24edgeHub/devicesAndModulesInDeviceScope?api-version=2020-05-31-preview`;
     const body = JSON.stringify({ targetDeviceId: 'edge1', targetModuleId: '$edgeHub', pageSize: 1000, continuationToken: null });
     const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -109,7 +110,7 @@ describe('edge device ↔ cloud', () => {
     const twin = await agentClient.getTwin();
     expect(twin.properties.desired['$version']).toBe(1);
     const patch = nextDesired(twin, 'modules', 10_000);
-    const manifest = validManifest();
+    const manifest = exampleManifest();
     const applied = await registry.applyConfigurationContentOnDevice('edge1', manifest);
     expect(applied.httpResponse.statusCode).toBe(204);
     const delta = await patch;
@@ -122,7 +123,7 @@ describe('edge device ↔ cloud', () => {
     const sensorClient = await openModule(await systemModule('sensor'));
     expect((await sensorClient.getTwin()).properties.desired).toMatchObject({ threshold: 42, $version: 2 });
 
-    const bad = validManifest();
+    const bad = exampleManifest();
     bad.modulesContent['no.dots'] = { 'properties.desired': {} };
     await expect(registry.applyConfigurationContentOnDevice('edge1', bad)).rejects.toMatchObject({
       name: 'ArgumentError',

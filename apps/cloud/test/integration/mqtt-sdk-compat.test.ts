@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint, issueClientCert } from '@verge/platform';
 import { FakeServices, PRIMARY_KEY, sasIdentity } from './mqtt-support/fake-services.js';
-import { HUB, eventually, makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
+import { eventually } from '@verge/testkit';
+import { HUB, makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
 import type { Harness } from './mqtt-support/endpoint-harness.js';
 import { Message, SdkClients, deviceConnectionString, moduleConnectionString, nextDesired, updateReported } from './sdk-support/sdk-clients.js';
 
@@ -21,10 +22,17 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<Harness> {
-  const services = new FakeServices();
+  // Persistent sessions: their stored subscriptions tell when the SDK has subscribed (it subscribes lazily).
+  const services = new FakeServices({ persistSessions: true });
   services.addIdentity(sasIdentity('d1'));
   services.addIdentity(sasIdentity('edge1', 'mod1'));
   return startHarness({ tls, services });
+}
+
+/** Waits until `clientId`'s session holds a subscription starting with `prefix`. */
+async function subscribed(harness: Harness, clientId: string, prefix: string): Promise<void> {
+  const filters = (): string[] => harness.services.storedSessions.get(clientId)?.subscriptions.map((s) => s.filter) ?? [];
+  await eventually(() => filters().some((f) => f.startsWith(prefix)), { description: `${clientId} to subscribe to ${prefix}…` });
 }
 
 const cs = (port: number) => deviceConnectionString({ hostName: HUB, deviceId: 'd1', key: PRIMARY_KEY, port });
@@ -47,7 +55,7 @@ describe('Azure IoT device SDK against the device endpoint', () => {
     expect(h.services.twins.get('d1')?.reported).toMatchObject({ firmware: '1.0' });
     const desired = nextDesired(twin, 'interval');
     await eventually(() => h!.endpoint.stats().connected === 1);
-    await new Promise((r) => setTimeout(r, 100)); // the desired subscription is sent lazily by twin.on
+    await subscribed(h, 'd1', '$iothub/twin/PATCH/properties/desired/'); // sent lazily by twin.on
     h.services.patchDesired({ deviceId: 'd1' }, { interval: 5 });
     expect(await desired).toMatchObject({ interval: 5, $version: 2 });
 
@@ -55,7 +63,7 @@ describe('Azure IoT device SDK against the device endpoint', () => {
       void res.send(200, { delayed: (req.payload as { delay: number }).delay });
     });
     await eventually(() => h!.endpoint.gateway.isConnected({ deviceId: 'd1' }));
-    await new Promise((r) => setTimeout(r, 100));
+    await subscribed(h, 'd1', '$iothub/methods/POST/');
     expect(await h.endpoint.gateway.invokeMethod({ deviceId: 'd1' }, 'reboot', { delay: 3 }, 5000)).toEqual({ status: 200, payload: { delayed: 3 } });
 
     const received = new Promise<{ data: string; mid: string; props: string | undefined }>((resolve) =>
@@ -75,9 +83,9 @@ describe('Azure IoT device SDK against the device endpoint', () => {
     await client.open();
     const twin = await client.getTwin();
     client.onDeviceMethod('ping', (_req, res) => void res.send(200, 'pong'));
-    await new Promise((r) => setTimeout(r, 5000)); // at least two renewals (every ~2 s)
-    const connects = h.services.connectionEvents.filter((e) => e.connected).length;
-    expect(connects).toBeGreaterThanOrEqual(3);
+    await subscribed(h, 'd1', '$iothub/methods/POST/');
+    // At least two renewals (every ~2 s): each is a DISCONNECT and a CONNECT with a new token.
+    await eventually(() => h!.services.connectionEvents.filter((e) => e.connected).length >= 3, { description: 'two token renewals', timeoutMs: 20_000 });
     await updateReported(twin, { afterRenewal: true });
     expect(await h.endpoint.gateway.invokeMethod({ deviceId: 'd1' }, 'ping', null, 5000)).toEqual({ status: 200, payload: 'pong' });
     const fresh = await client.getTwin();

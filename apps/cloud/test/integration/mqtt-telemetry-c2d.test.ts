@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodePropertyBag } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
 import { FakeServices, sasIdentity } from './mqtt-support/fake-services.js';
-import { eventually, makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
+import { eventually } from '@verge/testkit';
+import { makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
 import type { Harness } from './mqtt-support/endpoint-harness.js';
 
 let tls: Awaited<ReturnType<typeof makeTls>>;
@@ -136,7 +137,10 @@ describe('device endpoint: cloud-to-device', () => {
     for (let i = 0; i < 5; i++) h.services.enqueueC2d('d1', msg(`m${i}`));
     const c = await h.connected('d1');
     await c.subscribe('devices/d1/messages/devicebound/#', 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => c.received.filter(isC2d).length >= 3, { description: 'the first three C2D messages' });
+    // A round trip after them: a fourth message (over the in-flight cap) would have been sent before the PINGRESP.
+    c.send({ cmd: 'pingreq' });
+    await c.next((p) => p.cmd === 'pingresp');
     const first = c.received.filter(isC2d) as IPublishPacket[];
     expect(first.map((p) => Buffer.from(p.payload).toString())).toEqual(['m0', 'm1', 'm2']);
     for (const p of first) c.send({ cmd: 'puback', messageId: p.messageId ?? 0 });

@@ -167,7 +167,9 @@ describe('device endpoint: direct methods', () => {
     const req = await target.next<IPublishPacket>(isPublish('$iothub/methods/POST/'));
     const rid = /\?\$rid=(.+)$/.exec(req.topic)?.[1] ?? '';
     intruder.publish(`$iothub/methods/res/500/?$rid=${rid}`, '"forged"');
-    await new Promise((r) => setTimeout(r, 100));
+    // A round trip on the intruder's connection: the server has handled the forged answer once it replies (or closes).
+    intruder.send({ cmd: 'pingreq' });
+    await Promise.race([intruder.next((p) => p.cmd === 'pingresp'), intruder.waitClosed()]);
     target.publish(`$iothub/methods/res/200/?$rid=${rid}`, '"real"');
     expect(await call).toEqual({ status: 200, payload: 'real' });
   });

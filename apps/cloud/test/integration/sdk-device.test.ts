@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SdkClients, Message, deviceConnectionString, nextDesired, updateReported } from './sdk-support/sdk-clients.js';
 import type { DeviceClient } from './sdk-support/sdk-clients.js';
-import { TestCloud } from './sdk-support/cloud-fixture.js';
+import { eventually } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // The unmodified Azure IoT device SDK (azure-iot-device + azure-iot-device-mqtt) against a real cloud
 // (`startCloud`: SQLite store, REST API, MQTT endpoint over TLS with the generated PKI).
@@ -9,7 +10,7 @@ import { TestCloud } from './sdk-support/cloud-fixture.js';
 let cloud: TestCloud;
 const sdk = new SdkClients();
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
 });
 afterEach(async () => {
   await sdk.closeAll();
@@ -24,19 +25,9 @@ async function connect(deviceId: string, key: string, options: Record<string, un
   return client;
 }
 
-async function waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('Azure IoT device SDK → cloud (SAS)', () => {
   it('sends telemetry that appears on /events and /messages with identities and properties', async () => {
-    const key = await cloud.createSasDevice('tel-1');
+    const key = await cloud.createDevice('tel-1');
     const events = await cloud.openEvents('?deviceId=tel-1');
     const client = await connect('tel-1', key);
     const m = new Message(JSON.stringify({ temperature: 21.5 }));
@@ -46,7 +37,7 @@ describe('Azure IoT device SDK → cloud (SAS)', () => {
     m.contentEncoding = 'utf-8';
     m.properties.add('alert', 'high & hot');
     await client.sendEvent(m);
-    const seen = await waitFor(() => events.messages.find((e) => e.systemProperties['messageId'] === 'msg-1'), 'telemetry on /events');
+    const seen = await eventually(() => events.messages.find((e) => e.systemProperties['messageId'] === 'msg-1'), { description: 'telemetry on /events' });
     expect(seen).toMatchObject({
       deviceId: 'tel-1',
       properties: { alert: 'high & hot' },
@@ -59,7 +50,7 @@ describe('Azure IoT device SDK → cloud (SAS)', () => {
   });
 
   it('reads its twin, reports properties and receives desired patches set through REST', async () => {
-    const key = await cloud.createSasDevice('twin-1');
+    const key = await cloud.createDevice('twin-1');
     await cloud.rest('PATCH', '/twins/twin-1', { properties: { desired: { interval: 10 } } });
     const client = await connect('twin-1', key);
     const twin = await client.getTwin();
@@ -68,20 +59,20 @@ describe('Azure IoT device SDK → cloud (SAS)', () => {
     const viaRest = await cloud.rest('GET', '/twins/twin-1');
     expect((viaRest.body as { properties: { reported: Record<string, unknown> } }).properties.reported).toMatchObject({ firmware: '2.1', battery: { level: 80 } });
     const patched = nextDesired(twin, 'mode');
-    await new Promise((r) => setTimeout(r, 200)); // twin.on subscribes lazily
+    await cloud.subscribed('twin-1', '$iothub/twin/PATCH/properties/desired/'); // twin.on subscribes lazily
     expect((await cloud.rest('PATCH', '/twins/twin-1', { properties: { desired: { mode: 'eco' } } })).status).toBe(200);
     expect(await patched).toMatchObject({ mode: 'eco' });
     expect(twin.properties.desired['mode']).toBe('eco');
   });
 
   it('answers direct methods invoked through REST; 504 on timeout, 404 when offline', async () => {
-    const key = await cloud.createSasDevice('meth-1');
+    const key = await cloud.createDevice('meth-1');
     const offline = await cloud.rest('POST', '/twins/meth-1/methods', { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 5 });
     expect(offline.status).toBe(404);
     const client = await connect('meth-1', key);
     client.onDeviceMethod('reboot', (req, res) => void res.send(200, { rebootingIn: (req.payload as { delay: number }).delay }));
     client.onDeviceMethod('hang', () => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+    await cloud.subscribed('meth-1', '$iothub/methods/POST/');
     const answered = await cloud.rest('POST', '/twins/meth-1/methods', { methodName: 'reboot', payload: { delay: 3 }, responseTimeoutInSeconds: 5 });
     expect(answered).toEqual({ status: 200, body: { status: 200, payload: { rebootingIn: 3 } } });
     const timedOut = await cloud.rest('POST', '/twins/meth-1/methods', { methodName: 'hang', payload: null, responseTimeoutInSeconds: 5 });
@@ -89,7 +80,7 @@ describe('Azure IoT device SDK → cloud (SAS)', () => {
   }, 20_000);
 
   it('receives C2D messages sent through REST, also those queued while offline, after reconnecting', async () => {
-    const key = await cloud.createSasDevice('c2d-1');
+    const key = await cloud.createDevice('c2d-1');
     const queued = await cloud.rest('POST', '/devices/c2d-1/messages/deviceBound', 'while-offline', { 'iothub-messageid': 'off-1', 'iothub-app-color': 'blue' });
     expect(queued.status).toBe(202);
     const received: { data: string; messageId: string; color: unknown }[] = [];
@@ -98,22 +89,22 @@ describe('Azure IoT device SDK → cloud (SAS)', () => {
       received.push({ data: msg.getData().toString(), messageId: msg.messageId, color: msg.properties.getValue('color') });
       void client.complete(msg);
     });
-    await waitFor(() => (received.length === 1 ? true : undefined), 'queued C2D');
+    await eventually(() => (received.length === 1 ? true : undefined), { description: 'queued C2D' });
     expect(received[0]).toEqual({ data: 'while-offline', messageId: 'off-1', color: 'blue' });
     await cloud.rest('POST', '/devices/c2d-1/messages/deviceBound', 'while-online', { 'iothub-messageid': 'on-1' });
-    await waitFor(() => (received.length === 2 ? true : undefined), 'online C2D');
+    await eventually(() => (received.length === 2 ? true : undefined), { description: 'online C2D' });
     await client.close();
     await cloud.rest('POST', '/devices/c2d-1/messages/deviceBound', 'after-reconnect', { 'iothub-messageid': 're-1' });
     await client.open(); // the persistent session kept the C2D subscription
-    await waitFor(() => (received.length === 3 ? true : undefined), 'C2D after reconnect');
+    await eventually(() => (received.length === 3 ? true : undefined), { description: 'C2D after reconnect' });
     expect(received.map((r) => r.messageId)).toEqual(['off-1', 'on-1', 're-1']);
     const device = await cloud.rest('GET', '/devices/c2d-1');
     expect((device.body as { cloudToDeviceMessageCount: number }).cloudToDeviceMessageCount).toBe(0);
   });
 
   it('refuses a disabled device, wrong and expired tokens, without disturbing connected devices', async () => {
-    const key = await cloud.createSasDevice('ok-1');
-    const offKey = await cloud.createSasDevice('off-1', 'disabled');
+    const key = await cloud.createDevice('ok-1');
+    const offKey = await cloud.createDevice('off-1', { status: 'disabled' });
     const good = await connect('ok-1', key);
     const disabled = await sdk.device(deviceConnectionString({ hostName: cloud.hostName, deviceId: 'off-1', key: offKey, port: cloud.mqttPort }), { ca: cloud.caPem });
     await expect(disabled.open()).rejects.toThrow(/Not authorized/);

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSasToken, deviceResource } from '@verge/core';
 import { Message, SdkClients, deviceConnectionString } from './sdk-support/sdk-clients.js';
 import type { DeviceClient } from './sdk-support/sdk-clients.js';
-import { TestCloud } from './sdk-support/cloud-fixture.js';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // Bad input against a real cloud while an SDK device keeps working: garbage bytes, oversized messages,
 // a CONNECT flood. The cloud process must not crash and must not lose what it accepted.
@@ -14,8 +14,8 @@ let cloud: TestCloud;
 let bystander: DeviceClient;
 const sdk = new SdkClients();
 beforeAll(async () => {
-  cloud = await TestCloud.start();
-  const key = await cloud.createSasDevice('steady');
+  cloud = await startTestCloud();
+  const key = await cloud.createDevice('steady');
   bystander = await sdk.device(deviceConnectionString({ hostName: cloud.hostName, deviceId: 'steady', key, port: cloud.mqttPort }), { ca: cloud.caPem });
   await bystander.open();
 });
@@ -45,7 +45,7 @@ describe('cloud device endpoint under bad input', () => {
   });
 
   it('refuses a telemetry message over 256 KiB by closing that client, keeping what it accepted before', async () => {
-    const key = await cloud.createSasDevice('big');
+    const key = await cloud.createDevice('big');
     const token = createSasToken({ resource: deviceResource('localhost', 'big'), key, expirySec: Math.floor(Date.now() / 1000) + 600 });
     const client = await mqtt.connectAsync(`mqtts://localhost:${cloud.mqttPort}`, {
       ca: cloud.caPem,
@@ -66,12 +66,15 @@ describe('cloud device endpoint under bad input', () => {
   });
 
   it('survives a flood of TCP connections that never speak (more than the 512 pending handshakes allowed)', async () => {
+    const settled: Promise<unknown>[] = [];
     const sockets = Array.from({ length: 700 }, () => {
       const s = netConnect({ host: '127.0.0.1', port: cloud.mqttPort });
       s.on('error', () => undefined);
+      // Connected (the flood is on), or already refused or closed by the server's handshake bound.
+      settled.push(new Promise((r) => ['connect', 'close'].forEach((e) => s.once(e, r))));
       return s;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(settled);
     await bystander.sendEvent(new Message('during the flood'));
     for (const s of sockets) s.destroy();
     expect((await cloud.rest('GET', '/healthz')).status).toBe(200);

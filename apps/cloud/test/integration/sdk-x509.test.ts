@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint, issueClientCert } from '@verge/platform';
 import type { IssuedCertificate } from '@verge/platform';
 import { Message, SdkClients, deviceConnectionString, updateReported } from './sdk-support/sdk-clients.js';
-import { TestCloud } from './sdk-support/cloud-fixture.js';
+import { eventually } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // X.509 (self-signed, thumbprint) devices with the unmodified SDK: `Client.fromConnectionString('HostName=…;
 // DeviceId=…;x509=true', Mqtt)` + `setOptions({ cert, key, ca })`.
@@ -11,7 +12,7 @@ let cloud: TestCloud;
 let cert: IssuedCertificate;
 const sdk = new SdkClients();
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
   cert = await issueClientCert({ commonName: 'x509-1', validityDays: 1 });
   await cloud.createX509Device('x509-1', certificateThumbprint(cert.certificatePem).sha1);
 });
@@ -32,15 +33,14 @@ describe('Azure IoT device SDK → cloud (X.509 self-signed)', () => {
     const m = new Message('x509 telemetry');
     m.properties.add('auth', 'x509');
     await client.sendEvent(m);
-    const start = Date.now();
-    while (events.messages.length === 0 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => events.messages.length > 0, { description: 'the telemetry on /events' });
     expect(events.messages[0]).toMatchObject({ deviceId: 'x509-1', properties: { auth: 'x509' }, systemProperties: { connectionDeviceId: 'x509-1' } });
     const twin = await client.getTwin();
     await updateReported(twin, { cert: 'ok' });
     const viaRest = await cloud.rest('GET', '/twins/x509-1');
     expect((viaRest.body as { properties: { reported: Record<string, unknown> } }).properties.reported['cert']).toBe('ok');
     client.onDeviceMethod('identify', (_req, res) => void res.send(200, { cn: 'x509-1' }));
-    await new Promise((r) => setTimeout(r, 200));
+    await cloud.subscribed('x509-1', '$iothub/methods/POST/');
     const answer = await cloud.rest('POST', '/twins/x509-1/methods', { methodName: 'identify', responseTimeoutInSeconds: 5 });
     expect(answer).toEqual({ status: 200, body: { status: 200, payload: { cn: 'x509-1' } } });
   });

@@ -1,6 +1,6 @@
+import type { Clock } from '@verge/contracts';
 import { createDeviceClient } from '@verge/device-client';
 import type { Logger } from '@verge/platform';
-import type { AgentClock } from './agent-clock.js';
 import { DesiredSource, type AgentTwinClient, type DesiredSourceListener, type DesiredSourceTiming } from './desired-source.js';
 import { Reporter, type ReporterTiming } from './reporter.js';
 
@@ -47,7 +47,7 @@ export interface CloudLinkOptions {
   readonly client: AgentTwinClient;
   readonly onDesired: (desired: Record<string, unknown>) => void;
   readonly methodHandler: Parameters<AgentTwinClient['onMethod']>[0];
-  readonly clock: AgentClock;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly sourceTiming?: DesiredSourceTiming;
   readonly reporterTiming?: ReporterTiming;

@@ -18,6 +18,12 @@ export interface AgentEnvironment {
   /** MQTT port of the edge hub (`--mqtt-port`); appended to the gateway host name when it is not 8883. */
   readonly hubMqttPort: number;
   /**
+   * The Docker network container modules join unless their createOptions choose another, and the gateway host name
+   * they get there (the Docker runtime sets their `IOTEDGE_GATEWAYHOSTNAME` to it, port 8883 implied). Part of the
+   * runtime fingerprint: a runtime started with another network recreates the containers it adopts.
+   */
+  readonly moduleNetwork?: { readonly name: string; readonly hostName: string };
+  /**
    * `IOTEDGE_WORKLOADURI` as a module of `type` sees it: for containers the path the runtime mounts the module's
    * socket at (e.g. `unix:///var/run/iotedge/workload.sock`), for processes the module's socket on the host, or a
    * loopback `http://` URI. Must be a pure function of its arguments (it enters the runtime fingerprint).
@@ -70,6 +76,7 @@ export function runtimeFingerprint(env: AgentEnvironment): string {
     deviceId: env.deviceId,
     iotHubHostName: env.iotHubHostName,
     gateway: gatewayHostWithPort(env),
+    ...(env.moduleNetwork === undefined ? {} : { moduleNetwork: env.moduleNetwork }),
     apiVersion: env.apiVersion ?? DEFAULT_WORKLOAD_API_VERSION,
     extraEnv: env.extraEnv ?? {},
     workload: { docker: env.workloadUri(probe, 'docker'), process: env.workloadUri(probe, 'process') },

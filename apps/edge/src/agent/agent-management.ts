@@ -1,7 +1,6 @@
-import { VergeError, type ManagedModule } from '@verge/contracts';
+import { VergeError, type Clock, type ManagedModule } from '@verge/contracts';
 import type { DesiredState, PlanPolicy } from '@verge/core';
 import type { LogLine } from '../runtime/module-runtime.js';
-import type { AgentClock } from './agent-clock.js';
 import { runtimeFor, type RuntimesByType } from './executors.js';
 import type { ManagementHandlers } from './management-api.js';
 import { isSystemModuleId, listManagedModules, systemModuleEntries } from './module-listing.js';
@@ -13,7 +12,7 @@ export interface ManagementSources {
   readonly runtimes: RuntimesByType;
   readonly desired: () => DesiredState | undefined;
   readonly loop: Pick<ReconcileLoop, 'ledger' | 'wake'>;
-  readonly clock: AgentClock;
+  readonly clock: Clock;
   readonly policy: PlanPolicy;
   /** When the runtime process (and so edgeAgent and edgeHub inside it) started; default: when the handlers were made. */
   readonly runtimeStartedAtMs?: number;

@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import type { HubDeadLetters, HubReadiness } from '@verge/contracts';
-import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type DesiredState, type PlanPolicy } from '@verge/core';
-import type { Logger } from '@verge/platform';
+import type { Clock, HubDeadLetters, HubReadiness } from '@verge/contracts';
+import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type BackoffPolicy, type DesiredState, type PlanPolicy } from '@verge/core';
+import { runStopSteps, systemClock, type Logger } from '@verge/platform';
 import type { ModuleRuntime } from '../runtime/module-runtime.js';
-import { systemClock, type AgentClock } from './agent-clock.js';
 import { deviceClientFactory, openCloudLink, type AgentTwinClientFactory, type AgentUpstream, type CloudLink } from './agent-cloud.js';
 import { injectedModuleEnv, runtimeFingerprint, type AgentEnvironment } from './agent-environment.js';
 import { createManagementHandlers } from './agent-management.js';
@@ -44,7 +43,7 @@ export interface AgentDeps {
   /** Replaces the `$edgeAgent` device client (tests). */
   readonly twinClient?: AgentTwinClientFactory;
   readonly log: Logger;
-  readonly clock?: AgentClock;
+  readonly clock?: Clock;
   readonly policy?: PlanPolicy;
   /** Jitter of the step backoff; default `Math.random`. */
   readonly rng?: () => number;
@@ -55,7 +54,7 @@ export interface AgentDeps {
     readonly reconcilePeriodMs?: number;
     readonly desiredSource?: DesiredSourceTiming;
     readonly reporter?: ReporterTiming;
-    readonly identityRetry?: { readonly baseMs: number; readonly maxMs: number };
+    readonly identityRetry?: BackoffPolicy;
   };
 }
 
@@ -77,7 +76,7 @@ export function createAgent(deps: AgentDeps): Agent {
 }
 
 class EdgeAgent implements Agent {
-  private readonly clock: AgentClock;
+  private readonly clock: Clock;
   private readonly policy: PlanPolicy;
   private readonly log: Logger;
   private readonly desiredConfig: DesiredConfig;
@@ -149,22 +148,29 @@ class EdgeAgent implements Agent {
     return this.stopping;
   }
 
+  /** Stops the twin source and the loop, reports "shutting down" while the link is up, closes it, then the runtimes. */
   private async shutdown(): Promise<void> {
     this.abort.abort();
-    this.link?.source.stop();
-    await this.loop?.stop();
-    const link = this.link;
-    if (link !== undefined) {
-      link.reporter.update(this.report('shuttingDown'));
-      await link.reporter.flush(2_000);
-      link.reporter.stop();
-      await link.client.close();
-    }
-    await this.management?.close();
-    for (const runtime of Object.values(this.deps.runtimes) as (ModuleRuntime | undefined)[]) {
-      await runtime?.close({ stopTimeoutMs: this.policy.stopTimeoutMs }).catch((err: unknown) => this.log.error({ err }, 'closing a runtime failed'));
-    }
+    const runtimes = Object.entries(this.deps.runtimes) as [string, ModuleRuntime | undefined][];
+    await runStopSteps(
+      [
+        { name: 'desired source', stop: () => this.link?.source.stop() },
+        { name: 'reconcile loop', stop: () => this.loop?.stop() },
+        { name: 'report shutting down', stop: () => this.reportShuttingDown() },
+        { name: 'reporter', stop: () => this.link?.reporter.stop() },
+        { name: 'cloud link', stop: () => this.link?.client.close() },
+        { name: 'management API', stop: () => this.management?.close() },
+        ...runtimes.map(([type, runtime]) => ({ name: `${type} runtime`, stop: () => runtime?.close({ stopTimeoutMs: this.policy.stopTimeoutMs }) })),
+      ],
+      { log: this.log },
+    );
     this.log.info('edge agent stopped');
+  }
+
+  private async reportShuttingDown(): Promise<void> {
+    if (this.link === undefined) return;
+    this.link.reporter.update(this.report('shuttingDown'));
+    await this.link.reporter.flush(2_000);
   }
 
   private recover<T>(err: unknown, what: string, fallback: T): T {

@@ -1,7 +1,7 @@
+import type { Clock } from '@verge/contracts';
 import { applyMergePatch, type JsonObject, type JsonValue } from '@verge/core';
 import type { DeviceClient } from '@verge/device-client';
 import type { Logger } from '@verge/platform';
-import type { AgentClock } from './agent-clock.js';
 
 /** The part of the `$edgeAgent` device client the agent uses (a fake in unit tests). */
 export type AgentTwinClient = Pick<DeviceClient, 'getTwin' | 'patchReported' | 'onDesiredPatch' | 'onMethod' | 'on' | 'connected' | 'connect' | 'close'>;
@@ -42,7 +42,7 @@ export class DesiredSource {
   constructor(
     private readonly client: AgentTwinClient,
     private readonly listener: DesiredSourceListener,
-    private readonly clock: AgentClock,
+    private readonly clock: Clock,
     private readonly log: Logger,
     private readonly timing: DesiredSourceTiming = DEFAULT_DESIRED_SOURCE_TIMING,
   ) {}

@@ -1,5 +1,6 @@
+import type { Clock } from '@verge/contracts';
+import { backoffDelayMs, IDENTITY_SYNC_BACKOFF, type BackoffPolicy } from '@verge/core';
 import type { Logger } from '@verge/platform';
-import type { AgentClock } from './agent-clock.js';
 import type { ModuleIdentities } from './module-identities.js';
 import { RetryableStepError } from './step-errors.js';
 
@@ -13,9 +14,9 @@ export class IdentitySync {
 
   constructor(
     private readonly identities: ModuleIdentities,
-    private readonly clock: AgentClock,
+    private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly backoff: { readonly baseMs: number; readonly maxMs: number } = { baseMs: 5_000, maxMs: 300_000 },
+    private readonly backoff: BackoffPolicy = IDENTITY_SYNC_BACKOFF,
   ) {}
 
   /** Brings the cloud in line with the deployed modules, unless backing off; never rejects. */
@@ -65,7 +66,7 @@ export class IdentitySync {
 
   private failed(err: unknown, message: string): number {
     this.failures += 1;
-    const delayMs = Math.min(this.backoff.baseMs * 2 ** (this.failures - 1), this.backoff.maxMs);
+    const delayMs = backoffDelayMs(this.failures, this.backoff);
     this.retryAtMs = this.clock.nowMs() + delayMs;
     this.log.warn({ err, retryInMs: delayMs }, message);
     return delayMs;

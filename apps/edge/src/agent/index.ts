@@ -2,7 +2,6 @@
 // reconcile loop over the pure planner of @verge/core, executors over the module runtimes, reported properties,
 // module identities, direct methods and the local management API.
 export { createAgent, type Agent, type AgentDeps } from './create-agent.js';
-export { systemClock, type AgentClock } from './agent-clock.js';
 export { DEFAULT_WORKLOAD_API_VERSION, gatewayHostWithPort, injectedModuleEnv, runtimeFingerprint, type AgentEnvironment } from './agent-environment.js';
 export { deviceClientFactory, type AgentUpstream, type AgentTwinClientFactory } from './agent-cloud.js';
 export { createCloudIdentityRegistry, deviceTokenAuthorization, type CloudIdentityRegistryOptions, type ModuleIdentityRecord, type ModuleIdentityRegistry } from './identity-registry.js';

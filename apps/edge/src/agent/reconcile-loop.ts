@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { isActionStep, planSteps, recordStepOutcomes, type AgentLedger, type DesiredState, type PlanPolicy, type Step, type StepOutcome } from '@verge/core';
+import type { Clock } from '@verge/contracts';
+import {
+  backoffDelayMs,
+  isActionStep,
+  planSteps,
+  recordStepOutcomes,
+  RUNTIME_OUTAGE_BACKOFF,
+  type AgentLedger,
+  type BackoffPolicy,
+  type DesiredState,
+  type PlanPolicy,
+  type Step,
+  type StepOutcome,
+} from '@verge/core';
 import type { Logger } from '@verge/platform';
-import type { AgentClock } from './agent-clock.js';
 import { classifyOutcome, runStep, type Executors, type RuntimesByType } from './executors.js';
 import type { LedgerStore } from './ledger-store.js';
 import { observeRuntimes, type Observation } from './observe.js';
@@ -33,15 +45,15 @@ export interface ReconcileLoopDeps {
   readonly beforePlan?: (desired: DesiredState) => Promise<void>;
   /** Called after every pass (reporter, management API). */
   readonly onPass: (pass: PassResult) => void;
-  readonly clock: AgentClock;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly policy: PlanPolicy;
   /** Jitter source of the step backoff: `Math.random` at the edge. */
   readonly rng: () => number;
   /** Sleep between passes when nothing is due; default 5 s (EA, reference §2.4). */
   readonly periodMs?: number;
-  /** Back-off of the whole loop while a runtime is unreachable; default 1 s doubling to 60 s. */
-  readonly prerequisiteBackoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Back-off of the whole loop while a runtime is unreachable; default `RUNTIME_OUTAGE_BACKOFF` (1 s doubling to 60 s). */
+  readonly prerequisiteBackoff?: BackoffPolicy;
 }
 
 /**
@@ -157,8 +169,7 @@ export class ReconcileLoop {
 
   private backOff(log: Logger, desired: DesiredState | undefined, err: unknown, observation: Observation | undefined, steps: readonly Step[], executed: readonly StepOutcome[]): number {
     this.prerequisiteFailures += 1;
-    const { baseMs, maxMs } = this.deps.prerequisiteBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
-    const delayMs = Math.min(baseMs * 2 ** (this.prerequisiteFailures - 1), maxMs);
+    const delayMs = backoffDelayMs(this.prerequisiteFailures, this.deps.prerequisiteBackoff ?? RUNTIME_OUTAGE_BACKOFF, this.deps.rng());
     const error = err instanceof Error ? err : new Error(String(err));
     log.warn({ err: error, retryInMs: delayMs }, 'runtime unavailable: backing off the reconcile loop');
     this.deps.onPass({ desired, observation, steps, executed, ledger: this.current, error });

@@ -1,6 +1,6 @@
+import type { Clock } from '@verge/contracts';
 import { diffTwinSection, type JsonObject } from '@verge/core';
 import type { Logger } from '@verge/platform';
-import type { AgentClock } from './agent-clock.js';
 import type { AgentTwinClient } from './desired-source.js';
 import { isStatusChange } from './reported-properties.js';
 
@@ -38,7 +38,7 @@ export class Reporter {
 
   constructor(
     private readonly client: Pick<AgentTwinClient, 'patchReported' | 'on' | 'connected'>,
-    private readonly clock: AgentClock,
+    private readonly clock: Clock,
     private readonly log: Logger,
     private readonly timing: ReporterTiming = DEFAULT_REPORTER_TIMING,
   ) {}

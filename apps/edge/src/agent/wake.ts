@@ -1,4 +1,4 @@
-import type { AgentClock } from './agent-clock.js';
+import type { Clock } from '@verge/contracts';
 
 /**
  * Coalesced wake-ups of the reconcile loop (STYLE §2.3; balena ExclusiveRunner, controller-runtime workqueue): any
@@ -9,7 +9,7 @@ export class Wake {
   private pending: string[] = [];
   private resolveSleep: ((reasons: string[]) => void) | undefined;
 
-  constructor(private readonly clock: AgentClock) {}
+  constructor(private readonly clock: Clock) {}
 
   /** Requests another pass; `reason` is for the log. */
   trigger(reason: string): void {

@@ -1,9 +1,12 @@
 import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubReadiness, type ReadinessSignal } from '@verge/contracts';
-import type { Logger } from '@verge/platform';
-import { clientIdOf } from '@verge/platform';
+import { runStopSteps, type Logger } from '@verge/platform';
+import { clientIdOf, type ServerTls } from '@verge/iothub-mqtt';
 import type { EndpointPumpStatus } from './endpoints/index.js';
 import { assembleHub, type HubParts } from './hub-assembly.js';
 import { HubCounters } from './hub-counters.js';
+import { isWildcardHost, ModuleNetworkListeners } from './module-network-listener.js';
+import { createHubHttps } from './http/hub-https.js';
+import type { HubHttpsListener } from './http/hub-https-listener.js';
 import { parseEdgeHubOptions, type EdgeHubDeps, type EdgeHubOptions } from './hub-options.js';
 import { PENDING_ROUTES_QUEUE } from './routing/pending-routes.js';
 import { parkedQueueOf } from './upstream/parked-senders.js';
@@ -12,6 +15,8 @@ import { parkedQueueOf } from './upstream/parked-senders.js';
 export interface EdgeHubStatus {
   /** The bound MQTT port. */
   readonly port: number;
+  /** The bound HTTPS port (direct methods, MQTT over WebSockets); undefined without an HTTPS listener. */
+  readonly httpsPort: number | undefined;
   /** The cloud is reachable (the hub's own upstream link, `$edgeHub`, is connected). */
   readonly online: boolean;
   readonly connectedClients: number;
@@ -34,6 +39,12 @@ export interface EdgeHub extends HubReadiness {
   start(): Promise<{ port: number }>;
   /** Closes clients, pumps, upstream links and databases; whatever was acknowledged stays stored. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Also serves MQTT over TLS on `host:8883` and, with an HTTPS listener, HTTPS (direct methods, MQTT over
+   * WebSockets) on `host:443`: a module network's gateway address (module-network-listener.ts). Each is a no-op
+   * when the main listener already covers it. Rejects with the listen error (e.g. EADDRINUSE, naming the address).
+   */
+  listenForModules(host: string): Promise<void>;
   status(): EdgeHubStatus;
 }
 
@@ -45,8 +56,16 @@ export function createEdgeHub(deps: EdgeHubDeps): EdgeHub {
   return new Hub(deps, parseEdgeHubOptions(deps.options));
 }
 
+// Modules on a module network dial the gateway host name alone: the SDK's fixed ports (reference §5.1).
+const MODULE_NETWORK_MQTT_PORT = 8883;
+const MODULE_NETWORK_HTTPS_PORT = 443;
+
 class Hub implements EdgeHub {
   private parts: HubParts | undefined;
+  private https: HubHttpsListener | undefined;
+  private moduleListeners: ModuleNetworkListeners | undefined;
+  /** The server certificate last renewed (undefined: the one issued at start, `parts.tls`). */
+  private renewedTls: ServerTls | undefined;
   private starting: Promise<{ port: number }> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly counters = new HubCounters();
@@ -101,6 +120,22 @@ class Hub implements EdgeHub {
     return replayed;
   }
 
+  async listenForModules(host: string): Promise<void> {
+    await this.starting;
+    const p = this.running();
+    const covered = (boundPort: number, port: number): boolean => boundPort === port && (isWildcardHost(this.o.listenHost) || this.o.listenHost === host);
+    const https = this.https;
+    const mqttCovered = covered(p.server.port, MODULE_NETWORK_MQTT_PORT);
+    const httpsCovered = https === undefined || covered(https.port, MODULE_NETWORK_HTTPS_PORT);
+    if (mqttCovered && httpsCovered) return;
+    this.moduleListeners ??= new ModuleNetworkListeners({ server: p.server, https, tls: this.renewedTls ?? p.tls, log: this.log });
+    const listeners = this.moduleListeners;
+    await Promise.all([
+      mqttCovered ? undefined : listeners.listen(host, MODULE_NETWORK_MQTT_PORT, 'mqtt'),
+      httpsCovered ? undefined : listeners.listen(host, MODULE_NETWORK_HTTPS_PORT, 'https'),
+    ]);
+  }
+
   private running(): HubParts {
     if (this.parts === undefined) throw new VergeError('HUB_STORE_CLOSED', 'the edge hub is not running');
     return this.parts;
@@ -110,6 +145,7 @@ class Hub implements EdgeHub {
     const p = this.parts;
     return {
       port: p?.server.port ?? this.o.mqttPort,
+      httpsPort: this.https?.port ?? this.o.httpsPort,
       online: p?.pool.online ?? false,
       connectedClients: p?.server.stats().connected ?? 0,
       upstreamLinks: p === undefined ? 0 : [...p.pool.all()].length,
@@ -138,8 +174,18 @@ class Hub implements EdgeHub {
       parts.pending.drain();
       parts.pool.start();
       const { port } = await parts.server.start();
+      const httpsPort = this.o.httpsPort;
+      if (httpsPort !== undefined) {
+        this.https = createHubHttps(parts, this.deps, { ...this.o, httpsPort }, this.log, this.deps.nowMs ?? Date.now);
+        await this.https.start();
+      }
       parts.sync.resume();
-      parts.renewal.schedule(parts.renewAtMs, (tls) => parts.server.setTls(tls));
+      parts.renewal.schedule(parts.renewAtMs, (tls) => {
+        parts.server.setTls(tls);
+        this.https?.setTls(tls);
+        this.renewedTls = tls;
+        this.moduleListeners?.setTls(tls);
+      });
       this.log.info({ port, hostname: this.o.hostname, routes: parts.table.current.routes.length, pumps: parts.registry.endpointIds().length }, 'edge hub listening (MQTT over TLS)');
       return { port };
     } catch (err) {
@@ -159,24 +205,28 @@ class Hub implements EdgeHub {
     const p = this.parts;
     if (p === undefined) return;
     this.parts = undefined;
-    const steps: [string, () => unknown][] = [
-      ['certificate renewal', () => p.renewal.stop()],
-      ['mqtt', () => p.server.stop('the edge hub is shutting down')],
-      ['methods', () => p.methods.cancelAll('the edge hub is shutting down')],
-      ['pumps', () => p.pumps.stop()],
-      ['reported sync', () => p.sync.stop()],
-      ['device scope', () => p.scope.stop()],
-      ['upstream', () => p.pool.close()],
-      ['store', () => (p.ownsStore ? p.store.close() : undefined)],
-      ['state', () => p.state.close()],
-    ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (err) {
-        this.log.error({ err, step: name }, 'edge hub shutdown step failed');
-      }
-    }
+    const https = this.https;
+    this.https = undefined;
+    const moduleListeners = this.moduleListeners;
+    this.moduleListeners = undefined;
+    await runStopSteps(
+      [
+        { name: 'certificate renewal', stop: () => p.renewal.stop() },
+        // Before the HTTPS listener: no connection is handed to it once it stopped.
+        { name: 'module network listeners', stop: () => moduleListeners?.close() },
+        { name: 'https', stop: () => https?.stop() },
+        { name: 'reported clients', stop: () => p.presence.stop() },
+        { name: 'mqtt', stop: () => p.server.stop('the edge hub is shutting down') },
+        { name: 'methods', stop: () => p.methods.cancelAll('the edge hub is shutting down') },
+        { name: 'pumps', stop: () => p.pumps.stop() },
+        { name: 'reported sync', stop: () => p.sync.stop() },
+        { name: 'device scope', stop: () => p.scope.stop() },
+        { name: 'upstream', stop: () => p.pool.close() },
+        { name: 'store', stop: () => (p.ownsStore ? p.store.close() : undefined) },
+        { name: 'state', stop: () => p.state.close() },
+      ],
+      { log: this.log },
+    );
     this.log.info('edge hub stopped');
   }
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
 import type { MessageStore } from '@verge/contracts';
 import type { DeviceClient, DeviceClientOptions } from '@verge/device-client';
-import type { CertificateAuthority, IotHubMqttLimits, Logger } from '@verge/platform';
+import type { IotHubMqttLimits } from '@verge/iothub-mqtt';
+import type { CertificateAuthority, Logger } from '@verge/platform';
 import type { DeviceScopeSource } from './scope/scope-identity.js';
 
 const positiveMs = z.int().min(1).max(2_147_483_647);
@@ -17,6 +18,11 @@ export const EdgeHubOptionsSchema = z.object({
   listenHost: z.string().min(1).default('0.0.0.0'),
   /** MQTT-over-TLS port (`--mqtt-port`); 0 picks a free port. */
   mqttPort: z.int().min(0).max(65_535).default(8883),
+  /**
+   * HTTPS port (`--https-port`): direct methods from modules (`ModuleClient.invokeMethod`) and MQTT over WebSockets
+   * (`MqttWs`). The SDK dials 443, fixed; 0 picks a free port; absent: no HTTPS listener.
+   */
+  httpsPort: z.int().min(0).max(65_535).optional(),
   /** Bound on the message store (bodies + properties); beyond it publishes are refused (HUB_STORE_FULL). */
   maxStoreBytes: z.int().min(1).optional(),
   /** Store durability: NORMAL survives a crash of the process, FULL also a power loss (one fsync per commit). */
@@ -79,11 +85,9 @@ export interface EdgeHubDeps {
   /** Where the cloud's MQTT endpoint is (HostName or GatewayHostName of the device's connection string, port 8883). */
   readonly upstream: { readonly host: string; readonly port: number; readonly ca?: string };
   /**
-   * The cloud's REST API (`https://host:port`, and its CA): the hub syncs its device scope from
-   * `POST /devices/{edge}/modules/$edgeHub/devicesAndModulesInDeviceScope`, authenticated as `$edgeHub`.
+   * Where leaf identities come from: the cloud's device scope (`createEdgeHubScopeSource`, what `startEdge` passes);
+   * undefined: the cached scope only.
    */
-  readonly cloudApi?: { readonly baseUrl: string; readonly ca?: string };
-  /** Overrides where leaf identities come from (default: `cloudApi`; neither: the cached scope only). */
   readonly deviceScope?: DeviceScopeSource;
   /** Test seams. */
   readonly store?: MessageStore;

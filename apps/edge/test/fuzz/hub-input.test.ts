@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
-import type { MqttConnection } from '@verge/platform';
 import { authenticateHubClient, type HubAuthContext } from '../../src/hub/auth/hub-authenticate.js';
 import { parseModuleInputEndpoint } from '../../src/hub/delivery/module-input-endpoint.js';
-import { AckSequencer } from '../../src/hub/mqtt/ack-sequencer.js';
 
 const RUNS = { numRuns: 100_000 };
 const DEVICE_KEY = Buffer.alloc(32, 5).toString('base64');
@@ -73,26 +71,6 @@ describe('authenticateHubClient (fuzz)', () => {
         expect(r.ok).toBe(keyOk && host !== 'evil' && ttl >= -300);
       }),
       { numRuns: 20_000 },
-    );
-  });
-});
-
-describe('AckSequencer (fuzz)', () => {
-  it('sends PUBACKs in arrival order for every order of completion, skipping what was not acknowledged', () => {
-    fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }).chain((acks) => fc.tuple(fc.constant(acks), fc.shuffledSubarray(acks.map((_, i) => i), { minLength: acks.length }))), ([acks, order]) => {
-        const sent: number[] = [];
-        const s = new AckSequencer({ puback: (id: number) => sent.push(id), close: () => undefined } as unknown as MqttConnection);
-        const slots = acks.map((_, i) => s.reserve(i + 1));
-        for (const i of order) {
-          const slot = slots[i];
-          if (slot === undefined) continue;
-          if (acks[i] === true) s.ack(slot);
-          else s.skip(slot);
-        }
-        expect(sent).toEqual(acks.flatMap((a, i) => (a ? [i + 1] : [])));
-      }),
-      RUNS,
     );
   });
 });

@@ -64,6 +64,11 @@ export const agentErrors = defineErrors({
     status: 502,
     description: 'An image pull failed for a reason that may pass (registry unreachable, DNS, TLS, timeout, interrupted download); it is retried with backoff.',
   },
+  AGT_MODULE_NETWORK_UNUSABLE: {
+    status: 503,
+    description:
+      'A container module cannot join the module network (`--module-network`, default `azure-iot-edge`): the engine cannot create or inspect it, it has no IPv4 gateway address, or the edge hub cannot listen on that address (port 8883 or 443 taken, e.g. by another edge runtime on the same network: give each runtime its own network; or a server bound to 0.0.0.0:443 while `--https-port` is another port). The message names the network and the cause; the step is retried.',
+  },
   AGT_WORKLOAD_URI_INVALID: {
     status: 400,
     description:

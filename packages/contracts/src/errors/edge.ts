@@ -26,7 +26,7 @@ export const edgeErrors = defineErrors({
   },
   EDGE_PORT_IN_USE: {
     status: 409,
-    description: 'The edge hub cannot listen on `--mqtt-port` (with `--bind`): another process (another edge runtime, an MQTT broker) already listens there, or the port needs privileges. Stop that process or choose another port.',
+    description: 'The edge hub cannot listen on `--mqtt-port` or `--https-port` (with `--bind`): another process (another edge runtime, an MQTT broker, a web server) already listens there, or the port needs privileges (below 1024: root or CAP_NET_BIND_SERVICE). The message names the flag; stop that process or choose another port.',
   },
   EDGE_DATA_DIR_UNWRITABLE: {
     status: 500,

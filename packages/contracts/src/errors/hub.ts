@@ -54,6 +54,21 @@ export const hubErrors = defineErrors({
     status: 404,
     description: 'A dead-letter replay named a sender that has no parked messages (see `verge edge dead-letters`).',
   },
+  HUB_METHOD_REQUEST_INVALID: {
+    status: 400,
+    description:
+      "A direct-method call to the edge hub's HTTPS endpoint (`POST /twins/{d}[/modules/{m}]/methods`) has a bad body: not JSON, no `methodName`, or a timeout outside IoT Hub's bounds (`responseTimeoutInSeconds` 5–300, `connectTimeoutInSeconds` 0–300).",
+  },
+  HUB_METHOD_CALLER_UNAUTHORIZED: {
+    status: 401,
+    description:
+      "A direct-method call to the edge hub's HTTPS endpoint has no valid SAS token in `Authorization` (missing, malformed, expired, or not signed with the calling module's key).",
+  },
+  HUB_METHOD_CALLER_FORBIDDEN: {
+    status: 403,
+    description:
+      "A direct-method call to the edge hub's HTTPS endpoint came from an identity that may not call it (only modules deployed on this edge device may), or named a target this hub does not serve (another device's module, the edge device itself, a device outside its scope).",
+  },
   HUB_SCOPE_SYNC_FAILED: {
     status: 502,
     description: "The edge hub could not sync its device scope (leaf devices and their keys) from the cloud; it keeps authenticating leaves from its cached copy and retries.",

@@ -24,6 +24,11 @@ export const routeErrors = defineErrors({
     status: 400,
     description: '`twin_change_includes` is used in a route whose source is not `/twinChangeNotifications`.',
   },
+  ROUTE_PROPERTY_UNAVAILABLE: {
+    status: 400,
+    description:
+      'A route condition reads what only IoT Hub\'s own routing knows (`$twin.…`: the device twin; `$iothubname`: the hub\'s name). The edge hub evaluates a condition on the message alone, so such a route would never fire: it is refused, and the message names the route and the property.',
+  },
   ROUTE_BODY_QUERY_INVALID: {
     status: 400,
     description:

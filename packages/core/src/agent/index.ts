@@ -3,7 +3,7 @@
 export { desiredStateFromConfig, type DesiredState, type DesiredStateOptions } from './desired-state.js';
 export { OBSERVED_MODULE_STATES, type ObservedModule, type ObservedModuleState, type ObservedState, type ModuleType } from './observed-state.js';
 export { effectiveRestarts, isStoppedByAgent, type EffectiveRestarts, type ModuleHealth } from './module-health.js';
-export { DEFAULT_PLAN_POLICY, type PlanPolicy, type StepBackoffPolicy } from './policy.js';
+export { DEFAULT_PLAN_POLICY, type PlanPolicy } from './policy.js';
 export {
   stepKey,
   isActionStep,
@@ -22,7 +22,7 @@ export {
   type WaitReason,
   type TeardownReason,
 } from './step.js';
-export { stepBackoffMs, currentFailure, type StepFailure, type StepFailureKind } from './step-failure.js';
+export { currentFailure, type StepFailure, type StepFailureKind } from './step-failure.js';
 export { recordStepOutcomes, EMPTY_LEDGER, type AgentLedger, type StepOutcome, type RecordContext } from './ledger.js';
 export { canonicalJson } from './canonical-json.js';
 export { configHash } from './config-hash.js';

@@ -1,8 +1,8 @@
+import { backoffDelayMs, type BackoffPolicy } from '../backoff/index.js';
 import type { ModuleHealth } from './module-health.js';
-import type { StepBackoffPolicy } from './policy.js';
 import type { ActionStep } from './step.js';
 import { stepKey } from './step.js';
-import { currentFailure, stepBackoffMs, type StepFailure, type StepFailureKind } from './step-failure.js';
+import { currentFailure, type StepFailure, type StepFailureKind } from './step-failure.js';
 
 /** What the executor layer keeps between passes: step failures by step key, restart state by module id. */
 export interface AgentLedger {
@@ -21,7 +21,7 @@ export interface RecordContext {
   readonly nowMs: number;
   /** Generation the batch was planned for. */
   readonly generation: number;
-  readonly backoff: StepBackoffPolicy;
+  readonly backoff: BackoffPolicy;
   /** Uniform [0, 1) source for the backoff jitter, drawn once per failure so the retry time stays put. */
   readonly rng: () => number;
 }
@@ -52,7 +52,7 @@ export function recordStepOutcomes(ledger: AgentLedger, outcomes: readonly StepO
 
 function nextFailure(previous: StepFailure | undefined, outcome: Extract<StepOutcome, { ok: false }>, ctx: RecordContext): StepFailure {
   const attempts = (previous?.attempts ?? 0) + 1;
-  const retryAtMs = outcome.kind === 'permanent' ? ctx.nowMs : ctx.nowMs + stepBackoffMs(attempts, ctx.backoff, ctx.rng);
+  const retryAtMs = outcome.kind === 'permanent' ? ctx.nowMs : ctx.nowMs + backoffDelayMs(attempts, ctx.backoff, ctx.rng());
   return {
     generation: ctx.generation,
     kind: outcome.kind,

@@ -1,12 +1,4 @@
-/** Exponential backoff of a failed step, per step key (STYLE §2.3). */
-export interface StepBackoffPolicy {
-  /** Delay before the first retry. */
-  readonly baseMs: number;
-  /** Cap of the delay before jitter. */
-  readonly maxMs: number;
-  /** Relative jitter: the delay is scaled by a factor drawn uniformly from [1 − jitter, 1 + jitter). */
-  readonly jitter: number;
-}
+import { STEP_BACKOFF, type BackoffPolicy } from '../backoff/index.js';
 
 /** The constants of the planner (reference azure-iot-edge.md §2.5, EA `appsettings_agent.json`). */
 export interface PlanPolicy {
@@ -20,7 +12,8 @@ export interface PlanPolicy {
   readonly intensiveCareMs: number;
   /** Grace period of a stop before the runtime kills the module (Docker's default is 10 s). */
   readonly stopTimeoutMs: number;
-  readonly stepBackoff: StepBackoffPolicy;
+  /** Exponential backoff of a failed step, per step key (STYLE §2.3). */
+  readonly stepBackoff: BackoffPolicy;
 }
 
 /** EA's defaults (reference §2.5) and a 1 s .. 5 min step backoff with ±20% jitter (STYLE §2.3). */
@@ -30,5 +23,5 @@ export const DEFAULT_PLAN_POLICY: PlanPolicy = {
   maxCoolOffSec: 300,
   intensiveCareMs: 10 * 60_000,
   stopTimeoutMs: 10_000,
-  stepBackoff: { baseMs: 1_000, maxMs: 300_000, jitter: 0.2 },
+  stepBackoff: STEP_BACKOFF,
 };

@@ -1,4 +1,5 @@
 import { RESTART_POLICIES, type RestartPolicy } from '@verge/contracts';
+import { backoffDelayMs } from '../backoff/index.js';
 import type { ObservedModule, ObservedModuleState } from './observed-state.js';
 import type { PlanPolicy } from './policy.js';
 
@@ -59,9 +60,12 @@ export function statusFromRestartPolicy(status: RuntimeStatus, policy: RestartPo
   return restartCount >= maxRestartCount ? 'failed' : 'backoff';
 }
 
-/** Cool-off after `restartCount` restarts: `min(unit × 2^restartCount, max)` seconds, in ms → 10, 20, 40, 80, 160, 300, 300… s. */
+/**
+ * Cool-off after `restartCount` restarts: `min(unit × 2^restartCount, max)` seconds, in ms → 10, 20, 40, 80, 160,
+ * 300, 300… s (EA `RestartPolicyManager`, no jitter): the backoff of retry `restartCount + 1`.
+ */
 export function coolOffMs(restartCount: number, policy: Pick<PlanPolicy, 'coolOffUnitSec' | 'maxCoolOffSec'>): number {
-  return Math.min(policy.coolOffUnitSec * 2 ** restartCount, policy.maxCoolOffSec) * 1000;
+  return backoffDelayMs(restartCount + 1, { baseMs: policy.coolOffUnitSec * 1000, maxMs: policy.maxCoolOffSec * 1000, jitter: 0 });
 }
 
 /** When a module in `backoff` may be restarted. */

@@ -1,5 +1,3 @@
-import type { StepBackoffPolicy } from './policy.js';
-
 /**
  * How an executor classifies a failed step (STYLE §2.5): `retryable` (the default) backs off and retries;
  * `permanent` (bad image reference, 401/404 on pull, a command that does not exist) parks the step until the
@@ -20,17 +18,6 @@ export interface StepFailure {
   readonly message: string;
   /** Error code, when the executor had one (a VergeError code or a Docker/HTTP status). */
   readonly code?: string | undefined;
-}
-
-/**
- * Delay before the next attempt after `attempts` consecutive failures: `min(baseMs × 2^(attempts−1), maxMs)`,
- * scaled by a jitter factor drawn from `rng` in [1 − jitter, 1 + jitter).
- */
-export function stepBackoffMs(attempts: number, policy: StepBackoffPolicy, rng: () => number): number {
-  const exponent = Math.max(0, attempts - 1);
-  const nominal = Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
-  const factor = 1 + policy.jitter * (2 * rng() - 1);
-  return Math.max(0, Math.round(nominal * factor));
 }
 
 /** The failure of `key` that still applies in `generation`; failures of another generation are forgotten. */

@@ -53,8 +53,24 @@ function bodyPath(env: ConditionEnv, e: SystemPropertyExpr): BodyPath | undefine
   return undefined;
 }
 
+// What IoT Hub's routing can query but a message does not carry (reference §3.3: no `$twin.*`, no twin tags). In
+// edgeHub such a name falls through to an application or system property the message never has, so the route
+// silently never fires; Verge refuses it instead.
+function cloudOnlyProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower === '$twin' || lower.startsWith('$twin.') || lower.startsWith('$twin[')) {
+    return `'${name}' reads the device twin, which only IoT Hub's own routing can query; the edge hub evaluates a condition on the message alone, so this route would never fire (put the value in a message property or the body)`;
+  }
+  if (lower === '$iothubname') {
+    return `'${name}' is the IoT hub's name, which only IoT Hub's own routing knows; the edge hub cannot evaluate it, so this route would never fire`;
+  }
+  return undefined;
+}
+
 // Resolution of `$name` and `{$name}` (reference §3.3, edgeHub ConditionVisitor.VisitSysProperty[Escaped]).
 function compileSystemProperty(env: ConditionEnv, e: SystemPropertyExpr): Compiled {
+  const unavailable = cloudOnlyProblem(e.name);
+  if (unavailable !== undefined) return report(env, 'ROUTE_PROPERTY_UNAVAILABLE', e.start, unavailable);
   const hasBrackets = e.name.includes('[') || e.name.includes(']');
   if (startsWithIgnoreCase(e.name, '$body.')) {
     const path = bodyPath(env, e);

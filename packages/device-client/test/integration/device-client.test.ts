@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { isVergeError } from '@verge/contracts';
 import { deriveModuleKey, hmacSha256Base64, decodeBase64 } from '@verge/core';
 import { createDeviceClient, deviceClientFromConnectionString, type ConnectedEvent, type DeviceClient, type DeviceClientOptions, type DisconnectedEvent } from '@verge/device-client';
-import { eventually, TestCloud } from './support/test-cloud.js';
+import { eventually } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 interface Telemetry {
   deviceId: string;
@@ -15,7 +16,7 @@ interface Telemetry {
 let cloud: TestCloud;
 
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
 });
 
 afterAll(async () => {
@@ -76,7 +77,7 @@ describe('device client against the real cloud', () => {
     const after = await c.getTwin();
     expect(after.reported).toMatchObject({ a: 1, nested: { b: 'x' }, $version: version });
     await cloud.ok('PATCH', '/twins/dc-twin', { properties: { desired: { setting: 42 } } });
-    const [patch, v] = await eventually(() => patches[0], 5_000, 'desired patch');
+    const [patch, v] = await eventually(() => patches[0], { description: 'desired patch', timeoutMs: 5_000 });
     expect(patch).toMatchObject({ setting: 42 });
     expect(v).toBe(2);
   });
@@ -103,7 +104,7 @@ describe('device client against the real cloud', () => {
     });
     await c.connect();
     await cloud.ok('POST', '/devices/dc-c2d/messages/deviceBound', 'payload-1', { 'iothub-messageid': 'c2d-1', 'iothub-app-color': 'blue' });
-    const m = await eventually(() => received[0], 5_000, 'c2d message');
+    const m = await eventually(() => received[0], { description: 'c2d message', timeoutMs: 5_000 });
     expect(m.body).toBe('payload-1');
     expect(m.properties).toEqual({ color: 'blue' });
     expect(m.systemProperties).toMatchObject({ messageId: 'c2d-1' });
@@ -159,7 +160,7 @@ describe('device client against the real cloud', () => {
     }
     await Promise.all(sends);
     expect((await messagesOf('dc-renew')).map((m) => m.body)).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`));
-    await eventually(() => seen.find((e) => e.reason === 'tokenRenewal'), 8_000, 'token renewal');
+    await eventually(() => seen.find((e) => e.reason === 'tokenRenewal'), { description: 'token renewal', timeoutMs: 8_000 });
     expect(seen.filter((e) => e.reason === 'tokenRenewal').every((e) => e.sessionPresent)).toBe(true);
     const result = await cloud.ok('POST', '/twins/dc-renew/methods', { methodName: 'ping', responseTimeoutInSeconds: 5 });
     expect(result).toEqual({ status: 200, payload: 'pong' });
@@ -196,10 +197,10 @@ describe('device client across a cloud restart', () => {
     await c.connect();
     await c.sendEvent({ body: 'before' });
     const lost = new Promise<DisconnectedEvent>((resolve) => c.on('disconnected', (e) => e.reason === 'connectionLost' && resolve(e)));
-    const restarting = cloud.restart(500);
+    await cloud.pause();
     await lost;
     const offline = Array.from({ length: 10 }, (_, i) => c.sendEvent({ body: `offline-${i}` }));
-    await restarting;
+    await cloud.resume();
     await Promise.all(offline);
     await c.connect({ timeoutMs: 5_000 });
     const bodies = (await messagesOf('dc-restart')).map((m) => m.body);

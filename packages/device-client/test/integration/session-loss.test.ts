@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { topics } from '@verge/contracts';
 import { ensureCloudPki, type CloudPki } from '@verge/platform';
 import { createDeviceClient, type ConnectedEvent } from '@verge/device-client';
-import { eventually } from './support/test-cloud.js';
+import { eventually } from '@verge/testkit';
 
 // A plain MQTT broker over TLS whose sessions live in memory: restarting it loses every session, which is what
 // the client must survive by subscribing again (azure-sdk-protocol.md §0.3: the SDK does not).
@@ -70,7 +70,7 @@ describe('device client and a broker that forgets sessions', () => {
     client.onDesiredPatch(() => undefined);
     client.onInputMessage(() => undefined);
     await client.connect({ timeoutMs: 5_000 });
-    await eventually(() => (broker.subscriptions.length === 3 ? true : undefined), 5_000, 'three subscriptions');
+    await eventually(() => (broker.subscriptions.length === 3 ? true : undefined), { description: 'three subscriptions', timeoutMs: 5_000 });
     expect(broker.connects[0]).toEqual({
       clientId: 'edge1/$edgeAgent',
       username: 'hub.example/edge1/$edgeAgent/?api-version=2021-04-12&DeviceClientType=verge-device-client%2F0.1.0',
@@ -93,7 +93,7 @@ describe('device client and a broker that forgets sessions', () => {
     expect(twin).toEqual({ desired: { $version: 3 }, reported: { $version: 1 } });
     expect(seenGets).toBe(1);
     expect(connected.at(-1)).toEqual({ reason: 'reconnect', sessionPresent: false });
-    await eventually(() => (broker.subscriptions.length === 4 ? true : undefined), 5_000, 'four subscriptions');
+    await eventually(() => (broker.subscriptions.length === 4 ? true : undefined), { description: 'four subscriptions', timeoutMs: 5_000 });
     expect(new Set(broker.subscriptions)).toEqual(
       new Set([topics.sub.twinResponses, topics.sub.twinDesiredPatches, topics.sub.methodRequests, topics.sub.moduleInputs('edge1', '$edgeAgent')]),
     );
@@ -130,7 +130,7 @@ describe('device client and a broker that forgets sessions', () => {
       await client.sendEvent({ body: `echo-${body}`, outputName: 'out' });
     });
     await client.connect({ timeoutMs: 5_000 });
-    await eventually(() => (broker.subscriptions.length === 1 ? true : undefined), 5_000, 'inputs subscription');
+    await eventually(() => (broker.subscriptions.length === 1 ? true : undefined), { description: 'inputs subscription', timeoutMs: 5_000 });
     const echoes: string[] = [];
     broker.aedes.on('publish', (packet, c) => {
       if (c !== null && packet.topic.includes('/messages/events/')) echoes.push(packet.payload.toString());
@@ -138,7 +138,7 @@ describe('device client and a broker that forgets sessions', () => {
     for (const body of ['a', 'b', 'c']) {
       broker.aedes.publish({ cmd: 'publish', topic: topics.moduleInput('edge1', 'filter', 'in1', { properties: { k: 'v' } }), payload: Buffer.from(body), qos: 1, retain: false, dup: false }, () => undefined);
     }
-    await eventually(() => (echoes.includes('echo-b') && echoes.includes('echo-c') ? true : undefined), 8_000, 'redelivery');
+    await eventually(() => (echoes.includes('echo-b') && echoes.includes('echo-c') ? true : undefined), { description: 'redelivery', timeoutMs: 8_000 });
     expect(received.slice(0, 2)).toEqual(['in1:a', 'in1:b']);
     expect(received.filter((r) => r === 'in1:b')).toHaveLength(2);
     expect(echoes[0]).toBe('echo-a');

@@ -1,1 +1,3 @@
 export * from './lifecycle.js';
+export * from './stop-sequence.js';
+export * from './stop-steps.js';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createStopSequence } from './stop-sequence.js';
 
 /** The part of `process` the lifecycle listens on (injected so tests can emit signals). */
 export interface SignalSource {
@@ -23,8 +24,11 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   /** Aborted when shutdown starts (signal or `shutdown()`); `reason` is the cause. */
   readonly signal: AbortSignal;
-  /** Adds a stop step. Steps run one at a time in reverse order of registration (last started, first stopped). */
-  onStop(name: string, stop: () => Promise<void> | void): void;
+  /**
+   * Adds a stop step. Steps run one at a time in reverse order of registration (last started, first stopped), as a
+   * stop sequence ({@link createStopSequence}): a failing or hung step is logged and the others still run.
+   */
+  onStop(name: string, stop: () => unknown): void;
   /** Starts the shutdown (idempotent) and resolves when every step has run; step failures are logged, not thrown. */
   shutdown(reason: string): Promise<void>;
   /** Resolves when shutdown has completed. */
@@ -33,19 +37,13 @@ export interface Lifecycle {
   dispose(): void;
 }
 
-interface StopStep {
-  readonly name: string;
-  readonly stop: () => Promise<void> | void;
-}
-
-/** Creates the lifecycle of one service process (STYLE §2.1: signals → AbortSignal, ordered shutdown). */
+/** Creates the lifecycle of one service process (STYLE §2.1: signals → AbortSignal, then its ordered stop sequence ({@link createStopSequence})). */
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { log } = options;
   const source = options.source ?? process;
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  const stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
   const controller = new AbortController();
-  const steps: StopStep[] = [];
+  const sequence = createStopSequence({ log, stepTimeoutMs: options.stepTimeoutMs ?? 10_000 });
   let running: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -54,7 +52,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     if (running !== undefined) return running;
     controller.abort(reason);
     log.info({ reason }, 'shutting down');
-    running = runSteps([...steps].reverse(), log, stepTimeoutMs).then(() => {
+    running = sequence.stop().then(() => {
       log.info('shutdown complete');
       resolveStopped();
     });
@@ -76,30 +74,9 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 
   return {
     signal: controller.signal,
-    onStop: (name, stop) => void steps.push({ name, stop }),
+    onStop: (name, stop) => sequence.onStop(name, stop),
     shutdown,
     stopped,
     dispose: () => listeners.forEach(({ sig, listener }) => source.off(sig, listener)),
   };
-}
-
-async function runSteps(steps: readonly StopStep[], log: Logger, timeoutMs: number): Promise<void> {
-  for (const step of steps) {
-    const startedAt = Date.now();
-    try {
-      await withTimeout(Promise.resolve().then(step.stop), timeoutMs, step.name);
-      log.debug({ step: step.name, durationMs: Date.now() - startedAt }, 'stopped');
-    } catch (err) {
-      log.error({ step: step.name, err }, 'stop step failed');
-    }
-  }
-}
-
-function withTimeout(p: Promise<void>, ms: number, name: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stop step "${name}" did not finish within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

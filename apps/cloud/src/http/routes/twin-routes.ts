@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { TwinDtoSchema, TwinUpdateDtoSchema } from '@verge/contracts';
 import { parseOrThrow } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
 import { parseIfMatch } from '../../services/identity-values.js';
-import type { IdentityRef } from '../../services/types.js';
 import { header, param, type ApiRoute, type HeaderDoc } from '../api-route.js';
 import type { ApiDeps } from '../api-deps.js';
 
@@ -16,7 +16,7 @@ interface TwinTarget {
   readonly suffix: string;
   readonly what: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly id: (req: FastifyRequest) => IdentityRef;
+  readonly id: (req: FastifyRequest) => ClientIdentity;
 }
 
 const targets: readonly TwinTarget[] = [

@@ -1,4 +1,4 @@
-import type { Authentication } from '../../services/types.js';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 
 /** The authentication columns shared by `devices` and `modules`. */
 export interface AuthColumns {
@@ -9,8 +9,8 @@ export interface AuthColumns {
   secondary_thumbprint: string | null;
 }
 
-/** Flattens an `Authentication` into its columns. */
-export function authToColumns(a: Authentication): AuthColumns {
+/** Flattens an `MqttAuthentication` into its columns. */
+export function authToColumns(a: MqttAuthentication): AuthColumns {
   switch (a.type) {
     case 'sas':
       return { auth_type: a.type, primary_key: a.primaryKey, secondary_key: a.secondaryKey, primary_thumbprint: null, secondary_thumbprint: null };
@@ -29,8 +29,8 @@ export function authToColumns(a: Authentication): AuthColumns {
   }
 }
 
-/** Rebuilds an `Authentication` from its columns (the CHECK constraint guarantees the type). */
-export function authFromColumns(c: AuthColumns): Authentication {
+/** Rebuilds an `MqttAuthentication` from its columns (the CHECK constraint guarantees the type). */
+export function authFromColumns(c: AuthColumns): MqttAuthentication {
   switch (c.auth_type) {
     case 'sas':
       return { type: 'sas', primaryKey: c.primary_key ?? '', secondaryKey: c.secondary_key ?? '' };

@@ -85,12 +85,3 @@ export function sasFor(clientId: string, opts: { key?: string; expirySec?: numbe
   const resource = m === undefined ? deviceResource(HUB, d) : moduleResource(HUB, d, m);
   return createSasToken({ resource, key: opts.key ?? PRIMARY_KEY, expirySec: opts.expirySec ?? Math.floor(Date.now() / 1000) + 3600 });
 }
-
-/** Polls `predicate` until it holds (or fails after `timeoutMs`). */
-export async function eventually(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,17 +1,17 @@
 import { VergeError } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
+import type { ClientIdentity } from '@verge/core';
 import type {
   AuthRecord,
   C2dMessage,
   DeviceEndpointServices,
-  IdentityRef,
   MqttSessionState,
   TwinProperties,
 } from '../../../src/services/types.js';
 
 type Twin = { desired: Record<string, unknown> & { $version: number }; reported: Record<string, unknown> & { $version: number } };
 
-const key = (id: IdentityRef): string => (id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`);
+const key = (id: ClientIdentity): string => (id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`);
 
 /**
  * In-memory DeviceEndpointServices for endpoint tests: identities, twins (shallow merge patches), telemetry,
@@ -27,9 +27,9 @@ export class FakeServices implements DeviceEndpointServices {
   readonly connectionEvents: { id: string; connected: boolean }[] = [];
   readonly storedSessions = new Map<string, MqttSessionState>();
   failIngest = false;
-  private readonly desiredListeners = new Set<(id: IdentityRef, patch: Record<string, unknown>, version: number) => void>();
+  private readonly desiredListeners = new Set<(id: ClientIdentity, patch: Record<string, unknown>, version: number) => void>();
   private readonly c2dListeners = new Set<(deviceId: string) => void>();
-  private readonly identityListeners = new Set<(id: IdentityRef, change: 'updated' | 'deleted') => void>();
+  private readonly identityListeners = new Set<(id: ClientIdentity, change: 'updated' | 'deleted') => void>();
   private c2dSeq = 0;
 
   loadMqttSession?: (clientId: string) => MqttSessionState | undefined;
@@ -50,17 +50,17 @@ export class FakeServices implements DeviceEndpointServices {
     this.twins.set(key(record), { desired: { $version: 1 }, reported: { $version: 1 } });
   }
 
-  getAuthRecord(id: IdentityRef): AuthRecord | undefined {
+  getAuthRecord(id: ClientIdentity): AuthRecord | undefined {
     return this.identities.get(key(id));
   }
 
-  getTwinProperties(id: IdentityRef): TwinProperties {
+  getTwinProperties(id: ClientIdentity): TwinProperties {
     const twin = this.twins.get(key(id));
     if (twin === undefined) throw new VergeError('CLD_DEVICE_NOT_FOUND', `no twin for ${key(id)}`);
     return structuredClone(twin);
   }
 
-  patchReported(id: IdentityRef, patch: unknown): number {
+  patchReported(id: ClientIdentity, patch: unknown): number {
     const twin = this.twins.get(key(id));
     if (twin === undefined) throw new VergeError('CLD_DEVICE_NOT_FOUND', `no twin for ${key(id)}`);
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
@@ -72,7 +72,7 @@ export class FakeServices implements DeviceEndpointServices {
   }
 
   /** Test hook: a desired patch as the REST API would apply it. */
-  patchDesired(id: IdentityRef, patch: Record<string, unknown>): number {
+  patchDesired(id: ClientIdentity, patch: Record<string, unknown>): number {
     const twin = this.twins.get(key(id));
     if (twin === undefined) throw new Error('no twin');
     Object.assign(twin.desired, patch);
@@ -106,11 +106,11 @@ export class FakeServices implements DeviceEndpointServices {
     this.c2d.set(deviceId, (this.c2d.get(deviceId) ?? []).filter((m) => m.id !== id));
   }
 
-  setConnectionState(id: IdentityRef, connected: boolean): void {
+  setConnectionState(id: ClientIdentity, connected: boolean): void {
     this.connectionEvents.push({ id: key(id), connected });
   }
 
-  onDesiredPatch(listener: (id: IdentityRef, patch: Record<string, unknown>, version: number) => void): () => void {
+  onDesiredPatch(listener: (id: ClientIdentity, patch: Record<string, unknown>, version: number) => void): () => void {
     this.desiredListeners.add(listener);
     return () => this.desiredListeners.delete(listener);
   }
@@ -120,13 +120,13 @@ export class FakeServices implements DeviceEndpointServices {
     return () => this.c2dListeners.delete(listener);
   }
 
-  onIdentityChanged(listener: (id: IdentityRef, change: 'updated' | 'deleted') => void): () => void {
+  onIdentityChanged(listener: (id: ClientIdentity, change: 'updated' | 'deleted') => void): () => void {
     this.identityListeners.add(listener);
     return () => this.identityListeners.delete(listener);
   }
 
   /** Test hook: replaces (or deletes, with `undefined`) an identity and notifies as the registry would. */
-  changeIdentity(id: IdentityRef, record: AuthRecord | undefined): void {
+  changeIdentity(id: ClientIdentity, record: AuthRecord | undefined): void {
     if (record === undefined) this.identities.delete(key(id));
     else this.identities.set(key(id), record);
     for (const l of this.identityListeners) l(id, record === undefined ? 'deleted' : 'updated');

@@ -2,8 +2,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
-import { FrameReader } from '../../../src/mqtt/frame-reader.js';
-import { PacketDecoder } from '../../../src/mqtt/packet-codec.js';
+import { FrameReader, PacketDecoder } from '@verge/iothub-mqtt';
 
 /**
  * A byte-level MQTT client for endpoint tests: sends exactly the packets a test asks for (including

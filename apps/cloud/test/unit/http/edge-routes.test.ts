@@ -3,7 +3,8 @@ import { DeviceScopeDtoSchema, ModuleDtoSchema, ScopeResultDtoSchema } from '@ve
 import { deriveModuleKey } from '@verge/core';
 import { openApiPath } from '../../../src/http/openapi.js';
 import { aKey, createTestApi, TEST_HOST, type TestApi } from '../../helpers/fixtures.js';
-import { deviceToken, moduleToken, validManifest } from '../../helpers/manifests.js';
+import { exampleManifest } from '@verge/testkit/manifest';
+import { identityToken } from '@verge/testkit/mqtt';
 
 // docs/edge-cloud.md "Device-scoped REST" and "Deployments", over HTTP (fastify inject).
 
@@ -19,7 +20,7 @@ const ALLOWED = `identity tokens are accepted only from an IoT Edge device (or i
 type Method = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
 
 const nowSec = () => Math.floor(t.clock.nowMs() / 1000);
-const edgeToken = (deviceId = 'edge1', key = KEYS.primary, expirySec = nowSec() + 3600) => deviceToken(TEST_HOST, deviceId, key, expirySec);
+const edgeToken = (deviceId = 'edge1', key = KEYS.primary, expirySec = nowSec() + 3600) => identityToken({ host: TEST_HOST, deviceId, key, expirySec });
 
 async function call(method: Method, url: string, authorization: string, payload?: unknown) {
   return t.api.app.inject({
@@ -97,12 +98,12 @@ describe('an edge device calling with its own SAS token', () => {
 
   it.each([
     ['another device\'s routes', () => call('GET', '/devices/edge2/modules', edgeToken()), 'CLD_AUTH_SCOPE_DENIED', `the token of device 'edge1' cannot call GET /devices/{id}/modules for device 'edge2'; ${ALLOWED}`],
-    ['a token of another module', () => call('GET', '/devices/edge1/modules', moduleToken(TEST_HOST, 'edge1', 'sensor', KEYS.primary, nowSec() + 60)), 'CLD_AUTH_SCOPE_DENIED', `GET /devices/{id}/modules refuses the token of module 'edge1/sensor'; ${ALLOWED}`],
-    ['$edgeHub signing with the device key', () => call('GET', '/devices/edge1/scope', moduleToken(TEST_HOST, 'edge1', '$edgeHub', KEYS.primary, nowSec() + 60)), 'CLD_AUTH_SIGNATURE_INVALID', "the token's signature does not match a key of module 'edge1/$edgeHub' (wrong key, or the token was altered)"],
+    ['a token of another module', () => call('GET', '/devices/edge1/modules', identityToken({ host: TEST_HOST, deviceId: 'edge1', moduleId: 'sensor', key: KEYS.primary, expirySec: nowSec() + 60 })), 'CLD_AUTH_SCOPE_DENIED', `GET /devices/{id}/modules refuses the token of module 'edge1/sensor'; ${ALLOWED}`],
+    ['$edgeHub signing with the device key', () => call('GET', '/devices/edge1/scope', identityToken({ host: TEST_HOST, deviceId: 'edge1', moduleId: '$edgeHub', key: KEYS.primary, expirySec: nowSec() + 60 })), 'CLD_AUTH_SIGNATURE_INVALID', "the token's signature does not match a key of module 'edge1/$edgeHub' (wrong key, or the token was altered)"],
     ['a leaf device', () => call('GET', '/devices/leaf/modules', edgeToken('leaf')), 'CLD_AUTH_SCOPE_DENIED', `device 'leaf' is not an IoT Edge device; ${ALLOWED}`],
     ['a wrong key', () => call('GET', '/devices/edge1/scope', edgeToken('edge1', aKey(9))), 'CLD_AUTH_SIGNATURE_INVALID', "the token's signature does not match a key of device 'edge1' (wrong key, or the token was altered)"],
     ['an expired token', () => call('GET', '/devices/edge1/scope', edgeToken('edge1', KEYS.primary, nowSec() - 301)), 'CLD_AUTH_EXPIRED', 'the token expired at 2029-12-31T23:54:59.000Z (se=1893455699)'],
-    ['another hub', () => call('GET', '/devices/edge1/scope', deviceToken('other.hub', 'edge1', KEYS.primary, nowSec() + 60)), 'CLD_AUTH_AUDIENCE_INVALID', "the token's resource (sr) 'other.hub/devices/edge1' names host 'other.hub', not this hub 'hub.test'"],
+    ['another hub', () => call('GET', '/devices/edge1/scope', identityToken({ host: 'other.hub', deviceId: 'edge1', key: KEYS.primary, expirySec: nowSec() + 60 })), 'CLD_AUTH_AUDIENCE_INVALID', "the token's resource (sr) 'other.hub/devices/edge1' names host 'other.hub', not this hub 'hub.test'"],
     ['an unknown device', () => call('GET', '/devices/ghost/scope', edgeToken('ghost')), 'CLD_AUTH_DEVICE_INVALID', "device 'ghost' named by the token is not registered"],
   ] as const)('refuses %s with 401 naming the problem', async (_name, request, code, message) => {
     await setup();
@@ -136,7 +137,7 @@ describe('an edge device calling with its own SAS token', () => {
 describe('POST /devices/{id}/applyConfigurationContent', () => {
   it('answers 204 and writes the module twins', async () => {
     await setup();
-    const res = await call('POST', `/devices/edge1/applyConfigurationContent${API}`, t.auth(), validManifest());
+    const res = await call('POST', `/devices/edge1/applyConfigurationContent${API}`, t.auth(), exampleManifest());
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     expect(t.services.twins.getTwin({ deviceId: 'edge1', moduleId: 'sensor' }).properties.desired).toEqual({ threshold: 42, $version: 2 });
@@ -144,7 +145,7 @@ describe('POST /devices/{id}/applyConfigurationContent', () => {
 
   it('answers 400 MANIFEST_INVALID with every fault, 400 for a plain device, 404 for an unknown one', async () => {
     await setup();
-    const bad = validManifest();
+    const bad = exampleManifest();
     bad.modulesContent['x.y'] = { 'properties.desired': {}, extra: 1 };
     const res = await call('POST', `/devices/edge1/applyConfigurationContent${API}`, t.auth(), bad);
     expect(res.statusCode).toBe(400);
@@ -161,13 +162,13 @@ describe('POST /devices/{id}/applyConfigurationContent', () => {
       },
       Message: `ErrorCode:ArgumentInvalid;${message.replace(/;/g, ',')}`,
     });
-    expect((await call('POST', '/devices/leaf/applyConfigurationContent', t.auth(), validManifest())).json()).toMatchObject({ code: 'CLD_DEVICE_NOT_EDGE' });
-    expect((await call('POST', '/devices/ghost/applyConfigurationContent', t.auth(), validManifest())).statusCode).toBe(404);
+    expect((await call('POST', '/devices/leaf/applyConfigurationContent', t.auth(), exampleManifest())).json()).toMatchObject({ code: 'CLD_DEVICE_NOT_EDGE' });
+    expect((await call('POST', '/devices/ghost/applyConfigurationContent', t.auth(), exampleManifest())).statusCode).toBe(404);
   });
 
   it('needs RegistryWrite, not the device token', async () => {
     await setup();
-    const res = await call('POST', '/devices/edge1/applyConfigurationContent', edgeToken(), validManifest());
+    const res = await call('POST', '/devices/edge1/applyConfigurationContent', edgeToken(), exampleManifest());
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'CLD_AUTH_SCOPE_DENIED', details: { route: 'POST /devices/{id}/applyConfigurationContent' } });
   });
@@ -180,7 +181,7 @@ describe("POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope (IoT H
     const hub = t.store.modules.get('edge1', '$edgeHub');
     if (hub === undefined) throw new Error('no $edgeHub');
     // The edge hub signs with its own key, derived from the device key (workload API sign).
-    return moduleToken(TEST_HOST, 'edge1', '$edgeHub', deriveModuleKey(KEYS.primary, '$edgeHub', hub.generationId, 'primary'), nowSec() + 60);
+    return identityToken({ host: TEST_HOST, deviceId: 'edge1', moduleId: '$edgeHub', key: deriveModuleKey(KEYS.primary, '$edgeHub', hub.generationId, 'primary'), expirySec: nowSec() + 60 });
   }
 
   it('pages the children as Devices and the modules as Modules, for $edgeHub\'s own token', async () => {

@@ -4,13 +4,14 @@ import { createSasToken, deviceResource, moduleResource } from '@verge/core';
 import { certificateThumbprint, issueClientCert } from '@verge/platform';
 import type { IssuedCertificate } from '@verge/platform';
 import { authenticate } from '../../../src/mqtt/authenticate.js';
-import type { ConnectCredentials, PeerCertificate } from '../../../src/mqtt/authenticate.js';
+import type { ConnectCredentials, PeerCertificate } from '@verge/iothub-mqtt';
 import { FakeServices, PRIMARY_KEY, SECONDARY_KEY, sasIdentity } from '../../integration/mqtt-support/fake-services.js';
 
 const HOST = 'hub.example';
 const NOW_MS = 1_900_000_000_000;
 const NOW_SEC = NOW_MS / 1000;
-const hostNames = [HOST, `${HOST}:8883`];
+// The port the client connected to: the user name and audiences may name the host with it.
+const LOCAL_PORT = 8883;
 const user = (clientId: string, host = HOST) => `${host}/${clientId}/?api-version=2021-04-12`;
 const token = (resource: string, key = PRIMARY_KEY, expirySec = NOW_SEC + 3600) => Buffer.from(createSasToken({ resource, key, expirySec }));
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
 });
 
 function run(creds: Partial<ConnectCredentials> & { clientId: string }) {
-  return authenticate({ username: user(creds.clientId), password: undefined, peerCertificate: undefined, ...creds }, { services, hostNames, nowMs: NOW_MS });
+  return authenticate({ username: user(creds.clientId), password: undefined, peerCertificate: undefined, localPort: LOCAL_PORT, ...creds }, { services, hostname: HOST, nowMs: NOW_MS });
 }
 
 describe('authenticate', () => {
@@ -99,8 +100,8 @@ describe('authenticate', () => {
     const wrong = run({ clientId: 'x509dev', peerCertificate: peer(otherCert) });
     expect(wrong).toEqual({ ok: false, returnCode: 4, reason: `client certificate thumbprint ${certificateThumbprint(otherCert.certificatePem).sha1} is not registered for device 'x509dev'` });
     const expired = authenticate(
-      { clientId: 'x509dev', username: user('x509dev'), password: undefined, peerCertificate: peer(cert) },
-      { services, hostNames, nowMs: NOW_MS + 2 * 86_400_000 },
+      { clientId: 'x509dev', username: user('x509dev'), password: undefined, peerCertificate: peer(cert), localPort: LOCAL_PORT },
+      { services, hostname: HOST, nowMs: NOW_MS + 2 * 86_400_000 },
     );
     expect(expired).toEqual({ ok: false, returnCode: 4, reason: "the client certificate of device 'x509dev' is outside its validity period" });
   });

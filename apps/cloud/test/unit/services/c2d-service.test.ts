@@ -58,19 +58,19 @@ describe('C2D service', () => {
     expect(c.services.endpoint.pendingC2d('d')).toEqual([]);
   });
 
-  it('expires messages after their TTL (default 1 h) and honours an absolute expiry', () => {
+  it('expires messages after their TTL (default 1 h) and honours an absolute expiry', async () => {
     const c = setup();
     c.services.c2d.send('d', { body: bytes('default'), properties: {} });
     c.services.c2d.send('d', { body: bytes('short'), properties: {}, expiresAtMs: c.clock.nowMs() + 60_000 });
-    c.clock.advance(61_000);
+    await c.clock.advance(61_000);
     expect(c.services.endpoint.pendingC2d('d').map((m) => new TextDecoder().decode(m.message.body))).toEqual(['default']);
-    c.clock.advance(3_600_000);
+    await c.clock.advance(3_600_000);
     expect(c.services.endpoint.pendingC2d('d')).toEqual([]);
     expect(c.services.telemetry.pruneNow()).toBe(0);
     expect(c.store.c2d.countPending('d', 0)).toBe(0);
   });
 
-  it('refuses the 51st pending message (IoT Hub allows 50), until messages complete or expire', () => {
+  it('refuses the 51st pending message (IoT Hub allows 50), until messages complete or expire', async () => {
     const c = setup();
     for (let i = 0; i < 50; i++) c.services.c2d.send('d', { body: bytes(`m${i}`), properties: {} });
     expectVergeError(
@@ -81,7 +81,7 @@ describe('C2D service', () => {
     const [first] = c.services.endpoint.pendingC2d('d');
     c.services.endpoint.completeC2d('d', first?.id ?? '');
     expect(c.services.c2d.send('d', { body: bytes('fits again'), properties: {} }).pendingCount).toBe(50);
-    c.clock.advance(3_600_001);
+    await c.clock.advance(3_600_001);
     expect(c.services.c2d.send('d', { body: bytes('after expiry'), properties: {} }).pendingCount).toBe(1);
   });
 

@@ -3,7 +3,7 @@ import { isVergeError } from '@verge/contracts';
 import { deriveModuleKey } from '@verge/core';
 import { expectVergeError } from '../../helpers/expect-error.js';
 import { aKey, createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
-import { validManifest } from '../../helpers/manifests.js';
+import { exampleManifest } from '@verge/testkit/manifest';
 
 // docs/edge-cloud.md "Deployments": applyConfigurationContent on one edge device.
 
@@ -27,7 +27,7 @@ describe('applyConfigurationContent', () => {
   it('replaces the desired properties of $edgeAgent, $edgeHub and the module twins, creating missing module identities', () => {
     const c = setup();
     const patches = desiredPatches(c);
-    const manifest = validManifest();
+    const manifest = exampleManifest();
     const result = c.services.configurations.applyConfigurationContent('edge1', manifest);
     expect(result).toEqual({ deviceId: 'edge1', updated: ['$edgeAgent', '$edgeHub', 'sensor'], created: ['sensor'] });
     const content = manifest.modulesContent as Record<string, Record<string, Record<string, unknown>>>;
@@ -48,12 +48,12 @@ describe('applyConfigurationContent', () => {
 
   it('pushes the difference on a second deployment and changes nothing for the same one', () => {
     const c = setup();
-    c.services.configurations.applyConfigurationContent('edge1', validManifest());
+    c.services.configurations.applyConfigurationContent('edge1', exampleManifest());
     const patches = desiredPatches(c);
-    expect(c.services.configurations.applyConfigurationContent('edge1', validManifest())).toEqual({ deviceId: 'edge1', updated: [], created: [] });
+    expect(c.services.configurations.applyConfigurationContent('edge1', exampleManifest())).toEqual({ deviceId: 'edge1', updated: [], created: [] });
     expect(patches).toEqual([]);
     expect(c.services.twins.getTwin({ deviceId: 'edge1', moduleId: 'sensor' }).version).toBe(2);
-    const next = validManifest({ threshold: 7 });
+    const next = exampleManifest({ threshold: 7 });
     const routes = (next.modulesContent['$edgeHub'] as { 'properties.desired': { routes: Record<string, unknown> } })['properties.desired'].routes;
     delete routes['alerts'];
     expect(c.services.configurations.applyConfigurationContent('edge1', next).updated).toEqual(['$edgeHub', 'sensor']);
@@ -63,7 +63,7 @@ describe('applyConfigurationContent', () => {
 
   it('stores createOptions given as an object as the JSON string the twin holds, and accepts the wrapped form', () => {
     const c = setup();
-    c.services.configurations.applyConfigurationContent('edge1', { content: validManifest({ createOptions: { HostConfig: { Privileged: true } } }) });
+    c.services.configurations.applyConfigurationContent('edge1', { content: exampleManifest({ createOptions: { HostConfig: { Privileged: true } } }) });
     const desired = c.services.twins.getTwin({ deviceId: 'edge1', moduleId: '$edgeAgent' }).properties.desired as { modules: { sensor: { settings: unknown } } };
     expect(desired.modules.sensor.settings).toEqual({ image: 'example.azurecr.io/sensor:1.0', createOptions: '{"HostConfig":{"Privileged":true}}' });
   });
@@ -71,7 +71,7 @@ describe('applyConfigurationContent', () => {
   it('refuses an invalid manifest with every fault and writes nothing', () => {
     const c = setup();
     const patches = desiredPatches(c);
-    const bad = validManifest();
+    const bad = exampleManifest();
     const agent = (bad.modulesContent['$edgeAgent'] as { 'properties.desired': { modules: { sensor: Record<string, unknown> } } })['properties.desired'];
     delete agent.modules.sensor['status'];
     agent.modules.sensor['restartPolicy'] = 'sometimes';
@@ -99,7 +99,7 @@ describe('applyConfigurationContent', () => {
 
   it('lists at most three faults in the message and the rest in details', () => {
     const c = setup();
-    const content: Record<string, unknown> = { ...validManifest().modulesContent };
+    const content: Record<string, unknown> = { ...exampleManifest().modulesContent };
     for (const id of ['a.1', 'a.2', 'a.3', 'a.4', 'a.5']) content[id] = { 'properties.desired': {} };
     expectVergeError(
       () => c.services.configurations.applyConfigurationContent('edge1', { modulesContent: content }),
@@ -110,7 +110,7 @@ describe('applyConfigurationContent', () => {
 
   it('refuses a route that does not compile, bodies that are no manifest, plain and unknown devices', () => {
     const c = setup();
-    const bad = validManifest();
+    const bad = exampleManifest();
     (bad.modulesContent['$edgeHub'] as { 'properties.desired': { routes: Record<string, unknown> } })['properties.desired'].routes['alerts'] = 'FROM /messages/* INTO nowhere';
     expectVergeError(
       () => c.services.configurations.applyConfigurationContent('edge1', bad),
@@ -120,10 +120,10 @@ describe('applyConfigurationContent', () => {
     expectVergeError(() => c.services.configurations.applyConfigurationContent('edge1', undefined), 'MANIFEST_INVALID', `the deployment manifest for device 'edge1' has 1 fault: (root): must be an object { "modulesContent": { … } }`);
     expectVergeError(() => c.services.configurations.applyConfigurationContent('edge1', { deviceContent: {} }), 'MANIFEST_INVALID', "the deployment manifest for device 'edge1' has 1 fault: modulesContent: required");
     expectVergeError(
-      () => c.services.configurations.applyConfigurationContent('plain', validManifest()),
+      () => c.services.configurations.applyConfigurationContent('plain', exampleManifest()),
       'CLD_DEVICE_NOT_EDGE',
       "device 'plain' is not an IoT Edge device (capabilities.iotEdge is false), so it cannot run a deployment manifest",
     );
-    expectVergeError(() => c.services.configurations.applyConfigurationContent('nope', validManifest()), 'CLD_DEVICE_NOT_FOUND', "device 'nope' is not registered");
+    expectVergeError(() => c.services.configurations.applyConfigurationContent('nope', exampleManifest()), 'CLD_DEVICE_NOT_FOUND', "device 'nope' is not registered");
   });
 });

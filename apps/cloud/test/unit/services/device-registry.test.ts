@@ -126,11 +126,11 @@ describe('device registry', () => {
     expectError(() => cloud.services.devices.getDevice('d'), 'CLD_DEVICE_NOT_FOUND', "device 'd' is not registered");
   });
 
-  it('gives a re-created device a new generation id', () => {
+  it('gives a re-created device a new generation id', async () => {
     cloud = createTestCloud();
     const first = cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device;
     cloud.services.devices.deleteDevice('d', undefined);
-    cloud.clock.advance(1);
+    await cloud.clock.advance(1);
     expect(cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device.generationId).not.toBe(first.generationId);
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VergeError } from '@verge/contracts';
-import type { DeviceGateway, IdentityRef } from '../../../src/services/types.js';
+import type { ClientIdentity } from '@verge/core';
+import type { DeviceGateway } from '../../../src/services/types.js';
 import { expectVergeRejection } from '../../helpers/expect-error.js';
 import { createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
 
@@ -8,7 +9,7 @@ let cloud: TestCloud;
 afterEach(() => cloud?.close());
 
 interface Call {
-  readonly id: IdentityRef;
+  readonly id: ClientIdentity;
   readonly name: string;
   readonly payload: unknown;
   readonly timeoutMs: number;
@@ -17,7 +18,7 @@ interface Call {
 /** A gateway that answers like a connected device (or times out / is offline), recording each call. */
 function stubGateway(online: Set<string>, behaviour: 'answer' | 'timeout' = 'answer'): DeviceGateway & { calls: Call[] } {
   const calls: Call[] = [];
-  const key = (id: IdentityRef) => (id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`);
+  const key = (id: ClientIdentity) => (id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}`);
   return {
     calls,
     isConnected: (id) => online.has(key(id)),
@@ -101,12 +102,12 @@ describe('method service', () => {
 });
 
 describe('device endpoint services: connection state', () => {
-  it('records Connected/Disconnected on the device and module and announces it', () => {
+  it('records Connected/Disconnected on the device and module and announces it', async () => {
     const c = setup();
     const events: string[] = [];
     c.bus.subscribe('connectionChanged', (e) => events.push(`${e.id.moduleId ?? e.id.deviceId}:${e.connected}`));
     c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
-    c.clock.advance(1000);
+    await c.clock.advance(1000);
     c.services.endpoint.setConnectionState({ deviceId: 'd', moduleId: 'm' }, true);
     expect(c.services.devices.getDevice('d')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:00.000Z' });
     expect(c.services.modules.getModule('d', 'm')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:01.000Z' });

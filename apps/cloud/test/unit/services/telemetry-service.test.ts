@@ -41,15 +41,15 @@ describe('telemetry service', () => {
     expect(cloud.services.modules.listModules('d')).toEqual([]);
   });
 
-  it('records device activity, at most every 5 s', () => {
+  it('records device activity, at most every 5 s', async () => {
     cloud = createTestCloud();
     cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
     cloud.services.endpoint.ingestTelemetry(message('d', 'a'));
     expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
-    cloud.clock.advance(1000);
+    await cloud.clock.advance(1000);
     cloud.services.endpoint.ingestTelemetry(message('d', 'b'));
     expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
-    cloud.clock.advance(5000);
+    await cloud.clock.advance(5000);
     cloud.services.endpoint.ingestTelemetry(message('d', 'c'));
     expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:06.000Z');
   });
@@ -80,9 +80,9 @@ describe('telemetry service', () => {
     cloud = createTestCloud({ retention: { maxAgeSec: 60, pruneIntervalMs: 100 } });
     const c = cloud;
     c.services.endpoint.ingestTelemetry(message('d', 'old', {}, '2030-01-01T00:00:00.000Z'));
-    c.clock.advance(30_000);
+    await c.clock.advance(30_000);
     c.services.endpoint.ingestTelemetry(message('d', 'new', {}, '2030-01-01T00:00:30.000Z'));
-    c.clock.advance(31_000);
+    await c.clock.advance(31_000);
     c.services.telemetry.start();
     await expect.poll(() => texts(c), { timeout: 2000 }).toEqual(['new']);
     c.services.telemetry.stop();

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ClientIdentity } from '@verge/core';
 import { expectVergeError } from '../../helpers/expect-error.js';
 import { createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
-import type { IdentityRef } from '../../../src/services/types.js';
 
 let cloud: TestCloud;
 afterEach(() => cloud?.close());
 
-function setup(): { c: TestCloud; patches: { id: IdentityRef; patch: Record<string, unknown>; version: number }[] } {
+function setup(): { c: TestCloud; patches: { id: ClientIdentity; patch: Record<string, unknown>; version: number }[] } {
   cloud = createTestCloud();
   cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
   cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
-  const patches: { id: IdentityRef; patch: Record<string, unknown>; version: number }[] = [];
+  const patches: { id: ClientIdentity; patch: Record<string, unknown>; version: number }[] = [];
   cloud.services.endpoint.onDesiredPatch((id, patch, version) => patches.push({ id, patch, version }));
   return { c: cloud, patches };
 }

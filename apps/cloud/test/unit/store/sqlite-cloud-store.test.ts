@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openSqliteCloudStore } from '../../../src/store/sqlite/sqlite-cloud-store.js';
 import { describeCloudStoreContract } from '../../helpers/cloud-store-contract.js';
-import { tempDir } from '../../helpers/fixtures.js';
+import { tempDir } from '@verge/testkit';
 
 describeCloudStoreContract('SQLite', () => {
   const tmp = tempDir();

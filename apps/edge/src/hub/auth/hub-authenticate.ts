@@ -1,12 +1,5 @@
-import { deriveModuleKey } from '@verge/core';
-import {
-  authenticateConnect,
-  claimIdentity,
-  type AuthResult,
-  type ConnectCredentials,
-  type MqttAuthRecord,
-  type MqttIdentity,
-} from '@verge/platform';
+import { deriveModuleKey, type ClientIdentity } from '@verge/core';
+import { authenticateConnect, claimIdentity, type AuthResult, type ConnectCredentials, type MqttAuthRecord } from '@verge/iothub-mqtt';
 import type { ScopeIdentity } from '../scope/scope-identity.js';
 
 /** The module id of the edge hub itself: it never connects to itself. */
@@ -54,7 +47,7 @@ export function authenticateHubClient(creds: ConnectCredentials, ctx: HubAuthCon
 }
 
 /** Why this hub does not serve `id` at all, or undefined when it may. */
-export function servedHere(id: MqttIdentity, ctx: Pick<HubAuthContext, 'edgeDeviceId'>): string | undefined {
+export function servedHere(id: ClientIdentity, ctx: Pick<HubAuthContext, 'edgeDeviceId'>): string | undefined {
   if (id.moduleId !== undefined) {
     if (id.deviceId !== ctx.edgeDeviceId) {
       return `module '${id.deviceId}/${id.moduleId}' belongs to device '${id.deviceId}'; this edge hub serves the modules of '${ctx.edgeDeviceId}'`;
@@ -68,7 +61,7 @@ export function servedHere(id: MqttIdentity, ctx: Pick<HubAuthContext, 'edgeDevi
   return undefined;
 }
 
-function unknownHere(id: MqttIdentity, ctx: HubAuthContext): string | undefined {
+function unknownHere(id: ClientIdentity, ctx: HubAuthContext): string | undefined {
   if (id.moduleId !== undefined) {
     return ctx.resolveModule(id.moduleId) === undefined ? `module '${id.deviceId}/${id.moduleId}' is not deployed on this edge device` : undefined;
   }
@@ -76,7 +69,7 @@ function unknownHere(id: MqttIdentity, ctx: HubAuthContext): string | undefined 
   return `device '${id.deviceId}' is not in the device scope of edge device '${ctx.edgeDeviceId}' (not a child of it, or the scope has not been synced from the cloud yet)`;
 }
 
-function lookup(id: MqttIdentity, ctx: HubAuthContext): MqttAuthRecord | undefined {
+function lookup(id: ClientIdentity, ctx: HubAuthContext): MqttAuthRecord | undefined {
   if (id.moduleId !== undefined) {
     const keys = moduleKeys(ctx, id.moduleId);
     if (keys === undefined) return undefined;

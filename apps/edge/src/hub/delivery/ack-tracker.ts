@@ -1,4 +1,4 @@
-import type { MqttConnection } from '@verge/platform';
+import type { MqttConnection } from '@verge/iothub-mqtt';
 
 /** How a QoS 1 delivery to a local client ended. */
 export type LocalDeliveryResult = 'acked' | 'closed' | 'aborted' | 'busy';
@@ -11,7 +11,7 @@ interface Waiting {
 /**
  * QoS 1 publishes from the hub to its clients (module inputs, C2D to leaves) waiting for the client's PUBACK
  * (reference §5.3: the module must PUBACK; the hub waits `MessageAckTimeoutSecs`). A delivery settles on the PUBACK,
- * when the client's connection closes, or when the caller aborts; never twice.
+ * when the client's connection closes, or when the caller aborts or cancels it; never twice.
  */
 export class AckTracker {
   private readonly waiting = new Map<string, Waiting>();
@@ -21,26 +21,41 @@ export class AckTracker {
   /** Publishes `payload` with QoS 1 on `conn` and resolves with how it ended. */
   deliver(conn: MqttConnection, topic: string, payload: Buffer, signal: AbortSignal): Promise<LocalDeliveryResult> {
     if (signal.aborted) return Promise.resolve('aborted');
+    return new Promise<LocalDeliveryResult>((resolve) => {
+      // `done` never runs synchronously inside `publish`, so `onAbort` exists by the time it does.
+      const sent = this.publish(conn, topic, payload, (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      });
+      if (sent === 'busy' || sent === 'closed') return resolve(sent);
+      const onAbort = (): void => this.cancel(sent);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Publishes `payload` with QoS 1 on `conn` without waiting: returns the delivery's tag (`done` is called once, later,
+   * with how it ended; `cancel(tag)` ends it early), or at once `busy` (the client has `maxInflightToClient`
+   * unacknowledged publishes) or `closed` (then `done` is never called). One abort listener per window of
+   * deliveries instead of one per message is what the module input sender needs (issue 8).
+   */
+  publish(conn: MqttConnection, topic: string, payload: Buffer, done: (r: LocalDeliveryResult) => void): string | 'busy' | 'closed' {
     const tag = `d${++this.seq}`;
     const packetId = conn.publish1(topic, payload, tag);
-    if (packetId === undefined) return Promise.resolve(conn.isOpen ? 'busy' : 'closed');
-    return new Promise<LocalDeliveryResult>((resolve) => {
-      const onAbort = (): void => this.settle(tag, 'aborted');
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiting.set(tag, {
-        conn,
-        settle: (r) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(r);
-        },
-      });
-      this.track(conn, tag);
-    });
+    if (packetId === undefined) return conn.isOpen ? 'busy' : 'closed';
+    this.waiting.set(tag, { conn, settle: done });
+    this.track(conn, tag);
+    return tag;
   }
 
   /** The client acknowledged the publish sent with `tag`. */
   acked(tag: string): void {
     this.settle(tag, 'acked');
+  }
+
+  /** Stops waiting for `tag` (settles it `aborted`); a PUBACK arriving later is ignored. */
+  cancel(tag: string): void {
+    this.settle(tag, 'aborted');
   }
 
   /** Deliveries still waiting. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@verge/platform';
-import { moduleOrdering, upstreamOrdering, type EndpointPumps, type EndpointSender } from '../endpoints/index.js';
+import { moduleInputOrdering, upstreamOrdering, type EndpointPumps, type EndpointSender } from '../endpoints/index.js';
 import { senderOfParkedEndpoint } from '../upstream/parked-senders.js';
 import { moduleInputsPrefix, parseModuleInputEndpoint, type ModuleInputRef } from './module-input-endpoint.js';
 
@@ -20,7 +20,7 @@ export interface EndpointRegistryOptions {
  * One delivery pump per endpoint, created on first need: for every endpoint of the route table, for every queue
  * the store still holds (messages of a route since removed are still delivered, until their TTL), and for an
  * endpoint a message was just queued for. `$upstream` pumps group by sender (upstreamOrdering); module inputs
- * deliver one at a time (moduleOrdering). Pumps are never removed while the hub runs: their queues may fill again.
+ * deliver in queue order with a window of unacknowledged messages (moduleInputOrdering, issue 8). Pumps are never removed while the hub runs: their queues may fill again.
  */
 export class EndpointRegistry {
   private readonly ids = new Set<string>();
@@ -40,7 +40,7 @@ export class EndpointRegistry {
         this.o.log.error({ endpointId }, 'no delivery pump for an endpoint of unknown kind; its messages stay stored');
         return false;
       }
-      this.o.pumps.add(endpointId, this.o.moduleInputSender(ref), moduleOrdering);
+      this.o.pumps.add(endpointId, this.o.moduleInputSender(ref), moduleInputOrdering);
     }
     this.ids.add(endpointId);
     return true;

@@ -1,71 +1,109 @@
 import { isVergeError, topics, type QueueEntry } from '@verge/contracts';
-import { isSubscribed, type MqttConnection, type SessionRegistry } from '@verge/platform';
+import { isSubscribed, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
-import type { AckTracker } from './ack-tracker.js';
+import type { AckTracker, LocalDeliveryResult } from './ack-tracker.js';
+import { deliverWindowed, type WindowItem, type WindowResult } from './delivery-window.js';
 import type { ModuleInputRef } from './module-input-endpoint.js';
+
+/** Unacknowledged messages towards one module input by default (issue 8; Mosquitto's default is 20 per client). */
+export const defaultModuleInputWindow = 64;
+
+/** The hub's cap on unacknowledged publishes towards one client connection: four inputs' full windows. */
+export const hubMaxInflightToClient = 4 * defaultModuleInputWindow;
 
 /** What a module input sender needs. */
 export interface ModuleInputSenderDeps {
   readonly edgeDeviceId: string;
   readonly sessions: SessionRegistry;
   readonly acks: AckTracker;
+  /** Publishes in flight (sent, PUBACK not received) at most (default {@link defaultModuleInputWindow}). */
+  readonly window?: number;
+}
+
+interface Publish {
+  readonly topic: string;
+  readonly payload: Buffer;
 }
 
 /**
  * Delivers stored messages to one module input (reference azure-iot-edge.md §5.3): QoS 1 on
  * `devices/{edge}/modules/{m}/inputs/{i}/{bag}` (the `/` after the input name always there; the bag carries
- * `$.cdid`/`$.cmid` of the sender, azure-sdk-protocol.md §0.5), one message at a time, each waiting for the
- * module's PUBACK (the pump's send timeout, 30 s, makes a missing PUBACK retryable). While the module is not
+ * `$.cdid`/`$.cmid` of the sender, azure-sdk-protocol.md §0.5), in queue order, with a window of unacknowledged
+ * publishes (issue 8: one PUBACK round trip per message capped the hub at about a thousand messages a second).
+ * Order holds: the publishes of one call go out in order on one connection, and at the first one that does not
+ * get its PUBACK (module gone, pump timeout) every later one of the call is reported retryable, so the retry resends
+ * from there in order (at-least-once: a later one the module did receive comes again). While the module is not
  * connected or not subscribed to its inputs every message is retryable; the hub wakes the pump when it subscribes.
  * A message that cannot be put in a topic (a property the bag cannot carry) is refused permanently.
  */
 export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSenderDeps): EndpointSender {
   const clientId = `${deps.edgeDeviceId}/${ref.moduleId}`;
+  const window = Math.max(1, deps.window ?? defaultModuleInputWindow);
   const connection = (): MqttConnection | undefined => {
     const session = deps.sessions.get(clientId);
     const conn = session?.connection;
     return session !== undefined && conn !== undefined && conn.isOpen && isSubscribed(session, 'moduleInputs') ? conn : undefined;
   };
+  // The pump may hand over the next batch while this one waits for PUBACKs: a call starts publishing only once the
+  // previous call published everything it will, so the wire keeps queue order.
+  let issuing: Promise<void> = Promise.resolve();
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
-      const outcomes: SendOutcome[] = [];
-      for (const [i, entry] of messages.entries()) {
-        const outcome = await deliverOne(entry, signal);
-        outcomes.push(outcome);
-        if (outcome.kind === 'retryable') {
-          // Keep order: everything after a retryable failure waits too.
-          for (let j = i + 1; j < messages.length; j++) outcomes.push(outcome);
-          break;
+      const previous = issuing;
+      let issued = (): void => undefined;
+      issuing = new Promise<void>((resolve) => (issued = resolve));
+      try {
+        await previous;
+        const conn = connection();
+        if (conn === undefined) {
+          const outcome: SendOutcome = { kind: 'retryable', reason: `module '${clientId}' is not connected or not subscribed to its inputs` };
+          return { outcomes: messages.map(() => outcome) };
         }
+        const port = { publish: (p: Publish, done: (r: LocalDeliveryResult) => void) => deps.acks.publish(conn, p.topic, p.payload, done), cancel: (tag: string) => deps.acks.cancel(tag) };
+        const results = await deliverWindowed(messages.map(prepare), window, port, signal, issued);
+        return { outcomes: toOutcomes(results) };
+      } finally {
+        issued();
       }
-      return { outcomes };
     },
   };
 
-  async function deliverOne(entry: QueueEntry, signal: AbortSignal): Promise<SendOutcome> {
-    const conn = connection();
-    if (conn === undefined) return { kind: 'retryable', reason: `module '${clientId}' is not connected or not subscribed to its inputs` };
-    let topic: string;
+  function prepare(entry: QueueEntry): WindowItem<Publish> {
+    const { systemProperties, properties, body } = entry.message;
     try {
-      const { systemProperties, properties } = entry.message;
-      topic = topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input, { systemProperties, properties });
+      const topic = topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input, { systemProperties, properties });
+      return { send: { topic, payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } };
     } catch (e) {
-      if (isVergeError(e)) return { kind: 'permanent', reason: `the message cannot be delivered on an MQTT topic: ${e.message}` };
+      if (isVergeError(e)) return { refused: `the message cannot be delivered on an MQTT topic: ${e.message}` };
       throw e;
     }
-    const body = entry.message.body;
-    const result = await deps.acks.deliver(conn, topic, Buffer.from(body.buffer, body.byteOffset, body.byteLength), signal);
-    switch (result) {
-      case 'acked':
-        return { kind: 'ok' };
+  }
+
+  /** One outcome per message; from the first retryable one on, all are retryable (order, see above). */
+  function toOutcomes(results: readonly WindowResult[]): SendOutcome[] {
+    let failure: SendOutcome | undefined;
+    return results.map((r) => {
+      if (failure === undefined) {
+        if (r === 'acked') return { kind: 'ok' };
+        if (typeof r === 'object') return { kind: 'permanent', reason: r.refused };
+        failure = { kind: 'retryable', reason: retryReason(r) };
+      }
+      return failure;
+    });
+  }
+
+  function retryReason(r: Exclude<WindowResult, 'acked' | { readonly refused: string }>): string {
+    switch (r) {
       case 'closed':
-        return { kind: 'retryable', reason: `module '${clientId}' disconnected before acknowledging the message` };
+        return `module '${clientId}' disconnected before acknowledging the message`;
       case 'aborted':
-        return { kind: 'retryable', reason: `module '${clientId}' did not acknowledge the message in time` };
+        return `module '${clientId}' did not acknowledge the message in time`;
       case 'busy':
-        return { kind: 'retryable', reason: `module '${clientId}' has too many unacknowledged messages` };
+        return `module '${clientId}' has too many unacknowledged messages`;
+      case 'unsent':
+        return `module '${clientId}' did not acknowledge an earlier message`;
       default: {
-        const never: never = result;
+        const never: never = r;
         return never;
       }
     }

@@ -20,6 +20,9 @@ export async function attemptDelivery(entries: readonly QueueEntry[], ordering: 
     case 'one-at-a-time':
       await sendInOrder(entries.map((e) => [e]), send, outcomes);
       return outcomes;
+    case 'in-order':
+      await sendInOrder(chunkEntries(entries, Math.max(1, ordering.maxBatchSize), Number.POSITIVE_INFINITY), send, outcomes);
+      return outcomes;
     case 'per-sender': {
       const groups = groupBySender(entries).map((g) => chunkEntries(g, ordering.maxBatchSize, ordering.maxBatchBytes));
       await runLimited(groups, Math.max(1, ordering.fanOut), (chunks) => sendInOrder(chunks, send, outcomes));

@@ -1,10 +1,10 @@
-import { isExpired, type ExpiredEntry, type MessageStore, type QueueEntry, type QueueInfo, type QueueRef } from '@verge/contracts';
+import { isExpired, type Clock, type ExpiredEntry, type MessageStore, type QueueEntry, type QueueInfo, type QueueRef } from '@verge/contracts';
+import { backoffDelayMs, RECONNECT_BACKOFF, type BackoffPolicy } from '@verge/core';
 import { attemptDelivery } from './delivery-attempt.js';
 import type { DeliveryOrdering, EndpointSender, SendOutcome } from './endpoint-sender.js';
+import { systemClock } from '@verge/platform';
 import { PumpCounters, type PriorityCounters } from './pump-counters.js';
 import { PumpSignals, type WaitEnd } from './pump-signals.js';
-import { systemPumpTimers, type PumpTimers } from './pump-timers.js';
-import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sendOnce } from './send-once.js';
 
 /** Where a pump's logs go (a pino logger fits). */
@@ -18,8 +18,10 @@ export interface EndpointPumpOptions {
   readonly store: MessageStore;
   readonly sender: EndpointSender;
   readonly ordering: DeliveryOrdering;
-  readonly timers?: PumpTimers;
-  readonly retry?: RetryPolicy;
+  /** Default the system clock; tests drive time by hand. */
+  readonly clock?: Clock;
+  /** Backoff of a failing endpoint; default iotedge's RoutingModule retry, 1 s → 60 s ± 20 % (reference §4). */
+  readonly retry?: BackoffPolicy;
   /** Uniform [0, 1) for backoff jitter (default `Math.random`). */
   readonly random?: () => number;
   /** Entries read per batch (default 100: iotedge 10 × fan-out). */
@@ -78,6 +80,20 @@ interface Batch {
   readonly throughOffset: number;
 }
 
+/** A send of a batch read ahead: cancelled when an earlier batch fails. */
+interface AheadSend {
+  readonly controller: AbortController;
+  readonly result: Promise<readonly SendOutcome[]>;
+}
+
+/** Cancels a send read ahead (its outcomes are ignored: the batch is read again) and waits until it settled. */
+async function cancelAhead(next: { readonly sending: AheadSend } | undefined): Promise<undefined> {
+  if (next === undefined) return undefined;
+  next.sending.controller.abort(new Error('an earlier batch failed'));
+  await next.sending.result;
+  return undefined;
+}
+
 /** Creates a pump; call `start()` to run it. */
 export function createEndpointPump(options: EndpointPumpOptions): EndpointPump {
   return new Pump(options);
@@ -85,7 +101,7 @@ export function createEndpointPump(options: EndpointPumpOptions): EndpointPump {
 
 class Pump implements EndpointPump {
   readonly endpointId: string;
-  private readonly timers: PumpTimers;
+  private readonly clock: Clock;
   private readonly signals: PumpSignals;
   private readonly counters = new PumpCounters();
   /** Per priority: the highest offset this pump has read (everything at or below it is accounted for by the pump). */
@@ -94,6 +110,11 @@ class Pump implements EndpointPump {
   private nextRetryAtMs: number | undefined;
   private lastError: string | undefined;
   private inflight: AbortController | undefined;
+  /** Sends of batches read ahead (in-order endpoints, {@link Pump.deliverAhead}). */
+  private readonly ahead = new Set<AbortController>();
+  /** `notify` came since the last read ahead; `aheadWaiter` ends a wait for it. */
+  private aheadNotified = false;
+  private aheadWaiter: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   /**
    * Per queue: an offset every entry up to which is resolved (delivered, dropped or parked) but whose checkpoint
@@ -104,8 +125,8 @@ class Pump implements EndpointPump {
 
   constructor(private readonly o: EndpointPumpOptions) {
     this.endpointId = o.endpointId;
-    this.timers = o.timers ?? systemPumpTimers;
-    this.signals = new PumpSignals(this.timers);
+    this.clock = o.clock ?? systemClock;
+    this.signals = new PumpSignals(this.clock);
   }
 
   start(): void {
@@ -114,6 +135,8 @@ class Pump implements EndpointPump {
 
   notify(): void {
     this.signals.notify();
+    this.aheadNotified = true;
+    this.aheadWaiter?.();
   }
 
   wake(): void {
@@ -143,6 +166,7 @@ class Pump implements EndpointPump {
   async stop(): Promise<void> {
     this.signals.stop();
     this.inflight?.abort(new Error('pump stopped'));
+    for (const c of this.ahead) c.abort(new Error('pump stopped'));
     await this.loop;
     this.state = 'stopped';
   }
@@ -156,6 +180,9 @@ class Pump implements EndpointPump {
         if (batch === undefined) {
           this.state = 'idle';
           await this.signals.wait('idle', this.o.idleRecheckMs ?? 10_000);
+        } else if (this.o.ordering.kind === 'in-order') {
+          const rest = await this.deliverAhead(batch);
+          if (rest !== undefined) await this.deliver(rest);
         } else await this.deliver(batch);
         failures = 0;
       } catch (e) {
@@ -220,6 +247,80 @@ class Pump implements EndpointPump {
     }
   }
 
+  /**
+   * In-order endpoints (module inputs, issue 8): while one batch waits for its acknowledgements, the next one of the
+   * same queue is read and handed to the sender (which publishes it behind the first), so the connection does not
+   * run dry at every batch boundary (a client's delayed PUBACKs cost ~40 ms per batch). Outcomes apply strictly in
+   * batch order and a batch is checkpointed only after the ones before it: at a retryable failure the batch read
+   * ahead is cancelled and forgotten (read and sent again after the retry) and the failed batch's unresolved rest is
+   * returned for `deliver` to retry; undefined once no batch is left. A higher-priority queue with messages ends the
+   * read-ahead, so the next `nextBatch` picks it.
+   */
+  private async deliverAhead(first: Batch): Promise<Batch | undefined> {
+    const key = `${first.queue.priority}`;
+    let current: { batch: Batch; sending: AheadSend } | undefined = { batch: first, sending: this.sendAhead(first.entries) };
+    let checkpointed = first.checkpoint;
+    while (current !== undefined) {
+      this.state = 'sending';
+      let next: { batch: Batch; sending: AheadSend } | undefined;
+      try {
+        let results: readonly SendOutcome[] | undefined;
+        while (results === undefined) {
+          this.aheadNotified = false;
+          const more = await this.readAhead(current.batch);
+          if (more !== undefined && !this.signals.isStopped) next = { batch: more, sending: this.sendAhead(more.entries) };
+          if (next !== undefined || this.signals.isStopped) results = await current.sending.result;
+          else if (!this.aheadNotified) results = await this.resultOrNotify(current.sending.result);
+        }
+        if (this.signals.isStopped) return await cancelAhead(next);
+        const outcomes = new Map<number, SendOutcome>();
+        current.batch.entries.forEach((e, i) => outcomes.set(e.offset, results[i] ?? { kind: 'retryable', reason: 'no outcome' }));
+        const open = this.settle(current.batch.queue.priority, current.batch.entries, outcomes);
+        const through = open.length > 0 ? open[0]!.offset - 1 : current.batch.throughOffset;
+        if (open.length > 0) await cancelAhead(next);
+        if (through > checkpointed) {
+          this.resolvedThrough.set(key, through);
+          await this.o.store.checkpoint(current.batch.queue, through);
+          this.resolvedThrough.delete(key);
+          checkpointed = through;
+        }
+        if (open.length > 0) return { queue: current.batch.queue, checkpoint: checkpointed, entries: open, throughOffset: current.batch.throughOffset };
+      } catch (e) {
+        await cancelAhead(next);
+        throw e;
+      }
+      current = next;
+    }
+    return undefined;
+  }
+
+  /** `result` once settled, or undefined as soon as new messages are appended (so they are read ahead at once). */
+  private async resultOrNotify(result: Promise<readonly SendOutcome[]>): Promise<readonly SendOutcome[] | undefined> {
+    const notified = new Promise<undefined>((resolve) => (this.aheadWaiter = () => resolve(undefined)));
+    try {
+      return await Promise.race([result, notified]);
+    } finally {
+      this.aheadWaiter = undefined;
+    }
+  }
+
+  /** The batch after `after` in the same queue, unless a higher-priority queue has messages; expired runs end it. */
+  private async readAhead(after: Batch): Promise<Batch | undefined> {
+    const first = (await this.o.store.queues(this.endpointId)).find((q) => q.length > 0);
+    if (first === undefined || first.priority !== after.queue.priority || after.throughOffset >= first.nextOffset - 1) return undefined;
+    const r = await this.o.store.read(after.queue, after.throughOffset + 1, this.o.readBatchSize ?? 100);
+    this.countReadExpired(after.queue.priority, r.expired, r.nextOffset - 1);
+    if (r.entries.length === 0 || r.expired.length > 0) return undefined; // expired entries: `nextBatch` retires them
+    return { queue: after.queue, checkpoint: after.throughOffset, entries: r.entries, throughOffset: r.nextOffset - 1 };
+  }
+
+  private sendAhead(entries: readonly QueueEntry[]): AheadSend {
+    const controller = new AbortController();
+    this.ahead.add(controller);
+    const result = sendOnce(this.o.sender, entries, controller, this.clock, this.o.sendTimeoutMs ?? 30_000).finally(() => this.ahead.delete(controller));
+    return { controller, result };
+  }
+
   /** Applies outcomes: counts sent and permanently failed entries, returns those still to retry. */
   private settle(priority: number, open: readonly QueueEntry[], outcomes: ReadonlyMap<number, SendOutcome>): QueueEntry[] {
     const retry: QueueEntry[] = [];
@@ -240,7 +341,7 @@ class Pump implements EndpointPump {
 
   /** Drops (and counts) the entries whose TTL passed while they waited for a retry. */
   private dropExpired(priority: number, open: readonly QueueEntry[]): readonly QueueEntry[] {
-    const now = this.timers.nowMs();
+    const now = this.clock.nowMs();
     const live = open.filter((e) => !isExpired(e, now));
     this.counters.dropped(priority, 'ttl_expiry', open.length - live.length);
     return live;
@@ -256,16 +357,16 @@ class Pump implements EndpointPump {
     const controller = new AbortController();
     this.inflight = controller;
     try {
-      return await sendOnce(this.o.sender, entries, controller, this.timers, this.o.sendTimeoutMs ?? 30_000);
+      return await sendOnce(this.o.sender, entries, controller, this.clock, this.o.sendTimeoutMs ?? 30_000);
     } finally {
       if (this.inflight === controller) this.inflight = undefined;
     }
   }
 
   private async backoff(attempt: number): Promise<WaitEnd> {
-    const delay = retryDelayMs(attempt, this.o.retry ?? defaultRetryPolicy, (this.o.random ?? Math.random)());
+    const delay = backoffDelayMs(attempt + 1, this.o.retry ?? RECONNECT_BACKOFF, (this.o.random ?? Math.random)());
     this.state = 'backoff';
-    this.nextRetryAtMs = this.timers.nowMs() + delay;
+    this.nextRetryAtMs = this.clock.nowMs() + delay;
     const why = await this.signals.wait('backoff', delay);
     this.nextRetryAtMs = undefined;
     return why;

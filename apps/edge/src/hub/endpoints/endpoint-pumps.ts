@@ -1,7 +1,7 @@
-import { VergeError, type CleanupResult, type MessageStore } from '@verge/contracts';
+import { VergeError, type CleanupResult, type Clock, type MessageStore } from '@verge/contracts';
+import { systemClock } from '@verge/platform';
 import { createEndpointPump, type EndpointPump, type EndpointPumpOptions, type EndpointPumpStatus, type PumpLog } from './endpoint-pump.js';
 import type { DeliveryOrdering, EndpointSender } from './endpoint-sender.js';
-import { systemPumpTimers, type PumpTimers } from './pump-timers.js';
 
 /** Options shared by every pump of a registry. */
 export type PumpDefaults = Partial<Pick<EndpointPumpOptions, 'retry' | 'random' | 'readBatchSize' | 'sendTimeoutMs' | 'idleRecheckMs'>>;
@@ -9,7 +9,8 @@ export type PumpDefaults = Partial<Pick<EndpointPumpOptions, 'retry' | 'random' 
 /** Options of {@link createEndpointPumps}. */
 export interface EndpointPumpsOptions {
   readonly store: MessageStore;
-  readonly timers?: PumpTimers;
+  /** Default the system clock; tests drive time by hand. */
+  readonly clock?: Clock;
   /**
    * How often expired entries are removed from the store (iotedge `MessageCleanupIntervalSecs`, default 1800 s; at
    * least 30 s, reference §4). Reads skip expired entries in between, so this only bounds disk use.
@@ -48,21 +49,21 @@ export function createEndpointPumps(options: EndpointPumpsOptions): EndpointPump
 
 class Pumps implements EndpointPumps {
   private readonly pumps = new Map<string, EndpointPump>();
-  private readonly timers: PumpTimers;
+  private readonly clock: Clock;
   private readonly intervalMs: number;
-  private cleanupTimer: unknown;
+  private cancelCleanup: () => void = () => undefined;
   private stopped = false;
   unpumpedExpired = 0;
 
   constructor(private readonly o: EndpointPumpsOptions) {
-    this.timers = o.timers ?? systemPumpTimers;
+    this.clock = o.clock ?? systemClock;
     this.intervalMs = Math.max(minCleanupIntervalMs, o.cleanupIntervalMs ?? 1_800_000);
     this.scheduleCleanup();
   }
 
   add(endpointId: string, sender: EndpointSender, ordering: DeliveryOrdering): EndpointPump {
     if (this.pumps.has(endpointId)) throw new VergeError('HUB_PUMP_DUPLICATE', `endpoint "${endpointId}" already has a delivery pump: remove it before adding another`);
-    const pump = createEndpointPump({ ...this.o.pumpDefaults, endpointId, sender, ordering, store: this.o.store, timers: this.timers, ...(this.o.log ? { log: this.o.log } : {}) });
+    const pump = createEndpointPump({ ...this.o.pumpDefaults, endpointId, sender, ordering, store: this.o.store, clock: this.clock, ...(this.o.log ? { log: this.o.log } : {}) });
     this.pumps.set(endpointId, pump);
     pump.start();
     return pump;
@@ -102,14 +103,14 @@ class Pumps implements EndpointPumps {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.timers.clearTimeout(this.cleanupTimer);
+    this.cancelCleanup();
     const all = [...this.pumps.values()];
     this.pumps.clear();
     await Promise.all(all.map((p) => p.stop()));
   }
 
   private scheduleCleanup(): void {
-    this.cleanupTimer = this.timers.setTimeout(() => {
+    this.cancelCleanup = this.clock.setTimer(() => {
       if (this.stopped) return;
       this.cleanup()
         .catch((e: unknown) => this.o.log?.warn({ err: e }, 'message store cleanup failed; retrying at the next interval'))

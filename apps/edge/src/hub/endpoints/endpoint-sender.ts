@@ -37,11 +37,22 @@ export type DeliveryOrdering =
    * senders are sent in parallel, each in order, in calls of at most `maxBatchSize` messages and `maxBatchBytes`.
    */
   | { readonly kind: 'per-sender'; readonly fanOut: number; readonly maxBatchSize: number; readonly maxBatchBytes: number }
-  /** Module inputs: one message per call, in queue order, each waiting for the previous one's outcome. */
-  | { readonly kind: 'one-at-a-time' };
+  /** One message per call, in queue order, each waiting for the previous one's outcome. */
+  | { readonly kind: 'one-at-a-time' }
+  /**
+   * Module inputs: calls of up to `maxBatchSize` messages in queue order, each waiting for the previous call's
+   * outcomes; the sender keeps a window of them in flight inside a call (issue 8).
+   */
+  | { readonly kind: 'in-order'; readonly maxBatchSize: number };
 
 /** iotedge's upstream defaults: `UpstreamFanOutFactor` 10, `MaxUpstreamBatchSize` 10, 256 KB per batch (reference §3.5). */
 export const upstreamOrdering: DeliveryOrdering = { kind: 'per-sender', fanOut: 10, maxBatchSize: 10, maxBatchBytes: 256 * 1024 };
 
-/** Module endpoints deliver one message at a time (reference §3.5). */
+/**
+ * Module endpoints deliver in queue order (reference §3.5); iotedge sends one at a time, Verge hands the module input
+ * sender whole read batches, which it pipelines with a window of unacknowledged publishes (issue 8).
+ */
+export const moduleInputOrdering: DeliveryOrdering = { kind: 'in-order', maxBatchSize: 1000 };
+
+/** iotedge's module endpoint ordering: one message per call, each waiting for the previous one's outcome. */
 export const moduleOrdering: DeliveryOrdering = { kind: 'one-at-a-time' };

@@ -1,4 +1,4 @@
-import type { PumpTimers } from './pump-timers.js';
+import type { Clock } from '@verge/contracts';
 
 /** Why a pump's wait ended. */
 export type WaitEnd = 'timeout' | 'notify' | 'wake' | 'stop';
@@ -14,7 +14,7 @@ export class PumpSignals {
   private woken = false;
   private stopped = false;
 
-  constructor(private readonly timers: PumpTimers) {}
+  constructor(private readonly clock: Clock) {}
 
   /** New messages may be waiting. */
   notify(): void {
@@ -59,11 +59,11 @@ export class PumpSignals {
       return Promise.resolve('notify');
     }
     return new Promise<WaitEnd>((resolve) => {
-      const handle = this.timers.setTimeout(() => end('timeout'), ms);
+      const cancel = this.clock.setTimer(() => end('timeout'), ms);
       const end = (why: WaitEnd): void => {
         if (this.waiter?.end !== end) return;
         this.waiter = undefined;
-        this.timers.clearTimeout(handle);
+        cancel();
         resolve(why);
       };
       this.waiter = { kind, end };

@@ -1,6 +1,5 @@
-import type { QueueEntry } from '@verge/contracts';
+import type { Clock, QueueEntry } from '@verge/contracts';
 import type { EndpointSender, SendOutcome } from './endpoint-sender.js';
-import type { PumpTimers } from './pump-timers.js';
 
 /**
  * One call of `sender.send`, bounded by `timeoutMs` (reference §4: per-send timeout 30 s). A timeout, a throw, an
@@ -11,12 +10,12 @@ export async function sendOnce(
   sender: EndpointSender,
   entries: readonly QueueEntry[],
   controller: AbortController,
-  timers: PumpTimers,
+  clock: Clock,
   timeoutMs: number,
 ): Promise<readonly SendOutcome[]> {
-  let handle: unknown;
+  let cancel: () => void = () => undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    handle = timers.setTimeout(() => resolve('timeout'), timeoutMs);
+    cancel = clock.setTimer(() => resolve('timeout'), timeoutMs);
   });
   const aborted = new Promise<'aborted'>((resolve) => controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
   try {
@@ -31,7 +30,7 @@ export async function sendOnce(
   } catch (e) {
     return retryAll(entries, e instanceof Error ? e.message : String(e));
   } finally {
-    timers.clearTimeout(handle);
+    cancel();
   }
 }
 

@@ -1,6 +1,7 @@
 import { topics } from '@verge/contracts';
 import type { ReceivedMessage } from '@verge/device-client';
-import { clientIdOf, isSubscribed, type MqttIdentity, type SessionRegistry } from '@verge/platform';
+import { clientIdOf, isSubscribed, type SessionRegistry } from '@verge/iothub-mqtt';
+import type { ClientIdentity } from '@verge/core';
 import type { AckTracker } from '../delivery/ack-tracker.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 
@@ -22,12 +23,12 @@ export interface C2dBridgeOptions {
 export class C2dBridge {
   constructor(private readonly o: C2dBridgeOptions) {}
 
-  watch(id: MqttIdentity): void {
+  watch(id: ClientIdentity): void {
     if (id.moduleId !== undefined) return;
     this.o.pool.acquire(id)?.setC2dListener((m) => this.deliver(id, m));
   }
 
-  private async deliver(id: MqttIdentity, message: ReceivedMessage): Promise<void> {
+  private async deliver(id: ClientIdentity, message: ReceivedMessage): Promise<void> {
     const clientId = clientIdOf(id);
     const session = this.o.sessions.get(clientId);
     const conn = session?.connection;

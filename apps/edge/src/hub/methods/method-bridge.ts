@@ -1,6 +1,8 @@
 import { isVergeError, VergeError } from '@verge/contracts';
 import type { MethodRequest, MethodResponse } from '@verge/device-client';
-import { clientIdOf, describeIdentity, isSubscribed, MethodInvoker, type Logger, type MqttIdentity, type SessionRegistry } from '@verge/platform';
+import { clientIdOf, describeIdentity, isSubscribed, MethodInvoker, type SessionRegistry } from '@verge/iothub-mqtt';
+import { type Logger } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 
 /** Options of {@link MethodBridge}. */
@@ -28,12 +30,12 @@ export class MethodBridge {
   constructor(private readonly o: MethodBridgeOptions) {}
 
   /** The client subscribed to methods (or connected with such a session): take its methods from upstream. */
-  watch(id: MqttIdentity): void {
+  watch(id: ClientIdentity): void {
     this.o.pool.acquire(id)?.setMethodHandler((req) => this.invoke(id, req));
   }
 
   /** A method response the client published; false when nothing waited for it. */
-  complete(id: MqttIdentity, rid: string, status: number, payload: Uint8Array): boolean {
+  complete(id: ClientIdentity, rid: string, status: number, payload: Uint8Array): boolean {
     return this.invoker.complete(id, rid, status, payload);
   }
 
@@ -42,14 +44,30 @@ export class MethodBridge {
     this.invoker.cancelAll(reason);
   }
 
-  private async invoke(id: MqttIdentity, req: MethodRequest): Promise<MethodResponse> {
+  /**
+   * Invokes a method on a module or leaf connected to this hub (the cloud's calls, and module-to-module calls of the
+   * HTTPS endpoint). Rejects with HUB_CLIENT_NOT_CONNECTED (not connected or not subscribed to methods) or
+   * HUB_METHOD_TIMEOUT (no answer within `timeoutMs`).
+   */
+  invokeLocal(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResponse> {
     const session = this.o.sessions.get(clientIdOf(id));
     const conn = session?.connection;
     if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'methodRequests')) {
-      return failure(notConnected(id, req.methodName));
+      return Promise.reject(notConnected(id, methodName));
     }
+    return this.invoker.invoke(id, methodName, payload, timeoutMs, (topic, body) => conn.publish0(topic, body));
+  }
+
+  /** True while `id` is connected and subscribed to direct methods. */
+  isReachable(id: ClientIdentity): boolean {
+    const session = this.o.sessions.get(clientIdOf(id));
+    const conn = session?.connection;
+    return session !== undefined && conn !== undefined && conn.isOpen && isSubscribed(session, 'methodRequests');
+  }
+
+  private async invoke(id: ClientIdentity, req: MethodRequest): Promise<MethodResponse> {
     try {
-      const answer = await this.invoker.invoke(id, req.methodName, req.payload, this.o.timeoutMs, (topic, body) => conn.publish0(topic, body));
+      const answer = await this.invokeLocal(id, req.methodName, req.payload, this.o.timeoutMs);
       return { status: answer.status, payload: answer.payload };
     } catch (e) {
       if (isVergeError(e)) return failure(e);
@@ -59,7 +77,7 @@ export class MethodBridge {
   }
 }
 
-function notConnected(id: MqttIdentity, methodName: string): VergeError {
+function notConnected(id: ClientIdentity, methodName: string): VergeError {
   return new VergeError('HUB_CLIENT_NOT_CONNECTED', `${describeIdentity(id)} is not connected to the edge hub (or not subscribed to direct methods); method '${methodName}' not delivered`);
 }
 

@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
-import type { MqttAuthentication } from '@verge/platform';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 import type { DeviceScopeSnapshot, DeviceScopeSource, ScopeIdentity } from './scope-identity.js';
 
 /** Options of {@link createHttpDeviceScopeSource}. */

@@ -1,4 +1,4 @@
-import type { MqttAuthentication } from '@verge/platform';
+import type { MqttAuthentication } from '@verge/iothub-mqtt';
 
 /**
  * A device in this edge device's scope (a leaf, child of the edge device in the registry) with what the hub needs

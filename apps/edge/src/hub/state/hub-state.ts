@@ -1,5 +1,6 @@
 import type { JsonObject } from '@verge/core';
-import { closeSqlite, openSqlite, runMigrations, type MqttSessionState, type MqttSessionStore, type SqliteDatabase } from '@verge/platform';
+import { type MqttSessionState, type MqttSessionStore } from '@verge/iothub-mqtt';
+import { closeSqlite, openSqlite, runMigrations, type SqliteDatabase } from '@verge/platform';
 import type { ScopeIdentity } from '../scope/scope-identity.js';
 import { hubStateMigrations } from './hub-state-schema.js';
 

@@ -1,4 +1,5 @@
-import type { CertificateAuthority, Logger, ServerTls } from '@verge/platform';
+import type { ServerTls } from '@verge/iothub-mqtt';
+import type { CertificateAuthority, Logger } from '@verge/platform';
 import { issueHubServerCert, renewAtMs, tlsOf } from './server-cert.js';
 
 /** Longest single timer (setTimeout overflows past 2^31-1 ms). */

@@ -1,5 +1,7 @@
 import { isVergeError } from '@verge/contracts';
-import { clientIdOf, parseClientId, type Logger, type MqttIdentity } from '@verge/platform';
+import { clientIdOf, parseClientId } from '@verge/iothub-mqtt';
+import { type Logger } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
 import type { HubState } from '../state/hub-state.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { coalescePatches } from './compose-patches.js';
@@ -39,7 +41,7 @@ export class ReportedSync {
   }
 
   /** Syncs the client's pending patches now (or right after the round in progress). */
-  schedule(id: MqttIdentity): void {
+  schedule(id: ClientIdentity): void {
     if (this.stopped) return;
     const clientId = clientIdOf(id);
     if (this.running.has(clientId)) {
@@ -61,7 +63,7 @@ export class ReportedSync {
     this.timers.clear();
   }
 
-  private async run(id: MqttIdentity, clientId: string): Promise<void> {
+  private async run(id: ClientIdentity, clientId: string): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const pending = this.o.state.pendingReported(clientId);
@@ -85,7 +87,7 @@ export class ReportedSync {
     }
   }
 
-  private retryLater(id: MqttIdentity, clientId: string): void {
+  private retryLater(id: ClientIdentity, clientId: string): void {
     if (this.stopped || this.timers.has(clientId)) return;
     const t = setTimeout(() => {
       this.timers.delete(clientId);

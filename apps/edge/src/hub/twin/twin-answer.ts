@@ -1,12 +1,9 @@
-import { isVergeError, VergeError } from '@verge/contracts';
+import { VergeError } from '@verge/contracts';
+import { twinErrorAnswer, type TwinAnswer } from '@verge/iothub-mqtt';
 import type { JsonObject } from '@verge/core';
 
-/** What the hub answers on `$iothub/twin/res/{status}/?$rid=…`. */
-export interface TwinAnswerOut {
-  readonly status: number;
-  /** JSON text; never empty for a GET (an empty body crashes the SDK, azure-sdk-protocol.md §0.4). */
-  readonly body: string;
-}
+/** What the hub answers on `$iothub/twin/res/{status}/?$rid=…` (the surface's `TwinAnswer`). */
+export type TwinAnswerOut = TwinAnswer;
 
 /** A 200 answer with the twin as the SDK reads it: `{"desired":{…},"reported":{…}}` (no `properties` wrapper). */
 export function twinOk(desired: JsonObject, reported: JsonObject): TwinAnswerOut {
@@ -18,13 +15,7 @@ export function twinOk(desired: JsonObject, reported: JsonObject): TwinAnswerOut
  * `message` when the body has `errorCode`; it ignores the topic's status, azure-sdk-protocol.md §0.4).
  */
 export function twinError(err: unknown, nowMs: number): TwinAnswerOut {
-  const known = isVergeError(err);
-  const body = {
-    errorCode: known ? err.code : 'INTERNAL_ERROR',
-    message: known ? err.message : 'internal error; see the edge hub log',
-    timestampUtc: new Date(nowMs).toISOString(),
-  };
-  return { status: known ? err.status : 500, body: JSON.stringify(body) };
+  return twinErrorAnswer(err, nowMs, 'edge hub');
 }
 
 /** The twin is neither reachable in the cloud nor cached. */

@@ -1,7 +1,8 @@
 import { isVergeError, topics, VergeError } from '@verge/contracts';
-import { applyMergePatch, assertTwinPatch, diffTwinSection, type JsonObject } from '@verge/core';
+import { applyMergePatch, assertTwinPatch, diffTwinSection, type JsonObject, type ClientIdentity } from '@verge/core';
 import type { TwinDocument } from '@verge/device-client';
-import { clientIdOf, isSubscribed, type Logger, type MqttIdentity, type SessionRegistry } from '@verge/platform';
+import { clientIdOf, isSubscribed, type SessionRegistry } from '@verge/iothub-mqtt';
+import { type Logger } from '@verge/platform';
 import type { HubState } from '../state/hub-state.js';
 import type { UpstreamLink } from '../upstream/upstream-link.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
@@ -34,7 +35,7 @@ export class TwinBridge {
   constructor(private readonly o: TwinBridgeOptions) {}
 
   /** Answers `$iothub/twin/GET`. */
-  async get(id: MqttIdentity): Promise<TwinAnswerOut> {
+  async get(id: ClientIdentity): Promise<TwinAnswerOut> {
     const clientId = clientIdOf(id);
     let why = 'the cloud is not reachable';
     const link = this.o.pool.acquire(id);
@@ -54,7 +55,7 @@ export class TwinBridge {
   }
 
   /** Answers `$iothub/twin/PATCH/properties/reported`: validated, stored durably, answered 204, synced later. */
-  patchReported(id: MqttIdentity, payload: Buffer): TwinAnswerOut {
+  patchReported(id: ClientIdentity, payload: Buffer): TwinAnswerOut {
     let patch: unknown;
     try {
       patch = parsePatch(payload);
@@ -72,7 +73,7 @@ export class TwinBridge {
   }
 
   /** The client subscribed to desired patches (or connected with such a session): listen upstream for it. */
-  watchDesired(id: MqttIdentity): void {
+  watchDesired(id: ClientIdentity): void {
     this.o.pool.acquire(id)?.setDesiredListener((patch, version) => this.onDesired(id, patch, version));
   }
 
@@ -106,7 +107,7 @@ export class TwinBridge {
     }
   }
 
-  private onDesired(id: MqttIdentity, patch: Record<string, unknown>, topicVersion: number | undefined): void {
+  private onDesired(id: ClientIdentity, patch: Record<string, unknown>, topicVersion: number | undefined): void {
     const clientId = clientIdOf(id);
     const body = { ...patch } as JsonObject;
     const version = topicVersion ?? (typeof body['$version'] === 'number' ? body['$version'] : undefined);

@@ -1,4 +1,5 @@
-import { clientIdOf, type MqttIdentity } from '@verge/platform';
+import { clientIdOf } from '@verge/iothub-mqtt';
+import type { ClientIdentity } from '@verge/core';
 import { moduleKeys, servedHere } from '../auth/hub-authenticate.js';
 import type { ScopeIdentity } from '../scope/scope-identity.js';
 import type { UpstreamCredential } from './upstream-pool.js';
@@ -17,7 +18,7 @@ export interface UpstreamCredentialContext {
  * the cached scope. The hub cannot act as an X.509 leaf (it does not hold the leaf's private key), as a disabled
  * leaf, or as anything outside this device's scope.
  */
-export function upstreamCredentialFor(id: MqttIdentity, ctx: UpstreamCredentialContext): UpstreamCredential {
+export function upstreamCredentialFor(id: ClientIdentity, ctx: UpstreamCredentialContext): UpstreamCredential {
   if (id.moduleId !== undefined) {
     if (id.deviceId !== ctx.edgeDeviceId) return no(`module '${clientIdOf(id)}' belongs to another device`);
     const keys = moduleKeys(ctx, id.moduleId);

@@ -1,9 +1,10 @@
 import { isVergeError } from '@verge/contracts';
 import type { DeviceClient, DeviceClientCredential, ConnectedEvent, MethodHandler, ReceivedMessage } from '@verge/device-client';
-import { clientIdOf, type MqttIdentity } from '@verge/platform';
+import { clientIdOf } from '@verge/iothub-mqtt';
+import type { ClientIdentity } from '@verge/core';
 
 /** Builds the device-client of one identity (the pool supplies hub host, gateway, CA, reconnect policy). */
-export type UpstreamClientFactory = (id: MqttIdentity, credential: DeviceClientCredential) => DeviceClient;
+export type UpstreamClientFactory = (id: ClientIdentity, credential: DeviceClientCredential) => DeviceClient;
 
 /** Hooks of a link. */
 export interface UpstreamLinkHooks {
@@ -40,7 +41,7 @@ export class UpstreamLink {
   private refusedReason: string | undefined;
 
   constructor(
-    readonly id: MqttIdentity,
+    readonly id: ClientIdentity,
     /** Identifies the credential the link was made with (a new module generation needs a new link). */
     readonly credentialKey: string,
     private readonly credential: DeviceClientCredential,

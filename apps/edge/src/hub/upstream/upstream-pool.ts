@@ -1,5 +1,7 @@
 import type { ConnectedEvent, DeviceClientCredential } from '@verge/device-client';
-import { clientIdOf, type Logger, type MqttIdentity } from '@verge/platform';
+import { clientIdOf } from '@verge/iothub-mqtt';
+import { type Logger } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
 import { UpstreamLink, type UpstreamClientFactory } from './upstream-link.js';
 
 /** The credential the hub uses upstream for an identity, or why it has none. */
@@ -9,10 +11,10 @@ export type UpstreamCredential =
 
 /** Options of {@link UpstreamPool}. */
 export interface UpstreamPoolOptions {
-  readonly credentialFor: (id: MqttIdentity) => UpstreamCredential;
+  readonly credentialFor: (id: ClientIdentity) => UpstreamCredential;
   readonly factory: UpstreamClientFactory;
   /** The identity whose link is always open and tells whether the cloud is reachable (`$edgeHub`). */
-  readonly probe: MqttIdentity;
+  readonly probe: ClientIdentity;
   /** A factory for the probe (fast reconnect); default `factory`. */
   readonly probeFactory?: UpstreamClientFactory;
   /** A link used only to send stored messages is closed after this long unused (iotedge CloudConnectionIdleTimeoutSecs). */
@@ -74,7 +76,7 @@ export class UpstreamPool {
   }
 
   /** The link of an identity if it is open. */
-  get(id: MqttIdentity): UpstreamLink | undefined {
+  get(id: ClientIdentity): UpstreamLink | undefined {
     return this.links.get(clientIdOf(id));
   }
 
@@ -83,7 +85,7 @@ export class UpstreamPool {
    * (`credentialFor` says why; logged once per link attempt). A link made with an outdated credential (the module
    * was redeployed with a new generation) is replaced.
    */
-  acquire(id: MqttIdentity): UpstreamLink | undefined {
+  acquire(id: ClientIdentity): UpstreamLink | undefined {
     if (this.closed) return undefined;
     const clientId = clientIdOf(id);
     const cred = this.o.credentialFor(id);
@@ -121,13 +123,13 @@ export class UpstreamPool {
   }
 
   /** Why the hub has no upstream credential for an identity (undefined: it has one). */
-  credentialProblem(id: MqttIdentity): string | undefined {
+  credentialProblem(id: ClientIdentity): string | undefined {
     const cred = this.o.credentialFor(id);
     return cred.ok ? undefined : cred.reason;
   }
 
   /** A local client holds its identity's link open while connected. */
-  hold(id: MqttIdentity): UpstreamLink | undefined {
+  hold(id: ClientIdentity): UpstreamLink | undefined {
     const link = this.acquire(id);
     if (link !== undefined) {
       link.holders += 1;
@@ -137,7 +139,7 @@ export class UpstreamPool {
   }
 
   /** Ends one `hold`; the link closes after the idle timeout unless used. */
-  release(id: MqttIdentity): void {
+  release(id: ClientIdentity): void {
     const link = this.links.get(clientIdOf(id));
     if (link === undefined) return;
     link.holders = Math.max(0, link.holders - 1);

@@ -1,6 +1,8 @@
 import { isVergeError, type QueueEntry } from '@verge/contracts';
 import type { DeviceClient, OutgoingMessage } from '@verge/device-client';
-import { clientIdOf, type Logger, type MqttIdentity } from '@verge/platform';
+import { clientIdOf } from '@verge/iothub-mqtt';
+import { type Logger } from '@verge/platform';
+import type { ClientIdentity } from '@verge/core';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
 import type { ParkedSenders } from './parked-senders.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -9,7 +11,7 @@ import type { UpstreamPool } from './upstream-pool.js';
 const PERMANENT_CODES = new Set(['SDK_MESSAGE_TOO_LARGE', 'SDK_OPERATION_UNSUPPORTED', 'TOPIC_PROPERTY_BAG_INVALID', 'TOPIC_INVALID']);
 
 /** The identity that sent a stored message (`connectionDeviceId` / `connectionModuleId`). */
-export function senderOf(entry: QueueEntry): MqttIdentity | undefined {
+export function senderOf(entry: QueueEntry): ClientIdentity | undefined {
   const deviceId = entry.message.systemProperties['connectionDeviceId'];
   const moduleId = entry.message.systemProperties['connectionModuleId'];
   if (deviceId === undefined || deviceId === '') return undefined;

@@ -4,6 +4,8 @@ import { PermanentStepError } from '../../agent/step-errors.js';
 import { containerNameFor } from '../container-name.js';
 import { moduleLabels } from '../labels.js';
 import type { WorkloadSocketLocation } from '../workload-sockets.js';
+import type { ModuleNetworkGateway } from './module-network.js';
+import { applyModuleNetwork, joinsModuleNetwork } from './module-network-options.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,6 +19,8 @@ export interface ContainerConfigInput {
   readonly loggingOptions?: string | undefined;
   /** The module's workload socket on the host, when `IOTEDGE_WORKLOADURI` is a unix socket to mount. */
   readonly workload?: WorkloadSocketLocation | undefined;
+  /** The module network, when the runtime has one; joined only when createOptions ask for no other network. */
+  readonly network?: ModuleNetworkGateway | undefined;
 }
 
 /**
@@ -28,7 +32,10 @@ export interface ContainerConfigInput {
  * - `HostConfig.RestartPolicy` = `no`: the agent applies the restart policy (reference §2.5), never the engine;
  * - `HostConfig.LogConfig` from `loggingOptions` when createOptions sets none (EA does the same);
  * - `HostConfig.Binds` + the workload socket's directory at the directory of the path `IOTEDGE_WORKLOADURI` names
- *   (EA `MountSockets`); a user bind onto that same directory is replaced.
+ *   (EA `MountSockets`); a user bind onto that same directory is replaced;
+ * - with a module `network` and no other network asked for (module-network-options.ts): the network, an alias,
+ *   `ExtraHosts` `{gateway host}:{gateway ip}`, and `IOTEDGE_GATEWAYHOSTNAME` = the gateway host name alone (the
+ *   hub listens on 8883 there, whatever `--mqtt-port` is).
  * Throws PermanentStepError AGT_RUNTIME_SPEC_INVALID (a field of the wrong JSON type, naming its path) or
  * AGT_WORKLOAD_URI_INVALID (a socket path that cannot be mounted).
  */
@@ -36,8 +43,10 @@ export function containerCreateOptions(input: ContainerConfigInput): Json & { na
   const { spec } = input;
   const options: Json = structuredClone(spec.settings.createOptions);
   const hostConfig = objectField(options, 'HostConfig');
+  const network = input.network !== undefined && joinsModuleNetwork(options, input.network.name) ? input.network : undefined;
+  const env = network === undefined ? input.env : { ...input.env, IOTEDGE_GATEWAYHOSTNAME: network.hostName };
   options['Image'] = spec.settings.image;
-  options['Env'] = mergeEnv(stringArrayField(options, 'Env'), spec.env, input.env);
+  options['Env'] = mergeEnv(stringArrayField(options, 'Env'), spec.env, env);
   options['Labels'] = { ...stringRecordField(options, 'Labels'), ...moduleLabels(spec, input.ownerId, input.configHash) };
   hostConfig['RestartPolicy'] = { Name: 'no', MaximumRetryCount: 0 };
   const logConfig = parseLoggingOptions(input.loggingOptions);
@@ -47,6 +56,7 @@ export function containerCreateOptions(input: ContainerConfigInput): Json & { na
     const binds = stringArrayField(hostConfig, 'Binds', 'HostConfig.Binds').filter((bind) => bindTarget(bind) !== mount.target);
     hostConfig['Binds'] = [...binds, `${mount.source}:${mount.target}:ro`];
   }
+  if (network !== undefined) applyModuleNetwork(options, hostConfig, spec.id, network);
   options['HostConfig'] = hostConfig;
   return { ...options, name: containerNameFor(spec.id) };
 }

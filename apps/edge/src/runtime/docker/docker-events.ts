@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, ENGINE_EVENTS_BACKOFF } from '@verge/core';
 import { AsyncQueue } from '../async-queue.js';
 import type { RuntimeEvent, RuntimeEventAction } from '../module-runtime.js';
 import { VERGE_LABELS } from '../labels.js';
@@ -15,8 +16,6 @@ const ACTIONS: Readonly<Record<string, RuntimeEventAction>> = {
   oom: 'oom',
 };
 const MAX_HELD_EVENTS = 1_000;
-const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 30_000;
 
 /** One line of `GET /events` (the fields read here). */
 interface EngineEvent {
@@ -67,7 +66,7 @@ export function dockerEvents(docker: Dockerode, ownerId: string, signal: AbortSi
 
 async function pump(docker: Dockerode, ownerId: string, signal: AbortSignal, queue: AsyncQueue<RuntimeEvent>): Promise<void> {
   let sinceSec: number | undefined;
-  let delayMs = RECONNECT_MIN_MS;
+  let failures = 0;
   let connected = false;
   while (!signal.aborted) {
     try {
@@ -75,7 +74,7 @@ async function pump(docker: Dockerode, ownerId: string, signal: AbortSignal, que
       const stream = await docker.getEvents({ filters, ...(sinceSec === undefined ? {} : { since: sinceSec }), abortSignal: signal } as Dockerode.GetEventsOptions);
       if (connected) queue.push({ kind: 'resync', atMs: Date.now(), reason: 'the Docker event stream reconnected' });
       connected = true;
-      delayMs = RECONNECT_MIN_MS;
+      failures = 0;
       let rest = '';
       for await (const chunk of stream) {
         rest += (chunk as Buffer).toString('utf8');
@@ -93,7 +92,7 @@ async function pump(docker: Dockerode, ownerId: string, signal: AbortSignal, que
     }
     if (signal.aborted) return;
     connected = true;
-    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-    delayMs = Math.min(delayMs * 2, RECONNECT_MAX_MS);
+    failures += 1;
+    await sleep(backoffDelayMs(failures, ENGINE_EVENTS_BACKOFF), undefined, { signal }).catch(() => undefined);
   }
 }

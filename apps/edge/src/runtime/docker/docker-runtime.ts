@@ -11,6 +11,8 @@ import { containerLogLines } from './docker-logs.js';
 import { dockerEvents } from './docker-events.js';
 import { containerError, engineMessage, engineUnavailable, isEngineUnreachable, statusCodeOf } from './engine-errors.js';
 import { moduleFromInspect, type ContainerInspect } from './inspect-module.js';
+import type { ModuleNetwork } from './module-network.js';
+import { joinsModuleNetwork } from './module-network-options.js';
 import { pullImage } from './pull.js';
 
 /** Options of {@link DockerModuleRuntime}. */
@@ -22,6 +24,11 @@ export interface DockerRuntimeOptions {
   readonly ownerId: string;
   /** Per-module workload sockets to bind-mount; absent → nothing is mounted (createOptions must do it). */
   readonly workloadSockets?: WorkloadSocketProvider | undefined;
+  /**
+   * The network container modules join when their createOptions ask for no other (`--module-network`); absent →
+   * containers get the engine's default network, as createOptions say.
+   */
+  readonly moduleNetwork?: ModuleNetwork | undefined;
 }
 
 // Containers are inspected a few at a time during observation, so a large deployment does not open dozens of
@@ -44,10 +51,18 @@ export class DockerModuleRuntime implements ModuleRuntime {
       this.docker.listContainers({ all: true, filters: { label: [`${VERGE_LABELS.owner}=${this.options.ownerId}`] } }),
     );
     const modules: RuntimeModule[] = [];
+    let onModuleNetwork = false;
     for (let i = 0; i < listed.length; i += INSPECT_CONCURRENCY) {
       const batch = listed.slice(i, i + INSPECT_CONCURRENCY).map((info) => this.inspect(info.Id));
-      for (const info of await Promise.all(batch)) if (info !== undefined) modules.push(moduleFromInspect(info, this.options.ownerId));
+      for (const info of await Promise.all(batch)) {
+        if (info === undefined) continue;
+        modules.push(moduleFromInspect(info, this.options.ownerId));
+        onModuleNetwork ||= info.HostConfig?.NetworkMode === this.options.moduleNetwork?.name;
+      }
     }
+    // Adopted containers on the module network need the hub listening there again (a restarted runtime). A
+    // failure must not hide the modules; the next create of such a module reports it.
+    if (onModuleNetwork) await this.options.moduleNetwork?.ensure().catch(() => undefined);
     // Adopted containers need their workload socket again: a restarted runtime has not opened it yet. A failure
     // here must not hide the modules; the module's next create reports it.
     await Promise.all(modules.map((m) => this.options.workloadSockets?.ensure(m.id).catch(() => undefined)));
@@ -83,7 +98,9 @@ export class DockerModuleRuntime implements ModuleRuntime {
       throw new PermanentStepError('AGT_RUNTIME_SPEC_INVALID', `module ${JSON.stringify(spec.id)} has type "${spec.type}"; the Docker runtime runs only "docker" modules`);
     }
     const workload = options.env['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true ? await this.options.workloadSockets?.ensure(spec.id) : undefined;
-    const body = containerCreateOptions({ spec, ownerId: this.options.ownerId, ...options, workload });
+    const moduleNetwork = this.options.moduleNetwork;
+    const network = moduleNetwork !== undefined && joinsModuleNetwork(spec.settings.createOptions, moduleNetwork.name) ? await moduleNetwork.ensure() : undefined;
+    const body = containerCreateOptions({ spec, ownerId: this.options.ownerId, ...options, workload, network });
     try {
       await this.docker.createContainer(body as Dockerode.ContainerCreateOptions);
     } catch (error) {

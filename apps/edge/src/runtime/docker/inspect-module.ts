@@ -17,6 +17,7 @@ export interface ContainerInspect {
     readonly FinishedAt?: string;
   };
   readonly Config?: { readonly Image?: string; readonly Labels?: Record<string, string> | null };
+  readonly HostConfig?: { readonly NetworkMode?: string };
 }
 
 // Docker writes Go's zero time for "never": 0001-01-01T00:00:00Z.

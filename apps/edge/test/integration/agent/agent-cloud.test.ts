@@ -10,7 +10,9 @@ import { main } from '../../../../cli/src/main.js';
 import { createAgent, createCloudIdentityRegistry, deviceTokenAuthorization, type Agent } from '../../../src/agent/index.js';
 import { createLogger } from '@verge/platform';
 import { ProcessModuleRuntime } from '../../../src/runtime/process/process-runtime.js';
-import { eventually, TestCloud } from '../agent-support/test-cloud.js';
+import { eventually } from '@verge/testkit';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 
 const EDGE = 'agent-edge1';
 let cloud: TestCloud;
@@ -27,19 +29,7 @@ function nodeModule(name: string, extra: Record<string, unknown> = {}): Record<s
     `setInterval(() => console.log('<7> tick'), 500);`,
     `process.on('SIGTERM', () => process.exit(0));`,
   ].join('\n');
-  return { version: '1.0', type: 'process', status: 'running', restartPolicy: 'always', settings: { command: process.execPath, args: ['-e', script] }, ...extra };
-}
-
-function deployment(modules: Record<string, unknown>): Record<string, unknown> {
-  return {
-    schemaVersion: '1.1',
-    runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25', registryCredentials: {} } },
-    systemModules: {
-      edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-      edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' } },
-    },
-    modules,
-  };
+  return processModule(process.execPath, ['-e', script], extra);
 }
 
 interface ReportedModule {
@@ -77,7 +67,7 @@ async function vergeIn(dir: string, ...args: string[]): Promise<{ code: number; 
 }
 
 beforeAll(async () => {
-  cloud = await TestCloud.start();
+  cloud = await startTestCloud();
   dataDir = await mkdtemp(join(tmpdir(), 'verge-agent-it-'));
   deviceKey = await cloud.createDevice(EDGE, { edge: true });
   // The cloud creates $edgeAgent and $edgeHub with the edge device, with keys derived from the device keys.
@@ -114,13 +104,13 @@ afterAll(async () => {
 
 describe('edge agent with the real cloud and the process runtime', () => {
   it('converges on a deployment set in the $edgeAgent twin and reports the modules running', async () => {
-    await eventually(() => (agent.connected ? true : undefined), 15_000, 'the agent connected');
-    await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: deployment({ modA: nodeModule('modA'), modB: nodeModule('modB', { startupOrder: 1 }) }) } });
+    await eventually(() => (agent.connected ? true : undefined), { description: 'the agent connected', timeoutMs: 15_000 });
+    await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: edgeAgentDesired({ modA: nodeModule('modA'), modB: nodeModule('modB', { startupOrder: 1 }) }) } });
     const report = await eventually(async () => {
       const r = await reported();
       const modules = r['modules'] as Record<string, ReportedModule> | undefined;
       return modules?.['modA']?.runtimeStatus === 'running' && modules['modB']?.runtimeStatus === 'running' ? r : undefined;
-    }, 30_000, 'modules reported running');
+    }, { description: 'modules reported running', timeoutMs: 30_000 });
     expect(report).toMatchObject({ schemaVersion: '1.0', lastDesiredVersion: 2, lastDesiredStatus: { code: 200 }, systemModules: { edgeAgent: { runtimeStatus: 'running' }, edgeHub: { runtimeStatus: 'running' } } });
     // Module identities exist in the cloud with keys derived from the device key.
     const modules = (await cloud.ok('GET', `/devices/${EDGE}/modules`)) as { moduleId: string; generationId: string; managedBy: string | null; authentication: { symmetricKey: { primaryKey: string } } }[];
@@ -132,18 +122,18 @@ describe('edge agent with the real cloud and the process runtime', () => {
   });
 
   it('refuses an invalid deployment with 400 and the path, keeping the modules running', async () => {
-    const bad = deployment({ modA: nodeModule('modA'), modB: nodeModule('modB', { restartPolicy: 'sometimes' }) });
+    const bad = edgeAgentDesired({ modA: nodeModule('modA'), modB: nodeModule('modB', { restartPolicy: 'sometimes' }) });
     await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: bad } });
     const report = await eventually(async () => {
       const r = await reported();
       return r['lastDesiredVersion'] === 3 ? r : undefined;
-    }, 15_000, 'the refusal reported');
+    }, { description: 'the refusal reported', timeoutMs: 15_000 });
     expect(report['lastDesiredStatus']).toMatchObject({ code: 400 });
     expect((report['lastDesiredStatus'] as { description: string }).description).toContain('modules.modB.restartPolicy');
     const modules = report['modules'] as Record<string, ReportedModule>;
     expect([modules['modA']?.runtimeStatus, modules['modB']?.runtimeStatus]).toEqual(['running', 'running']);
-    await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: deployment({ modA: nodeModule('modA'), modB: nodeModule('modB', { startupOrder: 1 }) }) } });
-    await eventually(async () => ((await reported())['lastDesiredStatus'] as { code: number }).code === 200 || undefined, 15_000, 'the deployment accepted again');
+    await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: edgeAgentDesired({ modA: nodeModule('modA'), modB: nodeModule('modB', { startupOrder: 1 }) }) } });
+    await eventually(async () => ((await reported())['lastDesiredStatus'] as { code: number }).code === 200 || undefined, { description: 'the deployment accepted again', timeoutMs: 15_000 });
   });
 
   it('answers ping, RestartModule and GetModuleLogs through the cloud', async () => {
@@ -152,7 +142,7 @@ describe('edge agent with the real cloud and the process runtime', () => {
       const res = await invoke('GetModuleLogs', { schemaVersion: '1.0', items: [{ id: 'modA', filter: { tail: 50, loglevel: 6 } }], encoding: 'none', contentType: 'text' });
       const [entry] = res.payload as { id: string; payload: string }[];
       return entry?.payload.includes('hello from modA') === true ? res : undefined;
-    }, 10_000, 'modA logs');
+    }, { description: 'modA logs', timeoutMs: 10_000 });
     const [entry] = logs.payload as { id: string; payload: string }[];
     expect(entry?.id).toBe('modA');
     expect(entry?.payload).toMatch(/<6> hello from modA gen \d+ via localhost:28883/);
@@ -201,7 +191,7 @@ describe('edge agent with the real cloud and the process runtime', () => {
     const crasher = await eventually(async () => {
       const m = ((await reported())['modules'] as Record<string, ReportedModule> | undefined)?.['crasher'];
       return m !== undefined && m.restartCount >= 2 && m.runtimeStatus === 'backoff' ? m : undefined;
-    }, 30_000, 'two restarts of the crasher, then backoff');
+    }, { description: 'two restarts of the crasher, then backoff', timeoutMs: 30_000 });
     expect(crasher.statusDescription).toMatch(/^exited with code 3; restart \d+ of 20 (due now|in \d+ s)$/);
   });
 });

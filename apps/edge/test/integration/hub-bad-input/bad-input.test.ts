@@ -2,8 +2,9 @@ import { connect as netConnect } from 'node:net';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message as SdkMessage } from 'azure-iot-device';
-import { EDGE_ID, HubFixture, Message, eventually } from '../hub-support/hub-fixture.js';
-import { RawClient, connectPacket as connectFor, moduleToken } from '../hub-support/raw-client.js';
+import { eventually } from '@verge/testkit';
+import { EDGE_ID, HubFixture, Message } from '../hub-support/hub-fixture.js';
+import { MqttProbe, connectPacket as connectFor, identityToken, nowSec, sasCredentials } from '@verge/testkit/mqtt';
 
 function sendOutput(client: { sendOutputEvent(o: string, m: SdkMessage, cb: (err?: Error) => void): void }, output: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => client.sendOutputEvent(output, new Message(body), (err) => (err ? reject(err) : resolve())));
@@ -17,7 +18,7 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
   beforeAll(async () => {
     f = await HubFixture.create();
     await f.startHub();
-    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), 10_000, 'routes');
+    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), { description: 'routes', timeoutMs: 10_000 });
     const a = await f.module('modA');
     const b = await f.module('modB');
     b.on('inputMessage', (_i: string, m: SdkMessage) => {
@@ -25,7 +26,7 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
       b.complete(m, () => undefined);
     });
     sendA = (body) => sendOutput(a, 'out1', body);
-    await new Promise((r) => setTimeout(r, 300));
+    await f.subscribed(`${EDGE_ID}/modB`, `devices/${EDGE_ID}/modules/modB/inputs/`);
   });
 
   afterAll(async () => {
@@ -35,34 +36,34 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
   /** The live SDK modules still exchange messages. */
   async function stillServing(tag: string): Promise<void> {
     await sendA(tag);
-    await eventually(() => (received.includes(tag) ? true : undefined), 5_000, `message '${tag}' between the healthy modules`);
+    await eventually(() => (received.includes(tag) ? true : undefined), { description: `message '${tag}' between the healthy modules`, timeoutMs: 5_000 });
   }
 
-  const connectPacket = (clientId: string, password: string): Packet => connectFor(f.cloud.hostName, clientId, password);
-  const modAToken = () => moduleToken(f.cloud.hostName, EDGE_ID, 'modA', f.moduleKeys.get('modA') ?? '');
+  const connectPacket = (clientId: string, password: string): Packet => connectFor(sasCredentials({ host: f.cloud.hostName, clientId, password }));
+  const modAToken = () => identityToken({ host: f.cloud.hostName, deviceId: EDGE_ID, moduleId: 'modA', key: f.moduleKeys.get('modA') ?? '', expirySec: nowSec() + 600 });
 
   it('drops plain-text garbage on the TLS port', async () => {
     const sock = netConnect({ host: '127.0.0.1', port: f.hubPort });
     sock.on('error', () => undefined);
     sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await eventually(() => (sock.destroyed || sock.readableEnded ? true : undefined), 5_000, 'the socket closed');
+    await eventually(() => (sock.destroyed || sock.readableEnded ? true : undefined), { description: 'the socket closed', timeoutMs: 5_000 });
     sock.destroy();
     await stillServing('after-plaintext');
   });
 
   it('closes a TLS connection that sends bytes that are not MQTT', async () => {
-    const c = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
-    c.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02]));
+    const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
+    c.send(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02]));
     await c.waitClosed();
     await stillServing('after-garbage');
   });
 
   it('refuses a wrong token with CONNACK 4 and another device\'s module with CONNACK 5', async () => {
-    const bad = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
+    const bad = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     bad.send(connectPacket(`${EDGE_ID}/modA`, 'SharedAccessSignature sr=x&sig=y&se=1'));
     await bad.waitClosed();
     expect(bad.packets[0]).toMatchObject({ cmd: 'connack', returnCode: 4 });
-    const other = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
+    const other = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     other.send(connectPacket('otherEdge/modA', modAToken()));
     await other.waitClosed();
     expect(other.packets[0]).toMatchObject({ cmd: 'connack', returnCode: 5 });
@@ -70,9 +71,9 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
   });
 
   it('closes a client that publishes an oversized message, without PUBACK, and stores nothing of it', async () => {
-    const c = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
+    const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     c.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));
-    await eventually(() => c.packets.find((p) => p.cmd === 'connack'), 5_000, 'CONNACK');
+    await eventually(() => c.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
     const before = f.hub?.status().counters.received ?? 0;
     c.send({ cmd: 'publish', topic: `devices/${EDGE_ID}/modules/modA/messages/events/%24.on=out1/`, payload: Buffer.alloc(300 * 1024, 1), qos: 1, messageId: 7, dup: false, retain: false });
     await c.waitClosed();
@@ -82,15 +83,15 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
   });
 
   it('closes a client that publishes as another module, and one with a malformed packet length', async () => {
-    const c = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
+    const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     c.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));
-    await eventually(() => c.packets.find((p) => p.cmd === 'connack'), 5_000, 'CONNACK');
+    await eventually(() => c.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
     c.send({ cmd: 'publish', topic: `devices/${EDGE_ID}/modules/modB/messages/events/`, payload: Buffer.from('spoof'), qos: 1, messageId: 1, dup: false, retain: false });
     await c.waitClosed();
     expect(c.packets.some((p) => p.cmd === 'puback')).toBe(false);
 
-    const d = await RawClient.open(f.hubPort, f.edgeCa.certificatePem);
-    d.socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])); // remaining length over 4 bytes (MQTT-2.2.3)
+    const d = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
+    d.send(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])); // remaining length over 4 bytes (MQTT-2.2.3)
     await d.waitClosed();
     await stillServing('after-malformed');
   });

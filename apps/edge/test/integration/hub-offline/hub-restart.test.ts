@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message as SdkMessage, Twin } from 'azure-iot-device';
-import { EDGE_ID, HubFixture, Message, eventually, text } from '../hub-support/hub-fixture.js';
+import { eventually } from '@verge/testkit';
+import { EDGE_ID, HubFixture, Message, text } from '../hub-support/hub-fixture.js';
 
 function sendOutput(client: { sendOutputEvent(o: string, m: SdkMessage, cb: (err?: Error) => void): void }, output: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => client.sendOutputEvent(output, new Message(body), (err) => (err ? reject(err) : resolve())));
@@ -16,7 +17,7 @@ describe('edge hub restart', () => {
   beforeAll(async () => {
     f = await HubFixture.create();
     await f.startHub();
-    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), 10_000, 'routes');
+    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), { description: 'routes', timeoutMs: 10_000 });
   });
 
   afterAll(async () => {
@@ -34,11 +35,12 @@ describe('edge hub restart', () => {
       inputs.push(m.getData().toString());
       b.complete(m, () => undefined);
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await f.subscribed(`${EDGE_ID}/modB`, `devices/${EDGE_ID}/modules/modB/inputs/`);
+    await f.subscribed(`${EDGE_ID}/modB`, '$iothub/twin/PATCH/properties/desired/');
 
     // Offline: messages for upstream are stored; then the hub restarts while the cloud is still down.
     await f.cloud.pause();
-    await eventually(() => (f.hub?.status().online === false ? true : undefined), 10_000, 'offline');
+    await eventually(() => (f.hub?.status().online === false ? true : undefined), { description: 'offline', timeoutMs: 10_000 });
     for (let i = 0; i < 10; i++) await sendOutput(a, 'up', `stored-${i}`);
     await f.stopHub();
     await f.startHub(); // same port, same data: routes come from the saved $edgeHub desired properties
@@ -46,17 +48,17 @@ describe('edge hub restart', () => {
 
     // modB (it listens) reconnects on its own; its subscriptions come from the hub's database (the SDK does not
     // resubscribe). modA (it only sends) reconnects on its next send.
-    await eventually(() => (f.hub?.status().connectedClients === 1 ? true : undefined), 30_000, 'modB reconnected');
+    await eventually(() => (f.hub?.status().connectedClients === 1 ? true : undefined), { description: 'modB reconnected', timeoutMs: 30_000 });
     await sendOutput(a, 'out1', 'after-restart');
-    await eventually(() => (inputs.includes('after-restart') ? true : undefined), 10_000, 'input delivered after the restart');
+    await eventually(() => (inputs.includes('after-restart') ? true : undefined), { description: 'input delivered after the restart', timeoutMs: 10_000 });
 
     await f.cloud.resume();
     await f.cloud.patchModuleDesired(EDGE_ID, 'modB', { afterRestart: true });
     const fromA = await eventually(async () => {
       const got = await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`);
       return got.length >= 10 ? got : undefined;
-    }, 15_000, 'stored messages after the restart');
+    }, { description: 'stored messages after the restart', timeoutMs: 15_000 });
     expect(fromA.map((m) => text(m.body))).toEqual(Array.from({ length: 10 }, (_, i) => `stored-${i}`));
-    await eventually(() => desired.find((d) => d['afterRestart'] === true), 15_000, 'the desired patch at modB');
+    await eventually(() => desired.find((d) => d['afterRestart'] === true), { description: 'the desired patch at modB', timeoutMs: 15_000 });
   });
 });

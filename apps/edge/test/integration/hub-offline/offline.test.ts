@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message as SdkMessage, Twin } from 'azure-iot-device';
-import { EDGE_ID, HubFixture, Message, eventually, text } from '../hub-support/hub-fixture.js';
+import { eventually } from '@verge/testkit';
+import { EDGE_ID, HubFixture, Message, text } from '../hub-support/hub-fixture.js';
 
 function sendOutput(client: { sendOutputEvent(o: string, m: SdkMessage, cb: (err?: Error) => void): void }, output: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => client.sendOutputEvent(output, new Message(body), (err) => (err ? reject(err) : resolve())));
@@ -25,7 +26,7 @@ describe('edge hub offline (cloud stopped) and back', () => {
     f = await HubFixture.create();
     await f.cloud.patchModuleDesired(EDGE_ID, 'modA', { mode: 'online-set' });
     await f.startHub();
-    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), 10_000, 'routes');
+    await eventually(() => (f.hub?.status().routes === 4 ? true : undefined), { description: 'routes', timeoutMs: 10_000 });
   });
 
   afterAll(async () => {
@@ -42,10 +43,10 @@ describe('edge hub offline (cloud stopped) and back', () => {
     });
     const twinOnline = await getTwin(a); // cached by the hub
     expect(twinOnline.properties.desired['mode']).toBe('online-set');
-    await new Promise((r) => setTimeout(r, 300));
+    await f.subscribed(`${EDGE_ID}/modB`, `devices/${EDGE_ID}/modules/modB/inputs/`);
 
     await f.cloud.pause();
-    await eventually(() => (f.hub?.status().online === false ? true : undefined), 10_000, 'the hub noticing the cloud is gone');
+    await eventually(() => (f.hub?.status().online === false ? true : undefined), { description: 'the hub noticing the cloud is gone', timeoutMs: 10_000 });
 
     // Module to module keeps working; upstream messages of two senders are stored.
     const leaf = await f.leaf(); // authenticated offline from the cached device scope
@@ -54,7 +55,7 @@ describe('edge hub offline (cloud stopped) and back', () => {
       await sendOutput(a, 'up', `a-${i}`);
       await new Promise<void>((resolve, reject) => leaf.sendEvent(new Message(`leaf-${i}`), (err) => (err ? reject(err) : resolve())));
     }
-    await eventually(() => (inputs.length === N ? true : undefined), 10_000, 'all module-to-module messages while offline');
+    await eventually(() => (inputs.length === N ? true : undefined), { description: 'all module-to-module messages while offline', timeoutMs: 10_000 });
     expect(inputs).toEqual(Array.from({ length: N }, (_, i) => `toB-${i}`));
 
     // Twins while offline: GET from the cache, reported patches answered locally.
@@ -67,17 +68,17 @@ describe('edge hub offline (cloud stopped) and back', () => {
     const fromA = await eventually(async () => {
       const got = await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`);
       return got.length >= N ? got : undefined;
-    }, 15_000, 'the stored messages of modA in the cloud');
+    }, { description: 'the stored messages of modA in the cloud', timeoutMs: 15_000 });
     const drainMs = Date.now() - back;
     expect(fromA.map((m) => text(m.body))).toEqual(Array.from({ length: N }, (_, i) => `a-${i}`));
     const fromLeaf = await eventually(async () => {
       const got = await f.cloud.messages('&deviceId=leaf1');
       return got.length >= N ? got : undefined;
-    }, 15_000, 'the stored messages of the leaf in the cloud');
+    }, { description: 'the stored messages of the leaf in the cloud', timeoutMs: 15_000 });
     expect(fromLeaf.map((m) => text(m.body))).toEqual(Array.from({ length: N }, (_, i) => `leaf-${i}`));
     // The probe redials every second and kicks the other links: the backlog drains in about a second, not after a 60 s backoff.
     expect(drainMs).toBeLessThan(5_000);
 
-    await eventually(async () => ((await f.cloud.moduleTwin(EDGE_ID, 'modA')).properties.reported['offlineNote'] === 'written offline' ? true : undefined), 10_000, 'the offline reported patch in the cloud');
+    await eventually(async () => ((await f.cloud.moduleTwin(EDGE_ID, 'modA')).properties.reported['offlineNote'] === 'written offline' ? true : undefined), { description: 'the offline reported patch in the cloud', timeoutMs: 10_000 });
   });
 });

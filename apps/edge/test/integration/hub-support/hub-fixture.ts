@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import deviceSdk from 'azure-iot-device';
 import type { Client as DeviceClient, ModuleClient as ModuleClientType } from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
+import Database from 'better-sqlite3';
+import { eventually } from '@verge/testkit';
 import { createCa, createLogger, type CertificateAuthority } from '@verge/platform';
-import { createEdgeHub, type EdgeHub, type EdgeHubDeps } from '../../../src/hub/index.js';
-import { HubTestCloud } from './hub-cloud.js';
+import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { createEdgeHub, createEdgeHubScopeSource, type EdgeHub, type EdgeHubDeps } from '../../../src/hub/index.js';
 
 const { Client, ModuleClient } = deviceSdk;
 const { Mqtt } = mqttTransport;
@@ -31,7 +33,7 @@ export class HubFixture {
   readonly moduleKeys = new Map<string, string>();
 
   private constructor(
-    readonly cloud: HubTestCloud,
+    readonly cloud: TestCloud,
     readonly dataDir: string,
     readonly edgeCa: CertificateAuthority,
     readonly deviceKey: string,
@@ -40,9 +42,10 @@ export class HubFixture {
   ) {}
 
   static async create(routes: Record<string, unknown> = TEST_ROUTES): Promise<HubFixture> {
-    const cloud = await HubTestCloud.start();
-    const { key, scope } = await cloud.createEdgeDevice(EDGE_ID);
-    const leafKey = await cloud.createLeaf('leaf1', scope);
+    const cloud = await startTestCloud();
+    const key = await cloud.createDevice(EDGE_ID, { edge: true });
+    const scope = await cloud.deviceScope(EDGE_ID);
+    const leafKey = await cloud.createDevice('leaf1', { deviceScope: scope });
     const edgeCa = await createCa({ commonName: 'Verge test edge CA', validityDays: 2 });
     const dataDir = await mkdtemp(join(tmpdir(), 'verge-hub-'));
     const f = new HubFixture(cloud, dataDir, edgeCa, key, scope, leafKey);
@@ -56,17 +59,20 @@ export class HubFixture {
   }
 
   deps(overrides: Partial<EdgeHubDeps> = {}): EdgeHubDeps {
+    const resolveModule = (m: string): { generationId: string } | undefined => {
+      const g = this.generations.get(m);
+      return g === undefined ? undefined : { generationId: g };
+    };
+    const device = { iotHubHostName: this.cloud.hostName, deviceId: EDGE_ID, deviceKey: this.deviceKey };
     return {
       options: { dataDir: this.dataDir, hostname: 'localhost', listenHost: '127.0.0.1', mqttPort: this.hubPort },
       log: createLogger({ service: 'edge-hub-test', level: (process.env['HUB_TEST_LOG'] as 'info' | undefined) ?? 'silent' }),
-      device: { iotHubHostName: this.cloud.hostName, deviceId: EDGE_ID, deviceKey: this.deviceKey },
-      resolveModule: (m) => {
-        const g = this.generations.get(m);
-        return g === undefined ? undefined : { generationId: g };
-      },
+      device,
+      resolveModule,
       edgeCa: this.edgeCa,
-      upstream: { host: 'localhost', port: this.cloud.cloud.ports.mqtt, ca: this.cloud.cloud.caPem },
-      cloudApi: { baseUrl: this.cloud.cloud.urls.https, ca: this.cloud.cloud.caPem },
+      upstream: { host: 'localhost', port: this.cloud.ports.mqtt, ca: this.cloud.caPem },
+      // The production path: the device scope from the cloud, signed as `$edgeHub` (what startEdge passes).
+      deviceScope: createEdgeHubScopeSource({ baseUrl: this.cloud.cloud.urls.https, ca: this.cloud.caPem, ...device, resolveModule }),
       ...overrides,
     };
   }
@@ -113,6 +119,26 @@ export class HubFixture {
     return client;
   }
 
+  /**
+   * The topic filters of a client's persistent session (`edge1/modA`, `leaf1`) as the hub stored them on SUBSCRIBE
+   * (hub-state.db, read-only). The SDK subscribes lazily (`on('inputMessage')`, `twin.on`, `onMethod`): tests wait
+   * for the subscription with {@link subscribed}, never for time.
+   */
+  subscriptions(clientId: string): string[] {
+    const db = new Database(join(this.dataDir, 'hub-state.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare('SELECT state FROM sessions WHERE client_id = ?').get(clientId) as { state: string } | undefined;
+      return row === undefined ? [] : (JSON.parse(row.state) as { subscriptions: { filter: string }[] }).subscriptions.map((x) => x.filter);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Waits until `clientId` (`edge1/modB`, `leaf1`) has subscribed to a topic filter starting with `prefix`. */
+  async subscribed(clientId: string, prefix: string): Promise<void> {
+    await eventually(() => this.subscriptions(clientId).some((f) => f.startsWith(prefix)), { description: `${clientId} to subscribe to ${prefix}… at the hub` });
+  }
+
   async closeClients(): Promise<void> {
     await Promise.allSettled(this.sdkClients.splice(0).map((c) => c.close()));
   }
@@ -122,17 +148,6 @@ export class HubFixture {
     await this.stopHub();
     await this.cloud.stop().catch(() => undefined);
     await rm(this.dataDir, { recursive: true, force: true });
-  }
-}
-
-/** Polls `check` until it returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

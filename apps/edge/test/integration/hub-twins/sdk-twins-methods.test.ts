@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceMethodRequest, DeviceMethodResponse, Twin } from 'azure-iot-device';
-import { EDGE_ID, HubFixture, eventually, text } from '../hub-support/hub-fixture.js';
+import { eventually } from '@verge/testkit';
+import { EDGE_ID, HubFixture, text } from '../hub-support/hub-fixture.js';
 
 function getTwin(client: { getTwin(cb: (err?: Error, twin?: Twin) => void): void }): Promise<Twin> {
   return new Promise((resolve, reject) => client.getTwin((err, twin) => (err || twin === undefined ? reject(err ?? new Error('no twin')) : resolve(twin))));
@@ -34,20 +35,16 @@ describe('twins and direct methods through the edge hub', () => {
     const twin = await getTwin(a);
     expect(twin.properties.desired['color']).toBe('red');
     await updateReported(twin, { temperature: 21 });
-    await eventually(async () => ((await f.cloud.moduleTwin(EDGE_ID, 'modA')).properties.reported['temperature'] === 21 ? true : undefined), 10_000, 'reported property in the cloud');
+    await eventually(async () => ((await f.cloud.moduleTwin(EDGE_ID, 'modA')).properties.reported['temperature'] === 21 ? true : undefined), { description: 'reported property in the cloud', timeoutMs: 10_000 });
   });
 
   it('routes a twin change notification for an accepted reported patch (FROM /twinChangeNotifications)', async () => {
     await f.cloud.patchModuleDesired(EDGE_ID, '$edgeHub', { routes: { twin: 'FROM /twinChangeNotifications INTO $upstream' } });
-    await eventually(() => (f.hub?.status().routes === 5 ? true : undefined), 10_000, 'the twin route');
+    await eventually(() => (f.hub?.status().routes === 5 ? true : undefined), { description: 'the twin route', timeoutMs: 10_000 });
     const a = await f.module('modA');
     const twin = await getTwin(a);
     await updateReported(twin, { battery: 'low' });
-    const note = await eventually(
-      async () => (await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`)).find((m) => text(m.body).includes('battery')),
-      10_000,
-      'the notification in the cloud',
-    );
+    const note = await eventually(async () => (await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`)).find((m) => text(m.body).includes('battery')), { description: 'the notification in the cloud', timeoutMs: 10_000 });
     expect(JSON.parse(text(note.body))).toEqual({ properties: { reported: { battery: 'low' } } });
     await f.cloud.patchModuleDesired(EDGE_ID, '$edgeHub', { routes: { twin: null } });
   });
@@ -57,9 +54,9 @@ describe('twins and direct methods through the edge hub', () => {
     const twin = await getTwin(a);
     const seen: Record<string, unknown>[] = [];
     twin.on('properties.desired', (delta: Record<string, unknown>) => seen.push(delta));
-    await new Promise((r) => setTimeout(r, 300));
+    await f.subscribed(`${EDGE_ID}/modA`, '$iothub/twin/PATCH/properties/desired/');
     await f.cloud.patchModuleDesired(EDGE_ID, 'modA', { speed: 5 });
-    const patch = await eventually(() => seen.find((d) => d['speed'] === 5), 10_000, 'desired patch at the module');
+    const patch = await eventually(() => seen.find((d) => d['speed'] === 5), { description: 'desired patch at the module', timeoutMs: 10_000 });
     expect(typeof patch['$version']).toBe('number');
   });
 
@@ -68,13 +65,13 @@ describe('twins and direct methods through the edge hub', () => {
     const twin = await getTwin(a);
     const seen: Record<string, unknown>[] = [];
     twin.on('properties.desired', (delta: Record<string, unknown>) => seen.push(delta));
-    await new Promise((r) => setTimeout(r, 300));
+    await f.subscribed(`${EDGE_ID}/modA`, '$iothub/twin/PATCH/properties/desired/');
     await f.stopHub();
     await f.cloud.patchModuleDesired(EDGE_ID, 'modA', { color: null, missed: 'yes' });
     await f.startHub();
     // The SDK reconnects (it listens to desired patches), never re-subscribes, and gets the difference as one patch;
     // it merges the patch into its copy and emits that copy (so the deleted 'color' is gone from it).
-    const merged = await eventually(() => seen.find((d) => d['missed'] === 'yes'), 20_000, 'synthetic desired patch');
+    const merged = await eventually(() => seen.find((d) => d['missed'] === 'yes'), { description: 'synthetic desired patch', timeoutMs: 20_000 });
     expect(merged['color']).toBeUndefined();
   });
 
@@ -83,11 +80,11 @@ describe('twins and direct methods through the edge hub', () => {
     b.onMethod('reboot', (req: DeviceMethodRequest, res: DeviceMethodResponse) => {
       res.send(200, { echoed: req.payload as unknown }, () => undefined);
     });
-    await new Promise((r) => setTimeout(r, 500));
+    await f.subscribed(`${EDGE_ID}/modB`, '$iothub/methods/POST/');
     const r = await eventually(async () => {
       const res = await f.cloud.rest('POST', `/twins/${EDGE_ID}/modules/modB/methods`, { methodName: 'reboot', payload: { delay: 3 }, responseTimeoutInSeconds: 10 });
       return res.status === 200 ? res : undefined;
-    }, 10_000, 'a successful method call');
+    }, { description: 'a successful method call', timeoutMs: 10_000 });
     expect(r.body).toEqual({ status: 200, payload: { echoed: { delay: 3 } } });
   });
 
@@ -96,7 +93,7 @@ describe('twins and direct methods through the edge hub', () => {
     const r = await eventually(async () => {
       const res = await f.cloud.rest('POST', `/twins/${EDGE_ID}/modules/modB/methods`, { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 5 });
       return res.status === 404 ? res : undefined;
-    }, 15_000, 'a 404 for the disconnected module');
+    }, { description: 'a 404 for the disconnected module', timeoutMs: 15_000 });
     expect(r.status).toBe(404);
   });
 });

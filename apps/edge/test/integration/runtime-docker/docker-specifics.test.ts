@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Dockerode from 'dockerode';
 import { DEFAULT_NODE_IMAGE_TAG, TEST_RUN_LABEL, buildNodeImage, describeWithDocker, removeTestContainers } from '@verge/testkit/docker';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { eventually } from '@verge/testkit';
 import { DockerModuleRuntime, VERGE_LABELS, containerNameFor } from '../../../src/runtime/index.js';
 import { dockerSpec } from '../runtime-process/specs.js';
 import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
@@ -104,12 +105,14 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
       loggingOptions: '{"type":"json-file","config":{"max-size":"1m","max-file":"2"}}',
     });
     await runtime.startModule(id);
-    const deadline = Date.now() + 10_000;
-    let texts: string[] = [];
-    while (Date.now() < deadline && !texts.includes('on a tty')) {
-      texts = [];
-      for await (const line of runtime.logs(id)) texts.push(line.text);
-    }
+    const texts = await eventually(
+      async () => {
+        const seen: string[] = [];
+        for await (const line of runtime.logs(id)) seen.push(line.text);
+        return seen.includes('on a tty') ? seen : undefined;
+      },
+      { description: "the module's line 'on a tty' in its logs" },
+    );
     expect(texts).toContain('on a tty');
     const info = await docker.getContainer(id).inspect();
     expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } });

@@ -6,6 +6,7 @@ import { deriveModuleKey, verifySasToken } from '@verge/core';
 import { createLogger } from '@verge/platform';
 import { DEFAULT_NODE_IMAGE_TAG, buildNodeImage, describeWithDocker, removeTestContainers } from '@verge/testkit/docker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually } from '@verge/testkit';
 import { DockerModuleRuntime, type LogLine } from '../../../src/runtime/index.js';
 import { CONTAINER_WORKLOAD_URI, WorkloadServer } from '../../../src/workload/index.js';
 import { DEVICE_KEY, testContext } from '../../unit/workload/fixture.js';
@@ -63,14 +64,16 @@ describeWithDocker('workload socket inside a container', ({ docker, endpoint }) 
   }
 
   async function waitForLine(runtime: DockerModuleRuntime, id: string, predicate: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine[]> {
-    const deadline = Date.now() + timeoutMs;
     let lines: LogLine[] = [];
-    while (Date.now() < deadline) {
-      lines = await linesOf(runtime, id);
-      if (lines.some(predicate)) return lines;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`no matching line within ${timeoutMs} ms: ${JSON.stringify(lines.map((l) => l.text))}`);
+    return eventually(
+      async () => {
+        lines = await linesOf(runtime, id);
+        return lines.some(predicate) ? lines : undefined;
+      },
+      { timeoutMs, intervalMs: 200, description: 'a matching log line' },
+    ).catch((err: unknown) => {
+      throw new Error(`no matching line within ${timeoutMs} ms: ${JSON.stringify(lines.map((l) => l.text))}`, { cause: err });
+    });
   }
 
   it('the SDK in the container signs through its own mounted socket, as a non-root user, and across a runtime restart', async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { deriveModuleKey, verifySasToken } from '@verge/core';
 import { createLogger } from '@verge/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '@verge/testkit';
 import { ProcessModuleRuntime, type LogLine } from '../../../src/runtime/index.js';
 import { WorkloadServer } from '../../../src/workload/index.js';
 import { DEVICE_KEY, testContext } from '../../unit/workload/fixture.js';
@@ -33,14 +34,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function logTexts(runtime: ProcessModuleRuntime, id: string): Promise<string[]> {
   const lines: LogLine[] = [];
   for await (const line of runtime.logs(id)) lines.push(line);
@@ -59,7 +52,7 @@ describe('process runtime specifics', () => {
     expect(alive(pid)).toBe(true); // the orphan outlives its runtime
     const runtime = await ProcessModuleRuntime.open({ dataDir: dir, orphanStopTimeoutMs: 2_000 });
     try {
-      await until(() => !alive(pid));
+      await eventually(() => !alive(pid));
       const [module] = await runtime.observe();
       expect(module).toMatchObject({ id: 'orphan', state: 'created' });
       expect(await logTexts(runtime, 'orphan')).toContain('orphan says hi');
@@ -78,14 +71,14 @@ describe('process runtime specifics', () => {
         await runtime.createModule(processSpec(id, { script: script(exitAfterMs) }), { configHash: 'h', env: {} });
         await runtime.startModule(id);
         let grandchild = 0;
-        await until(async () => {
+        await eventually(async () => {
           const line = (await logTexts(runtime, id)).find((t) => t.startsWith('child '));
           grandchild = Number(line?.slice('child '.length) ?? 0);
           return grandchild > 0;
         });
         expect(alive(grandchild)).toBe(true);
         if (exitAfterMs === 0) await runtime.stopModule(id, 2_000);
-        await until(() => !alive(grandchild));
+        await eventually(() => !alive(grandchild));
       }
     } finally {
       await runtime.close();
@@ -96,7 +89,7 @@ describe('process runtime specifics', () => {
     const runtime = await ProcessModuleRuntime.open({ dataDir: dir });
     await runtime.createModule(processSpec('svc', { script: "process.on('SIGTERM',()=>{console.log('bye');process.exit(0)});console.log('ready');setInterval(()=>{},1000)" }), { configHash: 'h', env: {} });
     await runtime.startModule('svc');
-    await until(async () => (await logTexts(runtime, 'svc')).includes('ready'));
+    await eventually(async () => (await logTexts(runtime, 'svc')).includes('ready'));
     const [running] = await runtime.observe();
     await runtime.close({ stopTimeoutMs: 2_000 });
     expect(alive(running?.pid ?? 0)).toBe(false);
@@ -132,7 +125,7 @@ describe('process runtime specifics', () => {
       await runtime.createModule(processSpec('proc', { script }), { configHash: 'h', env });
       await runtime.startModule('proc');
       let token = '';
-      await until(async () => {
+      await eventually(async () => {
         token = (await logTexts(runtime, 'proc')).find((t) => t.startsWith('TOKEN ') || t.startsWith('ERROR ')) ?? '';
         return token !== '';
       });

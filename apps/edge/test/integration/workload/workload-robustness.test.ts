@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { isVergeError } from '@verge/contracts';
 import { createLogger } from '@verge/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@verge/testkit';
 import { WorkloadServer } from '../../../src/workload/index.js';
 import { testContext } from '../../unit/workload/fixture.js';
 
@@ -53,7 +54,8 @@ describe('workload API robustness', () => {
   let dir: string;
   let server: WorkloadServer;
   let tcp: WorkloadServer;
-  let gate: { open: Promise<void>; release: () => void } | undefined;
+  // Holds requests at module resolution until released; `waiting` counts the requests held (they are in flight).
+  let gate: { open: Promise<void>; release: () => void; waiting: number } | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp('/tmp/vw-');
@@ -61,7 +63,10 @@ describe('workload API robustness', () => {
     const context = {
       ...base,
       resolveModule: async (id: string) => {
-        await gate?.open;
+        if (gate !== undefined) {
+          gate.waiting += 1;
+          await gate.open;
+        }
         return base.resolveModule(id);
       },
     };
@@ -123,10 +128,10 @@ describe('workload API robustness', () => {
 
   it('holds at most 10 requests in flight per socket; one more has its connection closed without reply', async () => {
     let release = (): void => undefined;
-    gate = { open: new Promise<void>((resolve) => (release = resolve)), release };
+    gate = { open: new Promise<void>((resolve) => (release = resolve)), release, waiting: 0 };
     const to = target(server.uri);
     const blocked = Array.from({ length: 10 }, () => http(to, 'POST', '/modules/modA/genid/gen-a/sign?api-version=2018-06-28', SIGN_BODY));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => gate?.waiting === 10, { description: 'ten requests held in flight' });
     expect(await http(to, 'POST', '/modules/modA/genid/gen-a/sign?api-version=2018-06-28', SIGN_BODY)).toEqual({ error: 'ECONNRESET' });
     // Another socket has its own limit.
     await server.ensure('modA');

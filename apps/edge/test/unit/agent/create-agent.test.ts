@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveModuleKey } from '@verge/core';
 import { createAgent, type Agent } from '../../../src/agent/create-agent.js';
-import { FakeClock } from './support/fake-clock.js';
+import { FakeClock } from '@verge/testkit';
 import { FakeRegistry } from './support/fake-registry.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 import { FakeTwinClient } from './support/fake-twin.js';
-import { edgeAgentDesired, processModule, TEST_ENVIRONMENT } from './support/manifests.js';
+import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
+import { TEST_ENVIRONMENT } from './support/agent-environment.js';
 import { silentLog } from './support/silent-log.js';
 import { createLogger } from '@verge/platform';
 
@@ -110,6 +111,19 @@ describe('createAgent', () => {
     expect(h.twin.reported['lastDesiredStatus']).toEqual({ code: 406, description: 'edgeAgent is shutting down' });
     expect(h.runtime.closed).toBe(true);
     expect(h.twin.closed).toBe(true);
+  });
+
+  it('closes the runtimes even when closing the cloud link fails (no stop step skips the others)', async () => {
+    const h = await setup();
+    h.twin.desired = { ...edgeAgentDesired({}), $version: 2 };
+    await h.agent.start();
+    await h.until(() => h.twin.methodHandler !== undefined && h.twin.reported['lastDesiredVersion'] === 2);
+    h.twin.close = () => Promise.reject(new Error('the socket is gone'));
+    const stopping = h.agent.stop();
+    await h.run(50);
+    await expect(stopping).resolves.toBeUndefined();
+    expect(h.twin.reported['lastDesiredStatus']).toEqual({ code: 406, description: 'edgeAgent is shutting down' });
+    expect(h.runtime.closed).toBe(true);
   });
 
   it('restarts offline from the backup and keeps working without the cloud', async () => {

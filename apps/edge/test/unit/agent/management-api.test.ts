@@ -7,9 +7,9 @@ import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig } from '@verg
 import { createManagementHandlers } from '../../../src/agent/agent-management.js';
 import { DesiredConfig } from '../../../src/agent/desired-config.js';
 import { startManagementApi, type ManagementApi } from '../../../src/agent/management-api.js';
-import { FakeClock } from './support/fake-clock.js';
+import { FakeClock } from '@verge/testkit';
 import { FakeRuntime } from './support/fake-runtime.js';
-import { edgeAgentDesired, processModule } from './support/manifests.js';
+import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 import { silentLog } from './support/silent-log.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -84,8 +84,15 @@ describe('management API over a unix socket (reference §7.2)', () => {
     expect(tail.type).toContain('text/plain');
     const stamped = await call(api.socketPath, 'GET', '/modules/a/logs?tail=1&timestamps=true');
     expect(stamped.body).toBe(`${new Date(1_700_000_000_000).toISOString()} two\n`);
-    setTimeout(() => runtime.write('a', 'three'), 50);
-    const followed = await call(api.socketPath, 'GET', '/modules/a/logs?tail=1&follow=true', (body, abort) => body.includes('three') && abort());
+    // A line written once the follower has the tail: it must arrive on the open stream.
+    let wrote = false;
+    const followed = await call(api.socketPath, 'GET', '/modules/a/logs?tail=1&follow=true', (body, abort) => {
+      if (!wrote && body.includes('two')) {
+        wrote = true;
+        runtime.write('a', 'three');
+      }
+      if (body.includes('three')) abort();
+    });
     expect(followed.body).toBe('two\nthree\n');
   });
 

@@ -10,9 +10,10 @@ import { LedgerStore } from '../../../src/agent/ledger-store.js';
 import { ReconcileLoop, type PassResult } from '../../../src/agent/reconcile-loop.js';
 import { buildReportedProperties } from '../../../src/agent/reported-properties.js';
 import { PrerequisiteError } from '../../../src/agent/step-errors.js';
-import { FakeClock, settle } from './support/fake-clock.js';
+import { FakeClock, settle } from '@verge/testkit';
 import { FakeRuntime } from './support/fake-runtime.js';
-import { edgeAgentDesired, processModule, TEST_ENVIRONMENT } from './support/manifests.js';
+import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
+import { TEST_ENVIRONMENT } from './support/agent-environment.js';
 import { silentLog } from './support/silent-log.js';
 
 const dirs: string[] = [];

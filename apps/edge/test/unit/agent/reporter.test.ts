@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@verge/core';
 import { Reporter } from '../../../src/agent/reporter.js';
 import { isStatusChange } from '../../../src/agent/reported-properties.js';
-import { FakeClock, settle } from './support/fake-clock.js';
+import { FakeClock, settle } from '@verge/testkit';
 import { FakeTwinClient } from './support/fake-twin.js';
 import { silentLog } from './support/silent-log.js';
 

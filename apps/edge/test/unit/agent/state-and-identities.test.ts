@@ -8,7 +8,8 @@ import { DesiredConfig } from '../../../src/agent/desired-config.js';
 import type { ModuleIdentityRecord } from '../../../src/agent/identity-registry.js';
 import { LedgerStore } from '../../../src/agent/ledger-store.js';
 import { ModuleIdentities } from '../../../src/agent/module-identities.js';
-import { edgeAgentDesired, processModule, TEST_ENVIRONMENT } from './support/manifests.js';
+import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
+import { TEST_ENVIRONMENT } from './support/agent-environment.js';
 import { FakeRegistry } from './support/fake-registry.js';
 import { silentLog } from './support/silent-log.js';
 

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
-import { certificateThumbprint, issueClientCert, type ConnectCredentials, type IssuedCertificate } from '@verge/platform';
+import { type ConnectCredentials } from '@verge/iothub-mqtt';
+import { certificateThumbprint, issueClientCert, type IssuedCertificate } from '@verge/platform';
 import { authenticateHubClient, type HubAuthContext } from '../../../src/hub/auth/hub-authenticate.js';
 import type { ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
 

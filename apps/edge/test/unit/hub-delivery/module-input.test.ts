@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueEntry } from '@verge/contracts';
-import { SessionRegistry, type MqttConnection } from '@verge/platform';
+import { SessionRegistry, type MqttConnection } from '@verge/iothub-mqtt';
 import { AckTracker } from '../../../src/hub/delivery/ack-tracker.js';
 import { moduleInputsPrefix, parseModuleInputEndpoint } from '../../../src/hub/delivery/module-input-endpoint.js';
 import { createModuleInputSender } from '../../../src/hub/delivery/module-input-sender.js';

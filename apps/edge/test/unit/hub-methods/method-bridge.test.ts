@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodHandler } from '@verge/device-client';
-import { createLogger, SessionRegistry, type MqttConnection } from '@verge/platform';
+import { SessionRegistry, type MqttConnection } from '@verge/iothub-mqtt';
+import { createLogger } from '@verge/platform';
 import { MethodBridge } from '../../../src/hub/methods/method-bridge.js';
 import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
 

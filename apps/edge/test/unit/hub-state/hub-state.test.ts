@@ -101,9 +101,9 @@ describe('DeviceScope', () => {
 
 describe('serverCertNames', () => {
   it.each([
-    ['localhost', { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }],
+    ['localhost', { commonName: 'localhost', dnsNames: ['localhost', 'edgehub'], ipAddresses: ['127.0.0.1'] }],
     ['gw.example', { commonName: 'gw.example', dnsNames: ['localhost', 'gw.example'], ipAddresses: ['127.0.0.1'] }],
-    ['10.0.0.5', { commonName: '10.0.0.5', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '10.0.0.5'] }],
+    ['10.0.0.5', { commonName: '10.0.0.5', dnsNames: ['localhost', 'edgehub'], ipAddresses: ['127.0.0.1', '10.0.0.5'] }],
   ])('%s', (host, expected) => {
     expect(serverCertNames(host)).toEqual(expected);
   });

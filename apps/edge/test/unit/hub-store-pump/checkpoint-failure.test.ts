@@ -3,13 +3,13 @@ import { VergeError, type MessageStore } from '@verge/contracts';
 import { createEndpointPump, upstreamOrdering } from '../../../src/hub/endpoints/index.js';
 import { createMemoryMessageStore } from '../../../src/hub/store/index.js';
 import { FakeSender } from './fake-sender.js';
-import { FakeTimers, settle } from './fake-timers.js';
+import { FakeClock, settle } from '@verge/testkit';
 
 // Issue 7 (full disk): a checkpoint that fails (SQLITE_FULL) used to make the pump read the same batch again and
 // resend it after every backoff. A failed checkpoint must only be retried, never cause a resend.
 describe('endpoint pump: a failing checkpoint never causes a resend', () => {
   it('retries the checkpoint with backoff and sends each message once', async () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const inner = createMemoryMessageStore({ nowMs: timers.nowMs });
     let failCheckpoints = 3;
     const store: MessageStore = {
@@ -23,7 +23,7 @@ describe('endpoint pump: a failing checkpoint never causes a resend', () => {
       checkpoint: (q, o) => (failCheckpoints-- > 0 ? Promise.reject(new VergeError('HUB_STORE_WRITE_FAILED', 'SQLITE_FULL: database or disk is full')) : inner.checkpoint(q, o)),
     };
     const sender = new FakeSender(timers.nowMs);
-    const pump = createEndpointPump({ endpointId: '$upstream', store, sender, ordering: upstreamOrdering, timers, random: () => 0.5 });
+    const pump = createEndpointPump({ endpointId: '$upstream', store, sender, ordering: upstreamOrdering, clock: timers, random: () => 0.5 });
     onTestFinished(async () => {
       await pump.stop();
       await inner.close();
@@ -33,7 +33,7 @@ describe('endpoint pump: a failing checkpoint never causes a resend', () => {
     }
     pump.start();
     await settle();
-    for (let i = 0; i < 6 && timers.nextDelay() !== undefined && failCheckpoints >= 0; i++) await timers.advance(timers.nextDelay()!);
+    for (let i = 0; i < 6 && timers.nextTimerMs() !== undefined && failCheckpoints >= 0; i++) await timers.advance(timers.nextTimerMs()!);
     await settle();
     expect(sender.delivered).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     const [q] = await inner.queues('$upstream');

@@ -2,7 +2,7 @@ import { defaultRoutePriority } from '@verge/contracts';
 import { describe, expect, it } from 'vitest';
 import { createEndpointPumps, moduleOrdering, upstreamOrdering } from '../../../src/hub/endpoints/index.js';
 import { FakeSender } from './fake-sender.js';
-import { settle } from './fake-timers.js';
+import { settle } from '@verge/testkit';
 import { endpointId, pumpHarness } from './harness.js';
 
 describe('endpoint pump: permanent failures and TTL expiry', () => {
@@ -45,7 +45,7 @@ describe('endpoint pump: permanent failures and TTL expiry', () => {
 
   it('counts each expired message once when the periodic cleanup removes entries the pump is holding', async () => {
     const h = pumpHarness(upstreamOrdering, {}, false);
-    const pumps = createEndpointPumps({ store: h.store, timers: h.timers, cleanupIntervalMs: 30_000, pumpDefaults: { random: () => 0.5 } });
+    const pumps = createEndpointPumps({ store: h.store, clock: h.timers, cleanupIntervalMs: 30_000, pumpDefaults: { random: () => 0.5 } });
     const sender = new FakeSender(h.timers.nowMs);
     sender.offline();
     pumps.add(endpointId, sender, upstreamOrdering);
@@ -67,7 +67,7 @@ describe('endpoint pump: permanent failures and TTL expiry', () => {
 
   it('attributes expired entries of endpoints without a pump to unpumpedExpired', async () => {
     const h = pumpHarness(moduleOrdering, {}, false);
-    const pumps = createEndpointPumps({ store: h.store, timers: h.timers });
+    const pumps = createEndpointPumps({ store: h.store, clock: h.timers });
     await h.store.append({ body: new Uint8Array(1), properties: {}, systemProperties: {} }, [{ endpointId: 'gone', priority: 0, ttlSecs: 1 }]);
     await h.timers.advance(2_000);
     await pumps.cleanup();
@@ -77,7 +77,7 @@ describe('endpoint pump: permanent failures and TTL expiry', () => {
 
   it('refuses a second pump for the same endpoint with HUB_PUMP_DUPLICATE', async () => {
     const h = pumpHarness(moduleOrdering, {}, false);
-    const pumps = createEndpointPumps({ store: h.store, timers: h.timers });
+    const pumps = createEndpointPumps({ store: h.store, clock: h.timers });
     pumps.add('e1', h.sender, moduleOrdering);
     expect(() => pumps.add('e1', h.sender, moduleOrdering)).toThrow(
       expect.objectContaining({ code: 'HUB_PUMP_DUPLICATE', message: 'endpoint "e1" already has a delivery pump: remove it before adding another' }),

@@ -3,7 +3,7 @@ import { onTestFinished } from 'vitest';
 import { createEndpointPump, type DeliveryOrdering, type EndpointPump, type EndpointPumpOptions } from '../../../src/hub/endpoints/index.js';
 import { createMemoryMessageStore } from '../../../src/hub/store/index.js';
 import { FakeSender } from './fake-sender.js';
-import { FakeTimers } from './fake-timers.js';
+import { FakeClock } from '@verge/testkit';
 
 /** What a test appends: a body, the sending identity, and the queue's priority and TTL. */
 export interface TestMessage {
@@ -14,7 +14,7 @@ export interface TestMessage {
 
 /** A pump on an in-memory store with a fake clock and a scripted sender; stopped when the test ends. */
 export interface PumpHarness {
-  readonly timers: FakeTimers;
+  readonly timers: FakeClock;
   readonly store: MessageStore;
   readonly sender: FakeSender;
   readonly pump: EndpointPump;
@@ -26,10 +26,10 @@ export const endpointId = '$upstream';
 
 /** Builds the harness; the pump is not started unless `start` is true (default). */
 export function pumpHarness(ordering: DeliveryOrdering, overrides: Partial<EndpointPumpOptions> = {}, start = true): PumpHarness {
-  const timers = new FakeTimers();
+  const timers = new FakeClock();
   const store = createMemoryMessageStore({ nowMs: timers.nowMs });
   const sender = new FakeSender(timers.nowMs);
-  const pump = createEndpointPump({ endpointId, store, sender, ordering, timers, random: () => 0.5, ...overrides });
+  const pump = createEndpointPump({ endpointId, store, sender, ordering, clock: timers, random: () => 0.5, ...overrides });
   onTestFinished(async () => {
     await pump.stop();
     await store.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { moduleOrdering, upstreamOrdering } from '../../../src/hub/endpoints/index.js';
-import { settle } from './fake-timers.js';
+import { settle } from '@verge/testkit';
 import { endpointId, pumpHarness } from './harness.js';
 
 describe('endpoint pump: strict priority and ordering', () => {

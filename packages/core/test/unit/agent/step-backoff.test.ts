@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backoffDelayMs,
   DEFAULT_PLAN_POLICY,
   EMPTY_LEDGER,
   planSteps,
   recordStepOutcomes,
-  stepBackoffMs,
   stepKey,
   type ActionStep,
   type AgentLedger,
@@ -27,7 +27,7 @@ function fail(step: unknown, kind: 'retryable' | 'permanent' = 'retryable', mess
   return { step: step as ActionStep, ok: false, kind, message };
 }
 
-describe('stepBackoffMs', () => {
+describe('the step backoff (backoffDelayMs with the plan policy)', () => {
   const rows: [number, number, number][] = [
     // [attempts, rng value, delay]
     [1, 0.5, 1_000],
@@ -41,14 +41,14 @@ describe('stepBackoffMs', () => {
     [10, 0, 240_000],
   ];
   it.each(rows)('after %i failures with rng %d: %i ms', (attempts, value, delay) => {
-    expect(stepBackoffMs(attempts, backoff, () => value)).toBe(delay);
+    expect(backoffDelayMs(attempts, backoff, value)).toBe(delay);
   });
 
   it('stays within ±20% of min(base × 2^(n−1), max) for any rng value', () => {
     const rng = seededRng(7);
     for (let attempts = 1; attempts < 30; attempts++) {
       const nominal = Math.min(1_000 * 2 ** (attempts - 1), 300_000);
-      const delay = stepBackoffMs(attempts, backoff, rng);
+      const delay = backoffDelayMs(attempts, backoff, rng());
       expect(delay).toBeGreaterThanOrEqual(Math.floor(nominal * 0.8));
       expect(delay).toBeLessThanOrEqual(Math.ceil(nominal * 1.2));
     }

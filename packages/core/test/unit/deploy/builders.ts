@@ -1,4 +1,5 @@
 import type { Deployment, TwinView } from '@verge/core';
+import { edgeAgentDesired, edgeHubDesired, moduleEnv } from '@verge/testkit/manifest';
 
 /** A deployment with defaults: targets every device, priority 10, created at 1000, standard. */
 export function aDeployment(id: string, overrides: Partial<Deployment> & { modulesContent?: Deployment['content']['modulesContent'] } = {}): Deployment {
@@ -21,48 +22,30 @@ export function aDevice(deviceId: string, tags: Record<string, unknown> = {}): T
 
 /** The `$edgeAgent` desired properties of a realistic base deployment (reference §1.6). */
 export function baseAgentDesired(): Record<string, unknown> {
-  return {
-    schemaVersion: '1.1',
-    runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25', registryCredentials: {} } },
-    systemModules: {
-      edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-      edgeHub: {
-        type: 'docker',
-        status: 'running',
-        restartPolicy: 'always',
-        startupOrder: 0,
-        settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' },
-      },
+  return edgeAgentDesired({
+    sensor: {
+      version: '1.0',
+      type: 'docker',
+      status: 'running',
+      restartPolicy: 'always',
+      startupOrder: 1,
+      env: moduleEnv({ INTERVAL_MS: '1000' }),
+      settings: { image: 'example.azurecr.io/sensor:1.0', createOptions: '{}' },
     },
-    modules: {
-      sensor: {
-        version: '1.0',
-        type: 'docker',
-        status: 'running',
-        restartPolicy: 'always',
-        startupOrder: 1,
-        env: { INTERVAL_MS: { value: '1000' } },
-        settings: { image: 'example.azurecr.io/sensor:1.0', createOptions: '{}' },
-      },
-      filter: {
-        version: '1.0',
-        type: 'docker',
-        status: 'running',
-        restartPolicy: 'always',
-        settings: { image: 'example.azurecr.io/filter:1.0', createOptions: '{}' },
-      },
+    filter: {
+      version: '1.0',
+      type: 'docker',
+      status: 'running',
+      restartPolicy: 'always',
+      settings: { image: 'example.azurecr.io/filter:1.0', createOptions: '{}' },
     },
-  };
+  });
 }
 
 /** The `$edgeHub` desired properties of the realistic base deployment. */
 export function baseHubDesired(): Record<string, unknown> {
-  return {
-    schemaVersion: '1.1',
-    routes: {
-      sensorToFilter: 'FROM /messages/modules/sensor/outputs/* INTO BrokeredEndpoint("/modules/filter/inputs/input1")',
-      alerts: 'FROM /messages/modules/filter/outputs/alert WHERE $body.level >= 3 INTO $upstream',
-    },
-    storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
-  };
+  return edgeHubDesired({
+    sensorToFilter: 'FROM /messages/modules/sensor/outputs/* INTO BrokeredEndpoint("/modules/filter/inputs/input1")',
+    alerts: 'FROM /messages/modules/filter/outputs/alert WHERE $body.level >= 3 INTO $upstream',
+  });
 }

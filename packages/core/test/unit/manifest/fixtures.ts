@@ -1,57 +1,11 @@
-// The minimal valid manifest of reference azure-iot-edge.md §1.6, as a fresh copy per call.
-const EXAMPLE = {
-  modulesContent: {
-    $edgeAgent: {
-      'properties.desired': {
-        schemaVersion: '1.1',
-        runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25', registryCredentials: {} } },
-        systemModules: {
-          edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-          edgeHub: {
-            type: 'docker',
-            status: 'running',
-            restartPolicy: 'always',
-            startupOrder: 0,
-            settings: {
-              image: 'mcr.microsoft.com/azureiotedge-hub:1.5',
-              createOptions:
-                '{"HostConfig":{"PortBindings":{"8883/tcp":[{"HostPort":"8883"}],"5671/tcp":[{"HostPort":"5671"}],"443/tcp":[{"HostPort":"443"}]}}}',
-            },
-          },
-        },
-        modules: {
-          sensor: {
-            version: '1.0',
-            type: 'docker',
-            status: 'running',
-            restartPolicy: 'always',
-            startupOrder: 1,
-            env: { INTERVAL_MS: { value: '1000' } },
-            settings: { image: 'example.azurecr.io/sensor:1.0', createOptions: '{}' },
-          },
-        },
-      },
-    },
-    $edgeHub: {
-      'properties.desired': {
-        schemaVersion: '1.1',
-        routes: {
-          sensorToCloud: { route: 'FROM /messages/modules/sensor/outputs/* INTO $upstream', priority: 1, timeToLiveSecs: 3600 },
-          alerts: 'FROM /messages/modules/sensor/outputs/alert WHERE $body.level >= 3 INTO $upstream',
-        },
-        storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
-      },
-    },
-    sensor: { 'properties.desired': { threshold: 42 } },
-  },
-};
+import { EXAMPLE_EDGE_HUB_CREATE_OPTIONS, exampleManifest as testkitExample } from '@verge/testkit/manifest';
 
 /** Plain JSON record, for building test inputs. */
 export type Json = Record<string, unknown>;
 
-/** A fresh copy of the §1.6 example manifest. */
+/** A fresh copy of the §1.6 example manifest, with the reference's `$edgeHub` port bindings. */
 export function exampleManifest(): { modulesContent: Json } {
-  return JSON.parse(JSON.stringify(EXAMPLE)) as { modulesContent: Json };
+  return testkitExample({ edgeHubCreateOptions: EXAMPLE_EDGE_HUB_CREATE_OPTIONS });
 }
 
 /** A fresh copy of the example's `$edgeAgent` desired properties. */

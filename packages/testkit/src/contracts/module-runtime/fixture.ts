@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isVergeError, type ModuleSpec } from '@verge/contracts';
 import type { LogLine, ModuleRuntime, RuntimeModule } from '@verge/edge';
 import { expect, onTestFinished } from 'vitest';
+import { eventually } from '../../wait/index.js';
 
 /** A program for a test module: a Node.js script, or a command that does not exist. */
 export type ModuleProgram = { readonly script: string } | { readonly missingCommand: true };
@@ -91,14 +92,17 @@ export async function waitForModule(
   predicate: (module: RuntimeModule | undefined) => boolean,
   timeoutMs = 15_000,
 ): Promise<RuntimeModule | undefined> {
-  const deadline = Date.now() + timeoutMs;
   let last: RuntimeModule | undefined;
-  while (Date.now() < deadline) {
-    last = (await runtime.observe()).find((m) => m.id === id);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`module ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  const found = await eventually(
+    async () => {
+      last = (await runtime.observe()).find((m) => m.id === id);
+      return predicate(last) ? { module: last } : undefined;
+    },
+    { timeoutMs, description: `module ${id} to reach the expected state` },
+  ).catch((err: unknown) => {
+    throw new Error(`module ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`, { cause: err });
+  });
+  return found.module;
 }
 
 /** Reads the (non-following) logs of a module. */
@@ -110,14 +114,16 @@ export async function readLogs(runtime: ModuleRuntime, id: string, options: { ta
 
 /** Polls the logs until `predicate` holds; returns them. */
 export async function waitForLogs(runtime: ModuleRuntime, id: string, predicate: (lines: LogLine[]) => boolean, timeoutMs = 15_000): Promise<LogLine[]> {
-  const deadline = Date.now() + timeoutMs;
   let lines: LogLine[] = [];
-  while (Date.now() < deadline) {
-    lines = await readLogs(runtime, id);
-    if (predicate(lines)) return lines;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`logs of ${id} did not match within ${timeoutMs} ms; got ${JSON.stringify(lines.map((l) => l.text))}`);
+  return eventually(
+    async () => {
+      lines = await readLogs(runtime, id);
+      return predicate(lines) ? lines : undefined;
+    },
+    { timeoutMs, description: `logs of ${id} to match` },
+  ).catch((err: unknown) => {
+    throw new Error(`logs of ${id} did not match within ${timeoutMs} ms; got ${JSON.stringify(lines.map((l) => l.text))}`, { cause: err });
+  });
 }
 
 /** The rejection of `promise` (fails the test when it resolves). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../wait/index.js';
 import {
   createOptions,
   expectVergeError,
@@ -70,7 +71,8 @@ export function describeLifecycle(make: () => Promise<ModuleRuntimeSubject>): vo
       await runtime.createModule(subject.spec(id, { script: scripts.exitWith(0, 'run') }), createOptions());
       await runtime.startModule(id);
       const first = await waitForModule(runtime, id, (m) => m?.state === 'exited');
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The second start must get a later start time: wait until the clock has moved past the first.
+      await eventually(() => Date.now() > (first?.startedAtMs ?? 0), { description: 'the clock to pass the first start' });
       await runtime.startModule(id);
       await waitForModule(runtime, id, (m) => m?.state === 'exited' && (m.startedAtMs ?? 0) > (first?.startedAtMs ?? Infinity));
       await waitForLogs(runtime, id, (ls) => ls.filter((l) => l.text === 'run').length === 2);

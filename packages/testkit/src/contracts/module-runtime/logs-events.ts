@@ -1,5 +1,6 @@
 import type { RuntimeEvent } from '@verge/edge';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../wait/index.js';
 import { createOptions, moduleId, openForTest, readLogs, scripts, take, waitForLogs, type ModuleRuntimeSubject } from './fixture.js';
 
 /** Log history (tail, since), following, and state-change events. */
@@ -60,8 +61,17 @@ export function describeLogsEvents(make: () => Promise<ModuleRuntimeSubject>): v
           if (event.kind === 'module' && event.moduleId === id && event.action === 'exited') return;
         }
       })();
-      // The event source may need a moment to subscribe (Docker: an HTTP stream).
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The event source may need a moment to subscribe (Docker: an HTTP stream): a probe module is started again
+      // until the stream reports it, so the stream is live before the module under test starts.
+      const probe = moduleId('events-probe');
+      await runtime.createModule(subject.spec(probe, { script: scripts.exitWith(0) }), createOptions());
+      await eventually(
+        async () => {
+          await runtime.startModule(probe);
+          return events.some((e) => e.kind === 'module' && e.moduleId === probe);
+        },
+        { timeoutMs: 15_000, intervalMs: 200, description: 'the event stream to report the probe module' },
+      );
       await runtime.createModule(subject.spec(id, { script: scripts.exitWith(4) }), createOptions());
       await runtime.startModule(id);
       await Promise.race([reading, new Promise((_r, reject) => setTimeout(() => reject(new Error(`no exit event: ${JSON.stringify(events)}`)), 15_000))]);

@@ -34,6 +34,8 @@ export class FakeRuntime implements ModuleRuntime {
   down: Error | undefined;
   closed = false;
   private readonly eventWaiters: ((e: RuntimeEvent) => void)[] = [];
+  /** Followers of logs, woken by `write`. */
+  private readonly lineWaiters: (() => void)[] = [];
 
   constructor(
     readonly type: ModuleType,
@@ -124,6 +126,7 @@ export class FakeRuntime implements ModuleRuntime {
   async removeModule(id: string): Promise<void> {
     this.check('removeModule', id);
     this.modules.delete(id);
+    for (const wake of this.lineWaiters.splice(0)) wake();
   }
 
   async *logs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
@@ -134,7 +137,12 @@ export class FakeRuntime implements ModuleRuntime {
     if (options.follow !== true) return;
     let seen = m.lines.length;
     while (options.signal?.aborted !== true && this.modules.has(id)) {
-      await new Promise((r) => setTimeout(r, 10));
+      if (seen === m.lines.length) {
+        await new Promise<void>((resolve) => {
+          this.lineWaiters.push(resolve);
+          options.signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
       while (seen < m.lines.length) yield m.lines[seen++] as LogLine;
     }
   }
@@ -162,6 +170,7 @@ export class FakeRuntime implements ModuleRuntime {
   /** Appends a log line to a module. */
   write(id: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
     this.get(id).lines.push({ stream, atMs: this.nowMs(), text });
+    for (const wake of this.lineWaiters.splice(0)) wake();
   }
 
   envOf(id: string): Record<string, string> {

@@ -1,0 +1,2 @@
+export { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+export * from './policies.js';

@@ -1,0 +1,114 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Connection } from './connection.js';
+import type { FrameEvent } from './frame-reader.js';
+import { dispatchPacket } from './packet-dispatch.js';
+import { addressKey } from './remote-address.js';
+import type { ServerContext } from './server-context.js';
+import type { StreamMeta } from './stream-meta.js';
+import { invalidTextField } from './utf8-fields.js';
+
+/** What attaching a stream needs besides the shared context. */
+export interface AttachDeps {
+  readonly ctx: ServerContext;
+  /** Called once per connection after its stream closed. */
+  readonly onClosed: (conn: Connection, wasConnected: boolean) => void;
+  /** Numbers connections for log lines. */
+  readonly nextId: () => number;
+}
+
+/**
+ * Admission control (connect floods): beyond `maxPendingHandshakes` streams that have not finished CONNECT, or
+ * `maxPendingHandshakesPerAddress` of them from one address, a new stream is refused (before any TLS work for a
+ * socket), so one address cannot take every slot and lock the others out (the sweep closes the ones it holds once
+ * they time out). Refusals are counted and logged once per sweep, not per stream: a flood must not flood the log.
+ */
+export function admit(ctx: ServerContext, remoteAddress: string | undefined): boolean {
+  const address = addressKey(remoteAddress);
+  const table = ctx.table;
+  if (table.pending >= ctx.limits.maxPendingHandshakes || table.pendingFrom(address) >= ctx.limits.maxPendingHandshakesPerAddress) {
+    table.recordRefusal(address);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Serves MQTT on an admitted stream: frames and decodes what it reads, dispatches the packets, and removes the
+ * connection from the table when the stream closes. `raw` is the TCP socket under a TLS stream (see `Connection`);
+ * such a connection starts in `handshake` and its acceptor moves it on. Any other stream is ready for CONNECT.
+ */
+export function attachStream(deps: AttachDeps, stream: Duplex, meta: StreamMeta, raw?: Socket): Connection {
+  const { ctx } = deps;
+  const conn = new Connection(stream, meta, deps.nextId(), ctx.limits, ctx.log, ctx.nowMs(), raw);
+  if (raw === undefined) {
+    conn.state = 'awaitingConnect';
+    conn.secureAtMs = conn.acceptedAtMs;
+  }
+  ctx.table.add(conn);
+  stream.on('data', (chunk: Buffer) => {
+    conn.countReceived(chunk.length);
+    onData(deps, conn, chunk);
+  });
+  stream.on('error', (err: Error) => conn.close(`socket error: ${err.message}`));
+  // As a TCP socket does without allowHalfOpen: the client's end ends ours, so the stream closes.
+  if (raw === undefined) stream.on('end', () => stream.writableEnded || stream.end());
+  stream.once('close', () => {
+    const wasConnected = ctx.table.remove(conn);
+    deps.onClosed(conn, wasConnected);
+    conn.markClosed();
+  });
+  return conn;
+}
+
+function onData(deps: AttachDeps, conn: Connection, chunk: Buffer): void {
+  try {
+    if (conn.closing) return;
+    for (const event of conn.reader.push(chunk)) {
+      if (conn.closing) return;
+      handleFrame(deps, conn, event);
+    }
+  } catch (err) {
+    // Last line of defence: a client can never crash the process.
+    deps.ctx.log.error({ err, client: conn.label }, 'MQTT server: unexpected failure; closing the client');
+    conn.close('internal error');
+  }
+}
+
+function handleFrame(deps: AttachDeps, conn: Connection, event: FrameEvent): void {
+  switch (event.kind) {
+    case 'frame': {
+      let packet;
+      try {
+        packet = conn.decoder.decode(event.frame);
+      } catch (err) {
+        deps.ctx.log.info({ client: conn.label, reason: (err as Error).message }, 'malformed MQTT packet; closing the client');
+        conn.close(`malformed packet: ${(err as Error).message}`);
+        return;
+      }
+      const badText = invalidTextField(event.frame);
+      if (badText !== undefined) {
+        deps.ctx.log.info({ client: conn.label, reason: badText }, 'malformed MQTT packet; closing the client');
+        conn.close(`malformed packet: ${badText}`);
+        return;
+      }
+      dispatchPacket(deps.ctx, conn, packet);
+      deps.ctx.table.promoteIfConnected(conn);
+      return;
+    }
+    case 'oversize': {
+      const limit = conn.state === 'connected' ? deps.ctx.limits.maxPacketBytes : deps.ctx.limits.maxConnectPacketBytes;
+      deps.ctx.log.info({ client: conn.label, bytes: event.totalBytes, limit }, 'MQTT packet too large; closing the client');
+      conn.close(`packet of ${event.totalBytes} bytes exceeds the ${limit}-byte limit`);
+      return;
+    }
+    case 'malformed':
+      deps.ctx.log.info({ client: conn.label, reason: event.reason }, 'malformed MQTT packet; closing the client');
+      conn.close(`malformed packet: ${event.reason}`);
+      return;
+    default: {
+      const never: never = event;
+      conn.close(`unknown frame event ${JSON.stringify(never)}`);
+    }
+  }
+}

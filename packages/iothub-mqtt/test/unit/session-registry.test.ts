@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { SessionRegistry, isSubscribed, type MqttConnection as Connection, type MqttSessionState, type MqttSessionStore } from '../../src/index.js';
+
+/** A durable session store in memory, as a server's database would hold it. */
+class MemoryStore implements MqttSessionStore {
+  readonly storedSessions = new Map<string, MqttSessionState>();
+  load(clientId: string): MqttSessionState | undefined {
+    return this.storedSessions.get(clientId);
+  }
+  save(clientId: string, state: MqttSessionState | undefined): void {
+    if (state === undefined) this.storedSessions.delete(clientId);
+    else this.storedSessions.set(clientId, state);
+  }
+}
+const d1 = { deviceId: 'd1' };
+const live = {} as Connection;
+
+describe('SessionRegistry', () => {
+  it('keeps a persistent session in memory across connections without a store', () => {
+    const reg = new SessionRegistry(undefined);
+    const { session, present } = reg.open('d1', d1, false);
+    expect(present).toBe(false);
+    reg.subscribe(session, { filter: '$iothub/twin/res/#', parsed: { kind: 'twinResponses' }, qos: 0 });
+    session.connection = live;
+    reg.release(session);
+    const again = reg.open('d1', d1, false);
+    expect(again.present).toBe(true);
+    expect(isSubscribed(again.session, 'twinResponses')).toBe(true);
+  });
+
+  it('writes subscriptions through to the store and reloads them (server restart)', () => {
+    const services = new MemoryStore();
+    const first = new SessionRegistry(services);
+    const { session } = first.open('d1', d1, false);
+    first.subscribe(session, { filter: '$iothub/methods/POST/#', parsed: { kind: 'methodRequests' }, qos: 0 });
+    first.subscribe(session, { filter: 'devices/d1/messages/devicebound/#', parsed: { kind: 'c2d', deviceId: 'd1' }, qos: 1 });
+    first.unsubscribe(session, '$iothub/methods/POST/#');
+    expect(services.storedSessions.get('d1')).toEqual({ subscriptions: [{ filter: 'devices/d1/messages/devicebound/#', qos: 1 }] });
+    first.release(session);
+    expect(first.get('d1')).toBeUndefined(); // stored: not kept in memory while disconnected
+    const second = new SessionRegistry(services);
+    const reopened = second.open('d1', d1, false);
+    expect(reopened.present).toBe(true);
+    expect([...reopened.session.subscriptions.values()]).toEqual([
+      { filter: 'devices/d1/messages/devicebound/#', parsed: { kind: 'c2d', deviceId: 'd1' }, qos: 1 },
+    ]);
+  });
+
+  it('discards a stored session on clean=true, skips stored filters it cannot parse, and forgets deleted identities', () => {
+    const services = new MemoryStore();
+    services.storedSessions.set('d1', { subscriptions: [{ filter: 'not/a/filter', qos: 0 }, { filter: '$iothub/twin/res/#', qos: 0 }] });
+    const reg = new SessionRegistry(services);
+    const { session } = reg.open('d1', d1, false);
+    expect([...session.subscriptions.keys()]).toEqual(['$iothub/twin/res/#']);
+    const clean = reg.open('d1', d1, true);
+    expect(clean.present).toBe(false);
+    expect(clean.session.persistent).toBe(false);
+    expect(services.storedSessions.has('d1')).toBe(false);
+    reg.subscribe(clean.session, { filter: '$iothub/twin/res/#', parsed: { kind: 'twinResponses' }, qos: 0 });
+    expect(services.storedSessions.has('d1')).toBe(false); // clean sessions are never stored
+    reg.forget(clean.session);
+    expect(reg.get('d1')).toBeUndefined();
+  });
+});

@@ -1,0 +1,2 @@
+export * from './edge-deployment.js';
+export * from './example-manifest.js';
