@@ -2,9 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // Projects: unit (pure, fast), fuzz (property tests over >=100k inputs), integration (real Docker, real TLS, real
 // databases), faults (the fault suite: crashes, outages, full disks, bad settings; `npm run test:faults`) and
-// security (authorization matrix, front-door fuzzing; `npm run test:security`). `npm test` runs them all.
+// security (authorization matrix, front-door fuzzing; `npm run test:security`). `npm test` runs those five; `long`
+// (`npm run test:long`, on demand, not in CI) holds the suites that prove a whole script end to end and take long.
 // Sources resolve through the `verge-source` export condition, so tests need no build.
 const resolve = { conditions: ['verge-source'] };
+// On demand only (`npm run test:long`): the soak script's own end-to-end run (`npm run soak` is itself on demand).
+const LONG = ['test/faults/soak-smoke.test.ts'];
 const ssr = { resolve: { conditions: ['verge-source'], externalConditions: ['verge-source'] } };
 
 export default defineConfig({
@@ -26,8 +29,16 @@ export default defineConfig({
       {
         resolve,
         ssr,
-        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false },
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          exclude: LONG,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
       },
+      { resolve, ssr, test: { name: 'long', include: LONG, testTimeout: 600_000, hookTimeout: 300_000, fileParallelism: false } },
       {
         resolve,
         ssr,

@@ -84,6 +84,8 @@ let edge;
 let mosquitto;
 /** Where the restart phase's sink connects (set once the identities exist). */
 let probeTarget;
+/** What the restart phase's sink received (counted from its CONNECT on: the kept session delivers at once). */
+const restartSink = { received: 0, lastAt: 0 };
 const startedAt = new Date();
 const result = { machine: machine(), loadAverageAtStart: loadavg(), settings: { senders: SENDERS, window: WINDOW, clientNoDelay: args.nodelay, payloadBytes: 256, ...THROUGHPUT, latency: LATENCY }, notes: [] };
 
@@ -272,18 +274,14 @@ try {
   await edge.stop();
   const forkedAt = Date.now();
   edge = await startChild('./edge-server.mjs', [JSON.stringify(edgeConfig)], { probe: true });
-  let drained = 0;
-  let lastAt = 0;
   const sink2 = await edge.sink;
   clients.push(sink2.client);
-  sink2.client.on('message', () => {
-    drained += 1;
-    lastAt = Date.now();
-  });
   const acceptMs = sink2.connectedAt - forkedAt;
   await subscribe(sink2.client, `devices/${EDGE_ID}/modules/msink/inputs/#`);
   const restartDrainFrom = sink2.connectedAt;
-  await waitFor(() => (drained >= storedForSink ? true : undefined), 'the sink to drain the stored messages', RESTART_DRAIN_SEC * 1000, 100).catch(() => undefined);
+  await waitFor(() => (restartSink.received >= storedForSink ? true : undefined), 'the sink to drain the stored messages', RESTART_DRAIN_SEC * 1000, 100).catch(() => undefined);
+  const drained = restartSink.received;
+  const lastAt = restartSink.lastAt;
   const drainSeconds = Math.max(0.001, ((drained >= storedForSink ? lastAt : Date.now()) - restartDrainFrom) / 1000);
   result.restart = {
     storedForSink,
@@ -326,7 +324,11 @@ async function connectWhenUp() {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const client = await connectModule({ port: probeTarget.port, caPem: probeTarget.caPem, edgeId: EDGE_ID, moduleId: 'msink', key: probeTarget.key });
+      const onMessage = () => {
+        restartSink.received += 1;
+        restartSink.lastAt = Date.now();
+      };
+      const client = await connectModule({ port: probeTarget.port, caPem: probeTarget.caPem, edgeId: EDGE_ID, moduleId: 'msink', key: probeTarget.key, onMessage });
       return { client, connectedAt: Date.now() };
     } catch (err) {
       if (Date.now() > deadline) throw err;

@@ -7,15 +7,18 @@ import { createSasToken, moduleResource } from '../packages/core/dist/index.js';
 export const HUB_HOST = 'localhost';
 export const PAYLOAD_BYTES = 256;
 
-/** Connects as module `moduleId` of `edgeId` to the edge hub (TLS, edge CA trusted, clean=false like the SDK). */
-export function connectModule({ port, caPem, edgeId, moduleId, key }) {
+/**
+ * Connects as module `moduleId` of `edgeId` to the edge hub (TLS, edge CA trusted, clean=false like the SDK).
+ * `onMessage` listens from the start: with a kept session the hub may deliver right behind the CONNACK.
+ */
+export function connectModule({ port, caPem, edgeId, moduleId, key, onMessage }) {
   const password = createSasToken({ resource: moduleResource(HUB_HOST, edgeId, moduleId), key, expirySec: Math.floor(Date.now() / 1000) + 7200 });
   return connect(`mqtts://${HUB_HOST}:${port}`, {
     ca: caPem,
     clientId: `${edgeId}/${moduleId}`,
     username: `${HUB_HOST}/${edgeId}/${moduleId}/?api-version=2021-04-12`,
     password,
-  });
+  }, onMessage);
 }
 
 /** Connects to the run's private Mosquitto (bench/mosquitto-tls.mjs: TLS, anonymous), its CA trusted like the hub's. */
@@ -24,9 +27,10 @@ export function connectMosquitto(clientId, { port, caPem }) {
   return connect(`mqtts://${HUB_HOST}:${port}`, { clientId, clean: true, ca: caPem });
 }
 
-function connect(url, options) {
+function connect(url, options, onMessage) {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { protocolVersion: 4, clean: false, keepalive: 180, reconnectPeriod: 0, connectTimeout: 30_000, ...options });
+    if (onMessage !== undefined) client.on('message', onMessage);
     client.once('connect', () => {
       // --nodelay (VERGE_BENCH_NODELAY=1): TCP_NODELAY on every client socket, hub's and Mosquitto's alike.
       if (process.env.VERGE_BENCH_NODELAY === '1') client.stream?.setNoDelay?.(true);

@@ -1,4 +1,3 @@
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
@@ -9,6 +8,7 @@ import type { EdgeHub } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import type { RunningEdge } from '@verge/edge';
 import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { httpsCall } from '@verge/testkit/faults';
 import { createTestEdgeCa, deployment, registerHubIdentities, runVerge, standaloneHubDeps, startStandaloneHub, startTestEdge, waitForRunning, type HubIdentities } from '@verge/testkit/edge';
 
 // Issue 8 items 3 and 4 with the UNMODIFIED Azure SDK: module → module and module → leaf direct methods over the
@@ -154,12 +154,22 @@ describe('edge hub HTTPS port 443: module direct methods and MQTT over WebSocket
       key: deriveModuleKey(ids.edgeKey, 'modA', 'gen-a', 'primary'),
       expirySec: Math.floor(Date.now() / 1000) + 600,
     });
-    const bad = await httpsCall(ca, 'POST', `/twins/${EDGE_ID}/modules/modB/methods?api-version=2018-06-30`, { authorization: token, 'content-type': 'application/json' }, '{"payload":1}');
+    // Raw requests (what the SDK cannot send: bad bodies, other routes).
+    const hubUrl = `https://localhost:${HTTPS_PORT}`;
+    const bad = await httpsCall(`${hubUrl}/twins/${EDGE_ID}/modules/modB/methods?api-version=2018-06-30`, {
+      ca,
+      method: 'POST',
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body: '{"payload":1}',
+    });
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toMatchObject({ code: 'HUB_METHOD_REQUEST_INVALID', Message: expect.stringMatching(/^ErrorCode:ArgumentInvalid;methodName/) });
-    const unknown = await httpsCall(ca, 'GET', '/twins/x', {}, undefined);
+    expect(JSON.parse(bad.text)).toMatchObject({ code: 'HUB_METHOD_REQUEST_INVALID', Message: expect.stringMatching(/^ErrorCode:ArgumentInvalid;methodName/) });
+    const unknown = await httpsCall(`${hubUrl}/twins/x`, { ca });
     expect(unknown.status).toBe(404);
-    const noProtocol = await httpsCall(ca, 'GET', '/$iothub/websocket', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }, undefined);
+    const noProtocol = await httpsCall(`${hubUrl}/$iothub/websocket`, {
+      ca,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
     expect(noProtocol.status).toBe(400);
   });
 
@@ -253,19 +263,4 @@ async function failure(call: Promise<unknown>): Promise<SdkFailure> {
     return { name: err.constructor.name, status: err.response?.statusCode, body: JSON.parse(err.responseBody ?? '{}') as Record<string, unknown> };
   }
   throw new Error('the call succeeded');
-}
-
-/** One raw HTTPS request to the hub on localhost:443 (what the SDK cannot send: bad bodies, other routes). */
-function httpsCall(ca: string, method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: 'localhost', port: HTTPS_PORT, method, path, headers, ca, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

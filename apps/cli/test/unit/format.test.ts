@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Device, TelemetryMessage, Twin } from '@verge/api-client';
+import type { TelemetryMessage } from '@verge/api-client';
+import { aDevice, aModule, aTwin } from '@verge/testkit';
 import { formatTable } from '../../src/cli/table.js';
 import { deviceDetails, deviceTable, moduleTable, parentOf, scopeDeviceId } from '../../src/format/identity-format.js';
 import { recordTable } from '../../src/format/records-format.js';
 import { telemetryJsonLine, telemetryText, viewBody } from '../../src/format/telemetry-format.js';
 import { isTwin, twinDetails, twinTable } from '../../src/format/twin-format.js';
-
-const never = '0001-01-01T00:00:00Z';
-const sas = { type: 'sas' as const, symmetricKey: { primaryKey: 'k1', secondaryKey: 'k2' }, x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null } };
-
-function device(overrides: Partial<Device>): Device {
-  return {
-    deviceId: 'dev1',
-    generationId: 'g',
-    etag: 'MQ==',
-    connectionState: 'Disconnected',
-    status: 'enabled',
-    statusReason: null,
-    connectionStateUpdatedTime: never,
-    statusUpdatedTime: never,
-    lastActivityTime: never,
-    cloudToDeviceMessageCount: 0,
-    authentication: sas,
-    capabilities: { iotEdge: false },
-    ...overrides,
-  };
-}
 
 describe('formatTable', () => {
   it('aligns columns with two spaces, upper-case headers, no trailing blanks, control characters blanked', () => {
@@ -59,9 +39,9 @@ describe('identities', () => {
 
   it('device table', () => {
     const rows = [
-      device({}),
-      device({ deviceId: 'edge1', capabilities: { iotEdge: true }, connectionState: 'Connected', lastActivityTime: '2024-05-01T10:00:00.000Z', deviceScope: 'ms-azure-iot-edge://edge1-5' }),
-      device({ deviceId: 'leaf', deviceScope: 'ms-azure-iot-edge://edge1-5', status: 'disabled' }),
+      aDevice({}),
+      aDevice({ deviceId: 'edge1', capabilities: { iotEdge: true }, connectionState: 'Connected', lastActivityTime: '2024-05-01T10:00:00.000Z', deviceScope: 'ms-azure-iot-edge://edge1-5' }),
+      aDevice({ deviceId: 'leaf', deviceScope: 'ms-azure-iot-edge://edge1-5', status: 'disabled' }),
     ];
     expect(deviceTable(rows)).toEqual([
       'DEVICE ID  TYPE    STATUS    CONNECTION    AUTH  PARENT  LAST ACTIVITY',
@@ -73,7 +53,7 @@ describe('identities', () => {
 
   it('device details never print keys', () => {
     const lines = deviceDetails(
-      device({
+      aDevice({
         authentication: { type: 'selfSigned', symmetricKey: { primaryKey: null, secondaryKey: null }, x509Thumbprint: { primaryThumbprint: 'ABCD', secondaryThumbprint: null } },
       }),
     );
@@ -89,34 +69,28 @@ describe('identities', () => {
       'Last activity:  -',
       'ETag:           MQ==',
     ]);
-    expect(deviceDetails(device({})).join('\n')).not.toContain('k1');
+    const withKeys = aDevice({});
+    const printed = deviceDetails(withKeys).join('\n');
+    expect(printed).not.toContain(withKeys.authentication.symmetricKey.primaryKey);
+    expect(printed).not.toContain(withKeys.authentication.symmetricKey.secondaryKey);
   });
 
   it('module table', () => {
     expect(
-      moduleTable([{ moduleId: '$edgeAgent', managedBy: 'iotEdge', deviceId: 'e', generationId: 'g', etag: 'e', connectionState: 'Connected', connectionStateUpdatedTime: never, lastActivityTime: never, cloudToDeviceMessageCount: 0, authentication: sas }]),
+      moduleTable([aModule({ moduleId: '$edgeAgent', managedBy: 'iotEdge', deviceId: 'e', connectionState: 'Connected' })]),
     ).toEqual(['MODULE ID   CONNECTION  AUTH  MANAGED BY  LAST ACTIVITY', '$edgeAgent  Connected   sas   iotEdge     -']);
   });
 });
 
-const twin: Twin = {
-  deviceId: 'dev1',
+const twin = aTwin({
   etag: 'AAAAAAAAAAI=',
-  status: 'enabled',
-  statusUpdateTime: never,
   connectionState: 'Connected',
-  lastActivityTime: never,
-  cloudToDeviceMessageCount: 0,
-  authenticationType: 'sas',
-  x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-  modelId: '',
   version: 3,
-  tags: { site: 'oslo' },
   properties: {
     desired: { fan: true, $version: 2, $metadata: { $lastUpdated: 'x' } },
     reported: { temp: 21, $version: 5, $metadata: { $lastUpdated: 'y' } },
   },
-};
+});
 
 describe('twins', () => {
   it('twin details leave out $metadata', () => {

@@ -10,8 +10,9 @@ import { IOT_HUB_C2D_LIMITS } from '../../src/services/c2d-service.js';
 import { systemRandom } from '../../src/services/system-sources.js';
 import { openSqliteCloudStore } from '../../src/store/sqlite/sqlite-cloud-store.js';
 import type { CloudStore } from '../../src/store/ports.js';
-import { fakeClock, silentLog } from '../helpers/fixtures.js';
+import { fakeClock } from '../helpers/fixtures.js';
 import { exampleManifest } from '@verge/testkit/manifest';
+import { silentLog } from '@verge/testkit';
 
 // Boundary fuzzing of the edge-facing inputs (docs/edge-cloud.md): whatever arrives, the answer is a VergeError (a 4xx
 // with a code), never an unexpected exception, and a refused deployment writes nothing.
@@ -25,7 +26,7 @@ let store: CloudStore;
 let services: CloudServices;
 beforeAll(() => {
   store = openSqliteCloudStore({ path: ':memory:' });
-  const ctx = { store, bus: createInProcessEventBus(silentLog), clock: fakeClock(), random: systemRandom, log: silentLog, hostName: HOST };
+  const ctx = { store, bus: createInProcessEventBus(silentLog()), clock: fakeClock(), random: systemRandom, log: silentLog(), hostName: HOST };
   services = createCloudServices(ctx, { retention: { maxCount: 10, maxBytes: 1e6, maxAgeSec: 60, pruneIntervalMs: 1e6 }, c2d: IOT_HUB_C2D_LIMITS }, () => undefined);
   const sas = { type: 'sas' as const, symmetricKey: { primaryKey: KEY_1, secondaryKey: KEY_2 } };
   services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true }, authentication: sas }, undefined);

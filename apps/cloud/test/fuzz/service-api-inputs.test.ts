@@ -11,7 +11,8 @@ import { IOT_HUB_C2D_LIMITS } from '../../src/services/c2d-service.js';
 import { systemRandom } from '../../src/services/system-sources.js';
 import { openSqliteCloudStore } from '../../src/store/sqlite/sqlite-cloud-store.js';
 import type { CloudStore } from '../../src/store/ports.js';
-import { fakeClock, silentLog } from '../helpers/fixtures.js';
+import { fakeClock } from '../helpers/fixtures.js';
+import { silentLog } from '@verge/testkit';
 
 // Boundary fuzzing of the service API's inputs: whatever a client sends, the answer is a VergeError (a 4xx with a
 // code), never an unexpected exception (a 500). Inputs go through the same parse + service path as the routes.
@@ -20,7 +21,7 @@ let store: CloudStore;
 let services: CloudServices;
 beforeAll(() => {
   store = openSqliteCloudStore({ path: ':memory:' });
-  const ctx = { store, bus: createInProcessEventBus(silentLog), clock: fakeClock(), random: systemRandom, log: silentLog, hostName: 'hub.test' };
+  const ctx = { store, bus: createInProcessEventBus(silentLog()), clock: fakeClock(), random: systemRandom, log: silentLog(), hostName: 'hub.test' };
   services = createCloudServices(ctx, { retention: { maxCount: 10, maxBytes: 1e6, maxAgeSec: 60, pruneIntervalMs: 1e6 }, c2d: IOT_HUB_C2D_LIMITS }, () => undefined);
   services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined);
   services.devices.putDevice('fixed', { deviceId: 'fixed' }, undefined);

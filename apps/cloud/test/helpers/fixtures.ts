@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { createServiceSasToken } from '@verge/core';
-import { createLogger, type Logger } from '@verge/platform';
-import { FakeClock, tempDir } from '@verge/testkit';
+import { FakeClock, silentLog, tempDir } from '@verge/testkit';
 import { createCloudServices, type CloudServices } from '../../src/cloud-services.js';
 import { createInProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import type { EventBus } from '../../src/events/event-bus.js';
@@ -17,9 +16,6 @@ import type { CloudStore } from '../../src/store/ports.js';
 export function fakeClock(): FakeClock {
   return new FakeClock(Date.UTC(2030, 0, 1));
 }
-
-/** The silent logger tests use. */
-export const silentLog: Logger = createLogger({ service: 'test', level: 'silent' });
 
 /** A store, context and services over a real SQLite file in a temp directory. */
 export interface TestCloud {
@@ -48,8 +44,8 @@ export function createTestCloud(options: TestCloudOptions = {}): TestCloud {
   const tmp = options.dir === undefined ? tempDir('verge-cloud-') : { dir: options.dir, cleanup: () => undefined };
   const store = openSqliteCloudStore({ path: join(tmp.dir, 'cloud.db') });
   const clock = fakeClock();
-  const bus = createInProcessEventBus(silentLog);
-  const ctx: ServiceContext = { store, bus, clock, random: systemRandom, log: silentLog, hostName: TEST_HOST };
+  const bus = createInProcessEventBus(silentLog());
+  const ctx: ServiceContext = { store, bus, clock, random: systemRandom, log: silentLog(), hostName: TEST_HOST };
   let gateway: DeviceGateway | undefined;
   const retention = { maxCount: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeSec: 86_400, pruneIntervalMs: 60_000, ...options.retention };
   const services = createCloudServices(ctx, { retention, c2d: { ...IOT_HUB_C2D_LIMITS, ...options.c2d } }, () => gateway);
@@ -87,7 +83,7 @@ export async function createTestApi(options: TestCloudOptions = {}): Promise<Tes
     bus: cloud.bus,
     clock: cloud.clock,
     hostName: TEST_HOST,
-    log: silentLog,
+    log: silentLog(),
     health: () => ({ status: 'ok', listeners: {} }),
     eventStream: { heartbeatMs: 60_000 },
   });

@@ -3,8 +3,7 @@ import { createServiceSasToken, parseConnectionString } from '@verge/core';
 import { TelemetryMessageSchema, type TelemetryMessageDto } from '@verge/contracts';
 import { startCloud, type RunningCloud } from '../../src/index.js';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { tempDir } from '@verge/testkit';
-import { silentLog } from '../helpers/fixtures.js';
+import { silentLog, tempDir } from '@verge/testkit';
 
 let testCloud: TestCloud;
 let cloud: RunningCloud;
@@ -117,7 +116,7 @@ describe('GET /events (Server-Sent Events over real HTTP)', () => {
 
   it('ends open streams when the cloud stops (stop does not hang on them)', async () => {
     const t = tempDir();
-    const other = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog });
+    const other = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog() });
     try {
       const cs = parseConnectionString(other.serviceConnectionString);
       if (cs.kind !== 'service') throw new Error('bad cs');

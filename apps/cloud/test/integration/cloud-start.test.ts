@@ -6,8 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { parseConnectionString } from '@verge/core';
 import { readCloudCredentials, startCloud, type RunningCloud } from '../../src/index.js';
-import { tempDir } from '@verge/testkit';
-import { silentLog } from '../helpers/fixtures.js';
+import { silentLog, tempDir } from '@verge/testkit';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -20,7 +19,7 @@ async function start(dir?: string, extra: Record<string, unknown> = {}): Promise
     cleanups.push(t.cleanup);
     return t.dir;
   })();
-  const cloud = await startCloud({ dataDir: d, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent', ...extra }, { log: silentLog });
+  const cloud = await startCloud({ dataDir: d, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent', ...extra }, { log: silentLog() });
   cleanups.push(() => cloud.stop());
   return { cloud, dir: d };
 }
@@ -90,7 +89,7 @@ describe('startCloud', () => {
     cleanups.push(t.cleanup);
     let caught: unknown;
     try {
-      await startCloud({ dataDir: t.dir, httpPort: port, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog });
+      await startCloud({ dataDir: t.dir, httpPort: port, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog() });
     } catch (e) {
       caught = e;
     }
@@ -111,7 +110,7 @@ describe('startCloud', () => {
     cleanups.push(t.cleanup);
     let caught: unknown;
     try {
-      await startCloud({ dataDir: t.dir, logLevel: 'silent', ...bad } as never, { log: silentLog });
+      await startCloud({ dataDir: t.dir, logLevel: 'silent', ...bad } as never, { log: silentLog() });
     } catch (e) {
       caught = e;
     }

@@ -36,11 +36,9 @@ describe('device endpoint: telemetry', () => {
   it('stores device and module telemetry with identities, properties and enqueued time, then PUBACKs', async () => {
     h = await setup();
     const d = await h.connected('d1');
-    d.publish('devices/d1/messages/events/%24.mid=m-1&%24.ct=application%2Fjson&%24.ce=utf-8&%24.cdid=forged&alert=high%20temp', '{"t":30}', 1, 11);
-    await d.next((p) => p.cmd === 'puback' && p.messageId === 11);
+    expect(await d.publish('devices/d1/messages/events/%24.mid=m-1&%24.ct=application%2Fjson&%24.ce=utf-8&%24.cdid=forged&alert=high%20temp', '{"t":30}', 1)).toBe('acked');
     const m = await h.connected('d1/m1');
-    m.publish('devices/d1/modules/m1/messages/events/%24.on=out1&k=v/', 'raw', 1, 12);
-    await m.next((p) => p.cmd === 'puback' && p.messageId === 12);
+    expect(await m.publish('devices/d1/modules/m1/messages/events/%24.on=out1&k=v/', 'raw', 1)).toBe('acked');
     const [dev, mod] = h.services.telemetry;
     expect(Buffer.from(dev?.body ?? []).toString()).toBe('{"t":30}');
     expect(dev?.properties).toEqual({ alert: 'high temp' });
@@ -53,15 +51,13 @@ describe('device endpoint: telemetry', () => {
   it('accepts 256 KiB and closes the client on a larger body, storing nothing of it', async () => {
     h = await setup();
     const c = await h.connected('d1');
-    c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024, 1), 1, 1);
-    await c.next((p) => p.cmd === 'puback' && p.messageId === 1);
-    c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024 + 1, 1), 1, 2);
-    await c.waitClosed();
+    expect(await c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024, 1), 1)).toBe('acked');
+    expect(await c.publish('devices/d1/messages/events/', Buffer.alloc(256 * 1024 + 1, 1), 1)).toBe('closed'); // no PUBACK
+    expect(await c.waitClosed()).toBe(true);
     expect(h.services.telemetry).toHaveLength(1);
-    expect(c.received.some((p) => p.cmd === 'puback' && p.messageId === 2)).toBe(false);
     const big = await h.connected('d1');
-    big.publish('devices/d1/messages/events/', Buffer.alloc(1024 * 1024, 1), 1, 3); // refused from its header
-    await big.waitClosed();
+    expect(await big.publish('devices/d1/messages/events/', Buffer.alloc(1024 * 1024, 1), 1)).toBe('closed'); // refused from its header
+    expect(await big.waitClosed()).toBe(true);
     expect(h.services.telemetry).toHaveLength(1);
   });
 
@@ -69,22 +65,21 @@ describe('device endpoint: telemetry', () => {
     h = await setup();
     const c = await h.connected('d1');
     h.services.failIngest = true;
-    c.publish('devices/d1/messages/events/', 'x', 1, 5);
-    await c.waitClosed();
-    expect(c.received.filter((p) => p.cmd === 'puback')).toEqual([]);
+    expect(await c.publish('devices/d1/messages/events/', 'x', 1)).toBe('closed');
+    expect(await c.waitClosed()).toBe(true);
+    expect(c.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
   });
 
   it('keeps other clients flowing while one client does not read', async () => {
     h = await setup({ maxWriteBufferBytes: 64 * 1024 });
     h.services.addIdentity(sasIdentity('d2'));
     const slow = await h.connected('d1');
-    await slow.subscribe('$iothub/twin/res/#');
-    slow.socket.pause(); // stops reading: responses pile up in the server's socket buffer
-    for (let i = 0; i < 2000; i++) slow.publish('$iothub/twin/GET/?$rid=' + i, ' ');
+    await slow.subscribe('$iothub/twin/res/#', 0);
+    slow.pause(); // stops reading: responses pile up in the server's socket buffer
+    for (let i = 0; i < 2000; i++) await slow.publish('$iothub/twin/GET/?$rid=' + i, ' ', 0);
     const fast = await h.connected('d2');
-    fast.publish('devices/d2/messages/events/', 'y', 1, 9);
-    await fast.next((p) => p.cmd === 'puback' && p.messageId === 9);
-    slow.socket.resume();
+    expect(await fast.publish('devices/d2/messages/events/', 'y', 1)).toBe('acked');
+    slow.resume();
   });
 });
 
@@ -93,8 +88,8 @@ describe('device endpoint: cloud-to-device', () => {
     h = await setup();
     h.services.enqueueC2d('d1', msg('hello', { color: 'red', 'a b': 'c&d' }, { messageId: 'mid-1', cid: 'cid-1', contentType: 'text/plain' }));
     const c = await h.connected('d1');
-    expect(c.received.filter(isC2d)).toEqual([]); // nothing before the subscription
-    expect(await c.subscribe('devices/d1/messages/devicebound/#', 1)).toEqual([1]);
+    expect(c.packets.filter(isC2d)).toEqual([]); // nothing before the subscription
+    expect(await c.subscribe('devices/d1/messages/devicebound/#', 1)).toBe(1);
     const p = await c.next<IPublishPacket>(isC2d);
     expect(p.qos).toBe(1);
     expect(Buffer.from(p.payload).toString()).toBe('hello');
@@ -123,7 +118,7 @@ describe('device endpoint: cloud-to-device', () => {
     await c.subscribe('devices/d1/messages/devicebound/#', 1);
     const id = h.services.enqueueC2d('d1', msg('once'));
     await c.next(isC2d);
-    c.end(); // dropped before PUBACK
+    c.destroy(); // dropped before PUBACK
     const again = await h.connected('d1'); // the session kept the subscription
     const p = await again.next<IPublishPacket>(isC2d);
     expect(Buffer.from(p.payload).toString()).toBe('once');
@@ -137,15 +132,14 @@ describe('device endpoint: cloud-to-device', () => {
     for (let i = 0; i < 5; i++) h.services.enqueueC2d('d1', msg(`m${i}`));
     const c = await h.connected('d1');
     await c.subscribe('devices/d1/messages/devicebound/#', 1);
-    await eventually(() => c.received.filter(isC2d).length >= 3, { description: 'the first three C2D messages' });
+    await eventually(() => c.packets.filter(isC2d).length >= 3, { description: 'the first three C2D messages' });
     // A round trip after them: a fourth message (over the in-flight cap) would have been sent before the PINGRESP.
-    c.send({ cmd: 'pingreq' });
-    await c.next((p) => p.cmd === 'pingresp');
-    const first = c.received.filter(isC2d) as IPublishPacket[];
+    expect(await c.ping()).toBe('pong');
+    const first = c.packets.filter(isC2d) as IPublishPacket[];
     expect(first.map((p) => Buffer.from(p.payload).toString())).toEqual(['m0', 'm1', 'm2']);
     for (const p of first) c.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
-    await eventually(() => c.received.filter(isC2d).length === 5);
-    expect((c.received.filter(isC2d) as IPublishPacket[]).slice(3).map((p) => Buffer.from(p.payload).toString())).toEqual(['m3', 'm4']);
+    await eventually(() => c.packets.filter(isC2d).length === 5);
+    expect((c.packets.filter(isC2d) as IPublishPacket[]).slice(3).map((p) => Buffer.from(p.payload).toString())).toEqual(['m3', 'm4']);
   });
 
   it('marks every client disconnected and releases the services on stop', async () => {

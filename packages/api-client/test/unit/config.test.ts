@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkBaseUrl, createApiClient, createServiceAuthorizer, defaultApiUrl, deviceConnectionString, isLoopback, moduleConnectionString, parseServiceConnectionString } from '@verge/api-client';
 import { isVergeError } from '@verge/contracts';
 import { parseSasToken } from '@verge/core';
-import { aDevice, aModule, serviceConnectionString } from './helpers/fixtures.js';
+import { aDevice, aModule } from '@verge/testkit';
+import { serviceConnectionString } from './helpers/fixtures.js';
 
 describe('defaultApiUrl', () => {
   it.each([

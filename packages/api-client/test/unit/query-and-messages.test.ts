@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '@verge/api-client';
 import { isVergeError } from '@verge/contracts';
-import { aTwin, serviceConnectionString } from './helpers/fixtures.js';
+import { aTwin } from '@verge/testkit';
+import { serviceConnectionString } from './helpers/fixtures.js';
 import { sendJson, startRecordingServer, type RecordedRequest, type RecordingServer } from './helpers/recording-server.js';
 
 let server: RecordingServer;

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '@verge/api-client';
 import { verifySasToken } from '@verge/core';
-import { aDevice, aModule, aTwin, serviceConnectionString, serviceKey } from './helpers/fixtures.js';
+import { aDevice, aModule, aTwin } from '@verge/testkit';
+import { serviceConnectionString, serviceKey } from './helpers/fixtures.js';
 import { sendJson, startRecordingServer, type RecordedRequest, type RecordingServer } from './helpers/recording-server.js';
 
 // Each operation must send exactly what the azure-iothub SDK sends (node_modules/azure-iothub/dist/registry.js,

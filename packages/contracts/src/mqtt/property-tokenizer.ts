@@ -40,6 +40,45 @@ interface Scan {
  * in order (EH keeps the last).
  */
 export function tokenizePropertyBag(loc: BagLocation): PropertyPair[] {
+  return tokenizeSimpleBag(loc) ?? scanPropertyBag(loc);
+}
+
+/**
+ * The fast path of `tokenizePropertyBag` (one per routed message): a bag without `?`, without `/` before its last
+ * character, and whose every pair is `name[=value]` with a non-empty name and at most one `=`, is split with
+ * `indexOf` instead of character by character. Returns undefined for anything else (including every bag that is an
+ * error), which the full scanner then reads, so both give the same pairs and the same errors.
+ */
+function tokenizeSimpleBag(loc: BagLocation): PropertyPair[] | undefined {
+  const { text, start } = loc;
+  if (text.indexOf('?', start) >= 0) return undefined;
+  let end = text.length;
+  if (end > start && text.charCodeAt(end - 1) === 0x2f) end -= 1; // one trailing '/'
+  const slash = text.indexOf('/', start);
+  if (slash >= 0 && slash < end) return undefined;
+  const pairs: PropertyPair[] = [];
+  let at = start;
+  while (at < end) {
+    let amp = text.indexOf('&', at);
+    if (amp < 0 || amp > end) amp = end;
+    if (amp === at) return undefined; // empty name
+    const eq = text.indexOf('=', at);
+    if (eq === at) return undefined; // empty name
+    if (eq < 0 || eq >= amp) pairs.push(makePair(text.slice(at, amp), '', at));
+    else {
+      const second = text.indexOf('=', eq + 1);
+      if (second >= 0 && second < amp) return undefined; // literal '=' inside a value
+      pairs.push(makePair(text.slice(at, eq), text.slice(eq + 1, amp), at));
+    }
+    if (amp === end) return pairs;
+    at = amp + 1;
+  }
+  // `at === end` after an '&': a trailing '&' (an error, or allowed before the terminating '/'): the scanner decides.
+  return at === start ? pairs : undefined;
+}
+
+/** The character-by-character scanner behind `tokenizePropertyBag` (exported for the equivalence fuzz test). */
+export function scanPropertyBag(loc: BagLocation): PropertyPair[] {
   const { text, start } = loc;
   const scan: Scan = { pairs: [], state: 'keyStart', key: '', value: '', keyOffset: start, afterAmpersand: -1 };
   let terminated = false;

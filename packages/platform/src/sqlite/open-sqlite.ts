@@ -15,6 +15,11 @@ export interface OpenSqliteOptions {
    * the price of one fsync per commit. (SQLite's own recommendation for WAL mode is NORMAL.)
    */
   readonly synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Bound of the connection's page cache in KiB (`PRAGMA cache_size = -N`). better-sqlite3's build default is
+   * 16,000 KiB per connection, which a busy message store fills and keeps: the edge hub's store sets less (issue #8).
+   */
+  readonly cacheSizeKiB?: number;
 }
 
 /**
@@ -34,6 +39,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Sqlit
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
+    if (options.cacheSizeKiB !== undefined) db.pragma(`cache_size = -${Math.max(64, Math.trunc(options.cacheSizeKiB))}`);
   } catch (e) {
     db.close();
     throw e;

@@ -26,15 +26,23 @@ export function sasCredentials(o: { host: string; clientId: string } & ({ key: s
   return { clientId: o.clientId, username: usernameOf(o.host, o.clientId), password };
 }
 
-/** The CONNECT presenting `creds`, with a persistent session (clean=false) as the SDK asks for. */
-export function connectPacket(creds: ProbeCredentials): IConnectPacket {
+/** CONNECT fields a test may change: the session kind, the keep-alive, or the protocol level (3: MQTT 3.1, 5: MQTT 5). */
+export interface ConnectOverrides {
+  readonly clean?: boolean;
+  readonly keepalive?: number;
+  readonly protocolVersion?: 3 | 4 | 5;
+}
+
+/** The CONNECT presenting `creds`, by default with a persistent session (clean=false) as the SDK asks for. */
+export function connectPacket(creds: ProbeCredentials, overrides: ConnectOverrides = {}): IConnectPacket {
+  const protocolVersion = overrides.protocolVersion ?? 4;
   return {
     cmd: 'connect',
-    protocolId: 'MQTT',
-    protocolVersion: 4,
-    clean: false,
+    protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+    protocolVersion,
+    clean: overrides.clean ?? false,
     clientId: creds.clientId,
-    keepalive: 60,
+    keepalive: overrides.keepalive ?? 60,
     ...(creds.username === undefined ? {} : { username: creds.username }),
     ...(creds.password === undefined ? {} : { password: Buffer.from(creds.password, 'utf8') }),
   };

@@ -1,12 +1,13 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { connectPacket, type ProbeCredentials } from './mqtt-frames.js';
+import { connectPacket, type ConnectOverrides, type ProbeCredentials } from './mqtt-frames.js';
 
 // The raw MQTT 3.1.1 test client over real TLS, for the fault and security suites: it sends exactly the packets or
 // bytes a test gives it (malformed ones, wildcard filters, foreign ids, NUL: what no SDK would send) and reports
 // exactly what the server answered (CONNACK code, SUBACK codes, PUBACK, any packet, or the connection closing),
-// with every wait bounded. It acknowledges QoS 1 publishes from the server and nothing else by itself. Frames and
-// SDK-style credentials: mqtt-frames.ts.
+// with every wait bounded. It acknowledges QoS 1 publishes from the server and nothing else by itself, unless opened
+// with `ackPublishes: false` (tests of delivery and redelivery acknowledge by hand). Frames and SDK-style
+// credentials: mqtt-frames.ts.
 
 /** Where a probe dials: a TLS MQTT port on 127.0.0.1 and the CA its server certificate chains to. */
 export interface ProbeTarget {
@@ -16,6 +17,14 @@ export interface ProbeTarget {
   readonly host?: string;
   /** A loopback alias to connect from (e.g. `127.0.0.2`: another client address on the same machine). */
   readonly localAddress?: string;
+}
+
+/** How a probe behaves as a client. */
+export interface ProbeOptions {
+  /** A client certificate and its key for TLS client authentication (X.509 devices). */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
+  /** PUBACK every QoS 1 publish from the server at once (default true); false: the test sends PUBACKs itself. */
+  readonly ackPublishes?: boolean;
 }
 
 /** The server's answer to a CONNECT. */
@@ -39,7 +48,10 @@ export class MqttProbe {
   private nextId = 1;
   private closedFlag = false;
 
-  private constructor(private readonly socket: TLSSocket) {
+  private constructor(
+    private readonly socket: TLSSocket,
+    private readonly ackPublishes: boolean,
+  ) {
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     parser.on('packet', (p: Packet) => this.onPacket(p));
     parser.on('error', () => socket.destroy());
@@ -52,15 +64,16 @@ export class MqttProbe {
   }
 
   /** Opens TLS (nothing sent yet); rejects when the handshake fails or takes longer than 5 s. */
-  static open(target: ProbeTarget): Promise<MqttProbe> {
+  static open(target: ProbeTarget, options: ProbeOptions = {}): Promise<MqttProbe> {
     const socket = tlsConnect({
       host: '127.0.0.1',
       port: target.port,
       ca: target.ca,
       servername: target.host ?? 'localhost',
       ...(target.localAddress === undefined ? {} : { localAddress: target.localAddress }),
+      ...(options.clientCert === undefined ? {} : { cert: options.clientCert.cert, key: options.clientCert.key }),
     });
-    const probe = new MqttProbe(socket);
+    const probe = new MqttProbe(socket, options.ackPublishes ?? true);
     return new Promise((resolve, reject) => {
       const fail = (err: Error): void => {
         clearTimeout(timer);
@@ -139,6 +152,25 @@ export class MqttProbe {
     throw new Error(this.closedFlag ? `the server closed the connection; received ${seen}` : `no matching packet within ${timeoutMs} ms; received ${seen}`);
   }
 
+  /** Sends CONNECT with `creds` (and `overrides`) and resolves with the CONNACK; rejects when none arrives. */
+  connack(creds: ProbeCredentials, overrides: ConnectOverrides = {}): Promise<IConnackPacket> {
+    this.send(connectPacket(creds, overrides));
+    return this.next<IConnackPacket>((p) => p.cmd === 'connack');
+  }
+
+  /**
+   * A round trip: PINGREQ, then `pong` on the PINGRESP or `closed` when the server closed the connection instead;
+   * rejects after `timeoutMs`. Everything the server did with earlier packets of this connection is done by then.
+   */
+  async ping(timeoutMs = WAIT_MS): Promise<'pong' | 'closed'> {
+    const from = this.all.length;
+    this.send({ cmd: 'pingreq' });
+    const pong = await this.waitFor(() => this.all.slice(from).find((p) => p.cmd === 'pingresp'), timeoutMs);
+    if (pong !== undefined) return 'pong';
+    if (this.closedFlag) return 'closed';
+    throw new Error(`no PINGRESP within ${timeoutMs} ms`);
+  }
+
   /** SUBSCRIBE one filter: the SUBACK code (0, 1 or 0x80), or `closed` when the server dropped the connection. */
   async subscribe(filter: string, qos: 0 | 1 = 1): Promise<number | 'closed'> {
     const messageId = this.id();
@@ -179,11 +211,25 @@ export class MqttProbe {
     this.socket.destroy();
   }
 
+  /** Drops the connection without DISCONNECT, as a client that loses its network does. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Stops reading from the socket (a client that does not read: the server's writes pile up); `resume` reads again. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   private onPacket(p: Packet): void {
     this.all.push(p);
     if (p.cmd === 'publish') {
       this.publishes.push(p);
-      if (p.qos === 1 && p.messageId !== undefined) this.send({ cmd: 'puback', messageId: p.messageId });
+      if (this.ackPublishes && p.qos === 1 && p.messageId !== undefined) this.send({ cmd: 'puback', messageId: p.messageId });
     }
     this.wake();
   }

@@ -1,10 +1,11 @@
-import { createSasToken, deviceResource, moduleResource } from '@verge/core';
-import { createCa, createLogger, issueServerCert } from '@verge/platform';
+import { createCa, issueServerCert } from '@verge/platform';
 import type { Logger } from '@verge/platform';
+import { silentLog } from '@verge/testkit';
+import { MqttProbe, sasCredentials } from '@verge/testkit/mqtt';
+import type { ConnectOverrides, ProbeCredentials, ProbeOptions } from '@verge/testkit/mqtt';
 import { createDeviceEndpoint } from '../../../src/mqtt/index.js';
 import type { DeviceEndpoint, DeviceEndpointLimits } from '../../../src/mqtt/index.js';
 import { FakeServices, PRIMARY_KEY } from './fake-services.js';
-import { RawClient } from './raw-client.js';
 
 export const HUB = 'localhost';
 
@@ -15,16 +16,19 @@ export async function makeTls(): Promise<{ key: string; cert: string; ca: string
   return { key: server.privateKeyPem, cert: server.chainPem, ca: ca.certificatePem };
 }
 
-/** A running endpoint over fake services, with helpers to connect raw clients. */
+/**
+ * A running endpoint over fake services, with helpers to connect raw clients: test kit probes that acknowledge
+ * nothing by themselves (the tests send every PUBACK).
+ */
 export interface Harness {
   readonly endpoint: DeviceEndpoint;
   readonly services: FakeServices;
   readonly port: number;
   readonly tls: { key: string; cert: string; ca: string };
   readonly clock: { offsetMs: number };
-  open(tls?: { cert?: string; key?: string }): Promise<RawClient>;
+  open(clientCert?: ProbeOptions['clientCert']): Promise<MqttProbe>;
   /** Opens a client and connects it as `clientId` with a valid SAS token. */
-  connected(clientId: string, opts?: { clean?: boolean; keepalive?: number }): Promise<RawClient>;
+  connected(clientId: string, opts?: ConnectOverrides): Promise<MqttProbe>;
   stop(): Promise<void>;
 }
 
@@ -37,20 +41,20 @@ export async function startHarness(opts: {
 }): Promise<Harness> {
   const services = opts.services ?? new FakeServices();
   const clock = { offsetMs: 0 };
-  const clients: RawClient[] = [];
+  const clients: MqttProbe[] = [];
   const endpoint = createDeviceEndpoint({
     services,
     host: '127.0.0.1',
     port: 0,
     hostname: HUB,
     tls: opts.tls,
-    log: opts.log ?? createLogger({ service: 'cloud-test', level: 'silent' }),
+    log: opts.log ?? silentLog(),
     nowMs: () => Date.now() + clock.offsetMs,
     limits: { sweepIntervalMs: 50, ...opts.limits },
   });
   const { port } = await endpoint.start();
-  const open = async (tls?: { cert?: string; key?: string }) => {
-    const c = await RawClient.open(port, opts.tls.ca, tls);
+  const open = async (clientCert?: ProbeOptions['clientCert']) => {
+    const c = await MqttProbe.open({ port, ca: opts.tls.ca }, { ackPublishes: false, ...(clientCert === undefined ? {} : { clientCert }) });
     clients.push(c);
     return c;
   };
@@ -63,25 +67,18 @@ export async function startHarness(opts: {
     open,
     async connected(clientId, connectOpts = {}) {
       const c = await open();
-      const connack = await c.connect({ clientId, username: userName(clientId), password: sasFor(clientId), ...connectOpts });
+      const connack = await c.connack(credentials(clientId), connectOpts);
       if (connack.returnCode !== 0) throw new Error(`CONNACK ${String(connack.returnCode)} for ${clientId}`);
       return c;
     },
     async stop() {
-      for (const c of clients) c.end();
+      for (const c of clients) c.destroy();
       await endpoint.stop();
     },
   };
 }
 
-/** The SDK's user name for a client id. */
-export function userName(clientId: string, host = HUB): string {
-  return `${host}/${clientId}/?api-version=2021-04-12&DeviceClientType=test`;
-}
-
-/** A valid SAS token (primary key) for a client id `d` or `d/m`. */
-export function sasFor(clientId: string, opts: { key?: string; expirySec?: number } = {}): string {
-  const [d = '', m] = clientId.split('/');
-  const resource = m === undefined ? deviceResource(HUB, d) : moduleResource(HUB, d, m);
-  return createSasToken({ resource, key: opts.key ?? PRIMARY_KEY, expirySec: opts.expirySec ?? Math.floor(Date.now() / 1000) + 3600 });
+/** The SDK's credentials of device or module `clientId` (`d` or `d/m`): a valid SAS token signed with the primary key. */
+export function credentials(clientId: string): ProbeCredentials {
+  return sasCredentials({ host: HUB, clientId, key: PRIMARY_KEY });
 }

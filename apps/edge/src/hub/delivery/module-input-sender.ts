@@ -2,8 +2,9 @@ import { isVergeError, topics, type QueueEntry } from '@verge/contracts';
 import { isSubscribed, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
 import type { AckTracker, LocalDeliveryResult } from './ack-tracker.js';
-import { deliverWindowed, type WindowItem, type WindowResult } from './delivery-window.js';
+import type { WindowItem, WindowResult } from './window-types.js';
 import type { ModuleInputRef } from './module-input-endpoint.js';
+import { SlidingWindow } from './sliding-window.js';
 
 /** Unacknowledged messages towards one module input by default (issue 8; Mosquitto's default is 20 per client). */
 export const defaultModuleInputWindow = 64;
@@ -29,10 +30,12 @@ interface Publish {
  * Delivers stored messages to one module input (reference azure-iot-edge.md §5.3): QoS 1 on
  * `devices/{edge}/modules/{m}/inputs/{i}/{bag}` (the `/` after the input name always there; the bag carries
  * `$.cdid`/`$.cmid` of the sender, azure-sdk-protocol.md §0.5), in queue order, with a window of unacknowledged
- * publishes (issue 8: one PUBACK round trip per message capped the hub at about a thousand messages a second).
- * Order holds: the publishes of one call go out in order on one connection, and at the first one that does not
- * get its PUBACK (module gone, pump timeout) every later one of the call is reported retryable, so the retry resends
- * from there in order (at-least-once: a later one the module did receive comes again). While the module is not
+ * publishes that slides across calls (issue 8: one PUBACK round trip per message capped the hub at about a thousand
+ * messages a second, and a window per call drained at every batch boundary): see {@link SlidingWindow}.
+ * Order holds: the publishes of successive calls go out in call order on one connection, and at the first one that
+ * does not get its PUBACK (module gone, pump timeout) every later one — of that call and of the calls behind it — is
+ * reported retryable, so the retry resends from there in order (at-least-once: a later one the module did receive
+ * comes again). While the module is not
  * connected or not subscribed to its inputs every message is retryable; the hub wakes the pump when it subscribes.
  * A message that cannot be put in a topic (a property the bag cannot carry) is refused permanently.
  */
@@ -44,27 +47,19 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
     const conn = session?.connection;
     return session !== undefined && conn !== undefined && conn.isOpen && isSubscribed(session, 'moduleInputs') ? conn : undefined;
   };
-  // The pump may hand over the next batch while this one waits for PUBACKs: a call starts publishing only once the
-  // previous call published everything it will, so the wire keeps queue order.
-  let issuing: Promise<void> = Promise.resolve();
+  // One window across calls: the pump hands over the next batches while earlier ones wait for PUBACKs, and each
+  // PUBACK lets the next message go, whichever batch it belongs to (queue order on the wire, issue 8).
+  const sliding = new SlidingWindow<Publish>(window);
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
-      const previous = issuing;
-      let issued = (): void => undefined;
-      issuing = new Promise<void>((resolve) => (issued = resolve));
-      try {
-        await previous;
-        const conn = connection();
-        if (conn === undefined) {
-          const outcome: SendOutcome = { kind: 'retryable', reason: `module '${clientId}' is not connected or not subscribed to its inputs` };
-          return { outcomes: messages.map(() => outcome) };
-        }
-        const port = { publish: (p: Publish, done: (r: LocalDeliveryResult) => void) => deps.acks.publish(conn, p.topic, p.payload, done), cancel: (tag: string) => deps.acks.cancel(tag) };
-        const results = await deliverWindowed(messages.map(prepare), window, port, signal, issued);
-        return { outcomes: toOutcomes(results) };
-      } finally {
-        issued();
+      const conn = connection();
+      if (conn === undefined) {
+        const outcome: SendOutcome = { kind: 'retryable', reason: `module '${clientId}' is not connected or not subscribed to its inputs` };
+        return { outcomes: messages.map(() => outcome) };
       }
+      const port = { publish: (p: Publish, done: (r: LocalDeliveryResult) => void) => deps.acks.publish(conn, p.topic, p.payload, done), cancel: (tag: string) => deps.acks.cancel(tag) };
+      const results = await sliding.deliver(messages.map(prepare), port, signal);
+      return { outcomes: toOutcomes(results) };
     },
   };
 

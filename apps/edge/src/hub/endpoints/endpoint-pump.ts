@@ -86,12 +86,13 @@ interface AheadSend {
   readonly result: Promise<readonly SendOutcome[]>;
 }
 
-/** Cancels a send read ahead (its outcomes are ignored: the batch is read again) and waits until it settled. */
-async function cancelAhead(next: { readonly sending: AheadSend } | undefined): Promise<undefined> {
-  if (next === undefined) return undefined;
-  next.sending.controller.abort(new Error('an earlier batch failed'));
-  await next.sending.result;
-  return undefined;
+/** Batches an in-order pump hands its sender at most: the oldest, waiting for outcomes, and those read ahead. */
+const inOrderDepth = 3;
+
+/** Cancels sends read ahead (their outcomes are ignored: the batches are read again) and waits until they settled. */
+async function cancelAhead(sends: readonly { readonly sending: AheadSend }[]): Promise<void> {
+  for (const s of sends) s.sending.controller.abort(new Error('an earlier batch failed'));
+  await Promise.all(sends.map((s) => s.sending.result));
 }
 
 /** Creates a pump; call `start()` to run it. */
@@ -248,50 +249,82 @@ class Pump implements EndpointPump {
   }
 
   /**
-   * In-order endpoints (module inputs, issue 8): while one batch waits for its acknowledgements, the next one of the
-   * same queue is read and handed to the sender (which publishes it behind the first), so the connection does not
-   * run dry at every batch boundary (a client's delayed PUBACKs cost ~40 ms per batch). Outcomes apply strictly in
-   * batch order and a batch is checkpointed only after the ones before it: at a retryable failure the batch read
-   * ahead is cancelled and forgotten (read and sent again after the retry) and the failed batch's unresolved rest is
-   * returned for `deliver` to retry; undefined once no batch is left. A higher-priority queue with messages ends the
+   * In-order endpoints (module inputs, issue 8): while the oldest batch handed to the sender waits for its
+   * acknowledgements, the next ones of the same queue (up to {@link inOrderDepth} in all) are read and handed over
+   * too, and the sender publishes them behind it through one sliding window, so the connection does not run dry at
+   * batch boundaries (a client's delayed PUBACKs cost ~40 ms each time it does). Outcomes apply strictly in batch
+   * order and a batch is checkpointed only after the ones before it (highest contiguous resolved offset); the
+   * checkpoint of one batch overlaps reading and sending the next. At a retryable failure every batch read ahead is
+   * cancelled and forgotten (read and sent again after the retry) and the failed batch's unresolved rest is returned
+   * for `deliver` to retry; undefined once no batch is left. A higher-priority queue with messages ends the
    * read-ahead, so the next `nextBatch` picks it.
    */
   private async deliverAhead(first: Batch): Promise<Batch | undefined> {
     const key = `${first.queue.priority}`;
-    let current: { batch: Batch; sending: AheadSend } | undefined = { batch: first, sending: this.sendAhead(first.entries) };
+    const sent: { batch: Batch; sending: AheadSend }[] = [{ batch: first, sending: this.sendAhead(first.entries) }];
     let checkpointed = first.checkpoint;
-    while (current !== undefined) {
-      this.state = 'sending';
-      let next: { batch: Batch; sending: AheadSend } | undefined;
-      try {
+    // The checkpoint under way (settles with its error, if any: awaited before the next one and before returning).
+    let retiring: Promise<unknown> | undefined;
+    const retired = async (): Promise<void> => {
+      const pending = retiring;
+      retiring = undefined;
+      const err = await pending;
+      if (err !== undefined) throw err;
+    };
+    try {
+      while (sent.length > 0) {
+        this.state = 'sending';
+        const head = sent[0]!;
         let results: readonly SendOutcome[] | undefined;
         while (results === undefined) {
           this.aheadNotified = false;
-          const more = await this.readAhead(current.batch);
-          if (more !== undefined && !this.signals.isStopped) next = { batch: more, sending: this.sendAhead(more.entries) };
-          if (next !== undefined || this.signals.isStopped) results = await current.sending.result;
-          else if (!this.aheadNotified) results = await this.resultOrNotify(current.sending.result);
+          while (sent.length < inOrderDepth && !this.signals.isStopped) {
+            const more = await this.readAhead(sent[sent.length - 1]!.batch);
+            if (more === undefined) break;
+            sent.push({ batch: more, sending: this.sendAhead(more.entries) });
+          }
+          if (sent.length >= inOrderDepth || this.signals.isStopped) results = await head.sending.result;
+          else if (!this.aheadNotified) results = await this.resultOrNotify(head.sending.result);
         }
-        if (this.signals.isStopped) return await cancelAhead(next);
+        if (this.signals.isStopped) {
+          await cancelAhead(sent.slice(1));
+          await retiring;
+          return undefined;
+        }
         const outcomes = new Map<number, SendOutcome>();
-        current.batch.entries.forEach((e, i) => outcomes.set(e.offset, results[i] ?? { kind: 'retryable', reason: 'no outcome' }));
-        const open = this.settle(current.batch.queue.priority, current.batch.entries, outcomes);
-        const through = open.length > 0 ? open[0]!.offset - 1 : current.batch.throughOffset;
-        if (open.length > 0) await cancelAhead(next);
+        head.batch.entries.forEach((e, i) => outcomes.set(e.offset, results[i] ?? { kind: 'retryable', reason: 'no outcome' }));
+        const open = this.settle(head.batch.queue.priority, head.batch.entries, outcomes);
+        const through = open.length > 0 ? open[0]!.offset - 1 : head.batch.throughOffset;
+        if (open.length > 0) await cancelAhead(sent.splice(1));
+        try {
+          await retired();
+        } catch (e) {
+          // The previous checkpoint failed: this batch's resolved prefix joins what `nextBatch` checkpoints before
+          // reading again, so neither is sent again (issue 7); only batches not resolved yet are read and sent again.
+          if (through > checkpointed) this.resolvedThrough.set(key, through);
+          throw e;
+        }
         if (through > checkpointed) {
           this.resolvedThrough.set(key, through);
-          await this.o.store.checkpoint(current.batch.queue, through);
-          this.resolvedThrough.delete(key);
+          retiring = this.o.store.checkpoint(head.batch.queue, through).then(
+            () => void this.resolvedThrough.delete(key),
+            (e: unknown) => e ?? new Error('checkpoint failed'),
+          );
           checkpointed = through;
         }
-        if (open.length > 0) return { queue: current.batch.queue, checkpoint: checkpointed, entries: open, throughOffset: current.batch.throughOffset };
-      } catch (e) {
-        await cancelAhead(next);
-        throw e;
+        if (open.length > 0) {
+          await retired();
+          return { queue: head.batch.queue, checkpoint: checkpointed, entries: open, throughOffset: head.batch.throughOffset };
+        }
+        sent.shift();
       }
-      current = next;
+      await retired();
+      return undefined;
+    } catch (e) {
+      await cancelAhead(sent);
+      await retiring;
+      throw e;
     }
-    return undefined;
   }
 
   /** `result` once settled, or undefined as soon as new messages are appended (so they are read ahead at once). */

@@ -23,6 +23,7 @@ import { DiskGuard, type DiskSpace } from './disk-guard.js';
 import { GroupCommit } from './group-commit.js';
 import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
+import { RecentEntries } from './recent-entries.js';
 import { RefusalLatch } from './refusal-latch.js';
 import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
 import {
@@ -76,7 +77,8 @@ const journalSizeLimitBytes = 64 * 1024 * 1024;
 export function openSqliteMessageStore(options: SqliteMessageStoreOptions): MessageStore {
   const maxBytes = options.maxBytes ?? defaultSqliteStoreMaxBytes;
   checkMaxBytes(maxBytes);
-  const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'NORMAL' });
+  // A 2 MiB page cache (SQLite's own default) instead of better-sqlite3's 16 MB: the pumps read recent pages (issue #8 RSS).
+  const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'NORMAL', cacheSizeKiB: 2048 });
   try {
     db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
     runMigrations(db, messageStoreMigrations);
@@ -100,6 +102,10 @@ class SqliteMessageStore implements MessageStore {
   /** Bytes of appends accepted but not committed yet: counted against the limit so a batch cannot overshoot it. */
   private reservedBytes = 0;
   private closed = false;
+  /** What the pumps read next, most of the time: the entries committed last (see {@link RecentEntries}). */
+  private readonly recent = new RecentEntries();
+  /** Entries of the current transaction, for `recent` once it commits. */
+  private uncommitted: { readonly queueId: number; readonly entry: QueueEntry; readonly size: number }[] = [];
   /** In-memory state before the current transaction: put back if it rolls back. */
   private saved: { readonly queues: QueueState[]; readonly bytes: number; readonly messageCount: number } | undefined;
 
@@ -128,9 +134,20 @@ class SqliteMessageStore implements MessageStore {
       db,
       { maxBatchDelayMs: options.maxBatchDelayMs ?? 0, maxBatchSize: Math.max(1, options.maxBatchSize ?? 1000) },
       {
-        begin: () => (this.saved = { queues: this.table.snapshot(), bytes: this.bytes, messageCount: this.messageCount }),
-        beforeCommit: () => this.table.flushNextOffsets(),
-        afterRollback: () => this.restore(),
+        begin: () => {
+          this.saved = { queues: this.table.snapshot(), bytes: this.bytes, messageCount: this.messageCount };
+          this.uncommitted = [];
+        },
+        beforeCommit: () => {
+          this.table.flushNextOffsets();
+          // Last step before COMMIT; should the commit itself fail, `afterRollback` forgets them again.
+          for (const u of this.uncommitted) this.recent.add(u.queueId, u.entry, u.size);
+          this.uncommitted = [];
+        },
+        afterRollback: () => {
+          this.recent.clear();
+          this.restore();
+        },
         writeFailed: writeFailedError,
       },
     );
@@ -158,6 +175,12 @@ class SqliteMessageStore implements MessageStore {
     const properties = JSON.stringify(message.properties);
     const systemProperties = JSON.stringify(message.systemProperties);
     const targets = deliveries.map((d) => ({ endpointId: d.endpointId, priority: d.priority, ttlSecs: d.ttlSecs }));
+    // The entry as `read` would return it, shared by every queue of this message (read results are read-only).
+    const stored: Message = {
+      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+      properties: { ...message.properties },
+      systemProperties: { ...message.systemProperties },
+    };
     this.reservedBytes += size;
     return this.writer.submit(
       (): AppendReceipt => {
@@ -166,6 +189,7 @@ class SqliteMessageStore implements MessageStore {
           const q = this.table.findOrCreate(d);
           const offset = this.table.takeOffset(q);
           this.st.insertRef.run(q.id, offset, seq, enqueuedAtMs, d.ttlSecs, d.ttlSecs < 0 ? null : enqueuedAtMs + d.ttlSecs * 1000);
+          this.uncommitted.push({ queueId: q.id, entry: { offset, edgeMessageId, enqueuedAtMs, ttlSecs: d.ttlSecs, message: stored }, size });
           return { endpointId: d.endpointId, priority: d.priority, offset };
         });
         this.bytes += size;
@@ -182,7 +206,8 @@ class SqliteMessageStore implements MessageStore {
       checkReadArguments(queue, fromOffset, max);
       const q = this.table.find(queue);
       if (q === undefined) return { entries: [], expired: [], nextOffset: fromOffset };
-      return this.scan(q.id, fromOffset, max, this.nowMs());
+      const nowMs = this.nowMs();
+      return this.recent.read(q.id, fromOffset, max, nowMs, maxExpiredPerRead) ?? this.scan(q.id, fromOffset, max, nowMs);
     });
   }
 
@@ -258,11 +283,13 @@ class SqliteMessageStore implements MessageStore {
     q.length -= this.st.deleteRefsUpTo.run(q.id, offset).changes;
     this.st.saveCheckpoint.run(offset, q.id);
     q.checkpoint = offset;
+    this.recent.retire(q.id, offset);
     this.removeUnreferenced();
   }
 
   private applyCleanup(nowMs: number): CleanupResult {
     const rows = this.st.expiredRefs.all(nowMs);
+    if (rows.length > 0) this.recent.clear(); // refs leave in the middle of queues: read them from SQLite
     const byQueue = new Map<number, number[]>();
     for (const row of rows) {
       this.st.unrefOne.run(row.message_seq);

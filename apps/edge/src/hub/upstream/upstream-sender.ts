@@ -23,6 +23,9 @@ export function outgoingOf(entry: QueueEntry): OutgoingMessage {
   return { body: entry.message.body, properties: entry.message.properties, systemProperties: entry.message.systemProperties };
 }
 
+/** Why a call's leftover client sends are aborted when it returns: one reason for all (a DOMException per call is costly). */
+const callEnded = new Error('the upstream send call ended');
+
 /**
  * The `$upstream` endpoint (reference azure-iot-edge.md §3.4, §4; issue #4 "telemetry as the sending identity"):
  * the pump hands it the messages of ONE sender at a time (upstreamOrdering groups by sender, in order), and it
@@ -86,7 +89,7 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       } finally {
         signal.removeEventListener('abort', onAbort);
         offDisconnected();
-        stop.abort();
+        stop.abort(callEnded);
       }
     },
   };

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deriveModuleKey } from '@verge/core';
 import { main } from '../../../../cli/src/main.js';
 import { createAgent, createCloudIdentityRegistry, deviceTokenAuthorization, type Agent } from '../../../src/agent/index.js';
-import { createLogger } from '@verge/platform';
 import { ProcessModuleRuntime } from '../../../src/runtime/process/process-runtime.js';
-import { eventually } from '@verge/testkit';
+import { eventually, silentLog } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 
@@ -89,7 +88,7 @@ beforeAll(async () => {
     // Device-scoped REST: the edge device manages its own module identities with its own SAS token.
     identityRegistry: createCloudIdentityRegistry({ baseUrl: cloud.cloud.urls.http, deviceId: EDGE, authorization: deviceTokenAuthorization(cloud.hostName, EDGE, deviceKey) }),
     upstream: { hubHostName: cloud.hostName, deviceId: EDGE, host: 'localhost', port: cloud.mqttPort, ca: cloud.caPem },
-    log: createLogger({ service: 'edge-agent-test', level: 'silent' }),
+    log: silentLog(),
     policy: { maxRestartCount: 20, coolOffUnitSec: 1, maxCoolOffSec: 5, intensiveCareMs: 600_000, stopTimeoutMs: 3_000, stepBackoff: { baseMs: 200, maxMs: 2_000, jitter: 0.2 } },
     timing: { reconcilePeriodMs: 1_000, reporter: { minIntervalMs: 500, retryMs: 1_000 } },
   });

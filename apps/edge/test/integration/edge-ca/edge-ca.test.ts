@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
-import { createLogger } from '@verge/platform';
 import { EDGE_CA_DAYS, edgeCaPaths, ensureEdgeCa } from '../../../src/edge-ca.js';
+import { silentLog } from '@verge/testkit';
 
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });

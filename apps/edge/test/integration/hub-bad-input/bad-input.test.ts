@@ -54,18 +54,18 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
   it('closes a TLS connection that sends bytes that are not MQTT', async () => {
     const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     c.send(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02]));
-    await c.waitClosed();
+    expect(await c.waitClosed()).toBe(true);
     await stillServing('after-garbage');
   });
 
   it('refuses a wrong token with CONNACK 4 and another device\'s module with CONNACK 5', async () => {
     const bad = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     bad.send(connectPacket(`${EDGE_ID}/modA`, 'SharedAccessSignature sr=x&sig=y&se=1'));
-    await bad.waitClosed();
+    expect(await bad.waitClosed()).toBe(true);
     expect(bad.packets[0]).toMatchObject({ cmd: 'connack', returnCode: 4 });
     const other = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     other.send(connectPacket('otherEdge/modA', modAToken()));
-    await other.waitClosed();
+    expect(await other.waitClosed()).toBe(true);
     expect(other.packets[0]).toMatchObject({ cmd: 'connack', returnCode: 5 });
     await stillServing('after-bad-tokens');
   });
@@ -76,7 +76,7 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
     await eventually(() => c.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
     const before = f.hub?.status().counters.received ?? 0;
     c.send({ cmd: 'publish', topic: `devices/${EDGE_ID}/modules/modA/messages/events/%24.on=out1/`, payload: Buffer.alloc(300 * 1024, 1), qos: 1, messageId: 7, dup: false, retain: false });
-    await c.waitClosed();
+    expect(await c.waitClosed()).toBe(true);
     expect(c.packets.some((p) => p.cmd === 'puback')).toBe(false);
     expect(f.hub?.status().counters.received).toBe(before);
     await stillServing('after-oversize');
@@ -87,12 +87,12 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
     c.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));
     await eventually(() => c.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
     c.send({ cmd: 'publish', topic: `devices/${EDGE_ID}/modules/modB/messages/events/`, payload: Buffer.from('spoof'), qos: 1, messageId: 1, dup: false, retain: false });
-    await c.waitClosed();
+    expect(await c.waitClosed()).toBe(true);
     expect(c.packets.some((p) => p.cmd === 'puback')).toBe(false);
 
     const d = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     d.send(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])); // remaining length over 4 bytes (MQTT-2.2.3)
-    await d.waitClosed();
+    expect(await d.waitClosed()).toBe(true);
     await stillServing('after-malformed');
   });
 });

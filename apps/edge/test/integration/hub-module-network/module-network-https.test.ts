@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { request, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -10,6 +10,7 @@ import type { EdgeHub } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { createTestEdgeCa, registerHubIdentities, standaloneHubDeps, startStandaloneHub, type HubIdentities } from '@verge/testkit/edge';
+import { httpsCall } from '@verge/testkit/faults';
 import { sasCredentials } from '@verge/testkit/mqtt';
 
 // Issue 8 follow-up: the hub serves its HTTPS port (direct methods, MQTT over WebSockets) on a module network's
@@ -65,9 +66,15 @@ describe('edge hub on a module network gateway address: HTTPS (methods, MQTT ove
     expect(mainHttps).not.toBe(443);
     const token = createSasToken({ resource: `${t.api.hostName}/devices/${EDGE_ID}/modules/modA`, key: moduleKey(), expirySec: Math.floor(Date.now() / 1000) + 600 });
     const body = JSON.stringify({ methodName: 'echo', payload: null, responseTimeoutInSeconds: 5, connectTimeoutInSeconds: 0 });
-    const answer = await httpsCall(GATEWAY, 443, 'POST', `/twins/${EDGE_ID}/modules/modB/methods?api-version=2018-06-30`, { authorization: token, 'content-type': 'application/json' }, body);
+    const answer = await httpsCall(`https://${GATEWAY}:443/twins/${EDGE_ID}/modules/modB/methods?api-version=2018-06-30`, {
+      ca,
+      servername: 'localhost',
+      method: 'POST',
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body,
+    });
     expect(answer.status).toBe(404);
-    expect(JSON.parse(answer.body)).toMatchObject({ errorCode: 404103, Message: expect.stringMatching(/^ErrorCode:DeviceNotOnline;/) });
+    expect(JSON.parse(answer.text)).toMatchObject({ errorCode: 404103, Message: expect.stringMatching(/^ErrorCode:DeviceNotOnline;/) });
     expect(await servedFingerprint(GATEWAY, 443)).toBe(await servedFingerprint('127.0.0.1', mainHttps));
   });
 
@@ -134,20 +141,6 @@ describe('edge hub on a module network gateway address: HTTPS (methods, MQTT ove
     return new Promise((resolve, reject) => {
       const socket = tlsConnect({ host, port, servername: 'localhost', ca }, () => resolve(socket));
       socket.once('error', reject);
-    });
-  }
-
-  function httpsCall(host: string, port: number, method: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request({ host, port, method, path, headers, ca, servername: 'localhost', timeout: 10_000 }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.on('error', reject);
-      req.end(body);
     });
   }
 });

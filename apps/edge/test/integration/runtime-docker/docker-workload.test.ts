@@ -3,10 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { deriveModuleKey, verifySasToken } from '@verge/core';
-import { createLogger } from '@verge/platform';
 import { DEFAULT_NODE_IMAGE_TAG, buildNodeImage, describeWithDocker, removeTestContainers } from '@verge/testkit/docker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually } from '@verge/testkit';
+import { eventually, silentLog } from '@verge/testkit';
 import { DockerModuleRuntime, type LogLine } from '../../../src/runtime/index.js';
 import { CONTAINER_WORKLOAD_URI, WorkloadServer } from '../../../src/workload/index.js';
 import { DEVICE_KEY, testContext } from '../../unit/workload/fixture.js';
@@ -17,7 +16,7 @@ import { dockerSpec } from '../runtime-process/specs.js';
 // cannot sign for another module, and keeps working after the runtime restarts and recreates the socket.
 
 const NODE_MODULES = dirname(dirname(createRequire(import.meta.url).resolve('azure-iot-device/package.json')));
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 
 // Every 300 ms: a fresh provider (the SDK caches tokens) signs for this module, then tries another module.
 const MODULE_SCRIPT = `

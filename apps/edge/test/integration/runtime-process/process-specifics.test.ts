@@ -4,9 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveModuleKey, verifySasToken } from '@verge/core';
-import { createLogger } from '@verge/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually } from '@verge/testkit';
+import { eventually, silentLog } from '@verge/testkit';
 import { ProcessModuleRuntime, type LogLine } from '../../../src/runtime/index.js';
 import { WorkloadServer } from '../../../src/workload/index.js';
 import { DEVICE_KEY, testContext } from '../../unit/workload/fixture.js';
@@ -116,7 +115,7 @@ describe('process runtime specifics', () => {
   it("a process module signs through its own workload socket, named by IOTEDGE_WORKLOADURI", async () => {
     const base = await testContext({ nowMs: Date.now });
     const context = { ...base, resolveModule: (id: string) => (id === 'proc' ? { generationId: 'gen-p' } : base.resolveModule(id)) };
-    const server = await WorkloadServer.start({ uri: `unix://${join(dir, 'workload.sock')}`, moduleSocketsDir: join(dir, 'mnt'), context, log: createLogger({ service: 'test', level: 'silent' }) });
+    const server = await WorkloadServer.start({ uri: `unix://${join(dir, 'workload.sock')}`, moduleSocketsDir: join(dir, 'mnt'), context, log: silentLog() });
     const runtime = await ProcessModuleRuntime.open({ dataDir: join(dir, 'rt'), workloadSockets: server });
     try {
       const script = `const sdk=require(${JSON.stringify(SDK)});const e=process.env;const p=new sdk.IotEdgeAuthenticationProvider({workloadUri:e.IOTEDGE_WORKLOADURI,deviceId:'edge1',moduleId:e.IOTEDGE_MODULEID,generationId:e.IOTEDGE_MODULEGENERATIONID,iothubHostName:'hub.local'});p.getDeviceCredentials().then(c=>{console.log('TOKEN '+c.sharedAccessSignature);p.stop()},err=>{console.log('ERROR '+err.message);p.stop()});`;

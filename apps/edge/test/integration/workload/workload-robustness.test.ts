@@ -5,13 +5,12 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { isVergeError } from '@verge/contracts';
-import { createLogger } from '@verge/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '@verge/testkit';
+import { eventually, silentLog } from '@verge/testkit';
 import { WorkloadServer } from '../../../src/workload/index.js';
 import { testContext } from '../../unit/workload/fixture.js';
 
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 const SIGN_BODY = JSON.stringify({ keyId: 'primary', algo: 'HMACSHA256', data: Buffer.from('x\n1').toString('base64') });
 
 type Target = { socketPath: string } | { host: string; port: number };

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
 import { deriveModuleKey, verifySasToken } from '@verge/core';
-import { createLogger } from '@verge/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkloadServer } from '../../../src/workload/index.js';
 import { testContext } from '../../unit/workload/fixture.js';
 import { DEVICE_KEY } from '../../unit/workload/fixture.js';
+import { silentLog } from '@verge/testkit';
 
 // The unmodified Azure IoT SDK for Node against the workload API: IotEdgeAuthenticationProvider (what
 // ModuleClient.fromEnvironment builds) over the shared unix socket, a module's own socket and loopback TCP
@@ -15,7 +15,7 @@ import { DEVICE_KEY } from '../../unit/workload/fixture.js';
 
 const HUB = 'hub.local';
 const DEVICE = 'edge1';
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 
 interface Provider {
   getDeviceCredentials(): Promise<{ sharedAccessSignature?: string }>;

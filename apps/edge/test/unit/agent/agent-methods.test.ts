@@ -6,7 +6,7 @@ import { createAgentMethods } from '../../../src/agent/agent-methods.js';
 import { parseLogTime, parseModuleLogsRequest } from '../../../src/agent/module-logs-request.js';
 import { MAX_LOGS_PAYLOAD, lineLevel } from '../../../src/agent/module-logs.js';
 import { FakeRuntime } from './support/fake-runtime.js';
-import { silentLog } from './support/silent-log.js';
+import { silentLog } from '@verge/testkit';
 
 const NOW = 1_700_000_000_000;
 

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveModuleKey } from '@verge/core';
 import { createAgent, type Agent } from '../../../src/agent/create-agent.js';
-import { FakeClock } from '@verge/testkit';
+import { FakeClock, advanceUntil, advanceUntilSettled, silentLog } from '@verge/testkit';
 import { FakeRegistry } from './support/fake-registry.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 import { FakeTwinClient } from './support/fake-twin.js';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 import { TEST_ENVIRONMENT } from './support/agent-environment.js';
-import { silentLog } from './support/silent-log.js';
 import { createLogger } from '@verge/platform';
 
 const DEVICE_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -43,22 +42,12 @@ async function setup(dir?: string) {
     rng: () => 0.5,
   });
   cleanup.push(() => agent.stop());
-  /** Lets the agent work for `ms` of fake time, 10 ms per step, with real I/O in between. */
-  const run = async (ms: number): Promise<void> => {
-    for (let t = 0; t < ms; t += 10) {
-      await clock.advance(10);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  };
-  /** Runs until `check` holds (at most `maxMs` of fake time). */
-  const until = async (check: () => boolean | Promise<boolean>, maxMs = 20_000): Promise<void> => {
-    for (let t = 0; t < maxMs && !(await check()); t += 10) {
-      await clock.advance(10);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  };
+  /** Lets the agent work (fake time moving, real I/O in between) until `check` holds. */
+  const until = (check: () => boolean | Promise<boolean>): Promise<void> => advanceUntil(clock, check);
+  /** Lets the agent work until `promise` settles; its outcome. */
+  const settled = <T>(promise: Promise<T>): Promise<T> => advanceUntilSettled(clock, promise);
   const states = async (): Promise<string[][]> => (await runtime.observe()).map((m) => [m.id, m.state]);
-  return { stateDir, clock, runtime, registry, twin, keys, agent, run, until, states };
+  return { stateDir, clock, runtime, registry, twin, keys, agent, until, settled, states };
 }
 
 describe('createAgent', () => {
@@ -105,9 +94,7 @@ describe('createAgent', () => {
     await h.agent.start();
     await h.until(() => h.twin.methodHandler !== undefined && h.twin.reported['lastDesiredVersion'] === 2);
     expect(await h.twin.methodHandler?.({ methodName: 'ping', payload: null, rid: '1' })).toEqual({ status: 200, payload: null });
-    const stopping = h.agent.stop();
-    await h.run(50);
-    await stopping;
+    await h.settled(h.agent.stop());
     expect(h.twin.reported['lastDesiredStatus']).toEqual({ code: 406, description: 'edgeAgent is shutting down' });
     expect(h.runtime.closed).toBe(true);
     expect(h.twin.closed).toBe(true);
@@ -119,9 +106,7 @@ describe('createAgent', () => {
     await h.agent.start();
     await h.until(() => h.twin.methodHandler !== undefined && h.twin.reported['lastDesiredVersion'] === 2);
     h.twin.close = () => Promise.reject(new Error('the socket is gone'));
-    const stopping = h.agent.stop();
-    await h.run(50);
-    await expect(stopping).resolves.toBeUndefined();
+    await expect(h.settled(h.agent.stop())).resolves.toBeUndefined();
     expect(h.twin.reported['lastDesiredStatus']).toEqual({ code: 406, description: 'edgeAgent is shutting down' });
     expect(h.runtime.closed).toBe(true);
   });
@@ -131,9 +116,7 @@ describe('createAgent', () => {
     first.twin.desired = { ...edgeAgentDesired({ modA: processModule('a') }), $version: 2 };
     await first.agent.start();
     await first.until(async () => JSON.stringify(await first.states()) === '[["modA","running"]]');
-    const stopping = first.agent.stop();
-    await first.run(50);
-    await stopping;
+    await first.settled(first.agent.stop());
     const second = await setup(first.stateDir);
     second.registry.failing = true;
     second.twin.failWith = new Error('offline');

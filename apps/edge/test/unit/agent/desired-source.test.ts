@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@verge/core';
 import { DesiredSource } from '../../../src/agent/desired-source.js';
-import { FakeClock, settle } from '@verge/testkit';
+import { FakeClock, settle, silentLog } from '@verge/testkit';
 import { FakeTwinClient } from './support/fake-twin.js';
-import { silentLog } from './support/silent-log.js';
 
 function setup() {
   const clock = new FakeClock();

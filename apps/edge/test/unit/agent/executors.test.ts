@@ -5,7 +5,7 @@ import { classifyOutcome, createExecutors, runStep, type ExecutorContext } from 
 import { logSteps, measureSteps, wrapExecutors, type StepMetrics } from '../../../src/agent/executor-wrappers.js';
 import { PermanentStepError, PrerequisiteError, RetryableStepError } from '../../../src/agent/step-errors.js';
 import { FakeRuntime } from './support/fake-runtime.js';
-import { silentLog } from './support/silent-log.js';
+import { silentLog } from '@verge/testkit';
 
 const spec: ModuleSpec = {
   id: 'modA',

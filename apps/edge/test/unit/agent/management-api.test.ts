@@ -7,10 +7,9 @@ import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig } from '@verg
 import { createManagementHandlers } from '../../../src/agent/agent-management.js';
 import { DesiredConfig } from '../../../src/agent/desired-config.js';
 import { startManagementApi, type ManagementApi } from '../../../src/agent/management-api.js';
-import { FakeClock } from '@verge/testkit';
+import { FakeClock, silentLog } from '@verge/testkit';
 import { FakeRuntime } from './support/fake-runtime.js';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
-import { silentLog } from './support/silent-log.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -10,11 +10,10 @@ import { LedgerStore } from '../../../src/agent/ledger-store.js';
 import { ReconcileLoop, type PassResult } from '../../../src/agent/reconcile-loop.js';
 import { buildReportedProperties } from '../../../src/agent/reported-properties.js';
 import { PrerequisiteError } from '../../../src/agent/step-errors.js';
-import { FakeClock, settle } from '@verge/testkit';
+import { FakeClock, advanceUntil, settle, silentLog } from '@verge/testkit';
 import { FakeRuntime } from './support/fake-runtime.js';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 import { TEST_ENVIRONMENT } from './support/agent-environment.js';
-import { silentLog } from './support/silent-log.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -178,12 +177,7 @@ describe('reconcile loop', () => {
     const h = await harness();
     await h.config.accept({ ...edgeAgentDesired({ modA: processModule('a', [], { restartPolicy: 'never' }) }), $version: 2 });
     h.loop.start();
-    const until = async (check: () => boolean | Promise<boolean>): Promise<void> => {
-      for (let i = 0; i < 200 && !(await check()); i++) {
-        await h.clock.advance(1);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    const until = (check: () => boolean | Promise<boolean>): Promise<void> => advanceUntil(h.clock, check, { stepMs: 1 });
     await until(async () => (await h.runtime.observe()).some((m) => m.state === 'running'));
     expect((await h.runtime.observe()).map((m) => m.state)).toEqual(['running']);
     await until(() => h.clock.pendingTimers > 0);

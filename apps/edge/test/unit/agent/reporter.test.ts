@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@verge/core';
 import { Reporter } from '../../../src/agent/reporter.js';
 import { isStatusChange } from '../../../src/agent/reported-properties.js';
-import { FakeClock, settle } from '@verge/testkit';
+import { FakeClock, settle, silentLog } from '@verge/testkit';
 import { FakeTwinClient } from './support/fake-twin.js';
-import { silentLog } from './support/silent-log.js';
 
 function doc(modules: Record<string, { runtimeStatus: string; exitCode?: number }>, code = 200): JsonObject {
   return { schemaVersion: '1.0', lastDesiredVersion: 2, lastDesiredStatus: { code, description: '' }, modules };

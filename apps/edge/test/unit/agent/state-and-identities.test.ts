@@ -11,7 +11,7 @@ import { ModuleIdentities } from '../../../src/agent/module-identities.js';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 import { TEST_ENVIRONMENT } from './support/agent-environment.js';
 import { FakeRegistry } from './support/fake-registry.js';
-import { silentLog } from './support/silent-log.js';
+import { silentLog } from '@verge/testkit';
 
 const DEVICE_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 const dirs: string[] = [];

@@ -48,14 +48,14 @@ const entry = (offset: number, body: string): QueueEntry => ({
 });
 
 describe('module input sender', () => {
-  function setup(subscribed: boolean) {
+  function setup(subscribed: boolean, window?: number) {
     const sessions = new SessionRegistry(undefined);
     const acks = new AckTracker();
     const { conn, sent, close } = fakeConnection();
     const { session } = sessions.open('edge1/modB', { deviceId: 'edge1', moduleId: 'modB' }, false);
     session.connection = conn;
     if (subscribed) sessions.subscribe(session, { filter: 'devices/edge1/modules/modB/inputs/#', parsed: { kind: 'moduleInputs', deviceId: 'edge1', moduleId: 'modB' }, qos: 1 });
-    const sender = createModuleInputSender({ moduleId: 'modB', input: 'in1' }, { edgeDeviceId: 'edge1', sessions, acks });
+    const sender = createModuleInputSender({ moduleId: 'modB', input: 'in1' }, { edgeDeviceId: 'edge1', sessions, acks, ...(window === undefined ? {} : { window }) });
     return { sender, sent, acks, close };
   }
 
@@ -88,6 +88,23 @@ describe('module input sender', () => {
     const aborted = s2.send([entry(0, 'a')], abort.signal);
     abort.abort();
     expect((await aborted).outcomes[0]).toMatchObject({ kind: 'retryable', reason: "module 'edge1/modB' did not acknowledge the message in time" });
+  });
+
+  it('keeps one sliding window across calls: each PUBACK lets the next message go, batch boundaries included', async () => {
+    const { sender, sent, acks } = setup(true, 4);
+    const body = (i: number): string => sent[i]!.payload.toString();
+    const first = sender.send([entry(0, 'a0'), entry(1, 'a1'), entry(2, 'a2')], new AbortController().signal);
+    const second = sender.send([entry(3, 'b0'), entry(4, 'b1'), entry(5, 'b2'), entry(6, 'b3')], new AbortController().signal);
+    await Promise.resolve();
+    expect(sent.map((_, i) => body(i))).toEqual(['a0', 'a1', 'a2', 'b0']); // never more than the window in flight
+    for (let acked = 0; acked < 7; acked++) {
+      expect(acks.size).toBeLessThanOrEqual(4);
+      acks.acked(sent[acked]!.tag); // in order, each PUBACK releases the next publish at once
+      if (acked + 4 < 7) expect(sent).toHaveLength(acked + 5);
+    }
+    expect(sent.map((_, i) => body(i))).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'b3']);
+    expect((await first).outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok']);
+    expect((await second).outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 
   it('refuses permanently a message whose properties cannot be put in a topic', async () => {

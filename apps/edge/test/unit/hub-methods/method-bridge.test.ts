@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodHandler } from '@verge/device-client';
 import { SessionRegistry, type MqttConnection } from '@verge/iothub-mqtt';
-import { createLogger } from '@verge/platform';
 import { MethodBridge } from '../../../src/hub/methods/method-bridge.js';
 import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
+import { silentLog } from '@verge/testkit';
 
 const id = { deviceId: 'edge', moduleId: 'mod' };
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 
 function setup(opts: { connected: boolean; subscribed: boolean; timeoutMs?: number }) {
   let handler: MethodHandler | undefined;

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '@verge/platform';
 import { DeviceScope } from '../../../src/hub/scope/device-scope.js';
 import type { DeviceScopeSource, ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
 import { HubState } from '../../../src/hub/state/hub-state.js';
 import { serverCertNames } from '../../../src/hub/tls/server-cert.js';
+import { silentLog } from '@verge/testkit';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -55,7 +55,7 @@ describe('HubState', () => {
 });
 
 describe('DeviceScope', () => {
-  const log = createLogger({ service: 'test', level: 'silent' });
+  const log = silentLog();
 
   it('serves the cached scope, replaces it on a sync (the edge device itself left out), and keeps it when a sync fails', async () => {
     const state = HubState.open(await freshPath());

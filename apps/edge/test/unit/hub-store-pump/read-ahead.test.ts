@@ -6,20 +6,20 @@ import { endpointId, pumpHarness } from './harness.js';
 const bodies = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
 
 describe('endpoint pump: in-order endpoints read the next batch ahead (issue 8)', () => {
-  it('hands the next batch to the sender while the first waits for acknowledgements, never more than two, in order', async () => {
+  it('hands the next batches to the sender while the first waits for acknowledgements, never more than three, in order', async () => {
     const h = pumpHarness(moduleInputOrdering, { readBatchSize: 3 });
     h.sender.hold();
-    await h.append(bodies(0, 8));
+    await h.append(bodies(0, 11));
     await settle();
-    expect(h.sender.calls.map((c) => c.bodies)).toEqual([bodies(0, 3), bodies(3, 6)]);
+    expect(h.sender.calls.map((c) => c.bodies)).toEqual([bodies(0, 3), bodies(3, 6), bodies(6, 9)]);
     const [queue] = await h.store.queues(endpointId);
     expect(queue?.checkpoint).toBe(-1); // nothing retired before its acknowledgement
     h.sender.release();
     await settle(50);
     h.sender.release();
     await settle(50);
-    expect(h.sender.calls.map((c) => c.bodies)).toEqual([bodies(0, 3), bodies(3, 6), bodies(6, 8)]);
-    expect(h.sender.delivered).toEqual(bodies(0, 8));
+    expect(h.sender.calls.map((c) => c.bodies)).toEqual([bodies(0, 3), bodies(3, 6), bodies(6, 9), bodies(9, 11)]);
+    expect(h.sender.delivered).toEqual(bodies(0, 11));
     expect((await h.store.stats()).messageCount).toBe(0);
   });
 

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger } from '@verge/platform';
 import { EdgeHubStatusReporter, withClientPresence } from '../../../src/hub/twin/edge-hub-reported.js';
 import type { UpstreamLink } from '../../../src/hub/upstream/upstream-link.js';
+import { silentLog } from '@verge/testkit';
 
 // `$edgeHub` reported `version` and `clients.{id}` as edgeHub reports them (Azure tools read them): status
 // Connected/Disconnected, lastConnectedTimeUtc, lastDisconnectedTimeUtc; leaves only while connected.
 
 const VERSION = { version: '9.9.9', build: 'node-test', commit: 'abc' };
-const log = createLogger({ service: 'test', level: 'silent' });
+const log = silentLog();
 
 function fakeLink(connected = true): { link: UpstreamLink; patches: Record<string, unknown>[]; attempts(): number; setConnected(v: boolean): void; failNext(): void } {
   const patches: Record<string, unknown>[] = [];

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VergeError, decodePropertyBag, encodePropertyBag, percentDecode, tokenizePropertyBag } from '@verge/contracts';
-
-function errorOf(fn: () => unknown): VergeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VergeError) return e;
-    throw e;
-  }
-  throw new Error('expected a VergeError');
-}
+import { vergeErrorOf } from '@verge/testkit';
+import { decodePropertyBag, encodePropertyBag, percentDecode, tokenizePropertyBag } from '@verge/contracts';
 
 describe('decodePropertyBag', () => {
   it.each([
@@ -80,7 +71,7 @@ describe('decodePropertyBag', () => {
     { bag: 'a=1&=2', message: "property bag 'a=1&=2': empty property name at offset 4 ('=' where a name must start)", offset: 4 },
     { bag: '%24.mid=x=y', message: "property bag '%24.mid=x=y': literal '=' at offset 9 inside the value of '$.mid'; a value must encode '=' as %3D", offset: 9 },
   ])('rejects $bag', ({ bag, message, offset }) => {
-    const e = errorOf(() => decodePropertyBag(bag));
+    const e = vergeErrorOf(() => decodePropertyBag(bag));
     expect(e.code).toBe('TOPIC_PROPERTY_BAG_INVALID');
     expect(e.message).toBe(message);
     expect(e.details).toMatchObject({ offset });
@@ -184,7 +175,7 @@ describe('encodePropertyBag', () => {
     { bag: { properties: { k: '\ud800' } }, message: "the value of application property 'k' contains a lone UTF-16 surrogate and cannot be percent-encoded" },
     { bag: { systemProperties: { messageId: '\udc00' } }, message: "system property 'messageId' contains a lone UTF-16 surrogate and cannot be percent-encoded" },
   ])('rejects $message', ({ bag, message }) => {
-    const e = errorOf(() => encodePropertyBag(bag));
+    const e = vergeErrorOf(() => encodePropertyBag(bag));
     expect(e.code).toBe('TOPIC_PROPERTY_BAG_INVALID');
     expect(e.message).toBe(message);
   });

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VergeError, parseInboundTopic, parseOutboundTopic, parseSubscription, topics } from '@verge/contracts';
-
-function errorOf(fn: () => unknown): VergeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VergeError) return e;
-    throw e;
-  }
-  throw new Error('expected a VergeError');
-}
+import { vergeErrorOf } from '@verge/testkit';
+import { parseInboundTopic, parseOutboundTopic, parseSubscription, topics } from '@verge/contracts';
 
 describe('topic builders', () => {
   it.each([
@@ -75,7 +66,7 @@ describe('topic builders', () => {
     { fn: () => topics.twinDesiredPatch(-1), message: '$version -1 is not an integer >= 0' },
     { fn: () => topics.methodResponse(Number.NaN, '1'), message: `status NaN is not an integer >= ${Number.MIN_SAFE_INTEGER}` },
   ])('rejects: $message', ({ fn, message }) => {
-    const e = errorOf(fn);
+    const e = vergeErrorOf(fn);
     expect(e.code).toBe('TOPIC_INVALID');
     expect(e.message).toBe(message);
   });
@@ -192,7 +183,7 @@ describe('parseInboundTopic', () => {
     },
     { topic: '$iothub/twin/GET/?&&', code: 'TOPIC_PROPERTY_BAG_INVALID', message: "topic '$iothub/twin/GET/?&&': empty property name at offset 18 ('&' where a name must start)" },
   ])('rejects $topic', ({ topic, code, message }) => {
-    const e = errorOf(() => parseInboundTopic(topic));
+    const e = vergeErrorOf(() => parseInboundTopic(topic));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -240,7 +231,7 @@ describe('parseOutboundTopic', () => {
     { topic: '$iothub/methods/POST/x/', message: "the query must carry a non-empty '$rid' (request id)" },
     { topic: '$iothub/twin/GET/?$rid=1', message: "not an '$iothub' topic the hub publishes" },
   ])('rejects $topic', ({ topic, message }) => {
-    const e = errorOf(() => parseOutboundTopic(topic));
+    const e = vergeErrorOf(() => parseOutboundTopic(topic));
     expect(e.code).toBe('TOPIC_INVALID');
     expect(e.message).toContain(`topic '${topic}': ${message}`);
   });
@@ -279,7 +270,7 @@ describe('parseSubscription', () => {
     { filter: 'devices//modules/m/#', message: "topic 'devices//modules/m/#': deviceId '' is empty" },
     { filter: 'devices/d/modules/m/outputs/#', message: `topic 'devices/d/modules/m/outputs/#': not a subscription filter of the IoT Hub MQTT surface; ${ANY}` },
   ])('rejects $filter', ({ filter, message }) => {
-    const e = errorOf(() => parseSubscription(filter));
+    const e = vergeErrorOf(() => parseSubscription(filter));
     expect(e.code).toBe('TOPIC_INVALID');
     expect(e.message).toBe(message);
   });

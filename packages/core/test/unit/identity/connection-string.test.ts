@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VergeError } from '@verge/contracts';
+import { vergeErrorOf } from '@verge/testkit';
 import {
   formatConnectionString,
   gatewayEndpoint,
@@ -11,16 +11,6 @@ import {
 
 const KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
 const TOKEN = 'SharedAccessSignature sr=hub%2Fdevices%2Fd1&sig=abc%3D&se=1795724430';
-
-function errorOf(fn: () => unknown): VergeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VergeError) return e;
-    throw e;
-  }
-  throw new Error('expected a VergeError');
-}
 
 describe('parseConnectionString', () => {
   it.each<{ cs: string; expected: ConnectionString; canonical?: boolean }>([
@@ -124,15 +114,15 @@ describe('parseConnectionString', () => {
       message: `${E}field 'DeviceId' must be 1 to 128 characters of A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ ' + #`,
     },
   ])('rejects $cs', ({ cs, message }) => {
-    const e = errorOf(() => parseConnectionString(cs));
+    const e = vergeErrorOf(() => parseConnectionString(cs));
     expect(e.code).toBe('CONNECTION_STRING_INVALID');
     expect(e.message).toBe(message);
   });
 
   it('never echoes the key in errors', () => {
-    const e = errorOf(() => parseConnectionString('HostName=h;DeviceId=d;SharedAccessKey=SECRET*KEY'));
+    const e = vergeErrorOf(() => parseConnectionString('HostName=h;DeviceId=d;SharedAccessKey=SECRET*KEY'));
     expect(e.message).not.toContain('SECRET');
-    const e2 = errorOf(() => parseConnectionString('HostName=h;DeviceId=d;SECRETKEYMATERIAL'));
+    const e2 = vergeErrorOf(() => parseConnectionString('HostName=h;DeviceId=d;SECRETKEYMATERIAL'));
     expect(e2.message).not.toContain('SECRET');
   });
 });
@@ -149,7 +139,7 @@ describe('formatConnectionString', () => {
       message: "invalid connection string: parts of kind 'module' describe a device connection string",
     },
   ])('rejects $message', ({ parts, message }) => {
-    const e = errorOf(() => formatConnectionString(parts));
+    const e = vergeErrorOf(() => formatConnectionString(parts));
     expect(e.code).toBe('CONNECTION_STRING_INVALID');
     expect(e.message).toBe(message);
   });
@@ -200,7 +190,7 @@ describe('sasTokenFromConnectionString', () => {
   });
 
   it('refuses a connection string without a key', () => {
-    const e = errorOf(() => sasTokenFromConnectionString(parseConnectionString('HostName=hub;DeviceId=d;x509=true'), 10));
+    const e = vergeErrorOf(() => sasTokenFromConnectionString(parseConnectionString('HostName=hub;DeviceId=d;x509=true'), 10));
     expect(e.code).toBe('SAS_PARAMETER_INVALID');
     expect(e.message).toBe('the device connection string carries no SharedAccessKey to sign a token with');
   });

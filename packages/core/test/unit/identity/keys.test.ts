@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { VergeError } from '@verge/contracts';
+import { vergeErrorOf } from '@verge/testkit';
 import {
   createSasToken,
   decodeBase64,
@@ -18,16 +18,6 @@ const DEVICE_KEY = 'ZGV2aWNlLWtleS1kZXZpY2Uta2V5LWRldmljZS1rZXk=';
 
 function oracle(keyB64: string, data: Buffer | string): string {
   return createHmac('sha256', Buffer.from(keyB64, 'base64')).update(data).digest('base64');
-}
-
-function errorOf(fn: () => unknown): VergeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VergeError) return e;
-    throw e;
-  }
-  throw new Error('expected a VergeError');
 }
 
 describe('signWithKey (workload API /sign)', () => {
@@ -59,7 +49,7 @@ describe('signWithKey (workload API /sign)', () => {
     { fn: () => signWithKey('', 'AA=='), code: 'SAS_KEY_INVALID', message: 'shared access key is empty' },
     { fn: () => signWithKey('a b', 'AA=='), code: 'SAS_KEY_INVALID', message: 'shared access key is not valid base64' },
   ])('rejects: $message', ({ fn, code, message }) => {
-    const e = errorOf(fn);
+    const e = vergeErrorOf(fn);
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -87,7 +77,7 @@ describe('deriveModuleKey (reference §11.4)', () => {
     { fn: () => deriveModuleKey(DEVICE_KEY, 'm', 'g', 'tertiary' as 'primary'), code: 'SAS_PARAMETER_INVALID', message: "keyId 'tertiary' must be 'primary' or 'secondary'" },
     { fn: () => deriveModuleKey('', 'm', 'g', 'primary'), code: 'SAS_KEY_INVALID', message: 'device key is empty' },
   ])('rejects: $message', ({ fn, code, message }) => {
-    const e = errorOf(fn);
+    const e = vergeErrorOf(fn);
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -100,7 +90,7 @@ describe('generateSymmetricKey / isValidSymmetricKey / decodeBase64', () => {
   });
 
   it.each([15, 65, 0])('refuses %i bytes', (n) => {
-    const e = errorOf(() => generateSymmetricKey(new Uint8Array(n)));
+    const e = vergeErrorOf(() => generateSymmetricKey(new Uint8Array(n)));
     expect(e.code).toBe('SAS_KEY_INVALID');
     expect(e.message).toBe(`a symmetric key needs 16 to 64 random bytes, got ${n}`);
   });

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { VergeError } from '@verge/contracts';
+import { vergeErrorOf } from '@verge/testkit';
 import { createSasToken, createServiceSasToken, deviceResource, encodeUriComponentStrict, moduleResource, parseSasToken } from '@verge/core';
 
 const KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY='; // base64('0123456789abcdef0123456789abcdef')
-
-function errorOf(fn: () => unknown): VergeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VergeError) return e;
-    throw e;
-  }
-  throw new Error('expected a VergeError');
-}
 
 describe('encodeUriComponentStrict', () => {
   it.each([
@@ -27,7 +17,7 @@ describe('encodeUriComponentStrict', () => {
   });
 
   it('rejects a lone surrogate', () => {
-    const e = errorOf(() => encodeUriComponentStrict('\ud800'));
+    const e = vergeErrorOf(() => encodeUriComponentStrict('\ud800'));
     expect(e.code).toBe('SAS_PARAMETER_INVALID');
     expect(e.message).toBe('text contains a lone UTF-16 surrogate and cannot be URL-encoded');
   });
@@ -44,7 +34,7 @@ describe('resources', () => {
     { fn: () => deviceResource('h', 'a/b'), message: "deviceId 'a/b' contains '/'" },
     { fn: () => moduleResource('h', 'd', ''), message: "moduleId '' is empty" },
   ])('rejects: $message', ({ fn, message }) => {
-    const e = errorOf(fn);
+    const e = vergeErrorOf(fn);
     expect(e.code).toBe('SAS_PARAMETER_INVALID');
     expect(e.message).toBe(message);
   });
@@ -82,13 +72,13 @@ describe('createSasToken', () => {
     { input: { resource: 'r', key: 'not base64!', expirySec: 1 }, code: 'SAS_KEY_INVALID', message: 'shared access key is not valid base64' },
     { input: { resource: '\udc00', key: KEY, expirySec: 1 }, code: 'SAS_PARAMETER_INVALID', message: 'text contains a lone UTF-16 surrogate and cannot be URL-encoded' },
   ])('rejects: $message', ({ input, code, message }) => {
-    const e = errorOf(() => createSasToken(input));
+    const e = vergeErrorOf(() => createSasToken(input));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
 
   it('createServiceSasToken rejects an empty policy name', () => {
-    const e = errorOf(() => createServiceSasToken({ hostName: 'h', policyName: '', key: KEY, expirySec: 1 }));
+    const e = vergeErrorOf(() => createServiceSasToken({ hostName: 'h', policyName: '', key: KEY, expirySec: 1 }));
     expect(e.message).toBe('shared access policy name is empty');
   });
 });
@@ -147,14 +137,14 @@ describe('parseSasToken', () => {
     { token: 'SharedAccessSignature sr=%E0%A4%A&sig=c&se=1', message: `${M}field 'sr' is not valid percent-encoding` },
     { token: 'SharedAccessSignature sr=a&sig=%zz&se=1', message: `${M}field 'sig' is not valid percent-encoding` },
   ])('rejects $token', ({ token, message }) => {
-    const e = errorOf(() => parseSasToken(token));
+    const e = vergeErrorOf(() => parseSasToken(token));
     expect(e.code).toBe('SAS_TOKEN_MALFORMED');
     expect(e.status).toBe(401);
     expect(e.message).toBe(message);
   });
 
   it('never echoes the signature in errors', () => {
-    const e = errorOf(() => parseSasToken('SharedAccessSignature sr=a&sig=SECRETSIG&sig=SECRETSIG&se=1'));
+    const e = vergeErrorOf(() => parseSasToken('SharedAccessSignature sr=a&sig=SECRETSIG&sig=SECRETSIG&se=1'));
     expect(e.message).not.toContain('SECRETSIG');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isVergeError, topics } from '@verge/contracts';
+import { eventually } from '@verge/testkit';
 import { dispatchInbound, type InboundTargets } from '../../../src/inbound.js';
 import { Listeners } from '../../../src/listeners.js';
 import { eventPublication, type InputMessage, type ReceivedMessage } from '../../../src/messages.js';
@@ -28,7 +29,6 @@ function targets(overrides: { moduleId?: string; handler?: MethodHandler } = {})
   return t;
 }
 
-const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 describe('eventPublication (azure-sdk-protocol.md §4)', () => {
   const device = { deviceId: 'dev1', moduleId: undefined, maxMessageBytes: 8 };
@@ -109,7 +109,7 @@ describe('dispatchInbound', () => {
     dispatchInbound(ok, topics.methodRequest('echo', 'r1'), Buffer.from('{"x":1}'));
     dispatchInbound(ok, topics.methodRequest('echo', 'r2'), Buffer.from('plain'));
     dispatchInbound(ok, topics.methodRequest('echo', 'r3'), Buffer.alloc(0));
-    await flush();
+    await eventually(() => ok.responses.length === 3, { description: 'three method responses' });
     expect(ok.responses).toEqual([
       ['$iothub/methods/res/200/?$rid=r1', '{"name":"echo","got":{"x":1}}'],
       ['$iothub/methods/res/200/?$rid=r2', '{"name":"echo","got":"plain"}'],
@@ -121,7 +121,7 @@ describe('dispatchInbound', () => {
     dispatchInbound(none, topics.methodRequest('m', 'r5'), Buffer.alloc(0));
     const bigint = targets({ handler: () => ({ status: 200, payload: { n: 1n } }) });
     dispatchInbound(bigint, topics.methodRequest('m', 'r6'), Buffer.alloc(0));
-    await flush();
+    await eventually(() => [throwing, none, bigint].every((t) => t.responses.length === 1), { description: 'one response from each client' });
     expect(throwing.responses).toEqual([['$iothub/methods/res/500/?$rid=r4', '{"message":"boom"}']]);
     expect(none.responses).toEqual([['$iothub/methods/res/501/?$rid=r5', '{"message":"method \'m\' is not implemented"}']]);
     expect(bigint.responses[0]?.[0]).toBe('$iothub/methods/res/500/?$rid=r6');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VergeError } from '@verge/contracts';
-import { createLogger } from '@verge/platform';
 import { answerMethodCall, type LocalMethods, type MethodEndpointDeps } from '../../../../src/hub/http/method-endpoint.js';
+import { silentLog } from '@verge/testkit';
 
 const EDGE = 'edge-1';
 const caller = { deviceId: EDGE, moduleId: 'modA' };
@@ -18,7 +18,7 @@ function deps(methods: LocalMethods): MethodEndpointDeps {
       isLeaf: () => false,
     },
     methods,
-    log: createLogger({ service: 'test', level: 'silent' }),
+    log: silentLog(),
     nowMs: Date.now,
     connectPollMs: 5,
   };

@@ -1,0 +1,1 @@
+export * from './verge-error-of.js';

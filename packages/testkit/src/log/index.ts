@@ -1,0 +1,1 @@
+export * from './silent-log.js';
