@@ -65,6 +65,7 @@ export function secretFilesOf(dataDir: string): string[] {
     join(dataDir, 'agent', 'desired-backup.json'),
     join(dataDir, 'agent', 'ledger.json'),
     join(dataDir, 'modules', 'modules.json'),
+    join(dataDir, 'hub', 'server-key.pem'),
     ...sqlite(join(dataDir, 'hub', 'messages.db')),
     ...sqlite(join(dataDir, 'hub', 'hub-state.db')),
   ];

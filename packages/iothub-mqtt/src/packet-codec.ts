@@ -1,5 +1,6 @@
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
+import { decodePubackFrame, decodePublishFrame } from './publish-decoder.js';
 
 export type { Packet } from 'mqtt-packet';
 
@@ -14,6 +15,10 @@ mqttPacket.writeToStream.cacheNumbers = false;
  */
 export class PacketDecoder {
   private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
+  /** The parser's settings: its protocol level switches to the CONNECT's (mqtt-packet replaces the object). */
+  private get parserSettings(): { readonly protocolVersion?: number } {
+    return (this.parser as unknown as { settings?: { protocolVersion?: number } }).settings ?? {};
+  }
   private packet: Packet | undefined;
   private error: Error | undefined;
 
@@ -28,6 +33,12 @@ export class PacketDecoder {
 
   /** The packet in `frame`; throws an Error naming the defect when the frame is not a valid MQTT packet. */
   decode(frame: Buffer): Packet {
+    // PUBLISH and PUBACK, the packets of every routed message, take the direct decoders; a client that CONNECTed with MQTT 5
+    // (properties in PUBLISH) and every other packet take mqtt-packet's parser.
+    if (this.parserSettings.protocolVersion !== 5) {
+      const known = decodePublishFrame(frame) ?? decodePubackFrame(frame);
+      if (known !== undefined) return known;
+    }
     this.packet = undefined;
     this.error = undefined;
     this.parser.parse(frame);

@@ -84,8 +84,8 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
       ...(o.maxStoreBytes === undefined ? {} : { maxBytes: o.maxStoreBytes }),
       ...(o.storeReserveDiskBytes === undefined ? {} : { reserveDiskBytes: o.storeReserveDiskBytes }),
     });
-  const renewal = new CertRenewal(deps.edgeCa, o.hostname, log);
-  const { renewAtMs, ...tls } = await renewal.issue();
+  const renewal = new CertRenewal(deps.edgeCa, o.hostname, log, o.dataDir);
+  const { renewAtMs, ...tls } = await renewal.initial();
   // Plain construction: every part's constructor only stores its options, so callbacks may name parts built
   // further down (they run only once the hub starts).
   const sessions = new SessionRegistry(state.sessions);

@@ -75,18 +75,20 @@ function parseTelemetry(topic: string): TelemetryTopic {
   }
   const deviceId = checkTopicLevel(topic, levels[1] ?? '', 'deviceId');
   const moduleId = isModule ? checkTopicLevel(topic, levels[3] ?? '', 'moduleId') : undefined;
-  const bagStart = levels.slice(0, head).join('/').length + 1;
+  let bagStart = head;
+  for (let i = 0; i < head; i++) bagStart += (levels[i] ?? '').length;
   const bag = decodePropertyBagAt({ text: topic, start: Math.min(bagStart, topic.length), label: `topic '${topic}'` });
-  const systemProperties = { ...bag.systemProperties };
-  // The hub, not the client, sets the connection ids (reference §5.4); the topic names the publisher.
-  delete systemProperties['connectionModuleId'];
-  systemProperties['connectionDeviceId'] = deviceId;
-  if (moduleId === undefined) {
-    // Outputs belong to modules: a device's `$.on` would make its message look like module output to routing and
-    // upstream (which refuses it after the hub acknowledged it), so a device's message never carries one.
-    delete systemProperties['outputName'];
-    return { kind: 'telemetry', deviceId, systemProperties, properties: bag.properties };
+  // Copied without `delete` (which would turn the object V8 keeps per message into a slow dictionary):
+  // the hub, not the client, sets the connection ids (reference §5.4); the topic names the publisher. Outputs belong
+  // to modules: a device's `$.on` would make its message look like module output to routing and upstream (which
+  // refuses it after the hub acknowledged it), so a device's message never carries one.
+  const systemProperties: Record<string, string> = {};
+  for (const [name, value] of Object.entries(bag.systemProperties)) {
+    if (name === 'connectionModuleId' || (moduleId === undefined && name === 'outputName')) continue;
+    systemProperties[name] = value;
   }
+  systemProperties['connectionDeviceId'] = deviceId;
+  if (moduleId === undefined) return { kind: 'telemetry', deviceId, systemProperties, properties: bag.properties };
   systemProperties['connectionModuleId'] = moduleId;
   const outputName = systemProperties['outputName'];
   return {

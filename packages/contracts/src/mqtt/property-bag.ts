@@ -48,6 +48,20 @@ const INTERNAL_TO_WIRE: ReadonlyMap<string, string> = new Map(
   Object.entries(systemPropertyWireNames).map(([wire, internal]) => [internal, wire]),
 );
 
+/** `encodeURIComponent` of each wire name, computed once (`$.mid` → `%24.mid`): one per routed message otherwise. */
+const INTERNAL_TO_ENCODED_WIRE: ReadonlyMap<string, string> = new Map(
+  [...INTERNAL_TO_WIRE].map(([internal, wire]) => [internal, encodeURIComponent(wire)]),
+);
+
+/** `percentEncode`, naming `what()` only when it fails (no description string built per property and message). */
+function encodeOrExplain(text: string, what: () => string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return percentEncode(text, what());
+  }
+}
+
 /** The internal name of a wire key (`$.mid` → `messageId`), or undefined for an application property. */
 export function systemPropertyInternalName(wireKey: string): InternalName | undefined {
   return Object.hasOwn(systemPropertyWireNames, wireKey)
@@ -70,14 +84,22 @@ export function decodePropertyBag(segment: string): DecodedPropertyBag {
 
 /** `decodePropertyBag` over the bag that starts at `loc.start` of a longer text (a topic). */
 export function decodePropertyBagAt(loc: BagLocation): DecodedPropertyBag {
-  const system = new Map<string, string>();
-  const app = new Map<string, string>();
+  // Plain objects filled directly (first insertion order, later duplicates win), not Maps turned into objects with
+  // `Object.fromEntries`: this runs once per routed message, and the Maps cost more than the tokenizer.
+  const systemProperties: Record<string, string> = {};
+  const properties: Record<string, string> = {};
   for (const { key, value } of tokenizePropertyBag(loc)) {
     const internal = systemPropertyInternalName(key);
-    if (internal === undefined) app.set(key, value);
-    else system.set(internal, value);
+    if (internal === undefined) setOwn(properties, key, value);
+    else systemProperties[internal] = value;
   }
-  return { systemProperties: Object.fromEntries(system), properties: Object.fromEntries(app) };
+  return { systemProperties, properties };
+}
+
+/** `o[key] = value` as an own data property, also for `__proto__` (which plain assignment would treat as the prototype). */
+function setOwn(o: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+  else o[key] = value;
 }
 
 /**
@@ -96,12 +118,12 @@ export function encodePropertyBag(bag: PropertyBagInput = {}, opts: EncodeProper
   for (const name of order) {
     if (!Object.hasOwn(system, name)) continue;
     const value = system[name];
-    const wire = INTERNAL_TO_WIRE.get(name);
+    const wire = INTERNAL_TO_ENCODED_WIRE.get(name);
     if (value === undefined || wire === undefined) continue;
-    parts.push(`${percentEncode(wire, `system property '${name}'`)}=${percentEncode(value, `system property '${name}'`)}`);
+    parts.push(`${wire}=${encodeOrExplain(value, () => `system property '${name}'`)}`);
   }
   for (const [key, value] of Object.entries(bag.properties ?? {})) {
-    parts.push(`${encodeApplicationKey(key)}=${percentEncode(value, `the value of application property '${key}'`)}`);
+    parts.push(`${encodeApplicationKey(key)}=${encodeOrExplain(value, () => `the value of application property '${key}'`)}`);
   }
   return parts.join('&');
 }
@@ -117,5 +139,5 @@ function encodeApplicationKey(key: string): string {
       { details: { key } },
     );
   }
-  return percentEncode(key, `application property name '${key}'`);
+  return encodeOrExplain(key, () => `application property name '${key}'`);
 }

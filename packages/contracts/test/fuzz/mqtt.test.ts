@@ -7,7 +7,9 @@ import {
   parseInboundTopic,
   parseOutboundTopic,
   parseSubscription,
+  scanPropertyBag,
   systemPropertyWireNames,
+  tokenizePropertyBag,
   topics,
 } from '@verge/contracts';
 
@@ -50,6 +52,30 @@ describe('decodePropertyBag fuzz', () => {
           expect(e).toBeInstanceOf(VergeError);
           expect((e as VergeError).code).toBe('TOPIC_PROPERTY_BAG_INVALID');
         }
+      }),
+      RUNS,
+    );
+  });
+
+  /** The pairs, or the error's message and details, of one tokenizer. */
+  function outcome(tokenize: typeof tokenizePropertyBag, text: string, start: number): unknown {
+    try {
+      return tokenize({ text, start, label: `topic '${text}'` });
+    } catch (e) {
+      return e instanceof VergeError ? { code: e.code, message: e.message, details: e.details } : e;
+    }
+  }
+
+  it('the fast path gives the same pairs and errors as the full scanner', () => {
+    const word = fc.string({ unit: fc.constantFrom('a', 'k', '%', '2', '4', '$', '.', 'é', '+'), maxLength: 6 });
+    const wellFormed = fc
+      .tuple(fc.array(fc.tuple(fc.oneof(fc.constantFrom(...wireKeys), word), fc.option(word)), { maxLength: 5 }), fc.constantFrom('', '/', '&', '&/'))
+      .map(([pairs, tail]) => pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join('&') + tail);
+    const prefixed = fc.tuple(fc.constantFrom('', 'devices/d/messages/events/', 'a?b/'), fc.oneof(wellFormed, bagFragments, anyText));
+    fc.assert(
+      fc.property(prefixed, ([prefix, bag]) => {
+        const text = prefix + bag;
+        expect(outcome(tokenizePropertyBag, text, prefix.length)).toEqual(outcome(scanPropertyBag, text, prefix.length));
       }),
       RUNS,
     );

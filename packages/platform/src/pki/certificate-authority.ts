@@ -1,7 +1,5 @@
-import * as x509 from '@peculiar/x509';
 import { VergeError } from '@verge/contracts';
-import { buildCertificate } from './certificate-builder.js';
-import { exportPrivateKeyPem, generateKeyPair } from './key-algorithm.js';
+import { loadCertificateGenerator } from './certificate-generator-loader.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
 import { parseCertificate, splitPemCertificates } from './pem.js';
 import { CLOCK_SKEW_MS, checkCommonName, validityMs } from './params.js';
@@ -31,7 +29,7 @@ export interface CreateCaOptions {
 /**
  * Creates a CA: a self-signed root, or an intermediate when `issuer` is given (its notAfter never exceeds the
  * issuer's). Extensions: basicConstraints cA (critical), keyUsage keyCertSign+cRLSign+digitalSignature (critical),
- * subject and authority key identifiers.
+ * subject and authority key identifiers. Loads @peculiar/x509 on first use.
  */
 export async function createCa(opts: CreateCaOptions): Promise<CertificateAuthority> {
   const commonName = checkCommonName(opts.commonName);
@@ -41,26 +39,18 @@ export async function createCa(opts: CreateCaOptions): Promise<CertificateAuthor
   }
   const alg = opts.keyAlgorithm ?? 'ecdsa-p256';
   const now = (opts.now ?? new Date()).getTime();
-  const keys = await generateKeyPair(alg);
-  const extensions = [
-    new x509.BasicConstraintsExtension(true, opts.pathLength, true),
-    new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-      true,
-    ),
-  ];
-  const notAfter = clampToIssuer(now + lifetime, opts.issuer);
-  const certificatePem = await buildCertificate({
+  const { generateCaCertificate } = await loadCertificateGenerator();
+  const generated = await generateCaCertificate({
     commonName,
-    publicKey: keys.publicKey,
+    pathLength: opts.pathLength,
+    keyAlgorithm: alg,
     notBefore: new Date(now - CLOCK_SKEW_MS),
-    notAfter,
-    extensions,
-    signer: opts.issuer ?? { selfSigned: keys.privateKey, keyAlgorithm: alg },
+    notAfter: clampToIssuer(now + lifetime, opts.issuer),
+    issuer: opts.issuer,
   });
   return {
-    certificatePem,
-    privateKeyPem: await exportPrivateKeyPem(keys.privateKey),
+    certificatePem: generated.certificatePem,
+    privateKeyPem: generated.privateKeyPem,
     issuerChainPem: opts.issuer ? [opts.issuer.certificatePem, ...opts.issuer.issuerChainPem] : [],
   };
 }

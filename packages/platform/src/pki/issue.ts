@@ -1,10 +1,8 @@
-import * as x509 from '@peculiar/x509';
-import { buildCertificate } from './certificate-builder.js';
 import { clampToIssuer } from './certificate-authority.js';
 import type { CertificateAuthority } from './certificate-authority.js';
-import { exportPrivateKeyPem, generateKeyPair } from './key-algorithm.js';
+import { loadCertificateGenerator } from './certificate-generator-loader.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
-import { CLOCK_SKEW_MS, checkCommonName, checkDnsNames, checkIpAddresses, validityMs } from './params.js';
+import { checkCommonName, checkDnsNames, checkIpAddresses, validityMs } from './params.js';
 
 /** A leaf certificate with its key. */
 export interface IssuedCertificate {
@@ -49,19 +47,13 @@ export interface IssueClientCertOptions {
  */
 export async function issueServerCert(opts: IssueServerCertOptions): Promise<IssuedCertificate> {
   const dnsNames = checkDnsNames(opts.dnsNames);
-  const ips = checkIpAddresses(opts.ipAddresses);
-  const names: x509.JsonGeneralName[] = [
-    ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
-    ...ips.map((value) => ({ type: 'ip' as const, value })),
-  ];
-  const usages = [x509.ExtendedKeyUsage.serverAuth, ...(opts.clientAuth ? [x509.ExtendedKeyUsage.clientAuth] : [])];
-  const extra = names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : [];
-  return issueLeaf({ ...opts, ca: opts.ca }, usages, extra);
+  const ipAddresses = checkIpAddresses(opts.ipAddresses);
+  return issueLeaf(opts, { serverAuth: true, clientAuth: opts.clientAuth === true, dnsNames, ipAddresses });
 }
 
 /** Issues a TLS client certificate (extendedKeyUsage clientAuth), CA-signed or self-signed. */
 export async function issueClientCert(opts: IssueClientCertOptions): Promise<IssuedCertificate> {
-  return issueLeaf(opts, [x509.ExtendedKeyUsage.clientAuth], []);
+  return issueLeaf(opts, { serverAuth: false, clientAuth: true, dnsNames: [], ipAddresses: [] });
 }
 
 interface LeafOptions {
@@ -72,29 +64,21 @@ interface LeafOptions {
   readonly now?: Date;
 }
 
-async function issueLeaf(opts: LeafOptions, usages: readonly string[], extra: readonly x509.Extension[]): Promise<IssuedCertificate> {
+interface LeafUsage {
+  readonly serverAuth: boolean;
+  readonly clientAuth: boolean;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+}
+
+/** Checks the options, then loads the generator (@peculiar/x509) and issues the certificate. */
+async function issueLeaf(opts: LeafOptions, usage: LeafUsage): Promise<IssuedCertificate> {
   const commonName = checkCommonName(opts.commonName);
   const lifetime = validityMs(opts.validityDays);
-  const alg = opts.keyAlgorithm ?? 'ecdsa-p256';
-  const now = (opts.now ?? new Date()).getTime();
-  const keys = await generateKeyPair(alg);
-  // RSA key exchange needs keyEncipherment; ECDSA keys only sign (RFC 5480 §3).
-  const keyUsage = x509.KeyUsageFlags.digitalSignature | (alg === 'rsa-2048' ? x509.KeyUsageFlags.keyEncipherment : 0);
-  const notBefore = new Date(now - CLOCK_SKEW_MS);
-  const notAfter = clampToIssuer(now + lifetime, opts.ca);
-  const certificatePem = await buildCertificate({
-    commonName,
-    publicKey: keys.publicKey,
-    notBefore,
-    notAfter,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(keyUsage, true),
-      new x509.ExtendedKeyUsageExtension([...usages], false),
-      ...extra,
-    ],
-    signer: opts.ca ?? { selfSigned: keys.privateKey, keyAlgorithm: alg },
-  });
-  const chain = opts.ca ? [certificatePem, opts.ca.certificatePem, ...opts.ca.issuerChainPem] : [certificatePem];
-  return { certificatePem, privateKeyPem: await exportPrivateKeyPem(keys.privateKey), chainPem: chain.join(''), notBefore, notAfter };
+  const nowMs = (opts.now ?? new Date()).getTime();
+  const notAfter = clampToIssuer(nowMs + lifetime, opts.ca);
+  const { generateLeafCertificate } = await loadCertificateGenerator();
+  const generated = await generateLeafCertificate({ commonName, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa-p256', nowMs, notAfter, issuer: opts.ca, ...usage });
+  const chain = opts.ca ? [generated.certificatePem, opts.ca.certificatePem, ...opts.ca.issuerChainPem] : [generated.certificatePem];
+  return { certificatePem: generated.certificatePem, privateKeyPem: generated.privateKeyPem, chainPem: chain.join(''), notBefore: generated.notBefore, notAfter };
 }

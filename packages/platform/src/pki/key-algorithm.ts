@@ -1,5 +1,4 @@
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { KeyObject, createPrivateKey, webcrypto } from 'node:crypto';
 
 /**
  * Key algorithms the PKI can issue. ECDSA P-256 is the default: key generation takes milliseconds and every TLS
@@ -36,12 +35,11 @@ export async function generateKeyPair(alg: KeyAlgorithm): Promise<CryptoKeyPair>
 
 /** PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) of a private key; Node's `tls` accepts it for EC and RSA keys. */
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
-  const der = await nodeCrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
 /** Imports a PKCS#8 PEM private key for signing with `alg`. */
 export async function importSigningKey(pem: string, alg: KeyAlgorithm): Promise<CryptoKey> {
-  const der = x509.PemConverter.decodeFirst(pem);
+  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
   return nodeCrypto.subtle.importKey('pkcs8', der, algorithmParams(alg), false, ['sign']);
 }

@@ -16,10 +16,10 @@ export interface RuntimeProcess extends VergeProcess {
  * Starts the edge runtime as the user runs it (the built CLI), process modules, hub on `127.0.0.1:port`; with
  * `--process-user runtime` when other users cannot reach the repository (process-user.ts).
  */
-export function startRuntimeProcess(t: TestCloud, o: { dataDir: string; connectionString: string; port: number; startTimeoutMs?: number }): RuntimeProcess {
+export function startRuntimeProcess(t: TestCloud, o: { dataDir: string; connectionString: string; port: number; startTimeoutMs?: number; env?: NodeJS.ProcessEnv }): RuntimeProcess {
   const args = ['edge', 'start', '--cloud-ca', t.cloud.caPath, '--cloud-api', t.cloud.urls.https, '--data', o.dataDir, '--hostname', 'localhost'];
   args.push('--bind', '127.0.0.1', '--mqtt-port', String(o.port), '--https-port', '0', '--runtime', 'process', '--log-level', 'warn', ...fixtureProcessUserFlags());
-  const run = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: o.connectionString } });
+  const run = spawnVerge(args, { env: { ...o.env, VERGE_EDGE_CONNECTION_STRING: o.connectionString } });
   const startTimeoutMs = o.startTimeoutMs ?? 60_000;
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the edge runtime did not start within ${startTimeoutMs} ms; output:\n${run.output()}`)), startTimeoutMs);

@@ -1,4 +1,4 @@
-import { isVergeError, topics, type QueueEntry } from '@verge/contracts';
+import { encodePropertyBag, isVergeError, topics, type QueueEntry } from '@verge/contracts';
 import { isSubscribed, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
 import type { AckTracker, LocalDeliveryResult } from './ack-tracker.js';
@@ -50,6 +50,8 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
   // One window across calls: the pump hands over the next batches while earlier ones wait for PUBACKs, and each
   // PUBACK lets the next message go, whichever batch it belongs to (queue order on the wire, issue 8).
   const sliding = new SlidingWindow<Publish>(window);
+  // `devices/{edge}/modules/{m}/inputs/{i}/`, checked and built once: only the bag changes per message.
+  let topicPrefix: string | undefined;
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
       const conn = connection();
@@ -66,7 +68,8 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
   function prepare(entry: QueueEntry): WindowItem<Publish> {
     const { systemProperties, properties, body } = entry.message;
     try {
-      const topic = topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input, { systemProperties, properties });
+      topicPrefix ??= topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input);
+      const topic = topicPrefix + encodePropertyBag({ systemProperties, properties });
       return { send: { topic, payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } };
     } catch (e) {
       if (isVergeError(e)) return { refused: `the message cannot be delivered on an MQTT topic: ${e.message}` };

@@ -1,6 +1,7 @@
 import type { ServerTls } from '@verge/iothub-mqtt';
 import type { CertificateAuthority, Logger } from '@verge/platform';
 import { issueHubServerCert, renewAtMs, tlsOf } from './server-cert.js';
+import { reusableServerCert, writeCachedServerCert } from './server-cert-cache.js';
 
 /** Longest single timer (setTimeout overflows past 2^31-1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -24,12 +25,32 @@ export class CertRenewal {
     private readonly ca: CertificateAuthority,
     private readonly hostname: string,
     private readonly log: Logger,
+    /** Where the certificate is kept between restarts (the hub's data directory); omitted → issued at every start. */
+    private readonly cacheDir?: string,
   ) {}
 
-  /** Issues a certificate now. */
+  /**
+   * The certificate to start with: the one stored by an earlier start while it is valid for the current edge CA
+   * and host name and before its renewal point (no @peculiar/x509 is loaded then), else a new one.
+   */
+  async initial(): Promise<ServerTls & { renewAtMs: number }> {
+    if (this.cacheDir !== undefined) {
+      const cached = await reusableServerCert(this.cacheDir, this.ca, this.hostname, Date.now());
+      if (cached !== undefined) {
+        this.log.info({ hostname: this.hostname, notAfter: cached.notAfter.toISOString() }, 'edge hub server certificate reused from the data directory');
+        return { ...tlsOf(cached), renewAtMs: renewAtMs(cached) };
+      }
+    }
+    return this.issue();
+  }
+
+  /** Issues a certificate now (and stores it for the next start). */
   async issue(): Promise<ServerTls & { renewAtMs: number }> {
     const cert = await issueHubServerCert(this.ca, this.hostname);
     this.log.info({ hostname: this.hostname, notAfter: cert.notAfter.toISOString() }, 'edge hub server certificate issued');
+    if (this.cacheDir !== undefined) {
+      await writeCachedServerCert(this.cacheDir, cert).catch((err: unknown) => this.log.warn({ err }, 'the edge hub server certificate could not be stored; the next start issues a new one'));
+    }
     return { ...tlsOf(cert), renewAtMs: renewAtMs(cert) };
   }
 

@@ -32,7 +32,7 @@ export function tlsOf(cert: IssuedCertificate): ServerTls {
 }
 
 /** When to renew a certificate: once two thirds of its validity have passed (iotedge renews before expiry, §5.1). */
-export function renewAtMs(cert: IssuedCertificate): number {
+export function renewAtMs(cert: Pick<IssuedCertificate, 'notBefore' | 'notAfter'>): number {
   const from = cert.notBefore.getTime();
   const to = cert.notAfter.getTime();
   return from + ((to - from) * 2) / 3;
