@@ -174,6 +174,9 @@ describe('edge hub HTTPS port 443: module direct methods and MQTT over WebSocket
   });
 
   it('(e) MqttWs module → hub: telemetry is routed to another module\'s input', async () => {
+    // modA and modB of the earlier tests are still connected: a second client with the same id would take their
+    // sessions over and the SDK's retry policy would take them back, flapping. Close them first.
+    for (const c of opened.splice(0)) await c.close().catch(() => undefined);
     const b = await openModule('modB', 'tls');
     const received: unknown[] = [];
     b.on('inputMessage', (input: string, msg: device.Message) => {

@@ -25,7 +25,7 @@ describe('edge hub: a full message store refuses publishes without PUBACK', () =
     for (let i = 1; i <= 6; i++) {
       c.send({ cmd: 'publish', topic: `devices/${EDGE_ID}/modules/modA/messages/events/%24.on=up/`, payload: Buffer.alloc(1000, i), qos: 1, messageId: i, dup: false, retain: false });
     }
-    await c.waitClosed();
+    expect(await c.waitClosed()).toBe(true);
     const acked = c.packets.filter((p) => p.cmd === 'puback').map((p) => (p as { messageId: number }).messageId);
     expect(acked).toEqual([1, 2, 3]); // 3 × 1057 bytes (body + properties) fit in 4096; the 4th does not
     const status = f.hub?.status();
