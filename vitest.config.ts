@@ -12,17 +12,27 @@ const resolve = { conditions: ['verge-source'] };
 const LONG = ['test/faults/soak-smoke.test.ts', 'test/security/mqtt-front-door-fuzz.test.ts'];
 const ssr = { resolve: { conditions: ['verge-source'], externalConditions: ['verge-source'] } };
 
+// Scheduling (CI's 20-minute budget on 2 cores): the pure `unit` and `fuzz` files run first, two at a time
+// (`maxWorkers: 2`; vitest's default on 2 cores is one); then `integration`, `faults`, `security` and `long`, each
+// its own group (`sequence.groupOrder`) with one file at a time, so the suites that start real servers, engines and
+// SDK clients never share the machine with another file.
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
-      { resolve, ssr, test: { name: 'unit', include: ['{packages,apps}/*/test/unit/**/*.test.ts'] } },
-      { resolve, ssr, test: { name: 'fuzz', include: ['{packages,apps}/*/test/fuzz/**/*.test.ts'], testTimeout: 120_000 } },
+      { resolve, ssr, test: { name: 'unit', include: ['{packages,apps}/*/test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      {
+        resolve,
+        ssr,
+        test: { name: 'fuzz', include: ['{packages,apps}/*/test/fuzz/**/*.test.ts'], testTimeout: 120_000, sequence: { groupOrder: 0 } },
+      },
       {
         resolve,
         ssr,
         test: {
           name: 'integration',
-          include: ['{packages,apps}/*/test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          include: ['{packages,apps}/*/test/integration/**/*.test.ts', '{packages,apps}/*/test/contract/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
@@ -33,6 +43,7 @@ export default defineConfig({
         ssr,
         test: {
           name: 'faults',
+          sequence: { groupOrder: 2 },
           include: ['test/faults/**/*.test.ts'],
           exclude: LONG,
           testTimeout: 180_000,
@@ -40,11 +51,11 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { resolve, ssr, test: { name: 'long', include: LONG, testTimeout: 600_000, hookTimeout: 300_000, fileParallelism: false } },
+      { resolve, ssr, test: { name: 'long', sequence: { groupOrder: 4 }, include: LONG, testTimeout: 600_000, hookTimeout: 300_000, fileParallelism: false } },
       {
         resolve,
         ssr,
-        test: { name: 'security', include: ['test/security/**/*.test.ts'], exclude: LONG, testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false },
+        test: { name: 'security', sequence: { groupOrder: 3 }, include: ['test/security/**/*.test.ts'], exclude: LONG, testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false },
       },
     ],
   },

@@ -1,6 +1,7 @@
 // Child process of bench/cloud-devices.mjs: runs the cloud from the dist build and answers the driver over IPC
 // (ready → ports and credentials; rss → memory usage; stop → clean shutdown). Not meant to be run by hand.
-import { startCloud } from '../apps/cloud/dist/start-cloud.js';
+// VERGE_BENCH_CLOUD_DIST: another build of apps/cloud/dist (bench/cloud-ingest.mjs compares two builds).
+const { startCloud } = await import(process.env.VERGE_BENCH_CLOUD_DIST === undefined ? '../apps/cloud/dist/start-cloud.js' : `${process.env.VERGE_BENCH_CLOUD_DIST}/start-cloud.js`);
 
 const dataDir = process.argv[2];
 if (dataDir === undefined || process.send === undefined) {

@@ -1,7 +1,18 @@
-// Child process of bench/edge-hub.mjs: runs the edge runtime (agent, edge hub, workload API) from the dist build and
-// answers the driver over IPC (ready → hub port and edge CA; rss → memory and CPU; stop → clean shutdown). Not meant
-// to be run by hand: argv[2] is the JSON configuration of startEdge.
-import { startEdge } from '../apps/edge/dist/start-edge.js';
+// Child process of bench/edge-hub.mjs and bench/edge-memory.mjs: runs the edge runtime (agent, edge hub, workload
+// API) as `verge edge start` does (the bundle when it is current, apps/edge/src/runtime-loader.ts), or the unbundled
+// dist build with VERGE_BENCH_EDGE_ENTRY=dist, and answers the driver over IPC (ready → hub port, edge CA, whether
+// the bundle runs; rss → memory and CPU; inspect → V8 heap spaces, RSS kinds, largest mappings, optionally a heap
+// snapshot; stop → clean shutdown). Not meant to be run by hand: argv[2] is the JSON configuration of startEdge.
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+
+// V8 flags set in this process before the runtime loads (measuring what `verge edge start` could set itself, where
+// no relaunch with node flags is possible): e.g. VERGE_BENCH_EDGE_V8_FLAGS=--optimize-for-size. Flags that size the
+// heap at start-up (--max-semi-space-size) have no effect this way; pass those as node flags (execArgv) instead.
+if (process.env.VERGE_BENCH_EDGE_V8_FLAGS) setFlagsFromString(process.env.VERGE_BENCH_EDGE_V8_FLAGS);
+const { loadEdgeRuntime } = await import('../apps/edge/dist/runtime-loader.js');
+
+const { startEdge, bundled } = process.env.VERGE_BENCH_EDGE_ENTRY === 'dist' ? { ...(await import('../apps/edge/dist/start-edge.js')), bundled: false } : await loadEdgeRuntime();
 
 const input = JSON.parse(process.argv[2] ?? 'null');
 if (input === null || process.send === undefined) {
@@ -14,11 +25,43 @@ const edge = await startEdge(input);
 process.on('message', async (m) => {
   if (m?.type === 'rss') {
     const mem = process.memoryUsage();
-    process.send({ type: 'rss', rss: mem.rss, heapUsed: mem.heapUsed, cpu: process.cpuUsage(), hub: edge.hubStatus() });
+    process.send({ type: 'rss', rss: mem.rss, heapUsed: mem.heapUsed, memory: mem, cpu: process.cpuUsage(), hub: edge.hubStatus() });
+  } else if (m?.type === 'inspect') {
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+    const snapshot = m.snapshotPath === undefined ? undefined : writeHeapSnapshot(m.snapshotPath);
+    process.send({ type: 'inspect', memory: process.memoryUsage(), heap: getHeapStatistics(), spaces, snapshot, rss: rssKinds(), mappings: largestMappings() });
   } else if (m?.type === 'stop') {
     await edge.stop();
     process.send({ type: 'stopped' }, () => process.exit(0));
   }
 });
 
-process.send({ type: 'ready', port: edge.ports.mqtt, edgeCaPem: edge.edgeCaPem });
+/** VmRSS split into anonymous, file-backed and shared memory (kB, /proc/self/status). */
+function rssKinds() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Object.fromEntries(['VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM', 'Threads'].map((k) => [k, Number(status.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1])]));
+}
+
+/** The mappings holding the most resident memory (kB), from /proc/self/smaps. */
+function largestMappings() {
+  const out = [];
+  let current;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = line.match(/^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+\S+\s*(.*)$/);
+    if (head) {
+      current = { name: head[3] || '[anon]', sizeKb: (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024, rssKb: 0 };
+      out.push(current);
+    } else if (current && line.startsWith('Rss:')) current.rssKb = Number(line.split(/\s+/)[1]);
+  }
+  const byName = new Map();
+  for (const m of out) {
+    const key = m.name === '[anon]' ? `[anon ${m.sizeKb >= 1024 ? Math.round(m.sizeKb / 1024) + 'MB' : 'small'}]` : m.name;
+    const e = byName.get(key) ?? { name: key, count: 0, rssKb: 0 };
+    e.count += 1;
+    e.rssKb += m.rssKb;
+    byName.set(key, e);
+  }
+  return [...byName.values()].sort((a, b) => b.rssKb - a.rssKb).slice(0, 15);
+}
+
+process.send({ type: 'ready', port: edge.ports.mqtt, edgeCaPem: edge.edgeCaPem, bundled });

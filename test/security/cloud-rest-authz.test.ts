@@ -11,8 +11,8 @@ import { FOREIGN_KEY, connectionStringFields, identityToken, nowSec, policyToken
 // /openapi.json (built from the table the server registers), so a route added later is in the matrix at once.
 // Every forged, stale or misdirected credential is refused with 401 on every route, before any handler runs; an
 // IoT Edge device's own token opens only the device-scoped routes of that device (docs/edge-cloud.md).
-// /healthz and /openapi.json stay public: they carry no data (listener state; the API's shape, which IoT Hub
-// publishes too).
+// /healthz, /health/live, /health/ready and /openapi.json stay public: they carry no data (listener state; readiness
+// outcomes for load balancers; the API's shape, which IoT Hub publishes too).
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
 interface Route {
@@ -30,7 +30,7 @@ interface Attempt {
   readonly mid?: string;
 }
 
-const PUBLIC_PATHS = ['/healthz', '/openapi.json'];
+const PUBLIC_PATHS = ['/healthz', '/health/live', '/health/ready', '/openapi.json'];
 // The routes an IoT Edge device may call for itself (docs/edge-cloud.md "Device-scoped REST").
 const DEVICE_SCOPED = new Set([
   'GET /devices/{id}/modules',
@@ -148,7 +148,7 @@ describe('cloud service REST API: authorization matrix', () => {
 
   it('the matrix covers every route of the API (and the API has the expected public and device-scoped routes)', () => {
     expect(routes.length).toBeGreaterThan(20);
-    expect(routes.filter((r) => PUBLIC_PATHS.includes(r.path)).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /healthz', 'GET /openapi.json']);
+    expect(routes.filter((r) => PUBLIC_PATHS.includes(r.path)).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /healthz', 'GET /openapi.json']);
     expect(routes.filter((r) => r.deviceAccess).length).toBe(DEVICE_SCOPED.size);
   });
 
@@ -273,7 +273,7 @@ describe('cloud service REST API: authorization matrix', () => {
     }
   });
 
-  it('keeps /healthz and /openapi.json public, and nothing else', async () => {
+  it('keeps /healthz, /health/live, /health/ready and /openapi.json public, and nothing else', async () => {
     for (const path of PUBLIC_PATHS) expect((await httpsCall(`${base}${path}`, { ca: t.cloud.caPem })).status).toBe(200);
     expect((await httpsCall(`${base}/devices`, { ca: t.cloud.caPem })).status).toBe(401);
   });

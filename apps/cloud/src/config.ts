@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
 import { defaultIotHubMqttLimits } from '@verge/iothub-mqtt';
 import { formatIssuePath } from '@verge/platform';
+import { parseBusUrl } from './bus/bus-url.js';
 import { IOT_HUB_C2D_LIMITS } from './services/c2d-service.js';
 
 const port = z.number().int().min(0).max(65_535);
@@ -18,6 +19,24 @@ const hostName = z
 export const CloudConfigSchema = z.strictObject({
   /** SQLite database, keys, certificates and credentials.json live here. */
   dataDir: z.string().min(1),
+  /**
+   * Where the cloud keeps its state: absent, SQLite (`cloud.db` in the data directory); a `postgres://…` URL, that
+   * PostgreSQL database, which several cloud instances may share. The URL may hold a password: it is never logged.
+   */
+  db: z.string().min(1).optional(),
+  /**
+   * NATS with JetStream shared by several instances (`nats://host:port[?prefix=name]`, docs/scale-out/nats-bus.md): events
+   * cross instances, direct methods reach the instance holding the connection, stored telemetry is published to a
+   * stream, background work runs under leases. Absent: one instance, nothing leaves the process.
+   */
+  bus: z
+    .string()
+    .min(1)
+    .superRefine((url, c) => {
+      const r = parseBusUrl(url);
+      if (typeof r === 'string') c.addIssue({ code: 'custom', message: r });
+    })
+    .optional(),
   /** Address every listener binds. */
   host: z.string().min(1).default('127.0.0.1'),
   /** Plain HTTP for the API (and later the dashboard); 0 picks a free port. */
@@ -64,6 +83,11 @@ export const CloudConfigSchema = z.strictObject({
       maxConnectionsPerAddress: z.number().int().min(1).default(defaultIotHubMqttLimits.maxConnectionsPerAddress),
     })
     .prefault({}),
+  /**
+   * Graceful drain at stop (SIGTERM): not ready at once, no new device connections, and at most this long for the
+   * publishes already read to be stored and PUBACKed before the devices are disconnected (docs/scale-out.md).
+   */
+  drainTimeoutMs: z.number().int().min(0).default(10_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -7,6 +7,7 @@ export { buildApp, API_VERSION, type ServiceApp } from './http/app.js';
 export type { ApiDeps, EventStreamSettings } from './http/api-deps.js';
 export { createCloudServices, type CloudServices } from './cloud-services.js';
 export * from './events/index.js';
+export * from './bus/index.js';
 export * from './store/index.js';
 export type * from './services/types.js';
 export type { RandomSource, ServiceContext } from './services/context.js';

@@ -6,9 +6,11 @@ import type { Clock, HealthDto } from '@verge/contracts';
 import { createLogger, ensureCloudPki, runStopSteps, systemClock, type CloudPki, type Logger } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
+import type { CloudBus } from './bus/open-cloud-bus.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
 import type { EventStreamSettings } from './http/api-deps.js';
+import { createReadiness } from './health/readiness.js';
 import { buildApp, type ServiceApp } from './http/app.js';
 import { closeHttp, listenError, listenOn, serveMqttOverWebSockets } from './listeners.js';
 import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
@@ -16,7 +18,7 @@ import { securePrivateDataDir, secretFilesOf } from './private-data-dir.js';
 import type { RandomSource, ServiceContext } from './services/context.js';
 import { systemRandom } from './services/system-sources.js';
 import type { DeviceGateway } from './services/types.js';
-import { openSqliteCloudStore } from './store/sqlite/sqlite-cloud-store.js';
+import { openCloudStore } from './store/open-cloud-store.js';
 
 /** Name of the database file in the data directory. */
 export const DATABASE_FILE = 'cloud.db';
@@ -58,7 +60,8 @@ type ListenerName = 'http' | 'https' | 'mqtt';
 
 /** What has been started so far, so shutdown (or a failed start) stops exactly that, in a fixed order. */
 interface Parts {
-  store?: { close(): void };
+  store?: { close(): Promise<void> };
+  bus?: CloudBus;
   telemetry?: { stop(): void };
   api?: ServiceApp;
   endpoint?: DeviceEndpoint;
@@ -67,16 +70,22 @@ interface Parts {
 }
 
 /**
- * Stops devices first (no new data), then the API (open event streams end, in-flight requests finish), then
- * the timers, and closes the store last with a WAL checkpoint, so every accepted message is on disk.
+ * The drain (readiness already answers 503): the device endpoint stops accepting connections; the API stops (open
+ * event streams end, requests in flight finish, direct methods still reaching the connected devices); the endpoint
+ * stops reading and answers every publish already read (stored, then PUBACKed; at most `drainTimeoutMs`); the devices
+ * are disconnected after those PUBACKs went out, so they reconnect to another instance; then the timers, the bus, and
+ * the store last (a WAL checkpoint on SQLite), so every accepted message is durable.
  */
-async function stopParts(parts: Parts, log: Logger): Promise<void> {
+async function stopParts(parts: Parts, log: Logger, drainTimeoutMs: number): Promise<void> {
   await runStopSteps(
     [
       { name: 'pki renewal', stop: () => clearInterval(parts.renewal) },
-      { name: 'mqtt', stop: () => parts.endpoint?.stop() },
+      { name: 'mqtt accept', stop: () => parts.endpoint?.stopAccepting() },
       { name: 'http+https', stop: () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https)) },
+      { name: 'mqtt drain', stop: () => drainEndpoint(parts.endpoint, drainTimeoutMs, log) },
+      { name: 'mqtt', stop: () => parts.endpoint?.stop() },
       { name: 'telemetry', stop: () => parts.telemetry?.stop() },
+      { name: 'bus', stop: () => parts.bus?.close() },
       { name: 'store', stop: () => parts.store?.close() },
     ],
     { log },
@@ -99,23 +108,31 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
 
   try {
     await securePrivateDataDir(config.dataDir, secretFilesOf(config.dataDir, DATABASE_FILE, CREDENTIALS_FILE), log);
-    const store = openSqliteCloudStore({ path: join(config.dataDir, DATABASE_FILE) });
+    const store = await openCloudStore({ sqlitePath: join(config.dataDir, DATABASE_FILE), db: config.db }, log);
     parts.store = store;
     const pki = await ensurePki(config, log);
+    const random = options.random ?? systemRandom;
+    const bus = (parts.bus = await openBus(config, random, log));
     const ctx: ServiceContext = {
       store,
-      bus: createInProcessEventBus(log.child({ component: 'events' })),
+      bus: bus?.events ?? createInProcessEventBus(log.child({ component: 'events' })),
       clock: options.clock ?? systemClock,
-      random: options.random ?? systemRandom,
+      random,
       log,
       hostName: config.hostname,
+      ...(bus === undefined ? {} : { instanceId: bus.instanceId }),
     };
-    const services = createCloudServices(ctx, config, (): DeviceGateway | undefined => parts.endpoint?.gateway);
-    const owner = services.policies.ensureOwner();
-    services.telemetry.start();
+    const localGateway = (): DeviceGateway | undefined => parts.endpoint?.gateway;
+    const methodGateway = bus?.methodGateway(localGateway);
+    const services = createCloudServices(ctx, config, methodGateway === undefined ? localGateway : () => methodGateway);
+    const owner = await services.policies.ensureOwner();
+    const retentionLease = bus?.leases.lease('retention');
+    services.telemetry.start(retentionLease === undefined ? undefined : () => retentionLease.hold());
     parts.telemetry = services.telemetry;
+    bus?.startTelemetry();
 
-    const api = buildApp({ ...services, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, ...eventStreamOption(options) });
+    const readiness = createReadiness({ health, store: () => store.policies.get(owner.policy.name), bus: bus?.ping, log });
+    const api = buildApp({ ...services, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
     parts.api = api;
     const { app } = api;
     await app.ready();
@@ -165,7 +182,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
       stopping ??= (async () => {
         phase = 'stopping';
         log.info('cloud stopping');
-        await stopParts(parts, log);
+        await stopParts(parts, log, config.drainTimeoutMs);
         for (const l of Object.values(listeners)) l.up = false;
         log.info('cloud stopped');
       })();
@@ -186,9 +203,25 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
       stop,
     };
   } catch (e) {
-    await stopParts(parts, log);
+    await stopParts(parts, log, 0);
     throw e;
   }
+}
+
+/**
+ * The NATS bus when the configuration names one (loaded on demand: a cloud without a bus never loads the client).
+ * Leases outlive a dead holder by three retention intervals.
+ */
+async function openBus(config: CloudConfig, random: RandomSource, log: Logger): Promise<CloudBus | undefined> {
+  if (config.bus === undefined) return undefined;
+  const { openCloudBus } = await import('./bus/open-cloud-bus.js');
+  return openCloudBus({
+    url: config.bus,
+    instanceId: `${config.hostname}-${random.uuid().slice(0, 8)}`,
+    log,
+    telemetryMaxAgeMs: config.retention.maxAgeSec * 1000,
+    leaseTtlMs: Math.max(3 * config.retention.pruneIntervalMs, 1_000),
+  });
 }
 
 async function ensurePki(config: CloudConfig, log: Logger): Promise<CloudPki> {
@@ -199,6 +232,12 @@ async function ensurePki(config: CloudConfig, log: Logger): Promise<CloudPki> {
   });
   for (const warning of pki.warnings) log.warn({ warning }, 'pki');
   return pki;
+}
+
+async function drainEndpoint(endpoint: DeviceEndpoint | undefined, timeoutMs: number, log: Logger): Promise<void> {
+  if (endpoint === undefined) return;
+  const settled = await endpoint.drain(timeoutMs);
+  if (!settled) log.warn({ drainTimeoutMs: timeoutMs }, 'drain timeout: publishes still unanswered are dropped unacknowledged (their devices resend them)');
 }
 
 async function startEndpoint(endpoint: DeviceEndpoint, config: CloudConfig): Promise<number> {

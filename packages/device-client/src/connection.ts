@@ -3,6 +3,15 @@ import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { VergeError } from '@verge/contracts';
 import type { ResolvedOptions } from './options.js';
 import { clientIdOf, usernameOf } from './credentials.js';
+import { MessageIds } from './message-ids.js';
+import { encodeQos1Publishes } from './publish-frames.js';
+
+/** A QoS 1 event for {@link Connection.publishEvents}; `acknowledged` is called once when its PUBACK arrives. */
+export interface Qos1Event {
+  readonly topic: string;
+  readonly payload: Buffer;
+  acknowledged(): void;
+}
 
 /** Receives inbound PUBLISHes of one connection. */
 export interface ConnectionHandlers {
@@ -22,6 +31,12 @@ export interface Connection {
   readonly closed: boolean;
   /** Publishes; for QoS 1 resolves on PUBACK. Rejects with SDK_CONNECTION_FAILED when the connection ends first. */
   publish(topic: string, payload: Buffer | string, qos: 0 | 1): Promise<void>;
+  /**
+   * Publishes QoS 1 events in order with ONE socket write, encoded directly (not through mqtt.js); each event's
+   * `acknowledged` runs on its PUBACK. When the connection ends first nothing is called (the caller requeues on the
+   * close it is told about). Ignored on a closed connection.
+   */
+  publishEvents(events: readonly Qos1Event[]): void;
   /** Subscribes one filter (one filter per SUBSCRIBE, as the SDK); rejects with SDK_SUBSCRIBE_FAILED on 0x80. */
   subscribe(filter: string, qos: 0 | 1): Promise<void>;
   /** Waits up to `graceMs` for in-flight PUBACKs, sends DISCONNECT and closes; forces the close after that. */
@@ -49,6 +64,7 @@ export async function openConnection(o: ResolvedOptions, token: string, handlers
   // mqtt.js (with readable-stream and its timers) is loaded on the first connection, not at import: the edge runtime's
   // hub then listens about 0.15 s sooner after a restart, before its upstream links and the agent's link dial out.
   const { connect } = await import('mqtt');
+  const ids = new MessageIds();
   const options: IClientOptions = {
     protocol: 'mqtts',
     host: o.host,
@@ -58,6 +74,7 @@ export async function openConnection(o: ResolvedOptions, token: string, handlers
     username: usernameOf(o),
     password: token,
     clean: false,
+    messageIdProvider: ids,
     keepalive: o.keepaliveSec,
     reconnectPeriod: 0,
     connectTimeout: o.connectTimeoutMs,
@@ -79,7 +96,7 @@ export async function openConnection(o: ResolvedOptions, token: string, handlers
     });
     client.once('connect', (connack) => {
       signal?.removeEventListener('abort', onAbort);
-      established = new ConnectionImpl(client, connack.sessionPresent, handlers, o);
+      established = new ConnectionImpl(client, connack.sessionPresent, handlers, o, ids);
       resolve(established);
     });
     const onAbort = (): void => {
@@ -122,13 +139,21 @@ class ConnectionImpl implements Connection {
   private closedOnPurpose = false;
   private readonly acks: PendingAck[] = [];
   private readonly inflight = new Set<(err: Error) => void>();
+  /** Events written by `publishEvents` that wait for their PUBACK, by packet identifier. */
+  private readonly awaitingPuback = new Map<number, Qos1Event>();
+  private drained: (() => void) | undefined;
 
   constructor(
     private readonly client: MqttClient,
     readonly sessionPresent: boolean,
     private readonly handlers: ConnectionHandlers,
     private readonly o: ResolvedOptions,
+    private readonly ids: MessageIds,
   ) {
+    // Runs before mqtt.js handles the packet; a PUBACK of ours is unknown to mqtt.js, which then ignores it.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) this.pubackReceived(packet.messageId);
+    });
     client.handleMessage = (packet, callback) => {
       this.dispatch(packet as IPublishPacket);
       // An error skips mqtt.js's own PUBACK (see PacketWriter) and lets the next packet be processed at once.
@@ -147,6 +172,22 @@ class ConnectionImpl implements Connection {
         else reject(new VergeError('SDK_CONNECTION_FAILED', `publish to '${topic}' failed: ${err.message}`, { cause: err }));
       });
     });
+  }
+
+  publishEvents(events: readonly Qos1Event[]): void {
+    if (this.closed || events.length === 0) return;
+    if (this.ids.size + events.length > 65_535) {
+      // MQTT-2.3.1-2 leaves no identifier for them: start over on a new connection, which publishes every event again.
+      this.o.log.warn({ inFlight: this.ids.size, events: events.length }, 'more events unacknowledged than MQTT has packet identifiers; reconnecting');
+      this.destroy();
+      return;
+    }
+    const messageIds = events.map((event) => {
+      const messageId = this.ids.allocate();
+      this.awaitingPuback.set(messageId, event);
+      return messageId;
+    });
+    (this.client.stream as unknown as NodeJS.WritableStream).write(encodeQos1Publishes(events, messageIds));
   }
 
   subscribe(filter: string, qos: 0 | 1): Promise<void> {
@@ -173,7 +214,9 @@ class ConnectionImpl implements Connection {
         clearTimeout(force);
         resolve();
       });
-      this.client.end(false);
+      // mqtt.js waits only for its own packets: wait for the events' PUBACKs first (within the same grace).
+      if (this.awaitingPuback.size === 0) this.client.end(false);
+      else this.drained = () => this.client.end(false);
     });
   }
 
@@ -186,6 +229,8 @@ class ConnectionImpl implements Connection {
   handleClose(lastError: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    this.awaitingPuback.clear();
+    this.drained = undefined;
     this.client.removeAllListeners('message');
     this.client.end(true);
     const err = this.lost(lastError);
@@ -197,6 +242,19 @@ class ConnectionImpl implements Connection {
   private lost(cause?: Error): VergeError {
     const why = cause === undefined ? 'the connection closed' : `the connection closed: ${cause.message}`;
     return new VergeError('SDK_CONNECTION_FAILED', `${clientIdOf(this.o)}: ${why}`, { cause });
+  }
+
+  private pubackReceived(messageId: number): void {
+    const event = this.awaitingPuback.get(messageId);
+    if (event === undefined) return;
+    this.awaitingPuback.delete(messageId);
+    this.ids.deallocate(messageId);
+    event.acknowledged();
+    if (this.awaitingPuback.size === 0 && this.drained !== undefined) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
   }
 
   private dispatch(packet: IPublishPacket): void {

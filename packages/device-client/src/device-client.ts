@@ -5,7 +5,7 @@ import { dispatchInbound } from './inbound.js';
 import { Listeners } from './listeners.js';
 import { eventPublication, type InputMessage, type OutgoingMessage, type ReceivedMessage } from './messages.js';
 import { resolveOptions, type DeviceClientOptions, type ResolvedOptions } from './options.js';
-import { Outbox, type SendOptions } from './outbox.js';
+import { Outbox, type Publication, type SendOptions } from './outbox.js';
 import { ConnectionSupervisor } from './supervisor.js';
 import { readReportedVersion, readTwinDocument } from './twin-answers.js';
 import { TwinRequests, type RequestOptions, type TwinAnswer } from './twin-requests.js';
@@ -101,6 +101,28 @@ class DeviceClientImpl implements DeviceClient {
     this.supervisor.start();
     this.flush();
     return acknowledged;
+  }
+
+  sendEvents(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<readonly (Error | undefined)[]> {
+    this.assertOpen();
+    // A message the client refuses (too large, an output of a device) fails alone; the others are queued, in order.
+    const refused = new Map<number, Error>();
+    const publications: Publication[] = [];
+    messages.forEach((m, i) => {
+      try {
+        publications.push(eventPublication(this.o, m));
+      } catch (e) {
+        refused.set(i, e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    const { settled } = this.outbox.addAll(publications, options);
+    this.supervisor.start();
+    this.flush();
+    if (refused.size === 0) return settled;
+    return settled.then((results) => {
+      let next = 0;
+      return messages.map((_, i) => (refused.has(i) ? refused.get(i) : results[next++]));
+    });
   }
 
   async getTwin(options: RequestOptions = {}): Promise<TwinDocument> {
@@ -227,16 +249,10 @@ class DeviceClientImpl implements DeviceClient {
   private flush(): void {
     const connection = this.supervisor.current;
     if (connection === undefined || connection.closed) return;
-    for (const entry of this.outbox.pending()) {
-      entry.inFlight = true;
-      connection.publish(entry.topic, entry.payload, 1).then(
-        () => this.outbox.acknowledge(entry.id),
-        () => {
-          // The connection ended (the disconnect requeues) or refused the publish: try again on the next flush.
-          if (this.supervisor.current === connection && !connection.closed) entry.inFlight = false;
-        },
-      );
-    }
+    // One write for every queued event; a connection that ends before their PUBACKs requeues them (handleDisconnected).
+    const unsent = this.outbox.takeUnsent();
+    for (const entry of unsent) entry.inFlight = true;
+    connection.publishEvents(unsent);
     if (!this.confirmed.has('twinResponses')) return;
     for (const request of this.requests.unsent()) {
       request.sent = true;

@@ -78,6 +78,12 @@ export interface DeviceClient {
   connect(options?: ConnectOptions): Promise<void>;
   /** Sends telemetry (QoS 1), or a module output when `outputName` is set; resolves on PUBACK. */
   sendEvent(message: OutgoingMessage, options?: SendOptions): Promise<void>;
+  /**
+   * Sends events (QoS 1) in order, written together; resolves once every one settled, with `undefined` (PUBACKed)
+   * or its error per message, in order: SDK_MESSAGE_TOO_LARGE / SDK_OPERATION_UNSUPPORTED for one the client
+   * refuses (the others are still sent), else SDK_REQUEST_TIMEOUT, SDK_REQUEST_ABORTED or SDK_CLIENT_CLOSED.
+   */
+  sendEvents(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<readonly (Error | undefined)[]>;
   /** Full twin GET; rejects after `requestTimeoutMs` (the SDK's has no timeout). */
   getTwin(options?: RequestOptions): Promise<TwinDocument>;
   /** Reported-properties merge patch (`null` deletes); resolves with the new reported `$version` when the hub names it. */

@@ -42,10 +42,16 @@ export type AuthResult =
     }
   | { readonly ok: false; readonly returnCode: 2 | 3 | 4 | 5; readonly reason: string };
 
-/** Options of {@link authenticateConnect}. */
-export interface AuthenticateOptions {
+/** What a registry lookup answers: the record of an identity, or undefined when it is not registered. */
+export type AuthLookupResult = MqttAuthRecord | undefined;
+
+/**
+ * Options of {@link authenticateConnect}. `L` is what `lookup` returns: a record (the edge hub, from memory), or a
+ * promise of one (the cloud, from its database).
+ */
+export interface AuthenticateOptions<L extends AuthLookupResult | Promise<AuthLookupResult> = AuthLookupResult> {
   /** The registry record of an identity; undefined when it is not registered. */
-  readonly lookup: (identity: ClientIdentity) => MqttAuthRecord | undefined;
+  readonly lookup: (identity: ClientIdentity) => L;
   /**
    * Host names the user name must start with (IoT Hub: its own name, with and without the port, reference
    * azure-sdk-protocol.md §1). Undefined: not checked (edgeHub does not validate it, azure-iot-edge.md §5.2).
@@ -69,9 +75,19 @@ export interface AuthenticateOptions {
  * token or certificate gets 4; a malformed client id 2. SAS: the password is a token for one of the identity's
  * audiences signed with its primary or secondary key (edgeHub's 5-minute clock skew tolerated). Self-signed
  * X.509: the client certificate's SHA-1 or SHA-256 thumbprint equals the registered primary or secondary one and
- * the certificate is within its validity period. CA-signed X.509 is refused (CONNACK 5).
+ * the certificate is within its validity period. CA-signed X.509 is refused (CONNACK 5). With a `lookup` that
+ * answers synchronously the result is synchronous; with one that returns a promise, a promise (rejected when the
+ * lookup rejects), except for refusals decided before the lookup (a malformed client id or user name).
  */
-export function authenticateConnect(creds: ConnectCredentials, opts: AuthenticateOptions): AuthResult {
+export function authenticateConnect(creds: ConnectCredentials, opts: AuthenticateOptions): AuthResult;
+export function authenticateConnect(
+  creds: ConnectCredentials,
+  opts: AuthenticateOptions<AuthLookupResult | Promise<AuthLookupResult>>,
+): AuthResult | Promise<AuthResult>;
+export function authenticateConnect(
+  creds: ConnectCredentials,
+  opts: AuthenticateOptions<AuthLookupResult | Promise<AuthLookupResult>>,
+): AuthResult | Promise<AuthResult> {
   const claim = claimIdentity(creds.clientId, creds.username);
   if (!claim.ok) {
     return { ok: false, returnCode: claim.message.startsWith('client id') ? 2 : 4, reason: claim.message };
@@ -82,6 +98,11 @@ export function authenticateConnect(creds: ConnectCredentials, opts: Authenticat
     return { ok: false, returnCode: 4, reason: `user name names hub '${hostName}', this hub is '${hosts[0] ?? ''}'` };
   }
   const record = opts.lookup(identity);
+  if (record instanceof Promise) return record.then((r) => checkRecord(r, identity, clientId, creds, opts));
+  return checkRecord(record, identity, clientId, creds, opts);
+}
+
+function checkRecord(record: AuthLookupResult, identity: ClientIdentity, clientId: string, creds: ConnectCredentials, opts: CheckOptions): AuthResult {
   if (record === undefined) return { ok: false, returnCode: 5, reason: `${describeIdentity(identity)} is not registered` };
   if (record.status !== 'enabled') return { ok: false, returnCode: 5, reason: `${describeIdentity(identity)} is disabled` };
   const checked = checkCredentials(record, creds, opts);
@@ -89,11 +110,14 @@ export function authenticateConnect(creds: ConnectCredentials, opts: Authenticat
   return { ok: true, identity, clientId, ...checked.value };
 }
 
+/** What checking credentials reads of the options (not the lookup). */
+type CheckOptions = Omit<AuthenticateOptions, 'lookup'>;
+
 type CredentialCheck =
   | { readonly ok: true; readonly value: { readonly method: 'sas' | 'x509'; readonly validUntilMs?: number } }
   | { readonly ok: false; readonly returnCode: 4 | 5; readonly reason: string };
 
-function checkCredentials(record: MqttAuthRecord, creds: ConnectCredentials, opts: AuthenticateOptions): CredentialCheck {
+function checkCredentials(record: MqttAuthRecord, creds: ConnectCredentials, opts: CheckOptions): CredentialCheck {
   const auth = record.authentication;
   switch (auth.type) {
     case 'sas':
@@ -115,7 +139,7 @@ export function tokenAudiences(id: ClientIdentity, hosts: readonly string[], mod
   return hosts.map((h) => (id.moduleId === undefined ? deviceResource(h, id.deviceId) : moduleResource(h, id.deviceId, id.moduleId)));
 }
 
-function checkSas(id: ClientIdentity, keys: readonly string[], creds: ConnectCredentials, opts: AuthenticateOptions): CredentialCheck {
+function checkSas(id: ClientIdentity, keys: readonly string[], creds: ConnectCredentials, opts: CheckOptions): CredentialCheck {
   if (creds.password === undefined || creds.password.length === 0) {
     return { ok: false, returnCode: 4, reason: `${describeIdentity(id)} authenticates with a SAS token, but CONNECT has no password` };
   }

@@ -31,8 +31,14 @@ export type IngestResult = void | IngestRefusal;
  * without holding up other clients.
  */
 export interface IotHubBackend {
-  /** Decides a CONNECT (synchronously: the credentials are checked against data the backend holds). */
-  authenticate(credentials: ConnectCredentials, nowMs: number): AuthResult;
+  /**
+   * Decides a CONNECT: at once (the edge hub, from data it holds) or with a promise (the cloud, from its database).
+   * While a promise is pending the connection reads nothing more; packets the client sent after CONNECT are
+   * processed in order after the CONNACK. A connection that closes meanwhile drops the result (no CONNACK, no
+   * `connected`). A rejection (or a throw) refuses the CONNECT with CONNACK 3 (server unavailable). Pending
+   * decisions count against `maxPendingHandshakes`, also after their connection closed, until they settle.
+   */
+  authenticate(credentials: ConnectCredentials, nowMs: number): AuthResult | Promise<AuthResult>;
   /** CONNACK 0 was sent; `sessionPresent` as in CONNACK. */
   connected?(session: Session, sessionPresent: boolean): void;
   /** The session's connection ended (not called for a connection whose session another connection took over). */

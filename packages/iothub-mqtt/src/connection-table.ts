@@ -6,7 +6,9 @@ const MAX_REPORTED_ADDRESSES = 16;
 /**
  * Every open socket with the counts admission control needs: sockets not yet through CONNACK (TLS handshake or
  * waiting for CONNECT) and connected clients, in total and per remote address (`Connection.address`). Counts are
- * kept incrementally (no scans per accept).
+ * kept incrementally (no scans per accept). A socket whose CONNECT is being decided asynchronously keeps its
+ * pending slot after it closed, until the decision settles (`settled`): the backend's lookup still runs, so a
+ * flood of CONNECTs that close at once cannot pile up lookups beyond `maxPendingHandshakes`.
  */
 export class ConnectionTable {
   private readonly open = new Set<Connection>();
@@ -37,14 +39,29 @@ export class ConnectionTable {
   /** Removes a closed connection; returns whether it had been connected. */
   remove(conn: Connection): boolean {
     if (!this.open.delete(conn)) return false;
-    const wasPending = this.pendingSet.delete(conn);
-    if (wasPending) bump(this.pendingByAddress, conn.address, -1);
-    else {
+    const wasPending = this.pendingSet.has(conn);
+    if (wasPending) {
+      if (conn.pendingConnect === undefined) this.release(conn);
+    } else {
       this.connectedCount -= 1;
       bump(this.connectedByAddress, conn.address, -1);
     }
     if (this.open.size === 0) for (const w of this.waiters) w();
     return !wasPending;
+  }
+
+  /**
+   * A CONNECT decided asynchronously settled: a connection that got CONNACK 0 moves to the connected ones; one that
+   * closed meanwhile frees the pending slot it kept.
+   */
+  settled(conn: Connection): void {
+    if (this.open.has(conn)) this.promoteIfConnected(conn);
+    else if (this.pendingSet.has(conn)) this.release(conn);
+  }
+
+  private release(conn: Connection): void {
+    this.pendingSet.delete(conn);
+    bump(this.pendingByAddress, conn.address, -1);
   }
 
   /** Counts a socket refused by admission control. */

@@ -6,11 +6,14 @@ import type { ConnectCredentials, PeerCertificate } from './authenticate.js';
 import { FrameReader } from './frame-reader.js';
 import type { IotHubMqttLimits } from './limits.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
+import { encodePublishFrame } from './packet-encoder.js';
 import type { Packet } from './packet-codec.js';
+import { PublishTopicCache } from './publish-topic-cache.js';
 import { addressKey } from './remote-address.js';
 import type { Session } from './session-registry.js';
 import type { StreamMeta } from './stream-meta.js';
 import { clientIdOf } from './types.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Lifecycle of one client connection. */
 export type ConnectionState = 'handshake' | 'awaitingConnect' | 'connected' | 'closed';
@@ -39,16 +42,24 @@ export class Connection {
   credentials: ConnectCredentials | undefined;
   /** The client certificate of TLS client authentication (set once the handshake finished), if any. */
   peerCertificate: PeerCertificate | undefined;
+  /**
+   * Set while CONNECT is decided asynchronously (the backend's authentication or the session store answers later):
+   * the socket is not read and frames already read wait (`stream-attach.ts`); settles once decided, then cleared.
+   */
+  pendingConnect: Promise<void> | undefined;
   /** Outgoing QoS 1 publishes awaiting PUBACK: packet id → the handler's tag for it. */
   readonly inflight = new Map<number, string>();
   readonly reader: FrameReader;
   readonly decoder = new PacketDecoder();
+  /** The last telemetry topic this client published to, authorized (see `PublishTopicCache`). */
+  readonly publishTopics = new PublishTopicCache();
   private nextPacketId = 1;
   private closeReason: string | undefined;
+  private readingStopped = false;
   private pendingInbound = 0;
   private paused = false;
-  /** Writes of this tick are corked: one TLS record and one syscall for all of them (issue 8). */
-  private corked = false;
+  /** Frames of this tick, written as one at its end: one TLS record and one syscall for all of them (issue 8). */
+  private readonly batch: WriteBatch;
   private readonly closeListeners: (() => void)[] = [];
   private bytesIn = 0;
 
@@ -68,6 +79,7 @@ export class Connection {
     this.acceptedAtMs = nowMs;
     this.address = addressKey(meta.remoteAddress);
     this.peerCertificate = meta.peerCertificate;
+    this.batch = new WriteBatch(socket);
     this.reader = new FrameReader(() => (this.state === 'connected' ? limits.maxPacketBytes : limits.maxConnectPacketBytes));
   }
 
@@ -97,26 +109,12 @@ export class Connection {
    * cannot make the process hold unbounded memory; others are unaffected (every socket has its own buffer).
    */
   send(packet: Packet): boolean {
-    if (this.state === 'closed' || this.socket.destroyed || this.closeReason !== undefined) return false;
-    if (this.socket.writableLength > this.limits.maxWriteBufferBytes) {
-      this.close(`client does not read: more than ${this.limits.maxWriteBufferBytes} bytes queued`);
-      return false;
-    }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(encodePacket(packet));
-    return true;
+    return this.writable() && this.queue(encodePacket(packet));
   }
 
   /** Publishes with QoS 0. */
   publish0(topic: string, payload: Buffer): boolean {
-    return this.send({ cmd: 'publish', topic, payload, qos: 0, dup: false, retain: false });
+    return this.writable() && this.queue(encodePublishFrame(topic, payload, 0, 0));
   }
 
   /**
@@ -124,19 +122,37 @@ export class Connection {
    * client cannot take it (closed, or `maxInflightToClient` reached). The handler's `puback` hook gets the id back.
    */
   publish1(topic: string, payload: Buffer, tag: string): number | undefined {
-    if (!this.isOpen || this.inflight.size >= this.limits.maxInflightToClient) return undefined;
+    if (!this.isOpen || this.inflight.size >= this.limits.maxInflightToClient || !this.writable()) return undefined;
     const packetId = this.allocatePacketId();
+    if (!this.queue(encodePublishFrame(topic, payload, 1, packetId))) return undefined;
     this.inflight.set(packetId, tag);
-    if (!this.send({ cmd: 'publish', topic, payload, qos: 1, messageId: packetId, dup: false, retain: false })) {
-      this.inflight.delete(packetId);
-      return undefined;
-    }
     return packetId;
   }
 
   /** Acknowledges an inbound QoS 1 publish. */
   puback(messageId: number): void {
-    this.send({ cmd: 'puback', messageId });
+    if (this.writable() && this.hasRoom()) this.batch.addPuback(messageId);
+  }
+
+  /** False once the connection is closing or closed: nothing more is written. */
+  private writable(): boolean {
+    return this.state !== 'closed' && !this.socket.destroyed && this.closeReason === undefined;
+  }
+
+  /**
+   * Queues a frame for this tick's write (see `WriteBatch`); a client that leaves more than `maxWriteBufferBytes`
+   * unread (the socket's buffer and this tick's frames) is dropped instead.
+   */
+  private queue(frame: Buffer): boolean {
+    if (!this.hasRoom()) return false;
+    this.batch.add(frame);
+    return true;
+  }
+
+  private hasRoom(): boolean {
+    if (this.socket.writableLength + this.batch.pendingBytes <= this.limits.maxWriteBufferBytes) return true;
+    this.close(`client does not read: more than ${this.limits.maxWriteBufferBytes} bytes queued`);
+    return false;
   }
 
   /** A packet id (1..65535) not in use by an in-flight publish (MQTT-2.3.1-2). */
@@ -167,8 +183,24 @@ export class Connection {
     this.pendingInbound = Math.max(0, this.pendingInbound - 1);
     if (this.paused && this.pendingInbound < this.limits.maxPendingInboundAcks) {
       this.paused = false;
-      if (!this.socket.destroyed) this.socket.resume();
+      if (!this.socket.destroyed && !this.readingStopped) this.socket.resume();
     }
+  }
+
+  /** Stops reading while CONNECT is decided (see `pendingConnect`), whatever inbound backpressure does meanwhile. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  /** Reads again once CONNECT was decided, unless inbound backpressure (`holdInbound`) keeps the socket paused. */
+  resumeReading(): void {
+    if (!this.paused && !this.socket.destroyed && !this.readingStopped) this.socket.resume();
+  }
+
+  /** Stops reading for good (a draining server): nothing resumes it; the connection only writes until it closes. */
+  stopReading(): void {
+    this.readingStopped = true;
+    this.socket.pause();
   }
 
   /** Inbound publishes held by the handler. */
@@ -203,6 +235,7 @@ export class Connection {
     this.closeReason = reason;
     this.log.debug({ conn: this.id, client: this.label, reason }, 'closing connection');
     if (graceful && !this.socket.destroyed) {
+      this.batch.flush(); // what was written before the close goes out first (PUBACKs, a CONNACK refusal)
       this.socket.end();
       // A peer that never reads would keep the socket half-open: destroy it after a short grace period.
       setTimeout(() => this.destroy(), 2000).unref();

@@ -16,11 +16,12 @@ export class FrameReader {
 
   /** Feeds a chunk; returns the complete frames (in order), stopping at the first oversize or malformed one. */
   push(chunk: Buffer): FrameEvent[] {
-    let buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = undefined;
     const events: FrameEvent[] = [];
+    let at = 0; // frames are views of `buf` from an offset: no re-slicing of the rest per frame
     for (;;) {
-      const header = readHeader(buf);
+      const header = readHeader(buf, at);
       if (header === 'incomplete') break;
       if (header === 'malformed') {
         events.push({ kind: 'malformed', reason: 'remaining length uses more than 4 bytes (MQTT-2.2.3)' });
@@ -28,15 +29,15 @@ export class FrameReader {
       }
       const total = header.headerBytes + header.remaining;
       if (total > this.maxBytes()) {
-        events.push({ kind: 'oversize', packetType: (buf[0] ?? 0) >> 4, totalBytes: total });
+        events.push({ kind: 'oversize', packetType: (buf[at] ?? 0) >> 4, totalBytes: total });
         return events;
       }
-      if (buf.length < total) break;
-      events.push({ kind: 'frame', frame: buf.subarray(0, total) });
-      buf = buf.subarray(total);
+      if (buf.length - at < total) break;
+      events.push({ kind: 'frame', frame: buf.subarray(at, at + total) });
+      at += total;
     }
     // Copy the tail so a large chunk is not kept alive by a few leftover bytes.
-    if (buf.length > 0) this.pending = Buffer.from(buf);
+    if (at < buf.length) this.pending = Buffer.from(buf.subarray(at));
     return events;
   }
 
@@ -46,11 +47,11 @@ export class FrameReader {
   }
 }
 
-function readHeader(buf: Buffer): { headerBytes: number; remaining: number } | 'incomplete' | 'malformed' {
+function readHeader(buf: Buffer, at: number): { headerBytes: number; remaining: number } | 'incomplete' | 'malformed' {
   let remaining = 0;
   let multiplier = 1;
   for (let i = 1; i <= 4; i++) {
-    const byte = buf[i];
+    const byte = buf[at + i];
     if (byte === undefined) return 'incomplete';
     remaining += (byte & 0x7f) * multiplier;
     if ((byte & 0x80) === 0) return { headerBytes: i + 1, remaining };

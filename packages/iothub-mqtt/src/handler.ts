@@ -24,8 +24,8 @@ export interface InboundPublish {
  * that client (and is logged).
  */
 export interface IotHubMqttHandler {
-  /** Decides a CONNECT (synchronously: the credentials are checked against data the application holds). */
-  authenticate(credentials: ConnectCredentials, nowMs: number): AuthResult;
+  /** Decides a CONNECT, at once or with a promise (see `IotHubBackend.authenticate`). */
+  authenticate(credentials: ConnectCredentials, nowMs: number): AuthResult | Promise<AuthResult>;
   /** CONNACK 0 was sent on `conn`. */
   connected?(session: Session, conn: Connection, sessionPresent: boolean): void;
   /** The connection of `session` ended (not called for a connection whose session another connection took over). */

@@ -8,11 +8,19 @@ export { peerCertificateOf } from './tls-acceptor.js';
 export { twinErrorAnswer } from './twin-answer.js';
 export { defaultIotHubMqttLimits, type IotHubMqttLimits } from './limits.js';
 export { Connection as MqttConnection, type ConnectionState as MqttConnectionState } from './connection.js';
-export { SessionRegistry, isSubscribed, parseStoredFilter, type Session as MqttSession, type SessionSubscription as MqttSessionSubscription } from './session-registry.js';
+export {
+  SessionRegistry,
+  isSubscribed,
+  parseStoredFilter,
+  type Session as MqttSession,
+  type SessionSubscription as MqttSessionSubscription,
+  type StoredSession as MqttStoredSession,
+} from './session-registry.js';
 export {
   ConnackCode,
   authenticateConnect,
   tokenAudiences,
+  type AuthLookupResult,
   type AuthResult,
   type AuthenticateOptions,
   type ConnectCredentials,

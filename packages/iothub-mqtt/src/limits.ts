@@ -6,7 +6,11 @@ export interface IotHubMqttLimits {
   readonly maxPacketBytes: number;
   /** Largest packet accepted before CONNECT succeeded (a CONNECT carries an id, a user name and a token). */
   readonly maxConnectPacketBytes: number;
-  /** Sockets accepted but not yet through CONNACK (TLS handshake or waiting for CONNECT); more are refused at once. */
+  /**
+   * Sockets accepted but not yet through CONNACK (TLS handshake, waiting for CONNECT, or for the backend to decide
+   * it); more are refused at once. A CONNECT the backend decides asynchronously keeps its slot until the decision
+   * settles, even if its socket closed meanwhile, so pending lookups never exceed this number.
+   */
   readonly maxPendingHandshakes: number;
   /**
    * The share of `maxPendingHandshakes` one remote address may hold (IPv6: one /64, what one host usually gets);

@@ -2,7 +2,7 @@ import type { Connection } from './connection.js';
 import { handleConnect } from './connect-handler.js';
 import type { Packet } from './packet-codec.js';
 import { handlePublish } from './publish-gate.js';
-import { guarded, type ServerContext } from './server-context.js';
+import { guarded, handlerFailed, type ServerContext } from './server-context.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 
 /**
@@ -17,12 +17,21 @@ export function dispatchPacket(ctx: ServerContext, conn: Connection, packet: Pac
     else conn.close(`first packet is ${packet.cmd}, not CONNECT (MQTT-3.1.0-1)`);
     return;
   }
+  // PUBLISH and PUBACK, one each per message, are handled without a closure per packet (issue 8).
   switch (packet.cmd) {
     case 'publish':
-      guarded(ctx, conn, 'PUBLISH', () => handlePublish(ctx, conn, packet));
+      try {
+        handlePublish(ctx, conn, packet);
+      } catch (err) {
+        handlerFailed(ctx, conn, 'PUBLISH', err);
+      }
       return;
     case 'puback':
-      guarded(ctx, conn, 'PUBACK', () => onPuback(ctx, conn, packet.messageId ?? 0));
+      try {
+        onPuback(ctx, conn, packet.messageId ?? 0);
+      } catch (err) {
+        handlerFailed(ctx, conn, 'PUBACK', err);
+      }
       return;
     case 'subscribe':
       guarded(ctx, conn, 'SUBSCRIBE', () => handleSubscribe(ctx, conn, packet));

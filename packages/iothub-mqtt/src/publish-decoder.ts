@@ -28,6 +28,14 @@ export function decodePublishFrame(frame: Buffer): IPublishPacket | undefined {
   const topicLength = length >= 2 ? frame.readUInt16BE(body) : -1;
   const topicEnd = 2 + topicLength;
   if (topicLength === -1 || topicEnd > length) throw new Error('Cannot parse topic');
+  let at = topicEnd;
+  // mqtt-packet reads -1 when the id is missing (and accepts it); the connection's rules refuse such a packet.
+  let messageId: number | undefined;
+  if (qos > 0) {
+    messageId = length - at >= 2 ? frame.readUInt16BE(body + at) : -1;
+    if (length - at >= 2) at += 2;
+  }
+  // One object literal with every field (no placeholder payload replaced later): one allocation, one shape.
   const packet = {
     cmd: 'publish',
     retain: (first & 0x1) !== 0,
@@ -35,15 +43,9 @@ export function decodePublishFrame(frame: Buffer): IPublishPacket | undefined {
     dup: (first & 0x8) !== 0,
     length,
     topic: frame.toString('utf8', body + 2, body + topicEnd),
-    payload: Buffer.alloc(0),
+    payload: at >= length ? Buffer.alloc(0) : frame.subarray(body + at, body + length),
   } as IPublishPacket;
-  let at = topicEnd;
-  if (qos > 0) {
-    // mqtt-packet reads -1 when the id is missing (and accepts it); the connection's rules refuse such a packet.
-    packet.messageId = length - at >= 2 ? frame.readUInt16BE(body + at) : -1;
-    if (length - at >= 2) at += 2;
-  }
-  packet.payload = at >= length ? Buffer.alloc(0) : frame.subarray(body + at, body + length);
+  if (messageId !== undefined) packet.messageId = messageId;
   return packet;
 }
 

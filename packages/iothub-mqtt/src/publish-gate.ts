@@ -1,4 +1,3 @@
-import { authorizePublish } from '@verge/core';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Connection } from './connection.js';
 import type { ServerContext } from './server-context.js';
@@ -17,7 +16,7 @@ export function handlePublish(ctx: ServerContext, conn: Connection, packet: IPub
     conn.close('QoS 2 publishes are not supported (IoT Hub surface)');
     return;
   }
-  const auth = authorizePublish(identity, packet.topic);
+  const auth = conn.publishTopics.authorize(identity, packet.topic);
   if (!auth.ok) {
     ctx.log.info({ client: conn.label, topic: packet.topic.slice(0, 256), reason: auth.message }, 'publish refused; closing the client');
     conn.close(`publish refused: ${auth.message}`);

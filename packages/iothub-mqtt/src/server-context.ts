@@ -22,7 +22,12 @@ export function guarded(ctx: ServerContext, conn: Connection, what: string, fn: 
   try {
     fn();
   } catch (err) {
-    ctx.log.error({ err, client: conn.label, what }, 'MQTT handler failed; closing the client');
-    conn.close(`${what} failed`);
+    handlerFailed(ctx, conn, what, err);
   }
+}
+
+/** What `guarded` does with a failure: logs it and closes only this client. */
+export function handlerFailed(ctx: ServerContext, conn: Connection, what: string, err: unknown): void {
+  ctx.log.error({ err, client: conn.label, what }, 'MQTT handler failed; closing the client');
+  conn.close(`${what} failed`);
 }

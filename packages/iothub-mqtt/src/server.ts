@@ -65,8 +65,20 @@ export interface IotHubMqttServer {
    * too (no listener needed), but the keep-alive and timeout sweeps run only once started.
    */
   handle(stream: Duplex, meta: StreamMeta): void;
-  /** Stops listening and closes every client (each with `reason`); resolves once all sockets closed. */
-  stop(reason?: string): Promise<void>;
+  /**
+   * Drain, first half: closes the listener and refuses streams handed in later; connected clients stay. Idempotent.
+   */
+  stopAccepting(): void;
+  /**
+   * Drain, second half: stops reading from every client and waits until each publish already read has its answer
+   * (its PUBACK written, or its refusal), at most `timeoutMs`. Resolves false when some were still pending then.
+   */
+  settleInbound(timeoutMs: number): Promise<boolean>;
+  /**
+   * Stops listening and closes every client (each with `reason`); resolves once all sockets closed. `graceful`
+   * sends what was written (PUBACKs) before each close instead of destroying the sockets at once.
+   */
+  stop(reason?: string, options?: { readonly graceful?: boolean }): Promise<void>;
   /** Serves new connections with renewed TLS material. */
   setTls(tls: ServerTls): void;
   /** Every open connection (connected or not). */
@@ -146,11 +158,25 @@ export function createIotHubMqttServer(opts: IotHubMqttServerOptions): IotHubMqt
       }
       attachStream(attach, stream, meta);
     },
-    async stop(reason = 'the server is shutting down') {
+    stopAccepting() {
+      stopped = true;
+      if (server.listening) server.close();
+    },
+    async settleInbound(timeoutMs: number) {
+      const deadline = nowMs() + timeoutMs;
+      for (const conn of table.values()) conn.stopReading();
+      // Publishes settle at the store's pace (a group commit): look again every few milliseconds until none is held.
+      while ([...table.values()].some((c) => c.pendingInboundCount > 0)) {
+        if (nowMs() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return true;
+    },
+    async stop(reason = 'the server is shutting down', options = {}) {
       stopped = true;
       if (sweeper !== undefined) clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const conn of [...table.values()]) conn.close(reason);
+      for (const conn of [...table.values()]) conn.close(reason, options.graceful === true);
       await table.drained();
       if (server.listening) await closed;
     },

@@ -1,5 +1,6 @@
 import { parseSubscription, type Subscription } from '@verge/contracts';
 import type { ClientIdentity } from '@verge/core';
+import type { Logger } from '@verge/platform';
 import type { Connection } from './connection.js';
 import type { MqttSessionState, MqttSessionStore } from './types.js';
 
@@ -18,6 +19,11 @@ export interface Session {
   readonly subscriptions: Map<string, SessionSubscription>;
   /** The live connection, if any. */
   connection: Connection | undefined;
+}
+
+/** What CONNECT read from the store for a persistent session before opening it (see `SessionRegistry.prepareOpen`). */
+export interface StoredSession {
+  readonly state: MqttSessionState | undefined;
 }
 
 /** True when the session holds a subscription of `kind`. */
@@ -40,12 +46,18 @@ export function parseStoredFilter(filter: string): Subscription | undefined {
  * keep their subscriptions across DISCONNECT/CONNECT (token renewal) and across drops. With a `store`,
  * subscriptions are written through on every change and a session is reloaded on CONNECT, so they also survive a
  * restart of the server; disconnected sessions are then not kept in memory. Without one, sessions live in memory
- * only. A clean session is discarded on disconnect (MQTT-3.1.2-6).
+ * only. A clean session is discarded on disconnect (MQTT-3.1.2-6). A store may answer with promises (see
+ * `MqttSessionStore`); a rejected save is logged to `log`.
  */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /** Per client id, the last CONNECT between its asynchronous store read and its `open` (see `prepareOpen`). */
+  private readonly opening = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly store: MqttSessionStore | undefined) {}
+  constructor(
+    private readonly store: MqttSessionStore | undefined,
+    private readonly log?: Logger,
+  ) {}
 
   /** The session of a client id, if it is in memory (every connected client's is). */
   get(clientId: string): Session | undefined {
@@ -58,25 +70,48 @@ export class SessionRegistry {
     return conn !== undefined && conn.isOpen ? conn : undefined;
   }
 
-  /** Opens the session for a new connection; `present` is CONNACK's session-present flag (MQTT-3.2.2-2). */
-  open(clientId: string, identity: ClientIdentity, clean: boolean): { session: Session; present: boolean } {
+  /**
+   * Reads what opening the session of `clientId` needs from the store (nothing for a clean session, a live
+   * persistent one or without a store), then calls `then` with it, which opens the session (`open`): at once when
+   * the store answers synchronously and no earlier CONNECT of this client id is still reading; otherwise later,
+   * once the read settled and every earlier CONNECT of this client id ran its `then`, so that no CONNECT opens a
+   * session from a read that an earlier one made stale (a clean start deleting it, a take-over).
+   */
+  prepareOpen<T>(clientId: string, clean: boolean, then: (stored: StoredSession | undefined) => T): T | Promise<T> {
+    const earlier = this.opening.get(clientId);
+    if (earlier === undefined) {
+      const read = this.readStored(clientId, clean);
+      return read instanceof Promise ? this.track(clientId, read.then(then)) : then(read);
+    }
+    const after = (): T | Promise<T> => {
+      const read = this.readStored(clientId, clean);
+      return read instanceof Promise ? read.then(then) : then(read);
+    };
+    return this.track(clientId, earlier.then(after, after));
+  }
+
+  /**
+   * Opens the session for a new connection; `present` is CONNACK's session-present flag (MQTT-3.2.2-2). `stored`
+   * is what `prepareOpen` read; without it a store that answers with a promise cannot be read (a programming error).
+   */
+  open(clientId: string, identity: ClientIdentity, clean: boolean, stored?: StoredSession): { session: Session; present: boolean } {
     if (clean) {
       this.sessions.delete(clientId);
-      this.store?.save(clientId, undefined);
+      this.save(clientId, undefined);
       const session = newSession(clientId, identity, false);
       this.sessions.set(clientId, session);
       return { session, present: false };
     }
     const live = this.sessions.get(clientId);
     if (live !== undefined && live.persistent) return { session: live, present: true };
-    const stored = this.store?.load(clientId);
+    const state = stored === undefined ? this.loadNow(clientId) : stored.state;
     const session = newSession(clientId, identity, true);
-    for (const s of stored?.subscriptions ?? []) {
+    for (const s of state?.subscriptions ?? []) {
       const parsed = parseStoredFilter(s.filter);
       if (parsed !== undefined) session.subscriptions.set(s.filter, { filter: s.filter, parsed, qos: s.qos });
     }
     this.sessions.set(clientId, session);
-    return { session, present: stored !== undefined };
+    return { session, present: state !== undefined };
   }
 
   /** Records a granted subscription (replacing one with the same filter, MQTT-3.8.4-3). */
@@ -95,13 +130,15 @@ export class SessionRegistry {
   /** Called when the session's connection ended. */
   release(session: Session): void {
     session.connection = undefined;
+    // A clean start of the same client id replaced this session (take-over): the new one stays.
+    if (this.sessions.get(session.clientId) !== session) return;
     if (!session.persistent || this.store !== undefined) this.sessions.delete(session.clientId);
   }
 
   /** Drops a session from memory and from the store (its identity was deleted). */
   forget(session: Session): void {
     this.sessions.delete(session.clientId);
-    this.store?.save(session.clientId, undefined);
+    this.save(session.clientId, undefined);
   }
 
   /** Every session in memory (connected ones included). */
@@ -112,7 +149,37 @@ export class SessionRegistry {
   private persist(session: Session): void {
     if (!session.persistent) return;
     const state: MqttSessionState = { subscriptions: [...session.subscriptions.values()].map((s) => ({ filter: s.filter, qos: s.qos })) };
-    this.store?.save(session.clientId, state);
+    this.save(session.clientId, state);
+  }
+
+  /** Writes through to the store; not awaited (the store orders its writes), a rejection is logged. */
+  private save(clientId: string, state: MqttSessionState | undefined): void {
+    const saved = this.store?.save(clientId, state);
+    if (saved instanceof Promise) saved.catch((err: unknown) => this.log?.error({ err, client: clientId }, 'MQTT session could not be saved'));
+  }
+
+  /** What `open` must read from the store (undefined: nothing to read), at once or with a promise. */
+  private readStored(clientId: string, clean: boolean): StoredSession | undefined | Promise<StoredSession> {
+    if (clean || this.store === undefined || this.sessions.get(clientId)?.persistent === true) return undefined;
+    const loaded = this.store.load(clientId);
+    return loaded instanceof Promise ? loaded.then((state) => ({ state })) : { state: loaded };
+  }
+
+  private loadNow(clientId: string): MqttSessionState | undefined {
+    const loaded = this.store?.load(clientId);
+    if (!(loaded instanceof Promise)) return loaded;
+    loaded.catch(() => undefined); // not awaited: the error below is the one to report
+    throw new Error(`SessionRegistry.open: the store answers asynchronously; open the session of '${clientId}' through prepareOpen`);
+  }
+
+  /** Remembers `p` as the last CONNECT of `clientId` still reading, until it settles. */
+  private track<T>(clientId: string, p: Promise<T>): Promise<T> {
+    this.opening.set(clientId, p);
+    const done = (): void => {
+      if (this.opening.get(clientId) === p) this.opening.delete(clientId);
+    };
+    p.then(done, done);
+    return p;
   }
 }
 

@@ -62,17 +62,51 @@ export function attachStream(deps: AttachDeps, stream: Duplex, meta: StreamMeta,
 }
 
 function onData(deps: AttachDeps, conn: Connection, chunk: Buffer): void {
+  if (conn.closing) return;
+  let events: FrameEvent[];
   try {
-    if (conn.closing) return;
-    for (const event of conn.reader.push(chunk)) {
-      if (conn.closing) return;
-      handleFrame(deps, conn, event);
-    }
+    events = conn.reader.push(chunk);
   } catch (err) {
-    // Last line of defence: a client can never crash the process.
-    deps.ctx.log.error({ err, client: conn.label }, 'MQTT server: unexpected failure; closing the client');
-    conn.close('internal error');
+    failed(deps, conn, err);
+    return;
   }
+  handleFrames(deps, conn, events, 0);
+}
+
+/**
+ * Handles `events` from index `from` on, in order. While a CONNECT is decided asynchronously (`pendingConnect`) the
+ * socket is not read, and the frames after it wait: they are handled once it is decided (the client may send
+ * before CONNACK, MQTT 3.1.1 §3.1.4), or dropped with the connection if it was refused or closed meanwhile.
+ */
+function handleFrames(deps: AttachDeps, conn: Connection, events: readonly FrameEvent[], from: number): void {
+  try {
+    for (let i = from; i < events.length; i++) {
+      if (conn.closing) return;
+      if (conn.pendingConnect !== undefined) {
+        waitForConnect(deps, conn, conn.pendingConnect, events, i);
+        return;
+      }
+      handleFrame(deps, conn, events[i] as FrameEvent);
+    }
+    if (conn.pendingConnect !== undefined) waitForConnect(deps, conn, conn.pendingConnect, events, events.length);
+  } catch (err) {
+    failed(deps, conn, err);
+  }
+}
+
+/** Last line of defence: a client can never crash the process. */
+function failed(deps: AttachDeps, conn: Connection, err: unknown): void {
+  deps.ctx.log.error({ err, client: conn.label }, 'MQTT server: unexpected failure; closing the client');
+  conn.close('internal error');
+}
+
+/** Handles the frames from `from` on once the pending CONNECT is decided (the socket is paused meanwhile), then reads again. */
+function waitForConnect(deps: AttachDeps, conn: Connection, decision: Promise<void>, events: readonly FrameEvent[], from: number): void {
+  const held = events.slice(from); // a copy: the reader's array is not ours to keep
+  void decision.then(() => {
+    handleFrames(deps, conn, held, 0);
+    conn.resumeReading();
+  });
 }
 
 function handleFrame(deps: AttachDeps, conn: Connection, event: FrameEvent): void {

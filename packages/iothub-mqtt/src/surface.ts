@@ -88,8 +88,25 @@ function onTelemetry(backend: IotHubBackend, o: SurfaceOptions, seq: Sequencer, 
     settle(result);
     return;
   }
-  p.conn.holdInbound();
-  result.then(settle, fail).finally(() => p.conn.releaseInbound());
+  const conn = p.conn;
+  conn.holdInbound();
+  // One reaction per message, not `then(…).finally(…)`: released after settling, whatever settling does.
+  result.then(
+    (r) => {
+      try {
+        settle(r);
+      } finally {
+        conn.releaseInbound();
+      }
+    },
+    (err: unknown) => {
+      try {
+        fail(err);
+      } finally {
+        conn.releaseInbound();
+      }
+    },
+  );
 }
 
 /**

@@ -23,10 +23,14 @@ export interface MqttSessionState {
  * Durable storage of persistent sessions (clean=false), keyed by client id (`{d}` or `{d}/{m}`), so that
  * subscriptions survive a restart of the server (azure-sdk-protocol.md §0.3: the SDK never re-subscribes
  * `$iothub/twin/res/#` or desired patches after a drop). `undefined` deletes the entry.
+ *
+ * Either method may answer with a promise (a database). `load` is called on CONNECT (the CONNACK waits for it; a
+ * rejection refuses the CONNECT with CONNACK 3). `save` is not awaited: the store must apply saves of a client id
+ * in call order and answer a later `load` with the last one; a rejection is logged.
  */
 export interface MqttSessionStore {
-  load(clientId: string): MqttSessionState | undefined;
-  save(clientId: string, state: MqttSessionState | undefined): void;
+  load(clientId: string): MqttSessionState | undefined | Promise<MqttSessionState | undefined>;
+  save(clientId: string, state: MqttSessionState | undefined): void | Promise<void>;
 }
 
 /** The MQTT client id of an identity: `{deviceId}` or `{deviceId}/{moduleId}`. */

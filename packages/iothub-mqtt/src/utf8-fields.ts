@@ -2,7 +2,7 @@
 // the connection (MQTT-1.5.3-1, MQTT-1.5.3-2). mqtt-packet decodes text leniently (bad bytes become U+FFFD, NUL
 // passes), so the raw bytes of a decoded frame are checked here before the packet is acted on.
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 } from 'node:buffer';
 
 /** Packet types whose variable header or payload holds text fields. */
 const CONNECT = 1;
@@ -58,12 +58,8 @@ function connectFields(reader: FieldReader): string | undefined {
 function check(bytes: Buffer | undefined, field: string): string | undefined {
   if (bytes === undefined) return undefined; // structure errors are the decoder's
   if (bytes.includes(0)) return `${field} contains U+0000 (MQTT-1.5.3-2)`;
-  try {
-    strictUtf8.decode(bytes);
-  } catch {
-    return `${field} is not well-formed UTF-8 (MQTT-1.5.3-1)`;
-  }
-  return undefined;
+  // The WHATWG decoder's fatal mode's rules (no overlongs, surrogates or code points past U+10FFFF), without decoding.
+  return isUtf8(bytes) ? undefined : `${field} is not well-formed UTF-8 (MQTT-1.5.3-1)`;
 }
 
 /** Fixed header length: the type byte and the 1–4 byte remaining length. */

@@ -9,6 +9,8 @@ import { defaultDataDir } from '../connection.js';
 
 interface CloudStartOptions {
   readonly data: string;
+  readonly db?: string;
+  readonly bus?: string;
   readonly host: string;
   readonly httpPort: string;
   readonly httpsPort: string;
@@ -22,16 +24,27 @@ interface CloudStartOptions {
   readonly retentionSeconds?: string;
   readonly maxPendingHandshakesPerAddress?: string;
   readonly maxConnectionsPerAddress?: string;
+  readonly drainTimeout?: string;
   readonly logLevel: string;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// Beyond the drain timeout: the API's grace for requests in flight (5 s), the bus and the store closing.
+const STOP_MARGIN_MS = 10_000;
+/** The environment variable read when `--db` is not given (keeps a database password out of `ps`). */
+export const CLOUD_DB_ENV = 'VERGE_CLOUD_DB';
+/** The environment variable read when `--bus` is not given. */
+export const CLOUD_BUS_ENV = 'VERGE_CLOUD_BUS';
+// Start failures that are the operator's input (exit 2); any other VergeError of the start exits 1.
+const BAD_INPUT = new Set(['CLD_CONFIG_INVALID', 'CLD_DATABASE_URL_INVALID']);
 
 /** `verge cloud start`: runs the cloud in this process until SIGTERM or SIGINT. */
 export function registerCloudStart(program: Command): void {
   const group = ensureGroup(program, 'cloud', 'run the Verge cloud (registry, twins, device endpoint, service API)');
   addVerb(group, 'start', 'run the cloud until SIGTERM/SIGINT; prints the service connection string')
     .option('--data <dir>', 'data directory: database, keys, certificates, credentials.json', defaultDataDir)
+    .option('--db <url>', `state in PostgreSQL (postgres://user@host:port/database), shared by several instances; default: SQLite in --data, or $${CLOUD_DB_ENV}`)
+    .option('--bus <url>', `NATS with JetStream (nats://host:port[?prefix=name]) shared by several instances: events, direct methods, the telemetry stream, leases; default: none, or $${CLOUD_BUS_ENV}`)
     .option('--host <addr>', 'address every listener binds', '127.0.0.1')
     .option('--http-port <port>', 'plain HTTP service API (0 picks a free port)', '8080')
     .option('--https-port <port>', 'the same API over TLS', '8443')
@@ -45,12 +58,16 @@ export function registerCloudStart(program: Command): void {
     .option('--retention-seconds <n>', 'keep device-to-cloud messages at most n seconds (default 86400)')
     .option('--max-pending-handshakes-per-address <n>', 'MQTT sockets one address may hold before CONNECT (default 64)')
     .option('--max-connections-per-address <n>', 'connected devices from one address, e.g. a NAT (default 1000)')
+    .option('--drain-timeout <ms>', 'at SIGTERM, how long accepted device messages may take to be stored and acknowledged before devices are disconnected (default 10000)')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')}`, 'info')
     .action(runAction((stdio, options: CloudStartOptions) => startAndWait(stdio, options)));
 }
 
 async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<number> {
-  const config = configFromFlags(options);
+  const config = configFromFlags(options, process.env[CLOUD_DB_ENV], process.env[CLOUD_BUS_ENV]);
+  if (options.db !== undefined && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(options.db)) {
+    stdio.err(`warning: --db puts the database password on the command line, where every local user can read it (ps); set $${CLOUD_DB_ENV} instead`);
+  }
   const log = createLogger({ service: 'cloud', level: config.logLevel });
   // Loaded on demand so the client commands never load the server (ARCHITECTURE.md: the one app-to-app import).
   const { startCloud } = await import('@verge/cloud');
@@ -58,13 +75,14 @@ async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<n
   try {
     cloud = await startCloud(config, { log });
   } catch (e) {
-    if (isVergeError(e, 'CLD_CONFIG_INVALID')) {
+    if (isVergeError(e) && BAD_INPUT.has(e.code)) {
       stdio.err(`error: ${e.message}`);
       return exitCodes.badInput;
     }
     throw e;
   }
-  const lifecycle = createLifecycle({ log, onForceExit: () => process.exit(130) });
+  // The stop (a drain: docs/scale-out/nats-bus.md) may take the drain timeout plus the API's grace period for requests in flight.
+  const lifecycle = createLifecycle({ log, onForceExit: () => process.exit(130), stepTimeoutMs: cloud.config.drainTimeoutMs + STOP_MARGIN_MS });
   lifecycle.onStop('cloud', () => cloud.stop());
   stdio.out(`Verge cloud ${cloud.firstStart ? 'created in' : 'started from'} ${cloud.config.dataDir}`);
   stdio.out(`  service API   ${cloud.urls.https}  (plain HTTP: ${cloud.urls.http})`);
@@ -74,17 +92,27 @@ async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<n
   stdio.out(`  ${cloud.serviceConnectionString}`);
   await lifecycle.stopped;
   lifecycle.dispose();
+  // Whatever a timed-out stop step left open must not keep the process alive after the drain (unref'd: a clean exit
+  // comes first and cancels nothing).
+  setTimeout(() => process.exit(exitCodes.ok), 2_000).unref();
   return exitCodes.ok;
 }
 
-function configFromFlags(o: CloudStartOptions): {
+function configFromFlags(
+  o: CloudStartOptions,
+  dbFromEnv: string | undefined,
+  busFromEnv: string | undefined,
+): {
   dataDir: string;
+  db?: string;
+  bus?: string;
   host: string;
   httpPort: number;
   httpsPort: number;
   mqttPort: number;
   hostname: string;
   logLevel: LogLevel;
+  drainTimeoutMs?: number;
   tls?: { certFile: string; keyFile: string; caFile?: string };
   retention: { maxCount?: number; maxBytes?: number; maxAgeSec?: number };
   mqtt: { maxPendingHandshakesPerAddress?: number; maxConnectionsPerAddress?: number };
@@ -94,14 +122,19 @@ function configFromFlags(o: CloudStartOptions): {
   }
   if (!logLevels.includes(o.logLevel)) throw invalid('--log-level', `"${o.logLevel}" is not one of ${logLevels.join(', ')}`);
   const max = Number.MAX_SAFE_INTEGER;
+  const db = o.db ?? (dbFromEnv === '' ? undefined : dbFromEnv);
+  const bus = o.bus ?? (busFromEnv === '' ? undefined : busFromEnv);
   return {
     dataDir: o.data,
+    ...(db === undefined ? {} : { db }),
+    ...(bus === undefined ? {} : { bus }),
     host: o.host,
     httpPort: parseIntegerFlag('--http-port', o.httpPort, 0, 65_535),
     httpsPort: parseIntegerFlag('--https-port', o.httpsPort, 0, 65_535),
     mqttPort: parseIntegerFlag('--mqtt-port', o.mqttPort, 0, 65_535),
     hostname: o.hostname,
     logLevel: o.logLevel as LogLevel,
+    ...(o.drainTimeout === undefined ? {} : { drainTimeoutMs: parseIntegerFlag('--drain-timeout', o.drainTimeout, 0, 3_600_000) }),
     ...(o.tlsCert === undefined || o.tlsKey === undefined
       ? {}
       : { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, ...(o.tlsCa === undefined ? {} : { caFile: o.tlsCa }) } }),

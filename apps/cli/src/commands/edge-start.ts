@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { isVergeError } from '@verge/contracts';
 import { createLifecycle, type LogLevel } from '@verge/platform';
 import { invalid, parseIntegerFlag } from '../cli/args.js';
 import { addVerb, ensureGroup } from '../cli/command-group.js';
@@ -75,12 +74,15 @@ async function startAndWait(stdio: Stdio, options: EdgeStartOptions): Promise<nu
   const input = configFromFlags(options);
   // Kept for compatibility, loudly: the key stays readable in `ps` for as long as the runtime runs.
   if (options.connectionString !== undefined) stdio.err(FLAG_CS_WARNING);
-  // Loaded on demand so the client commands never load the runtime (as `cloud start` loads the cloud).
-  const { startEdge } = await import('@verge/edge');
+  // Loaded on demand so the client commands never load the runtime (as `cloud start` loads the cloud); the bundled
+  // runtime when it is up to date (smaller heap, issue 8), else the unbundled build, saying why.
+  const { loadEdgeRuntime } = await import('@verge/edge/runtime-loader');
+  const { startEdge, isVergeError, reason } = await loadEdgeRuntime();
   let edge: Awaited<ReturnType<typeof startEdge>>;
   try {
     edge = await startEdge(input);
   } catch (e) {
+    // The runtime's own isVergeError: the bundle's errors are instances of its own copy of VergeError.
     if (!isVergeError(e)) throw e;
     stdio.err(`error: ${e.message}`);
     return BAD_INPUT.has(e.code) ? exitCodes.badInput : exitCodes.apiFailed;
@@ -93,6 +95,7 @@ async function startAndWait(stdio: Stdio, options: EdgeStartOptions): Promise<nu
   stdio.out(`  workload API  ${workloadLine(edge.moduleSocketsDir, edge.workloadUri)}`);
   stdio.out(`  modules       ${edge.runtimes.docker === undefined ? 'process' : `docker (${edge.runtimes.docker}) and process`} (process modules run as ${edge.config.processUser === 'dedicated' ? 'their own users' : "the runtime's user"})`);
   stdio.out(`  edge CA       ${edge.edgeCaPath}  (leaf devices trust this file)`);
+  stdio.out(`  build         ${reason === undefined ? 'bundled' : `unbundled: ${reason}`}`);
   await lifecycle.stopped;
   lifecycle.dispose();
   return exitCodes.ok;

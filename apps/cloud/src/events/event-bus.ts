@@ -14,8 +14,11 @@ export interface CloudEventMap {
   telemetry: { readonly record: TelemetryRecord };
   /** An identity was updated (status, keys, parent) or deleted. */
   identityChanged: { readonly id: ClientIdentity; readonly change: IdentityChange };
-  /** A client connected to or disconnected from the device endpoint. */
-  connectionChanged: { readonly id: ClientIdentity; readonly connected: boolean };
+  /**
+   * A client connected to or disconnected from the device endpoint of instance `instanceId` (another instance that
+   * still holds a connection of the same client closes it: IoT Hub keeps only the newest).
+   */
+  connectionChanged: { readonly id: ClientIdentity; readonly connected: boolean; readonly instanceId: string };
 }
 
 export type CloudEventTopic = keyof CloudEventMap;

@@ -1,4 +1,4 @@
-import type { Clock, HealthDto } from '@verge/contracts';
+import type { Clock, HealthDto, ReadinessDto } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { EventBus } from '../events/event-bus.js';
 import type { C2dService } from '../services/c2d-service.js';
@@ -43,5 +43,7 @@ export interface ApiDeps {
   readonly log: Logger;
   /** Current health; `/healthz` answers 200 only when `status` is `ok`. */
   readonly health: () => HealthDto;
+  /** `/health/ready` (start-cloud's `createReadiness`); absent, readiness follows `health` alone. */
+  readonly readiness?: () => Promise<ReadinessDto>;
   readonly eventStream?: Partial<EventStreamSettings>;
 }

@@ -86,7 +86,7 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   });
   const deviceRoutesText = routes.filter((r) => r.deviceAccess === true).map(routeLabel);
   app.addHook('onRequest', async (request) => {
-    const caller = authorize(request, deps, deviceRoutesText);
+    const caller = await authorize(request, deps, deviceRoutesText);
     if (caller !== undefined) callers.set(request, caller);
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -115,7 +115,7 @@ function addRoute(app: FastifyInstance, route: ApiRoute): void {
   });
 }
 
-function authorize(request: FastifyRequest, deps: ApiDeps, deviceRoutes: readonly string[]): Caller | undefined {
+async function authorize(request: FastifyRequest, deps: ApiDeps, deviceRoutes: readonly string[]): Promise<Caller | undefined> {
   const config = request.routeOptions.config as Partial<ApiRouteConfig>;
   // Unknown routes fall through to the not-found handler without credentials being checked.
   if (config.auth === undefined || config.auth === 'anonymous') return undefined;

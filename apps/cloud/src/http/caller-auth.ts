@@ -22,8 +22,8 @@ export interface CalledRoute {
 export interface CallerAuthOptions {
   readonly hostName: string;
   readonly nowSec: number;
-  readonly findPolicy: (name: string) => PolicyRecord | undefined;
-  readonly findIdentity: (id: ClientIdentity) => AuthRecord | undefined;
+  readonly findPolicy: (name: string) => Promise<PolicyRecord | undefined>;
+  readonly findIdentity: (id: ClientIdentity) => Promise<AuthRecord | undefined>;
   /** Labels of the routes open to device tokens, for the refusal message. */
   readonly deviceRoutes: readonly string[];
 }
@@ -36,24 +36,24 @@ export interface CallerAuthOptions {
  * signed with that identity's primary or secondary key; CLD_AUTH_SCOPE_DENIED names the route otherwise. Anything
  * else fails as `authenticateService` says.
  */
-export function authenticateCaller(header: string | undefined, route: CalledRoute, opts: CallerAuthOptions): Caller {
+export async function authenticateCaller(header: string | undefined, route: CalledRoute, opts: CallerAuthOptions): Promise<Caller> {
   const token = tryParse(header);
   const resource = token === undefined || token.keyName !== undefined ? undefined : parseSasResource(token.resource);
   if (token !== undefined && (resource?.kind === 'device' || resource?.kind === 'module')) {
-    return { kind: 'edgeDevice', deviceId: authenticateEdgeIdentity(header ?? '', token, resource, route, opts) };
+    return { kind: 'edgeDevice', deviceId: await authenticateEdgeIdentity(header ?? '', token, resource, route, opts) };
   }
-  const policy = authenticateService(header, opts);
+  const policy = await authenticateService(header, opts);
   assertRight(policy, route.right);
   return { kind: 'service', policy };
 }
 
-function authenticateEdgeIdentity(
+async function authenticateEdgeIdentity(
   header: string,
   token: SasToken,
   resource: Extract<SasResource, { kind: 'device' | 'module' }>,
   route: CalledRoute,
   opts: CallerAuthOptions,
-): string {
+): Promise<string> {
   const { deviceId } = resource;
   const moduleId = resource.kind === 'module' ? resource.moduleId : undefined;
   const who = moduleId === undefined ? `device '${deviceId}'` : `module '${deviceId}/${moduleId}'`;
@@ -68,7 +68,7 @@ function authenticateEdgeIdentity(
   if (!route.deviceAccess) throw denied(`${route.label} needs a shared access policy token, not the token of ${who}`);
   if (route.deviceId !== deviceId) throw denied(`the token of ${who} cannot call ${route.label} for device '${route.deviceId ?? ''}'`);
   if (moduleId !== undefined && !isSystemModuleId(moduleId)) throw denied(`${route.label} refuses the token of ${who}`);
-  const record = opts.findIdentity(moduleId === undefined ? { deviceId } : { deviceId, moduleId });
+  const record = await opts.findIdentity(moduleId === undefined ? { deviceId } : { deviceId, moduleId });
   if (record === undefined) throw fail('CLD_AUTH_DEVICE_INVALID', `${who} named by the token is not registered`, { deviceId });
   if (record.authentication.type !== 'sas') {
     throw fail('CLD_AUTH_DEVICE_INVALID', `${who} authenticates with ${record.authentication.type} certificates and has no key to sign a SAS token with`, {

@@ -101,8 +101,16 @@ export function serveEventStream(
 
   write(`retry: 2000\n: connected\n\n`);
   if (lastEventId !== undefined) {
-    for (const r of ctx.telemetry.after(filter, lastEventId, ctx.settings.maxReplay)) send(r);
-    replaying = false;
-    queued.splice(0).forEach(send);
+    ctx.telemetry.after(filter, lastEventId, ctx.settings.maxReplay).then(
+      (rows) => {
+        rows.forEach(send);
+        replaying = false;
+        queued.splice(0).forEach(send);
+      },
+      (err: unknown) => {
+        request.log.error({ err }, 'event stream replay failed; ending the stream');
+        end();
+      },
+    );
   }
 }

@@ -6,7 +6,7 @@ import type { PolicyRecord, PolicyRight } from '../store/records.js';
 export interface ServiceAuthOptions {
   readonly hostName: string;
   readonly nowSec: number;
-  readonly findPolicy: (name: string) => PolicyRecord | undefined;
+  readonly findPolicy: (name: string) => Promise<PolicyRecord | undefined>;
 }
 
 /**
@@ -16,7 +16,7 @@ export interface ServiceAuthOptions {
  * CLD_AUTH_MISSING, CLD_AUTH_MALFORMED, CLD_AUTH_POLICY_UNKNOWN, CLD_AUTH_AUDIENCE_INVALID, CLD_AUTH_EXPIRED or
  * CLD_AUTH_SIGNATURE_INVALID, each naming the problem.
  */
-export function authenticateService(header: string | undefined, opts: ServiceAuthOptions): PolicyRecord {
+export async function authenticateService(header: string | undefined, opts: ServiceAuthOptions): Promise<PolicyRecord> {
   if (header === undefined || header.trim() === '') {
     throw fail('CLD_AUTH_MISSING', 'no Authorization header: send "SharedAccessSignature sr={host}&sig=…&se=…&skn={policy}"');
   }
@@ -24,7 +24,7 @@ export function authenticateService(header: string | undefined, opts: ServiceAut
   if (token.keyName === undefined) {
     throw fail('CLD_AUTH_POLICY_UNKNOWN', "the token names no shared access policy (no 'skn' field); service tokens are signed with a policy key");
   }
-  const policy = opts.findPolicy(token.keyName);
+  const policy = await opts.findPolicy(token.keyName);
   if (policy === undefined) {
     throw fail('CLD_AUTH_POLICY_UNKNOWN', `shared access policy '${token.keyName}' does not exist`, { policy: token.keyName });
   }

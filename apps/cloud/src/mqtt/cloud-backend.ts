@@ -17,6 +17,12 @@ export interface CloudBackendDeps {
   readonly c2d: C2dDispatcher;
   readonly log: Logger;
   readonly nowMs: () => number;
+  /**
+   * Client ids whose connection this endpoint closed because the client connected to another instance: their
+   * disconnection is not recorded (the other instance recorded the new connection; writing "Disconnected" after it
+   * would undo that).
+   */
+  readonly takenOverElsewhere?: Set<string>;
 }
 
 /**
@@ -25,14 +31,17 @@ export interface CloudBackendDeps {
  * telemetry persisted before its PUBACK, twins from the twin service, method answers to the waiting invocation.
  */
 export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
+  const recordConnection = connectionRecorder(d);
   return {
     authenticate: (credentials, nowMs) => authenticate(credentials, { services: d.services, hostname: d.hostname, nowMs }),
     connected(session) {
-      d.services.setConnectionState(session.identity, true);
+      d.takenOverElsewhere?.delete(session.clientId);
+      recordConnection(session.identity, true);
       d.c2d.deliver(session);
     },
     disconnected(session) {
-      d.services.setConnectionState(session.identity, false);
+      if (d.takenOverElsewhere?.delete(session.clientId) === true) return;
+      recordConnection(session.identity, false);
     },
     subscribed(session) {
       d.c2d.deliver(session);
@@ -41,29 +50,50 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
       d.c2d.acked(conn, tag);
     },
     ingest: (identity, message, conn) => ingest(d, identity, message, conn),
-    twinGet(identity): TwinAnswer {
-      const twin = d.services.getTwinProperties(identity);
+    async twinGet(identity): Promise<TwinAnswer> {
+      const twin = await d.services.getTwinProperties(identity);
       // Never an empty body: the SDK crashes on one (reference §0.4).
       return { status: 200, body: JSON.stringify({ desired: twin.desired, reported: twin.reported }) };
     },
-    twinPatchReported(identity, patch): TwinAnswer {
-      const version = d.services.patchReported(identity, parseJson(patch));
+    async twinPatchReported(identity, patch): Promise<TwinAnswer> {
+      const version = await d.services.patchReported(identity, parseJson(patch));
       return { status: 204, body: '', version };
     },
     methodResponse: (identity, rid, status, payload) => d.methods.complete(identity, rid, status, payload),
   };
 }
 
-function ingest(d: CloudBackendDeps, _identity: ClientIdentity, message: Message, conn: MqttConnection): IngestResult {
+/** Persisted (committed) before the PUBACK: the surface sends it once the promise resolves. */
+async function ingest(d: CloudBackendDeps, _identity: ClientIdentity, message: Message, conn: MqttConnection): Promise<IngestResult> {
   const stamped: Message = { ...message, systemProperties: { ...message.systemProperties, enqueuedTime: new Date(d.nowMs()).toISOString() } };
   try {
-    d.services.ingestTelemetry(stamped);
+    await d.services.ingestTelemetry(stamped);
     return undefined;
   } catch (err) {
     // Not persisted: no PUBACK, and the connection closes so the SDK resends after reconnecting.
     d.log.error({ err, client: conn.label }, 'telemetry could not be stored; closing the client without PUBACK');
     return { refused: 'telemetry could not be stored' };
   }
+}
+
+/**
+ * Records the registry's connection state, in order per identity (a quick reconnect must not end "Disconnected").
+ * Informational, so a failure is logged and the connection goes on.
+ */
+function connectionRecorder(d: CloudBackendDeps): (identity: ClientIdentity, connected: boolean) => void {
+  const chains = new Map<string, Promise<void>>();
+  return (identity, connected) => {
+    const key = identity.moduleId === undefined ? identity.deviceId : `${identity.deviceId}/${identity.moduleId}`;
+    const next = (chains.get(key) ?? Promise.resolve())
+      .then(() => d.services.setConnectionState(identity, connected))
+      .catch((err: unknown) => {
+        d.log.warn({ err, deviceId: identity.deviceId, moduleId: identity.moduleId, connected }, 'connection state could not be recorded');
+      })
+      .finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+    chains.set(key, next);
+  };
 }
 
 function parseJson(payload: Buffer): unknown {

@@ -46,7 +46,17 @@ export interface DeviceEndpointStats {
 export interface DeviceEndpoint {
   readonly gateway: DeviceGateway;
   start(): Promise<{ port: number }>;
-  /** Stops listening, closes every client (each marked disconnected) and rejects pending method calls. */
+  /** Drain, first step (SIGTERM): no new connections (listener closed, WebSockets refused); connected clients stay. */
+  stopAccepting(): void;
+  /**
+   * Drain, last step before `stop`: stops reading from the connected clients and waits, at most `timeoutMs`, until
+   * every publish already read is answered (stored and PUBACKed, or refused). Resolves false at the deadline.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * Stops listening, closes every client (each marked disconnected) and rejects pending method calls; after `drain`,
+   * each client first receives the PUBACKs already written.
+   */
   stop(): Promise<void>;
   /** Serves new connections with renewed TLS material (see `ensureCloudPki`'s `serverNotAfter`). */
   setTls(tls: EndpointTls): void;
@@ -64,10 +74,11 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   const log = opts.log.child({ component: 'mqtt' });
   const nowMs = opts.nowMs ?? Date.now;
   const methods = new MethodInvoker();
-  const sessions = new SessionRegistry(sessionStoreOf(opts.services));
+  const sessions = new SessionRegistry(sessionStoreOf(opts.services), log);
   const c2d = new C2dDispatcher(opts.services, limits, nowMs, log);
+  const takenOverElsewhere = new Set<string>();
   const server = createIotHubMqttServer({
-    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs }),
+    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs, takenOverElsewhere }),
     sessions,
     host: opts.host,
     port: opts.port,
@@ -79,6 +90,7 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
     serverName: 'cloud',
   });
   const unsubscribe: (() => void)[] = [];
+  let draining = false;
 
   const listen = (): void => {
     unsubscribe.push(
@@ -93,6 +105,8 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
     const watchDeps = { services: opts.services, sessions, hostname: opts.hostname, log, nowMs };
     const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(watchDeps, id, change)));
     if (watch !== undefined) unsubscribe.push(watch);
+    const elsewhere = opts.services.onConnectedElsewhere?.((id) => safely(log, 'connected elsewhere', () => closeTakenOver(sessions, takenOverElsewhere, id, log)));
+    if (elsewhere !== undefined) unsubscribe.push(elsewhere);
   };
 
   return {
@@ -103,10 +117,19 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
       log.info({ host: opts.host, port, hostname: opts.hostname }, 'device endpoint listening (MQTT over TLS)');
       return { port };
     },
+    stopAccepting() {
+      server.stopAccepting();
+      log.info({ connected: server.stats().connected }, 'device endpoint draining: no new connections');
+    },
+    async drain(timeoutMs: number) {
+      draining = true;
+      server.stopAccepting();
+      return server.settleInbound(timeoutMs);
+    },
     async stop() {
       for (const u of unsubscribe.splice(0)) u();
       methods.cancelAll('the device endpoint is shutting down');
-      await server.stop('the device endpoint is shutting down');
+      await server.stop('the device endpoint is shutting down', { graceful: draining });
       log.info('device endpoint stopped');
     },
     setTls(tls: EndpointTls) {
@@ -130,11 +153,23 @@ function pushDesired(sessions: SessionRegistry, id: ClientIdentity, patch: Recor
   conn.publish0(topics.twinDesiredPatch(version), Buffer.from(body, 'utf8'));
 }
 
+/** The client connected to another instance: its connection here closes (IoT Hub keeps the newest connection). */
+function closeTakenOver(sessions: SessionRegistry, takenOver: Set<string>, id: ClientIdentity, log: Logger): void {
+  const clientId = clientIdOf(id);
+  const conn = sessions.get(clientId)?.connection;
+  if (conn === undefined) return;
+  takenOver.add(clientId);
+  log.info({ client: clientId }, 'client connected to another cloud instance; closing its connection here');
+  conn.close('the client connected to another cloud instance');
+}
+
 /** Listener bodies run inside the services' call: a failure is logged, never thrown back into them. */
-function safely(log: Logger, what: string, fn: () => void): void {
+function safely(log: Logger, what: string, fn: () => unknown): void {
+  const failed = (err: unknown): void => log.error({ err, what }, 'device endpoint: notification handling failed');
   try {
-    fn();
+    const result = fn();
+    if (result instanceof Promise) result.catch(failed);
   } catch (err) {
-    log.error({ err, what }, 'device endpoint: notification handling failed');
+    failed(err);
   }
 }

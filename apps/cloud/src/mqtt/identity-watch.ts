@@ -18,7 +18,7 @@ export interface IdentityWatchDeps {
  * session dropped; an updated one (disabled, keys or thumbprints changed) has the credentials it connected with
  * checked again and is disconnected when they no longer hold. A device change also concerns its modules.
  */
-export function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdentity, change: 'updated' | 'deleted'): void {
+export async function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdentity, change: 'updated' | 'deleted'): Promise<void> {
   for (const session of [...d.sessions.all()]) {
     const affected = session.identity.deviceId === id.deviceId && (id.moduleId === undefined || session.identity.moduleId === id.moduleId);
     if (!affected) continue;
@@ -29,11 +29,13 @@ export function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdentity, ch
       continue;
     }
     if (conn === undefined || conn.credentials === undefined) continue;
-    const check = authenticate(conn.credentials, { services: d.services, hostname: d.hostname, nowMs: d.nowMs() });
+    const check = await authenticate(conn.credentials, { services: d.services, hostname: d.hostname, nowMs: d.nowMs() });
     if (!check.ok) {
       d.log.info({ client: session.clientId, reason: check.reason }, 'identity changed; disconnecting the client');
       conn.close(`credentials no longer accepted: ${check.reason}`);
     }
   }
-  if (change === 'deleted') d.services.saveMqttSession?.(clientIdOf(id), undefined);
+  if (change === 'deleted') {
+    d.services.saveMqttSession?.(clientIdOf(id), undefined).catch((err: unknown) => d.log.error({ err, clientId: clientIdOf(id) }, 'MQTT session could not be deleted'));
+  }
 }

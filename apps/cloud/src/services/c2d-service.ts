@@ -33,14 +33,14 @@ export interface C2dSendInput {
 /** Cloud-to-device messaging. */
 export interface C2dService {
   /** Queues a message for the device (delivered now if it is connected and subscribed, else when it is). */
-  send(deviceId: string, input: C2dSendInput): C2dAccepted;
+  send(deviceId: string, input: C2dSendInput): Promise<C2dAccepted>;
 }
 
 /** Builds the C2D service. */
 export function createC2dService(ctx: ServiceContext, limits: C2dLimits): C2dService {
   const { store, bus, clock, random } = ctx;
   return {
-    send(deviceId, input) {
+    async send(deviceId, input) {
       const now = clock.nowMs();
       const expiresAtMs = input.expiresAtMs ?? now + limits.defaultTtlSec * 1000;
       checkExpiry(expiresAtMs, now, limits);
@@ -51,9 +51,9 @@ export function createC2dService(ctx: ServiceContext, limits: C2dLimits): C2dSer
         });
       }
       const messageId = input.messageId ?? random.uuid();
-      const pendingCount = store.transaction(() => {
-        requireDevice(store, deviceId);
-        const pending = store.c2d.countPending(deviceId, now);
+      const pendingCount = await store.transaction(async (tx) => {
+        await requireDevice(tx, deviceId);
+        const pending = await tx.c2d.countPending(deviceId, now);
         if (pending >= limits.maxPendingPerDevice) {
           throw new VergeError(
             'CLD_C2D_QUEUE_FULL',
@@ -70,7 +70,7 @@ export function createC2dService(ctx: ServiceContext, limits: C2dLimits): C2dSer
           ...optional('contentType', input.contentType),
           ...optional('contentEncoding', input.contentEncoding),
         };
-        store.c2d.enqueue({
+        await tx.c2d.enqueue({
           id: random.uuid(),
           deviceId,
           message: { body: input.body, properties: { ...input.properties }, systemProperties },

@@ -1,5 +1,6 @@
 import { VergeError, type ManifestFault } from '@verge/contracts';
 import { checkDeploymentManifest, diffTwinSection, replaceDesired, type JsonObject, type ClientIdentity } from '@verge/core';
+import { retryOnConflict } from '../store/ports.js';
 import type { ServiceContext } from './context.js';
 import { createEdgeModule } from './edge-modules.js';
 import { requireEdgeDevice } from './edge-scope-service.js';
@@ -22,7 +23,7 @@ export interface ConfigurationService {
    * transaction; each change is pushed to the connected module as a desired patch. Throws CLD_DEVICE_NOT_FOUND,
    * CLD_DEVICE_NOT_EDGE, or MANIFEST_INVALID with every fault in `details.faults`; nothing is written then.
    */
-  applyConfigurationContent(deviceId: string, content: unknown): AppliedConfiguration;
+  applyConfigurationContent(deviceId: string, content: unknown): Promise<AppliedConfiguration>;
 }
 
 // How many faults the error message lists (all of them are in details.faults).
@@ -38,9 +39,9 @@ interface DesiredChange {
 export function createConfigurationService(ctx: ServiceContext): ConfigurationService {
   const { store, bus } = ctx;
   return {
-    applyConfigurationContent(deviceId, content) {
-      const { result, changes } = store.transaction(() => {
-        const device = requireEdgeDevice(store.devices.get(deviceId), deviceId, 'cannot run a deployment manifest');
+    async applyConfigurationContent(deviceId, content) {
+      const { result, changes } = await retryOnConflict(() => store.transaction(async (tx) => {
+        const device = requireEdgeDevice(await tx.devices.get(deviceId), deviceId, 'cannot run a deployment manifest');
         const check = checkDeploymentManifest(content);
         if (!check.ok) throw manifestError(deviceId, check.faults);
         const created: string[] = [];
@@ -48,23 +49,23 @@ export function createConfigurationService(ctx: ServiceContext): ConfigurationSe
         const desiredChanges: DesiredChange[] = [];
         for (const [moduleId, section] of Object.entries(check.manifest.twins)) {
           const desired = section as JsonObject; // checked JSON (twin rules) by checkDeploymentManifest
-          if (store.modules.get(deviceId, moduleId) === undefined) {
-            createEdgeModule(ctx, device, moduleId);
+          if ((await tx.modules.get(deviceId, moduleId)) === undefined) {
+            await createEdgeModule(ctx, tx, device, moduleId);
             created.push(moduleId);
           }
           const id = { deviceId, moduleId };
-          const twin = store.twins.get(id);
+          const twin = await tx.twins.get(id);
           if (twin === undefined) throw new Error(`twin of module '${deviceId}/${moduleId}' is missing although the module exists`);
           const patch = diffTwinSection(twin.properties.desired, desired);
           if (Object.keys(patch).length === 0) continue;
           // Validated by checkDeploymentManifest against the same twin limits, so this does not throw.
           const next = withEtag(replaceDesired(twin, desired));
-          store.twins.put(next);
+          await tx.twins.put(next, { ifEtag: twin.etag });
           updated.push(moduleId);
           desiredChanges.push({ id, patch, version: next.properties.desired.$version });
         }
         return { result: { deviceId, updated, created }, changes: desiredChanges };
-      });
+      }));
       // After the commit: the device endpoint pushes each patch to its module if connected (azure-sdk-protocol.md §0).
       for (const c of changes) bus.publish('desiredPatched', { id: c.id, patch: { ...c.patch, $version: c.version }, version: c.version });
       return result;

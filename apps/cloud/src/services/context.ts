@@ -19,4 +19,9 @@ export interface ServiceContext {
   readonly log: Logger;
   /** The hub host name: SAS audiences and connection strings use it. */
   readonly hostName: string;
+  /** This cloud instance among those sharing a store and a bus (events name it); default {@link LOCAL_INSTANCE}. */
+  readonly instanceId?: string;
 }
+
+/** The instance id of a cloud that runs alone (no bus). */
+export const LOCAL_INSTANCE = 'local';

@@ -1,5 +1,6 @@
 import type { ClientIdentity } from '@verge/core';
-import type { ServiceContext } from './context.js';
+import type { DeviceRecord, ModuleRecord } from '../store/records.js';
+import { LOCAL_INSTANCE, type ServiceContext } from './context.js';
 import type { TelemetryService } from './telemetry-service.js';
 import type { TwinService } from './twin-service.js';
 import type { AuthRecord, C2dMessage, DeviceEndpointServices } from './types.js';
@@ -10,22 +11,31 @@ import type { AuthRecord, C2dMessage, DeviceEndpointServices } from './types.js'
  */
 export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinService, telemetry: TelemetryService): DeviceEndpointServices {
   const { store, bus, clock } = ctx;
+  const instanceId = ctx.instanceId ?? LOCAL_INSTANCE;
   return {
-    getAuthRecord: (id) => authRecord(ctx, id),
+    getAuthRecord: async (id) => {
+      const device = await store.devices.get(id.deviceId);
+      const module = device === undefined || id.moduleId === undefined ? undefined : await store.modules.get(id.deviceId, id.moduleId);
+      return authRecord(id, device, module);
+    },
     getTwinProperties: (id) => twins.getProperties(id),
     patchReported: (id, patch) => twins.patchReported(id, patch),
-    ingestTelemetry: (message) => void telemetry.ingest(message),
-    pendingC2d: (deviceId) =>
-      store.c2d.pending(deviceId, clock.nowMs()).map(
+    ingestTelemetry: async (message) => void (await telemetry.ingest(message)),
+    pendingC2d: async (deviceId) =>
+      (await store.c2d.pending(deviceId, clock.nowMs())).map(
         (r): C2dMessage => ({ id: r.id, deviceId: r.deviceId, message: r.message, expiresAtMs: r.expiresAtMs }),
       ),
-    completeC2d: (deviceId, id) => void store.c2d.complete(deviceId, id),
-    setConnectionState: (id, connected) => {
+    completeC2d: async (deviceId, id) => void (await store.c2d.complete(deviceId, id)),
+    setConnectionState: async (id, connected) => {
       const state = connected ? 'Connected' : 'Disconnected';
-      if (id.moduleId === undefined) store.devices.setConnection(id.deviceId, state, clock.nowMs());
-      else store.modules.setConnection(id.deviceId, id.moduleId, state, clock.nowMs());
-      bus.publish('connectionChanged', { id, connected });
+      if (id.moduleId === undefined) await store.devices.setConnection(id.deviceId, state, clock.nowMs());
+      else await store.modules.setConnection(id.deviceId, id.moduleId, state, clock.nowMs());
+      bus.publish('connectionChanged', { id, connected, instanceId });
     },
+    onConnectedElsewhere: (listener) =>
+      bus.subscribe('connectionChanged', (e) => {
+        if (e.connected && e.instanceId !== instanceId) listener(e.id);
+      }),
     onDesiredPatch: (listener) => bus.subscribe('desiredPatched', (e) => listener(e.id, e.patch, e.version)),
     onC2dEnqueued: (listener) => bus.subscribe('c2dEnqueued', (e) => listener(e.deviceId)),
     onIdentityChanged: (listener) => bus.subscribe('identityChanged', (e) => listener(e.id, e.change)),
@@ -38,8 +48,7 @@ export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinSer
  * What the endpoint needs to authenticate `id`. A module shares its device's status (a disabled device's modules
  * cannot connect either), edge flag and parent.
  */
-function authRecord(ctx: ServiceContext, id: ClientIdentity): AuthRecord | undefined {
-  const device = ctx.store.devices.get(id.deviceId);
+function authRecord(id: ClientIdentity, device: DeviceRecord | undefined, module: ModuleRecord | undefined): AuthRecord | undefined {
   if (device === undefined) return undefined;
   const base = {
     deviceId: device.deviceId,
@@ -48,7 +57,6 @@ function authRecord(ctx: ServiceContext, id: ClientIdentity): AuthRecord | undef
     ...(device.parentDeviceId === null ? {} : { parentDeviceId: device.parentDeviceId }),
   };
   if (id.moduleId === undefined) return { ...base, authentication: device.authentication };
-  const module = ctx.store.modules.get(id.deviceId, id.moduleId);
   if (module === undefined) return undefined;
   return { ...base, moduleId: module.moduleId, authentication: module.authentication };
 }

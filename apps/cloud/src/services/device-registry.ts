@@ -1,4 +1,5 @@
 import { VergeError, type DeviceDto, type DeviceInputDto, type RegistryStatisticsDto } from '@verge/contracts';
+import { retryOnConflict, type CloudStoreRepos } from '../store/ports.js';
 import type { DeviceRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { deviceToDto } from './dto.js';
@@ -21,36 +22,40 @@ export interface DeviceRegistry {
    * (`*` or an etag) replaces an existing device (CLD_DEVICE_NOT_FOUND, CLD_ETAG_MISMATCH). An IoT Edge device gets
    * its system modules `$edgeAgent`/`$edgeHub` and keeps its derived module keys current (see `syncEdgeModules`).
    */
-  putDevice(deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult;
-  getDevice(deviceId: string): DeviceDto;
+  putDevice(deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): Promise<PutDeviceResult>;
+  getDevice(deviceId: string): Promise<DeviceDto>;
   /** Devices ordered by id, at most `top` (IoT Hub: 1000 by default). */
-  listDevices(top: number): DeviceDto[];
+  listDevices(top: number): Promise<DeviceDto[]>;
   /** Deletes the device, its modules, twins and queued C2D messages; children lose their parent. */
-  deleteDevice(deviceId: string, ifMatch: string | undefined): void;
+  deleteDevice(deviceId: string, ifMatch: string | undefined): Promise<void>;
   /** IoT Hub's registry statistics (`GET /statistics/devices`). */
-  statistics(): RegistryStatisticsDto;
+  statistics(): Promise<RegistryStatisticsDto>;
   /** The device as a DTO (used by other services). */
-  toDto(device: DeviceRecord): DeviceDto;
+  toDto(device: DeviceRecord): Promise<DeviceDto>;
 }
 
-/** Builds the device registry over the store. */
+/**
+ * Builds the device registry over the store. Writes run in one transaction with conditional writes on the etags
+ * they read, retried as a whole when another writer won (`retryOnConflict`).
+ */
 export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
   const { store, bus, clock, random } = ctx;
 
-  const toDto = (device: DeviceRecord): DeviceDto => {
-    const parent = device.parentDeviceId === null ? undefined : store.devices.get(device.parentDeviceId);
-    return deviceToDto(device, parent, store.c2d.countPending(device.deviceId, clock.nowMs()));
+  const dtoIn = async (repos: CloudStoreRepos, device: DeviceRecord): Promise<DeviceDto> => {
+    const parent = device.parentDeviceId === null ? undefined : await repos.devices.get(device.parentDeviceId);
+    return deviceToDto(device, parent, await repos.c2d.countPending(device.deviceId, clock.nowMs()));
   };
+  const toDto = (device: DeviceRecord): Promise<DeviceDto> => dtoIn(store, device);
 
-  const putDevice = (deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): PutDeviceResult => {
-    const { result, events } = store.transaction(() => {
+  const putDevice = async (deviceId: string, input: DeviceInputDto, ifMatch: string | undefined): Promise<PutDeviceResult> => {
+    const { result, events } = await retryOnConflict(() => store.transaction(async (tx) => {
       assertIdentityId(deviceId, 'deviceId');
       if (input.deviceId !== deviceId) {
         throw new VergeError('CLD_ID_MISMATCH', `deviceId '${input.deviceId}' in the body differs from '${deviceId}' in the path`, {
           details: { path: deviceId, body: input.deviceId },
         });
       }
-      const existing = store.devices.get(deviceId);
+      const existing = await tx.devices.get(deviceId);
       if (existing !== undefined && ifMatch === undefined) {
         throw new VergeError('CLD_DEVICE_ALREADY_EXISTS', `device '${deviceId}' already exists; send If-Match: * (or its etag) to replace it`, {
           details: { deviceId },
@@ -62,54 +67,54 @@ export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
         });
       }
       if (existing !== undefined) assertEtag(ifMatch, existing.etag, `device '${deviceId}'`);
-      const record = buildRecord(ctx, deviceId, input, existing);
-      if (existing?.isEdge === true && !record.isEdge && store.devices.children(deviceId).length > 0) {
+      const record = await buildRecord(ctx, tx, deviceId, input, existing);
+      if (existing?.isEdge === true && !record.isEdge && (await tx.devices.children(deviceId)).length > 0) {
         throw new VergeError('CLD_PARENT_INVALID', `capabilities.iotEdge: device '${deviceId}' has child devices, so it must stay an IoT Edge device`, {
           details: { path: 'capabilities.iotEdge' },
         });
       }
-      store.devices.put(record);
-      if (existing === undefined) store.twins.put(newTwinRecord({ deviceId }));
+      await tx.devices.put(record, existing === undefined ? { ifAbsent: true } : { ifEtag: existing.etag });
+      if (existing === undefined) await tx.twins.put(newTwinRecord({ deviceId }));
       const events: IdentityEvent[] = existing === undefined ? [] : [{ id: { deviceId }, change: 'updated' }];
-      events.push(...syncEdgeModules(ctx, existing, record));
-      return { result: { device: toDto(record), created: existing === undefined }, events };
-    });
+      events.push(...(await syncEdgeModules(ctx, tx, existing, record)));
+      return { result: { device: await dtoIn(tx, record), created: existing === undefined }, events };
+    }));
     // Published after the commit: listeners (the device endpoint) re-read the store.
     for (const e of events) bus.publish('identityChanged', e);
     return result;
   };
 
-  const deleteDevice = (deviceId: string, ifMatch: string | undefined): void => {
-    const orphans = store.transaction(() => {
-      const device = requireDevice(store, deviceId);
+  const deleteDevice = async (deviceId: string, ifMatch: string | undefined): Promise<void> => {
+    const orphans = await retryOnConflict(() => store.transaction(async (tx) => {
+      const device = await requireDevice(tx, deviceId);
       assertEtag(ifMatch, device.etag, `device '${deviceId}'`);
-      const children = store.devices.children(deviceId);
-      for (const child of children) store.devices.put({ ...child, parentDeviceId: null, etag: newEtag(random) });
-      store.twins.deleteAll(deviceId);
-      store.modules.deleteAll(deviceId);
-      store.c2d.deleteAll(deviceId);
-      store.sessions.deleteForDevice(deviceId);
-      store.devices.delete(deviceId);
+      const children = await tx.devices.children(deviceId);
+      for (const child of children) await tx.devices.put({ ...child, parentDeviceId: null, etag: newEtag(random) }, { ifEtag: child.etag });
+      await tx.twins.deleteAll(deviceId);
+      await tx.modules.deleteAll(deviceId);
+      await tx.c2d.deleteAll(deviceId);
+      await tx.sessions.deleteForDevice(deviceId);
+      await tx.devices.delete(deviceId);
       return children;
-    });
+    }));
     bus.publish('identityChanged', { id: { deviceId }, change: 'deleted' });
     for (const child of orphans) bus.publish('identityChanged', { id: { deviceId: child.deviceId }, change: 'updated' });
   };
 
   return {
     putDevice,
-    getDevice: (deviceId) => toDto(requireDevice(store, deviceId)),
-    listDevices: (top) => store.devices.list({ top }).map(toDto),
+    getDevice: async (deviceId) => toDto(await requireDevice(store, deviceId)),
+    listDevices: async (top) => Promise.all((await store.devices.list({ top })).map(toDto)),
     deleteDevice,
-    statistics: () => {
-      const { enabled, disabled } = store.devices.countByStatus();
+    statistics: async () => {
+      const { enabled, disabled } = await store.devices.countByStatus();
       return { totalDeviceCount: enabled + disabled, enabledDeviceCount: enabled, disabledDeviceCount: disabled };
     },
     toDto,
   };
 }
 
-function buildRecord(ctx: ServiceContext, deviceId: string, input: DeviceInputDto, existing: DeviceRecord | undefined): DeviceRecord {
+async function buildRecord(ctx: ServiceContext, tx: CloudStoreRepos, deviceId: string, input: DeviceInputDto, existing: DeviceRecord | undefined): Promise<DeviceRecord> {
   const { clock, random } = ctx;
   const now = clock.nowMs();
   const status = input.status ?? 'enabled';
@@ -124,7 +129,7 @@ function buildRecord(ctx: ServiceContext, deviceId: string, input: DeviceInputDt
     statusUpdatedAtMs: existing === undefined || existing.status !== status ? now : existing.statusUpdatedAtMs,
     authentication: resolveAuthentication(input.authentication, existing?.authentication, random, 'authentication'),
     isEdge,
-    parentDeviceId: resolveParent(ctx, deviceId, input, isEdge),
+    parentDeviceId: await resolveParent(tx, deviceId, input, isEdge),
     connectionState: existing?.connectionState ?? 'Disconnected',
     connectionStateUpdatedAtMs: existing?.connectionStateUpdatedAtMs ?? null,
     lastActivityAtMs: existing?.lastActivityAtMs ?? null,
@@ -138,18 +143,18 @@ function buildRecord(ctx: ServiceContext, deviceId: string, input: DeviceInputDt
  * edge) is `parentScopes[0]`. The parent must be an existing edge device, not the device itself nor one of its
  * descendants.
  */
-function resolveParent(ctx: ServiceContext, deviceId: string, input: DeviceInputDto, isEdge: boolean): string | null {
+async function resolveParent(tx: CloudStoreRepos, deviceId: string, input: DeviceInputDto, isEdge: boolean): Promise<string | null> {
   const fromParents = (input.parentScopes ?? []).find((s): s is string => typeof s === 'string' && s !== '');
   const scope = isEdge ? fromParents : nonEmpty(input.deviceScope) ?? fromParents;
   if (scope === undefined) return null;
   const field = isEdge || nonEmpty(input.deviceScope) === undefined ? 'parentScopes[0]' : 'deviceScope';
-  const parent = looksLikeDeviceScope(scope) ? findEdgeByScope(ctx, scope) : undefined;
+  const parent = looksLikeDeviceScope(scope) ? await findEdgeByScope(tx, scope) : undefined;
   if (parent === undefined) {
     throw new VergeError('CLD_PARENT_INVALID', `${field}: '${scope}' is not the scope of a registered IoT Edge device`, {
       details: { path: field, scope },
     });
   }
-  if (parent.deviceId === deviceId || isAncestor(ctx, deviceId, parent)) {
+  if (parent.deviceId === deviceId || (await isAncestor(tx, deviceId, parent))) {
     throw new VergeError('CLD_PARENT_INVALID', `${field}: device '${parent.deviceId}' cannot be the parent of '${deviceId}' (it would form a cycle)`, {
       details: { path: field, scope },
     });
@@ -157,22 +162,22 @@ function resolveParent(ctx: ServiceContext, deviceId: string, input: DeviceInput
   return parent.deviceId;
 }
 
-function findEdgeByScope(ctx: ServiceContext, scope: string): DeviceRecord | undefined {
+async function findEdgeByScope(tx: CloudStoreRepos, scope: string): Promise<DeviceRecord | undefined> {
   // The scope embeds the device id and generation id; ids may contain '-', so try each split point.
   const body = scope.slice('ms-azure-iot-edge://'.length);
   for (let i = body.lastIndexOf('-'); i > 0; i = body.lastIndexOf('-', i - 1)) {
-    const candidate = ctx.store.devices.get(body.slice(0, i));
+    const candidate = await tx.devices.get(body.slice(0, i));
     if (candidate !== undefined && candidate.isEdge && edgeDeviceScope(candidate.deviceId, candidate.generationId) === scope) return candidate;
   }
   return undefined;
 }
 
-function isAncestor(ctx: ServiceContext, deviceId: string, start: DeviceRecord): boolean {
+async function isAncestor(tx: CloudStoreRepos, deviceId: string, start: DeviceRecord): Promise<boolean> {
   const seen = new Set<string>();
   for (let p: DeviceRecord | undefined = start; p !== undefined && !seen.has(p.deviceId); ) {
     if (p.deviceId === deviceId) return true;
     seen.add(p.deviceId);
-    p = p.parentDeviceId === null ? undefined : ctx.store.devices.get(p.parentDeviceId);
+    p = p.parentDeviceId === null ? undefined : await tx.devices.get(p.parentDeviceId);
   }
   return false;
 }

@@ -1,6 +1,7 @@
 import { EDGE_SYSTEM_MODULE_IDS, IOT_EDGE_MANAGED_BY } from '@verge/contracts';
 import { deriveModuleKey, generateSymmetricKey, type ClientIdentity } from '@verge/core';
 import type { MqttAuthentication } from '@verge/iothub-mqtt';
+import type { CloudStoreRepos } from '../store/ports.js';
 import type { DeviceRecord, ModuleRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { newEtag, newGenerationId } from './identity-values.js';
@@ -49,7 +50,7 @@ export function hasDerivedKeys(device: DeviceRecord, module: ModuleRecord): bool
  * Creates a module identity managed by the edge runtime (`managedBy: iotEdge`) with derived keys (generated when the
  * device has no symmetric keys) and its empty twin. The caller has checked that it does not exist yet.
  */
-export function createEdgeModule(ctx: ServiceContext, device: DeviceRecord, moduleId: string): ModuleRecord {
+export async function createEdgeModule(ctx: ServiceContext, tx: CloudStoreRepos, device: DeviceRecord, moduleId: string): Promise<ModuleRecord> {
   const generationId = newGenerationId(ctx.clock, ctx.random);
   const record: ModuleRecord = {
     deviceId: device.deviceId,
@@ -63,8 +64,8 @@ export function createEdgeModule(ctx: ServiceContext, device: DeviceRecord, modu
     lastActivityAtMs: null,
     createdAtMs: ctx.clock.nowMs(),
   };
-  ctx.store.modules.put(record);
-  ctx.store.twins.put(newTwinRecord({ deviceId: device.deviceId, moduleId }));
+  await tx.modules.put(record, { ifAbsent: true });
+  await tx.twins.put(newTwinRecord({ deviceId: device.deviceId, moduleId }));
   return record;
 }
 
@@ -77,30 +78,30 @@ export function createEdgeModule(ctx: ServiceContext, device: DeviceRecord, modu
  *   which signs with the new device key, keeps working; modules with keys of their own keep them;
  * - a device that stops being an edge device loses its system modules (their twins and sessions too).
  */
-export function syncEdgeModules(ctx: ServiceContext, previous: DeviceRecord | undefined, next: DeviceRecord): IdentityEvent[] {
-  if (!next.isEdge) return previous?.isEdge === true ? deleteSystemModules(ctx, next.deviceId) : [];
+export async function syncEdgeModules(ctx: ServiceContext, tx: CloudStoreRepos, previous: DeviceRecord | undefined, next: DeviceRecord): Promise<IdentityEvent[]> {
+  if (!next.isEdge) return previous?.isEdge === true ? deleteSystemModules(ctx, tx, next.deviceId) : [];
   const events: IdentityEvent[] = [];
   for (const moduleId of EDGE_SYSTEM_MODULE_IDS) {
-    if (ctx.store.modules.get(next.deviceId, moduleId) === undefined) createEdgeModule(ctx, next, moduleId);
+    if ((await tx.modules.get(next.deviceId, moduleId)) === undefined) await createEdgeModule(ctx, tx, next, moduleId);
   }
-  for (const module of ctx.store.modules.list(next.deviceId)) {
+  for (const module of await tx.modules.list(next.deviceId)) {
     const rederive = isSystemModuleId(module.moduleId) || (previous !== undefined && hasDerivedKeys(previous, module));
     const derived = rederive ? derivedModuleAuthentication(next, module.moduleId, module.generationId) : undefined;
     const managedBy = isSystemModuleId(module.moduleId) ? IOT_EDGE_MANAGED_BY : module.managedBy;
     const authentication = derived ?? module.authentication;
     if (sameAuthentication(authentication, module.authentication) && managedBy === module.managedBy) continue;
-    ctx.store.modules.put({ ...module, managedBy, authentication, etag: newEtag(ctx.random) });
+    await tx.modules.put({ ...module, managedBy, authentication, etag: newEtag(ctx.random) }, { ifEtag: module.etag });
     events.push({ id: { deviceId: module.deviceId, moduleId: module.moduleId }, change: 'updated' });
   }
   return events;
 }
 
-function deleteSystemModules(ctx: ServiceContext, deviceId: string): IdentityEvent[] {
+async function deleteSystemModules(ctx: ServiceContext, tx: CloudStoreRepos, deviceId: string): Promise<IdentityEvent[]> {
   const events: IdentityEvent[] = [];
   for (const moduleId of EDGE_SYSTEM_MODULE_IDS) {
-    if (!ctx.store.modules.delete(deviceId, moduleId)) continue;
-    ctx.store.twins.delete({ deviceId, moduleId });
-    ctx.store.sessions.save(`${deviceId}/${moduleId}`, undefined, ctx.clock.nowMs());
+    if (!(await tx.modules.delete(deviceId, moduleId))) continue;
+    await tx.twins.delete({ deviceId, moduleId });
+    await tx.sessions.save(`${deviceId}/${moduleId}`, undefined, ctx.clock.nowMs());
     events.push({ id: { deviceId, moduleId }, change: 'deleted' });
   }
   return events;

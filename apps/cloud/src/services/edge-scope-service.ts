@@ -11,14 +11,14 @@ export interface EdgeScopeService {
    * is `edgeId` (leaves and nested edge devices) with their status and credentials, and the edge device's own
    * modules with their generation ids and keys. CLD_DEVICE_NOT_FOUND, CLD_DEVICE_NOT_EDGE.
    */
-  getScope(edgeId: string): DeviceScopeDto;
+  getScope(edgeId: string): Promise<DeviceScopeDto>;
   /**
    * The same scope in IoT Hub's shape and pages, as edgeHub asks for it (`devicesAndModulesInDeviceScope`): with the
    * edge device as target, its children as `Device`s ordered by id, `pageSize` at a time, and its modules as
    * `Module`s on the first page; with a device of its scope as target, that device alone; with any other target,
    * nothing. CLD_DEVICE_NOT_FOUND, CLD_DEVICE_NOT_EDGE, CLD_SCOPE_CONTINUATION_INVALID.
    */
-  devicesAndModulesInScope(edgeId: string, request: ScopeRequestDto): ScopeResultDto;
+  devicesAndModulesInScope(edgeId: string, request: ScopeRequestDto): Promise<ScopeResultDto>;
 }
 
 /** Devices per scope page when the request names none. */
@@ -29,19 +29,19 @@ export function createEdgeScopeService(ctx: ServiceContext): EdgeScopeService {
   const { store } = ctx;
   return {
     getScope: (edgeId) =>
-      store.transaction(() => {
-        const edge = requireEdgeDevice(store.devices.get(edgeId), edgeId);
+      store.transaction(async (tx) => {
+        const edge = requireEdgeDevice(await tx.devices.get(edgeId), edgeId);
         return {
           deviceId: edge.deviceId,
           deviceScope: edgeDeviceScope(edge.deviceId, edge.generationId),
-          devices: store.devices.children(edgeId).map((d) => ({
+          devices: (await tx.devices.children(edgeId)).map((d) => ({
             deviceId: d.deviceId,
             generationId: d.generationId,
             status: d.status,
             authentication: authenticationToDto(d.authentication),
             capabilities: { iotEdge: d.isEdge },
           })),
-          modules: store.modules.list(edgeId).map((m) => ({
+          modules: (await tx.modules.list(edgeId)).map((m) => ({
             moduleId: m.moduleId,
             generationId: m.generationId,
             managedBy: m.managedBy,
@@ -50,21 +50,21 @@ export function createEdgeScopeService(ctx: ServiceContext): EdgeScopeService {
         };
       }),
     devicesAndModulesInScope: (edgeId, request) =>
-      store.transaction(() => {
-        const edge = requireEdgeDevice(store.devices.get(edgeId), edgeId);
-        const toDto = (d: DeviceRecord) => deviceToDto(d, edge, store.c2d.countPending(d.deviceId, ctx.clock.nowMs()));
+      store.transaction(async (tx) => {
+        const edge = requireEdgeDevice(await tx.devices.get(edgeId), edgeId);
+        const toDto = async (d: DeviceRecord) => deviceToDto(d, edge, await tx.c2d.countPending(d.deviceId, ctx.clock.nowMs()));
         const target = request.targetDeviceId ?? edgeId;
         if (target !== edgeId) {
-          const device = store.devices.get(target);
-          return { devices: device?.parentDeviceId === edgeId ? [toDto(device)] : [], modules: [], continuationLink: null };
+          const device = await tx.devices.get(target);
+          return { devices: device?.parentDeviceId === edgeId ? [await toDto(device)] : [], modules: [], continuationLink: null };
         }
         const after = readContinuation(request.continuationToken);
-        const rest = store.devices.children(edgeId).filter((d) => after === undefined || d.deviceId > after);
+        const rest = (await tx.devices.children(edgeId)).filter((d) => after === undefined || d.deviceId > after);
         const page = rest.slice(0, request.pageSize ?? DEFAULT_SCOPE_PAGE_SIZE);
         const last = page.at(-1);
         return {
-          devices: page.map(toDto),
-          modules: after === undefined ? store.modules.list(edgeId).map(moduleToDto) : [],
+          devices: await Promise.all(page.map(toDto)),
+          modules: after === undefined ? (await tx.modules.list(edgeId)).map(moduleToDto) : [],
           continuationLink: rest.length > page.length && last !== undefined ? continuationAfter(last.deviceId) : null,
         };
       }),

@@ -1,5 +1,5 @@
 import { IDENTITY_ID_PATTERN, VergeError } from '@verge/contracts';
-import type { CloudStore } from '../store/ports.js';
+import type { CloudStoreRepos } from '../store/ports.js';
 import type { DeviceRecord, ModuleRecord } from '../store/records.js';
 import { etagMatches } from './identity-values.js';
 
@@ -16,8 +16,8 @@ export function assertIdentityId(id: string, what: 'deviceId' | 'moduleId'): voi
 }
 
 /** The device, or CLD_DEVICE_NOT_FOUND. */
-export function requireDevice(store: CloudStore, deviceId: string): DeviceRecord {
-  const device = store.devices.get(deviceId);
+export async function requireDevice(store: CloudStoreRepos, deviceId: string): Promise<DeviceRecord> {
+  const device = await store.devices.get(deviceId);
   if (device === undefined) {
     throw new VergeError('CLD_DEVICE_NOT_FOUND', `device '${deviceId}' is not registered`, { details: { deviceId } });
   }
@@ -25,9 +25,9 @@ export function requireDevice(store: CloudStore, deviceId: string): DeviceRecord
 }
 
 /** The module, or CLD_DEVICE_NOT_FOUND / CLD_MODULE_NOT_FOUND. */
-export function requireModule(store: CloudStore, deviceId: string, moduleId: string): ModuleRecord {
-  requireDevice(store, deviceId);
-  const module = store.modules.get(deviceId, moduleId);
+export async function requireModule(store: CloudStoreRepos, deviceId: string, moduleId: string): Promise<ModuleRecord> {
+  await requireDevice(store, deviceId);
+  const module = await store.modules.get(deviceId, moduleId);
   if (module === undefined) {
     throw new VergeError('CLD_MODULE_NOT_FOUND', `module '${moduleId}' is not registered on device '${deviceId}'`, {
       details: { deviceId, moduleId },

@@ -26,21 +26,25 @@ export interface MethodService {
 export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGateway | undefined): MethodService {
   const { store, bus } = ctx;
 
-  const connected = (id: ClientIdentity): boolean => gateway()?.isConnected(id) === true;
+  const connected = async (id: ClientIdentity): Promise<boolean> => (await gateway()?.isConnected(id)) === true;
 
-  const waitForConnection = (id: ClientIdentity, timeoutMs: number): Promise<boolean> => {
-    if (connected(id) || timeoutMs <= 0) return Promise.resolve(connected(id));
+  const waitForConnection = async (id: ClientIdentity, timeoutMs: number): Promise<boolean> => {
+    const now = await connected(id);
+    if (now || timeoutMs <= 0) return now;
     return new Promise<boolean>((resolve) => {
+      let done = false;
       const finish = (ok: boolean): void => {
+        if (done) return;
+        done = true;
         clearTimeout(deadline);
         clearInterval(poll);
         unsubscribe();
         resolve(ok);
       };
       const check = (): void => {
-        if (connected(id)) finish(true);
+        connected(id).then((ok) => ok && finish(true), () => undefined);
       };
-      const deadline = setTimeout(() => finish(connected(id)), timeoutMs);
+      const deadline = setTimeout(() => void connected(id).then(finish, () => finish(false)), timeoutMs);
       const poll = setInterval(check, CONNECT_POLL_MS);
       const unsubscribe = bus.subscribe('connectionChanged', (e) => {
         if (e.connected && e.id.deviceId === id.deviceId && e.id.moduleId === id.moduleId) check();
@@ -50,8 +54,8 @@ export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGa
 
   return {
     async invoke(id, invocation) {
-      if (id.moduleId === undefined) requireDevice(store, id.deviceId);
-      else requireModule(store, id.deviceId, id.moduleId);
+      if (id.moduleId === undefined) await requireDevice(store, id.deviceId);
+      else await requireModule(store, id.deviceId, id.moduleId);
       const connectTimeoutSec = invocation.connectTimeoutInSeconds ?? 0;
       const responseTimeoutSec = invocation.responseTimeoutInSeconds ?? DEFAULT_METHOD_RESPONSE_TIMEOUT_SEC;
       const gw = gateway();

@@ -1,4 +1,5 @@
 import { VergeError, type ModuleDto, type ModuleInputDto } from '@verge/contracts';
+import { retryOnConflict } from '../store/ports.js';
 import type { ModuleRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { moduleToDto } from './dto.js';
@@ -26,19 +27,25 @@ export interface ModuleRegistry {
    * symmetric keys, keys left empty are derived from the device's keys (`resolveModuleAuthentication`); the edge device itself and
    * the system modules may only have the derived keys (CLD_AUTHENTICATION_INVALID otherwise).
    */
-  putModule(deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined, caller?: RegistryCaller): PutModuleResult;
-  getModule(deviceId: string, moduleId: string): ModuleDto;
-  listModules(deviceId: string): ModuleDto[];
+  putModule(deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined, caller?: RegistryCaller): Promise<PutModuleResult>;
+  getModule(deviceId: string, moduleId: string): Promise<ModuleDto>;
+  listModules(deviceId: string): Promise<ModuleDto[]>;
   /** Deletes the module and its twin; the system modules of an edge device are refused (CLD_MODULE_RESERVED). */
-  deleteModule(deviceId: string, moduleId: string, ifMatch: string | undefined): void;
+  deleteModule(deviceId: string, moduleId: string, ifMatch: string | undefined): Promise<void>;
 }
 
 /** Builds the module registry over the store. */
 export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
   const { store, bus, clock, random } = ctx;
 
-  const putModule = (deviceId: string, moduleId: string, input: ModuleInputDto, ifMatch: string | undefined, caller: RegistryCaller = 'service'): PutModuleResult =>
-    store.transaction(() => {
+  const putModule = async (
+    deviceId: string,
+    moduleId: string,
+    input: ModuleInputDto,
+    ifMatch: string | undefined,
+    caller: RegistryCaller = 'service',
+  ): Promise<PutModuleResult> => {
+    const { result, updated } = await retryOnConflict(() => store.transaction(async (tx) => {
       assertIdentityId(deviceId, 'deviceId');
       assertIdentityId(moduleId, 'moduleId');
       if (input.moduleId !== moduleId) {
@@ -51,9 +58,9 @@ export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
           details: { path: deviceId, body: input.deviceId },
         });
       }
-      const device = requireDevice(store, deviceId);
+      const device = await requireDevice(tx, deviceId);
       if (caller === 'edgeDevice') assertDeviceMayPut(device, moduleId);
-      const existing = store.modules.get(deviceId, moduleId);
+      const existing = await tx.modules.get(deviceId, moduleId);
       if (existing !== undefined && ifMatch === undefined) {
         throw new VergeError(
           'CLD_MODULE_ALREADY_EXISTS',
@@ -82,30 +89,33 @@ export function createModuleRegistry(ctx: ServiceContext): ModuleRegistry {
         lastActivityAtMs: existing?.lastActivityAtMs ?? null,
         createdAtMs: existing?.createdAtMs ?? now,
       };
-      store.modules.put(record);
-      if (existing === undefined) store.twins.put(newTwinRecord({ deviceId, moduleId }));
-      else bus.publish('identityChanged', { id: { deviceId, moduleId }, change: 'updated' });
-      return { module: moduleToDto(record), created: existing === undefined };
-    });
+      await tx.modules.put(record, existing === undefined ? { ifAbsent: true } : { ifEtag: existing.etag });
+      if (existing === undefined) await tx.twins.put(newTwinRecord({ deviceId, moduleId }));
+      return { result: { module: moduleToDto(record), created: existing === undefined }, updated: existing !== undefined };
+    }));
+    // Published after the commit: listeners (the device endpoint) re-read the store.
+    if (updated) bus.publish('identityChanged', { id: { deviceId, moduleId }, change: 'updated' });
+    return result;
+  };
 
-  const deleteModule = (deviceId: string, moduleId: string, ifMatch: string | undefined): void => {
-    store.transaction(() => {
-      const module = requireModule(store, deviceId, moduleId);
-      assertNotSystemModule(requireDevice(store, deviceId), moduleId);
+  const deleteModule = async (deviceId: string, moduleId: string, ifMatch: string | undefined): Promise<void> => {
+    await store.transaction(async (tx) => {
+      const module = await requireModule(tx, deviceId, moduleId);
+      assertNotSystemModule(await requireDevice(tx, deviceId), moduleId);
       assertEtag(ifMatch, module.etag, `module '${deviceId}/${moduleId}'`);
-      store.twins.delete({ deviceId, moduleId });
-      store.modules.delete(deviceId, moduleId);
-      store.sessions.save(`${deviceId}/${moduleId}`, undefined, clock.nowMs());
+      await tx.twins.delete({ deviceId, moduleId });
+      await tx.modules.delete(deviceId, moduleId);
+      await tx.sessions.save(`${deviceId}/${moduleId}`, undefined, clock.nowMs());
     });
     bus.publish('identityChanged', { id: { deviceId, moduleId }, change: 'deleted' });
   };
 
   return {
     putModule,
-    getModule: (deviceId, moduleId) => moduleToDto(requireModule(store, deviceId, moduleId)),
-    listModules: (deviceId) => {
-      requireDevice(store, deviceId);
-      return store.modules.list(deviceId).map(moduleToDto);
+    getModule: async (deviceId, moduleId) => moduleToDto(await requireModule(store, deviceId, moduleId)),
+    listModules: async (deviceId) => {
+      await requireDevice(store, deviceId);
+      return (await store.modules.list(deviceId)).map(moduleToDto);
     },
     deleteModule,
   };

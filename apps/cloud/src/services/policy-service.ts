@@ -11,8 +11,8 @@ export const ALL_RIGHTS: readonly PolicyRight[] = ['RegistryRead', 'RegistryWrit
 /** Shared access policies of the service API. */
 export interface PolicyService {
   /** Returns the owner policy, creating it with generated keys on first start. */
-  ensureOwner(): { readonly policy: PolicyRecord; readonly created: boolean };
-  get(name: string): PolicyRecord | undefined;
+  ensureOwner(): Promise<{ readonly policy: PolicyRecord; readonly created: boolean }>;
+  get(name: string): Promise<PolicyRecord | undefined>;
   /** `HostName={hostName};SharedAccessKeyName={policy};SharedAccessKey={primary key}`. */
   connectionString(policy: PolicyRecord): string;
 }
@@ -22,8 +22,8 @@ export function createPolicyService(ctx: ServiceContext): PolicyService {
   const { store, random, clock, hostName } = ctx;
   return {
     ensureOwner: () =>
-      store.transaction(() => {
-        const existing = store.policies.get(OWNER_POLICY);
+      store.transaction(async (tx) => {
+        const existing = await tx.policies.get(OWNER_POLICY);
         if (existing !== undefined) return { policy: existing, created: false };
         const policy: PolicyRecord = {
           name: OWNER_POLICY,
@@ -32,7 +32,7 @@ export function createPolicyService(ctx: ServiceContext): PolicyService {
           rights: ALL_RIGHTS,
           createdAtMs: clock.nowMs(),
         };
-        store.policies.put(policy);
+        await tx.policies.put(policy);
         return { policy, created: true };
       }),
     get: (name) => store.policies.get(name),

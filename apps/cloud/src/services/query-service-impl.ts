@@ -14,25 +14,26 @@ import type { QueryPageResult, QueryService } from './query-service.js';
 export function createQueryService(ctx: ServiceContext): QueryService {
   const { store, clock } = ctx;
 
-  const views = (modules: boolean): TwinDto[] => {
-    const devices = new Map(store.devices.list().map((d) => [d.deviceId, d]));
+  const views = async (modules: boolean): Promise<TwinDto[]> => {
+    const devices = new Map((await store.devices.list()).map((d) => [d.deviceId, d]));
     const now = clock.nowMs();
-    const view = (twin: TwinRecord): TwinDto | undefined => {
+    const view = async (twin: TwinRecord): Promise<TwinDto | undefined> => {
       const device = devices.get(twin.deviceId);
       if (device === undefined) return undefined;
       const parent = device.parentDeviceId === null ? undefined : devices.get(device.parentDeviceId);
-      const module = twin.moduleId === undefined ? undefined : store.modules.get(twin.deviceId, twin.moduleId);
+      const module = twin.moduleId === undefined ? undefined : await store.modules.get(twin.deviceId, twin.moduleId);
       if (twin.moduleId !== undefined && module === undefined) return undefined;
-      const c2dCount = modules ? 0 : store.c2d.countPending(twin.deviceId, now);
+      const c2dCount = modules ? 0 : await store.c2d.countPending(twin.deviceId, now);
       return twinToDto(twin, { device, parent, ...(module === undefined ? {} : { module }), c2dCount });
     };
-    return store.twins.all({ modules }).flatMap((t) => view(t) ?? []);
+    const shown = await Promise.all((await store.twins.all({ modules })).map(view));
+    return shown.filter((t): t is TwinDto => t !== undefined);
   };
 
   return {
-    query(sql, pageSize, continuationToken): QueryPageResult {
+    async query(sql, pageSize, continuationToken): Promise<QueryPageResult> {
       const query = parseQuery(sql);
-      const rows = views(query.from === 'devices.modules');
+      const rows = await views(query.from === 'devices.modules');
       const page = runQuery(query, rows, { pageSize, ...(continuationToken === undefined ? {} : { continuation: continuationToken }) });
       return {
         items: page.items,

@@ -10,5 +10,5 @@ export interface QueryPageResult {
 /** IoT Hub's query language over device and module twins. */
 export interface QueryService {
   /** Runs one page; throws QUERY_* VergeErrors for bad queries or continuation tokens. */
-  query(sql: string, pageSize: number, continuationToken?: string): QueryPageResult;
+  query(sql: string, pageSize: number, continuationToken?: string): Promise<QueryPageResult>;
 }

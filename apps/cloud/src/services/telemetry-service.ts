@@ -14,14 +14,20 @@ export interface TelemetryRetention {
 
 /** Telemetry ingestion, retention and reads. */
 export interface TelemetryService {
-  /** Stores a message (its `connectionDeviceId`/`connectionModuleId`/`enqueuedTime` already set) and announces it. */
-  ingest(message: Message): TelemetryRecord;
-  recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): TelemetryRecord[];
-  after(filter: TelemetryFilter, afterSequence: number, limit: number): TelemetryRecord[];
+  /**
+   * Stores a message (its `connectionDeviceId`/`connectionModuleId`/`enqueuedTime` already set) and announces it;
+   * resolves once it is committed (group commit, `TelemetryStore.append`).
+   */
+  ingest(message: Message): Promise<TelemetryRecord>;
+  recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): Promise<TelemetryRecord[]>;
+  after(filter: TelemetryFilter, afterSequence: number, limit: number): Promise<TelemetryRecord[]>;
   /** Runs one retention pass now; returns how many messages were dropped. */
-  pruneNow(): number;
-  /** Starts the periodic retention pass (idempotent). */
-  start(): void;
+  pruneNow(): Promise<number>;
+  /**
+   * Starts the periodic retention pass (idempotent). `held`: when several instances share the store, a pass runs
+   * only while this instance holds the retention lease (`Lease.hold`, renewed by each call).
+   */
+  start(held?: () => Promise<boolean>): void;
   stop(): void;
 }
 
@@ -44,24 +50,37 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
     const key = moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
     if (atMs - (lastActivityWrite.get(key) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
     lastActivityWrite.set(key, atMs);
-    if (moduleId === undefined) store.devices.touch(deviceId, atMs);
-    else store.modules.touch(deviceId, moduleId, atMs);
+    // Activity is informational: not awaited, so it never holds up a PUBACK.
+    const write = moduleId === undefined ? store.devices.touch(deviceId, atMs) : store.modules.touch(deviceId, moduleId, atMs);
+    write.catch((err: unknown) => log.warn({ err, deviceId, moduleId }, 'last activity could not be recorded'));
   };
 
-  const pruneNow = (): number => {
-    const dropped = store.telemetry.prune(limits());
-    const expired = store.c2d.purgeExpired(clock.nowMs());
+  // One inline prune at a time: appends that find the store over a limit meanwhile do not start another.
+  let pruning: Promise<unknown> | undefined;
+  const pruneInline = (): void => {
+    if (pruning !== undefined) return;
+    pruning = store.telemetry
+      .prune(limits())
+      .catch((err: unknown) => log.error({ err }, 'retention pass failed'))
+      .finally(() => {
+        pruning = undefined;
+      });
+  };
+
+  const pruneNow = async (): Promise<number> => {
+    const dropped = await store.telemetry.prune(limits());
+    const expired = await store.c2d.purgeExpired(clock.nowMs());
     if (dropped > 0 || expired > 0) log.debug({ dropped, expiredC2d: expired }, 'retention pass');
     return dropped;
   };
 
   return {
-    ingest(message) {
+    async ingest(message) {
       const now = clock.nowMs();
       const deviceId = message.systemProperties['connectionDeviceId'] ?? '';
       const moduleId = message.systemProperties['connectionModuleId'];
       const enqueued = Date.parse(message.systemProperties['enqueuedTime'] ?? '');
-      const record = store.telemetry.append({
+      const record = await store.telemetry.append({
         deviceId,
         ...(moduleId === undefined || moduleId === '' ? {} : { moduleId }),
         enqueuedAtMs: Number.isFinite(enqueued) ? enqueued : now,
@@ -69,8 +88,8 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
       });
       // Prune inline only once the store is past a limit by 1%: a pass scans by age, so pruning on every message
       // at the limit would cost a table scan per message. The timer still enforces the limits every interval.
-      const s = store.telemetry.stats();
-      if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) store.telemetry.prune(limits());
+      const s = await store.telemetry.stats();
+      if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) pruneInline();
       touch(deviceId, record.moduleId, now);
       bus.publish('telemetry', { record });
       return record;
@@ -78,14 +97,12 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
     recent: (filter, limit, before) => store.telemetry.recent(filter, limit, before),
     after: (filter, afterSequence, limit) => store.telemetry.after(filter, afterSequence, limit),
     pruneNow,
-    start() {
+    start(held = () => Promise.resolve(true)) {
       if (timer !== undefined) return;
       timer = setInterval(() => {
-        try {
-          pruneNow();
-        } catch (err) {
-          log.error({ err }, 'retention pass failed');
-        }
+        held()
+          .then((mine) => (mine ? pruneNow() : 0))
+          .catch((err: unknown) => log.error({ err }, 'retention pass failed'));
       }, retention.pruneIntervalMs);
       timer.unref();
     },

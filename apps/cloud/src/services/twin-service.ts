@@ -1,5 +1,6 @@
 import { VergeError, type TwinDto, type TwinUpdateDto } from '@verge/contracts';
 import { diffTwinSection, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject, type ClientIdentity } from '@verge/core';
+import { retryOnConflict } from '../store/ports.js';
 import type { TwinRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
 import { twinToDto } from './dto.js';
@@ -9,47 +10,51 @@ import type { TwinProperties } from './types.js';
 
 /** Twin operations (IoT Hub `/twins/{id}` and `/twins/{id}/modules/{mid}`) and the device side of twins. */
 export interface TwinService {
-  getTwin(id: ClientIdentity): TwinDto;
+  getTwin(id: ClientIdentity): Promise<TwinDto>;
   /** Merge-patches `tags` and `properties.desired` (one version step); pushes the desired patch to the client. */
-  patchTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  patchTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): Promise<TwinDto>;
   /** Replaces `tags` and `properties.desired`; pushes the difference of desired (diffTwinSection) to the client. */
-  replaceTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): TwinDto;
+  replaceTwin(id: ClientIdentity, update: TwinUpdateDto, ifMatch: string | undefined): Promise<TwinDto>;
   /** `{ desired, reported }` as the MQTT twin GET returns them. */
-  getProperties(id: ClientIdentity): TwinProperties;
+  getProperties(id: ClientIdentity): Promise<TwinProperties>;
   /** Applies a reported merge-patch from the device; returns the new reported `$version`. */
-  patchReported(id: ClientIdentity, patch: unknown): number;
+  patchReported(id: ClientIdentity, patch: unknown): Promise<number>;
 }
 
-/** Builds the twin service. */
+/**
+ * Builds the twin service. Every write is a read-modify-write conditional on the etag it read, retried while another
+ * writer (another request, another cloud instance) got there first (`retryOnConflict`), so no update is lost; a
+ * caller's own `If-Match` is checked against each fresh read (CLD_ETAG_MISMATCH, 412, once it no longer holds).
+ */
 export function createTwinService(ctx: ServiceContext): TwinService {
   const { store, bus } = ctx;
 
-  const load = (id: ClientIdentity): TwinRecord => {
-    if (id.moduleId === undefined) requireDevice(store, id.deviceId);
-    else requireModule(store, id.deviceId, id.moduleId);
-    const twin = store.twins.get(id);
+  const load = async (id: ClientIdentity): Promise<TwinRecord> => {
+    if (id.moduleId === undefined) await requireDevice(store, id.deviceId);
+    else await requireModule(store, id.deviceId, id.moduleId);
+    const twin = await store.twins.get(id);
     if (twin === undefined) throw new Error(`twin of ${describeIdentity(id)} is missing although the identity exists`);
     return twin;
   };
 
-  const toDto = (twin: TwinRecord): TwinDto => {
-    const device = requireDevice(store, twin.deviceId);
-    const parent = device.parentDeviceId === null ? undefined : store.devices.get(device.parentDeviceId);
-    const module = twin.moduleId === undefined ? undefined : store.modules.get(twin.deviceId, twin.moduleId);
-    const c2dCount = twin.moduleId === undefined ? store.c2d.countPending(twin.deviceId, ctx.clock.nowMs()) : 0;
+  const toDto = async (twin: TwinRecord): Promise<TwinDto> => {
+    const device = await requireDevice(store, twin.deviceId);
+    const parent = device.parentDeviceId === null ? undefined : await store.devices.get(device.parentDeviceId);
+    const module = twin.moduleId === undefined ? undefined : await store.modules.get(twin.deviceId, twin.moduleId);
+    const c2dCount = twin.moduleId === undefined ? await store.c2d.countPending(twin.deviceId, ctx.clock.nowMs()) : 0;
     return twinToDto(twin, { device, parent, ...(module === undefined ? {} : { module }), c2dCount });
   };
 
-  const write = (
+  const write = async (
     id: ClientIdentity,
     ifMatch: string | undefined,
     change: (twin: TwinRecord) => { next: TwinRecord; desiredPatch?: JsonObject },
-  ): TwinDto => {
-    const { next, desiredPatch } = store.transaction(() => {
-      const twin = load(id);
+  ): Promise<TwinDto> => {
+    const { next, desiredPatch } = await retryOnConflict(async () => {
+      const twin = await load(id);
       assertEtag(ifMatch, twin.etag, `the twin of ${describeIdentity(id)}`);
       const result = change(twin);
-      store.twins.put(result.next);
+      await store.twins.put(result.next, { ifEtag: twin.etag });
       return result;
     });
     if (desiredPatch !== undefined && Object.keys(desiredPatch).length > 0) {
@@ -60,7 +65,7 @@ export function createTwinService(ctx: ServiceContext): TwinService {
   };
 
   return {
-    getTwin: (id) => toDto(load(id)),
+    getTwin: async (id) => toDto(await load(id)),
     patchTwin: (id, update, ifMatch) =>
       write(id, ifMatch, (twin) => {
         rejectReported(update);
@@ -82,15 +87,15 @@ export function createTwinService(ctx: ServiceContext): TwinService {
         const desiredPatch = diffTwinSection(twin.properties.desired, next.properties.desired);
         return { next: oneVersionStep(twin, next), desiredPatch };
       }),
-    getProperties: (id) => {
-      const twin = load(id);
+    getProperties: async (id) => {
+      const twin = await load(id);
       return { desired: twin.properties.desired, reported: twin.properties.reported };
     },
-    patchReported: (id, patch) => {
-      const next = store.transaction(() => {
-        const twin = load(id);
+    patchReported: async (id, patch) => {
+      const next = await retryOnConflict(async () => {
+        const twin = await load(id);
         const updated = withEtag(updateReported(twin, patch));
-        store.twins.put(updated);
+        await store.twins.put(updated, { ifEtag: twin.etag });
         return updated;
       });
       return next.properties.reported.$version;

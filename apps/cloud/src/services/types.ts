@@ -31,17 +31,23 @@ export interface C2dMessage {
   readonly expiresAtMs: number;
 }
 
-/** Implemented by the services; used by the MQTT device endpoint. */
+/**
+ * Implemented by the services; used by the MQTT device endpoint. Asynchronous where the store is (a networked
+ * database answers later); notifications are synchronous events of the bus.
+ */
 export interface DeviceEndpointServices {
-  getAuthRecord(id: ClientIdentity): AuthRecord | undefined;
-  getTwinProperties(id: ClientIdentity): TwinProperties;
-  /** Applies a reported merge-patch; returns the new reported $version. Throws VergeError on bad patches. */
-  patchReported(id: ClientIdentity, patch: unknown): number;
-  /** Persists one device-to-cloud message (connectionDeviceId/ModuleId and enqueuedTime already set). */
-  ingestTelemetry(message: Message): void;
-  pendingC2d(deviceId: string): C2dMessage[];
-  completeC2d(deviceId: string, id: string): void;
-  setConnectionState(id: ClientIdentity, connected: boolean): void;
+  getAuthRecord(id: ClientIdentity): Promise<AuthRecord | undefined>;
+  getTwinProperties(id: ClientIdentity): Promise<TwinProperties>;
+  /** Applies a reported merge-patch; resolves with the new reported $version. Rejects with VergeError on bad patches. */
+  patchReported(id: ClientIdentity, patch: unknown): Promise<number>;
+  /**
+   * Persists one device-to-cloud message (connectionDeviceId/ModuleId and enqueuedTime already set); resolves once
+   * it is committed (the endpoint sends PUBACK then).
+   */
+  ingestTelemetry(message: Message): Promise<void>;
+  pendingC2d(deviceId: string): Promise<C2dMessage[]>;
+  completeC2d(deviceId: string, id: string): Promise<void>;
+  setConnectionState(id: ClientIdentity, connected: boolean): Promise<void>;
   /** Subscribes to desired-property changes of any twin; returns an unsubscribe function. */
   onDesiredPatch(listener: (id: ClientIdentity, patch: Record<string, unknown>, version: number) => void): () => void;
   /** Subscribes to newly enqueued C2D messages. */
@@ -53,13 +59,18 @@ export interface DeviceEndpointServices {
    */
   onIdentityChanged?(listener: (id: ClientIdentity, change: 'updated' | 'deleted') => void): () => void;
   /**
+   * Optional (added by the services): subscribes to clients that connected to another cloud instance; the endpoint
+   * closes its own connection of that client, as IoT Hub does when a device connects twice.
+   */
+  onConnectedElsewhere?(listener: (id: ClientIdentity) => void): () => void;
+  /**
    * Optional (added by the MQTT endpoint): durable state of persistent MQTT sessions (clean=false), keyed by
    * client id (`{d}` or `{d}/{m}`), so that subscriptions survive a cloud restart (azure-sdk-protocol.md §0.3: the
    * SDK never re-subscribes `$iothub/twin/res/#` or desired patches after a drop). `undefined` deletes the entry.
    * Without these two methods sessions live in memory only. Called on SUBSCRIBE/UNSUBSCRIBE and on connect.
    */
-  loadMqttSession?(clientId: string): MqttSessionState | undefined;
-  saveMqttSession?(clientId: string, state: MqttSessionState | undefined): void;
+  loadMqttSession?(clientId: string): Promise<MqttSessionState | undefined>;
+  saveMqttSession?(clientId: string, state: MqttSessionState | undefined): Promise<void>;
 }
 
 
@@ -71,7 +82,8 @@ export interface MethodResult {
 
 /** Implemented by the MQTT device endpoint; used by the REST service API. */
 export interface DeviceGateway {
-  isConnected(id: ClientIdentity): boolean;
+  /** Asynchronous when the connection may be held by another cloud instance (asked over the bus). */
+  isConnected(id: ClientIdentity): boolean | Promise<boolean>;
   /** Rejects with VergeError CLD_DEVICE_NOT_CONNECTED (404) or CLD_METHOD_TIMEOUT (504). */
   invokeMethod(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResult>;
 }

@@ -1,3 +1,4 @@
+import { VergeError, isVergeError } from '@verge/contracts';
 import type { ClientIdentity } from '@verge/core';
 import type { MqttSessionState } from '../services/types.js';
 import type {
@@ -10,72 +11,100 @@ import type {
   TwinRecord,
 } from './records.js';
 
-// The cloud's storage ports. Synchronous, because the device-endpoint seam (services/types.ts) is: the SQLite
-// implementation answers from the same thread without I/O waits. A PostgreSQL implementation (several cloud
-// instances) will need async ports or a write-through cache in front of them.
+// The cloud's storage ports. Asynchronous, so that a networked database (PostgreSQL, several cloud instances on one
+// database) implements them as well as the embedded SQLite store. Two implementations (store/sqlite, store/postgres)
+// pass one contract suite (test/contract/cloud-store-contract.ts).
+//
+// Concurrency model: optimistic. Records that services read, modify and write back (devices, modules, twins) carry an
+// etag; a write may name the etag it read (`{ ifEtag }`) or demand that the record does not exist yet
+// (`{ ifAbsent: true }`). A write whose condition does not hold writes nothing and rejects with CLD_STORE_CONFLICT
+// (`isStoreConflict`); the service then reads again and retries (bounded). So two cloud instances patching one twin
+// lose no update, without locks held across requests. An unconditional write (no condition) overwrites.
+
+/** The condition of a conditional write: the stored record has this etag, or there is no stored record. */
+export type WriteCondition = { readonly ifEtag: string } | { readonly ifAbsent: true };
 
 /** Device identities. */
 export interface DeviceRepository {
-  get(deviceId: string): DeviceRecord | undefined;
+  get(deviceId: string): Promise<DeviceRecord | undefined>;
   /** Devices ordered by id; at most `top`. */
-  list(options?: { readonly top?: number }): DeviceRecord[];
-  /** Devices whose parent is `parentDeviceId`. */
-  children(parentDeviceId: string): DeviceRecord[];
-  /** Inserts or replaces the whole record. */
-  put(record: DeviceRecord): void;
-  delete(deviceId: string): boolean;
-  /** Updates only the connection columns (no etag change, as IoT Hub). */
-  setConnection(deviceId: string, state: ConnectionState, atMs: number): void;
+  list(options?: { readonly top?: number }): Promise<DeviceRecord[]>;
+  /** Devices whose parent is `parentDeviceId`, ordered by id. */
+  children(parentDeviceId: string): Promise<DeviceRecord[]>;
+  /**
+   * Inserts or replaces the whole record. With a `condition`, writes only when it holds and otherwise rejects with
+   * CLD_STORE_CONFLICT (nothing written). Replacing never cascades (modules and twins stay).
+   */
+  put(record: DeviceRecord, condition?: WriteCondition): Promise<void>;
+  /** Deletes the device; its modules, twins and queued C2D messages go with it. False when it did not exist. */
+  delete(deviceId: string): Promise<boolean>;
+  /** Updates only the connection columns and the last activity (no etag change, as IoT Hub). */
+  setConnection(deviceId: string, state: ConnectionState, atMs: number): Promise<void>;
   /** Records activity (telemetry, twin traffic) without changing the etag. */
-  touch(deviceId: string, atMs: number): void;
-  count(): number;
+  touch(deviceId: string, atMs: number): Promise<void>;
+  count(): Promise<number>;
   /** How many devices are enabled and disabled. */
-  countByStatus(): { readonly enabled: number; readonly disabled: number };
+  countByStatus(): Promise<{ readonly enabled: number; readonly disabled: number }>;
 }
 
 /** Module identities. */
 export interface ModuleRepository {
-  get(deviceId: string, moduleId: string): ModuleRecord | undefined;
-  list(deviceId: string): ModuleRecord[];
-  put(record: ModuleRecord): void;
-  delete(deviceId: string, moduleId: string): boolean;
-  deleteAll(deviceId: string): number;
-  setConnection(deviceId: string, moduleId: string, state: ConnectionState, atMs: number): void;
-  touch(deviceId: string, moduleId: string, atMs: number): void;
+  get(deviceId: string, moduleId: string): Promise<ModuleRecord | undefined>;
+  /** Modules of the device, ordered by module id. */
+  list(deviceId: string): Promise<ModuleRecord[]>;
+  /** Inserts or replaces the whole record; with a `condition` as `DeviceRepository.put`. The device must exist. */
+  put(record: ModuleRecord, condition?: WriteCondition): Promise<void>;
+  delete(deviceId: string, moduleId: string): Promise<boolean>;
+  deleteAll(deviceId: string): Promise<number>;
+  setConnection(deviceId: string, moduleId: string, state: ConnectionState, atMs: number): Promise<void>;
+  touch(deviceId: string, moduleId: string, atMs: number): Promise<void>;
 }
 
-/** Device and module twins. */
+/** Device and module twins. A twin's etag changes with every write (services derive it from the twin version). */
 export interface TwinRepository {
-  get(id: ClientIdentity): TwinRecord | undefined;
-  put(record: TwinRecord): void;
-  delete(id: ClientIdentity): boolean;
+  get(id: ClientIdentity): Promise<TwinRecord | undefined>;
+  /** Inserts or replaces the twin; with a `condition` as `DeviceRepository.put`. The identity must exist. */
+  put(record: TwinRecord, condition?: WriteCondition): Promise<void>;
+  delete(id: ClientIdentity): Promise<boolean>;
   /** Deletes the device twin and every module twin of the device. */
-  deleteAll(deviceId: string): number;
-  /** Every device twin (`modules: false`) or every module twin (`modules: true`), ordered by id. */
-  all(options: { readonly modules: boolean }): TwinRecord[];
+  deleteAll(deviceId: string): Promise<number>;
+  /** Every device twin (`modules: false`) or every module twin (`modules: true`), ordered by device id, module id. */
+  all(options: { readonly modules: boolean }): Promise<TwinRecord[]>;
 }
 
 /** Shared access policies. */
 export interface PolicyRepository {
-  get(name: string): PolicyRecord | undefined;
-  list(): PolicyRecord[];
-  put(record: PolicyRecord): void;
+  get(name: string): Promise<PolicyRecord | undefined>;
+  /** Ordered by name. */
+  list(): Promise<PolicyRecord[]>;
+  /** Inserts or replaces. */
+  put(record: PolicyRecord): Promise<void>;
 }
 
 /** Per-device queues of cloud-to-device messages. */
 export interface C2dQueue {
-  enqueue(record: C2dRecord): void;
-  /** Unexpired messages of the device, oldest first. */
-  pending(deviceId: string, nowMs: number): C2dRecord[];
-  countPending(deviceId: string, nowMs: number): number;
+  /** The device must exist. */
+  enqueue(record: C2dRecord): Promise<void>;
+  /** Unexpired messages of the device, oldest (first enqueued) first. */
+  pending(deviceId: string, nowMs: number): Promise<C2dRecord[]>;
+  countPending(deviceId: string, nowMs: number): Promise<number>;
   /** Removes a delivered message; false when it was not queued (already completed, expired or purged). */
-  complete(deviceId: string, id: string): boolean;
+  complete(deviceId: string, id: string): Promise<boolean>;
   /** Drops expired messages of every device; returns how many. */
-  purgeExpired(nowMs: number): number;
-  deleteAll(deviceId: string): number;
+  purgeExpired(nowMs: number): Promise<number>;
+  deleteAll(deviceId: string): Promise<number>;
 }
 
-/** Filters of telemetry reads. */
+/** Persistent MQTT sessions of the device endpoint. */
+export interface SessionRepository {
+  load(clientId: string): Promise<MqttSessionState | undefined>;
+  /** `undefined` deletes the session. */
+  save(clientId: string, state: MqttSessionState | undefined, atMs: number): Promise<void>;
+  /** Deletes the sessions of a device and of all its modules (client ids `{d}` and `{d}/…`). */
+  deleteForDevice(deviceId: string): Promise<number>;
+}
+
+/** Filters of telemetry reads. A device filter alone matches the device's own messages and its modules'. */
 export interface TelemetryFilter {
   readonly deviceId?: string;
   readonly moduleId?: string;
@@ -89,39 +118,80 @@ export interface RetentionLimits {
   readonly olderThanMs: number;
 }
 
+/** What `TelemetryStore.append` takes: the record without what the store assigns. */
+export type TelemetryEntry = Omit<TelemetryRecord, 'sequenceNumber' | 'sizeBytes'>;
+
 /** Device-to-cloud messages kept for a bounded retention. */
 export interface TelemetryStore {
-  /** Stores a message and returns it with its sequence number and size. */
-  append(entry: Omit<TelemetryRecord, 'sequenceNumber' | 'sizeBytes'>): TelemetryRecord;
+  /**
+   * Stores a message and resolves with its sequence number and size only once it is durably committed (the device
+   * endpoint sends PUBACK then). Implementations group commit: appends that arrive together share one transaction
+   * (flushed when a batch is full or on the next turn of the event loop), so the rate is not bound by one commit per
+   * message. A failed commit rejects every append of its batch (nothing of the batch is stored).
+   */
+  append(entry: TelemetryEntry): Promise<TelemetryRecord>;
   /** The newest `limit` messages matching `filter` with a sequence number below `beforeSequence`, oldest first. */
-  recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): TelemetryRecord[];
+  recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): Promise<TelemetryRecord[]>;
   /** Messages after `afterSequence` matching `filter`, oldest first, at most `limit`. */
-  after(filter: TelemetryFilter, afterSequence: number, limit: number): TelemetryRecord[];
+  after(filter: TelemetryFilter, afterSequence: number, limit: number): Promise<TelemetryRecord[]>;
   /** Drops the oldest messages until every bound holds; returns how many were dropped. */
-  prune(limits: RetentionLimits): number;
-  stats(): { readonly count: number; readonly bytes: number; readonly lastSequence: number };
+  prune(limits: RetentionLimits): Promise<number>;
+  /** Committed messages kept, their bytes, and the highest sequence number ever committed (never goes down). */
+  stats(): Promise<{ readonly count: number; readonly bytes: number; readonly lastSequence: number }>;
 }
 
-/** Persistent MQTT sessions of the device endpoint. */
-export interface SessionRepository {
-  load(clientId: string): MqttSessionState | undefined;
-  /** `undefined` deletes the session. */
-  save(clientId: string, state: MqttSessionState | undefined, atMs: number): void;
-  /** Deletes the sessions of a device and of all its modules. */
-  deleteForDevice(deviceId: string): number;
-}
-
-/** All storage of the cloud, with one transaction boundary. */
-export interface CloudStore {
+/** The repositories, as the store offers them and as a transaction binds them. */
+export interface CloudStoreRepos {
   readonly devices: DeviceRepository;
   readonly modules: ModuleRepository;
   readonly twins: TwinRepository;
   readonly policies: PolicyRepository;
   readonly c2d: C2dQueue;
-  readonly telemetry: TelemetryStore;
   readonly sessions: SessionRepository;
-  /** Runs `fn` atomically: every write inside commits together or not at all. Nested calls join the outer one. */
-  transaction<T>(fn: () => T): T;
-  /** Flushes and closes (the SQLite store checkpoints its WAL). */
-  close(): void;
+}
+
+/** All storage of the cloud. Calls on the store's own repositories each run on their own (autocommit). */
+export interface CloudStore extends CloudStoreRepos {
+  /** Telemetry lives outside transactions: its appends group commit on their own. */
+  readonly telemetry: TelemetryStore;
+  /**
+   * Runs `fn` atomically with repositories bound to one transaction (`tx`): every write through `tx` commits
+   * together when `fn` resolves, or none does when it rejects (the rejection passes through). Use only `tx` inside
+   * `fn` (the store's own repositories would run outside the transaction, and may wait for it to end); there is no
+   * nesting: pass `tx` down instead. Conditional writes inside reject with CLD_STORE_CONFLICT as outside, which
+   * rolls the transaction back; callers retry the whole transaction (`retryOnConflict`).
+   */
+  transaction<T>(fn: (tx: CloudStoreRepos) => Promise<T>): Promise<T>;
+  /** Flushes pending telemetry, waits for running transactions, and closes. */
+  close(): Promise<void>;
+}
+
+/** The error a conditional write rejects with when its condition does not hold. */
+export function storeConflict(what: string, condition: WriteCondition): VergeError {
+  const expected = 'ifEtag' in condition ? `etag "${condition.ifEtag}"` : 'no record';
+  return new VergeError('CLD_STORE_CONFLICT', `${what} changed concurrently (expected ${expected})`, {
+    details: { ...('ifEtag' in condition ? { ifEtag: condition.ifEtag } : { ifAbsent: true }) },
+  });
+}
+
+/** True for the rejection of a conditional write that lost a race (CLD_STORE_CONFLICT). */
+export function isStoreConflict(e: unknown): boolean {
+  return isVergeError(e, 'CLD_STORE_CONFLICT');
+}
+
+/**
+ * Runs a read-modify-write `attempt` again while it loses an optimistic-concurrency race (CLD_STORE_CONFLICT), at
+ * most `attempts` times; the last conflict passes through. `attempt` must re-read what it modifies each time.
+ * Between attempts it waits a random 0–2^n ms (capped at 64 ms), so writers that collided do not collide again
+ * in lock-step.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, attempts = 12): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!isStoreConflict(e) || i >= attempts) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(64, 2 ** i)));
+  }
 }

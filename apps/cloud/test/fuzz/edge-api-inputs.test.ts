@@ -24,27 +24,27 @@ const NOW_SEC = Math.floor(Date.UTC(2030, 0, 1) / 1000);
 
 let store: CloudStore;
 let services: CloudServices;
-beforeAll(() => {
+beforeAll(async () => {
   store = openSqliteCloudStore({ path: ':memory:' });
   const ctx = { store, bus: createInProcessEventBus(silentLog()), clock: fakeClock(), random: systemRandom, log: silentLog(), hostName: HOST };
   services = createCloudServices(ctx, { retention: { maxCount: 10, maxBytes: 1e6, maxAgeSec: 60, pruneIntervalMs: 1e6 }, c2d: IOT_HUB_C2D_LIMITS }, () => undefined);
   const sas = { type: 'sas' as const, symmetricKey: { primaryKey: KEY_1, secondaryKey: KEY_2 } };
-  services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true }, authentication: sas }, undefined);
-  services.devices.putDevice('leaf', { deviceId: 'leaf', authentication: sas }, undefined);
-  services.devices.putDevice('x509', { deviceId: 'x509', capabilities: { iotEdge: true }, authentication: { x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20) } } }, undefined);
+  await services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true }, authentication: sas }, undefined);
+  await services.devices.putDevice('leaf', { deviceId: 'leaf', authentication: sas }, undefined);
+  await services.devices.putDevice('x509', { deviceId: 'x509', capabilities: { iotEdge: true }, authentication: { x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20) } } }, undefined);
 });
 afterAll(() => store.close());
 
-function onlyVergeErrors(fn: () => unknown): void {
+async function onlyVergeErrors(fn: () => unknown): Promise<void> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (!isVergeError(e)) throw e;
   }
 }
 
 describe('edge API inputs (fuzz)', () => {
-  it('Authorization on any route: random and device-shaped tokens only ever fail with a VergeError', () => {
+  it('Authorization on any route: random and device-shaped tokens only ever fail with a VergeError', async () => {
     const id = fc.oneof(fc.constantFrom('edge', 'leaf', 'x509', 'ghost', '$edgeAgent', ''), fc.string({ maxLength: 20 }));
     const resource = fc.oneof(
       fc.tuple(fc.constantFrom(HOST, 'HUB.TEST', 'other'), id).map(([h, d]) => `${h}/devices/${d}`),
@@ -67,13 +67,13 @@ describe('edge API inputs (fuzz)', () => {
       deviceId: fc.option(id, { nil: undefined }),
     }) satisfies fc.Arbitrary<CalledRoute>;
     let accepted = 0;
-    fc.assert(
-      fc.property(fc.option(header, { nil: undefined }), route, (h, r) => {
-        onlyVergeErrors(() => {
-          const caller = authenticateCaller(h, r, {
+    await fc.assert(
+      fc.asyncProperty(fc.option(header, { nil: undefined }), route, async (h, r) => {
+        await onlyVergeErrors(async () => {
+          const caller = await authenticateCaller(h, r, {
             hostName: HOST,
             nowSec: NOW_SEC,
-            findPolicy: () => undefined,
+            findPolicy: async () => undefined,
             findIdentity: (ref) => services.endpoint.getAuthRecord(ref),
             deviceRoutes: ['GET /devices/{id}/modules'],
           });
@@ -88,7 +88,7 @@ describe('edge API inputs (fuzz)', () => {
     expect(accepted).toBeGreaterThan(0);
   }, 120_000);
 
-  it('applyConfigurationContent: random JSON and mutated manifests only ever fail with a VergeError, writing nothing', () => {
+  it('applyConfigurationContent: random JSON and mutated manifests only ever fail with a VergeError, writing nothing', async () => {
     const base = exampleManifest();
     const mutated = fc
       .tuple(fc.constantFrom('$edgeAgent', '$edgeHub', 'sensor', 'new-mod', 'bad.id'), fc.jsonValue({ maxDepth: 4 }), fc.option(fc.string({ maxLength: 12 }), { nil: undefined }))
@@ -100,23 +100,23 @@ describe('edge API inputs (fuzz)', () => {
         return m;
       });
     const body = fc.oneof(fc.jsonValue({ maxDepth: 5 }), mutated, fc.record({ content: mutated }));
-    fc.assert(
-      fc.property(body, fc.constantFrom('edge', 'leaf', 'ghost'), (content, deviceId) => {
-        const before = store.twins.get({ deviceId: 'edge', moduleId: '$edgeAgent' })?.version;
-        const modulesBefore = store.modules.list('edge').length;
+    await fc.assert(
+      fc.asyncProperty(body, fc.constantFrom('edge', 'leaf', 'ghost'), async (content, deviceId) => {
+        const before = (await store.twins.get({ deviceId: 'edge', moduleId: '$edgeAgent' }))?.version;
+        const modulesBefore = (await store.modules.list('edge')).length;
         try {
-          services.configurations.applyConfigurationContent(deviceId, content);
+          await services.configurations.applyConfigurationContent(deviceId, content);
         } catch (e) {
           if (!isVergeError(e)) throw e;
-          expect(store.twins.get({ deviceId: 'edge', moduleId: '$edgeAgent' })?.version).toBe(before);
-          expect(store.modules.list('edge').length).toBe(modulesBefore);
+          expect((await store.twins.get({ deviceId: 'edge', moduleId: '$edgeAgent' }))?.version).toBe(before);
+          expect((await store.modules.list('edge')).length).toBe(modulesBefore);
         }
       }),
       { numRuns: 100_000 },
     );
   }, 120_000);
 
-  it('PUT /devices/{id}/modules/{mid} by the edge device: random bodies only ever fail with a VergeError', () => {
+  it('PUT /devices/{id}/modules/{mid} by the edge device: random bodies only ever fail with a VergeError', async () => {
     const key = fc.oneof(fc.constantFrom('', 'x', KEY_1, Buffer.alloc(65, 1).toString('base64')), fc.string());
     const nullish = <T>(a: fc.Arbitrary<T>) => fc.option(fc.oneof(a, fc.constant(null)), { nil: undefined });
     const input = fc.record(
@@ -136,11 +136,11 @@ describe('edge API inputs (fuzz)', () => {
       },
       { requiredKeys: ['moduleId'] },
     );
-    fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), input), fc.constantFrom(undefined, '*'), (raw, ifMatch) => {
-        onlyVergeErrors(() => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), input), fc.constantFrom(undefined, '*'), async (raw, ifMatch) => {
+        await onlyVergeErrors(async () => {
           const body = parseOrThrow(ModuleInputDtoSchema, raw, 'request body');
-          services.modules.putModule('edge', body.moduleId, body, ifMatch, 'edgeDevice');
+          await services.modules.putModule('edge', body.moduleId, body, ifMatch, 'edgeDevice');
         });
       }),
       { numRuns: 100_000 },

@@ -19,18 +19,18 @@ import { silentLog } from '@verge/testkit';
 
 let store: CloudStore;
 let services: CloudServices;
-beforeAll(() => {
+beforeAll(async () => {
   store = openSqliteCloudStore({ path: ':memory:' });
   const ctx = { store, bus: createInProcessEventBus(silentLog()), clock: fakeClock(), random: systemRandom, log: silentLog(), hostName: 'hub.test' };
   services = createCloudServices(ctx, { retention: { maxCount: 10, maxBytes: 1e6, maxAgeSec: 60, pruneIntervalMs: 1e6 }, c2d: IOT_HUB_C2D_LIMITS }, () => undefined);
-  services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined);
-  services.devices.putDevice('fixed', { deviceId: 'fixed' }, undefined);
+  await services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined);
+  await services.devices.putDevice('fixed', { deviceId: 'fixed' }, undefined);
 });
 afterAll(() => store.close());
 
-function onlyVergeErrors(fn: () => unknown): void {
+async function onlyVergeErrors(fn: () => unknown): Promise<void> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (!isVergeError(e)) throw e;
   }
@@ -63,48 +63,48 @@ const deviceInput = fc.record(
 );
 
 describe('service API inputs (fuzz)', () => {
-  it('PUT /devices/{id}: random JSON and structure-aware bodies only ever fail with a VergeError', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), deviceInput), fc.constantFrom('fz', 'fixed', 'bad id'), fc.constantFrom(undefined, '*', 'stale'), (body, id, ifMatch) => {
-        onlyVergeErrors(() => {
+  it('PUT /devices/{id}: random JSON and structure-aware bodies only ever fail with a VergeError', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), deviceInput), fc.constantFrom('fz', 'fixed', 'bad id'), fc.constantFrom(undefined, '*', 'stale'), async (body, id, ifMatch) => {
+        await onlyVergeErrors(async () => {
           const input: DeviceInputDto = parseOrThrow(DeviceInputDtoSchema, body, 'request body');
-          services.devices.putDevice(id, { ...input, deviceId: id === 'fz' ? input.deviceId : id }, parseIfMatch(ifMatch));
+          await services.devices.putDevice(id, { ...input, deviceId: id === 'fz' ? input.deviceId : id }, parseIfMatch(ifMatch));
         });
       }),
       { numRuns: 100_000 },
     );
-    expect(services.devices.getDevice('edge').capabilities.iotEdge).toBe(true);
+    expect((await services.devices.getDevice('edge')).capabilities.iotEdge).toBe(true);
   }, 120_000);
 
-  it('PATCH /twins/{id}: random bodies only ever fail with a VergeError, and a failed patch changes nothing', () => {
+  it('PATCH /twins/{id}: random bodies only ever fail with a VergeError, and a failed patch changes nothing', async () => {
     const twinValue = fc.jsonValue({ maxDepth: 12 });
     const update = fc.record({ tags: nullish(fc.dictionary(fc.string(), twinValue)), properties: nullish(fc.record({ desired: nullish(fc.dictionary(fc.string(), twinValue)) }, { requiredKeys: [] })) }, { requiredKeys: [] });
-    fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), update), fc.boolean(), (body, replace) => {
-        const before = services.twins.getTwin({ deviceId: 'fixed' });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), update), fc.boolean(), async (body, replace) => {
+        const before = await services.twins.getTwin({ deviceId: 'fixed' });
         try {
           const u = parseOrThrow(TwinUpdateDtoSchema, body, 'request body');
-          if (replace) services.twins.replaceTwin({ deviceId: 'fixed' }, u, undefined);
-          else services.twins.patchTwin({ deviceId: 'fixed' }, u, undefined);
+          if (replace) await services.twins.replaceTwin({ deviceId: 'fixed' }, u, undefined);
+          else await services.twins.patchTwin({ deviceId: 'fixed' }, u, undefined);
         } catch (e) {
           if (!isVergeError(e)) throw e;
-          expect(services.twins.getTwin({ deviceId: 'fixed' }).version).toBe(before.version);
+          expect((await services.twins.getTwin({ deviceId: 'fixed' })).version).toBe(before.version);
         }
       }),
       { numRuns: 100_000 },
     );
   }, 120_000);
 
-  it('Authorization: random headers only ever fail with a VergeError', () => {
+  it('Authorization: random headers only ever fail with a VergeError', async () => {
     const header = fc.oneof(
       fc.string(),
       fc.tuple(fc.string(), fc.string(), fc.string(), fc.string()).map(([sr, sig, se, skn]) => `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${skn}`),
       fc.tuple(fc.string(), fc.nat()).map(([sig, se]) => `SharedAccessSignature sr=hub.test&sig=${encodeURIComponent(sig)}&se=${se}&skn=owner`),
     );
     const policy = { name: 'owner', primaryKey: Buffer.alloc(32, 1).toString('base64'), secondaryKey: Buffer.alloc(32, 2).toString('base64'), rights: [], createdAtMs: 0 };
-    fc.assert(
-      fc.property(header, (h) => {
-        onlyVergeErrors(() => authenticateService(h, { hostName: 'hub.test', nowSec: 1e9, findPolicy: (n) => (n === 'owner' ? policy : undefined) }));
+    await fc.assert(
+      fc.asyncProperty(header, async (h) => {
+        await onlyVergeErrors(() => authenticateService(h, { hostName: 'hub.test', nowSec: 1e9, findPolicy: async (n) => (n === 'owner' ? policy : undefined) }));
       }),
       { numRuns: 100_000 },
     );

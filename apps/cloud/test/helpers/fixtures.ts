@@ -57,9 +57,9 @@ export function createTestCloud(options: TestCloudOptions = {}): TestCloud {
     ctx,
     services,
     setGateway: (g) => void (gateway = g),
-    close: () => {
+    close: async () => {
       services.telemetry.stop();
-      store.close();
+      await store.close();
       tmp.cleanup();
     },
   };
@@ -77,7 +77,7 @@ export interface TestApi extends TestCloud {
 /** `createTestCloud` plus `buildApp` (drive it with `api.app.inject`). */
 export async function createTestApi(options: TestCloudOptions = {}): Promise<TestApi> {
   const cloud = createTestCloud(options);
-  const owner = cloud.services.policies.ensureOwner().policy;
+  const owner = (await cloud.services.policies.ensureOwner()).policy;
   const api = buildApp({
     ...cloud.services,
     bus: cloud.bus,

@@ -20,8 +20,8 @@ function token(): string {
   return testCloud.serviceToken();
 }
 
-function ingest(deviceId: string, text: string, moduleId?: string): void {
-  cloud.services.endpoint.ingestTelemetry({
+async function ingest(deviceId: string, text: string, moduleId?: string): Promise<void> {
+  await cloud.services.endpoint.ingestTelemetry({
     body: Buffer.from(text),
     properties: { n: text },
     systemProperties: { connectionDeviceId: deviceId, ...(moduleId === undefined ? {} : { connectionModuleId: moduleId }), enqueuedTime: new Date().toISOString() },
@@ -82,9 +82,9 @@ describe('GET /events (Server-Sent Events over real HTTP)', () => {
     const mod = await open('?deviceId=ev-1&moduleId=m');
     expect(all.status).toBe(200);
     expect(all.contentType).toBe('text/event-stream; charset=utf-8');
-    ingest('ev-1', 'a');
-    ingest('ev-2', 'b');
-    ingest('ev-1', 'c', 'm');
+    await ingest('ev-1', 'a');
+    await ingest('ev-2', 'b');
+    await ingest('ev-1', 'c', 'm');
     await expect.poll(() => texts(all.events)).toEqual(['a', 'b', 'c']);
     await expect.poll(() => texts(dev.events)).toEqual(['a', 'c']);
     await expect.poll(() => texts(mod.events)).toEqual(['c']);
@@ -96,12 +96,12 @@ describe('GET /events (Server-Sent Events over real HTTP)', () => {
   });
 
   it('replays retained messages after Last-Event-ID, then continues live without gaps or duplicates', async () => {
-    ingest('ev-3', 'r1');
-    const resumeFrom = cloud.services.telemetry.recent({ deviceId: 'ev-3' }, 1)[0]?.sequenceNumber ?? 0;
-    ingest('ev-3', 'r2');
-    ingest('ev-3', 'r3');
+    await ingest('ev-3', 'r1');
+    const resumeFrom = (await cloud.services.telemetry.recent({ deviceId: 'ev-3' }, 1))[0]?.sequenceNumber ?? 0;
+    await ingest('ev-3', 'r2');
+    await ingest('ev-3', 'r3');
     const s = await open('?deviceId=ev-3', { 'last-event-id': String(resumeFrom) });
-    ingest('ev-3', 'r4');
+    await ingest('ev-3', 'r4');
     await expect.poll(() => texts(s.events)).toEqual(['r2', 'r3', 'r4']);
     s.close();
   });

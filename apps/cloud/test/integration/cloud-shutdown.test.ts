@@ -14,7 +14,7 @@ describe('closeHttp (graceful shutdown of the API listeners)', () => {
   it('lets a request in flight finish, then closes sockets that never sent a request at once', async () => {
     t = await createTestApi();
     const api = t.api;
-    t.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    await t.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
     // The scenario: a device that answers 300 ms after the request arrives (a request still in flight at close).
     let arrived: () => void = () => undefined;
     const inFlight = new Promise<void>((r) => (arrived = r));

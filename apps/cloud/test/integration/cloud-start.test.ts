@@ -66,18 +66,18 @@ describe('startCloud', () => {
 
   it('keeps the owner key, CA, devices, twins and telemetry across a restart', async () => {
     const { cloud, dir } = await start();
-    const d = cloud.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined).device;
-    cloud.services.twins.patchTwin({ deviceId: 'd1' }, { tags: { site: 'x' } }, undefined);
-    cloud.services.endpoint.ingestTelemetry({ body: Buffer.from('kept'), properties: {}, systemProperties: { connectionDeviceId: 'd1' } });
+    const d = (await cloud.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined)).device;
+    await cloud.services.twins.patchTwin({ deviceId: 'd1' }, { tags: { site: 'x' } }, undefined);
+    await cloud.services.endpoint.ingestTelemetry({ body: Buffer.from('kept'), properties: {}, systemProperties: { connectionDeviceId: 'd1' } });
     await cloud.stop();
     expect(existsSync(join(dir, 'cloud.db-wal')) ? statSync(join(dir, 'cloud.db-wal')).size : 0).toBe(0);
     const again = (await start(dir)).cloud;
     expect(again.firstStart).toBe(false);
     expect(again.serviceConnectionString).toBe(cloud.serviceConnectionString);
     expect(again.caPem).toBe(cloud.caPem);
-    expect(again.services.devices.getDevice('d1').authentication).toEqual(d.authentication);
-    expect(again.services.twins.getTwin({ deviceId: 'd1' }).tags).toEqual({ site: 'x' });
-    expect(again.services.telemetry.recent({}, 10).map((r) => Buffer.from(r.message.body).toString())).toEqual(['kept']);
+    expect((await again.services.devices.getDevice('d1')).authentication).toEqual(d.authentication);
+    expect((await again.services.twins.getTwin({ deviceId: 'd1' })).tags).toEqual({ site: 'x' });
+    expect((await again.services.telemetry.recent({}, 10)).map((r) => Buffer.from(r.message.body).toString())).toEqual(['kept']);
   });
 
   it('reports a busy port as CLD_LISTEN_FAILED naming the listener, and leaves nothing running', async () => {

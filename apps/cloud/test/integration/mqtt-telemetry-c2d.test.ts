@@ -100,7 +100,7 @@ describe('device endpoint: cloud-to-device', () => {
     expect(h.services.completed).toEqual([]);
     c.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
     await eventually(() => h!.services.completed.length === 1);
-    expect(h.services.pendingC2d('d1')).toEqual([]);
+    expect(await h.services.pendingC2d('d1')).toEqual([]);
   });
 
   it('always puts a / after devicebound, even with an empty bag', async () => {

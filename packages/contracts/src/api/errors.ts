@@ -19,3 +19,18 @@ export const HealthDtoSchema = z.object({
   listeners: z.record(z.string(), z.object({ up: z.boolean(), port: z.number().int().optional() })),
 });
 export type HealthDto = z.infer<typeof HealthDtoSchema>;
+
+/** One readiness check's outcome: no detail beyond this (the endpoint is anonymous). */
+export const ReadinessCheckSchema = z.enum(['ok', 'failed', 'notConfigured']);
+
+/**
+ * `GET /health/ready` (200 when `ready`, else 503): the store answers, the bus is connected (when configured), every
+ * listener is up and the instance is not draining. Anonymous, so it names no address, error or record.
+ * `GET /health/live` answers 200 with `{ status }` while the process serves HTTP at all.
+ */
+export const ReadinessDtoSchema = z.object({
+  ready: z.boolean(),
+  status: HealthDtoSchema.shape.status,
+  checks: z.object({ store: ReadinessCheckSchema, bus: ReadinessCheckSchema, listeners: ReadinessCheckSchema, draining: z.boolean() }),
+});
+export type ReadinessDto = z.infer<typeof ReadinessDtoSchema>;

@@ -19,6 +19,11 @@ export const cloudErrors = defineErrors({
     status: 412,
     description: 'The `If-Match` etag does not match the current etag of the identity or twin (it changed since it was read).',
   },
+  CLD_STORE_CONFLICT: {
+    status: 409,
+    description:
+      "A conditional write to the cloud's store lost a race: the record's etag changed (another request or cloud instance wrote it) or the record appeared or disappeared since it was read. Services retry the read-modify-write a few times; this reaches a caller only when every retry lost.",
+  },
   CLD_ID_INVALID: {
     status: 400,
     description: 'A device or module id is empty, longer than 128 characters or holds a character IoT Hub does not allow.',
@@ -100,6 +105,18 @@ export const cloudErrors = defineErrors({
     description: 'The `continuationToken` of a device-scope request is not a `continuationLink` this cloud issued.',
   },
   CLD_CONFIG_INVALID: { status: 400, description: 'The cloud configuration is invalid; `details` lists each field and rule.' },
+  CLD_DATABASE_URL_INVALID: {
+    status: 400,
+    description: 'The database URL (`--db`, `$VERGE_CLOUD_DB`, config `db`) is not `postgres://[user[:password]@]host[:port]/database` (or `postgresql://`); the message shows it with the password hidden.',
+  },
+  CLD_DATABASE_UNAVAILABLE: {
+    status: 503,
+    description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, or the database does not exist; the message names the server (never the password) and the cause.',
+  },
+  CLD_BUS_UNAVAILABLE: {
+    status: 503,
+    description: 'The NATS server of the bus URL (`--bus`, `$VERGE_CLOUD_BUS`, config `bus`) cannot be used at start: it refuses the connection, does not answer in time, or has no JetStream (the telemetry stream and the lease bucket need it); the message names the server and the cause.',
+  },
   CLD_LISTEN_FAILED: {
     status: 500,
     description: 'A listener (HTTP, HTTPS or MQTT) could not bind its address: the port is in use or not permitted; the message names the listener.',

@@ -65,12 +65,22 @@ export function parseInboundTopic(topic: string): InboundTopic {
   return topicError(topic, `not a topic an IoT Hub client publishes to; ${EXPECTED}`);
 }
 
+/** The fixed levels of a telemetry topic ('' where an id goes), built once, not per message. */
+const MODULE_TELEMETRY_SHAPE: readonly string[] = ['devices', '', 'modules', '', 'messages', 'events'];
+const DEVICE_TELEMETRY_SHAPE: readonly string[] = ['devices', '', 'messages', 'events'];
+
+function hasShape(levels: readonly string[], shape: readonly string[]): boolean {
+  if (levels.length < shape.length) return false;
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== '' && levels[i] !== shape[i]) return false;
+  return true;
+}
+
 function parseTelemetry(topic: string): TelemetryTopic {
-  const levels = topic.split('/');
+  // The head has at most 6 levels: the bag after them is not split (it is read from its offset below).
+  const levels = topic.split('/', MODULE_TELEMETRY_SHAPE.length);
   const isModule = levels[2] === 'modules';
   const head = isModule ? 6 : 4;
-  const shape = isModule ? ['devices', '', 'modules', '', 'messages', 'events'] : ['devices', '', 'messages', 'events'];
-  if (levels.length < head || shape.some((s, i) => s !== '' && levels[i] !== s)) {
+  if (!hasShape(levels, isModule ? MODULE_TELEMETRY_SHAPE : DEVICE_TELEMETRY_SHAPE)) {
     return topicError(topic, `not a telemetry topic; ${EXPECTED}`);
   }
   const deviceId = checkTopicLevel(topic, levels[1] ?? '', 'deviceId');
@@ -83,9 +93,10 @@ function parseTelemetry(topic: string): TelemetryTopic {
   // to modules: a device's `$.on` would make its message look like module output to routing and upstream (which
   // refuses it after the hub acknowledged it), so a device's message never carries one.
   const systemProperties: Record<string, string> = {};
-  for (const [name, value] of Object.entries(bag.systemProperties)) {
+  // `for…in` over the decoder's own plain object (no inherited enumerable keys): no entry arrays per message.
+  for (const name in bag.systemProperties) {
     if (name === 'connectionModuleId' || (moduleId === undefined && name === 'outputName')) continue;
-    systemProperties[name] = value;
+    systemProperties[name] = bag.systemProperties[name] as string;
   }
   systemProperties['connectionDeviceId'] = deviceId;
   if (moduleId === undefined) return { kind: 'telemetry', deviceId, systemProperties, properties: bag.properties };

@@ -10,6 +10,8 @@ const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
  */
 export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
+  // The SDK's keys `%24.mid`, `%24.on`…: '$' and a rest without escapes, decoded without decodeURIComponent.
+  if (text.startsWith('%24') && text.indexOf('%', 3) < 0) return `$${text.slice(3)}`;
   try {
     return decodeURIComponent(text);
   } catch {

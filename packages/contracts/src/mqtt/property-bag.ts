@@ -62,11 +62,14 @@ function encodeOrExplain(text: string, what: () => string): string {
   }
 }
 
+/** Wire key → internal name, as a Map: one hash lookup of a key sliced from a topic, not an own-property check and a read. */
+const WIRE_TO_INTERNAL: ReadonlyMap<string, InternalName> = new Map(
+  Object.entries(systemPropertyWireNames) as [SystemPropertyWireName, InternalName][],
+);
+
 /** The internal name of a wire key (`$.mid` → `messageId`), or undefined for an application property. */
 export function systemPropertyInternalName(wireKey: string): InternalName | undefined {
-  return Object.hasOwn(systemPropertyWireNames, wireKey)
-    ? systemPropertyWireNames[wireKey as SystemPropertyWireName]
-    : undefined;
+  return WIRE_TO_INTERNAL.get(wireKey);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   parseInboundTopic,
   parseOutboundTopic,
   parseSubscription,
+  percentDecode,
   scanPropertyBag,
   systemPropertyWireNames,
   tokenizePropertyBag,
@@ -167,6 +168,62 @@ describe('topic parsers fuzz', () => {
     fc.string({ unit: 'grapheme', maxLength: 8 }),
     { maxKeys: 4 },
   );
+
+  /** What a telemetry topic parses to, or the error code: the reference reading of reference §5.3–5.4, not the parser's. */
+  function telemetryReference(topic: string): unknown {
+    const levels = topic.split('/');
+    const isModule = levels[2] === 'modules';
+    const head = isModule ? 6 : 4;
+    const shape = isModule ? ['devices', '', 'modules', '', 'messages', 'events'] : ['devices', '', 'messages', 'events'];
+    if (levels.length < head || shape.some((s, i) => s !== '' && levels[i] !== s)) return 'TOPIC_INVALID';
+    const bagStart = Math.min(levels.slice(0, head).join('/').length + 1, topic.length);
+    try {
+      const [deviceId, moduleId] = [levels[1] ?? '', isModule ? (levels[3] ?? '') : undefined];
+      const badId = (id: string): boolean => id === '' || ['/', '+', '#', '\u0000'].some((c) => id.includes(c));
+      if (badId(deviceId) || (moduleId !== undefined && badId(moduleId))) return 'TOPIC_INVALID';
+      const bag = decodePropertyBag(topic.slice(bagStart));
+      const { connectionModuleId: _cmid, outputName, ...rest } = bag.systemProperties;
+      const systemProperties = { ...rest, ...(isModule && outputName !== undefined ? { outputName } : {}), connectionDeviceId: deviceId, ...(isModule ? { connectionModuleId: moduleId } : {}) };
+      return { deviceId, moduleId, outputName: isModule ? outputName : undefined, systemProperties, properties: bag.properties };
+    } catch (e) {
+      return e instanceof VergeError ? e.code : e;
+    }
+  }
+
+  it('telemetry topics parse as the head levels plus the decoded bag after them', () => {
+    const telemetryish = fc.oneof(topicish, fc.tuple(fc.constantFrom('devices/d/messages/events', 'devices/d/modules/m/messages/events'), fc.constantFrom('', '/', '//'), bagFragments).map((p) => p.join('')));
+    fc.assert(
+      fc.property(telemetryish, (topic) => {
+        if (!topic.startsWith('devices/')) return;
+        let actual: unknown;
+        try {
+          const t = parseInboundTopic(topic);
+          if (t.kind !== 'telemetry') throw new Error(`not telemetry: ${topic}`);
+          actual = { deviceId: t.deviceId, moduleId: t.moduleId, outputName: t.outputName, systemProperties: t.systemProperties, properties: t.properties };
+        } catch (e) {
+          actual = e instanceof VergeError ? e.code : e;
+        }
+        expect(actual).toEqual(telemetryReference(topic));
+      }),
+      RUNS,
+    );
+  });
+
+  it("percentDecode agrees with decodeURIComponent wherever that succeeds (the SDK's %24 keys included)", () => {
+    const escaped = fc.string({ unit: fc.constantFrom('%24', '%2', '%', '$', '.', 'm', 'i', 'd', '%3D', '%C3%A9', '%FF', '4', 'é'), maxLength: 8 });
+    fc.assert(
+      fc.property(escaped, (text) => {
+        let expected: string | undefined;
+        try {
+          expected = decodeURIComponent(text);
+        } catch {
+          expected = undefined;
+        }
+        if (expected !== undefined) expect(percentDecode(text)).toBe(expected);
+      }),
+      RUNS,
+    );
+  });
 
   it('builders → parsers round-trip', () => {
     fc.assert(

@@ -33,8 +33,8 @@ function client(o: DeviceClientOptions): DeviceClient {
   return c;
 }
 
-async function messagesOf(deviceId: string): Promise<Telemetry[]> {
-  const raw = (await cloud.ok('GET', `/messages?deviceId=${encodeURIComponent(deviceId)}`)) as Telemetry[];
+async function messagesOf(deviceId: string, limit?: number): Promise<Telemetry[]> {
+  const raw = (await cloud.ok('GET', `/messages?deviceId=${encodeURIComponent(deviceId)}${limit === undefined ? '' : `&limit=${limit}`}`)) as Telemetry[];
   return raw.map((m) => ({ ...m, body: Buffer.from(m.body, 'base64').toString('utf8') }));
 }
 
@@ -53,6 +53,22 @@ describe('device client against the real cloud', () => {
     expect(messages.map((m) => m.body)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
     expect(messages[3]?.properties).toEqual({ 'needs encoding': 'a&b=c/d', i: '3' });
     expect(messages[3]?.systemProperties).toMatchObject({ messageId: 'mid-3', contentType: 'text/plain', connectionDeviceId: 'dc-dev1' });
+  });
+
+  it('sends a batch with sendEvents in order, written together while subscriptions share the packet identifiers; a refused message fails alone', async () => {
+    const key = await cloud.createDevice('dc-batch');
+    const c = client(options('dc-batch', key, { maxMessageBytes: 64 }));
+    await c.connect({ timeoutMs: 10_000 });
+    const batch = Array.from({ length: 300 }, (_, i) => ({ body: i === 7 ? 'x'.repeat(65) : `b${i}`, systemProperties: { messageId: `b-${i}` } }));
+    const sent = c.sendEvents(batch);
+    c.onDesiredPatch(() => undefined); // a SUBSCRIBE through mqtt.js while the batch waits for its PUBACKs
+    const results = await sent;
+    expect(results.map((r, i) => (r === undefined ? 'ok' : i === 7 && isVergeError(r, 'SDK_MESSAGE_TOO_LARGE') ? 'too large' : r.message))).toEqual(
+      batch.map((_, i) => (i === 7 ? 'too large' : 'ok')),
+    );
+    await expect(c.getTwin({ timeoutMs: 5_000 })).resolves.toMatchObject({ desired: expect.any(Object) });
+    const bodies = (await messagesOf('dc-batch', 1000)).map((m) => m.body);
+    expect(bodies).toEqual(batch.filter((_, i) => i !== 7).map((m) => m.body));
   });
 
   it('sends module outputs as the module identity ($.on)', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '@verge/platform';
+import { eventually } from '@verge/testkit';
 import { SessionRegistry, isSubscribed, type MqttConnection as Connection, type MqttSessionState, type MqttSessionStore } from '../../src/index.js';
 
 /** A durable session store in memory, as a server's database would hold it. */
@@ -60,5 +62,39 @@ describe('SessionRegistry', () => {
     expect(services.storedSessions.has('d1')).toBe(false); // clean sessions are never stored
     reg.forget(clean.session);
     expect(reg.get('d1')).toBeUndefined();
+  });
+
+  it('keeps the session of a clean take-over when the replaced connection ends', () => {
+    const reg = new SessionRegistry(new MemoryStore());
+    const old = reg.open('d1', d1, false).session;
+    old.connection = live;
+    const replacing = reg.open('d1', d1, true).session;
+    reg.release(old); // the taken-over connection closes after the new one connected
+    expect(reg.get('d1')).toBe(replacing);
+  });
+
+  it('opens a session from a store that answers with a promise, through prepareOpen only', async () => {
+    const services = new MemoryStore();
+    services.storedSessions.set('d1', { subscriptions: [{ filter: '$iothub/twin/res/#', qos: 0 }] });
+    const asyncStore: MqttSessionStore = { load: (id) => Promise.resolve(services.load(id)), save: (id, state) => Promise.resolve(services.save(id, state)) };
+    const reg = new SessionRegistry(asyncStore);
+    expect(() => reg.open('d1', d1, false)).toThrow(/prepareOpen/);
+    const opened = reg.prepareOpen('d1', false, (stored) => reg.open('d1', d1, false, stored));
+    expect(opened).toBeInstanceOf(Promise);
+    const { session, present } = await opened;
+    expect(present).toBe(true);
+    expect(isSubscribed(session, 'twinResponses')).toBe(true);
+    // A clean session reads nothing: opened at once.
+    expect(reg.prepareOpen('d2', true, (stored) => reg.open('d2', { deviceId: 'd2' }, true, stored)).present).toBe(false);
+  });
+
+  it('logs a save the store rejects', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ service: 'test', level: 'error', destination: { write: (line: string) => lines.push(line) } });
+    const reg = new SessionRegistry({ load: () => undefined, save: () => Promise.reject(new Error('disk full')) }, log);
+    const { session } = reg.open('d1', d1, false);
+    reg.subscribe(session, { filter: '$iothub/twin/res/#', parsed: { kind: 'twinResponses' }, qos: 0 });
+    await eventually(() => expect(lines.join('')).toContain('MQTT session could not be saved'), { timeoutMs: 2000, description: 'the failed save logged' });
+    expect(lines.join('')).toContain('disk full');
   });
 });

@@ -32,8 +32,12 @@ export interface TelemetryDto {
   readonly body: string;
 }
 
-/** Settings of {@link startTestCloud} beyond the data directory and ports. */
-export type TestCloudOptions = StartCloudOptions;
+/**
+ * Settings of {@link startTestCloud} beyond the data directory and ports: `startCloud`'s options, and the shared
+ * state of several instances (`db`: a PostgreSQL URL, e.g. a test schema's `urlWithSchema`; `bus`: a NATS URL,
+ * e.g. {@link createTestBus}'s `url`).
+ */
+export type TestCloudOptions = StartCloudOptions & { readonly db?: string; readonly bus?: string };
 
 interface DeviceBody {
   readonly deviceScope?: string;
@@ -201,13 +205,14 @@ export class TestCloud {
    * The topic filters of a persistent MQTT session (`clientId` is `{device}` or `{device}/{module}`), as the cloud
    * stored them on SUBSCRIBE. The Azure SDK subscribes lazily (on `twin.on`, `onDeviceMethod`…): tests wait for this.
    */
-  subscriptions(clientId: string): string[] {
-    return this.cloud.services.endpoint.loadMqttSession?.(clientId)?.subscriptions.map((s) => s.filter) ?? [];
+  async subscriptions(clientId: string): Promise<string[]> {
+    const session = await this.cloud.services.endpoint.loadMqttSession?.(clientId);
+    return session?.subscriptions.map((s) => s.filter) ?? [];
   }
 
   /** Waits until `clientId` has subscribed to a topic filter starting with `prefix` (e.g. `$iothub/methods/POST/`). */
   async subscribed(clientId: string, prefix: string, timeoutMs = 10_000): Promise<void> {
-    await eventually(() => this.subscriptions(clientId).some((f) => f.startsWith(prefix)), { timeoutMs, description: `${clientId} to subscribe to ${prefix}…` });
+    await eventually(async () => (await this.subscriptions(clientId)).some((f) => f.startsWith(prefix)), { timeoutMs, description: `${clientId} to subscribe to ${prefix}…` });
   }
 
   /**
@@ -264,9 +269,20 @@ export function startTestCloud(dataDir?: string, ports: Partial<CloudPorts> = {}
 }
 
 function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudOptions): Promise<RunningCloud> {
+  const { db, bus, ...startOptions } = options;
   return startCloud(
-    { dataDir, host: '127.0.0.1', httpPort: ports.http ?? 0, httpsPort: ports.https ?? 0, mqttPort: ports.mqtt ?? 0, hostname: 'localhost', logLevel: 'silent' },
-    { ...options, log: options.log ?? testLog() },
+    {
+      dataDir,
+      host: '127.0.0.1',
+      httpPort: ports.http ?? 0,
+      httpsPort: ports.https ?? 0,
+      mqttPort: ports.mqtt ?? 0,
+      hostname: 'localhost',
+      logLevel: 'silent',
+      ...(db === undefined ? {} : { db }),
+      ...(bus === undefined ? {} : { bus }),
+    },
+    { ...startOptions, log: startOptions.log ?? testLog() },
   );
 }
 

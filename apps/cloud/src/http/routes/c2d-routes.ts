@@ -74,7 +74,7 @@ export function c2dRoutes(deps: ApiDeps): ApiRoute[] {
         403: { description: 'The device already has 50 pending messages (DeviceMaximumQueueDepthExceeded).' },
         413: { description: 'The message exceeds 64 KB.' },
       },
-      handler: (req, reply) => reply.status(202).send(deps.c2d.send(param(req, 'id'), c2dInputFromRequest(req))),
+      handler: async (req, reply) => reply.status(202).send(await deps.c2d.send(param(req, 'id'), c2dInputFromRequest(req))),
     },
   ];
 }

@@ -33,9 +33,9 @@ export function deviceRoutes(deps: ApiDeps): ApiRoute[] {
       headers: [ifMatchHeader],
       body: { schema: DeviceInputDtoSchema },
       responses: { 200: { description: 'The device as stored.', schema: DeviceDtoSchema } },
-      handler: (req) => {
+      handler: async (req) => {
         const input = parseOrThrow(DeviceInputDtoSchema, req.body, 'request body');
-        return deps.devices.putDevice(param(req, 'id'), input, parseIfMatch(header(req, 'if-match'))).device;
+        return (await deps.devices.putDevice(param(req, 'id'), input, parseIfMatch(header(req, 'if-match')))).device;
       },
     },
     {
@@ -81,8 +81,8 @@ export function deviceRoutes(deps: ApiDeps): ApiRoute[] {
       params: idParam,
       headers: [{ name: 'If-Match', description: '`*` (or absent): delete unconditionally. An etag: delete only if unchanged (else 412).' }],
       responses: { 204: { description: 'Deleted.' } },
-      handler: (req, reply) => {
-        deps.devices.deleteDevice(param(req, 'id'), parseIfMatch(header(req, 'if-match')));
+      handler: async (req, reply) => {
+        await deps.devices.deleteDevice(param(req, 'id'), parseIfMatch(header(req, 'if-match')));
         return reply.status(204).send();
       },
     },

@@ -35,9 +35,9 @@ export function edgeRoutes(deps: ApiDeps): ApiRoute[] {
       params: { ...idParam, mid: 'The module asking (the edge hub: `$edgeHub`); it must exist.' },
       body: { schema: ScopeRequestDtoSchema },
       responses: { 200: { description: 'One page of the scope.', schema: ScopeResultDtoSchema } },
-      handler: (req) => {
-        const result = deps.scope.devicesAndModulesInScope(param(req, 'id'), parseOrThrow(ScopeRequestDtoSchema, req.body ?? {}, 'request body'));
-        deps.modules.getModule(param(req, 'id'), param(req, 'mid')); // 404 ModuleNotFound for a module that does not exist
+      handler: async (req) => {
+        const result = await deps.scope.devicesAndModulesInScope(param(req, 'id'), parseOrThrow(ScopeRequestDtoSchema, req.body ?? {}, 'request body'));
+        await deps.modules.getModule(param(req, 'id'), param(req, 'mid')); // 404 ModuleNotFound for a module that does not exist
         return result;
       },
     },
@@ -53,8 +53,8 @@ export function edgeRoutes(deps: ApiDeps): ApiRoute[] {
       params: idParam,
       body: { schema: ConfigurationContentDtoSchema, description: 'A deployment manifest: `{ "modulesContent": { … } }` (also accepted wrapped in `{ "content": … }`).' },
       responses: { 204: { description: 'Applied.' } },
-      handler: (req, reply) => {
-        deps.configurations.applyConfigurationContent(param(req, 'id'), req.body);
+      handler: async (req, reply) => {
+        await deps.configurations.applyConfigurationContent(param(req, 'id'), req.body);
         return reply.status(204).send();
       },
     },

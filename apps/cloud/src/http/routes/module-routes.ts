@@ -34,10 +34,10 @@ export function moduleRoutes(deps: ApiDeps, callerOf: (req: FastifyRequest) => C
       headers: [ifMatchHeader],
       body: { schema: ModuleInputDtoSchema },
       responses: { 200: { description: 'The module as stored.', schema: ModuleDtoSchema } },
-      handler: (req) => {
+      handler: async (req) => {
         const input = parseOrThrow(ModuleInputDtoSchema, req.body, 'request body');
         const caller = callerOf(req)?.kind ?? 'service';
-        return deps.modules.putModule(param(req, 'id'), param(req, 'mid'), input, parseIfMatch(header(req, 'if-match')), caller).module;
+        return (await deps.modules.putModule(param(req, 'id'), param(req, 'mid'), input, parseIfMatch(header(req, 'if-match')), caller)).module;
       },
     },
     {
@@ -76,8 +76,8 @@ export function moduleRoutes(deps: ApiDeps, callerOf: (req: FastifyRequest) => C
       params,
       headers: [{ name: 'If-Match', description: '`*` (or absent): delete unconditionally. An etag: delete only if unchanged (else 412).' }],
       responses: { 204: { description: 'Deleted.' } },
-      handler: (req, reply) => {
-        deps.modules.deleteModule(param(req, 'id'), param(req, 'mid'), parseIfMatch(header(req, 'if-match')));
+      handler: async (req, reply) => {
+        await deps.modules.deleteModule(param(req, 'id'), param(req, 'mid'), parseIfMatch(header(req, 'if-match')));
         return reply.status(204).send();
       },
     },

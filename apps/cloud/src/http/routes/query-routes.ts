@@ -47,10 +47,10 @@ export function queryRoutes(deps: ApiDeps): ApiRoute[] {
           ],
         },
       },
-      handler: (req, reply) => {
+      handler: async (req, reply) => {
         const { query } = parseOrThrow(QueryRequestSchema, req.body, 'request body');
         const continuation = header(req, QUERY_CONTINUATION_HEADER);
-        const page = deps.query.query(query, pageSize(header(req, QUERY_MAX_ITEM_COUNT_HEADER)), continuation === '' ? undefined : continuation);
+        const page = await deps.query.query(query, pageSize(header(req, QUERY_MAX_ITEM_COUNT_HEADER)), continuation === '' ? undefined : continuation);
         reply.header(QUERY_ITEM_TYPE_HEADER, page.itemType);
         if (page.continuationToken !== undefined) reply.header(QUERY_CONTINUATION_HEADER, page.continuationToken);
         return page.items;

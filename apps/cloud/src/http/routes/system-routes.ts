@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { HealthDtoSchema } from '@verge/contracts';
+import { HealthDtoSchema, ReadinessDtoSchema, type ReadinessDto } from '@verge/contracts';
 import type { ApiRoute } from '../api-route.js';
 import type { ApiDeps } from '../api-deps.js';
 
-/** `/healthz` and `/openapi.json` (both anonymous). */
+/** `/healthz`, `/health/live`, `/health/ready` and `/openapi.json` (all anonymous). */
 export function systemRoutes(deps: ApiDeps, openApi: () => unknown): ApiRoute[] {
   return [
     {
@@ -21,6 +21,29 @@ export function systemRoutes(deps: ApiDeps, openApi: () => unknown): ApiRoute[] 
     },
     {
       method: 'GET',
+      url: '/health/live',
+      operationId: 'healthLive',
+      summary: 'Liveness: 200 while the process serves HTTP (starting, running or draining)',
+      tag: 'system',
+      auth: 'anonymous',
+      responses: { 200: { description: 'The process answers.', schema: LiveDtoSchema } },
+      handler: () => ({ status: deps.health().status }),
+    },
+    {
+      method: 'GET',
+      url: '/health/ready',
+      operationId: 'healthReady',
+      summary: 'Readiness for a load balancer: 200 when the store and bus answer, every listener is up and the instance is not draining; else 503',
+      tag: 'system',
+      auth: 'anonymous',
+      responses: { 200: { description: 'Ready for new connections.', schema: ReadinessDtoSchema }, 503: { description: 'Not ready.', schema: ReadinessDtoSchema } },
+      handler: async (_req, reply) => {
+        const readiness = await (deps.readiness ?? (() => Promise.resolve(fromHealth(deps))))();
+        return reply.status(readiness.ready ? 200 : 503).send(readiness);
+      },
+    },
+    {
+      method: 'GET',
       url: '/openapi.json',
       operationId: 'openApi',
       summary: 'This OpenAPI 3.1 document',
@@ -30,4 +53,17 @@ export function systemRoutes(deps: ApiDeps, openApi: () => unknown): ApiRoute[] 
       handler: () => openApi(),
     },
   ];
+}
+
+const LiveDtoSchema = z.object({ status: HealthDtoSchema.shape.status });
+
+/** Readiness of an app built without probes (tests): the phase and the listeners only. */
+function fromHealth(deps: ApiDeps): ReadinessDto {
+  const health = deps.health();
+  const listeners = Object.values(health.listeners).every((l) => l.up) ? 'ok' : 'failed';
+  return {
+    ready: health.status === 'ok' && listeners === 'ok',
+    status: health.status,
+    checks: { store: 'notConfigured', bus: 'notConfigured', listeners, draining: health.status === 'stopping' },
+  };
 }

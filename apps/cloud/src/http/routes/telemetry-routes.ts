@@ -47,9 +47,9 @@ export function telemetryRoutes(deps: ApiDeps, stream: EventStreamContext): ApiR
       auth: 'ServiceConnect',
       query: MessagesQuerySchema,
       responses: { 200: { description: 'The newest matching messages, oldest first.', schema: z.array(TelemetryMessageSchema) } },
-      handler: (req) => {
+      handler: async (req) => {
         const q = parseOrThrow(MessagesQuerySchema, req.query, 'query string');
-        return deps.telemetry.recent(filterOf(q), q.limit ?? 100, q.before).map(telemetryToDto);
+        return (await deps.telemetry.recent(filterOf(q), q.limit ?? 100, q.before)).map(telemetryToDto);
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { C2dQueue } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
 import { messageFromColumns, messageToColumns, type MessageColumns } from './message-columns.js';
 
 interface C2dRow extends MessageColumns {
@@ -10,7 +11,7 @@ interface C2dRow extends MessageColumns {
 }
 
 /** SQLite implementation of `C2dQueue`: one table, ordered per device by insertion. */
-export function createSqliteC2dQueue(db: SqliteDatabase): C2dQueue {
+export function createSqliteC2dQueue(db: SqliteDatabase): SyncOf<C2dQueue> {
   const insert = db.prepare<[C2dRow]>(
     'INSERT INTO c2d_messages (id, device_id, body, properties, system_properties, enqueued_at, expires_at) VALUES (@id, @device_id, @body, @properties, @system_properties, @enqueued_at, @expires_at)',
   );

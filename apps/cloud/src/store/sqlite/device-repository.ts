@@ -1,5 +1,7 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { DeviceRepository } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
+import { writeIf } from './write-condition.js';
 import type { ConnectionState, DeviceRecord, IdentityStatus } from '../records.js';
 import { authFromColumns, authToColumns, type AuthColumns } from './auth-columns.js';
 
@@ -55,8 +57,9 @@ function toRow(d: DeviceRecord): DeviceRow {
 }
 
 /** SQLite implementation of `DeviceRepository`. */
-export function createSqliteDeviceRepository(db: SqliteDatabase): DeviceRepository {
+export function createSqliteDeviceRepository(db: SqliteDatabase): SyncOf<DeviceRepository> {
   const get = db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE device_id = ?');
+  const etagOf = db.prepare<[string], { etag: string }>('SELECT etag FROM devices WHERE device_id = ?');
   const list = db.prepare<[number], DeviceRow>('SELECT * FROM devices ORDER BY device_id LIMIT ?');
   const children = db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE parent_device_id = ? ORDER BY device_id');
   // An upsert, not INSERT OR REPLACE: REPLACE deletes the row first, which would cascade to modules and twins.
@@ -95,7 +98,8 @@ export function createSqliteDeviceRepository(db: SqliteDatabase): DeviceReposito
     },
     list: (options = {}) => list.all(options.top ?? -1).map(toRecord),
     children: (parent) => children.all(parent).map(toRecord),
-    put: (record) => void put.run(toRow(record)),
+    put: (record, condition) =>
+      writeIf(db, condition, `device '${record.deviceId}'`, () => etagOf.get(record.deviceId)?.etag, () => void put.run(toRow(record))),
     // ON DELETE CASCADE removes modules, twins and queued C2D messages.
     delete: (id) => del.run(id).changes > 0,
     setConnection: (id, state, atMs) => void setConnection.run(state, atMs, atMs, id),

@@ -1,5 +1,7 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { ModuleRepository } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
+import { writeIf } from './write-condition.js';
 import type { ConnectionState, ModuleRecord } from '../records.js';
 import { authFromColumns, authToColumns, type AuthColumns } from './auth-columns.js';
 
@@ -46,8 +48,9 @@ function toRow(m: ModuleRecord): ModuleRow {
 }
 
 /** SQLite implementation of `ModuleRepository`. */
-export function createSqliteModuleRepository(db: SqliteDatabase): ModuleRepository {
+export function createSqliteModuleRepository(db: SqliteDatabase): SyncOf<ModuleRepository> {
   const get = db.prepare<[string, string], ModuleRow>('SELECT * FROM modules WHERE device_id = ? AND module_id = ?');
+  const etagOf = db.prepare<[string, string], { etag: string }>('SELECT etag FROM modules WHERE device_id = ? AND module_id = ?');
   const list = db.prepare<[string], ModuleRow>('SELECT * FROM modules WHERE device_id = ? ORDER BY module_id');
   // An upsert (see device-repository.ts): a replace must never look like a delete to foreign keys.
   const put = db.prepare<[ModuleRow]>(`INSERT INTO modules (
@@ -79,7 +82,14 @@ export function createSqliteModuleRepository(db: SqliteDatabase): ModuleReposito
       return row === undefined ? undefined : toRecord(row);
     },
     list: (d) => list.all(d).map(toRecord),
-    put: (record) => void put.run(toRow(record)),
+    put: (record, condition) =>
+      writeIf(
+        db,
+        condition,
+        `module '${record.deviceId}/${record.moduleId}'`,
+        () => etagOf.get(record.deviceId, record.moduleId)?.etag,
+        () => void put.run(toRow(record)),
+      ),
     delete: (d, m) => del.run(d, m).changes > 0,
     deleteAll: (d) => delAll.run(d).changes,
     setConnection: (d, m, state, atMs) => void setConnection.run(state, atMs, atMs, d, m),

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { PolicyRepository } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
 import type { PolicyRecord, PolicyRight } from '../records.js';
 
 interface PolicyRow {
@@ -21,7 +22,7 @@ function toRecord(r: PolicyRow): PolicyRecord {
 }
 
 /** SQLite implementation of `PolicyRepository`. */
-export function createSqlitePolicyRepository(db: SqliteDatabase): PolicyRepository {
+export function createSqlitePolicyRepository(db: SqliteDatabase): SyncOf<PolicyRepository> {
   const get = db.prepare<[string], PolicyRow>('SELECT * FROM policies WHERE name = ?');
   const list = db.prepare<[], PolicyRow>('SELECT * FROM policies ORDER BY name');
   const put = db.prepare<[PolicyRow]>(

@@ -1,9 +1,10 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { MqttSessionState } from '../../services/types.js';
 import type { SessionRepository } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
 
 /** SQLite implementation of `SessionRepository` (state as JSON text). */
-export function createSqliteSessionRepository(db: SqliteDatabase): SessionRepository {
+export function createSqliteSessionRepository(db: SqliteDatabase): SyncOf<SessionRepository> {
   const get = db.prepare<[string], { state: string }>('SELECT state FROM mqtt_sessions WHERE client_id = ?');
   const put = db.prepare<[string, string, number]>('INSERT OR REPLACE INTO mqtt_sessions (client_id, state, updated_at) VALUES (?, ?, ?)');
   const del = db.prepare<[string]>('DELETE FROM mqtt_sessions WHERE client_id = ?');

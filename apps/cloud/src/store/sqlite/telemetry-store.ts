@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '@verge/platform';
 import type { Statement } from 'better-sqlite3';
-import type { RetentionLimits, TelemetryFilter, TelemetryStore } from '../ports.js';
+import type { RetentionLimits, TelemetryEntry, TelemetryFilter, TelemetryStore } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
 import type { TelemetryRecord } from '../records.js';
 import { messageFromColumns, messageSizeBytes, messageToColumns, type MessageColumns } from './message-columns.js';
 
@@ -44,11 +45,16 @@ interface Totals {
   lastSequence: number;
 }
 
+/** The synchronous telemetry table: `TelemetryStore` without `append`, plus `appendBatch` (one transaction). */
+export type SqliteTelemetryTable = SyncOf<Omit<TelemetryStore, 'append'>> & {
+  appendBatch(entries: readonly TelemetryEntry[]): TelemetryRecord[];
+};
+
 /**
- * SQLite implementation of `TelemetryStore`. Count and bytes are kept as running totals (read once at open)
- * so the retention check after every append costs nothing; pruning deletes a prefix of the sequence.
+ * The telemetry table of the SQLite store. Count and bytes are kept as running totals (read once at open) so the
+ * retention check costs nothing; pruning deletes a prefix of the sequence. Group commit is `telemetry-batcher.ts`.
  */
-export function createSqliteTelemetryStore(db: SqliteDatabase): TelemetryStore {
+export function createSqliteTelemetryTable(db: SqliteDatabase): SqliteTelemetryTable {
   const insert = db.prepare<[Omit<TelemetryRow, 'seq'>]>(
     'INSERT INTO telemetry (device_id, module_id, enqueued_at, body, properties, system_properties, size) VALUES (@device_id, @module_id, @enqueued_at, @body, @properties, @system_properties, @size)',
   );
@@ -87,8 +93,8 @@ export function createSqliteTelemetryStore(db: SqliteDatabase): TelemetryStore {
     return undefined;
   };
 
-  return {
-    append(entry) {
+  const appendBatch = db.transaction((entries: readonly TelemetryEntry[]): TelemetryRecord[] =>
+    entries.map((entry) => {
       const sizeBytes = messageSizeBytes(entry.message);
       const info = insert.run({
         device_id: entry.deviceId,
@@ -97,11 +103,20 @@ export function createSqliteTelemetryStore(db: SqliteDatabase): TelemetryStore {
         size: sizeBytes,
         ...messageToColumns(entry.message),
       });
-      const sequenceNumber = Number(info.lastInsertRowid);
-      totals.count += 1;
-      totals.bytes += sizeBytes;
-      totals.lastSequence = sequenceNumber;
-      return { ...entry, sequenceNumber, sizeBytes };
+      return { ...entry, sequenceNumber: Number(info.lastInsertRowid), sizeBytes };
+    }),
+  );
+
+  return {
+    appendBatch(entries) {
+      const records = appendBatch(entries);
+      // Totals move only once the batch committed (a failed batch stored nothing).
+      for (const r of records) {
+        totals.count += 1;
+        totals.bytes += r.sizeBytes;
+        totals.lastSequence = r.sequenceNumber;
+      }
+      return records;
     },
     recent(filter, limit, beforeSequence) {
       const s = statement(recent, filterKind(filter), (w) => `SELECT * FROM telemetry WHERE ${w} AND seq < @before ORDER BY seq DESC LIMIT @limit`);

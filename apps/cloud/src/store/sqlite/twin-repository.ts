@@ -1,6 +1,8 @@
 import type { JsonObject, TwinCollection } from '@verge/core';
 import type { SqliteDatabase } from '@verge/platform';
 import type { TwinRepository } from '../ports.js';
+import type { SyncOf } from './sync-ports.js';
+import { writeIf } from './write-condition.js';
 import type { TwinRecord } from '../records.js';
 
 interface TwinRow {
@@ -37,8 +39,9 @@ function toRow(t: TwinRecord): TwinRow {
 }
 
 /** SQLite implementation of `TwinRepository` (sections as JSON text; `module_id = ''` is the device twin). */
-export function createSqliteTwinRepository(db: SqliteDatabase): TwinRepository {
+export function createSqliteTwinRepository(db: SqliteDatabase): SyncOf<TwinRepository> {
   const get = db.prepare<[string, string], TwinRow>('SELECT * FROM twins WHERE device_id = ? AND module_id = ?');
+  const etagOf = db.prepare<[string, string], { etag: string }>('SELECT etag FROM twins WHERE device_id = ? AND module_id = ?');
   const put = db.prepare<[TwinRow]>(
     'INSERT OR REPLACE INTO twins (device_id, module_id, etag, version, tags, desired, reported) VALUES (@device_id, @module_id, @etag, @version, @tags, @desired, @reported)',
   );
@@ -51,7 +54,10 @@ export function createSqliteTwinRepository(db: SqliteDatabase): TwinRepository {
       const row = get.get(id.deviceId, id.moduleId ?? '');
       return row === undefined ? undefined : toRecord(row);
     },
-    put: (record) => void put.run(toRow(record)),
+    put: (record, condition) => {
+      const what = record.moduleId === undefined ? `the twin of device '${record.deviceId}'` : `the twin of module '${record.deviceId}/${record.moduleId}'`;
+      writeIf(db, condition, what, () => etagOf.get(record.deviceId, record.moduleId ?? '')?.etag, () => void put.run(toRow(record)));
+    },
     delete: (id) => del.run(id.deviceId, id.moduleId ?? '').changes > 0,
     deleteAll: (deviceId) => delAll.run(deviceId).changes,
     all: ({ modules: m }) => (m ? modules : devices).all().map(toRecord),

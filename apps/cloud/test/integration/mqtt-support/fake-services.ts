@@ -32,13 +32,13 @@ export class FakeServices implements DeviceEndpointServices {
   private readonly identityListeners = new Set<(id: ClientIdentity, change: 'updated' | 'deleted') => void>();
   private c2dSeq = 0;
 
-  loadMqttSession?: (clientId: string) => MqttSessionState | undefined;
-  saveMqttSession?: (clientId: string, state: MqttSessionState | undefined) => void;
+  loadMqttSession?: (clientId: string) => Promise<MqttSessionState | undefined>;
+  saveMqttSession?: (clientId: string, state: MqttSessionState | undefined) => Promise<void>;
 
   constructor(opts: { persistSessions?: boolean } = {}) {
     if (opts.persistSessions) {
-      this.loadMqttSession = (clientId) => this.storedSessions.get(clientId);
-      this.saveMqttSession = (clientId, state) => {
+      this.loadMqttSession = async (clientId) => this.storedSessions.get(clientId);
+      this.saveMqttSession = async (clientId, state) => {
         if (state === undefined) this.storedSessions.delete(clientId);
         else this.storedSessions.set(clientId, state);
       };
@@ -50,17 +50,17 @@ export class FakeServices implements DeviceEndpointServices {
     this.twins.set(key(record), { desired: { $version: 1 }, reported: { $version: 1 } });
   }
 
-  getAuthRecord(id: ClientIdentity): AuthRecord | undefined {
+  async getAuthRecord(id: ClientIdentity): Promise<AuthRecord | undefined> {
     return this.identities.get(key(id));
   }
 
-  getTwinProperties(id: ClientIdentity): TwinProperties {
+  async getTwinProperties(id: ClientIdentity): Promise<TwinProperties> {
     const twin = this.twins.get(key(id));
     if (twin === undefined) throw new VergeError('CLD_DEVICE_NOT_FOUND', `no twin for ${key(id)}`);
     return structuredClone(twin);
   }
 
-  patchReported(id: ClientIdentity, patch: unknown): number {
+  async patchReported(id: ClientIdentity, patch: unknown): Promise<number> {
     const twin = this.twins.get(key(id));
     if (twin === undefined) throw new VergeError('CLD_DEVICE_NOT_FOUND', `no twin for ${key(id)}`);
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
@@ -81,7 +81,7 @@ export class FakeServices implements DeviceEndpointServices {
     return twin.desired.$version;
   }
 
-  ingestTelemetry(message: Message): void {
+  async ingestTelemetry(message: Message): Promise<void> {
     if (this.failIngest) throw new Error('disk full');
     this.telemetry.push(message);
   }
@@ -97,16 +97,16 @@ export class FakeServices implements DeviceEndpointServices {
     return id;
   }
 
-  pendingC2d(deviceId: string): C2dMessage[] {
+  async pendingC2d(deviceId: string): Promise<C2dMessage[]> {
     return [...(this.c2d.get(deviceId) ?? [])];
   }
 
-  completeC2d(deviceId: string, id: string): void {
+  async completeC2d(deviceId: string, id: string): Promise<void> {
     this.completed.push(id);
     this.c2d.set(deviceId, (this.c2d.get(deviceId) ?? []).filter((m) => m.id !== id));
   }
 
-  setConnectionState(id: ClientIdentity, connected: boolean): void {
+  async setConnectionState(id: ClientIdentity, connected: boolean): Promise<void> {
     this.connectionEvents.push({ id: key(id), connected });
   }
 

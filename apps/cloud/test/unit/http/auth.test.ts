@@ -14,7 +14,7 @@ async function get(authorization?: string) {
 describe('service API authentication', () => {
   it('accepts a policy token signed with the primary or the secondary key', async () => {
     t = await createTestApi();
-    const policy = t.services.policies.get('owner');
+    const policy = await t.services.policies.get('owner');
     expect((await get(t.auth())).statusCode).toBe(200);
     const secondary = createServiceSasToken({ hostName: TEST_HOST, policyName: 'owner', key: policy?.secondaryKey ?? '', expirySec: nowSec() + 60 });
     expect((await get(secondary)).statusCode).toBe(200);
@@ -55,7 +55,7 @@ describe('service API authentication', () => {
 
   it('checks the right the route needs', async () => {
     t = await createTestApi();
-    t.store.policies.put({ name: 'reader', primaryKey: aKey(5), secondaryKey: aKey(6), rights: ['RegistryRead'], createdAtMs: 0 });
+    await t.store.policies.put({ name: 'reader', primaryKey: aKey(5), secondaryKey: aKey(6), rights: ['RegistryRead'], createdAtMs: 0 });
     const reader = createServiceSasToken({ hostName: TEST_HOST, policyName: 'reader', key: aKey(5), expirySec: nowSec() + 60 });
     expect((await get(reader)).statusCode).toBe(200);
     const res = await t.api.app.inject({ method: 'PUT', url: '/devices/d1', headers: { authorization: reader }, payload: { deviceId: 'd1' } });

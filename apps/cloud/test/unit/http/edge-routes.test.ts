@@ -34,9 +34,9 @@ async function call(method: Method, url: string, authorization: string, payload?
 async function setup(): Promise<TestApi> {
   t = await createTestApi();
   const sas = { type: 'sas' as const, symmetricKey: { primaryKey: KEYS.primary, secondaryKey: KEYS.secondary } };
-  const edge = t.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, authentication: sas }, undefined).device;
-  t.services.devices.putDevice('edge2', { deviceId: 'edge2', capabilities: { iotEdge: true } }, undefined);
-  t.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope, authentication: sas }, undefined);
+  const edge = (await t.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, authentication: sas }, undefined)).device;
+  await t.services.devices.putDevice('edge2', { deviceId: 'edge2', capabilities: { iotEdge: true } }, undefined);
+  await t.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope, authentication: sas }, undefined);
   return t;
 }
 
@@ -62,7 +62,7 @@ describe('an edge device calling with its own SAS token', () => {
     );
     // Signed with the secondary key works too.
     expect((await call('DELETE', `/devices/edge1/modules/sensor${API}`, edgeToken('edge1', KEYS.secondary))).statusCode).toBe(204);
-    expect(t.store.modules.get('edge1', 'sensor')).toBeUndefined();
+    expect(await t.store.modules.get('edge1', 'sensor')).toBeUndefined();
   });
 
   it('refuses keys other than the derived ones and the system modules', async () => {
@@ -79,9 +79,9 @@ describe('an edge device calling with its own SAS token', () => {
 
   it('is refused with CLD_AUTH_SCOPE_DENIED naming the route on every other route', async () => {
     await setup();
-    const open = new Set(['GET /healthz', 'GET /openapi.json', ...DEVICE_ROUTES.split(', ')]);
+    const open = new Set(['GET /healthz', 'GET /health/live', 'GET /health/ready', 'GET /openapi.json', ...DEVICE_ROUTES.split(', ')]);
     const others = t.api.registered.filter((r) => !open.has(`${r.method} ${openApiPath(r.url)}`));
-    expect(others.length).toBe(19); // 26 routes: 2 anonymous, 5 device-scoped
+    expect(others.length).toBe(19); // 28 routes: 4 anonymous, 5 device-scoped
     for (const r of others) {
       const url = r.url.replace(':id', 'edge1').replace(':mid', 'sensor');
       const label = `${r.method} ${openApiPath(r.url)}`;
@@ -114,9 +114,9 @@ describe('an edge device calling with its own SAS token', () => {
 
   it('refuses disabled and X.509 edge devices', async () => {
     await setup();
-    t.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, status: 'disabled' }, '*');
+    await t.services.devices.putDevice('edge1', { deviceId: 'edge1', capabilities: { iotEdge: true }, status: 'disabled' }, '*');
     expect((await call('GET', '/devices/edge1/scope', edgeToken())).json()).toMatchObject({ code: 'CLD_AUTH_DEVICE_INVALID', message: "device 'edge1' is disabled" });
-    t.services.devices.putDevice('x509', { deviceId: 'x509', capabilities: { iotEdge: true }, authentication: { x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20) } } }, undefined);
+    await t.services.devices.putDevice('x509', { deviceId: 'x509', capabilities: { iotEdge: true }, authentication: { x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20) } } }, undefined);
     expect((await call('GET', '/devices/x509/scope', edgeToken('x509'))).json()).toMatchObject({
       code: 'CLD_AUTH_DEVICE_INVALID',
       message: "device 'x509' authenticates with selfSigned certificates and has no key to sign a SAS token with",
@@ -140,7 +140,7 @@ describe('POST /devices/{id}/applyConfigurationContent', () => {
     const res = await call('POST', `/devices/edge1/applyConfigurationContent${API}`, t.auth(), exampleManifest());
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect(t.services.twins.getTwin({ deviceId: 'edge1', moduleId: 'sensor' }).properties.desired).toEqual({ threshold: 42, $version: 2 });
+    expect((await t.services.twins.getTwin({ deviceId: 'edge1', moduleId: 'sensor' })).properties.desired).toEqual({ threshold: 42, $version: 2 });
   });
 
   it('answers 400 MANIFEST_INVALID with every fault, 400 for a plain device, 404 for an unknown one', async () => {
@@ -177,8 +177,8 @@ describe('POST /devices/{id}/applyConfigurationContent', () => {
 describe("POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope (IoT Hub's scope API, as edgeHub calls it)", () => {
   const SCOPE_URL = '/devices/edge1/modules/%24edgeHub/devicesAndModulesInDeviceScope?api-version=2020-05-31-preview';
 
-  function edgeHubToken(): string {
-    const hub = t.store.modules.get('edge1', '$edgeHub');
+  async function edgeHubToken(): Promise<string> {
+    const hub = await t.store.modules.get('edge1', '$edgeHub');
     if (hub === undefined) throw new Error('no $edgeHub');
     // The edge hub signs with its own key, derived from the device key (workload API sign).
     return identityToken({ host: TEST_HOST, deviceId: 'edge1', moduleId: '$edgeHub', key: deriveModuleKey(KEYS.primary, '$edgeHub', hub.generationId, 'primary'), expirySec: nowSec() + 60 });
@@ -186,32 +186,32 @@ describe("POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope (IoT H
 
   it('pages the children as Devices and the modules as Modules, for $edgeHub\'s own token', async () => {
     await setup();
-    const edge = t.services.devices.getDevice('edge1');
-    t.services.devices.putDevice('a-leaf', { deviceId: 'a-leaf', deviceScope: edge.deviceScope, status: 'disabled' }, undefined);
-    const first = await call('POST', SCOPE_URL, edgeHubToken(), { targetDeviceId: 'edge1', targetModuleId: '$edgeHub', pageSize: 1, continuationToken: null });
+    const edge = await t.services.devices.getDevice('edge1');
+    await t.services.devices.putDevice('a-leaf', { deviceId: 'a-leaf', deviceScope: edge.deviceScope, status: 'disabled' }, undefined);
+    const first = await call('POST', SCOPE_URL, await edgeHubToken(), { targetDeviceId: 'edge1', targetModuleId: '$edgeHub', pageSize: 1, continuationToken: null });
     expect(first.statusCode).toBe(200);
     const page1 = ScopeResultDtoSchema.parse(first.json());
-    expect(page1.devices).toEqual([t.services.devices.getDevice('a-leaf')]);
-    expect(page1.modules).toEqual(t.services.modules.listModules('edge1'));
+    expect(page1.devices).toEqual([await t.services.devices.getDevice('a-leaf')]);
+    expect(page1.modules).toEqual(await t.services.modules.listModules('edge1'));
     expect(page1.continuationLink).toEqual(expect.any(String));
-    const second = ScopeResultDtoSchema.parse((await call('POST', SCOPE_URL, edgeHubToken(), { targetDeviceId: 'edge1', pageSize: 1, continuationToken: page1.continuationLink })).json());
-    expect(second).toEqual({ devices: [t.services.devices.getDevice('leaf')], modules: [], continuationLink: null });
+    const second = ScopeResultDtoSchema.parse((await call('POST', SCOPE_URL, await edgeHubToken(), { targetDeviceId: 'edge1', pageSize: 1, continuationToken: page1.continuationLink })).json());
+    expect(second).toEqual({ devices: [await t.services.devices.getDevice('leaf')], modules: [], continuationLink: null });
     expect(second.devices[0]?.authentication.symmetricKey).toEqual({ primaryKey: KEYS.primary, secondaryKey: KEYS.secondary });
   });
 
   it('answers one device of the scope as target, nothing for others, and refuses bad continuations and modules', async () => {
     await setup();
     const one = await call('POST', SCOPE_URL, edgeToken(), { targetDeviceId: 'leaf' });
-    expect(one.json()).toEqual({ devices: [t.services.devices.getDevice('leaf')], modules: [], continuationLink: null });
+    expect(one.json()).toEqual({ devices: [await t.services.devices.getDevice('leaf')], modules: [], continuationLink: null });
     expect((await call('POST', SCOPE_URL, edgeToken(), { targetDeviceId: 'edge2' })).json()).toEqual({ devices: [], modules: [], continuationLink: null });
     // No body at all: the whole scope, first page.
-    expect(ScopeResultDtoSchema.parse((await call('POST', SCOPE_URL, edgeHubToken())).json()).devices.map((d) => d.deviceId)).toEqual(['leaf']);
-    const bad = await call('POST', SCOPE_URL, edgeHubToken(), { continuationToken: 'nope' });
+    expect(ScopeResultDtoSchema.parse((await call('POST', SCOPE_URL, await edgeHubToken())).json()).devices.map((d) => d.deviceId)).toEqual(['leaf']);
+    const bad = await call('POST', SCOPE_URL, await edgeHubToken(), { continuationToken: 'nope' });
     expect(bad.json()).toMatchObject({
       code: 'CLD_SCOPE_CONTINUATION_INVALID',
       message: 'continuationToken: not a continuationLink of this cloud (send back the continuationLink of the previous page)',
     });
-    expect((await call('POST', SCOPE_URL, edgeHubToken(), { pageSize: 0 })).json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await call('POST', SCOPE_URL, await edgeHubToken(), { pageSize: 0 })).json()).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await call('POST', '/devices/edge1/modules/ghost/devicesAndModulesInDeviceScope', t.auth(), {})).json()).toMatchObject({ code: 'CLD_MODULE_NOT_FOUND' });
     expect((await call('POST', '/devices/leaf/modules/x/devicesAndModulesInDeviceScope', t.auth(), {})).json()).toMatchObject({ code: 'CLD_DEVICE_NOT_EDGE' });
   });

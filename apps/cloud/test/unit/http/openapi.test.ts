@@ -40,6 +40,8 @@ describe('GET /openapi.json', () => {
         'GET /devices/{id}/scope',
         'POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope',
         'GET /events',
+        'GET /health/live',
+        'GET /health/ready',
         'GET /healthz',
         'GET /messages',
         'GET /openapi.json',
@@ -75,7 +77,7 @@ describe('GET /openapi.json', () => {
         expect(Object.keys(op.responses)).toContain('default');
         const schemas = [...op.parameters.map((p) => p.schema), ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema), ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema))];
         for (const s of schemas) expect(() => ajv.compile(s), `${method} ${path}`).not.toThrow();
-        const anonymous = path === '/healthz' || path === '/openapi.json';
+        const anonymous = ['/healthz', '/health/live', '/health/ready', '/openapi.json'].includes(path);
         // The device-scoped routes of docs/edge-cloud.md also take the edge device's own token.
         const deviceScoped = [
           'get /devices/{id}/modules',

@@ -8,8 +8,8 @@ afterEach(async () => t?.closeAll());
 
 async function setup(): Promise<TestApi> {
   t = await createTestApi();
-  t.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined);
-  t.services.modules.putModule('d1', 'm1', { moduleId: 'm1' }, undefined);
+  await t.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined);
+  await t.services.modules.putModule('d1', 'm1', { moduleId: 'm1' }, undefined);
   return t;
 }
 
@@ -85,7 +85,7 @@ describe('C2D over HTTP', () => {
       expiryTimeUtc: '2030-01-01T00:10:00.000Z',
       pendingCount: 1,
     });
-    const [m] = t.services.endpoint.pendingC2d('d1');
+    const [m] = await t.services.endpoint.pendingC2d('d1');
     expect([...(m?.message.body ?? [])]).toEqual([0, 1, 2, 255]);
     expect(m?.message.properties).toEqual({ color: 'red', count: '3' });
     expect(m?.message.systemProperties).toMatchObject({ messageId: 'mid-7', cid: 'cid-7', contentType: 'text/plain', contentEncoding: 'utf-8' });
@@ -95,7 +95,7 @@ describe('C2D over HTTP', () => {
     await setup();
     const res = await t.api.app.inject({ method: 'POST', url: '/devices/d1/messages/deviceBound', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: '{"a":1}' });
     expect(res.statusCode).toBe(202);
-    const [m] = t.services.endpoint.pendingC2d('d1');
+    const [m] = await t.services.endpoint.pendingC2d('d1');
     expect(new TextDecoder().decode(m?.message.body)).toBe('{"a":1}');
     expect(m?.message.systemProperties['contentType']).toBe('application/json');
   });
@@ -127,7 +127,7 @@ describe('recent messages over HTTP', () => {
   it('returns retained messages, newest last, filtered and paged back with before', async () => {
     await setup();
     for (const [d, m, text] of [['d1', undefined, 'a'], ['d1', 'm1', 'b'], ['d2', undefined, 'c'], ['d1', undefined, 'd']] as const) {
-      t.services.endpoint.ingestTelemetry({
+      await t.services.endpoint.ingestTelemetry({
         body: Buffer.from(text),
         properties: { k: text },
         systemProperties: { connectionDeviceId: d, ...(m === undefined ? {} : { connectionModuleId: m }), enqueuedTime: '2030-01-01T00:00:00.000Z' },

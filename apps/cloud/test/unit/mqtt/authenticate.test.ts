@@ -4,7 +4,7 @@ import { createSasToken, deviceResource, moduleResource } from '@verge/core';
 import { certificateThumbprint, issueClientCert } from '@verge/platform';
 import type { IssuedCertificate } from '@verge/platform';
 import { authenticate } from '../../../src/mqtt/authenticate.js';
-import type { ConnectCredentials, PeerCertificate } from '@verge/iothub-mqtt';
+import type { AuthResult, ConnectCredentials, PeerCertificate } from '@verge/iothub-mqtt';
 import { FakeServices, PRIMARY_KEY, SECONDARY_KEY, sasIdentity } from '../../integration/mqtt-support/fake-services.js';
 
 const HOST = 'hub.example';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   services.addIdentity({ deviceId: 'cadev', status: 'enabled', authentication: { type: 'certificateAuthority' }, isEdge: false });
 });
 
-function run(creds: Partial<ConnectCredentials> & { clientId: string }) {
+async function run(creds: Partial<ConnectCredentials> & { clientId: string }): Promise<AuthResult> {
   return authenticate({ username: user(creds.clientId), password: undefined, peerCertificate: undefined, localPort: LOCAL_PORT, ...creds }, { services, hostname: HOST, nowMs: NOW_MS });
 }
 
@@ -51,26 +51,26 @@ describe('authenticate', () => {
     ['device, host name in other case', { clientId: 'd1', username: user('d1', 'HUB.example'), password: token(deviceResource('HUB.EXAMPLE', 'd1')) }],
     ['device, expired within the 5-minute skew', { clientId: 'd1', password: token(deviceResource(HOST, 'd1'), PRIMARY_KEY, NOW_SEC - 200) }],
     ['module', { clientId: 'd1/m1', password: token(moduleResource(HOST, 'd1', 'm1')) }],
-  ])('accepts a SAS token: %s', (_name, creds) => {
-    const r = run(creds);
+  ])('accepts a SAS token: %s', async (_name, creds) => {
+    const r = await run(creds);
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.method).toBe('sas');
   });
 
-  it('reports when the token stops being valid (expiry + skew)', () => {
-    const r = run({ clientId: 'd1', password: token(deviceResource(HOST, 'd1'), PRIMARY_KEY, NOW_SEC + 60) });
+  it('reports when the token stops being valid (expiry + skew)', async () => {
+    const r = await run({ clientId: 'd1', password: token(deviceResource(HOST, 'd1'), PRIMARY_KEY, NOW_SEC + 60) });
     expect(r).toMatchObject({ ok: true, validUntilMs: (NOW_SEC + 60 + 300) * 1000 });
   });
 
-  it('accepts a self-signed X.509 device by thumbprint (SHA-1 or SHA-256, any formatting)', () => {
-    expect(run({ clientId: 'x509dev', peerCertificate: peer(cert) })).toMatchObject({ ok: true, method: 'x509' });
+  it('accepts a self-signed X.509 device by thumbprint (SHA-1 or SHA-256, any formatting)', async () => {
+    expect(await run({ clientId: 'x509dev', peerCertificate: peer(cert) })).toMatchObject({ ok: true, method: 'x509' });
     services.addIdentity({
       deviceId: 'x509b',
       status: 'enabled',
       authentication: { type: 'selfSigned', primaryThumbprint: 'ab'.repeat(20), secondaryThumbprint: new X509Certificate(cert.certificatePem).fingerprint256.toLowerCase() },
       isEdge: false,
     });
-    expect(run({ clientId: 'x509b', peerCertificate: peer(cert) })).toMatchObject({ ok: true, method: 'x509' });
+    expect(await run({ clientId: 'x509b', peerCertificate: peer(cert) })).toMatchObject({ ok: true, method: 'x509' });
   });
 
   it.each<[string, Partial<ConnectCredentials> & { clientId: string }, number, string | RegExp]>([
@@ -87,8 +87,8 @@ describe('authenticate', () => {
     ['garbage password', { clientId: 'd1', password: Buffer.from('hello') }, 4, "malformed SAS token: a SAS token must start with 'SharedAccessSignature ' (the prefix is case-sensitive)"],
     ['X.509 device without certificate', { clientId: 'x509dev', password: token(deviceResource(HOST, 'x509dev')) }, 4, "device 'x509dev' authenticates with an X.509 certificate, but the client presented none"],
     ['CA-signed X.509 device', { clientId: 'cadev' }, 5, "device 'cadev' uses CA-signed X.509 authentication, which this cloud does not support"],
-  ])('refuses: %s', (_name, creds, returnCode, reason) => {
-    const r = run(creds);
+  ])('refuses: %s', async (_name, creds, returnCode, reason) => {
+    const r = await run(creds);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.returnCode).toBe(returnCode);
@@ -96,10 +96,10 @@ describe('authenticate', () => {
     else expect(r.reason).toMatch(reason);
   });
 
-  it('refuses a certificate whose thumbprint is not registered, or that is outside its validity', () => {
-    const wrong = run({ clientId: 'x509dev', peerCertificate: peer(otherCert) });
+  it('refuses a certificate whose thumbprint is not registered, or that is outside its validity', async () => {
+    const wrong = await run({ clientId: 'x509dev', peerCertificate: peer(otherCert) });
     expect(wrong).toEqual({ ok: false, returnCode: 4, reason: `client certificate thumbprint ${certificateThumbprint(otherCert.certificatePem).sha1} is not registered for device 'x509dev'` });
-    const expired = authenticate(
+    const expired = await authenticate(
       { clientId: 'x509dev', username: user('x509dev'), password: undefined, peerCertificate: peer(cert), localPort: LOCAL_PORT },
       { services, hostname: HOST, nowMs: NOW_MS + 2 * 86_400_000 },
     );

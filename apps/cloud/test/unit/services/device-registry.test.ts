@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectVergeError as expectError } from '../../helpers/expect-error.js';
+import { expectVergeRejection } from '../../helpers/expect-error.js';
 import { aKey, createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
 
 let cloud: TestCloud;
 afterEach(() => cloud?.close());
 
 describe('device registry', () => {
-  it('creates a device with generated 32-byte SAS keys, an empty twin and IoT Hub fields', () => {
+  it('creates a device with generated 32-byte SAS keys, an empty twin and IoT Hub fields', async () => {
     cloud = createTestCloud();
-    const { device, created } = cloud.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined);
+    const { device, created } = await cloud.services.devices.putDevice('d1', { deviceId: 'd1' }, undefined);
     expect(created).toBe(true);
     expect(device).toMatchObject({
       deviceId: 'd1',
@@ -28,12 +28,12 @@ describe('device registry', () => {
     expect(Buffer.from(keys.primaryKey ?? '', 'base64')).toHaveLength(32);
     expect(keys.primaryKey).not.toBe(keys.secondaryKey);
     expect(device.generationId).toMatch(/^\d{19}$/);
-    expect(cloud.services.twins.getTwin({ deviceId: 'd1' })).toMatchObject({ version: 1, tags: {}, properties: { desired: { $version: 1 }, reported: { $version: 1 } } });
+    expect(await cloud.services.twins.getTwin({ deviceId: 'd1' })).toMatchObject({ version: 1, tags: {}, properties: { desired: { $version: 1 }, reported: { $version: 1 } } });
   });
 
-  it('accepts what azure-iothub sends: empty keys (generate), read-only fields and nulls ignored', () => {
+  it('accepts what azure-iothub sends: empty keys (generate), read-only fields and nulls ignored', async () => {
     cloud = createTestCloud();
-    const { device } = cloud.services.devices.putDevice(
+    const { device } = await cloud.services.devices.putDevice(
       'd1',
       {
         deviceId: 'd1',
@@ -52,21 +52,21 @@ describe('device registry', () => {
     expect(device.authentication.symmetricKey.primaryKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   });
 
-  it('keeps given keys, and keeps stored keys on replace when none are sent', () => {
+  it('keeps given keys, and keeps stored keys on replace when none are sent', async () => {
     cloud = createTestCloud();
-    const created = cloud.services.devices.putDevice('d1', { deviceId: 'd1', authentication: { symmetricKey: { primaryKey: aKey(1), secondaryKey: aKey(2) } } }, undefined);
+    const created = await cloud.services.devices.putDevice('d1', { deviceId: 'd1', authentication: { symmetricKey: { primaryKey: aKey(1), secondaryKey: aKey(2) } } }, undefined);
     expect(created.device.authentication.symmetricKey).toEqual({ primaryKey: aKey(1), secondaryKey: aKey(2) });
-    const replaced = cloud.services.devices.putDevice('d1', { deviceId: 'd1', status: 'disabled', statusReason: 'maintenance' }, '*');
+    const replaced = await cloud.services.devices.putDevice('d1', { deviceId: 'd1', status: 'disabled', statusReason: 'maintenance' }, '*');
     expect(replaced.created).toBe(false);
     expect(replaced.device).toMatchObject({ status: 'disabled', statusReason: 'maintenance', generationId: created.device.generationId });
     expect(replaced.device.authentication.symmetricKey).toEqual({ primaryKey: aKey(1), secondaryKey: aKey(2) });
     expect(replaced.device.etag).not.toBe(created.device.etag);
   });
 
-  it('stores X.509 thumbprints normalized to uppercase hex, and CA authentication without secrets', () => {
+  it('stores X.509 thumbprints normalized to uppercase hex, and CA authentication without secrets', async () => {
     cloud = createTestCloud();
     const colon = 'ab:'.repeat(19) + 'ab';
-    const { device } = cloud.services.devices.putDevice(
+    const { device } = await cloud.services.devices.putDevice(
       'x1',
       { deviceId: 'x1', authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: colon, secondaryThumbprint: 'c'.repeat(64) } } },
       undefined,
@@ -77,12 +77,12 @@ describe('device registry', () => {
       x509Thumbprint: { primaryThumbprint: 'AB'.repeat(20), secondaryThumbprint: 'C'.repeat(64) },
     });
     // azure-iothub infers selfSigned when thumbprints are given without a type.
-    const inferred = cloud.services.devices.putDevice('x2', { deviceId: 'x2', authentication: { x509Thumbprint: { primaryThumbprint: 'A'.repeat(40) } } }, undefined);
+    const inferred = await cloud.services.devices.putDevice('x2', { deviceId: 'x2', authentication: { x509Thumbprint: { primaryThumbprint: 'A'.repeat(40) } } }, undefined);
     expect(inferred.device.authentication.type).toBe('selfSigned');
     expect(inferred.device.authentication.x509Thumbprint.secondaryThumbprint).toBeNull();
-    const ca = cloud.services.devices.putDevice('x3', { deviceId: 'x3', authentication: { type: 'certificateAuthority' } }, undefined);
+    const ca = await cloud.services.devices.putDevice('x3', { deviceId: 'x3', authentication: { type: 'certificateAuthority' } }, undefined);
     expect(ca.device.authentication.type).toBe('certificateAuthority');
-    expect(cloud.services.endpoint.getAuthRecord({ deviceId: 'x1' })?.authentication).toEqual({
+    expect((await cloud.services.endpoint.getAuthRecord({ deviceId: 'x1' }))?.authentication).toEqual({
       type: 'selfSigned',
       primaryThumbprint: 'AB'.repeat(20),
       secondaryThumbprint: 'C'.repeat(64),
@@ -97,108 +97,96 @@ describe('device registry', () => {
     ['id mismatch', { deviceId: 'other' }, 'CLD_ID_MISMATCH', "deviceId 'other' in the body differs from 'd' in the path"],
     ['unknown parent scope', { deviceId: 'd', deviceScope: 'ms-azure-iot-edge://nope-1' }, 'CLD_PARENT_INVALID', "deviceScope: 'ms-azure-iot-edge://nope-1' is not the scope of a registered IoT Edge device"],
     ['scope of no form', { deviceId: 'd', deviceScope: 'garbage' }, 'CLD_PARENT_INVALID', "deviceScope: 'garbage' is not the scope of a registered IoT Edge device"],
-  ] as const)('refuses %s', (_name, input, code, message) => {
+  ] as const)('refuses %s', async (_name, input, code, message) => {
     cloud = createTestCloud();
-    expectError(() => cloud.services.devices.putDevice('d', input, undefined), code, message);
-    expect(cloud.store.devices.get('d')).toBeUndefined();
+    await expectVergeRejection(cloud.services.devices.putDevice('d', input, undefined), code, message);
+    expect(await cloud.store.devices.get('d')).toBeUndefined();
   });
 
-  it.each(['', 'a/b', 'a b', 'é', 'x'.repeat(129)])('refuses the id %j', (id) => {
+  it.each(['', 'a/b', 'a b', 'é', 'x'.repeat(129)])('refuses the id %j', async (id) => {
     cloud = createTestCloud();
-    expectError(() => cloud.services.devices.putDevice(id, { deviceId: id }, undefined), 'CLD_ID_INVALID', /^deviceId '.*' is invalid: ids are 1 to 128 characters/);
+    await expectVergeRejection(cloud.services.devices.putDevice(id, { deviceId: id }, undefined), 'CLD_ID_INVALID', /^deviceId '.*' is invalid: ids are 1 to 128 characters/);
   });
 
-  it("accepts every character IoT Hub allows in ids: - : . + % _ # * ? ! ( ) , = @ ; $ '", () => {
+  it("accepts every character IoT Hub allows in ids: - : . + % _ # * ? ! ( ) , = @ ; $ '", async () => {
     cloud = createTestCloud();
     const id = "a-:.+%_#*?!(),=@;$'z";
-    expect(cloud.services.devices.putDevice(id, { deviceId: id }, undefined).device.deviceId).toBe(id);
+    expect((await cloud.services.devices.putDevice(id, { deviceId: id }, undefined)).device.deviceId).toBe(id);
   });
 
-  it('enforces create-vs-replace and etags (If-Match)', () => {
+  it('enforces create-vs-replace and etags (If-Match)', async () => {
     cloud = createTestCloud();
-    const d = cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device;
-    expectError(() => cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined), 'CLD_DEVICE_ALREADY_EXISTS', "device 'd' already exists; send If-Match: * (or its etag) to replace it");
-    expectError(() => cloud.services.devices.putDevice('nope', { deviceId: 'nope' }, '*'), 'CLD_DEVICE_NOT_FOUND', "device 'nope' is not registered (If-Match given, so nothing was created)");
-    expectError(() => cloud.services.devices.putDevice('d', { deviceId: 'd' }, 'stale'), 'CLD_ETAG_MISMATCH', `If-Match etag "stale" does not match the current etag "${d.etag}" of device 'd'`);
-    const next = cloud.services.devices.putDevice('d', { deviceId: 'd' }, d.etag).device;
-    expectError(() => cloud.services.devices.deleteDevice('d', d.etag), 'CLD_ETAG_MISMATCH', /does not match the current etag/);
-    cloud.services.devices.deleteDevice('d', next.etag);
-    expectError(() => cloud.services.devices.getDevice('d'), 'CLD_DEVICE_NOT_FOUND', "device 'd' is not registered");
+    const d = (await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined)).device;
+    await expectVergeRejection(cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined), 'CLD_DEVICE_ALREADY_EXISTS', "device 'd' already exists; send If-Match: * (or its etag) to replace it");
+    await expectVergeRejection(cloud.services.devices.putDevice('nope', { deviceId: 'nope' }, '*'), 'CLD_DEVICE_NOT_FOUND', "device 'nope' is not registered (If-Match given, so nothing was created)");
+    await expectVergeRejection(cloud.services.devices.putDevice('d', { deviceId: 'd' }, 'stale'), 'CLD_ETAG_MISMATCH', `If-Match etag "stale" does not match the current etag "${d.etag}" of device 'd'`);
+    const next = (await cloud.services.devices.putDevice('d', { deviceId: 'd' }, d.etag)).device;
+    await expectVergeRejection(cloud.services.devices.deleteDevice('d', d.etag), 'CLD_ETAG_MISMATCH', /does not match the current etag/);
+    await cloud.services.devices.deleteDevice('d', next.etag);
+    await expectVergeRejection(cloud.services.devices.getDevice('d'), 'CLD_DEVICE_NOT_FOUND', "device 'd' is not registered");
   });
 
   it('gives a re-created device a new generation id', async () => {
     cloud = createTestCloud();
-    const first = cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device;
-    cloud.services.devices.deleteDevice('d', undefined);
+    const first = (await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined)).device;
+    await cloud.services.devices.deleteDevice('d', undefined);
     await cloud.clock.advance(1);
-    expect(cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined).device.generationId).not.toBe(first.generationId);
+    expect((await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined)).device.generationId).not.toBe(first.generationId);
   });
 
-  it('lists devices ordered by id, limited by top', () => {
+  it('lists devices ordered by id, limited by top', async () => {
     cloud = createTestCloud();
-    for (const id of ['c', 'a', 'b']) cloud.services.devices.putDevice(id, { deviceId: id }, undefined);
-    expect(cloud.services.devices.listDevices(1000).map((d) => d.deviceId)).toEqual(['a', 'b', 'c']);
-    expect(cloud.services.devices.listDevices(2).map((d) => d.deviceId)).toEqual(['a', 'b']);
+    for (const id of ['c', 'a', 'b']) await cloud.services.devices.putDevice(id, { deviceId: id }, undefined);
+    expect((await cloud.services.devices.listDevices(1000)).map((d) => d.deviceId)).toEqual(['a', 'b', 'c']);
+    expect((await cloud.services.devices.listDevices(2)).map((d) => d.deviceId)).toEqual(['a', 'b']);
   });
 
   describe('parent/child (device scope)', () => {
-    it('gives edge devices their own scope and leaves their parent\'s', () => {
+    it('gives edge devices their own scope and leaves their parent\'s', async () => {
       cloud = createTestCloud();
-      const edge = cloud.services.devices.putDevice('edge-1', { deviceId: 'edge-1', capabilities: { iotEdge: true } }, undefined).device;
+      const edge = (await cloud.services.devices.putDevice('edge-1', { deviceId: 'edge-1', capabilities: { iotEdge: true } }, undefined)).device;
       expect(edge.deviceScope).toBe(`ms-azure-iot-edge://edge-1-${edge.generationId}`);
       expect(edge.parentScopes).toEqual([]);
-      const leaf = cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined).device;
+      const leaf = (await cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined)).device;
       expect(leaf).toMatchObject({ deviceScope: edge.deviceScope, parentScopes: [edge.deviceScope] });
-      expect(cloud.services.endpoint.getAuthRecord({ deviceId: 'leaf' })).toMatchObject({ parentDeviceId: 'edge-1', isEdge: false });
-      const child = cloud.services.devices.putDevice('edge-2', { deviceId: 'edge-2', capabilities: { iotEdge: true }, parentScopes: [edge.deviceScope ?? ''] }, undefined).device;
+      expect(await cloud.services.endpoint.getAuthRecord({ deviceId: 'leaf' })).toMatchObject({ parentDeviceId: 'edge-1', isEdge: false });
+      const child = (await cloud.services.devices.putDevice('edge-2', { deviceId: 'edge-2', capabilities: { iotEdge: true }, parentScopes: [edge.deviceScope ?? ''] }, undefined)).device;
       expect(child.parentScopes).toEqual([edge.deviceScope]);
       expect(child.deviceScope).toBe(`ms-azure-iot-edge://edge-2-${child.generationId}`);
     });
 
-    it('refuses a non-edge parent, itself as parent and cycles', () => {
+    it('refuses a non-edge parent, itself as parent and cycles', async () => {
       cloud = createTestCloud();
-      const a = cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true } }, undefined).device;
-      const b = cloud.services.devices.putDevice('b', { deviceId: 'b', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, undefined).device;
-      expectError(
-        () => cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [b.deviceScope ?? ''] }, '*'),
-        'CLD_PARENT_INVALID',
-        "parentScopes[0]: device 'b' cannot be the parent of 'a' (it would form a cycle)",
-      );
-      expectError(
-        () => cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, '*'),
-        'CLD_PARENT_INVALID',
-        "parentScopes[0]: device 'a' cannot be the parent of 'a' (it would form a cycle)",
-      );
-      expectError(
-        () => cloud.services.devices.putDevice('a', { deviceId: 'a' }, '*'),
-        'CLD_PARENT_INVALID',
-        "capabilities.iotEdge: device 'a' has child devices, so it must stay an IoT Edge device",
-      );
+      const a = (await cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true } }, undefined)).device;
+      const b = (await cloud.services.devices.putDevice('b', { deviceId: 'b', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, undefined)).device;
+      await expectVergeRejection(cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [b.deviceScope ?? ''] }, '*'), 'CLD_PARENT_INVALID', "parentScopes[0]: device 'b' cannot be the parent of 'a' (it would form a cycle)");
+      await expectVergeRejection(cloud.services.devices.putDevice('a', { deviceId: 'a', capabilities: { iotEdge: true }, parentScopes: [a.deviceScope ?? ''] }, '*'), 'CLD_PARENT_INVALID', "parentScopes[0]: device 'a' cannot be the parent of 'a' (it would form a cycle)");
+      await expectVergeRejection(cloud.services.devices.putDevice('a', { deviceId: 'a' }, '*'), 'CLD_PARENT_INVALID', "capabilities.iotEdge: device 'a' has child devices, so it must stay an IoT Edge device");
     });
 
-    it('orphans the children when the parent is deleted', () => {
+    it('orphans the children when the parent is deleted', async () => {
       cloud = createTestCloud();
-      const edge = cloud.services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined).device;
-      cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined);
+      const edge = (await cloud.services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined)).device;
+      await cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: edge.deviceScope }, undefined);
       const changes: string[] = [];
       cloud.bus.subscribe('identityChanged', (e) => changes.push(`${e.id.deviceId}:${e.change}`));
-      cloud.services.devices.deleteDevice('edge', '*');
-      expect(cloud.services.devices.getDevice('leaf')).toMatchObject({ parentScopes: [] });
-      expect(cloud.services.devices.getDevice('leaf').deviceScope).toBeUndefined();
+      await cloud.services.devices.deleteDevice('edge', '*');
+      expect(await cloud.services.devices.getDevice('leaf')).toMatchObject({ parentScopes: [] });
+      expect((await cloud.services.devices.getDevice('leaf')).deviceScope).toBeUndefined();
       expect(changes).toEqual(['edge:deleted', 'leaf:updated']);
     });
   });
 
-  it('deletes modules, twins, queued messages and sessions with the device', () => {
+  it('deletes modules, twins, queued messages and sessions with the device', async () => {
     cloud = createTestCloud();
-    cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
-    cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
-    cloud.services.c2d.send('d', { body: new Uint8Array([1]), properties: {} });
+    await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    await cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
+    await cloud.services.c2d.send('d', { body: new Uint8Array([1]), properties: {} });
     cloud.services.endpoint.saveMqttSession?.('d/m', { subscriptions: [] });
-    cloud.services.devices.deleteDevice('d', undefined);
-    expect(cloud.store.modules.list('d')).toEqual([]);
-    expect(cloud.store.twins.get({ deviceId: 'd', moduleId: 'm' })).toBeUndefined();
-    expect(cloud.store.c2d.countPending('d', 0)).toBe(0);
-    expect(cloud.store.sessions.load('d/m')).toBeUndefined();
+    await cloud.services.devices.deleteDevice('d', undefined);
+    expect(await cloud.store.modules.list('d')).toEqual([]);
+    expect(await cloud.store.twins.get({ deviceId: 'd', moduleId: 'm' })).toBeUndefined();
+    expect(await cloud.store.c2d.countPending('d', 0)).toBe(0);
+    expect(await cloud.store.sessions.load('d/m')).toBeUndefined();
   });
 });

@@ -31,16 +31,16 @@ function stubGateway(online: Set<string>, behaviour: 'answer' | 'timeout' = 'ans
   };
 }
 
-function setup(): TestCloud {
+async function setup(): Promise<TestCloud> {
   cloud = createTestCloud();
-  cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
-  cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
+  await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+  await cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
   return cloud;
 }
 
 describe('method service', () => {
   it('invokes on a connected device with the response timeout in ms (default 30 s)', async () => {
-    const c = setup();
+    const c = await setup();
     const gw = stubGateway(new Set(['d', 'd/m']));
     c.setGateway(gw);
     await expect(c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'reboot', payload: { delay: 1 } })).resolves.toEqual({
@@ -55,7 +55,7 @@ describe('method service', () => {
   });
 
   it('answers 404 for unknown identities and offline devices without calling the gateway', async () => {
-    const c = setup();
+    const c = await setup();
     const gw = stubGateway(new Set());
     c.setGateway(gw);
     await expectVergeRejection(c.services.methods.invoke({ deviceId: 'x' }, { methodName: 'a' }), 'CLD_DEVICE_NOT_FOUND', "device 'x' is not registered");
@@ -71,25 +71,25 @@ describe('method service', () => {
   });
 
   it('passes the gateway timeout through (504)', async () => {
-    const c = setup();
+    const c = await setup();
     c.setGateway(stubGateway(new Set(['d']), 'timeout'));
     await expectVergeRejection(c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'slow', responseTimeoutInSeconds: 5 }), 'CLD_METHOD_TIMEOUT', 'no answer within 5000 ms');
   });
 
   it('waits up to connectTimeoutInSeconds for the device to connect', async () => {
-    const c = setup();
+    const c = await setup();
     const online = new Set<string>();
     c.setGateway(stubGateway(online));
     const pending = c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'late', connectTimeoutInSeconds: 5 });
-    setTimeout(() => {
+    setTimeout(async () => {
       online.add('d');
-      c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
+      await c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
     }, 50);
     await expect(pending).resolves.toMatchObject({ status: 200 });
   });
 
   it('gives up after connectTimeoutInSeconds', async () => {
-    const c = setup();
+    const c = await setup();
     c.setGateway(stubGateway(new Set()));
     const started = Date.now();
     await expectVergeRejection(
@@ -103,23 +103,23 @@ describe('method service', () => {
 
 describe('device endpoint services: connection state', () => {
   it('records Connected/Disconnected on the device and module and announces it', async () => {
-    const c = setup();
+    const c = await setup();
     const events: string[] = [];
     c.bus.subscribe('connectionChanged', (e) => events.push(`${e.id.moduleId ?? e.id.deviceId}:${e.connected}`));
-    c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
+    await c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
     await c.clock.advance(1000);
-    c.services.endpoint.setConnectionState({ deviceId: 'd', moduleId: 'm' }, true);
-    expect(c.services.devices.getDevice('d')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:00.000Z' });
-    expect(c.services.modules.getModule('d', 'm')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:01.000Z' });
-    expect(c.services.twins.getTwin({ deviceId: 'd', moduleId: 'm' }).connectionState).toBe('Connected');
-    c.services.endpoint.setConnectionState({ deviceId: 'd' }, false);
-    expect(c.services.devices.getDevice('d').connectionState).toBe('Disconnected');
+    await c.services.endpoint.setConnectionState({ deviceId: 'd', moduleId: 'm' }, true);
+    expect(await c.services.devices.getDevice('d')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:00.000Z' });
+    expect(await c.services.modules.getModule('d', 'm')).toMatchObject({ connectionState: 'Connected', connectionStateUpdatedTime: '2030-01-01T00:00:01.000Z' });
+    expect((await c.services.twins.getTwin({ deviceId: 'd', moduleId: 'm' })).connectionState).toBe('Connected');
+    await c.services.endpoint.setConnectionState({ deviceId: 'd' }, false);
+    expect((await c.services.devices.getDevice('d')).connectionState).toBe('Disconnected');
     expect(events).toEqual(['d:true', 'm:true', 'd:false']);
   });
 
-  it('returns no auth record for unknown identities', () => {
-    const c = setup();
-    expect(c.services.endpoint.getAuthRecord({ deviceId: 'x' })).toBeUndefined();
-    expect(c.services.endpoint.getAuthRecord({ deviceId: 'd', moduleId: 'x' })).toBeUndefined();
+  it('returns no auth record for unknown identities', async () => {
+    const c = await setup();
+    expect(await c.services.endpoint.getAuthRecord({ deviceId: 'x' })).toBeUndefined();
+    expect(await c.services.endpoint.getAuthRecord({ deviceId: 'd', moduleId: 'x' })).toBeUndefined();
   });
 });

@@ -17,16 +17,16 @@ function message(deviceId: string, text: string, extra: Record<string, string> =
   };
 }
 
-const texts = (c: TestCloud) => c.services.telemetry.recent({}, 1000).map((r) => new TextDecoder().decode(r.message.body));
+const texts = async (c: TestCloud) => (await c.services.telemetry.recent({}, 1000)).map((r) => new TextDecoder().decode(r.message.body));
 
 describe('telemetry service', () => {
-  it('stores a message under its connection ids and enqueued time, and announces it', () => {
+  it('stores a message under its connection ids and enqueued time, and announces it', async () => {
     cloud = createTestCloud();
     const seen: number[] = [];
     cloud.bus.subscribe('telemetry', (e) => seen.push(e.record.sequenceNumber));
-    cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
-    cloud.services.endpoint.ingestTelemetry(message('d', 'hello', { connectionModuleId: 'm', contentType: 'application/json' }, '2030-01-01T00:00:05.000Z'));
-    const [r] = cloud.services.telemetry.recent({ deviceId: 'd', moduleId: 'm' }, 10);
+    await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    await cloud.services.endpoint.ingestTelemetry(message('d', 'hello', { connectionModuleId: 'm', contentType: 'application/json' }, '2030-01-01T00:00:05.000Z'));
+    const [r] = await cloud.services.telemetry.recent({ deviceId: 'd', moduleId: 'm' }, 10);
     expect(seen).toEqual([r?.sequenceNumber]);
     expect(r && telemetryToDto(r)).toEqual({
       sequenceNumber: r?.sequenceNumber,
@@ -37,69 +37,69 @@ describe('telemetry service', () => {
       properties: { p: 'hello' },
       body: Buffer.from('hello').toString('base64'),
     });
-    expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('0001-01-01T00:00:00Z');
-    expect(cloud.services.modules.listModules('d')).toEqual([]);
+    expect((await cloud.services.devices.getDevice('d')).lastActivityTime).toBe('0001-01-01T00:00:00Z');
+    expect(await cloud.services.modules.listModules('d')).toEqual([]);
   });
 
   it('records device activity, at most every 5 s', async () => {
     cloud = createTestCloud();
-    cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
-    cloud.services.endpoint.ingestTelemetry(message('d', 'a'));
-    expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
+    await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
+    await cloud.services.endpoint.ingestTelemetry(message('d', 'a'));
+    expect((await cloud.services.devices.getDevice('d')).lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
     await cloud.clock.advance(1000);
-    cloud.services.endpoint.ingestTelemetry(message('d', 'b'));
-    expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
+    await cloud.services.endpoint.ingestTelemetry(message('d', 'b'));
+    expect((await cloud.services.devices.getDevice('d')).lastActivityTime).toBe('2030-01-01T00:00:00.000Z');
     await cloud.clock.advance(5000);
-    cloud.services.endpoint.ingestTelemetry(message('d', 'c'));
-    expect(cloud.services.devices.getDevice('d').lastActivityTime).toBe('2030-01-01T00:00:06.000Z');
+    await cloud.services.endpoint.ingestTelemetry(message('d', 'c'));
+    expect((await cloud.services.devices.getDevice('d')).lastActivityTime).toBe('2030-01-01T00:00:06.000Z');
   });
 
-  it('keeps at most maxCount messages, dropping the oldest as new ones arrive', () => {
+  it('keeps at most maxCount messages, dropping the oldest as new ones arrive', async () => {
     cloud = createTestCloud({ retention: { maxCount: 3 } });
-    for (const t of ['1', '2', '3', '4', '5']) cloud.services.endpoint.ingestTelemetry(message('d', t));
-    expect(texts(cloud)).toEqual(['3', '4', '5']);
+    for (const t of ['1', '2', '3', '4', '5']) await cloud.services.endpoint.ingestTelemetry(message('d', t));
+    expect(await texts(cloud)).toEqual(['3', '4', '5']);
   });
 
-  it('prunes inline only past the limit by 1%, then back down to the limit (no table scan per message)', () => {
+  it('prunes inline only past the limit by 1%, then back down to the limit (no table scan per message)', async () => {
     cloud = createTestCloud({ retention: { maxCount: 200 } });
-    for (let i = 0; i < 202; i++) cloud.services.endpoint.ingestTelemetry(message('d', `${i}`));
-    expect(cloud.store.telemetry.stats().count).toBe(202);
-    cloud.services.endpoint.ingestTelemetry(message('d', '202'));
-    expect(cloud.store.telemetry.stats().count).toBe(200);
-    expect(texts(cloud)[0]).toBe('3');
+    for (let i = 0; i < 202; i++) await cloud.services.endpoint.ingestTelemetry(message('d', `${i}`));
+    expect((await cloud.store.telemetry.stats()).count).toBe(202);
+    await cloud.services.endpoint.ingestTelemetry(message('d', '202'));
+    expect((await cloud.store.telemetry.stats()).count).toBe(200);
+    expect((await texts(cloud))[0]).toBe('3');
   });
 
-  it('keeps at most maxBytes', () => {
+  it('keeps at most maxBytes', async () => {
     cloud = createTestCloud({ retention: { maxBytes: 5000 } });
-    for (let i = 0; i < 10; i++) cloud.services.endpoint.ingestTelemetry(message('d', `${i}`.padEnd(500, '.')));
-    expect(cloud.store.telemetry.stats().bytes).toBe(3 * 1529);
-    expect(texts(cloud).map((t) => t[0])).toEqual(['7', '8', '9']);
+    for (let i = 0; i < 10; i++) await cloud.services.endpoint.ingestTelemetry(message('d', `${i}`.padEnd(500, '.')));
+    expect((await cloud.store.telemetry.stats()).bytes).toBe(3 * 1529);
+    expect((await texts(cloud)).map((t) => t[0])).toEqual(['7', '8', '9']);
   });
 
   it('drops messages older than maxAgeSec on the periodic pass', async () => {
     cloud = createTestCloud({ retention: { maxAgeSec: 60, pruneIntervalMs: 100 } });
     const c = cloud;
-    c.services.endpoint.ingestTelemetry(message('d', 'old', {}, '2030-01-01T00:00:00.000Z'));
+    await c.services.endpoint.ingestTelemetry(message('d', 'old', {}, '2030-01-01T00:00:00.000Z'));
     await c.clock.advance(30_000);
-    c.services.endpoint.ingestTelemetry(message('d', 'new', {}, '2030-01-01T00:00:30.000Z'));
+    await c.services.endpoint.ingestTelemetry(message('d', 'new', {}, '2030-01-01T00:00:30.000Z'));
     await c.clock.advance(31_000);
     c.services.telemetry.start();
     await expect.poll(() => texts(c), { timeout: 2000 }).toEqual(['new']);
     c.services.telemetry.stop();
   });
 
-  it('keeps retained messages and sequence numbers across a restart', () => {
+  it('keeps retained messages and sequence numbers across a restart', async () => {
     cloud = createTestCloud();
     const dir = cloud.dir;
-    cloud.services.endpoint.ingestTelemetry(message('d', 'before'));
-    const last = cloud.store.telemetry.stats().lastSequence;
+    await cloud.services.endpoint.ingestTelemetry(message('d', 'before'));
+    const last = (await cloud.store.telemetry.stats()).lastSequence;
     cloud.services.telemetry.stop();
-    cloud.store.close();
+    await cloud.store.close();
     const again = createTestCloud({ dir });
     try {
-      expect(texts(again)).toEqual(['before']);
-      again.services.endpoint.ingestTelemetry(message('d', 'after'));
-      expect(again.services.telemetry.recent({}, 10).map((r) => r.sequenceNumber)).toEqual([last, last + 1]);
+      expect(await texts(again)).toEqual(['before']);
+      await again.services.endpoint.ingestTelemetry(message('d', 'after'));
+      expect((await again.services.telemetry.recent({}, 10)).map((r) => r.sequenceNumber)).toEqual([last, last + 1]);
     } finally {
       again.close();
     }

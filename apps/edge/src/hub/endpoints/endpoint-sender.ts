@@ -45,8 +45,13 @@ export type DeliveryOrdering =
    */
   | { readonly kind: 'in-order'; readonly maxBatchSize: number };
 
-/** iotedge's upstream defaults: `UpstreamFanOutFactor` 10, `MaxUpstreamBatchSize` 10, 256 KB per batch (reference §3.5). */
-export const upstreamOrdering: DeliveryOrdering = { kind: 'per-sender', fanOut: 10, maxBatchSize: 10, maxBatchBytes: 256 * 1024 };
+/**
+ * iotedge's upstream defaults `UpstreamFanOutFactor` 10 and 256 KB per batch (reference §3.5); iotedge's
+ * `MaxUpstreamBatchSize` 10 sends a batch as one message, Verge publishes each message and writes a call's messages
+ * together, so a call takes up to a read batch of one sender (issue 8, H3: 10 per call cost ~1.4× the hub CPU per
+ * forwarded message and a cloud round trip per 10 messages).
+ */
+export const upstreamOrdering: DeliveryOrdering = { kind: 'per-sender', fanOut: 10, maxBatchSize: 100, maxBatchBytes: 256 * 1024 };
 
 /**
  * Module endpoints deliver in queue order (reference §3.5); iotedge sends one at a time, Verge hands the module input

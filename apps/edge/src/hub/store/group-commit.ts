@@ -45,12 +45,20 @@ function settle(onSettled: (() => void) | undefined, then: () => void): void {
 export class GroupCommit {
   private batch: PendingWrite[] = [];
   private timer: { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | undefined;
+  /** The batch's transaction, built once (better-sqlite3 builds four wrappers per `transaction` call). */
+  private readonly together: (batch: readonly PendingWrite[]) => unknown[];
 
   constructor(
-    private readonly db: SqliteDatabase,
+    db: SqliteDatabase,
     private readonly options: GroupCommitOptions,
     private readonly hooks: GroupCommitHooks,
-  ) {}
+  ) {
+    this.together = db.transaction((batch: readonly PendingWrite[]) => {
+      const out = batch.map((w) => w.apply());
+      this.hooks.beforeCommit();
+      return out;
+    });
+  }
 
   /**
    * Queues a write; `apply` runs later inside a transaction, and its result resolves the promise after commit.
@@ -88,11 +96,7 @@ export class GroupCommit {
   private tryTogether(batch: readonly PendingWrite[]): unknown[] | undefined {
     this.hooks.begin();
     try {
-      return this.db.transaction(() => {
-        const out = batch.map((w) => w.apply());
-        this.hooks.beforeCommit();
-        return out;
-      })();
+      return this.together(batch);
     } catch {
       this.hooks.afterRollback();
       return undefined;
@@ -102,11 +106,7 @@ export class GroupCommit {
   private runAlone(write: PendingWrite): void {
     this.hooks.begin();
     try {
-      const result = this.db.transaction(() => {
-        const out = write.apply();
-        this.hooks.beforeCommit();
-        return out;
-      })();
+      const [result] = this.together([write]);
       write.resolve(result);
     } catch (e) {
       this.hooks.afterRollback();

@@ -25,6 +25,8 @@ import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
 import { RecentEntries } from './recent-entries.js';
 import { RefusalLatch } from './refusal-latch.js';
+import { reserveOf, walAutocheckpointPages } from './wal-autocheckpoint.js';
+import { keptProperties, propertiesJson } from './stored-properties.js';
 import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
 import {
   checkCheckpoint,
@@ -65,6 +67,11 @@ export interface SqliteMessageStoreOptions {
   readonly reserveDiskBytes?: number;
   /** Test seam: the free-space reading of the database's filesystem (default `fs.statfsSync`). */
   readonly statDisk?: (dir: string) => DiskSpace;
+  /**
+   * Test seam: let other connections open the file while this store is open. By default the store holds the file's
+   * locks for as long as it is open (`locking_mode = EXCLUSIVE`).
+   */
+  readonly shared?: boolean;
 }
 
 /** WAL file size SQLite truncates back to after a checkpoint, so a burst does not leave a large WAL on disk. */
@@ -81,6 +88,12 @@ export function openSqliteMessageStore(options: SqliteMessageStoreOptions): Mess
   const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'NORMAL', cacheSizeKiB: 2048 });
   try {
     db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
+    // The hub is the file's only user: holding its locks for the connection's lifetime saves the lock and unlock
+    // system calls of every transaction (issue 8: ~15% of a one-message commit's CPU), and a second process opening
+    // the same data directory fails (SQLITE_BUSY) instead of sharing the queues.
+    if (options.shared !== true) db.pragma('locking_mode = EXCLUSIVE');
+    const reserve = options.path === ':memory:' ? undefined : reserveOf(dirname(options.path), options.reserveDiskBytes, options.statDisk);
+    if (reserve !== undefined) db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages(reserve, Number(db.pragma('page_size', { simple: true })))}`);
     runMigrations(db, messageStoreMigrations);
     return new SqliteMessageStore(db, maxBytes, options);
   } catch (e) {
@@ -139,7 +152,6 @@ class SqliteMessageStore implements MessageStore {
           this.uncommitted = [];
         },
         beforeCommit: () => {
-          this.table.flushNextOffsets();
           // Last step before COMMIT; should the commit itself fail, `afterRollback` forgets them again.
           for (const u of this.uncommitted) this.recent.add(u.queueId, u.entry, u.size);
           this.uncommitted = [];
@@ -172,14 +184,14 @@ class SqliteMessageStore implements MessageStore {
     const enqueuedAtMs = this.nowMs();
     // Bound later, at commit: copy now, the caller's buffer may be a view into a reused network buffer.
     const body = Buffer.from(message.body);
-    const properties = JSON.stringify(message.properties);
-    const systemProperties = JSON.stringify(message.systemProperties);
+    const properties = propertiesJson(message.properties);
+    const systemProperties = propertiesJson(message.systemProperties);
     const targets = deliveries.map((d) => ({ endpointId: d.endpointId, priority: d.priority, ttlSecs: d.ttlSecs }));
     // The entry as `read` would return it, shared by every queue of this message (read results are read-only).
     const stored: Message = {
       body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-      properties: { ...message.properties },
-      systemProperties: { ...message.systemProperties },
+      properties: keptProperties(message.properties),
+      systemProperties: keptProperties(message.systemProperties),
     };
     this.reservedBytes += size;
     return this.writer.submit(
@@ -279,12 +291,13 @@ class SqliteMessageStore implements MessageStore {
     // Look the queue up again: a rolled-back batch may have rebuilt the table since `checkpoint` was called.
     const q = this.table.byRowId(queueId);
     if (q === undefined || offset <= q.checkpoint) return;
-    this.st.unrefUpTo.run(q.id, offset);
+    const freed = this.st.deleteSoleUpTo.all(q.id, offset);
+    this.st.unrefSharedUpTo.run(q.id, offset);
     q.length -= this.st.deleteRefsUpTo.run(q.id, offset).changes;
     this.st.saveCheckpoint.run(offset, q.id);
     q.checkpoint = offset;
     this.recent.retire(q.id, offset);
-    this.removeUnreferenced();
+    if (freed.length > 0) this.forget(freed.length, freed.reduce((a, b) => a + b, 0));
   }
 
   private applyCleanup(nowMs: number): CleanupResult {
@@ -302,6 +315,7 @@ class SqliteMessageStore implements MessageStore {
     for (const [queueId, offsets] of byQueue) {
       const q = this.table.byRowId(queueId);
       if (q === undefined) continue;
+      this.table.saveNextOffset(q); // its last refs may be among those leaving
       q.length -= offsets.length;
       expired.push({ endpointId: q.ref.endpointId, priority: q.ref.priority, count: offsets.length, offsets });
     }
@@ -320,10 +334,15 @@ class SqliteMessageStore implements MessageStore {
     const totals = this.st.unreferencedTotals.get() ?? { n: 0, b: 0 };
     if (totals.n === 0) return totals;
     this.st.deleteUnreferenced.run();
-    this.bytes -= totals.b;
-    this.refusal.release();
-    this.messageCount -= totals.n;
+    this.forget(totals.n, totals.b);
     return totals;
+  }
+
+  /** `n` stored copies of `b` bytes in all were deleted: space is free again. */
+  private forget(n: number, b: number): void {
+    this.bytes -= b;
+    this.messageCount -= n;
+    this.refusal.release();
   }
 
   private restore(): void {

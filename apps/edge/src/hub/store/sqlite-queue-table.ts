@@ -13,13 +13,14 @@ export interface QueueState {
 
 /**
  * The queues of the SQLite store mirrored in memory, so appends assign offsets without a read and `queues()` needs no
- * query. Loaded at open and reloaded after any rolled-back transaction; `next_offset` is written once per transaction
- * for each queue it advanced (`flushNextOffsets`).
+ * query. Loaded at open and reloaded after any rolled-back transaction. A queue's next offset is not written by
+ * appends (issue 8: one page write less per commit): at load it is the highest of the stored `next_offset`, the
+ * checkpoint + 1 and the last ref's offset + 1, and whoever deletes refs without moving the checkpoint (the expiry
+ * clean-up) stores it first (`saveNextOffset`), so offsets are never reused.
  */
 export class QueueTable {
   private byKey = new Map<string, QueueState>();
   private byId = new Map<number, QueueState>();
-  private readonly advanced = new Set<QueueState>();
 
   constructor(private readonly st: StoreStatements) {}
 
@@ -27,15 +28,15 @@ export class QueueTable {
   load(): void {
     this.byKey = new Map();
     this.byId = new Map();
-    this.advanced.clear();
-    const lengths = new Map(this.st.refCounts.all().map((r) => [r.queue_id, r.n]));
+    const refs = new Map(this.st.refCounts.all().map((r) => [r.queue_id, r]));
     for (const row of this.st.allQueues.all()) {
+      const held = refs.get(row.id);
       const q: QueueState = {
         id: row.id,
         ref: { endpointId: row.endpoint_id, priority: row.priority },
-        nextOffset: row.next_offset,
+        nextOffset: Math.max(row.next_offset, row.checkpoint + 1, (held?.last ?? -1) + 1),
         checkpoint: row.checkpoint,
-        length: lengths.get(row.id) ?? 0,
+        length: held?.n ?? 0,
       };
       this.byKey.set(queueKey(q.ref), q);
       this.byId.set(q.id, q);
@@ -51,7 +52,6 @@ export class QueueTable {
   restore(saved: readonly QueueState[]): void {
     this.byKey = new Map();
     this.byId = new Map();
-    this.advanced.clear();
     for (const q of saved) {
       const copy = { ...q };
       this.byKey.set(queueKey(copy.ref), copy);
@@ -80,17 +80,15 @@ export class QueueTable {
     return q;
   }
 
-  /** Takes the next offset of a queue (persisted by `flushNextOffsets` before the transaction commits). */
+  /** Takes the next offset of a queue (its ref, inserted in the same transaction, is what persists it). */
   takeOffset(q: QueueState): number {
-    this.advanced.add(q);
     q.length += 1;
     return q.nextOffset++;
   }
 
-  /** Writes `next_offset` of every queue advanced in this transaction. */
-  flushNextOffsets(): void {
-    for (const q of this.advanced) this.st.saveNextOffset.run(q.nextOffset, q.id);
-    this.advanced.clear();
+  /** Writes a queue's next offset, before refs at its end leave other than by a checkpoint (expiry clean-up). */
+  saveNextOffset(q: QueueState): void {
+    this.st.saveNextOffset.run(q.nextOffset, q.id);
   }
 
   /** Public state of the queues of one endpoint (or all), sorted. */

@@ -21,7 +21,8 @@ export interface StoreStatements {
   readonly saveNextOffset: Statement<[number, number]>;
   readonly saveCheckpoint: Statement<[number, number]>;
   readonly readEntries: Statement<[number, number, number], EntryRow>;
-  readonly unrefUpTo: Statement<[number, number]>;
+  readonly deleteSoleUpTo: Statement<[number, number], number>;
+  readonly unrefSharedUpTo: Statement<[number, number]>;
   readonly deleteRefsUpTo: Statement<[number, number]>;
   readonly expiredRefs: Statement<[number], { queue_id: number; offset: number; message_seq: number }>;
   readonly unrefOne: Statement<[number]>;
@@ -29,7 +30,7 @@ export interface StoreStatements {
   readonly unreferencedTotals: Statement<[], { n: number; b: number }>;
   readonly deleteUnreferenced: Statement<[]>;
   readonly allQueues: Statement<[], { id: number; endpoint_id: string; priority: number; next_offset: number; checkpoint: number }>;
-  readonly refCounts: Statement<[], { queue_id: number; n: number }>;
+  readonly refCounts: Statement<[], { queue_id: number; n: number; last: number }>;
   readonly messageTotals: Statement<[], { n: number; b: number }>;
 }
 
@@ -46,8 +47,13 @@ export function prepareStatements(db: SqliteDatabase): StoreStatements {
        FROM refs r JOIN messages m ON m.seq = r.message_seq
        WHERE r.queue_id = ? AND r.offset >= ? ORDER BY r.offset LIMIT ?`,
     ),
-    // A message has at most one ref per queue (checkDeliveries), so each matching ref takes exactly one count.
-    unrefUpTo: db.prepare('UPDATE messages SET ref_count = ref_count - 1 WHERE seq IN (SELECT message_seq FROM refs WHERE queue_id = ? AND offset <= ?)'),
+    // Retiring refs: the copies only this queue references go at once (their sizes returned for the byte count), the
+    // shared ones lose one count each (a message has at most one ref per queue, checkDeliveries) and stay: > 1 before,
+    // ≥ 1 after. Deleting first keeps a copy whose count the update takes to 1 from going too.
+    deleteSoleUpTo: db
+      .prepare<[number, number], number>('DELETE FROM messages WHERE ref_count = 1 AND seq IN (SELECT message_seq FROM refs WHERE queue_id = ? AND offset <= ?) RETURNING size')
+      .pluck(),
+    unrefSharedUpTo: db.prepare('UPDATE messages SET ref_count = ref_count - 1 WHERE ref_count > 1 AND seq IN (SELECT message_seq FROM refs WHERE queue_id = ? AND offset <= ?)'),
     deleteRefsUpTo: db.prepare('DELETE FROM refs WHERE queue_id = ? AND offset <= ?'),
     expiredRefs: db.prepare('SELECT queue_id, offset, message_seq FROM refs WHERE expires_at_ms < ? ORDER BY queue_id, offset'),
     unrefOne: db.prepare('UPDATE messages SET ref_count = ref_count - 1 WHERE seq = ?'),
@@ -55,7 +61,7 @@ export function prepareStatements(db: SqliteDatabase): StoreStatements {
     unreferencedTotals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS b FROM messages WHERE ref_count <= 0'),
     deleteUnreferenced: db.prepare('DELETE FROM messages WHERE ref_count <= 0'),
     allQueues: db.prepare('SELECT id, endpoint_id, priority, next_offset, checkpoint FROM queues'),
-    refCounts: db.prepare('SELECT queue_id, COUNT(*) AS n FROM refs GROUP BY queue_id'),
+    refCounts: db.prepare('SELECT queue_id, COUNT(*) AS n, MAX(offset) AS last FROM refs GROUP BY queue_id'),
     messageTotals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS b FROM messages'),
   };
 }

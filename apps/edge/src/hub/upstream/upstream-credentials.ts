@@ -1,6 +1,6 @@
 import { clientIdOf } from '@verge/iothub-mqtt';
-import type { ClientIdentity } from '@verge/core';
-import { moduleKeys, servedHere } from '../auth/hub-authenticate.js';
+import { deriveModuleKey, type ClientIdentity } from '@verge/core';
+import { servedHere } from '../auth/hub-authenticate.js';
 import type { ScopeIdentity } from '../scope/scope-identity.js';
 import type { UpstreamCredential } from './upstream-pool.js';
 
@@ -21,9 +21,10 @@ export interface UpstreamCredentialContext {
 export function upstreamCredentialFor(id: ClientIdentity, ctx: UpstreamCredentialContext): UpstreamCredential {
   if (id.moduleId !== undefined) {
     if (id.deviceId !== ctx.edgeDeviceId) return no(`module '${clientIdOf(id)}' belongs to another device`);
-    const keys = moduleKeys(ctx, id.moduleId);
-    if (keys === undefined) return no(`module '${clientIdOf(id)}' is not deployed on this edge device`);
-    return { ok: true, credential: { kind: 'sasKey', key: keys.primaryKey }, key: keys.primaryKey };
+    const resolved = ctx.resolveModule(id.moduleId);
+    if (resolved === undefined) return no(`module '${clientIdOf(id)}' is not deployed on this edge device`);
+    const key = primaryKeyOf(ctx, id.moduleId, resolved.generationId);
+    return { ok: true, credential: { kind: 'sasKey', key }, key };
   }
   const refusal = servedHere(id, ctx);
   if (refusal !== undefined) return no(refusal);
@@ -35,6 +36,19 @@ export function upstreamCredentialFor(id: ClientIdentity, ctx: UpstreamCredentia
   const key = auth.primaryKey !== '' ? auth.primaryKey : auth.secondaryKey;
   if (key === '') return no(`device '${id.deviceId}' has no symmetric key in the device scope`);
   return { ok: true, credential: { kind: 'sasKey', key }, key };
+}
+
+// The last derived primary key per device key and module (an HMAC in pure JS: too costly for every send).
+const derivedKeys = new WeakMap<UpstreamCredentialContext, Map<string, { readonly generationId: string; readonly key: string }>>();
+
+function primaryKeyOf(ctx: UpstreamCredentialContext, moduleId: string, generationId: string): string {
+  let perModule = derivedKeys.get(ctx);
+  if (perModule === undefined) derivedKeys.set(ctx, (perModule = new Map()));
+  const known = perModule.get(moduleId);
+  if (known !== undefined && known.generationId === generationId) return known.key;
+  const key = deriveModuleKey(ctx.deviceKey, moduleId, generationId, 'primary');
+  perModule.set(moduleId, { generationId, key });
+  return key;
 }
 
 function no(reason: string): UpstreamCredential {

@@ -25,6 +25,8 @@ export class UpstreamLink {
   readonly clientId: string;
   /** Last time the hub used the link (send, twin); the pool closes idle links nobody holds. */
   lastUsedMs: number;
+  /** When the pool last looked up the link's credential (see `UpstreamPool.forSending`). */
+  credentialCheckedMs: number;
   /** Local clients (MQTT sessions) holding the link open. */
   holders = 0;
   /** A local client held it once: when the last one goes, the link closes after a short grace. */
@@ -51,6 +53,7 @@ export class UpstreamLink {
   ) {
     this.clientId = clientIdOf(id);
     this.lastUsedMs = nowMs;
+    this.credentialCheckedMs = nowMs;
     this.client = this.build();
   }
 

@@ -32,6 +32,11 @@ export interface UpstreamPoolOptions {
   readonly probeReady: (link: UpstreamLink) => void;
   readonly log: Logger;
   readonly nowMs: () => number;
+  /**
+   * How long a connected link's credential is trusted by {@link UpstreamPool.forSending} before it is looked up again
+   * (default 1 s): the lookup derives the module key and asks the agent for the generation, too costly per send.
+   */
+  readonly credentialRecheckMs?: number;
 }
 
 // How long the hub may lack a credential for itself before that is logged as an error (the agent learns `$edgeHub`'s
@@ -95,7 +100,7 @@ export class UpstreamPool {
       return undefined;
     }
     if (existing !== undefined && existing.credentialKey === cred.key) {
-      existing.lastUsedMs = this.o.nowMs();
+      existing.lastUsedMs = existing.credentialCheckedMs = this.o.nowMs();
       return existing;
     }
     if (existing !== undefined) this.drop(existing, 'its credential changed');
@@ -120,6 +125,24 @@ export class UpstreamPool {
       this.o.probeReady(link);
     }
     return link;
+  }
+
+  /**
+   * The link to send an identity's stored messages over: as `acquire`, except that a connected link whose credential
+   * was looked up less than `credentialRecheckMs` ago is used as it is (a redeployed module's new key is picked up
+   * within that time; messages sent meanwhile go over the old link, which the cloud accepted until now).
+   */
+  forSending(id: ClientIdentity): UpstreamLink | undefined {
+    const existing = this.links.get(clientIdOf(id));
+    if (existing !== undefined && existing.connected && !this.closed) {
+      const now = this.o.nowMs();
+      // A clock that went back re-checks at once.
+      if (now >= existing.credentialCheckedMs && now - existing.credentialCheckedMs < (this.o.credentialRecheckMs ?? 1_000)) {
+        existing.lastUsedMs = now;
+        return existing;
+      }
+    }
+    return this.acquire(id);
   }
 
   /** Why the hub has no upstream credential for an identity (undefined: it has one). */

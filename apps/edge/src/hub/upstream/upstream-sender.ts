@@ -1,5 +1,5 @@
 import { isVergeError, type QueueEntry } from '@verge/contracts';
-import type { DeviceClient, OutgoingMessage } from '@verge/device-client';
+import type { OutgoingMessage } from '@verge/device-client';
 import { clientIdOf } from '@verge/iothub-mqtt';
 import { type Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
@@ -7,7 +7,7 @@ import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index
 import type { ParkedSenders } from './parked-senders.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
-/** Errors of `sendEvent` that no retry can cure: the message itself is refused (reference §4: InvalidInput is dropped). */
+/** Errors of `sendEvents` that no retry can cure: the message itself is refused (reference §4: InvalidInput is dropped). */
 const PERMANENT_CODES = new Set(['SDK_MESSAGE_TOO_LARGE', 'SDK_OPERATION_UNSUPPORTED', 'TOPIC_PROPERTY_BAG_INVALID', 'TOPIC_INVALID']);
 
 /** The identity that sent a stored message (`connectionDeviceId` / `connectionModuleId`). */
@@ -59,7 +59,7 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       };
       // Per-sender order: behind parked messages, new ones are parked too.
       if (parking !== undefined && (await parking.hasBacklog(sender))) return park('earlier messages of this sender are parked');
-      const link = pool.acquire(id);
+      const link = pool.forSending(id);
       if (link === undefined) return park(`the hub has no upstream credential for '${sender}': ${pool.credentialProblem(id) ?? 'unknown'}`);
       if (!link.connected) {
         const refusal = link.refusal;
@@ -73,15 +73,12 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       // A drop must not leave sends waiting for a reconnect inside the client: abort them, the pump retries.
       const offDisconnected = client.on('disconnected', () => stop.abort(new Error('the upstream connection dropped')));
       try {
-        const pending = messages.map((m) => sendOne(client, m, stop.signal));
+        // One batch for the client: written together, one abort listener; outcomes come back in order.
+        const errors = await client.sendEvents(messages.map(outgoingOf), { signal: stop.signal });
         const outcomes: SendOutcome[] = [];
         let failed: SendOutcome | undefined;
-        for (const p of pending) {
-          const o = await p;
-          if (failed !== undefined) {
-            outcomes.push(failed);
-            continue;
-          }
+        for (const err of errors) {
+          const o = failed ?? outcomeOf(err);
           if (o.kind === 'retryable') failed = o;
           outcomes.push(o);
         }
@@ -95,14 +92,12 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
   };
 }
 
-async function sendOne(client: DeviceClient, entry: QueueEntry, signal: AbortSignal): Promise<SendOutcome> {
-  try {
-    await client.sendEvent(outgoingOf(entry), { signal });
-    return { kind: 'ok' };
-  } catch (e) {
-    if (isVergeError(e) && PERMANENT_CODES.has(e.code)) return { kind: 'permanent', reason: e.message };
-    return { kind: 'retryable', reason: e instanceof Error ? e.message : String(e) };
-  }
+const delivered: SendOutcome = { kind: 'ok' };
+
+function outcomeOf(err: Error | undefined): SendOutcome {
+  if (err === undefined) return delivered;
+  if (isVergeError(err) && PERMANENT_CODES.has(err.code)) return { kind: 'permanent', reason: err.message };
+  return { kind: 'retryable', reason: err.message };
 }
 
 function all(messages: readonly QueueEntry[], outcome: SendOutcome): SendResult {

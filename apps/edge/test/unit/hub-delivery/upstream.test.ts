@@ -5,7 +5,7 @@ import type { DeviceClient, OutgoingMessage } from '@verge/device-client';
 import { createLogger } from '@verge/platform';
 import type { ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
 import { upstreamCredentialFor } from '../../../src/hub/upstream/upstream-credentials.js';
-import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
+import { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
 import type { ParkedSenders } from '../../../src/hub/upstream/parked-senders.js';
 import { createUpstreamSender, outgoingOf, senderOf } from '../../../src/hub/upstream/upstream-sender.js';
 
@@ -24,6 +24,17 @@ describe('upstreamCredentialFor', () => {
     expect(upstreamCredentialFor({ deviceId: 'edge', moduleId: 'mod' }, ctx)).toEqual({ ok: true, credential: { kind: 'sasKey', key }, key });
     expect(upstreamCredentialFor({ deviceId: 'leaf' }, ctx)).toMatchObject({ ok: true, key: 'cHJpbWFyeQ==' });
     expect(upstreamCredentialFor({ deviceId: 'nokey' }, ctx)).toMatchObject({ ok: true, key: 'c2Vjb25kYXJ5' });
+  });
+
+  it('derives a redeployed module\'s key from its new generation (the derived key is kept per generation)', () => {
+    let generationId = 'g1';
+    const moving = { ...ctx, resolveModule: () => ({ generationId }) };
+    const id = { deviceId: 'edge', moduleId: 'mod' };
+    expect(upstreamCredentialFor(id, moving)).toMatchObject({ key: deriveModuleKey(DEVICE_KEY, 'mod', 'g1', 'primary') });
+    generationId = 'g2';
+    expect(upstreamCredentialFor(id, moving)).toMatchObject({ key: deriveModuleKey(DEVICE_KEY, 'mod', 'g2', 'primary') });
+    generationId = 'g1';
+    expect(upstreamCredentialFor(id, moving)).toMatchObject({ key: deriveModuleKey(DEVICE_KEY, 'mod', 'g1', 'primary') });
   });
 
   it.each([
@@ -58,18 +69,21 @@ describe('upstream sender', () => {
   const log = createLogger({ service: 'test', level: 'silent' });
 
   function poolWith(link: { connected: boolean; clientId?: string; current: Partial<DeviceClient> } | undefined): UpstreamPool {
-    return { acquire: () => link, credentialProblem: () => (link === undefined ? 'not in the device scope' : undefined) } as unknown as UpstreamPool;
+    return { acquire: () => link, forSending: () => link, credentialProblem: () => (link === undefined ? 'not in the device scope' : undefined) } as unknown as UpstreamPool;
   }
 
   it('sends a sender\'s messages in order over its own link; the first failure and everything after it is retryable', async () => {
     const sent: string[] = [];
     const client: Partial<DeviceClient> = {
       on: () => () => undefined,
-      sendEvent: (m: OutgoingMessage) => {
-        const body = Buffer.from(m.body as Uint8Array).toString();
-        sent.push(body);
-        return body === 'b1' ? Promise.reject(new Error('PUBACK timeout')) : Promise.resolve();
-      },
+      sendEvents: (messages: readonly OutgoingMessage[]) =>
+        Promise.resolve(
+          messages.map((m) => {
+            const body = Buffer.from(m.body as Uint8Array).toString();
+            sent.push(body);
+            return body === 'b1' ? new Error('PUBACK timeout') : undefined;
+          }),
+        ),
     };
     const sender = createUpstreamSender(poolWith({ connected: true, current: client }), log);
     const sys = { connectionDeviceId: 'leaf' };
@@ -103,8 +117,49 @@ describe('upstream sender', () => {
   });
 
   it('refuses permanently what the client refuses as invalid (e.g. too large)', async () => {
-    const client: Partial<DeviceClient> = { on: () => () => undefined, sendEvent: () => Promise.reject(new VergeError('SDK_MESSAGE_TOO_LARGE', 'too large')) };
+    const client: Partial<DeviceClient> = { on: () => () => undefined, sendEvents: () => Promise.resolve([new VergeError('SDK_MESSAGE_TOO_LARGE', 'too large')]) };
     const sender = createUpstreamSender(poolWith({ connected: true, current: client }), log);
     expect((await sender.send([entry(0, { connectionDeviceId: 'leaf' })], new AbortController().signal)).outcomes[0]).toEqual({ kind: 'permanent', reason: 'too large' });
+  });
+});
+
+describe('UpstreamPool.forSending', () => {
+  const log = createLogger({ service: 'test', level: 'silent' });
+  const fakeClient = (): DeviceClient => ({ connected: true, on: () => () => undefined, connect: () => Promise.resolve(), close: () => Promise.resolve() }) as unknown as DeviceClient;
+
+  it('looks the credential up at most once per recheck interval while the link is connected, and replaces a link whose key changed', () => {
+    let nowMs = 1_000;
+    let key = 'k1';
+    let lookups = 0;
+    const pool = new UpstreamPool({
+      credentialFor: () => {
+        lookups += 1;
+        return { ok: true, credential: { kind: 'sasKey', key }, key };
+      },
+      factory: fakeClient,
+      probe: { deviceId: 'edge', moduleId: '$edgeHub' },
+      idleTimeoutMs: 60_000,
+      releaseGraceMs: 1_000,
+      onConnected: () => undefined,
+      probeReady: () => undefined,
+      log,
+      nowMs: () => nowMs,
+      credentialRecheckMs: 1_000,
+    });
+    const id = { deviceId: 'edge', moduleId: 'mod' };
+    const first = pool.forSending(id);
+    expect(lookups).toBe(1);
+    nowMs += 999;
+    expect(pool.forSending(id)).toBe(first);
+    expect(lookups).toBe(1); // within the interval: no lookup
+    key = 'k2'; // the module was redeployed with a new generation
+    nowMs += 1;
+    const second = pool.forSending(id);
+    expect(lookups).toBe(2);
+    expect(second).not.toBe(first);
+    expect(second?.credentialKey).toBe('k2');
+    nowMs -= 10_000; // a clock that went back looks the credential up again
+    pool.forSending(id);
+    expect(lookups).toBe(3);
   });
 });

@@ -49,8 +49,8 @@ describe('endpoint pump: strict priority and ordering', () => {
     expect(h.sender.delivered).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);
   });
 
-  it('upstream: groups a batch by sender identity, at most 10 per call, in queue order per sender', async () => {
-    const h = pumpHarness(upstreamOrdering, {}, false);
+  it('upstream: groups a batch by sender identity, at most maxBatchSize per call, in queue order per sender', async () => {
+    const h = pumpHarness({ ...upstreamOrdering, maxBatchSize: 10 }, {}, false);
     for (let i = 0; i < 12; i++) await h.append([`A${i}`], { from: 'devA/m1' });
     await h.append(['B0'], { from: 'devB' });
     await h.append(['A12'], { from: 'devA/m1' });
@@ -61,6 +61,14 @@ describe('endpoint pump: strict priority and ordering', () => {
     expect(calls).toContainEqual(['A10', 'A11', 'A12']);
     expect(calls).toContainEqual(['B0']);
     expect(calls).toHaveLength(3);
+  });
+
+  it('upstream: a call takes a whole read batch of one sender (issue 8: fewer cloud round trips per message)', async () => {
+    const h = pumpHarness(upstreamOrdering, {}, false);
+    for (let i = 0; i < 40; i++) await h.append([`A${i}`], { from: 'devA/m1' });
+    h.pump.start();
+    await settle();
+    expect(h.sender.calls.map((c) => c.bodies.length)).toEqual([40]);
   });
 
   it('upstream: a failing sender waits for its retry while other senders go on; nothing overtakes inside a sender', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,6 +58,44 @@ describe('SQLite message store specifics', () => {
     onTestFinished(() => store.close());
     const r = await Promise.all([0, 1, 2].map((i) => store.append({ body: new Uint8Array([i]), properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }])));
     expect(r.map((x) => x.offsets[0]!.offset)).toEqual([0, 1, 2]);
+  });
+
+  it('never reuses an offset across a restart, even after the expiry clean-up removed the last entries of a queue', async () => {
+    const path = tempPath();
+    let now = 1_000_000;
+    const q = { endpointId: '/modules/m/inputs/i', priority: 0 };
+    const msg = (t: string) => ({ body: new TextEncoder().encode(t), properties: {}, systemProperties: {} });
+    const store = openSqliteMessageStore({ path, nowMs: () => now });
+    for (const t of ['a', 'b', 'c']) await store.append(msg(t), [{ ...q, ttlSecs: 1 }]);
+    await store.checkpoint(q, 0);
+    now += 2000;
+    expect((await store.cleanup()).expired).toEqual([{ ...q, count: 2, offsets: [1, 2] }]);
+    await store.close();
+    const reopened = openSqliteMessageStore({ path, nowMs: () => now });
+    onTestFinished(() => reopened.close());
+    expect(await reopened.queues()).toMatchObject([{ ...q, checkpoint: 0, nextOffset: 3, length: 0 }]);
+    expect((await reopened.append(msg('d'), [{ ...q, ttlSecs: -1 }])).offsets[0]!.offset).toBe(3);
+  });
+
+  it('holds the database file for as long as it is open: another connection cannot read it until close', async () => {
+    const path = tempPath();
+    const store = openSqliteMessageStore({ path });
+    await store.append({ body: new Uint8Array([1]), properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }]);
+    const other = new Database(path, { timeout: 0 });
+    onTestFinished(() => other.close());
+    expect(() => other.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    await store.close();
+    expect(other.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(1);
+  });
+
+  it('lets the WAL grow to half the disk reserve before a checkpoint syncs it into the database (fewer pauses)', async () => {
+    const path = tempPath();
+    const store = openSqliteMessageStore({ path, reserveDiskBytes: 64 * 1024 * 1024 });
+    onTestFinished(() => store.close());
+    const body = new Uint8Array(4000);
+    // ~1,600 WAL pages: past SQLite's default mark of 1000 (which would restart the WAL at ~4 MiB), below 4000.
+    await Promise.all(Array.from({ length: 1500 }, () => store.append({ body, properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }])));
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(5.5 * 1024 * 1024);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxBytes %d with HUB_STORE_OPTIONS_INVALID', (maxBytes) => {

@@ -47,6 +47,21 @@ describe('decodePropertyBag', () => {
     { name: 'invalid escapes stay literal (Uri.UnescapeDataString)', bag: 'p=100%&q=%zz&r=%FF%41', system: {}, props: { p: '100%', q: '%zz', r: '%FFA' } },
     { name: 'UTF-8 escapes', bag: 'k=%C3%A9%E2%82%AC', system: {}, props: { k: 'é€' } },
     { name: '__proto__ is an ordinary key', bag: '__proto__=x', system: {}, props: { ['__proto__']: 'x' } },
+    {
+      name: "Object.prototype's names are application properties, not system ones",
+      bag: 'toString=1&constructor=2&hasOwnProperty=3&valueOf=4',
+      system: {},
+      props: { toString: '1', constructor: '2', hasOwnProperty: '3', valueOf: '4' },
+    },
+    {
+      name: 'every system wire key, plain and as the SDK encodes it (%24.)',
+      bag: '%24.mid=a&$.cid=b&%24.uid=c&$.to=d&%24.exp=e&$.ct=f&%24.ce=g&$.schema=h&%24.ctime=i&$.ifid=j&%24.sub=k&iothub-operation=l&%24.on=m',
+      system: {
+        messageId: 'a', cid: 'b', userId: 'c', to: 'd', 'absolute-expiry-time': 'e', contentType: 'f', contentEncoding: 'g',
+        messageSchema: 'h', creationTime: 'i', 'iothub-interface-id': 'j', 'dt-subject': 'k', 'iothub-operation': 'l', outputName: 'm',
+      },
+      props: {},
+    },
     { name: 'a=b&/ (EH finishes at /)', bag: 'a=b&/', system: {}, props: { a: 'b' } },
   ])('$name', ({ bag, system, props }) => {
     const decoded = decodePropertyBag(bag);

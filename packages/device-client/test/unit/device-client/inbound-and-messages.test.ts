@@ -160,15 +160,31 @@ describe('Outbox and TwinRequests', () => {
     const b = outbox.add('t', Buffer.from('b'), { timeoutMs: 10 });
     const controller = new AbortController();
     const c = outbox.add('t', Buffer.from('c'), { signal: controller.signal });
-    a.entry.inFlight = true;
-    expect(outbox.pending().map((e) => e.payload.toString())).toEqual(['b', 'c']);
+    const unsent = (): string[] => outbox.takeUnsent().map((e) => e.payload.toString());
+    expect(unsent()).toEqual(['a', 'b', 'c']);
+    expect(unsent()).toEqual([]); // taken once: published on the current connection
     outbox.requeueAll();
-    expect(outbox.pending().map((e) => e.payload.toString())).toEqual(['a', 'b', 'c']);
+    expect(unsent()).toEqual(['a', 'b', 'c']);
     controller.abort();
     await expect(c.acknowledged).rejects.toMatchObject({ code: 'SDK_REQUEST_ABORTED' });
     await expect(b.acknowledged).rejects.toMatchObject({ code: 'SDK_REQUEST_TIMEOUT', message: "event to 't' was not acknowledged within 10 ms" });
     outbox.acknowledge(a.entry.id);
     await expect(a.acknowledged).resolves.toBeUndefined();
+    expect(outbox.size).toBe(0);
+  });
+
+  it('settles events added together one by one, with one abort for the rest, and never hands out settled ones', async () => {
+    const outbox = new Outbox();
+    const controller = new AbortController();
+    const { entries, settled } = outbox.addAll(['a', 'b', 'c'].map((p) => ({ topic: 't', payload: Buffer.from(p) })), { signal: controller.signal });
+    expect(outbox.takeUnsent().map((e) => e.id)).toEqual(entries.map((e) => e.id));
+    entries[0]?.acknowledged();
+    outbox.requeueAll(); // a connection ended: the two unacknowledged go again, in order
+    controller.abort();
+    expect(outbox.takeUnsent()).toEqual([]);
+    const results = await settled;
+    expect(results[0]).toBeUndefined();
+    expect(results.slice(1)).toMatchObject([{ code: 'SDK_REQUEST_ABORTED' }, { code: 'SDK_REQUEST_ABORTED' }]);
     expect(outbox.size).toBe(0);
   });
 

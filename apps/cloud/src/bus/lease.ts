@@ -1,0 +1,24 @@
+/**
+ * A named lease shared by the cloud instances of one store and bus: background work that must run once across
+ * instances (expired C2D purge, telemetry retention, later deployment evaluation and rollouts) runs only while
+ * `hold()` answers true. A holder that stops renewing (crashed, partitioned) loses the lease after its TTL, so work
+ * guarded by it must be idempotent: a pass may overlap the next holder's first pass once, never run on two instances
+ * for longer than the TTL.
+ */
+export interface Lease {
+  readonly name: string;
+  /** Acquires the lease when it is free, renews it when this holder has it; true while this holder holds it. */
+  hold(): Promise<boolean>;
+  /** Gives the lease up at once (another instance may take it); a no-op when not held. */
+  release(): Promise<void>;
+}
+
+/** Leases of one holder (a cloud instance). */
+export interface Leases {
+  lease(name: string): Lease;
+}
+
+/** The leases of a cloud that runs alone: always held. */
+export const soleInstanceLeases: Leases = {
+  lease: (name) => ({ name, hold: () => Promise.resolve(true), release: () => Promise.resolve() }),
+};

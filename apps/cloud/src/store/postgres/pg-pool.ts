@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { VergeError } from '@verge/contracts';
+import type { Logger } from '@verge/platform';
+
+/** Options of `openPgPool`. */
+export interface PgPoolOptions {
+  /** `postgres://user:password@host:port/database?…` (or `postgresql://`). */
+  readonly url: string;
+  /** Schema every connection uses (`search_path`); lower-case letters, digits and `_`. Default: the server's. */
+  readonly schema?: string;
+  /** Most connections the pool opens (default 10). */
+  readonly maxConnections?: number;
+  /** How long the first connection may take before start fails (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  readonly log?: Logger;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+
+// bigint columns hold epoch ms and sequence numbers, all below 2^53: read them as numbers, not strings.
+// Per pool (the `types` option), so no other user of `pg` in the process is affected.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** True when `url` has the scheme of a PostgreSQL connection URL (what `--db` selects PostgreSQL with). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** `host:port/database` of a URL, without user or password: safe for messages and logs. */
+export function describePgTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname === '' || u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/**
+ * Opens a pool on the PostgreSQL server of `url` and proves it usable with one round trip, so a wrong URL or an
+ * unreachable server fails start: CLD_DATABASE_URL_INVALID for a URL that is not `postgres://…`,
+ * CLD_DATABASE_UNAVAILABLE (naming the server and the cause: refused, unknown host, timeout, login refused, no
+ * such database) when the server cannot be used. Idle-connection errors are logged, never thrown.
+ */
+export async function openPgPool(options: PgPoolOptions): Promise<pg.Pool> {
+  checkUrl(options.url);
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new VergeError('CLD_DATABASE_URL_INVALID', `invalid PostgreSQL schema name "${options.schema}": lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    types,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  });
+  pool.on('error', (err) => options.log?.warn({ err, component: 'postgres' }, 'idle PostgreSQL connection failed'));
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    const target = describePgTarget(options.url);
+    const cause = describeCause(e);
+    throw new VergeError('CLD_DATABASE_UNAVAILABLE', `cannot use PostgreSQL at ${target}: ${cause}`, { details: { target, cause }, cause: e });
+  }
+  return pool;
+}
+
+function checkUrl(url: string): void {
+  let ok = isPostgresUrl(url);
+  if (ok) {
+    try {
+      new URL(url);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    throw new VergeError('CLD_DATABASE_URL_INVALID', `invalid database URL ${redactUrl(url)}: expected postgres://[user[:password]@]host[:port]/database`, {
+      details: { url: redactUrl(url) },
+    });
+  }
+}
+
+/** The URL with its password replaced by `***` (the URL is printed in errors). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+}
+
+function describeCause(e: unknown): string {
+  // Node's happy-eyeballs connect fails with an AggregateError whose own message is empty.
+  if (e instanceof AggregateError && e.message === '') return describeCause(e.errors[0]);
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is PostgreSQL running and listening there?)',
+    ENOTFOUND: 'unknown host',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+  };
+  if (typeof code === 'string' && hints[code] !== undefined) return `${hints[code]} (${code})`;
+  if (e.message.includes('timeout')) return `no answer in time (${e.message})`;
+  return typeof code === 'string' ? `${e.message} (${code})` : e.message;
+}

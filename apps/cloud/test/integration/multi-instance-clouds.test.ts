@@ -1,0 +1,71 @@
+// Two cloud instances on different loopback ports sharing one PostgreSQL schema and one NATS bus (issue 9): what
+// is issued on instance A reaches a client of instance B, and a client connecting to a second instance closes its
+// connection on the first.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientIdentity } from '@verge/core';
+import { createTestBus, startTestCloud, type TestBus, type TestCloud } from '@verge/testkit/cloud';
+import { eventually } from '@verge/testkit';
+import { createPgTestSchema, type PgTestSchema } from '../contract/postgres-test-schema.js';
+
+let schema: PgTestSchema;
+let bus: TestBus;
+let a: TestCloud;
+let b: TestCloud;
+
+beforeAll(async () => {
+  schema = await createPgTestSchema();
+  bus = createTestBus();
+  a = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
+  b = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
+});
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await bus?.drop();
+  await schema?.drop();
+});
+
+/** Resolves with the first value `subscribe` hands its listener that `match` accepts. */
+function next<T>(subscribe: (listener: (value: T) => void) => () => void, match: (value: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve) => {
+    const unsubscribe = subscribe((value) => {
+      if (!match(value)) return;
+      unsubscribe();
+      resolve(value);
+    });
+  });
+}
+
+describe('two instances, one store, one bus (services seen by the device endpoints)', () => {
+  it('tells instance B about a desired patch and a C2D message issued on instance A', async () => {
+    await a.createDevice('shared-1');
+    expect(await b.ok('GET', '/devices/shared-1')).toMatchObject({ deviceId: 'shared-1' });
+
+    const patched = next<{ id: ClientIdentity; version: number }>((l) => b.cloud.services.endpoint.onDesiredPatch((id, _patch, version) => l({ id, version })));
+    await a.ok('PATCH', '/twins/shared-1', { properties: { desired: { rate: 5 } } });
+    expect(await patched).toEqual({ id: { deviceId: 'shared-1' }, version: 2 });
+
+    const enqueued = next<string>((l) => b.cloud.services.endpoint.onC2dEnqueued(l));
+    await a.ok('POST', '/devices/shared-1/messages/deviceBound', 'hello');
+    expect(await enqueued).toBe('shared-1');
+    const pending = await b.cloud.services.endpoint.pendingC2d('shared-1');
+    expect(pending.map((m) => Buffer.from(m.message.body).toString())).toEqual(['hello']);
+  });
+
+  it('answers 404 at once for a method on a device connected to no instance', async () => {
+    await a.createDevice('nowhere-1');
+    const res = await a.rest('POST', '/twins/nowhere-1/methods', { methodName: 'reboot', responseTimeoutInSeconds: 30 });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'CLD_DEVICE_NOT_CONNECTED', Message: expect.stringContaining('ErrorCode:DeviceNotOnline') as unknown });
+  });
+
+  it('tells instance A when a client connects to instance B (takeover)', async () => {
+    await a.createDevice('moving-1');
+    const elsewhere = next<ClientIdentity>((l) => a.cloud.services.endpoint.onConnectedElsewhere?.(l) ?? (() => undefined));
+    await b.cloud.services.endpoint.setConnectionState({ deviceId: 'moving-1' }, true);
+    expect(await elsewhere).toEqual({ deviceId: 'moving-1' });
+    await eventually(async () => expect(await a.ok('GET', '/devices/moving-1')).toMatchObject({ connectionState: 'Connected' }), {
+      description: 'the shared registry shows the connection',
+    });
+  });
+});

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// Scale-out benchmark (issue 9): devices held and QoS 1 telemetry msgs/s of the cloud as `verge cloud start` processes
+// (the built CLI, the way docs/scale-out.md runs them), in four set-ups measured in one run, next to Mosquitto 2 on
+// TLS as the reference:
+//   sqlite-1   one instance on SQLite (SQLite is single-instance by design)
+//   pg-1       one instance on PostgreSQL (+ NATS bus unless --no-bus)
+//   pg-2       two instances on one PostgreSQL schema (+ the same bus), devices split evenly between them
+//   mosquitto  Mosquitto 2 with TLS, no persistence (bench/mosquitto-tls.mjs)
+// Each set-up: connect --devices devices (SAS over TLS, clean=false, like the Azure SDK) and report how many are held
+// and the instances' RSS; then the first --clients of them publish 256 B QoS 1 messages, --window in flight each, for
+// --seconds (2 s warm-up not counted). CPU of the broker processes (/proc/PID/stat) per acknowledged message is the
+// noise-resistant figure; msgs/s is wall-clock on a shared machine. Two instances are dialled directly (the load
+// balancer's cost is HAProxy's, not the cloud's). Loopback only; PostgreSQL and NATS as .ci/run provides them.
+//
+//   npx tsc -b && node bench/cloud-scale.mjs [--devices 1000] [--clients 100] [--window 8] [--seconds 10] [--no-bus] [--json]
+import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { closeAll, connectCloudDevice, pool, pumpTelemetry, registerDevices, restClient } from './cloud-load.mjs';
+import { startMosquittoTls } from './mosquitto-tls.mjs';
+import { createTestBus, shareCloudCa, startCloudProcess } from '../packages/testkit/dist/cloud/index.js';
+import { freePort } from '../packages/testkit/dist/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '1000' },
+    clients: { type: 'string', default: '100' },
+    window: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '10' },
+    'no-bus': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const DEVICES = Number(args.devices);
+const CLIENTS = Math.min(Number(args.clients), DEVICES);
+const KEY = Buffer.alloc(32, 42).toString('base64');
+const telemetry = { payloadBytes: 256, window: Number(args.window), durationMs: Number(args.seconds) * 1000, warmupMs: 2000 };
+const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
+const progress = (text) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+const cleanups = [];
+
+async function procStat(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, rssMiB: (Number(fields[21]) * 4096) / 2 ** 20 };
+}
+
+async function pgSchema() {
+  const schema = `verge_bench_${Date.now().toString(36)}`;
+  const admin = async (sql) => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  cleanups.push(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+  const u = new URL(PG_URL);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** Starts `count` instances sharing one store (PostgreSQL) or one SQLite instance; the second gets the first one's CA. */
+async function startInstances(count, shared) {
+  const root = await mkdtemp(join(tmpdir(), 'verge-bench-scale-'));
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  const procs = [];
+  cleanups.push(() => Promise.all(procs.map((p) => p.kill()))); // after a failed start; no-op once stopped
+  for (let i = 0; i < count; i++) {
+    const dataDir = join(root, `cloud-${i}`);
+    if (i > 0) await shareCloudCa(procs[0].options.dataDir, dataDir);
+    procs.push(await startOnFreePorts(dataDir, shared));
+  }
+  const caPem = await readFile(join(procs[0].options.dataDir, 'ca.pem'), 'utf8');
+  return { procs, caPem, stop: () => Promise.all(procs.map((p) => stopGracefully(p))) };
+}
+
+/** A port picked free can be taken by another process before the instance binds it (a shared machine): retry. */
+async function startOnFreePorts(dataDir, shared) {
+  for (let attempt = 1; ; attempt++) {
+    const ports = { http: await freePort(), https: await freePort(), mqtt: await freePort() };
+    try {
+      return await startCloudProcess({ dataDir, ports, ...shared, logLevel: 'error' });
+    } catch (e) {
+      if (attempt >= 3 || !/port is in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function stopGracefully(p) {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await p.exited;
+}
+
+/** CPU and msgs/s of one pump over `clients`, with `pids` the broker processes. */
+async function measure(clients, pids) {
+  const before = await Promise.all(pids.map(procStat));
+  const t0 = Date.now();
+  const run = await pumpTelemetry(clients, telemetry);
+  const seconds = (Date.now() - t0) / 1000;
+  const after = await Promise.all(pids.map(procStat));
+  const cpuMs = after.reduce((s, a, i) => s + a.cpuMs - before[i].cpuMs, 0);
+  const total = run.msgsPerSec * seconds;
+  return { msgsPerSec: run.msgsPerSec, errors: run.errors, disconnected: run.disconnected, cpuUsPerMsg: (cpuMs * 1000) / total, cpuPercent: (100 * cpuMs) / (seconds * 1000) };
+}
+
+async function cloudSetup(name, count, shared) {
+  progress(`${name}: starting ${count} instance(s)`);
+  const set = await startInstances(count, shared);
+  const clients = [];
+  try {
+    const ids = Array.from({ length: DEVICES }, (_, i) => `scale-${String(i).padStart(5, '0')}`);
+    progress(`${name}: registering ${DEVICES} devices`);
+    await registerDevices(restClient(set.procs[0].httpUrl, set.procs[0].serviceConnectionString), ids, KEY, Date.now() + 300_000);
+    progress(`${name}: connecting ${DEVICES} devices`);
+    const t0 = Date.now();
+    const connected = await pool(ids, 100, Date.now() + 300_000, (id, i) =>
+      connectCloudDevice(set.procs[i % count].options.ports.mqtt, set.caPem, id, KEY).catch(() => undefined),
+    );
+    clients.push(...connected.filter(Boolean));
+    const connectSeconds = (Date.now() - t0) / 1000;
+    const stats = await Promise.all(set.procs.map((p) => procStat(p.child.pid)));
+    // Senders alternate between instances so both carry load.
+    const senders = clients.slice(0, CLIENTS);
+    progress(`${name}: ${clients.length} held; pumping telemetry from ${senders.length}`);
+    const m = await measure(senders, set.procs.map((p) => p.child.pid));
+    return { name, instances: count, held: clients.length, connectSeconds, rssMiB: stats.map((s) => Math.round(s.rssMiB)), ...m };
+  } finally {
+    await closeAll(clients);
+    await set.stop();
+  }
+}
+
+async function mosquittoSetup() {
+  progress('mosquitto: starting');
+  const broker = await startMosquittoTls();
+  const clients = [];
+  try {
+    const ids = Array.from({ length: DEVICES }, (_, i) => `scale-${String(i).padStart(5, '0')}`);
+    const t0 = Date.now();
+    const connected = await pool(ids, 100, Date.now() + 300_000, (id) =>
+      new Promise((resolve) => {
+        const c = mqtt.connect(`mqtts://localhost:${broker.port}`, { ca: broker.caPem, clientId: id, protocolVersion: 4, clean: false, keepalive: 180, reconnectPeriod: 0 });
+        c.once('connect', () => resolve(c));
+        c.once('error', () => (c.end(true), resolve(undefined)));
+      }),
+    );
+    clients.push(...connected.filter(Boolean));
+    const connectSeconds = (Date.now() - t0) / 1000;
+    const stats = await procStat(broker.pid);
+    const m = await measure(clients.slice(0, CLIENTS), [broker.pid]);
+    return { name: 'mosquitto-tls', instances: 1, held: clients.length, connectSeconds, rssMiB: [Math.round(stats.rssMiB)], ...m };
+  } finally {
+    await closeAll(clients);
+    await broker.stop();
+  }
+}
+
+async function main() {
+  const results = { devices: DEVICES, clients: CLIENTS, window: telemetry.window, seconds: Number(args.seconds), bus: !args['no-bus'], setups: [] };
+  let bus;
+  try {
+    results.setups.push(await mosquittoSetup());
+    results.setups.push(await cloudSetup('sqlite-1', 1, {}));
+    bus = args['no-bus'] ? undefined : createTestBus();
+    const busOption = bus === undefined ? {} : { bus: bus.url };
+    results.setups.push(await cloudSetup('pg-1', 1, { db: await pgSchema(), ...busOption }));
+    results.setups.push(await cloudSetup('pg-2', 2, { db: await pgSchema(), ...busOption }));
+    results.setups.push(await mosquittoSetup()); // again at the end: the machine's noise over the run
+  } finally {
+    await bus?.drop();
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+  return results;
+}
+
+const r = await main();
+if (args.json) console.log(JSON.stringify(r, null, 2));
+else {
+  const mosq = r.setups.filter((s) => s.name === 'mosquitto-tls');
+  const ref = mosq.reduce((s, m) => s + m.msgsPerSec, 0) / mosq.length;
+  console.log(`devices ${r.devices}, senders ${r.clients} x window ${r.window}, ${r.seconds} s, 256 B QoS 1, bus ${r.bus ? 'NATS' : 'none'}`);
+  for (const s of r.setups) {
+    console.log(
+      `${s.name.padEnd(14)} held ${String(s.held).padStart(6)}/${r.devices} (connected in ${s.connectSeconds.toFixed(1)} s)  rss ${s.rssMiB.join('+')} MiB  ` +
+        `${s.msgsPerSec.toFixed(0).padStart(6)} msgs/s (${(s.msgsPerSec / ref).toFixed(2)}x Mosquitto)  ${s.cpuUsPerMsg.toFixed(1)} µs CPU/msg  ${s.cpuPercent.toFixed(0)}% core  errors ${s.errors}`,
+    );
+  }
+}
+process.exit(0);
