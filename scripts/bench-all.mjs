@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: builds (tsc -b, quick when up to date), then runs every benchmark in bench/ one after the other,
+// `npm run bench`: builds as `npm run build` does (tsc -b, quick when up to date, then the edge runtime bundle that
+// `verge edge start` runs), then runs every benchmark in bench/ one after the other,
 // alphabetically, with their own output. A benchmark is a bench/*.mjs that no other bench file refers to: helpers
 // (imported modules, child processes forked by a benchmark) are named by the benchmark that uses them, so adding
 // a benchmark needs no list to update. Arguments after `--` go to every benchmark (e.g. `-- --json`). Exits 1 when
@@ -17,10 +18,15 @@ const referenced = (name) => files.some((other) => other !== name && texts.get(o
 const benchmarks = files.filter((f) => !referenced(f));
 const extra = process.argv.slice(2);
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) {
-  console.error('bench: the build (tsc -b) failed');
-  process.exit(1);
+for (const [what, args] of [
+  ['tsc -b', [join(root, 'node_modules/typescript/bin/tsc'), '-b']],
+  ['the edge runtime bundle', [join(root, 'scripts/bundle-edge.mjs')]],
+]) {
+  const build = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error(`bench: the build (${what}) failed`);
+    process.exit(1);
+  }
 }
 
 const results = [];

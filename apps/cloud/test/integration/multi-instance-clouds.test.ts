@@ -3,7 +3,8 @@
 // connection on the first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientIdentity } from '@verge/core';
-import { createTestBus, startTestCloud, type TestBus, type TestCloud } from '@verge/testkit/cloud';
+import { applyConfigurationContent, createEdgeDevice, createTestBus, startTestCloud, type TestBus, type TestCloud } from '@verge/testkit/cloud';
+import { edgeDeployment, processModule } from '@verge/testkit/manifest';
 import { eventually } from '@verge/testkit';
 import { createPgTestSchema, type PgTestSchema } from '../contract/postgres-test-schema.js';
 
@@ -57,6 +58,26 @@ describe('two instances, one store, one bus (services seen by the device endpoin
     const res = await a.rest('POST', '/twins/nowhere-1/methods', { methodName: 'reboot', responseTimeoutInSeconds: 30 });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code: 'CLD_DEVICE_NOT_CONNECTED', Message: expect.stringContaining('ErrorCode:DeviceNotOnline') as unknown });
+  });
+
+  it('applies two deployments sent to two instances at once each whole, one after the other (no mix, no lost write)', async () => {
+    await createEdgeDevice(a, 'edge-race');
+    const one = edgeDeployment({ modules: { first: processModule('node', ['first.js']) }, routes: { toCloud1: 'FROM /messages/modules/first/* INTO $upstream' }, moduleDesired: { first: { rate: 1 } } });
+    const two = edgeDeployment({ modules: { second: processModule('node', ['second.js']) }, routes: { toCloud2: 'FROM /messages/modules/second/* INTO $upstream' }, moduleDesired: { second: { rate: 2 } } });
+    const answers = await Promise.all([applyConfigurationContent(a, 'edge-race', one), applyConfigurationContent(b, 'edge-race', two)]);
+    expect(answers.map((r) => r.status)).toEqual([204, 204]);
+
+    type Twin = { properties: { desired: Record<string, unknown> & { $version: number } } };
+    const agent = (await a.ok('GET', '/twins/edge-race/modules/%24edgeAgent')) as Twin;
+    const hub = (await b.ok('GET', '/twins/edge-race/modules/%24edgeHub')) as Twin;
+    const winner = 'first' in (agent.properties.desired['modules'] as object) ? one : two;
+    const desiredOf = (id: string) => (winner.modulesContent[id] as { 'properties.desired': Record<string, unknown> })['properties.desired'];
+    // The deployment applied last is the device's whole content: $edgeAgent and $edgeHub from the same one.
+    expect(agent.properties.desired).toMatchObject(desiredOf('$edgeAgent'));
+    expect(hub.properties.desired['routes']).toEqual(desiredOf('$edgeHub')['routes']);
+    // Both were applied, once each: two desired versions after the twin's first.
+    expect(agent.properties.desired.$version).toBe(3);
+    expect(hub.properties.desired.$version).toBe(3);
   });
 
   it('tells instance A when a client connects to instance B (takeover)', async () => {
