@@ -115,6 +115,30 @@ describe('verge edge start with bad settings (real CLI, real cloud)', () => {
     );
   });
 
+  it('refuses a second runtime on a data directory another runtime is using, naming it', async () => {
+    const dataDir = join(tmp.dir, 'shared');
+    const args = ['edge', 'start', '--data', dataDir, '--cloud-ca', t.cloud.caPath, '--cloud-api', t.cloud.urls.https];
+    args.push('--bind', '127.0.0.1', '--mqtt-port', '0', '--https-port', '0', '--runtime', 'process', '--log-level', 'warn');
+    const first = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs } });
+    running.push(first);
+    await eventually(() => first.output().includes('started') || first.child.exitCode !== null, { description: 'the first runtime to start', timeoutMs: 20_000, intervalMs: 100 });
+    expect(first.output()).toContain(`Verge edge runtime for ${EDGE_ID} started`);
+    const line = expectOneLineFailure(await start('unused', [], edgeCs, { dataDir }));
+    expect(line).toBe(
+      `error: the data directory ${dataDir} (--data) is in use by another edge runtime; stop that runtime or choose another --data`,
+    );
+    // The first runtime was not disturbed, and once it stopped the directory is free again.
+    expect(first.child.exitCode).toBeNull();
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    const again = spawnVerge(args, { env: { VERGE_EDGE_CONNECTION_STRING: edgeCs } });
+    running.push(again);
+    await eventually(() => again.output().includes('started') || again.child.exitCode !== null, { description: 'a runtime to start after the first stopped', timeoutMs: 20_000, intervalMs: 100 });
+    expect(again.output()).toContain(`Verge edge runtime for ${EDGE_ID} started`);
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
+  });
+
   it('starts offline when the cloud merely does not answer', async () => {
     const dead = await freePort();
     const args = ['edge', 'start', '--data', join(tmp.dir, 'offline'), '--cloud-ca', t.cloud.caPath, '--cloud-api', `https://localhost:${dead}`];

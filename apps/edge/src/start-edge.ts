@@ -8,6 +8,7 @@ import { type IotHubMqttLimits } from '@verge/iothub-mqtt';
 import { createLogger, runStopSteps, splitPemCertificates, type Logger } from '@verge/platform';
 import { createAgent, createCloudIdentityRegistry, type Agent, type AgentEnvironment } from './agent/index.js';
 import { checkCloudCredentials } from './cloud-check.js';
+import { lockEdgeDataDir, type DataDirLock } from './data-dir-lock.js';
 import { readInstalledEdgeConfig } from './config-file.js';
 import { DEFAULT_EDGE_DATA_DIR, parseEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.js';
 import { prepareEdgeDataDir } from './edge-data-dir.js';
@@ -63,6 +64,7 @@ interface Parts {
   runtimes?: OpenedRuntimes;
   hub?: EdgeHub;
   agent?: Agent;
+  dataDirLock?: DataDirLock;
 }
 
 // Tokens the runtime mints for its own REST calls (identity registry, device scope) live this long.
@@ -96,6 +98,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
   let cloudCheck: Promise<void> | undefined;
   try {
     await prepareEdgeDataDir(config, log);
+    parts.dataDirLock = lockEdgeDataDir(config.dataDir);
     const cloudCa = await readCloudCa(config);
     phase('data directory');
     cloudCheck = verifyCloud(config, cloudCa, log).then(() => phase('cloud check'));
@@ -255,6 +258,8 @@ async function stopParts(parts: Parts, log: Logger): Promise<void> {
       { name: 'runtimes', stop: () => (parts.agent === undefined ? closeRuntimes(parts.runtimes, log) : undefined) },
       { name: 'hub', stop: () => parts.hub?.stop() },
       { name: 'workload API', stop: () => parts.workload?.close() },
+      // Last: the directory is free for another runtime only once nothing of this one uses it.
+      { name: 'data directory lock', stop: () => parts.dataDirLock?.release() },
     ],
     { log },
   );

@@ -32,6 +32,11 @@ export const edgeErrors = defineErrors({
     status: 500,
     description: 'The data directory (`--data`) or a directory inside it cannot be created or written (permission denied, read-only file system, a file in the way, disk full); the message names the directory and the cause.',
   },
+  EDGE_DATA_DIR_IN_USE: {
+    status: 409,
+    description:
+      'Another edge runtime is running on the same data directory (`--data`): a runtime holds `runtime.lock` in its data directory from start to stop (the OS releases it when the process dies), so a second one stops before touching anything there (workload sockets, queues). Stop that runtime or choose another data directory.',
+  },
   EDGE_CLOUD_CREDENTIALS_REJECTED: {
     status: 401,
     description:
