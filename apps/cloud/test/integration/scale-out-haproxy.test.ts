@@ -68,7 +68,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]).finally(() => clearTimeout(timer));
 }
 
-describe.runIf(built && haproxyAvailable())('scale-out behind HAProxy (PostgreSQL, NATS, built CLI)', () => {
+// Without HAProxy the suite is skipped, loudly; under CI (which installs HAProxy) it runs and fails instead.
+const withHaproxy = haproxyAvailable() || process.env['CI'] === 'true';
+if (!withHaproxy) console.warn('SKIPPED: scale-out behind HAProxy: no haproxy binary (apt-get install haproxy)');
+
+describe.runIf(built && withHaproxy)('scale-out behind HAProxy (PostgreSQL, NATS, built CLI)', () => {
   const dirs: { cleanup(): Promise<void> | void }[] = [];
   const clients = new SdkClients();
   let schema: PgTestSchema;
