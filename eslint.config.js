@@ -64,6 +64,8 @@ export default tseslint.config(
     'apps/cloud/src/**/*.ts': ['@verge/api-client', '@verge/device-client', '@verge/testkit', '@verge/edge', '@verge/cli'],
     'apps/edge/src/**/*.ts': ['@verge/api-client', '@verge/testkit', '@verge/cloud', '@verge/cli'],
     'apps/cli/src/**/*.ts': ['@verge/testkit', '@verge/device-client', '@verge/iothub-mqtt'],
+    // The browser app: types of the contracts only (import type), no Node workspace.
+    'apps/dashboard/src/**/*.{ts,tsx}': ['@verge/core', '@verge/platform', '@verge/api-client', '@verge/device-client', '@verge/iothub-mqtt', '@verge/testkit', '@verge/cloud', '@verge/edge', '@verge/cli', '@verge/simulator'],
   }).map(([files, forbidden]) => ({
     files: [files],
     ignores: ['packages/core/src/**'],
@@ -72,7 +74,11 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', '**/test/**'],
+    files: ['apps/dashboard/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', 'samples/**', '**/test/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -8,8 +8,9 @@ import { defineConfig } from 'vitest/config';
 const resolve = { conditions: ['verge-source'] };
 // On demand only (`npm run test:long`), kept out of `npm test` for CI's time budget: the soak script's own
 // end-to-end run (`npm run soak` is itself on demand) and the MQTT front-door fuzzer (20 s per server by default,
-// `VERGE_FUZZ_SECONDS` for longer).
-const LONG = ['test/faults/soak-smoke.test.ts', 'test/security/mqtt-front-door-fuzz.test.ts'];
+// `VERGE_FUZZ_SECONDS` for longer), and the demo's Docker variant (`npm run demo` with container modules; the
+// process-module demo test stays in CI).
+const LONG = ['test/faults/soak-smoke.test.ts', 'test/security/mqtt-front-door-fuzz.test.ts', 'test/e2e/demo-script-docker.test.ts'];
 const ssr = { resolve: { conditions: ['verge-source'], externalConditions: ['verge-source'] } };
 
 // Scheduling (CI's 20-minute budget on 2 cores): the pure `unit` and `fuzz` files run first, two at a time
@@ -33,6 +34,7 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['{packages,apps}/*/test/integration/**/*.test.ts', '{packages,apps}/*/test/contract/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: LONG,
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -13,6 +13,7 @@
 // balancer's cost is HAProxy's, not the cloud's). Loopback only; PostgreSQL and NATS as .ci/run provides them.
 //
 //   npx tsc -b && node bench/cloud-scale.mjs [--devices 1000] [--clients 100] [--window 8] [--seconds 10] [--no-bus] [--json]
+//     [--setups mosquitto,sqlite-1,pg-1,pg-2]   (default: all; Mosquitto runs first and last when chosen)
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -32,8 +33,11 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'no-bus': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    setups: { type: 'string', default: 'mosquitto,sqlite-1,pg-1,pg-2' },
   },
 });
+const SETUPS = new Set(args.setups.split(',').map((s) => s.trim()));
+for (const s of SETUPS) if (!['mosquitto', 'sqlite-1', 'pg-1', 'pg-2'].includes(s)) throw new Error(`unknown setup "${s}" in --setups (mosquitto, sqlite-1, pg-1, pg-2)`);
 const DEVICES = Number(args.devices);
 const CLIENTS = Math.min(Number(args.clients), DEVICES);
 const KEY = Buffer.alloc(32, 42).toString('base64');
@@ -166,13 +170,13 @@ async function main() {
   const results = { devices: DEVICES, clients: CLIENTS, window: telemetry.window, seconds: Number(args.seconds), bus: !args['no-bus'], setups: [] };
   let bus;
   try {
-    results.setups.push(await mosquittoSetup());
-    results.setups.push(await cloudSetup('sqlite-1', 1, {}));
-    bus = args['no-bus'] ? undefined : createTestBus();
+    if (SETUPS.has('mosquitto')) results.setups.push(await mosquittoSetup());
+    if (SETUPS.has('sqlite-1')) results.setups.push(await cloudSetup('sqlite-1', 1, {}));
+    bus = args['no-bus'] || !(SETUPS.has('pg-1') || SETUPS.has('pg-2')) ? undefined : createTestBus();
     const busOption = bus === undefined ? {} : { bus: bus.url };
-    results.setups.push(await cloudSetup('pg-1', 1, { db: await pgSchema(), ...busOption }));
-    results.setups.push(await cloudSetup('pg-2', 2, { db: await pgSchema(), ...busOption }));
-    results.setups.push(await mosquittoSetup()); // again at the end: the machine's noise over the run
+    if (SETUPS.has('pg-1')) results.setups.push(await cloudSetup('pg-1', 1, { db: await pgSchema(), ...busOption }));
+    if (SETUPS.has('pg-2')) results.setups.push(await cloudSetup('pg-2', 2, { db: await pgSchema(), ...busOption }));
+    if (SETUPS.has('mosquitto')) results.setups.push(await mosquittoSetup()); // again at the end: the machine's noise over the run
   } finally {
     await bus?.drop();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -184,7 +188,7 @@ const r = await main();
 if (args.json) console.log(JSON.stringify(r, null, 2));
 else {
   const mosq = r.setups.filter((s) => s.name === 'mosquitto-tls');
-  const ref = mosq.reduce((s, m) => s + m.msgsPerSec, 0) / mosq.length;
+  const ref = mosq.length === 0 ? Number.NaN : mosq.reduce((s, m) => s + m.msgsPerSec, 0) / mosq.length;
   console.log(`devices ${r.devices}, senders ${r.clients} x window ${r.window}, ${r.seconds} s, 256 B QoS 1, bus ${r.bus ? 'NATS' : 'none'}`);
   for (const s of r.setups) {
     console.log(

@@ -18,6 +18,6 @@ export async function demoProcessUser(edge, { root, edgeDataDir, files }) {
   const mode = (denial.blocked.mode & 0o7777).toString(8).padStart(4, '0');
   return {
     processUser: 'runtime',
-    reason: `${denial.blocked.path} (mode ${mode}) keeps other users out of ${root}, so the modules run as the runtime's own user (--process-user runtime), not each as its own uid`,
+    reason: `${denial.blocked.path} (mode ${mode}) keeps other users out of what the modules need, so the modules run as the runtime's own user (--process-user runtime), not each as its own uid`,
   };
 }

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Device } from '@verge/api-client';
-import { eventually, freePort, tempDir } from '@verge/testkit';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
-import { LEAVES_TO_UPSTREAM } from '@verge/testkit/manifest';
-import { deployment, connectLeafMqtt, startRuntimeProcess, type RuntimeProcess, CLI_BUILT, killVerge, runVerge } from '@verge/testkit/edge';
+import { eventually } from '@verge/testkit';
+import { CLI_BUILT, runVerge, startLeafEdge, type LeafEdge } from '@verge/testkit/edge';
 
 // "Killing the edge runtime with SIGKILL during a stream loses no message whose PUBACK was sent" (issue #4): the
 // runtime runs as the user runs it (the built CLI, `verge edge start`, in a child process); a leaf device streams
@@ -15,55 +12,20 @@ const EDGE_ID = 'edge-kill';
 const LEAF_ID = 'leaf-stream';
 
 describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built CLI, child process)', () => {
-  const tmp = tempDir('verge-e2k-');
-  const dataDir = join(tmp.dir, 'edge');
-  let t: TestCloud;
-  let leaf: Device;
-  let edgeCs: string;
-  let port: number;
-  let events: EventCollector;
-  const runtimes: RuntimeProcess[] = [];
-
-  function startRuntime(): RuntimeProcess {
-    const runtime = startRuntimeProcess(t, { dataDir, connectionString: edgeCs, port });
-    runtimes.push(runtime);
-    return runtime;
-  }
-
-  function connectLeaf() {
-    const key = leaf.authentication?.symmetricKey?.primaryKey;
-    if (typeof key !== 'string') throw new Error('leaf has no key');
-    return connectLeafMqtt(t, { deviceId: LEAF_ID, key, port, caFile: join(dataDir, 'pki/edge-ca.pem') });
-  }
+  let edge: LeafEdge;
 
   beforeAll(async () => {
-    t = await startTestCloud(join(tmp.dir, 'cloud'));
-    const created = await createEdgeDevice(t, EDGE_ID);
-    edgeCs = created.connectionString;
-    leaf = await createLeafDevice(t, LEAF_ID, created.device);
-    port = await freePort();
-    const applied = await applyConfigurationContent(t, EDGE_ID, deployment({ kind: 'process', node: process.execPath }, {}, { routes: { leaves: LEAVES_TO_UPSTREAM } }));
-    expect(applied.status).toBe(204);
-    events = collectEvents(t.api, LEAF_ID);
+    edge = await startLeafEdge({ edgeId: EDGE_ID, leafId: LEAF_ID, tempPrefix: 'verge-e2k-' });
   });
 
   afterAll(async () => {
-    for (const r of runtimes) killVerge(r);
-    events?.stop();
-    await t?.cloud.stop();
-    tmp.cleanup();
+    await edge?.stop();
   });
 
   it('delivers every PUBACKed message after a SIGKILL and a restart', async () => {
-    const first = startRuntime();
-    await first.started;
-    const client = await eventually(() => connectLeaf().catch(() => undefined), { description: 'the leaf to connect', timeoutMs: 60_000, intervalMs: 500 });
-    // Routes arrive from the $edgeHub twin shortly after start: probe until a message reaches the cloud.
-    let probe = 0;
-    await eventually(() => {
-        client.publish(`devices/${LEAF_ID}/messages/events/probe=${++probe}`, 'probe', { qos: 1 });
-        return events.messages.some((m) => m.properties['probe'] !== undefined);
-      }, { description: 'a probe message to reach the cloud through the hub', timeoutMs: 60_000, intervalMs: 1_000 });
+    const { runtime: first } = await edge.startRuntime();
+    const client = await edge.connectLeaf();
+    await edge.probeUpstream(client);
 
     const acked = new Set<number>();
     let next = 0;
@@ -100,8 +62,8 @@ describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built C
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(acked.size).toBeGreaterThan(200);
 
-    const second = startRuntime();
-    await second.started;
+    const { runtime: second } = await edge.startRuntime();
+    const { events } = edge;
     const delivered = (): Set<number> => new Set(events.messages.map((m) => Number(m.properties['n'])).filter((n) => Number.isInteger(n)));
     await eventually(() => [...acked].every((n) => delivered().has(n)), { description: `all ${acked.size} acknowledged messages in the cloud`, timeoutMs: 90_000, intervalMs: 500 }).catch((err: unknown) => {
       const got = delivered();
@@ -120,7 +82,7 @@ describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built C
       const { code, stderr } = await runVerge(['edge', 'start', ...argv], { env: { VERGE_EDGE_CONNECTION_STRING: '', ...env } });
       return { code, stderr };
     };
-    expect(await run(['--data', join(tmp.dir, 'none')])).toEqual({
+    expect(await run(['--data', join(edge.dir, 'none')])).toEqual({
       code: 2,
       stderr: 'error: invalid edge configuration: connectionString: is required: install a config file holding it (verge edge config apply --config FILE), or set $VERGE_EDGE_CONNECTION_STRING\n',
     });
@@ -128,7 +90,7 @@ describe.runIf(CLI_BUILT)('edge runtime SIGKILLed during a QoS 1 stream (built C
       code: 2,
       stderr: 'error: --runtime "podman" is not one of docker, process, auto\n',
     });
-    const service = await run(['--data', join(tmp.dir, 'bad')], { VERGE_EDGE_CONNECTION_STRING: 'HostName=h;SharedAccessKeyName=owner;SharedAccessKey=a2V5a2V5a2V5a2V5a2V5a2V5' });
+    const service = await run(['--data', join(edge.dir, 'bad')], { VERGE_EDGE_CONNECTION_STRING: 'HostName=h;SharedAccessKeyName=owner;SharedAccessKey=a2V5a2V5a2V5a2V5a2V5a2V5' });
     expect(service.code).toBe(2);
     expect(service.stderr).toBe("error: invalid edge configuration: connectionString: is a service connection string; give the edge device's own (HostName, DeviceId, SharedAccessKey)\n");
   });

@@ -28,6 +28,8 @@ interface Attempt {
   readonly header: () => string | undefined;
   readonly id: string;
   readonly mid?: string;
+  /** A device's own token on its own id: it may call the device's own routes (DEVICE_OWN). */
+  readonly ownDevice?: true;
 }
 
 const PUBLIC_PATHS = ['/healthz', '/health/live', '/health/ready', '/openapi.json'];
@@ -39,6 +41,10 @@ const DEVICE_SCOPED = new Set([
   'GET /devices/{id}/scope',
   'POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope',
 ]);
+
+// The routes of IoT Hub's device-side file upload: any device on its own id (its own SAS token), never a service
+// policy (IoT Hub answers 401 to a service token there too).
+const DEVICE_OWN = new Set(['POST /devices/{id}/files', 'POST /devices/{id}/files/notifications', 'POST /devices/{id}/files/notifications/{correlationId}']);
 
 function keyOf(identity: Device | Module): string {
   const key = identity.authentication.symmetricKey.primaryKey;
@@ -124,9 +130,9 @@ describe('cloud service REST API: authorization matrix', () => {
       header: () => withField(policyToken(host, owner.name, owner.key, nowSec() - 3600), 'se', String(nowSec() + 3600)),
       id: 'dev-a',
     },
-    { name: 'a plain device on its own id', header: () => device('dev-a'), id: 'dev-a' },
+    { name: 'a plain device on its own id', header: () => device('dev-a'), id: 'dev-a', ownDevice: true },
     { name: 'a leaf device on its parent edge device', header: () => device('leaf-1'), id: 'edge-1' },
-    { name: 'a leaf device on its own id', header: () => device('leaf-1'), id: 'leaf-1' },
+    { name: 'a leaf device on its own id', header: () => device('leaf-1'), id: 'leaf-1', ownDevice: true },
     { name: 'an edge device on another edge device', header: () => device('edge-1'), id: 'edge-2', mid: '$edgeHub' },
     { name: "an edge device's $edgeHub on another edge device", header: () => device('edge-1/$edgeHub'), id: 'edge-2', mid: '$edgeHub' },
     { name: "an edge device's ordinary module on its device", header: () => device('edge-1/filter'), id: 'edge-1', mid: '$edgeHub' },
@@ -145,18 +151,32 @@ describe('cloud service REST API: authorization matrix', () => {
   ];
 
   const rows = () => routes.filter((r) => !PUBLIC_PATHS.includes(r.path));
+  const isDeviceOwn = (r: Route) => DEVICE_OWN.has(`${r.method} ${r.path}`);
 
   it('the matrix covers every route of the API (and the API has the expected public and device-scoped routes)', () => {
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.filter((r) => PUBLIC_PATHS.includes(r.path)).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /healthz', 'GET /openapi.json']);
     expect(routes.filter((r) => r.deviceAccess).length).toBe(DEVICE_SCOPED.size);
+    expect(routes.filter(isDeviceOwn).length).toBe(DEVICE_OWN.size);
   });
 
   describe.each(attempts)('refuses $name', (attempt) => {
     it('with 401 on every non-public route, before the handler runs', async () => {
-      const answers = await Promise.all(rows().map(async (r) => [`${r.method} ${r.path}`, (await call(r, pathOf(r, attempt.id, attempt.mid), attempt.header())).status] as const));
+      const refusing = rows().filter((r) => attempt.ownDevice !== true || !isDeviceOwn(r));
+      const answers = await Promise.all(refusing.map(async (r) => [`${r.method} ${r.path}`, (await call(r, pathOf(r, attempt.id, attempt.mid), attempt.header())).status] as const));
       expect(Object.fromEntries(answers.filter(([, status]) => status !== 401))).toEqual({});
     });
+  });
+
+  it.each([
+    ['a plain device', 'dev-a'],
+    ['a leaf device', 'leaf-1'],
+    ['an edge device', 'edge-1'],
+  ])("lets %s through on its own file-upload routes (the handler answers), and refuses the owner policy there", async (_name, id) => {
+    for (const route of routes.filter(isDeviceOwn)) {
+      expect((await call(route, pathOf(route, id), device(id))).status, `${route.method} ${route.path}`).not.toBe(401);
+      expect((await call(route, pathOf(route, id), policyToken(host, owner.name, owner.key))).status, `${route.method} ${route.path}`).toBe(401);
+    }
   });
 
   it.each([
@@ -192,7 +212,8 @@ describe('cloud service REST API: authorization matrix', () => {
 
   it('lets the owner policy through on every route (control)', async () => {
     // Ids that do not exist: a 4xx from the handler shows authentication passed without changing anything.
-    const answers = await Promise.all(rows().map(async (r) => [`${r.method} ${r.path}`, (await call(r, pathOf(r, 'ctl-none', 'ctl-none'), policyToken(host, owner.name, owner.key))).status] as const));
+    const service = rows().filter((r) => !isDeviceOwn(r));
+    const answers = await Promise.all(service.map(async (r) => [`${r.method} ${r.path}`, (await call(r, pathOf(r, 'ctl-none', 'ctl-none'), policyToken(host, owner.name, owner.key))).status] as const));
     expect(Object.fromEntries(answers.filter(([, status]) => status === 401 || status === 403))).toEqual({});
   });
 

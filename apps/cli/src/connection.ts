@@ -23,6 +23,8 @@ export interface ResolvedConnection {
   /** PEM trust anchors for the API's TLS certificate; undefined means the system trust store. */
   readonly caPem?: string;
   readonly caPath?: string;
+  /** The cloud's MQTT endpoint as its credentials name it (`mqtts://host:port`), when they were read. */
+  readonly mqttUrl?: string;
 }
 
 /** The environment variables the CLI reads (only here: STYLE §2.1 keeps `process.env` in one module). */
@@ -59,7 +61,7 @@ export async function resolveConnection(flags: ConnectionFlags, env: ConnectionE
   const hostName = hostNameOf(connectionString, source);
   const apiUrl = nonEmpty(flags.api) ?? nonEmpty(env.VERGE_API_URL) ?? credentials?.apiUrl ?? defaultApiUrl(hostName);
   const ca = await resolveCa(flags, dataDir, source === 'data' || useDataDir, credentials?.caPath, read);
-  return { connectionString, source, apiUrl, ...ca };
+  return { connectionString, source, apiUrl, ...ca, ...(credentials?.mqttUrl === undefined ? {} : { mqttUrl: credentials.mqttUrl }) };
 }
 
 /** `resolveConnection` over the real environment and file system. */
@@ -73,6 +75,8 @@ interface CloudCredentials {
   readonly caPath?: string;
   /** The API over TLS as the cloud listens (its real port, also when started with port 0). */
   readonly apiUrl?: string;
+  /** The MQTT endpoint as the cloud listens (`mqtts://host:port`). */
+  readonly mqttUrl?: string;
 }
 
 async function readCredentials(dataDir: string, read: ReadText): Promise<CloudCredentials | undefined> {
@@ -97,10 +101,12 @@ async function readCredentials(dataDir: string, read: ReadText): Promise<CloudCr
   }
   const caPath = record['caPath'];
   const apiUrl = record['apiUrl'];
+  const mqttUrl = record['mqttUrl'];
   return {
     serviceConnectionString: cs,
     ...(typeof caPath === 'string' && caPath !== '' ? { caPath: resolve(dataDir, caPath) } : {}),
     ...(typeof apiUrl === 'string' && apiUrl !== '' ? { apiUrl } : {}),
+    ...(typeof mqttUrl === 'string' && mqttUrl !== '' ? { mqttUrl } : {}),
   };
 }
 

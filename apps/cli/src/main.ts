@@ -15,12 +15,29 @@ import { registerModuleList } from './commands/module-list.js';
 import { registerManifestValidate } from './commands/manifest-validate.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerRouteTest } from './commands/route-test.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerTwinShow } from './commands/twin-show.js';
 import { registerTwinUpdate } from './commands/twin-update.js';
 import { registerEdgeList } from './commands/edge-list.js';
 import { registerEdgeLogs } from './commands/edge-logs.js';
 import { registerEdgeRestart } from './commands/edge-restart.js';
 import { registerEdgeDeadLetters } from './commands/edge-dead-letters.js';
+import { registerEdgeCheck } from './commands/edge-check.js';
+import { registerEdgeSupportBundle } from './commands/edge-support-bundle.js';
+import { registerFilesGet } from './commands/files-get.js';
+import { registerFilesList } from './commands/files-list.js';
+import { registerDeploymentRollout } from './commands/deployment-rollout.js';
+import { registerDeploymentCreate } from './commands/deployment-create.js';
+import { registerDeploymentList } from './commands/deployment-list.js';
+import { registerDeploymentShow } from './commands/deployment-show.js';
+import { registerDeploymentDelete } from './commands/deployment-delete.js';
+import { registerDeploymentPlan } from './commands/deployment-plan.js';
+import { registerDeploymentStatus } from './commands/deployment-status.js';
+import { registerDeviceExplain } from './commands/device-explain.js';
+import { registerJobCancel } from './commands/job-cancel.js';
+import { registerJobCreate } from './commands/job-create.js';
+import { registerJobList } from './commands/job-list.js';
+import { registerJobShow } from './commands/job-show.js';
 
 /** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
 export function buildProgram(): Command {
@@ -43,6 +60,7 @@ export function buildProgram(): Command {
   registerMonitor(program);
   registerManifestValidate(program);
   registerRouteTest(program);
+  registerSimulate(program);
   registerCloudStart(program);
   registerCloudCredentials(program);
   registerEdgeStart(program);
@@ -51,6 +69,22 @@ export function buildProgram(): Command {
   registerEdgeRestart(program);
   registerEdgeConfigApply(program);
   registerEdgeDeadLetters(program);
+  registerEdgeCheck(program);
+  registerEdgeSupportBundle(program);
+  registerFilesList(program);
+  registerFilesGet(program);
+  registerDeploymentCreate(program);
+  registerDeploymentList(program);
+  registerDeploymentShow(program);
+  registerDeploymentDelete(program);
+  registerDeploymentPlan(program);
+  registerDeploymentStatus(program);
+  registerDeploymentRollout(program);
+  registerDeviceExplain(program);
+  registerJobCreate(program);
+  registerJobShow(program);
+  registerJobCancel(program);
+  registerJobList(program);
   return program;
 }
 

@@ -88,6 +88,20 @@ export const CloudConfigSchema = z.strictObject({
    * publishes already read to be stored and PUBACKed before the devices are disconnected (docs/scale-out.md).
    */
   drainTimeoutMs: z.number().int().min(0).default(10_000),
+  /**
+   * The blob store behind IoT Hub file upload: `azurite` (Microsoft's emulator, started by the cloud on first use in
+   * `DATA/blob`, HTTPS with the server certificate, bound to `host`) or `none` (file upload answers 503). `host` is the
+   * name devices dial for blobs (default `hostname`; the server certificate must cover it); `port` 0 picks a free one.
+   */
+  blob: z
+    .strictObject({ store: z.enum(['azurite', 'none']).default('azurite'), host: hostName.optional(), port: port.default(0) })
+    .prefault({}),
+  /**
+   * A separate Prometheus listener (`--metrics-port`): `GET /metrics` without authentication, on `host` (loopback by
+   * default: only a local scraper or agent reaches it). Absent: no such listener; `GET /metrics` on the API ports
+   * (which needs a RegistryRead token) is always there (docs/metrics.md).
+   */
+  metrics: z.strictObject({ port, host: z.string().min(1).default('127.0.0.1') }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

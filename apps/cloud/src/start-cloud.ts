@@ -3,16 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Clock, HealthDto } from '@verge/contracts';
-import { createLogger, ensureCloudPki, runStopSteps, systemClock, type CloudPki, type Logger } from '@verge/platform';
+import { createLogger, ensureCloudPki, runStopSteps, startMetricsListener, systemClock, type CloudPki, type Logger, type MetricsListener } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import type { CloudBus } from './bus/open-cloud-bus.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
+import { createFileUploads, type FileUploads } from './files/file-uploads.js';
 import type { EventStreamSettings } from './http/api-deps.js';
 import { createReadiness } from './health/readiness.js';
 import { buildApp, type ServiceApp } from './http/app.js';
 import { closeHttp, listenError, listenOn, serveMqttOverWebSockets } from './listeners.js';
+import { createCloudMetrics, observePublishes, storeFleetGauges, timeTransactions, type CloudMetrics } from './metrics/index.js';
 import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
 import { securePrivateDataDir, secretFilesOf } from './private-data-dir.js';
 import type { RandomSource, ServiceContext } from './services/context.js';
@@ -29,8 +31,8 @@ const PKI_CHECK_INTERVAL_MS = 12 * 60 * 60 * 1000;
 /** Injection points of `startCloud` (tests, benchmarks); production uses the defaults. */
 export interface StartCloudOptions {
   readonly log?: Logger;
-  /** Read only (`nowMs`); default the system clock. */
-  readonly clock?: Pick<Clock, 'nowMs'>;
+  /** Default the system clock. Services read `nowMs`; background work (rollout deadlines) sets timers on it. */
+  readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly mqttLimits?: Partial<DeviceEndpointLimits>;
   readonly eventStream?: Partial<EventStreamSettings>;
@@ -43,6 +45,8 @@ export interface RunningCloud {
   /** The bound ports (the configured ones, or the ones picked for 0). */
   readonly ports: { readonly http: number; readonly https: number; readonly mqtt: number };
   readonly urls: { readonly http: string; readonly https: string; readonly mqtt: string };
+  /** The unauthenticated Prometheus listener (`metrics.port`), when configured; `/metrics` on the API ports is always served. */
+  readonly metricsUrl: string | undefined;
   /** The owner policy's connection string (print it; it is a secret). */
   readonly serviceConnectionString: string;
   readonly caPem: string;
@@ -63,10 +67,15 @@ interface Parts {
   store?: { close(): Promise<void> };
   bus?: CloudBus;
   telemetry?: { stop(): void };
+  jobs?: { stop(): Promise<void> };
+  deployments?: { stop(): Promise<void> };
+  rollouts?: { stop(): Promise<void> };
   api?: ServiceApp;
   endpoint?: DeviceEndpoint;
   https?: HttpsServer;
   renewal?: NodeJS.Timeout;
+  metrics?: MetricsListener;
+  files?: FileUploads;
 }
 
 /**
@@ -80,12 +89,17 @@ async function stopParts(parts: Parts, log: Logger, drainTimeoutMs: number): Pro
   await runStopSteps(
     [
       { name: 'pki renewal', stop: () => clearInterval(parts.renewal) },
+      { name: 'jobs', stop: () => parts.jobs?.stop() },
+      { name: 'deployments', stop: () => parts.deployments?.stop() },
+      { name: 'rollouts', stop: () => parts.rollouts?.stop() },
       { name: 'mqtt accept', stop: () => parts.endpoint?.stopAccepting() },
+      { name: 'metrics', stop: () => parts.metrics?.close() },
       { name: 'http+https', stop: () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https)) },
       { name: 'mqtt drain', stop: () => drainEndpoint(parts.endpoint, drainTimeoutMs, log) },
       { name: 'mqtt', stop: () => parts.endpoint?.stop() },
       { name: 'telemetry', stop: () => parts.telemetry?.stop() },
       { name: 'bus', stop: () => parts.bus?.close() },
+      { name: 'blob store', stop: () => parts.files?.stop() },
       { name: 'store', stop: () => parts.store?.close() },
     ],
     { log },
@@ -113,9 +127,11 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     const pki = await ensurePki(config, log);
     const random = options.random ?? systemRandom;
     const bus = (parts.bus = await openBus(config, random, log));
+    // Metrics count what this instance publishes and the store's transactions (metrics/), never inside services.
+    const metrics = createCloudMetrics({ hostName: config.hostname, instanceId: bus?.instanceId ?? `${config.hostname}-${random.uuid().slice(0, 8)}`, fleet: storeFleetGauges(store) });
     const ctx: ServiceContext = {
-      store,
-      bus: bus?.events ?? createInProcessEventBus(log.child({ component: 'events' })),
+      store: timeTransactions(store, (ms) => metrics.counts.observeTransaction(ms)),
+      bus: observePublishes(bus?.events ?? createInProcessEventBus(log.child({ component: 'events' })), (topic, event) => metrics.counts.observeEvent(topic, event)),
       clock: options.clock ?? systemClock,
       random,
       log,
@@ -124,7 +140,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     };
     const localGateway = (): DeviceGateway | undefined => parts.endpoint?.gateway;
     const methodGateway = bus?.methodGateway(localGateway);
-    const services = createCloudServices(ctx, config, methodGateway === undefined ? localGateway : () => methodGateway);
+    const services = createCloudServices(ctx, config, methodGateway === undefined ? localGateway : () => methodGateway, options.clock ?? systemClock);
     const owner = await services.policies.ensureOwner();
     const retentionLease = bus?.leases.lease('retention');
     services.telemetry.start(retentionLease === undefined ? undefined : () => retentionLease.hold());
@@ -132,7 +148,8 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     bus?.startTelemetry();
 
     const readiness = createReadiness({ health, store: () => store.policies.get(owner.policy.name), bus: bus?.ping, log });
-    const api = buildApp({ ...services, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
+    parts.files = createFileUploads(config, pki, ctx.clock, log);
+    const api = buildApp({ ...services, ...parts.files.deps, metrics, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
     parts.api = api;
     const { app } = api;
     await app.ready();
@@ -158,6 +175,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
     listeners.https = { up: true, port: https };
     parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https);
+    parts.metrics = await startMetricsPort(config, metrics, log);
 
     const urls = {
       http: `http://${urlHost(config.host)}:${http}`,
@@ -174,6 +192,16 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
       mqttUrl: urls.mqtt,
       updatedAt: new Date(ctx.clock.nowMs()).toISOString(),
     });
+    // Jobs run once across instances (lease `jobs`), and only once devices can connect (method jobs need them).
+    // Deployment evaluation runs once across instances (lease `deployments`); its first pass evaluates every device.
+    services.automaticDeployments.start(bus?.leases.lease('deployments'));
+    parts.deployments = services.automaticDeployments;
+    // Staged rollouts advance once across instances (lease `rollouts`); the first pass re-arms stored deadlines.
+    services.rollouts.start(bus?.leases.lease('rollouts'));
+    parts.rollouts = services.rollouts;
+    const jobsLease = bus?.leases.lease('jobs');
+    services.jobRunner.start(jobsLease === undefined ? undefined : () => jobsLease.hold());
+    parts.jobs = services.jobRunner;
     phase = 'ok';
     log.info({ ...urls, dataDir: config.dataDir, firstStart: owner.created, pki: pki.action }, 'cloud started');
 
@@ -193,6 +221,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
       hostName: config.hostname,
       ports: { http, https, mqtt },
       urls,
+      metricsUrl: parts.metrics?.url,
       serviceConnectionString,
       caPem: pki.caPem,
       caPath: pki.caPath,
@@ -222,6 +251,17 @@ async function openBus(config: CloudConfig, random: RandomSource, log: Logger): 
     telemetryMaxAgeMs: config.retention.maxAgeSec * 1000,
     leaseTtlMs: Math.max(3 * config.retention.pruneIntervalMs, 1_000),
   });
+}
+
+/** The separate, unauthenticated `GET /metrics` listener of `config.metrics`; CLD_LISTEN_FAILED when it cannot bind. */
+async function startMetricsPort(config: CloudConfig, metrics: CloudMetrics, log: Logger): Promise<MetricsListener | undefined> {
+  if (config.metrics === undefined) return undefined;
+  const { host, port } = config.metrics;
+  try {
+    return await startMetricsListener({ host, port, collect: () => metrics.collect(), log: log.child({ component: 'metrics' }), serverName: 'the cloud metrics port' });
+  } catch (e) {
+    throw listenError('metrics (--metrics-port)', host, port, e);
+  }
 }
 
 async function ensurePki(config: CloudConfig, log: Logger): Promise<CloudPki> {

@@ -6,6 +6,7 @@ import { VergeError } from '@verge/contracts';
 import { IOT_HUB_MQTT_PORT, parseConnectionString, parseHostPort, type DeviceConnectionString } from '@verge/core';
 import { formatIssuePath, type LogLevel } from '@verge/platform';
 import { DEFAULT_MODULE_NETWORK } from './module-network-host.js';
+import { CONTAINER_PREFIX, MAX_CONTAINER_PREFIX_LENGTH } from './runtime/container-name.js';
 
 // The edge runtime's configuration (issue #4 "verge edge start"): validated once at startup and frozen (STYLE §2.6).
 // This is the only file of the edge runtime that reads the process environment (STYLE §2.1).
@@ -33,6 +34,8 @@ export const DEFAULT_EDGE_DATA_DIR = './.verge/edge';
 export const DEFAULT_CLOUD_HTTPS_PORT = 8443;
 /** The port the Azure SDK dials for HTTPS (direct methods) and MQTT over WebSockets, fixed in the SDK. */
 export const EDGE_HUB_HTTPS_PORT = 443;
+/** Default port of the Prometheus `/metrics` listener (iotedge's edgeHub and edgeAgent listen on 9600, reference §9). */
+export const DEFAULT_METRICS_PORT = 9600;
 /** The socket dockerd listens on when started without `--host`. */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -90,12 +93,32 @@ export const EdgeConfigSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a Docker network name (letters, digits, "_", ".", "-"; up to 128)' })
     .default(DEFAULT_MODULE_NETWORK),
   /**
+   * `--container-prefix`: put in front of every container name this runtime creates (`edge1-` → `edge1-SimulatedTemperatureSensor`),
+   * so several edge runtimes on one Docker engine can run the same module ids. Empty (the default) keeps Azure's
+   * names: the module id. Names only: a runtime finds its containers by its owner label, never by name.
+   */
+  containerPrefix: z
+    .string()
+    .regex(CONTAINER_PREFIX, {
+      message: `must be empty or the start of a Docker container name (a letter or digit, then letters, digits, "_", ".", "-"; up to ${MAX_CONTAINER_PREFIX_LENGTH}), e.g. "edge1-" (--container-prefix)`,
+    })
+    .default(''),
+  /**
    * `--max-pending-handshakes-per-address`: sockets one remote address may hold open on the hub's MQTT port before
    * CONNECT (default 64); beyond it new ones are dropped before any TLS work. Raise it for many leaves behind one NAT.
    */
   maxPendingHandshakesPerAddress: z.number().int().min(1).optional(),
   /** `--max-connections-per-address`: connected clients one remote address may hold on the hub (default 1000). */
   maxConnectionsPerAddress: z.number().int().min(1).optional(),
+  /**
+   * `--metrics-port`: port of the Prometheus `GET /metrics` listener (default 9600, as iotedge's modules; 0 picks a
+   * free port). A port given here that cannot be listened on fails the start; the default one only logs a warning.
+   */
+  metricsPort: port.optional(),
+  /** `--metrics-bind`: address of the `/metrics` listener; loopback by default (the metrics name modules and clients). */
+  metricsBind: z.string().min(1).default('127.0.0.1'),
+  /** `--no-metrics`: no `/metrics` listener at all. */
+  metrics: z.boolean().default(true),
   /** `--store-max-bytes`: bound of the hub's message store on disk; publishes beyond it are refused. */
   storeMaxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
   /** Grace period of a process module at shutdown before SIGKILL (ms). */
@@ -155,10 +178,14 @@ export interface EdgeConfig {
   readonly runtime: (typeof EDGE_RUNTIME_CHOICES)[number];
   /** Docker network of container modules that ask for no other (`--module-network`). */
   readonly moduleNetwork: string;
+  /** Put in front of container names (`--container-prefix`); empty = the module id alone. */
+  readonly containerPrefix: string;
   readonly docker: DockerEndpointConfig;
   /** Environment process modules start from. */
   readonly processBaseEnv: Readonly<Record<string, string>>;
   readonly storeMaxBytes: number;
+  /** The Prometheus `/metrics` listener; absent with `metrics: false`. `explicit`: the port was given, so failing to listen is fatal. */
+  readonly metrics?: { readonly host: string; readonly port: number; readonly explicit: boolean };
   /** Per-address limits of the hub's MQTT listener; what is absent keeps the server core's default. */
   readonly mqttLimits: { readonly maxPendingHandshakesPerAddress?: number; readonly maxConnectionsPerAddress?: number };
   readonly stopTimeoutMs: number;
@@ -230,9 +257,11 @@ export function parseEdgeConfig(input: unknown, env: Env = process.env, file?: E
     processUser,
     runtime: c.runtime,
     moduleNetwork: c.moduleNetwork,
+    containerPrefix: c.containerPrefix,
     docker: dockerEndpoint(env),
     processBaseEnv: inheritedEnv(env),
     storeMaxBytes: c.storeMaxBytes,
+    ...(c.metrics ? { metrics: { host: c.metricsBind, port: c.metricsPort ?? DEFAULT_METRICS_PORT, explicit: c.metricsPort !== undefined } } : {}),
     mqttLimits: {
       ...(c.maxPendingHandshakesPerAddress === undefined ? {} : { maxPendingHandshakesPerAddress: c.maxPendingHandshakesPerAddress }),
       ...(c.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: c.maxConnectionsPerAddress }),

@@ -18,3 +18,7 @@ export {
 } from './config.js';
 export { installEdgeConfig, edgeConfigPath, EDGE_CONFIG_FILE, type InstalledEdgeConfig } from './config-file.js';
 export { edgeCaPaths } from './edge-ca.js';
+export { runEdgeChecks, checkFailed, formatCheckReport, type EdgeCheckOptions, type CheckReport, type CheckResult, type CheckStatus } from './check/index.js';
+export { writeSupportBundle, redactSettings, redactText, type RuntimeManagement, type SupportBundleOptions, type SupportBundleResult } from './support/index.js';
+export { createEdgeMetrics, startMetricsServer, type EdgeMetrics, type MetricsServer } from './metrics/index.js';
+export { parseLogTime } from './agent/module-logs-request.js';

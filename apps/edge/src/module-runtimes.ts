@@ -59,7 +59,14 @@ export async function openModuleRuntimes(
     hostName: moduleNetworkHostName(config.hostname),
     ready: moduleNetworkReady,
   });
-  const dockerRuntime = new DockerModuleRuntime({ docker: docker.client, endpoint: config.docker.description, ownerId, workloadSockets, moduleNetwork });
+  const dockerRuntime = new DockerModuleRuntime({
+    docker: docker.client,
+    endpoint: config.docker.description,
+    ownerId,
+    containerPrefix: config.containerPrefix,
+    workloadSockets,
+    moduleNetwork,
+  });
   return { runtimes: { docker: dockerRuntime, process: processRuntime }, docker: { used: true, endpoint: config.docker.description } };
 }
 
@@ -101,6 +108,11 @@ async function dockerOptions(endpoint: Exclude<DockerEndpointConfig, { kind: 'un
 async function dockerClient(options: Dockerode.DockerOptions): Promise<Dockerode> {
   const { default: DockerClient } = await import('dockerode');
   return new DockerClient(options);
+}
+
+/** Where `GET /_ping` reaches the engine of `endpoint` (`verge edge check`); throws EDGE_RUNTIME_UNAVAILABLE for unreadable TLS files. */
+export async function dockerPingTargetOf(endpoint: Exclude<DockerEndpointConfig, { kind: 'unsupported' }>): Promise<DockerPingTarget> {
+  return pingTarget(await dockerOptions(endpoint));
 }
 
 /** The engine address of the options chosen by {@link dockerOptions}, for the plain-HTTP ping. */

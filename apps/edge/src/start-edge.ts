@@ -14,6 +14,7 @@ import { DEFAULT_EDGE_DATA_DIR, parseEdgeConfig, type EdgeConfig, type EdgeConfi
 import { prepareEdgeDataDir } from './edge-data-dir.js';
 import { ensureEdgeCa, type EdgeCaResult } from './edge-ca.js';
 import { createEdgeHub, createEdgeHubScopeSource, type EdgeHub, type EdgeHubStatus } from './hub/index.js';
+import { createEdgeMetrics, startMetricsServer, type MetricsServer } from './metrics/index.js';
 import { moduleNetworkHostName } from './module-network-host.js';
 import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
 import type { RuntimeModule } from './runtime/index.js';
@@ -45,6 +46,8 @@ export interface RunningEdge {
   readonly edgeCaPem: string;
   /** The management API socket (`verge edge list|logs|restart`). */
   readonly managementSocketPath: string;
+  /** The Prometheus endpoint (`http://127.0.0.1:9600/metrics` by default); undefined when metrics are off. */
+  readonly metricsUrl: string | undefined;
   /** Which runtimes run modules. */
   readonly runtimes: { readonly docker: string | undefined; readonly process: true };
   hubStatus(): EdgeHubStatus;
@@ -64,6 +67,7 @@ interface Parts {
   runtimes?: OpenedRuntimes;
   hub?: EdgeHub;
   agent?: Agent;
+  metrics?: MetricsServer | undefined;
   dataDirLock?: DataDirLock;
 }
 
@@ -131,6 +135,16 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     );
     parts.workload = workload;
     phase('workload API');
+    const metrics = createEdgeMetrics({
+      iotHubHostName: device.hubHostName,
+      deviceId: device.deviceId,
+      dataDir: config.dataDir,
+      version: VERSION,
+      runtimeStartedAtMs: startedAtMs,
+      hub: () => parts.hub?.metrics,
+      modules: () => parts.agent?.listModules() ?? Promise.resolve([]),
+    });
+    if (config.metrics !== undefined) parts.metrics = await startMetricsServer(metrics, config.metrics, log.child({ component: 'metrics' }));
     // The module network's gateway is known once a container module needs it; the hub then listens there too.
     const moduleNetworkReady = (gateway: { readonly gatewayIp: string }): Promise<void> =>
       parts.hub === undefined ? Promise.reject(new Error('the edge hub is not started yet')) : parts.hub.listenForModules(gateway.gatewayIp);
@@ -170,6 +184,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       environment: agentEnvironment(config, port, workload),
       deviceKey: device.sharedAccessKey,
       stateDir: join(config.dataDir, 'agent'),
+      dataDir: config.dataDir,
       managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
       runtimes: runtimes.runtimes,
       hub,
@@ -183,6 +198,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
       upstream: { hubHostName: device.hubHostName, deviceId: device.deviceId, ...device.cloudMqtt, ...(cloudCa === undefined ? {} : { ca: cloudCa }) },
       log,
       runtimeStartedAtMs: startedAtMs,
+      stepMetrics: metrics.steps,
     });
     parts.agent = agent;
     await step('edge agent', () => agent.start());
@@ -229,6 +245,7 @@ function running(config: EdgeConfig, parts: Parts, s: { port: number; workload: 
     edgeCaPath: s.edgeCa.certPath,
     edgeCaPem: s.edgeCa.ca.certificatePem,
     managementSocketPath: join(config.dataDir, MANAGEMENT_SOCKET_FILE),
+    metricsUrl: parts.metrics?.url,
     runtimes: { docker: docker?.used === true ? docker.endpoint : undefined, process: true },
     hubStatus: () => (parts.hub as EdgeHub).status(),
     get agentConnected() {
@@ -258,6 +275,7 @@ async function stopParts(parts: Parts, log: Logger): Promise<void> {
       { name: 'runtimes', stop: () => (parts.agent === undefined ? closeRuntimes(parts.runtimes, log) : undefined) },
       { name: 'hub', stop: () => parts.hub?.stop() },
       { name: 'workload API', stop: () => parts.workload?.close() },
+      { name: 'metrics', stop: () => parts.metrics?.close() },
       // Last: the directory is free for another runtime only once nothing of this one uses it.
       { name: 'data directory lock', stop: () => parts.dataDirLock?.release() },
     ],

@@ -1,13 +1,18 @@
 import { parseServiceConnectionString, createServiceAuthorizer, defaultTokenTtlSec } from './auth.js';
 import { checkBaseUrl, defaultApiUrl } from './base-url.js';
 import { sendC2d } from './c2d.js';
+import { createFileOperations, type FileOperations } from './files.js';
 import { applyConfigurationContent } from './configuration.js';
+import { createConfigurationOperations, type ConfigurationOperations } from './configurations.js';
+import { createDeploymentInsightOperations, type DeploymentInsightOperations } from './deployment-insight.js';
 import { createDeviceOperations, type DeviceOperations } from './devices.js';
 import type { EventStreamOptions } from './event-stream.js';
 import { checkHealth } from './health.js';
+import { createJobOperations, type JobOperations } from './jobs.js';
 import { invokeMethod } from './methods.js';
 import { createModuleOperations, type ModuleOperations } from './modules.js';
 import { queryAll, queryPage, type QueryOptions } from './query.js';
+import { createRolloutOperations, type RolloutOperations } from './rollouts.js';
 import { recentMessages, streamTelemetry, type RecentMessagesOptions } from './telemetry.js';
 import { createTransport, type FetchLike } from './transport.js';
 import { createTwinOperations, type TwinOperations } from './twins.js';
@@ -40,6 +45,16 @@ export interface ApiClient {
   readonly devices: DeviceOperations;
   readonly modules: ModuleOperations;
   readonly twins: TwinOperations;
+  /** Automatic deployments (`/configurations`): create, update, get, list, delete, metric device ids. */
+  readonly configurations: ConfigurationOperations;
+  /** Explain (`GET /devices/{id}/effective`) and dry-run (`POST /configurations[/{id}]/plan`) of automatic deployments. */
+  readonly deploymentInsight: DeploymentInsightOperations;
+  /** Staged rollouts of deployments (`/configurations/{id}/rollout`): state, pause, resume, abort. */
+  readonly rollouts: RolloutOperations;
+  /** IoT Hub jobs (`/jobs/v2`): twin updates and direct methods over the devices a query condition selects. */
+  readonly jobs: JobOperations;
+  /** What devices uploaded (IoT Hub file upload): list, download, notifications, an upload SAS URL. */
+  readonly files: FileOperations;
   invokeMethod(ref: TwinRef, invocation: MethodInvocation, signal?: AbortSignal): Promise<MethodResult>;
   /** Every item of an IoT Hub query, page by page as the iteration proceeds. */
   query<T = unknown>(sql: string, options?: QueryOptions): AsyncGenerator<T, void, undefined>;
@@ -74,6 +89,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     devices: createDeviceOperations(transport),
     modules: createModuleOperations(transport),
     twins: createTwinOperations(transport),
+    configurations: createConfigurationOperations(transport),
+    deploymentInsight: createDeploymentInsightOperations(transport),
+    rollouts: createRolloutOperations(transport),
+    jobs: createJobOperations(transport),
+    files: createFileOperations(transport),
     invokeMethod: (ref, invocation, signal) => invokeMethod(transport, ref, invocation, signal),
     query: (sql, queryOptions) => queryAll(transport, sql, queryOptions),
     queryPage: (sql, token, queryOptions) => queryPage(transport, sql, token, queryOptions),

@@ -82,6 +82,8 @@ export async function openConnection(o: ResolvedOptions, token: string, handlers
     queueQoSZero: false,
     rejectUnauthorized: true,
     ...(o.ca === undefined ? {} : { ca: typeof o.ca === 'string' ? o.ca : [...o.ca] }),
+    // mqtt.js hands its options to tls.connect, which uses a given context instead of building one from `ca`.
+    ...(o.secureContext === undefined ? {} : { secureContext: o.secureContext }),
     ...tlsName(o),
   };
   const client = connect(options);

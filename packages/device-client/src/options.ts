@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import { VergeError } from '@verge/contracts';
 import { IOT_HUB_MQTT_PORT, RECONNECT_BACKOFF } from '@verge/core';
 
@@ -38,6 +39,11 @@ export interface DeviceClientOptions {
   readonly port?: number;
   /** Trust anchors (PEM); default Node's roots. */
   readonly ca?: string | readonly string[];
+  /**
+   * A TLS context to share between many clients (the fleet simulator: one context for thousands of connections
+   * instead of parsing `ca` per connection); when set, `ca` is ignored.
+   */
+  readonly secureContext?: SecureContext;
   /** TLS SNI and the name the certificate is checked against; default `host` when it is not an IP address. */
   readonly servername?: string;
   readonly credential: DeviceClientCredential;
@@ -74,6 +80,7 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly port: number;
   readonly ca: string | readonly string[] | undefined;
+  readonly secureContext: SecureContext | undefined;
   readonly servername: string | undefined;
   readonly credential: DeviceClientCredential;
   readonly clientType: string;
@@ -128,6 +135,7 @@ export function resolveOptions(o: DeviceClientOptions): ResolvedOptions {
     host,
     port,
     ca: o.ca,
+    secureContext: o.secureContext,
     servername: o.servername,
     credential: o.credential,
     clientType: o.clientType ?? DEVICE_CLIENT_TYPE,

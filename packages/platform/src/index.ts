@@ -5,3 +5,4 @@ export * from './lifecycle/index.js';
 export * from './log/index.js';
 export * from './sqlite/index.js';
 export * from './pki/index.js';
+export * from './metrics/index.js';

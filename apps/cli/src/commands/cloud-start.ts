@@ -25,6 +25,11 @@ interface CloudStartOptions {
   readonly maxPendingHandshakesPerAddress?: string;
   readonly maxConnectionsPerAddress?: string;
   readonly drainTimeout?: string;
+  readonly blobStore: string;
+  readonly blobHost?: string;
+  readonly blobPort: string;
+  readonly metricsPort?: string;
+  readonly metricsBind: string;
   readonly logLevel: string;
 }
 
@@ -59,6 +64,11 @@ export function registerCloudStart(program: Command): void {
     .option('--max-pending-handshakes-per-address <n>', 'MQTT sockets one address may hold before CONNECT (default 64)')
     .option('--max-connections-per-address <n>', 'connected devices from one address, e.g. a NAT (default 1000)')
     .option('--drain-timeout <ms>', 'at SIGTERM, how long accepted device messages may take to be stored and acknowledged before devices are disconnected (default 10000)')
+    .option('--blob-store <kind>', 'blob store behind IoT Hub file upload: azurite (started on first use in DIR/blob) or none', 'azurite')
+    .option('--blob-host <name>', 'host name devices dial for blob uploads (default: --hostname; the server certificate must cover it)')
+    .option('--blob-port <port>', 'port of the blob store (0 picks a free one)', '0')
+    .option('--metrics-port <port>', 'also serve GET /metrics without authentication on this port (0 picks a free one); /metrics on the API ports needs a RegistryRead token')
+    .option('--metrics-bind <addr>', 'address of the --metrics-port listener', '127.0.0.1')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')}`, 'info')
     .action(runAction((stdio, options: CloudStartOptions) => startAndWait(stdio, options)));
 }
@@ -87,6 +97,8 @@ async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<n
   stdio.out(`Verge cloud ${cloud.firstStart ? 'created in' : 'started from'} ${cloud.config.dataDir}`);
   stdio.out(`  service API   ${cloud.urls.https}  (plain HTTP: ${cloud.urls.http})`);
   stdio.out(`  devices MQTT  ${cloud.urls.mqtt}`);
+  stdio.out(`  dashboard     ${cloud.urls.http}/  (sign in with the service connection string below)`);
+  if (cloud.metricsUrl !== undefined) stdio.out(`  metrics       ${cloud.metricsUrl}  (no authentication; also ${cloud.urls.http}/metrics with a RegistryRead token)`);
   stdio.out(`  CA            ${cloud.caPath}`);
   stdio.out(`  service connection string (secret; also: verge cloud credentials --data ${cloud.config.dataDir}):`);
   stdio.out(`  ${cloud.serviceConnectionString}`);
@@ -113,6 +125,8 @@ function configFromFlags(
   hostname: string;
   logLevel: LogLevel;
   drainTimeoutMs?: number;
+  blob: { store: 'azurite' | 'none'; host?: string; port: number };
+  metrics?: { port: number; host: string };
   tls?: { certFile: string; keyFile: string; caFile?: string };
   retention: { maxCount?: number; maxBytes?: number; maxAgeSec?: number };
   mqtt: { maxPendingHandshakesPerAddress?: number; maxConnectionsPerAddress?: number };
@@ -120,6 +134,7 @@ function configFromFlags(
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     throw invalid('--tls-cert', 'and --tls-key must be given together');
   }
+  if (o.blobStore !== 'azurite' && o.blobStore !== 'none') throw invalid('--blob-store', `"${o.blobStore}" is not one of azurite, none`);
   if (!logLevels.includes(o.logLevel)) throw invalid('--log-level', `"${o.logLevel}" is not one of ${logLevels.join(', ')}`);
   const max = Number.MAX_SAFE_INTEGER;
   const db = o.db ?? (dbFromEnv === '' ? undefined : dbFromEnv);
@@ -135,6 +150,8 @@ function configFromFlags(
     hostname: o.hostname,
     logLevel: o.logLevel as LogLevel,
     ...(o.drainTimeout === undefined ? {} : { drainTimeoutMs: parseIntegerFlag('--drain-timeout', o.drainTimeout, 0, 3_600_000) }),
+    blob: { store: o.blobStore, ...(o.blobHost === undefined ? {} : { host: o.blobHost }), port: parseIntegerFlag('--blob-port', o.blobPort, 0, 65_535) },
+    ...(o.metricsPort === undefined ? {} : { metrics: { port: parseIntegerFlag('--metrics-port', o.metricsPort, 0, 65_535), host: o.metricsBind } }),
     ...(o.tlsCert === undefined || o.tlsKey === undefined
       ? {}
       : { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, ...(o.tlsCa === undefined ? {} : { caFile: o.tlsCa }) } }),

@@ -19,11 +19,16 @@ interface EdgeStartOptions {
   readonly processUser?: string;
   readonly runtime?: string;
   readonly moduleNetwork?: string;
+  readonly containerPrefix?: string;
   readonly storeMaxBytes?: string;
   readonly maxPendingHandshakesPerAddress?: string;
   readonly maxConnectionsPerAddress?: string;
   readonly stopTimeout?: string;
   readonly logLevel?: string;
+  readonly metricsPort?: string;
+  readonly metricsBind?: string;
+  /** false with `--no-metrics`; undefined when not given (the config file or the default decides). */
+  readonly metrics?: boolean;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -62,11 +67,15 @@ export function registerEdgeStart(program: Command): void {
     .option('--process-user <mode>', `process modules run as: ${processUsers.join(', ')} (dedicated: each as its own unprivileged uid, needs root; default dedicated as root, else runtime)`)
     .option('--runtime <kind>', `where Docker modules run: ${runtimes.join(', ')} (auto: Docker when an engine answers; default auto); process modules always run`)
     .option('--module-network <name>', 'Docker network container modules join unless their createOptions choose another; created when missing; the hub listens on its gateway (default azure-iot-edge)')
+    .option('--container-prefix <prefix>', 'put in front of the name of every container this runtime creates (e.g. edge1-), so several runtimes on one Docker engine can run the same module ids (default none: the module id)')
     .option('--max-pending-handshakes-per-address <n>', 'sockets one address may hold on the hub before CONNECT (default 64); raise for many leaves behind one NAT')
     .option('--max-connections-per-address <n>', 'connected clients one address may hold on the hub (default 1000)')
     .option('--store-max-bytes <n>', 'bound of the message store on disk; beyond it publishes are refused (default 1 GiB)')
     .option('--stop-timeout <ms>', 'grace period of a process module at shutdown before SIGKILL (default 10000)')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')} (default info)`)
+    .option('--metrics-port <port>', 'port of the Prometheus GET /metrics listener (edgehub_*, edgeAgent_*); 0 picks a free port (default 9600; a taken default port only turns metrics off)')
+    .option('--metrics-bind <addr>', 'address of the /metrics listener (default 127.0.0.1)')
+    .option('--no-metrics', 'no /metrics listener')
     .action(runAction((stdio, options: EdgeStartOptions) => startAndWait(stdio, options)));
 }
 
@@ -95,6 +104,7 @@ async function startAndWait(stdio: Stdio, options: EdgeStartOptions): Promise<nu
   stdio.out(`  workload API  ${workloadLine(edge.moduleSocketsDir, edge.workloadUri)}`);
   stdio.out(`  modules       ${edge.runtimes.docker === undefined ? 'process' : `docker (${edge.runtimes.docker}) and process`} (process modules run as ${edge.config.processUser === 'dedicated' ? 'their own users' : "the runtime's user"})`);
   stdio.out(`  edge CA       ${edge.edgeCaPath}  (leaf devices trust this file)`);
+  stdio.out(`  metrics       ${edge.metricsUrl ?? 'off'}`);
   stdio.out(`  build         ${reason === undefined ? 'bundled' : `unbundled: ${reason}`}`);
   await lifecycle.stopped;
   lifecycle.dispose();
@@ -122,11 +132,15 @@ function configFromFlags(o: EdgeStartOptions): {
   processUser?: 'dedicated' | 'runtime';
   runtime?: 'docker' | 'process' | 'auto';
   moduleNetwork?: string;
+  containerPrefix?: string;
   storeMaxBytes?: number;
   maxPendingHandshakesPerAddress?: number;
   maxConnectionsPerAddress?: number;
   stopTimeoutMs?: number;
   logLevel?: LogLevel;
+  metricsPort?: number;
+  metricsBind?: string;
+  metrics?: boolean;
 } {
   if (o.connectionString !== undefined && o.connectionString.trim() === '') throw invalid('--connection-string', 'is empty');
   if (o.runtime !== undefined && !runtimes.includes(o.runtime)) throw invalid('--runtime', `"${o.runtime}" is not one of ${runtimes.join(', ')}`);
@@ -149,6 +163,7 @@ function configFromFlags(o: EdgeStartOptions): {
     ...(o.processUser === undefined ? {} : { processUser: o.processUser as 'dedicated' | 'runtime' }),
     ...(o.runtime === undefined ? {} : { runtime: o.runtime as 'docker' | 'process' | 'auto' }),
     ...(o.moduleNetwork === undefined ? {} : { moduleNetwork: o.moduleNetwork }),
+    ...(o.containerPrefix === undefined ? {} : { containerPrefix: o.containerPrefix }),
     ...(o.maxPendingHandshakesPerAddress === undefined
       ? {}
       : { maxPendingHandshakesPerAddress: parseIntegerFlag('--max-pending-handshakes-per-address', o.maxPendingHandshakesPerAddress, 1, 1_000_000) }),
@@ -156,5 +171,8 @@ function configFromFlags(o: EdgeStartOptions): {
     ...(o.storeMaxBytes === undefined ? {} : { storeMaxBytes: parseIntegerFlag('--store-max-bytes', o.storeMaxBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER) }),
     ...(o.stopTimeout === undefined ? {} : { stopTimeoutMs: parseIntegerFlag('--stop-timeout', o.stopTimeout, 0, 600_000) }),
     ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel as LogLevel }),
+    ...(o.metricsPort === undefined ? {} : { metricsPort: parseIntegerFlag('--metrics-port', o.metricsPort, 0, 65_535) }),
+    ...(o.metricsBind === undefined ? {} : { metricsBind: o.metricsBind }),
+    ...(o.metrics === false ? { metrics: false } : {}),
   };
 }

@@ -58,7 +58,8 @@ export async function patchFrom(options: Pick<TwinUpdateOptions, 'desired' | 'ta
 }
 
 // A patch document holds only writable parts; anything else is most likely a mistake (a whole twin, reported props).
-function patchFromDocument(what: string, doc: Record<string, unknown>): TwinUpdate {
+// Also used by `verge job create --twin-patch`.
+export function patchFromDocument(what: string, doc: Record<string, unknown>): TwinUpdate {
   for (const key of Object.keys(doc)) {
     if (key !== 'tags' && key !== 'properties' && key !== 'etag') throw invalid(what, `has field "${key}"; a twin patch holds only "tags" and "properties.desired"`);
   }

@@ -5,42 +5,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { main } from '../../src/main.js';
-
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { capturedVerge } from '../helpers/verge-cli-capture.js';
 
 let dataDir: string;
 let cloud: TestCloud;
 let caPem: string;
 let mqttPort: number;
 
-/** Runs `verge ...args --data DIR` in-process and captures what it prints. */
-async function verge(...args: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(['node', 'verge', ...args, '--data', dataDir]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
-async function json<T = unknown>(...args: string[]): Promise<T> {
-  const r = await verge(...args, '--json');
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
+const { verge, json } = capturedVerge(() => ['--data', dataDir]);
 
 /** Connects the unmodified SDK with a connection string printed by `verge device create --gateway localhost:PORT`. */
 async function connectDevice(connectionString: string): Promise<Client> {

@@ -9,7 +9,16 @@ import type { BusNames } from './nats-subjects.js';
  * Topics that cross instances. `telemetry` does not: every stored message already goes to the JetStream stream
  * (telemetry-stream.ts), and sending each one to every instance as well would multiply ingest traffic.
  */
-const SHARED_TOPICS: ReadonlySet<CloudEventTopic> = new Set<CloudEventTopic>(['desiredPatched', 'c2dEnqueued', 'identityChanged', 'connectionChanged']);
+const SHARED_TOPICS: ReadonlySet<CloudEventTopic> = new Set<CloudEventTopic>([
+  'desiredPatched',
+  'c2dEnqueued',
+  'identityChanged',
+  'connectionChanged',
+  'twinChanged',
+  'configurationChanged',
+  'rolloutChanged',
+  'jobChanged',
+]);
 
 const Envelope = z.object({ origin: z.string().min(1), event: z.record(z.string(), z.unknown()) });
 

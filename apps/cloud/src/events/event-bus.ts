@@ -19,6 +19,16 @@ export interface CloudEventMap {
    * still holds a connection of the same client closes it: IoT Hub keeps only the newest).
    */
   connectionChanged: { readonly id: ClientIdentity; readonly connected: boolean; readonly instanceId: string };
+  /** A twin changed: which sections (deployment evaluation, metrics and rollout gates look). */
+  twinChanged: { readonly id: ClientIdentity; readonly tags: boolean; readonly desired: boolean; readonly reported: boolean };
+  /** A deployment was created, updated (target condition, priority, labels, metrics, rollout) or deleted. */
+  configurationChanged: { readonly id: string; readonly change: 'created' | 'updated' | 'deleted' };
+  /** A staged rollout changed state (a wave started, passed, halted; paused, resumed, aborted, rolled back). */
+  rolloutChanged: { readonly configurationId: string };
+  /** A job was created, progressed or finished. */
+  jobChanged: { readonly jobId: string };
+  /** This instance ran a deployment evaluation pass (never crosses instances: metrics count it where it ran). */
+  deploymentsEvaluated: { readonly all: boolean; readonly devices: number; readonly written: number; readonly failed: number; readonly durationMs: number };
 }
 
 export type CloudEventTopic = keyof CloudEventMap;

@@ -4,15 +4,23 @@ import type { PolicyRight } from '../store/records.js';
 import type { ApiDeps, EventStreamSettings } from './api-deps.js';
 import type { ApiRoute, ApiRouteConfig } from './api-route.js';
 import { createEventStreamRegistry } from './event-stream.js';
+import { defaultDashboardDir, loadDashboardFiles, registerDashboard, type DashboardRouteConfig } from './dashboard-files.js';
 import { authenticateCaller, type Caller } from './caller-auth.js';
 import { decorateIotHubError } from './iothub-error-body.js';
 import { buildOpenApiDocument, openApiPath } from './openapi.js';
 import { c2dRoutes } from './routes/c2d-routes.js';
+import { configurationRoutes } from './routes/configuration-routes.js';
+import { deploymentInsightRoutes } from './routes/deployment-insight-routes.js';
+import { deviceBulkRoutes } from './routes/device-bulk-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { edgeRoutes } from './routes/edge-routes.js';
+import { fileRoutes } from './routes/file-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { methodRoutes } from './routes/method-routes.js';
 import { moduleRoutes } from './routes/module-routes.js';
 import { queryRoutes } from './routes/query-routes.js';
+import { rolloutRoutes } from './routes/rollout-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { telemetryRoutes } from './routes/telemetry-routes.js';
 import { twinRoutes } from './routes/twin-routes.js';
@@ -50,6 +58,8 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   });
   const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => {
+    // The dashboard's pages (`/`, `/assets/…`) are not service API routes: kept out of the OpenAPI ground truth.
+    if ((r.config as Partial<DashboardRouteConfig> | undefined)?.dashboard === true) return;
     for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url });
   });
   const streams = createEventStreamRegistry();
@@ -61,14 +71,21 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   const callerOf = (request: FastifyRequest): Caller | undefined => callers.get(request);
   const routes: ApiRoute[] = [
     ...deviceRoutes(deps),
+    ...deviceBulkRoutes(deps),
     ...moduleRoutes(deps, callerOf),
     ...edgeRoutes(deps),
+    ...deploymentInsightRoutes(deps),
     ...twinRoutes(deps),
     ...methodRoutes(deps),
     ...queryRoutes(deps),
     ...c2dRoutes(deps),
+    ...rolloutRoutes(deps),
+    ...configurationRoutes(deps),
+    ...jobRoutes(deps),
+    ...fileRoutes(deps),
     ...telemetryRoutes(deps, stream),
     ...systemRoutes(deps, () => openApi.document),
+    ...metricsRoutes(deps),
   ];
   openApi.document = buildOpenApiDocument(routes, {
     title: 'Verge cloud service API',
@@ -91,10 +108,13 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime) }, 'request');
+    // By route template, never the raw URL (bounded series: metrics/cloud-metric-counts.ts).
+    deps.metrics?.counts.observeRequest({ method: request.method, route: request.routeOptions.url, statusCode: reply.statusCode, durationMs: reply.elapsedTime });
   });
   app.addHook('preClose', async () => streams.endAll());
 
   for (const route of routes.filter((r) => r.rawBody !== true)) addRoute(app, route);
+  registerDashboard(app, loadDashboardFiles(deps.dashboardDir === undefined ? defaultDashboardDir() : (deps.dashboardDir ?? undefined)));
   void app.register(async (child) => {
     // Raw-body routes (C2D payloads) take any content type as bytes; encapsulated so JSON routes keep their parser.
     child.removeAllContentTypeParsers();

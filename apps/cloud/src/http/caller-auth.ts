@@ -81,7 +81,8 @@ async function authenticateEdgeIdentity(
   return deviceId;
 }
 
-function verifySignature(header: string, token: SasToken, who: string, keys: Extract<AuthRecord['authentication'], { type: 'sas' }>, opts: CallerAuthOptions): void {
+/** Verifies an identity token's signature with the identity's keys; throws the CLD_AUTH_* code of the failure. */
+export function verifySignature(header: string, token: SasToken, who: string, keys: Extract<AuthRecord['authentication'], { type: 'sas' }>, opts: CallerAuthOptions): void {
   const result = verifySasToken(header.trim(), {
     keys: [keys.primaryKey, keys.secondaryKey],
     // The resource was checked against this hub's host above; ids compare exactly (audienceMatches).

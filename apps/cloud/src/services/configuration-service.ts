@@ -1,10 +1,10 @@
 import { VergeError, type ManifestFault } from '@verge/contracts';
-import { checkDeploymentManifest, diffTwinSection, replaceDesired, type JsonObject, type ClientIdentity } from '@verge/core';
+import { checkDeploymentManifest, planDeviceWrites } from '@verge/core';
 import { retryOnConflict } from '../store/ports.js';
+import type { TwinRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
-import { createEdgeModule } from './edge-modules.js';
+import { publishPlanWrites, writeDevicePlan } from './deployments/device-plan-writer.js';
 import { requireEdgeDevice } from './edge-scope-service.js';
-import { withEtag } from './twin-records.js';
 
 /** What `applyConfigurationContent` changed. */
 export interface AppliedConfiguration {
@@ -29,46 +29,31 @@ export interface ConfigurationService {
 // How many faults the error message lists (all of them are in details.faults).
 const FAULTS_IN_MESSAGE = 3;
 
-interface DesiredChange {
-  readonly id: ClientIdentity;
-  readonly patch: JsonObject;
-  readonly version: number;
-}
-
 /** Builds the configuration service. */
 export function createConfigurationService(ctx: ServiceContext): ConfigurationService {
   const { store, bus } = ctx;
   return {
     async applyConfigurationContent(deviceId, content) {
-      const { result, changes } = await retryOnConflict(() => store.transaction(async (tx) => {
+      const writes = await retryOnConflict(() => store.transaction(async (tx) => {
         const device = requireEdgeDevice(await tx.devices.get(deviceId), deviceId, 'cannot run a deployment manifest');
         const check = checkDeploymentManifest(content);
         if (!check.ok) throw manifestError(deviceId, check.faults);
-        const created: string[] = [];
-        const updated: string[] = [];
-        const desiredChanges: DesiredChange[] = [];
-        for (const [moduleId, section] of Object.entries(check.manifest.twins)) {
-          const desired = section as JsonObject; // checked JSON (twin rules) by checkDeploymentManifest
-          if ((await tx.modules.get(deviceId, moduleId)) === undefined) {
-            await createEdgeModule(ctx, tx, device, moduleId);
-            created.push(moduleId);
-          }
-          const id = { deviceId, moduleId };
-          const twin = await tx.twins.get(id);
-          if (twin === undefined) throw new Error(`twin of module '${deviceId}/${moduleId}' is missing although the module exists`);
-          const patch = diffTwinSection(twin.properties.desired, desired);
-          if (Object.keys(patch).length === 0) continue;
-          // Validated by checkDeploymentManifest against the same twin limits, so this does not throw.
-          const next = withEtag(replaceDesired(twin, desired));
-          await tx.twins.put(next, { ifEtag: twin.etag });
-          updated.push(moduleId);
-          desiredChanges.push({ id, patch, version: next.properties.desired.$version });
+        const twins = new Map<string, TwinRecord>();
+        for (const module of await tx.modules.list(deviceId)) {
+          const twin = await tx.twins.get({ deviceId, moduleId: module.moduleId });
+          if (twin !== undefined) twins.set(module.moduleId, twin);
         }
-        return { result: { deviceId, updated, created }, changes: desiredChanges };
+        const modulesContent: Record<string, { 'properties.desired': Record<string, unknown> }> = {};
+        for (const [moduleId, desired] of Object.entries(check.manifest.twins)) {
+          Object.defineProperty(modulesContent, moduleId, { value: { 'properties.desired': desired }, enumerable: true });
+        }
+        // Statuses are left alone: this is not an automatic deployment (the plan's statuses equal the stored ones).
+        const modules = Object.fromEntries([...twins].map(([id, t]) => [id, t.properties.desired]));
+        const plan = planDeviceWrites({ explanation: { modulesContent, statuses: {} }, modules });
+        return writeDevicePlan(ctx, tx, device, plan.steps, twins);
       }));
-      // After the commit: the device endpoint pushes each patch to its module if connected (azure-sdk-protocol.md §0).
-      for (const c of changes) bus.publish('desiredPatched', { id: c.id, patch: { ...c.patch, $version: c.version }, version: c.version });
-      return result;
+      publishPlanWrites(bus, writes);
+      return { deviceId, updated: writes.updated, created: writes.created };
     },
   };
 }

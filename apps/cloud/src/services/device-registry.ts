@@ -81,6 +81,8 @@ export function createDeviceRegistry(ctx: ServiceContext): DeviceRegistry {
     }));
     // Published after the commit: listeners (the device endpoint) re-read the store.
     for (const e of events) bus.publish('identityChanged', e);
+    // A new twin: deployment evaluation targets it (by deviceId, `*`, or its empty tags).
+    if (result.created) bus.publish('twinChanged', { id: { deviceId }, tags: true, desired: false, reported: false });
     return result;
   };
 

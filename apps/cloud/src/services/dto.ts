@@ -98,6 +98,7 @@ export function twinToDto(twin: TwinRecord, owner: TwinOwner): TwinDto {
     tags: twin.tags,
     properties: { desired: twin.properties.desired, reported: twin.properties.reported },
     ...(module === undefined ? { capabilities: { iotEdge: device.isEdge }, ...scopesOf(device, owner.parent) } : {}),
+    ...(twin.configurations === undefined ? {} : { configurations: twin.configurations }),
   };
 }
 

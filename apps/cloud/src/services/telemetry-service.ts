@@ -67,6 +67,15 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
       });
   };
 
+  // Appends committed together (one group commit) share one stats read: on PostgreSQL each read is a round trip,
+  // and one per message cost as much as the append itself. A message whose append landed while a read was already
+  // in flight sees figures from just before it; the next read (or the periodic pass) catches up.
+  let statsRead: ReturnType<typeof store.telemetry.stats> | undefined;
+  const sharedStats = (): ReturnType<typeof store.telemetry.stats> =>
+    (statsRead ??= store.telemetry.stats().finally(() => {
+      statsRead = undefined;
+    }));
+
   const pruneNow = async (): Promise<number> => {
     const dropped = await store.telemetry.prune(limits());
     const expired = await store.c2d.purgeExpired(clock.nowMs());
@@ -88,7 +97,7 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
       });
       // Prune inline only once the store is past a limit by 1%: a pass scans by age, so pruning on every message
       // at the limit would cost a table scan per message. The timer still enforces the limits every interval.
-      const s = await store.telemetry.stats();
+      const s = await sharedStats();
       if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) pruneInline();
       touch(deviceId, record.moduleId, now);
       bus.publish('telemetry', { record });

@@ -1,5 +1,5 @@
 import { VergeError, type TwinDto, type TwinUpdateDto } from '@verge/contracts';
-import { diffTwinSection, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject, type ClientIdentity } from '@verge/core';
+import { diffTwinSection, jsonEqual, replaceDesired, replaceTags, twinEtag, updateDesired, updateReported, updateTags, type JsonObject, type ClientIdentity } from '@verge/core';
 import { retryOnConflict } from '../store/ports.js';
 import type { TwinRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
@@ -48,19 +48,22 @@ export function createTwinService(ctx: ServiceContext): TwinService {
   const write = async (
     id: ClientIdentity,
     ifMatch: string | undefined,
-    change: (twin: TwinRecord) => { next: TwinRecord; desiredPatch?: JsonObject },
+    change: (twin: TwinRecord) => { next: TwinRecord; desiredPatch?: JsonObject; tagsChanged: boolean },
   ): Promise<TwinDto> => {
-    const { next, desiredPatch } = await retryOnConflict(async () => {
+    const { next, desiredPatch, tagsChanged } = await retryOnConflict(async () => {
       const twin = await load(id);
       assertEtag(ifMatch, twin.etag, `the twin of ${describeIdentity(id)}`);
       const result = change(twin);
       await store.twins.put(result.next, { ifEtag: twin.etag });
       return result;
     });
-    if (desiredPatch !== undefined && Object.keys(desiredPatch).length > 0) {
+    const desiredChanged = desiredPatch !== undefined && Object.keys(desiredPatch).length > 0;
+    if (desiredChanged) {
       const version = next.properties.desired.$version;
       bus.publish('desiredPatched', { id, patch: { ...desiredPatch, $version: version }, version });
     }
+    // Deployment evaluation re-targets a device whose tags changed; metrics and rollout gates watch every change.
+    if (desiredChanged || tagsChanged) bus.publish('twinChanged', { id, tags: tagsChanged, desired: desiredChanged, reported: false });
     return toDto(next);
   };
 
@@ -77,7 +80,8 @@ export function createTwinService(ctx: ServiceContext): TwinService {
           next = withEtag(updateDesired(next, desired));
           desiredPatch = withoutSystemKeys(desired);
         }
-        return { next: oneVersionStep(twin, next), ...(desiredPatch === undefined ? {} : { desiredPatch }) };
+        const tagsChanged = update.tags !== undefined && update.tags !== null && Object.keys(update.tags).length > 0;
+        return { next: oneVersionStep(twin, next), tagsChanged, ...(desiredPatch === undefined ? {} : { desiredPatch }) };
       }),
     replaceTwin: (id, update, ifMatch) =>
       write(id, ifMatch, (twin) => {
@@ -85,7 +89,7 @@ export function createTwinService(ctx: ServiceContext): TwinService {
         const afterTags = withEtag(replaceTags(twin, update.tags ?? {}));
         const next = withEtag(replaceDesired(afterTags, update.properties?.desired ?? {}));
         const desiredPatch = diffTwinSection(twin.properties.desired, next.properties.desired);
-        return { next: oneVersionStep(twin, next), desiredPatch };
+        return { next: oneVersionStep(twin, next), desiredPatch, tagsChanged: !jsonEqual(twin.tags, next.tags) };
       }),
     getProperties: async (id) => {
       const twin = await load(id);
@@ -98,6 +102,7 @@ export function createTwinService(ctx: ServiceContext): TwinService {
         await store.twins.put(updated, { ifEtag: twin.etag });
         return updated;
       });
+      bus.publish('twinChanged', { id, tags: false, desired: false, reported: true });
       return next.properties.reported.$version;
     },
   };

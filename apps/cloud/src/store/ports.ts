@@ -3,10 +3,15 @@ import type { ClientIdentity } from '@verge/core';
 import type { MqttSessionState } from '../services/types.js';
 import type {
   C2dRecord,
+  ConfigurationRecord,
   ConnectionState,
   DeviceRecord,
+  JobDeviceRecord,
+  JobRecord,
   ModuleRecord,
   PolicyRecord,
+  RolloutRecord,
+  RolloutSnapshotRecord,
   TelemetryRecord,
   TwinRecord,
 } from './records.js';
@@ -104,6 +109,59 @@ export interface SessionRepository {
   deleteForDevice(deviceId: string): Promise<number>;
 }
 
+/** Deployments (IoT Hub configurations). */
+export interface ConfigurationRepository {
+  get(id: string): Promise<ConfigurationRecord | undefined>;
+  /** Ordered by id. */
+  list(): Promise<ConfigurationRecord[]>;
+  /** Inserts or replaces; with a `condition` as `DeviceRepository.put`. */
+  put(record: ConfigurationRecord, condition?: WriteCondition): Promise<void>;
+  /** Deletes the deployment with its rollout state and snapshots. False when it did not exist. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Staged-rollout state, one record per deployment with a rollout policy, and the devices' pre-rollout snapshots. */
+export interface RolloutRepository {
+  get(configurationId: string): Promise<RolloutRecord | undefined>;
+  /** Ordered by configuration id. */
+  list(): Promise<RolloutRecord[]>;
+  /** Inserts or replaces; with a `condition` as `DeviceRepository.put`. The deployment must exist. */
+  put(record: RolloutRecord, condition?: WriteCondition): Promise<void>;
+  delete(configurationId: string): Promise<boolean>;
+  /** Stores snapshots (replacing any of the same deployment and device). */
+  putSnapshots(records: readonly RolloutSnapshotRecord[]): Promise<void>;
+  getSnapshot(configurationId: string, deviceId: string): Promise<RolloutSnapshotRecord | undefined>;
+}
+
+/** Filters of `JobRepository.list`. */
+export interface JobListOptions {
+  readonly type?: JobRecord['type'];
+  readonly statuses?: readonly JobRecord['status'][];
+  /** Jobs with an id after this one (paging). */
+  readonly afterJobId?: string;
+  readonly limit: number;
+}
+
+/**
+ * IoT Hub jobs (jobs v2) and their per-device outcomes. Device rows are bounded by the fleet (a 10k-device job
+ * has 10k rows) and are read in pages.
+ */
+export interface JobRepository {
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** Ordered by job id. */
+  list(options: JobListOptions): Promise<JobRecord[]>;
+  /** Inserts or replaces; with a `condition` as `DeviceRepository.put`. */
+  put(record: JobRecord, condition?: WriteCondition): Promise<void>;
+  /** Adds the job's devices as `pending` (ids already present are left as they are). The job must exist. */
+  addDevices(jobId: string, deviceIds: readonly string[], atMs: number): Promise<void>;
+  /** The job's device rows ordered by device id, optionally of one status and after a device id; at most `limit`. */
+  devices(jobId: string, options: { readonly status?: JobDeviceRecord['status']; readonly afterDeviceId?: string; readonly limit: number }): Promise<JobDeviceRecord[]>;
+  /** Replaces the outcome of device rows of existing jobs. */
+  putDeviceOutcomes(records: readonly JobDeviceRecord[]): Promise<void>;
+  /** How many of the job's devices are in each status. */
+  countDevices(jobId: string): Promise<{ readonly pending: number; readonly completed: number; readonly failed: number }>;
+}
+
 /** Filters of telemetry reads. A device filter alone matches the device's own messages and its modules'. */
 export interface TelemetryFilter {
   readonly deviceId?: string;
@@ -132,11 +190,18 @@ export interface TelemetryStore {
   append(entry: TelemetryEntry): Promise<TelemetryRecord>;
   /** The newest `limit` messages matching `filter` with a sequence number below `beforeSequence`, oldest first. */
   recent(filter: TelemetryFilter, limit: number, beforeSequence?: number): Promise<TelemetryRecord[]>;
-  /** Messages after `afterSequence` matching `filter`, oldest first, at most `limit`. */
+  /**
+   * Messages after `afterSequence` matching `filter`, oldest first, at most `limit`. A message with a lower sequence
+   * number than one returned never commits later, so a reader resuming from the last one it got skips nothing.
+   */
   after(filter: TelemetryFilter, afterSequence: number, limit: number): Promise<TelemetryRecord[]>;
   /** Drops the oldest messages until every bound holds; returns how many were dropped. */
   prune(limits: RetentionLimits): Promise<number>;
-  /** Committed messages kept, their bytes, and the highest sequence number ever committed (never goes down). */
+  /**
+   * Committed messages kept, their bytes, and the highest sequence number ever committed (never goes down). With
+   * several instances (PostgreSQL), `lastSequence` stays below a batch of another instance still committing with lower
+   * numbers: every message up to it is readable, so `after(lastSequence)` misses nothing later.
+   */
   stats(): Promise<{ readonly count: number; readonly bytes: number; readonly lastSequence: number }>;
 }
 
@@ -148,6 +213,9 @@ export interface CloudStoreRepos {
   readonly policies: PolicyRepository;
   readonly c2d: C2dQueue;
   readonly sessions: SessionRepository;
+  readonly configurations: ConfigurationRepository;
+  readonly rollouts: RolloutRepository;
+  readonly jobs: JobRepository;
 }
 
 /** All storage of the cloud. Calls on the store's own repositories each run on their own (autocommit). */

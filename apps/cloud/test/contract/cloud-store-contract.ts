@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import type { CloudStore } from '../../src/store/ports.js';
 import { aDevice, aModule, aTwin, msg, nextTwin } from './cloud-store-records.js';
+import { describeFleetStoreContract } from './fleet-store-contract.js';
 import { describeTelemetryContract } from './telemetry-contract.js';
 
 /** What a store implementation hands the contract suite for one test. */
@@ -179,6 +180,7 @@ export function describeCloudStoreContract(name: string, make: CloudStoreFactory
 
     describeTransactionContract(make);
     describeTelemetryContract(make);
+    describeFleetStoreContract(make);
 
     it('keeps everything across close and reopen', withHarness(make, async (_s, h) => {
       if (h.reopen === undefined) return;

@@ -1,5 +1,5 @@
 import { createTwin, twinEtag } from '@verge/core';
-import type { DeviceRecord, ModuleRecord, TwinRecord } from '../../src/store/records.js';
+import type { ConfigurationRecord, DeviceRecord, ModuleRecord, RolloutRecord, TwinRecord } from '../../src/store/records.js';
 
 /** A device record with overridable fields. */
 export function aDevice(deviceId: string, over: Partial<DeviceRecord> = {}): DeviceRecord {
@@ -56,3 +56,32 @@ export const msg = (text: string) => ({ body: new TextEncoder().encode(text), pr
 /** The `messageId`s of stored messages, in order. */
 export const ids = (rs: readonly { message: { systemProperties: Record<string, string> } }[]): (string | undefined)[] =>
   rs.map((r) => r.message.systemProperties['messageId']);
+
+/** A deployment record (one module, a rollout policy) with overridable fields. */
+export function aConfiguration(id: string, over: Partial<ConfigurationRecord> = {}): ConfigurationRecord {
+  return {
+    id,
+    etag: 'c1',
+    schemaVersion: '1.0',
+    labels: { team: 'a' },
+    content: {
+      modulesContent: {
+        $edgeAgent: { 'properties.desired': { schemaVersion: '1.1', modules: { sim: { type: 'docker', settings: { image: 'sim:1' } } } } },
+        sim: { 'properties.desired.rate': 5 },
+      },
+    },
+    targetCondition: "tags.site='a'",
+    priority: 10,
+    metricQueries: { ok: "SELECT deviceId FROM devices.modules WHERE moduleId = '$edgeAgent'" },
+    layered: false,
+    rollout: { waves: [{ percent: 10, successRate: 0.9, deadlineSeconds: 60 }], autoRollback: true },
+    createdAtMs: 1,
+    lastUpdatedAtMs: 2,
+    ...over,
+  };
+}
+
+/** A rollout record of deployment `configurationId`. */
+export function aRollout(configurationId: string, over: Partial<RolloutRecord> = {}): RolloutRecord {
+  return { configurationId, etag: 'r1', state: { status: 'running', wave: 0, waves: [{ admitted: ['d1'], startedAtMs: 5 }] }, updatedAtMs: 5, ...over };
+}

@@ -2,10 +2,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVergeError, type VergeError } from '@verge/contracts';
 import { createTwin, twinEtag } from '@verge/core';
-import { eventually, freePort, silentLog } from '@verge/testkit';
+import { freePort, silentLog } from '@verge/testkit';
 import type { TwinRecord } from '../../src/store/records.js';
 import { openPostgresCloudStore, type PostgresCloudStore, type PostgresCloudStoreOptions } from '../../src/store/postgres/postgres-cloud-store.js';
-import { TELEMETRY_LOCK_CLASS } from '../../src/store/postgres/pg-advisory-locks.js';
 import { pgCloudMigrations } from '../../src/store/postgres/pg-migrations.js';
 import { createPgTestSchema, PG_TEST_URL, type PgTestSchema } from './postgres-test-schema.js';
 
@@ -158,36 +157,6 @@ describe('PostgreSQL cloud store: telemetry group commit', () => {
     expect(await store.telemetry.stats()).toMatchObject({ count: 1020, lastSequence: seqs[1019] });
     const byId = await store.telemetry.recent({}, 1, (seqs[10] ?? 0) + 1);
     expect(byId[0]?.message.systemProperties['messageId']).toBe('m10');
-  });
-
-  it('commits the batches of all instances in sequence order: a lower sequence number never shows up late', async () => {
-    const s = await freshSchema();
-    const store = await openStore(s);
-    // "Another instance" mid-batch: holds the telemetry lock and has taken a sequence number, not committed yet.
-    const other = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${s.schema}` });
-    await other.connect();
-    cleanups.push(() => other.end());
-    await other.query(`BEGIN; SELECT pg_advisory_xact_lock(${TELEMETRY_LOCK_CLASS}, hashtext(current_schema()))`);
-    const { rows } = await other.query<{ seq: string }>(
-      "INSERT INTO telemetry (device_id, enqueued_at, body, properties, system_properties, size) VALUES ('other', 0, '\\x00', '{}', '{}', 1) RETURNING seq",
-    );
-    let otherCommitted = false;
-    let resolvedBeforeOtherCommitted = false;
-    const appended = store.telemetry.append({ deviceId: 'd', enqueuedAtMs: 1, message: msg('later') }).then((r) => {
-      resolvedBeforeOtherCommitted = !otherCommitted;
-      return r;
-    });
-    await eventually(
-      async () =>
-        resolvedBeforeOtherCommitted ||
-        (await adminQuery<{ n: number }>(s.schema, "SELECT COUNT(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))[0]?.n === 1,
-      { description: 'the append waiting for the other instance\'s batch' },
-    );
-    await other.query('COMMIT');
-    otherCommitted = true;
-    const r = await appended;
-    expect(resolvedBeforeOtherCommitted).toBe(false);
-    expect(r.sequenceNumber).toBeGreaterThan(Number(rows[0]?.seq));
   });
 
   it('resolves an append only when another connection can already read the row', async () => {

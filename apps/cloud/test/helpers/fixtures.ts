@@ -5,6 +5,7 @@ import { createCloudServices, type CloudServices } from '../../src/cloud-service
 import { createInProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { buildApp, type ServiceApp } from '../../src/http/app.js';
+import { createCloudMetrics, storeFleetGauges } from '../../src/metrics/index.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { IOT_HUB_C2D_LIMITS } from '../../src/services/c2d-service.js';
 import { systemRandom } from '../../src/services/system-sources.js';
@@ -86,6 +87,7 @@ export async function createTestApi(options: TestCloudOptions = {}): Promise<Tes
     log: silentLog(),
     health: () => ({ status: 'ok', listeners: {} }),
     eventStream: { heartbeatMs: 60_000 },
+    metrics: createCloudMetrics({ hostName: TEST_HOST, instanceId: 'test-instance', fleet: storeFleetGauges(cloud.store) }),
   });
   await api.app.ready();
   const auth = (): string =>

@@ -1,20 +1,10 @@
-import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iothub from 'azure-iothub';
-import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { serviceClient, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // The service SDK azure-iothub (unmodified) against a real cloud over HTTPS.
 //
-// azure-iothub always dials `https://{HostName}:443` (Registry and Client have no port option; a `:port` in HostName
-// ends up in the DNS lookup), so outside tests a cloud serving the SDK listens on 443 (`--https-port 443`) or behind
-// a proxy on 443. Here the cloud runs on a free port and the SDK's own transport seam is used: its REST client
-// takes an https.Agent (`setOptions({ http: { agent } })`, which the SDK itself calls with a keep-alive agent), and
-// an agent's options override the request's port. The CA goes in the same call. Nothing else of the SDK is touched.
-function viaTestPort<T extends object>(client: T, port: number, ca: string): T {
-  const rest = (client as unknown as { _restApiClient: { setOptions(o: unknown): void } })._restApiClient;
-  rest.setOptions({ http: { agent: new Agent({ keepAlive: true, port, ca }) }, ca });
-  return client;
-}
+// The SDK reaches the cloud's free HTTPS port through `serviceClient` (the test kit's `viaTestPort` explains how).
 
 const { Registry, Client } = iothub;
 let cloud: TestCloud;
@@ -22,7 +12,7 @@ let registry: InstanceType<typeof Registry>;
 
 beforeAll(async () => {
   cloud = await startTestCloud();
-  registry = viaTestPort(Registry.fromConnectionString(cloud.cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
+  registry = serviceClient(Registry, cloud);
 });
 afterAll(async () => {
   await cloud?.stop();
@@ -127,7 +117,7 @@ describe('azure-iothub Registry against the cloud', () => {
 describe('azure-iothub Client against the cloud', () => {
   it('invokeDeviceMethod: 404 DeviceNotOnline for a registered but offline device', async () => {
     await registry.create({ deviceId: 'sdk-offline' });
-    const client = viaTestPort(Client.fromConnectionString(cloud.cloud.serviceConnectionString), cloud.ports.https, cloud.caPem);
+    const client = serviceClient(Client, cloud);
     await expect(client.invokeDeviceMethod('sdk-offline', { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 5 })).rejects.toMatchObject({
       message: 'Not found',
       responseBody: expect.stringContaining('ErrorCode:DeviceNotOnline'),

@@ -3,28 +3,20 @@
 // connection on the first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientIdentity } from '@verge/core';
-import { applyConfigurationContent, createEdgeDevice, createTestBus, startTestCloud, type TestBus, type TestCloud } from '@verge/testkit/cloud';
+import { applyConfigurationContent, createEdgeDevice, type TestCloud } from '@verge/testkit/cloud';
 import { edgeDeployment, processModule } from '@verge/testkit/manifest';
 import { eventually } from '@verge/testkit';
-import { createPgTestSchema, type PgTestSchema } from '../contract/postgres-test-schema.js';
+import { startTwoCloudInstances, type TwoCloudInstances } from '../helpers/two-cloud-instances.js';
 
-let schema: PgTestSchema;
-let bus: TestBus;
+let clouds: TwoCloudInstances | undefined;
 let a: TestCloud;
 let b: TestCloud;
 
 beforeAll(async () => {
-  schema = await createPgTestSchema();
-  bus = createTestBus();
-  a = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
-  b = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
+  clouds = await startTwoCloudInstances();
+  ({ a, b } = clouds);
 });
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await bus?.drop();
-  await schema?.drop();
-});
+afterAll(() => clouds?.stop());
 
 /** Resolves with the first value `subscribe` hands its listener that `match` accepts. */
 function next<T>(subscribe: (listener: (value: T) => void) => () => void, match: (value: T) => boolean = () => true): Promise<T> {

@@ -4,29 +4,23 @@
 // connection on B (IoT Hub keeps the newest).
 import { NoRetry } from 'azure-iot-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestBus, startTestCloud, type TestBus, type TestCloud } from '@verge/testkit/cloud';
+import type { TestCloud } from '@verge/testkit/cloud';
 import { eventually } from '@verge/testkit';
-import { createPgTestSchema, type PgTestSchema } from '../contract/postgres-test-schema.js';
+import { startTwoCloudInstances, type TwoCloudInstances } from '../helpers/two-cloud-instances.js';
 import { deviceConnectionString, nextDesired, SdkClients } from './sdk-support/sdk-clients.js';
 
-let schema: PgTestSchema;
-let bus: TestBus;
+let clouds: TwoCloudInstances | undefined;
 let a: TestCloud;
 let b: TestCloud;
 const sdk = new SdkClients();
 
 beforeAll(async () => {
-  schema = await createPgTestSchema();
-  bus = createTestBus();
-  a = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
-  b = await startTestCloud(undefined, {}, { db: schema.urlWithSchema, bus: bus.url });
+  clouds = await startTwoCloudInstances();
+  ({ a, b } = clouds);
 });
 afterAll(async () => {
   await sdk.closeAll();
-  await a?.stop();
-  await b?.stop();
-  await bus?.drop();
-  await schema?.drop();
+  await clouds?.stop();
 });
 
 /** An SDK device connected to `cloud` (each test instance has its own CA: a real deployment shares one certificate). */

@@ -39,9 +39,9 @@ async function findModule(s: ManagementSources, id: string, operation: 'logs' | 
   throw new VergeError('AGT_MODULE_NOT_FOUND', `module '${id}' does not exist on this edge device (\`verge edge list\` shows its modules)`);
 }
 
-async function* moduleLogs(s: ManagementSources, id: string, options: { readonly tail?: number; readonly follow: boolean; readonly signal: AbortSignal }): AsyncGenerator<LogLine> {
+async function* moduleLogs(s: ManagementSources, id: string, options: { readonly tail?: number; readonly sinceMs?: number; readonly follow: boolean; readonly signal: AbortSignal }): AsyncGenerator<LogLine> {
   const module = await findModule(s, id, 'logs');
-  yield* runtimeFor(s.runtimes, module.type).logs(id, { ...(options.tail === undefined ? {} : { tail: options.tail }), follow: options.follow, signal: options.signal });
+  yield* runtimeFor(s.runtimes, module.type).logs(id, { ...(options.tail === undefined ? {} : { tail: options.tail }), ...(options.sinceMs === undefined ? {} : { sinceMs: options.sinceMs }), follow: options.follow, signal: options.signal });
 }
 
 /**

@@ -6,6 +6,7 @@ import { runtimeFor, type RuntimesByType } from './executors.js';
 import { checkSchemaVersion, parseModuleLogsRequest } from './module-logs-request.js';
 import { formatLines, logsResponse, readModuleLines, selectModules, type LogSource, type ModuleLogsResponse } from './module-logs.js';
 import { observeRuntimes } from './observe.js';
+import { getTaskStatus, uploadModuleLogs, uploadSupportBundle, type UploadMethodsDeps } from './upload-methods.js';
 
 /** What the direct methods need from the agent. */
 export interface AgentMethodsDeps {
@@ -16,10 +17,12 @@ export interface AgentMethodsDeps {
   /** Called after a restart so that the loop observes the new state at once. */
   readonly restarted: (moduleId: string) => void;
   readonly log: Logger;
+  /** `UploadModuleLogs`, `UploadSupportBundle`, `GetTaskStatus` (upload-methods.ts); absent: those answer 400 unknown. */
+  readonly uploads?: Omit<UploadMethodsDeps, 'runtimes' | 'source' | 'nowMs'>;
 }
 
 /** The methods edgeAgent answers (reference §2.6); names are matched case-insensitively, as EA's RequestManager. */
-const METHODS = ['ping', 'RestartModule', 'GetModuleLogs'] as const;
+const METHODS = ['ping', 'RestartModule', 'GetModuleLogs', 'UploadModuleLogs', 'UploadSupportBundle', 'GetTaskStatus'] as const;
 
 /**
  * The `$edgeAgent` direct-method handler (EA `RequestManager`): `ping` → 200 `null`; `RestartModule` → stop + start of a
@@ -34,7 +37,8 @@ export function createAgentMethods(deps: AgentMethodsDeps): MethodHandler {
       deps.log.warn({ err, methodName: request.methodName }, 'direct method failed');
       const message = err instanceof Error ? err.message : String(err);
       const badRequest = isVergeError(err, 'AGT_METHOD_PAYLOAD_INVALID') || isVergeError(err, 'AGT_METHOD_UNKNOWN');
-      return { status: badRequest ? 400 : 500, payload: { message } } satisfies MethodResponse;
+      const status = badRequest ? 400 : isVergeError(err, 'AGT_TASK_NOT_FOUND') ? 404 : 500;
+      return { status, payload: { message } } satisfies MethodResponse;
     }
   };
 }
@@ -48,9 +52,20 @@ async function dispatch(deps: AgentMethodsDeps, request: MethodRequest): Promise
       return null;
     case 'getmodulelogs':
       return getModuleLogs(deps, request.payload);
+    case 'uploadmodulelogs':
+      return uploadModuleLogs(uploadDeps(deps, request.methodName), request.payload);
+    case 'uploadsupportbundle':
+      return uploadSupportBundle(uploadDeps(deps, request.methodName), request.payload);
+    case 'gettaskstatus':
+      return getTaskStatus(uploadDeps(deps, request.methodName), request.payload);
     default:
       throw new VergeError('AGT_METHOD_UNKNOWN', `Command '${request.methodName}' not found. The supported commands are - ${METHODS.join(',')}`);
   }
+}
+
+function uploadDeps(deps: AgentMethodsDeps, method: string): UploadMethodsDeps {
+  if (deps.uploads === undefined) throw new VergeError('AGT_METHOD_UNKNOWN', `Command '${method}' is not available on this agent (no upload support configured)`);
+  return { ...deps.uploads, runtimes: deps.runtimes, source: deps.source, nowMs: deps.nowMs };
 }
 
 async function modules(deps: Pick<AgentMethodsDeps, 'runtimes' | 'nowMs'>): Promise<RuntimeModule[]> {

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { Clock, HubDeadLetters, HubReadiness } from '@verge/contracts';
+import type { Clock, HubDeadLetters, HubReadiness, ManagedModule } from '@verge/contracts';
 import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type BackoffPolicy, type DesiredState, type PlanPolicy } from '@verge/core';
 import { runStopSteps, systemClock, type Logger } from '@verge/platform';
 import type { ModuleRuntime } from '../runtime/module-runtime.js';
@@ -17,7 +17,10 @@ import { IdentitySync } from './identity-sync.js';
 import { LedgerStore } from './ledger-store.js';
 import { startManagementApi, type ManagementApi } from './management-api.js';
 import { ModuleIdentities } from './module-identities.js';
+import { listManagedModules, systemModuleEntries } from './module-listing.js';
+import { observeRuntimes } from './observe.js';
 import { ReconcileLoop, type PassResult } from './reconcile-loop.js';
+import { UploadTasks } from './upload-tasks.js';
 import { buildReportedProperties } from './reported-properties.js';
 import type { ReporterTiming } from './reporter.js';
 
@@ -28,6 +31,8 @@ export interface AgentDeps {
   readonly deviceKey: string;
   /** Directory of the agent's state files (ledger, desired backup, identity cache), e.g. `DIR/agent`. */
   readonly stateDir: string;
+  /** The edge data directory: what `UploadSupportBundle` bundles (absent: that method fails naming why). */
+  readonly dataDir?: string;
   /** Unix socket of the management API (e.g. `DIR/mgmt.sock`); absent → no management API. */
   readonly managementSocketPath?: string;
   /** The module runtimes; the agent owns them from now on and closes them in `stop()`. */
@@ -68,6 +73,8 @@ export interface Agent {
   resolveModule(moduleId: string): { readonly generationId: string } | undefined;
   /** True while the `$edgeAgent` client is connected. */
   readonly connected: boolean;
+  /** The modules as `verge edge list` shows them (a fresh observation); empty before `start()`. For metrics. */
+  listModules(): Promise<ManagedModule[]>;
 }
 
 /** Creates the agent; the constructor does nothing (STYLE §3.12): call `start()`. */
@@ -89,6 +96,7 @@ class EdgeAgent implements Agent {
   private accepting: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
+  private uploadTasks: UploadTasks | undefined;
   private readonly startedAtMs: number;
 
   constructor(private readonly deps: AgentDeps) {
@@ -109,6 +117,13 @@ class EdgeAgent implements Agent {
     const deployed = moduleId === '$edgeAgent' || moduleId === '$edgeHub' || this.desiredState()?.modules.has(moduleId) === true;
     const generationId = deployed ? this.identities.generationIdOf(moduleId) : undefined;
     return generationId === undefined ? undefined : { generationId };
+  }
+
+  async listModules(): Promise<ManagedModule[]> {
+    const loop = this.loop;
+    if (loop === undefined) return [];
+    const observation = await observeRuntimes(this.deps.runtimes, () => this.clock.nowMs());
+    return [...systemModuleEntries(this.startedAtMs), ...listManagedModules(this.desiredState(), observation, loop.ledger, this.clock.nowMs(), this.policy)];
   }
 
   async start(): Promise<void> {
@@ -160,6 +175,7 @@ class EdgeAgent implements Agent {
         { name: 'reporter', stop: () => this.link?.reporter.stop() },
         { name: 'cloud link', stop: () => this.link?.client.close() },
         { name: 'management API', stop: () => this.management?.close() },
+        { name: 'upload tasks', stop: () => this.uploadTasks?.settle() },
         ...runtimes.map(([type, runtime]) => ({ name: `${type} runtime`, stop: () => runtime?.close({ stopTimeoutMs: this.policy.stopTimeoutMs }) })),
       ],
       { log: this.log },
@@ -231,6 +247,12 @@ class EdgeAgent implements Agent {
         nowMs: () => this.clock.nowMs(),
         restarted: () => this.loop?.wake('restarted by a direct method'),
         log: this.log.child({ component: 'methods' }),
+        uploads: {
+          tasks: (this.uploadTasks ??= new UploadTasks(this.log.child({ component: 'upload-tasks' }))),
+          ...(this.deps.dataDir === undefined ? {} : { dataDir: this.deps.dataDir }),
+          ...(this.deps.upstream.ca === undefined ? {} : { ca: this.deps.upstream.ca }),
+          ...(this.deps.deadLetters === undefined ? {} : { deadLetters: this.deps.deadLetters }),
+        },
       }),
       clock: this.clock,
       log: this.log,

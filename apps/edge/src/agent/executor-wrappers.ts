@@ -33,7 +33,7 @@ export const logSteps: ExecutorAround = async (step, ctx, run) => {
 
 /** Receives one observation per executed step (e.g. a prom-client histogram and counter). */
 export interface StepMetrics {
-  observe(action: ActionStep['action'], outcome: 'ok' | 'retryable' | 'permanent' | 'prerequisite', durationMs: number): void;
+  observe(action: ActionStep['action'], outcome: 'ok' | 'retryable' | 'permanent' | 'prerequisite', durationMs: number, step: ActionStep): void;
 }
 
 /** Records each step's outcome and duration in `metrics`. */
@@ -42,9 +42,9 @@ export function measureSteps(metrics: StepMetrics): ExecutorAround {
     const startedAt = performance.now();
     try {
       await run();
-      metrics.observe(step.action, 'ok', performance.now() - startedAt);
+      metrics.observe(step.action, 'ok', performance.now() - startedAt, step);
     } catch (err) {
-      metrics.observe(step.action, stepErrorKind(err), performance.now() - startedAt);
+      metrics.observe(step.action, stepErrorKind(err), performance.now() - startedAt, step);
       throw err;
     }
   };

@@ -8,7 +8,7 @@ import type { LogLine } from '../runtime/module-runtime.js';
 export interface ManagementHandlers {
   listModules(): Promise<ManagedModule[]>;
   /** The module's log lines; rejects (on the first `next()`) with AGT_MODULE_NOT_FOUND for an unknown module. */
-  logs(id: string, options: { readonly tail?: number; readonly follow: boolean; readonly signal: AbortSignal }): AsyncIterable<LogLine>;
+  logs(id: string, options: { readonly tail?: number; readonly sinceMs?: number; readonly follow: boolean; readonly signal: AbortSignal }): AsyncIterable<LogLine>;
   restart(id: string): Promise<void>;
   /** The edge hub's parked upstream messages (`GET /dead-letters`, `POST /dead-letters/replay`); absent: no hub. */
   readonly deadLetters?: HubDeadLetters;
@@ -24,7 +24,7 @@ const MODULE_PATH = /^\/modules\/([^/]+)(\/logs|\/restart)?$/;
 
 /**
  * Starts the local management API (reference §7.2, edged's mgmt.sock) on a unix socket readable by its owner only:
- * `GET /modules`, `GET /modules/{id}/logs?tail=N&follow=true&timestamps=true` (text/plain, streamed while following)
+ * `GET /modules`, `GET /modules/{id}/logs?tail=N&since=UNIX-SECONDS&follow=true&timestamps=true` (text/plain, streamed while following)
  * and `POST /modules/{id}/restart` (204). Errors are JSON `{ code, message }` with the code's HTTP status. A socket
  * file left by a previous run is replaced.
  */
@@ -125,9 +125,12 @@ async function streamLogs(res: ServerResponse, url: URL, id: string, handlers: M
   const tail = parseTail(url.searchParams.get('tail'));
   const follow = flag(url.searchParams.get('follow'));
   const timestamps = flag(url.searchParams.get('timestamps'));
+  // `since`: UNIX seconds, as Docker's logs API (the support bundle's `--since`).
+  const since = Number(url.searchParams.get('since') ?? Number.NaN);
+  const sinceMs = Number.isFinite(since) && since >= 0 ? since * 1000 : undefined;
   const abort = new AbortController();
   res.on('close', () => abort.abort());
-  const iterator = handlers.logs(id, { ...(tail === undefined ? {} : { tail }), follow, signal: abort.signal })[Symbol.asyncIterator]();
+  const iterator = handlers.logs(id, { ...(tail === undefined ? {} : { tail }), ...(sinceMs === undefined ? {} : { sinceMs }), follow, signal: abort.signal })[Symbol.asyncIterator]();
   // The first next() throws for an unknown module: answer with a JSON error before any header is sent.
   let next = await iterator.next();
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });

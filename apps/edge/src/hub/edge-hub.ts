@@ -1,7 +1,7 @@
-import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubReadiness, type ReadinessSignal } from '@verge/contracts';
+import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubReadiness, type QueueInfo, type ReadinessSignal } from '@verge/contracts';
 import { runStopSteps, type Logger } from '@verge/platform';
 import { clientIdOf, type ServerTls } from '@verge/iothub-mqtt';
-import type { EndpointPumpStatus } from './endpoints/index.js';
+import type { EndpointPumps, EndpointPumpStatus } from './endpoints/index.js';
 import { assembleHub, type HubParts } from './hub-assembly.js';
 import { HubCounters } from './hub-counters.js';
 import { isWildcardHost, ModuleNetworkListeners } from './module-network-listener.js';
@@ -31,8 +31,21 @@ export interface EdgeHubStatus {
   readonly endpoints: readonly EndpointPumpStatus[];
 }
 
+/** What the hub's Prometheus metrics are read from when scraped (metrics/hub-metrics.ts); nothing is copied per message. */
+export interface HubMetricsSource {
+  /** The live counters of the ingest path, twins, methods and connections. */
+  readonly counters: HubCounters;
+  status(): EdgeHubStatus;
+  /** Accepted messages per endpoint, priority and sender. */
+  sentBySource(): ReturnType<EndpointPumps['sentBySource']>;
+  /** Every queue of the store with its length (empty while the hub is not running). */
+  queues(): Promise<readonly QueueInfo[]>;
+}
+
 /** The edge hub: MQTT server for modules and leaves, router, store-and-forward and upstream (issue #4 item 4). */
 export interface EdgeHub extends HubReadiness {
+  /** Read by the Prometheus `/metrics` endpoint. */
+  readonly metrics: HubMetricsSource;
   /** Senders whose upstream messages are parked (dead letters), and their replay. */
   readonly deadLetters: HubDeadLetters;
   /** Opens the databases, issues the server certificate, starts every part and listens; resolves with the port. */
@@ -73,6 +86,12 @@ class Hub implements EdgeHub {
   readonly deadLetters: HubDeadLetters = {
     list: () => this.listDeadLetters(),
     replay: (sender) => this.replayDeadLetters(sender),
+  };
+  readonly metrics: HubMetricsSource = {
+    counters: this.counters,
+    status: () => this.status(),
+    sentBySource: () => this.parts?.pumps.sentBySource() ?? [],
+    queues: async () => (this.parts === undefined ? [] : this.parts.store.queues()),
   };
 
   constructor(

@@ -153,7 +153,7 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     log,
   });
   const twins = new TwinBridge({ state, pool, sessions, sync, log, nowMs, cloudTimeoutMs: o.cloudTimeoutMs, connectWaitMs: o.connectWaitMs });
-  const methods = new MethodBridge({ pool, sessions, timeoutMs: o.methodTimeoutMs, log });
+  const methods = new MethodBridge({ pool, sessions, timeoutMs: o.methodTimeoutMs, log, counts: c.counters.directMethods });
   const backend = createHubBackend({
     authenticate,
     ingest: (message) => ingestMessage({ table: () => table.current, store, stored: (ids) => registry.notify(ids), hold: (m) => pending.hold(m) }, message),

@@ -1,5 +1,21 @@
+import { KeyedCounts } from './keyed-counts.js';
+
 /** Counters of the hub's ingest path (iotedge `edgehub_messages_*` metrics, reference azure-iot-edge.md §9). */
 export class HubCounters {
+  /** Accepted telemetry per sender and output, with sizes (`edgehub_messages_received_total`, `edgehub_message_size_bytes`). */
+  readonly receivedBySource = new KeyedCounts();
+  /** Unrouted messages per sender and output (`edgehub_messages_dropped_total{reason="no_route"}`). */
+  readonly unroutedBySource = new KeyedCounts();
+  /** Twin GETs per client (`edgehub_gettwin_total`). */
+  readonly twinGets = new KeyedCounts();
+  /** Accepted reported-property patches per client (`edgehub_reported_properties_total`). */
+  readonly reportedPatches = new KeyedCounts();
+  /** Direct methods per target client; the key is the caller (`upstream`, or a module's id) (`edgehub_direct_methods_total`). */
+  readonly directMethods = new KeyedCounts();
+  /** Successful client CONNECTs per client (`edgehub_client_connect_success_total`). */
+  readonly connects = new KeyedCounts();
+  /** Client disconnections per client (`edgehub_client_disconnect_total`). */
+  readonly disconnects = new KeyedCounts();
   /** Telemetry publishes accepted from clients. */
   received = 0;
   /** Persisted for at least one endpoint. */

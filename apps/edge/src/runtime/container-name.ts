@@ -4,13 +4,24 @@ import { createHash } from 'node:crypto';
 // `: + % # * ? ! ( ) , = @ ; '` and `$` (system modules), none of which Docker accepts.
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** Longest `--container-prefix`: room is left for the module part of the name. */
+export const MAX_CONTAINER_PREFIX_LENGTH = 64;
+/** A valid `--container-prefix`: empty (no prefix), or the start of a Docker container name. */
+export const CONTAINER_PREFIX = new RegExp(`^([a-zA-Z0-9][a-zA-Z0-9_.-]{0,${MAX_CONTAINER_PREFIX_LENGTH - 1}})?$`);
+
 /**
  * The container name of a module: the module id itself when Docker accepts it (as edgeAgent names containers), else
  * the id with every other character replaced by `_`, a leading `m` when it would not start with a letter or digit,
  * and `-` plus 8 hex digits of the id's SHA-256, so that two ids differing only in replaced characters (`a:b`,
  * `a+b`) never share a name. The module id itself is recorded in a label; the name is never parsed back.
+ * `prefix` (`--container-prefix`, validated by the config against {@link CONTAINER_PREFIX}) goes in front as is, so
+ * several edge runtimes on one engine can run the same module ids; empty keeps edgeAgent's names.
  */
-export function containerNameFor(moduleId: string): string {
+export function containerNameFor(moduleId: string, prefix = ''): string {
+  return `${prefix}${moduleName(moduleId)}`;
+}
+
+function moduleName(moduleId: string): string {
   if (DOCKER_NAME.test(moduleId)) return moduleId;
   const replaced = moduleId.replace(/[^a-zA-Z0-9_.-]/g, '_');
   const head = /^[a-zA-Z0-9]/.test(replaced) ? replaced : `m${replaced}`;

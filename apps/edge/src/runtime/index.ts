@@ -10,7 +10,7 @@ export type {
 } from './module-runtime.js';
 export type { WorkloadSocketProvider, WorkloadSocketLocation, SocketOwner } from './workload-sockets.js';
 export { VERGE_LABELS, AZURE_LABELS, VERGE_AZURE_OWNER, moduleLabels, parseRecordedSpec } from './labels.js';
-export { containerNameFor } from './container-name.js';
+export { containerNameFor, CONTAINER_PREFIX, MAX_CONTAINER_PREFIX_LENGTH } from './container-name.js';
 export { AsyncQueue, type AsyncQueueOptions } from './async-queue.js';
 export { DockerModuleRuntime, type DockerRuntimeOptions } from './docker/docker-runtime.js';
 export { containerCreateOptions, mergeEnv, workloadBind, type ContainerConfigInput } from './docker/container-config.js';

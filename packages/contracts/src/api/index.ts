@@ -6,3 +6,8 @@ export * from './query.js';
 export * from './telemetry.js';
 export * from './twin.js';
 export * from './edge.js';
+export * from './jobs.js';
+export * from './rollout.js';
+export * from './configuration.js';
+export * from './deployment-insight.js';
+export * from './files.js';

@@ -28,6 +28,11 @@ export const TwinDtoSchema = z.object({
   capabilities: CapabilitiesSchema.optional(),
   deviceScope: z.string().optional(),
   parentScopes: z.array(z.string()).optional(),
+  /**
+   * `$edgeAgent` module twins only: `{ [deploymentId]: { status: 'Applied' | 'Targeted' } }` for every automatic
+   * deployment targeting the device (reference §10.2); queries address it as `configurations.[[id]].status`.
+   */
+  configurations: z.record(z.string(), z.object({ status: z.string() })).optional(),
 });
 export type TwinDto = z.infer<typeof TwinDtoSchema>;
 

@@ -21,7 +21,7 @@ export const agentErrors = defineErrors({
   AGT_RUNTIME_NAME_CONFLICT: {
     status: 409,
     description:
-      'The container name a module needs is taken by a container Verge does not manage (no owner label of this runtime); rename or remove that container, or rename the module.',
+      'The container name a module needs is taken by a container this runtime does not own (no owner label of this runtime); rename or remove that container, or rename the module. When another Verge edge runtime on the same engine holds it, give each runtime its own `--container-prefix`.',
   },
   AGT_RUNTIME_SPEC_INVALID: {
     status: 400,

@@ -113,13 +113,18 @@ export const cloudErrors = defineErrors({
     status: 503,
     description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, or the database does not exist; the message names the server (never the password) and the cause.',
   },
+  CLD_TELEMETRY_BATCH_EXPIRED: {
+    status: 503,
+    description:
+      'A telemetry batch on PostgreSQL reached its INSERT more than half the reservation stale timeout (15 s by default) after reserving its sequence numbers (the database or the instance stalled); nothing of the batch is stored, so readers that already passed its numbers miss nothing, and its devices get no PUBACK and resend.',
+  },
   CLD_BUS_UNAVAILABLE: {
     status: 503,
     description: 'The NATS server of the bus URL (`--bus`, `$VERGE_CLOUD_BUS`, config `bus`) cannot be used at start: it refuses the connection, does not answer in time, or has no JetStream (the telemetry stream and the lease bucket need it); the message names the server and the cause.',
   },
   CLD_LISTEN_FAILED: {
     status: 500,
-    description: 'A listener (HTTP, HTTPS or MQTT) could not bind its address: the port is in use or not permitted; the message names the listener.',
+    description: 'A listener (HTTP, HTTPS, MQTT, or the `--metrics-port` one) could not bind its address: the port is in use or not permitted; the message names the listener.',
   },
   CLD_CREDENTIALS_NOT_FOUND: {
     status: 404,

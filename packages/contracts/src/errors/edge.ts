@@ -28,6 +28,15 @@ export const edgeErrors = defineErrors({
     status: 409,
     description: 'The edge hub cannot listen on `--mqtt-port` or `--https-port` (with `--bind`): another process (another edge runtime, an MQTT broker, a web server) already listens there, or the port needs privileges (below 1024: root or CAP_NET_BIND_SERVICE). The message names the flag; stop that process or choose another port.',
   },
+  EDGE_METRICS_PORT_IN_USE: {
+    status: 409,
+    description:
+      'The Prometheus `/metrics` listener cannot listen on the `--metrics-port` given (with `--metrics-bind`): another process already listens there, the address is not one of this host, or the port needs privileges. The message names the flag; choose another port or `--metrics-port 0` (a free port). The default port (9600) being taken is only logged: the runtime then starts without metrics.',
+  },
+  EDGE_SUPPORT_BUNDLE_FAILED: {
+    status: 500,
+    description: '`verge edge support-bundle` could not write its archive (`--out` is not writable, or a directory); the message names the file and the cause. Parts it cannot collect (a stopped runtime, a module without logs) are noted inside the archive instead.',
+  },
   EDGE_DATA_DIR_UNWRITABLE: {
     status: 500,
     description: 'The data directory (`--data`) or a directory inside it cannot be created or written (permission denied, read-only file system, a file in the way, disk full); the message names the directory and the cause.',

@@ -16,6 +16,11 @@ import { sdkErrors } from './sdk.js';
 import { agentErrors } from './agent.js';
 import { agentControlErrors } from './agent-control.js';
 import { edgeErrors } from './edge.js';
+import { rolloutErrors } from './rollout.js';
+import { jobErrors } from './jobs.js';
+import { simulatorErrors } from './simulator.js';
+import { configurationErrors } from './configuration.js';
+import { fileErrors } from './files.js';
 import type { ErrorSpec } from './define.js';
 
 export { defineErrors, type ErrorSpec } from './define.js';
@@ -43,6 +48,11 @@ export const errorRegistry = {
   ...agentErrors,
   ...agentControlErrors,
   ...edgeErrors,
+  ...rolloutErrors,
+  ...jobErrors,
+  ...simulatorErrors,
+  ...configurationErrors,
+  ...fileErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorRegistry;

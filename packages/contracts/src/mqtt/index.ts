@@ -5,3 +5,4 @@ export * from './topics.js';
 export * from './inbound-topic.js';
 export * from './outbound-topic.js';
 export * from './subscription.js';
+export * from './publish-frame.js';

@@ -19,3 +19,15 @@ export {
 export { mergeDeployments, type MergedDeployment } from './merge.js';
 export type { ProvenanceEntry } from './provenance.js';
 export { explainDeployment, type DeploymentExplanation } from './explain.js';
+export {
+  planDeviceWrites,
+  type ConfigurationStatus,
+  type DevicePlan,
+  type DevicePlanInput,
+  type DevicePlanStep,
+  type DevicePlanSummary,
+  type MapChanges,
+} from './device-plan.js';
+export { countPlanChanges, totalPlanChanges, type FleetPlanTotals, type PlanChangeCounts } from './plan-summary.js';
+export { explainSelection, type DeploymentOutcome, type DeploymentVerdict } from './selection-reasons.js';
+export * from './rollout/index.js';

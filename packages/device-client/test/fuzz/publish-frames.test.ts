@@ -34,6 +34,12 @@ describe('encodeQos1Publishes', () => {
       expect(encode([p]).equals(reference(p))).toBe(true);
     }
   });
+
+  it('refuses a topic longer than MQTT can carry with a clear error', () => {
+    expect(() => encode([{ topic: 'ok', payload: Buffer.alloc(1), messageId: 1 }, { topic: 'x'.repeat(65_536), payload: Buffer.alloc(0), messageId: 2 }])).toThrow(
+      'PUBLISH topic of 65536 bytes exceeds 65535 bytes',
+    );
+  });
 });
 
 describe('MessageIds', () => {

@@ -35,9 +35,9 @@ export interface TelemetryDto {
 /**
  * Settings of {@link startTestCloud} beyond the data directory and ports: `startCloud`'s options, and the shared
  * state of several instances (`db`: a PostgreSQL URL, e.g. a test schema's `urlWithSchema`; `bus`: a NATS URL,
- * e.g. {@link createTestBus}'s `url`).
+ * e.g. {@link createTestBus}'s `url`); `metricsPort`: the cloud's unauthenticated Prometheus listener (0: a free port).
  */
-export type TestCloudOptions = StartCloudOptions & { readonly db?: string; readonly bus?: string };
+export type TestCloudOptions = StartCloudOptions & { readonly db?: string; readonly bus?: string; readonly metricsPort?: number };
 
 interface DeviceBody {
   readonly deviceScope?: string;
@@ -269,7 +269,7 @@ export function startTestCloud(dataDir?: string, ports: Partial<CloudPorts> = {}
 }
 
 function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudOptions): Promise<RunningCloud> {
-  const { db, bus, ...startOptions } = options;
+  const { db, bus, metricsPort, ...startOptions } = options;
   return startCloud(
     {
       dataDir,
@@ -281,6 +281,7 @@ function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudO
       logLevel: 'silent',
       ...(db === undefined ? {} : { db }),
       ...(bus === undefined ? {} : { bus }),
+      ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
     },
     { ...startOptions, log: startOptions.log ?? testLog() },
   );

@@ -24,6 +24,8 @@ export function startTestEdge(
     processUser?: 'dedicated' | 'runtime';
     /** The runtime's logger (default: pino at `error`, or $VERGE_E2E_LOG). */
     log?: StartEdgeOptions['log'];
+    /** Port of the Prometheus `/metrics` listener on 127.0.0.1; default 0 (a free port, never the shared 9600). */
+    metricsPort?: number;
   },
 ): Promise<RunningEdge> {
   const processUser = o.processUser ?? fixtureProcessUser();
@@ -42,6 +44,7 @@ export function startTestEdge(
       ...(processUser === undefined ? {} : { processUser }),
       stopTimeoutMs: 5_000,
       logLevel: 'warn',
+      metricsPort: o.metricsPort ?? 0,
     },
     {
       log: o.log ?? createLogger({ service: 'edge', level: (process.env['VERGE_E2E_LOG'] as 'info' | undefined) ?? 'error' }),

@@ -1,2 +1,3 @@
 export * from './free-port.js';
 export * from './temp-dir.js';
+export * from './tar-gz.js';

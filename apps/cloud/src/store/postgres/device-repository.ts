@@ -1,80 +1,14 @@
 import type { DeviceRepository } from '../ports.js';
-import type { ConnectionState, DeviceRecord, IdentityStatus } from '../records.js';
-import { authFromColumns, authToColumns, type AuthColumns } from '../sqlite/auth-columns.js';
+import type { DeviceRecord } from '../records.js';
+import { columnValues, deviceColumns, deviceFromRow, deviceRow, pgCodec, type DeviceRow } from '../rows.js';
 import { recordWrites, run, writeRecord, type PgQueryable } from './pg-queryable.js';
 
-interface DeviceRow extends AuthColumns {
-  device_id: string;
-  generation_id: string;
-  etag: string;
-  status: string;
-  status_reason: string | null;
-  status_updated_at: number;
-  is_edge: boolean;
-  parent_device_id: string | null;
-  connection_state: string;
-  connection_state_updated_at: number | null;
-  last_activity_at: number | null;
-  created_at: number;
-}
+const writes = recordWrites('devices', deviceColumns, ['device_id']);
 
-const columns = [
-  'device_id',
-  'generation_id',
-  'etag',
-  'status',
-  'status_reason',
-  'status_updated_at',
-  'auth_type',
-  'primary_key',
-  'secondary_key',
-  'primary_thumbprint',
-  'secondary_thumbprint',
-  'is_edge',
-  'parent_device_id',
-  'connection_state',
-  'connection_state_updated_at',
-  'last_activity_at',
-  'created_at',
-] as const;
-
-const writes = recordWrites('devices', columns, ['device_id']);
-
-function toRecord(r: DeviceRow): DeviceRecord {
-  return {
-    deviceId: r.device_id,
-    generationId: r.generation_id,
-    etag: r.etag,
-    status: r.status as IdentityStatus,
-    statusReason: r.status_reason,
-    statusUpdatedAtMs: r.status_updated_at,
-    authentication: authFromColumns(r),
-    isEdge: r.is_edge,
-    parentDeviceId: r.parent_device_id,
-    connectionState: r.connection_state as ConnectionState,
-    connectionStateUpdatedAtMs: r.connection_state_updated_at,
-    lastActivityAtMs: r.last_activity_at,
-    createdAtMs: r.created_at,
-  };
-}
+const toRecord = (r: DeviceRow): DeviceRecord => deviceFromRow(r, pgCodec);
 
 function toValues(d: DeviceRecord): unknown[] {
-  const row: DeviceRow = {
-    device_id: d.deviceId,
-    generation_id: d.generationId,
-    etag: d.etag,
-    status: d.status,
-    status_reason: d.statusReason,
-    status_updated_at: d.statusUpdatedAtMs,
-    ...authToColumns(d.authentication),
-    is_edge: d.isEdge,
-    parent_device_id: d.parentDeviceId,
-    connection_state: d.connectionState,
-    connection_state_updated_at: d.connectionStateUpdatedAtMs,
-    last_activity_at: d.lastActivityAtMs,
-    created_at: d.createdAtMs,
-  };
-  return columns.map((c) => row[c]);
+  return columnValues(deviceRow(d, pgCodec), deviceColumns);
 }
 
 /** PostgreSQL implementation of `DeviceRepository`; conditional writes are single conditional statements. */

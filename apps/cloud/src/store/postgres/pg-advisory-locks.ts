@@ -6,8 +6,11 @@
 export const MIGRATION_LOCK_CLASS = 0x56455247; // "VERG"
 
 /**
- * Held (transaction lock) by each telemetry append batch from before its rows take sequence numbers until it
- * commits, so batches of all instances commit in sequence order: a reader paging with `after(seq)` never sees a
- * higher sequence number before a lower one that is still to commit.
+ * Held (transaction lock) by the short autocommit transaction in which a telemetry batch reserves its sequence
+ * numbers (`telemetry-batch.ts`), never across the batch's own transaction: reservations become visible in sequence
+ * order, which the readers' horizon (`telemetry-horizon.ts`) relies on.
  */
 export const TELEMETRY_LOCK_CLASS = 0x56455254; // "VERT"
+
+/** Held (transaction lock) by a telemetry retention pass: the passes of several instances run one after the other. */
+export const TELEMETRY_PRUNE_LOCK_CLASS = 0x56455250; // "VERP"

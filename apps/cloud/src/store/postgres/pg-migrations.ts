@@ -123,4 +123,108 @@ CREATE TABLE mqtt_sessions (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'configurations-rollouts',
+    // As SQLite migration 3: deployments, their rollout state and snapshots (deleted with the deployment), and the
+    // `$edgeAgent` twins' deployment statuses (NULL: none).
+    up: `
+CREATE TABLE configurations (
+  id text PRIMARY KEY,
+  etag text NOT NULL,
+  schema_version text NOT NULL,
+  labels jsonb NOT NULL,
+  content jsonb NOT NULL,
+  target_condition text NOT NULL,
+  priority integer NOT NULL,
+  metric_queries jsonb NOT NULL,
+  layered boolean NOT NULL,
+  rollout jsonb,
+  created_at bigint NOT NULL,
+  last_updated_at bigint NOT NULL
+);
+
+CREATE TABLE rollouts (
+  configuration_id text PRIMARY KEY REFERENCES configurations (id) ON DELETE CASCADE,
+  etag text NOT NULL,
+  state jsonb NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+-- No foreign key to devices: a snapshot batch must not fail because one device was deleted meanwhile.
+CREATE TABLE rollout_snapshots (
+  configuration_id text NOT NULL REFERENCES configurations (id) ON DELETE CASCADE,
+  device_id text NOT NULL,
+  desired jsonb NOT NULL,
+  PRIMARY KEY (configuration_id, device_id)
+);
+
+ALTER TABLE twins ADD COLUMN configurations jsonb;
+`,
+  },
+  {
+    version: 3,
+    name: 'jobs',
+    // IoT Hub jobs (jobs v2) and their per-device outcomes (deleted with the job). No foreign key to devices: a
+    // device deleted while a job runs keeps its row (and fails with DeviceNotFound).
+    up: `
+CREATE TABLE jobs (
+  job_id text PRIMARY KEY,
+  etag text NOT NULL,
+  type text NOT NULL,
+  query_condition text NOT NULL,
+  status text NOT NULL,
+  update_twin jsonb,
+  cloud_to_device_method jsonb,
+  created_at bigint NOT NULL,
+  start_at bigint NOT NULL,
+  run_started_at bigint,
+  end_at bigint,
+  max_execution_seconds bigint NOT NULL,
+  failure_reason text,
+  status_message text,
+  counts jsonb NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX jobs_status ON jobs (status, job_id);
+
+CREATE TABLE job_devices (
+  job_id text NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  device_id text NOT NULL,
+  status text NOT NULL,
+  outcome jsonb,
+  error jsonb,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (job_id, device_id)
+);
+CREATE INDEX job_devices_status ON job_devices (job_id, status, device_id);
+`,
+  },
+  {
+    version: 4,
+    name: 'telemetry-reservations-sharded-totals',
+    // Telemetry ingest without a lock across instances (ARCHITECTURE.md, "Telemetry ingest across instances"):
+    // each batch reserves its sequence numbers in telemetry_pending (pid: the backend that will commit the batch;
+    // readers ignore a reservation whose backend is gone), and the single totals row becomes 16 shards whose sums
+    // are the totals (shard 0 takes over the old row). Instances of an older version cannot append any more.
+    up: `
+CREATE TABLE telemetry_pending (
+  lo bigint PRIMARY KEY,
+  hi bigint NOT NULL,
+  created_at timestamptz NOT NULL,
+  instance text NOT NULL,
+  pid integer NOT NULL
+);
+
+CREATE TABLE telemetry_totals_shards (
+  shard smallint PRIMARY KEY,
+  count bigint NOT NULL,
+  bytes bigint NOT NULL,
+  last_sequence bigint NOT NULL
+);
+INSERT INTO telemetry_totals_shards (shard, count, bytes, last_sequence) SELECT 0, count, bytes, last_sequence FROM telemetry_totals;
+INSERT INTO telemetry_totals_shards (shard, count, bytes, last_sequence) SELECT s, 0, 0, 0 FROM generate_series(1, 15) AS s;
+DROP TABLE telemetry_totals;
+`,
+  },
 ];

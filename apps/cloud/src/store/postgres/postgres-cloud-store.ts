@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import type { CloudStore, CloudStoreRepos } from '../ports.js';
 import { createPgC2dQueue } from './c2d-queue.js';
+import { createPgConfigurationRepository } from './configuration-repository.js';
 import { createPgDeviceRepository } from './device-repository.js';
+import { createPgJobRepository } from './job-repository.js';
 import { runPgMigrations, type PgMigrationResult } from './pg-migration-runner.js';
 import { pgCloudMigrations } from './pg-migrations.js';
 import { openPgPool, type PgPoolOptions } from './pg-pool.js';
@@ -9,6 +11,7 @@ import type { PgQueryable } from './pg-queryable.js';
 import { inPgTransaction } from './pg-transaction.js';
 import { createPgModuleRepository } from './module-repository.js';
 import { createPgPolicyRepository } from './policy-repository.js';
+import { createPgRolloutRepository } from './rollout-repository.js';
 import { createPgSessionRepository } from './session-repository.js';
 import { createPgTelemetryStore, type PgTelemetryOptions } from './telemetry-store.js';
 import { createPgTwinRepository } from './twin-repository.js';
@@ -29,6 +32,9 @@ function reposOn(db: PgQueryable): CloudStoreRepos {
     policies: createPgPolicyRepository(db),
     c2d: createPgC2dQueue(db),
     sessions: createPgSessionRepository(db),
+    configurations: createPgConfigurationRepository(db),
+    rollouts: createPgRolloutRepository(db),
+    jobs: createPgJobRepository(db),
   };
 }
 

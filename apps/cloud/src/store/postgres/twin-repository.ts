@@ -1,6 +1,7 @@
 import type { JsonObject, TwinCollection } from '@verge/core';
 import type { TwinRepository } from '../ports.js';
 import type { TwinRecord } from '../records.js';
+import { pgCodec, twinConfigurationsColumn, twinConfigurationsFromColumn } from '../rows.js';
 import { recordWrites, run, writeRecord, type PgQueryable } from './pg-queryable.js';
 
 interface TwinRow {
@@ -11,9 +12,10 @@ interface TwinRow {
   tags: JsonObject;
   desired: TwinCollection;
   reported: TwinCollection;
+  configurations: unknown;
 }
 
-const columns = ['device_id', 'module_id', 'etag', 'version', 'tags', 'desired', 'reported'] as const;
+const columns = ['device_id', 'module_id', 'etag', 'version', 'tags', 'desired', 'reported', 'configurations'] as const;
 const writes = recordWrites('twins', columns, ['device_id', 'module_id']);
 
 function toRecord(r: TwinRow): TwinRecord {
@@ -24,6 +26,7 @@ function toRecord(r: TwinRow): TwinRecord {
     version: r.version,
     tags: r.tags,
     properties: { desired: r.desired, reported: r.reported },
+    ...twinConfigurationsFromColumn(r.configurations, pgCodec),
   };
 }
 
@@ -37,6 +40,7 @@ function toValues(t: TwinRecord): unknown[] {
     JSON.stringify(t.tags),
     JSON.stringify(t.properties.desired),
     JSON.stringify(t.properties.reported),
+    twinConfigurationsColumn(t),
   ];
 }
 

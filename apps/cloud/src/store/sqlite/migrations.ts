@@ -105,4 +105,81 @@ CREATE TABLE mqtt_sessions (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'configurations-rollouts',
+    // Deployments (IoT Hub configurations), their staged-rollout state and the devices' pre-rollout snapshots
+    // (deleted with the deployment), and the `$edgeAgent` twins' deployment statuses (NULL: none).
+    up: `
+CREATE TABLE configurations (
+  id TEXT PRIMARY KEY,
+  etag TEXT NOT NULL,
+  schema_version TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  content TEXT NOT NULL,
+  target_condition TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  metric_queries TEXT NOT NULL,
+  layered INTEGER NOT NULL,
+  rollout TEXT,
+  created_at INTEGER NOT NULL,
+  last_updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE rollouts (
+  configuration_id TEXT PRIMARY KEY REFERENCES configurations (id) ON DELETE CASCADE,
+  etag TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- No foreign key to devices: a snapshot batch must not fail because one device was deleted meanwhile.
+CREATE TABLE rollout_snapshots (
+  configuration_id TEXT NOT NULL REFERENCES configurations (id) ON DELETE CASCADE,
+  device_id TEXT NOT NULL,
+  desired TEXT NOT NULL,
+  PRIMARY KEY (configuration_id, device_id)
+);
+
+ALTER TABLE twins ADD COLUMN configurations TEXT;
+`,
+  },
+  {
+    version: 4,
+    name: 'jobs',
+    // IoT Hub jobs (jobs v2) and their per-device outcomes (deleted with the job). No foreign key to devices: a
+    // device deleted while a job runs keeps its row (and fails with DeviceNotFound).
+    up: `
+CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY,
+  etag TEXT NOT NULL,
+  type TEXT NOT NULL,
+  query_condition TEXT NOT NULL,
+  status TEXT NOT NULL,
+  update_twin TEXT,
+  cloud_to_device_method TEXT,
+  created_at INTEGER NOT NULL,
+  start_at INTEGER NOT NULL,
+  run_started_at INTEGER,
+  end_at INTEGER,
+  max_execution_seconds INTEGER NOT NULL,
+  failure_reason TEXT,
+  status_message TEXT,
+  counts TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX jobs_status ON jobs (status, job_id);
+
+CREATE TABLE job_devices (
+  job_id TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  device_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  outcome TEXT,
+  error TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (job_id, device_id)
+);
+CREATE INDEX job_devices_status ON job_devices (job_id, status, device_id);
+`,
+  },
 ];

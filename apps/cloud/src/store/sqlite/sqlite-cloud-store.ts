@@ -3,10 +3,13 @@ import { GroupCommit } from '../group-commit.js';
 import type { CloudStore, CloudStoreRepos, TelemetryEntry, TelemetryStore } from '../ports.js';
 import type { TelemetryRecord } from '../records.js';
 import { createSqliteC2dQueue } from './c2d-queue.js';
+import { createSqliteConfigurationRepository } from './configuration-repository.js';
 import { createSqliteDeviceRepository } from './device-repository.js';
+import { createSqliteJobRepository } from './job-repository.js';
 import { cloudMigrations } from './migrations.js';
 import { createSqliteModuleRepository } from './module-repository.js';
 import { createSqlitePolicyRepository } from './policy-repository.js';
+import { createSqliteRolloutRepository } from './rollout-repository.js';
 import { createSqliteSessionRepository } from './session-repository.js';
 import { SqliteGate } from './sqlite-gate.js';
 import { asyncPort } from './sync-ports.js';
@@ -51,6 +54,9 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     policies: createSqlitePolicyRepository(db),
     c2d: createSqliteC2dQueue(db),
     sessions: createSqliteSessionRepository(db),
+    configurations: createSqliteConfigurationRepository(db),
+    rollouts: createSqliteRolloutRepository(db),
+    jobs: createSqliteJobRepository(db),
   };
   const repos = (g: SqliteGate | undefined): CloudStoreRepos => ({
     devices: asyncPort(sync.devices, g),
@@ -59,6 +65,9 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     policies: asyncPort(sync.policies, g),
     c2d: asyncPort(sync.c2d, g),
     sessions: asyncPort(sync.sessions, g),
+    configurations: asyncPort(sync.configurations, g),
+    rollouts: asyncPort(sync.rollouts, g),
+    jobs: asyncPort(sync.jobs, g),
   });
   const outside = repos(gate);
   // Inside a transaction the gate is already held: its repositories run at once.

@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RetentionLimits, TelemetryEntry, TelemetryFilter, TelemetryStore } from '../ports.js';
 import type { SyncOf } from './sync-ports.js';
 import type { TelemetryRecord } from '../records.js';
+import { filterKind, type FilterKind } from '../telemetry-filter.js';
 import { messageFromColumns, messageSizeBytes, messageToColumns, type MessageColumns } from './message-columns.js';
 
 interface TelemetryRow extends MessageColumns {
@@ -22,13 +23,6 @@ function toRecord(r: TelemetryRow): TelemetryRecord {
     message: messageFromColumns(r),
     sizeBytes: r.size,
   };
-}
-
-type FilterKind = 'all' | 'device' | 'deviceModule' | 'module';
-
-function filterKind(f: TelemetryFilter): FilterKind {
-  if (f.deviceId !== undefined) return f.moduleId !== undefined ? 'deviceModule' : 'device';
-  return f.moduleId !== undefined ? 'module' : 'all';
 }
 
 // A device filter alone matches the device's own messages and those of its modules.

@@ -4,6 +4,7 @@ import type { TwinRepository } from '../ports.js';
 import type { SyncOf } from './sync-ports.js';
 import { writeIf } from './write-condition.js';
 import type { TwinRecord } from '../records.js';
+import { sqliteCodec, twinConfigurationsColumn, twinConfigurationsFromColumn } from '../rows.js';
 
 interface TwinRow {
   device_id: string;
@@ -13,6 +14,7 @@ interface TwinRow {
   tags: string;
   desired: string;
   reported: string;
+  configurations: string | null;
 }
 
 function toRecord(r: TwinRow): TwinRecord {
@@ -23,6 +25,7 @@ function toRecord(r: TwinRow): TwinRecord {
     version: r.version,
     tags: JSON.parse(r.tags) as JsonObject,
     properties: { desired: JSON.parse(r.desired) as TwinCollection, reported: JSON.parse(r.reported) as TwinCollection },
+    ...twinConfigurationsFromColumn(r.configurations, sqliteCodec),
   };
 }
 
@@ -35,6 +38,7 @@ function toRow(t: TwinRecord): TwinRow {
     tags: JSON.stringify(t.tags),
     desired: JSON.stringify(t.properties.desired),
     reported: JSON.stringify(t.properties.reported),
+    configurations: twinConfigurationsColumn(t),
   };
 }
 
@@ -43,7 +47,7 @@ export function createSqliteTwinRepository(db: SqliteDatabase): SyncOf<TwinRepos
   const get = db.prepare<[string, string], TwinRow>('SELECT * FROM twins WHERE device_id = ? AND module_id = ?');
   const etagOf = db.prepare<[string, string], { etag: string }>('SELECT etag FROM twins WHERE device_id = ? AND module_id = ?');
   const put = db.prepare<[TwinRow]>(
-    'INSERT OR REPLACE INTO twins (device_id, module_id, etag, version, tags, desired, reported) VALUES (@device_id, @module_id, @etag, @version, @tags, @desired, @reported)',
+    'INSERT OR REPLACE INTO twins (device_id, module_id, etag, version, tags, desired, reported, configurations) VALUES (@device_id, @module_id, @etag, @version, @tags, @desired, @reported, @configurations)',
   );
   const del = db.prepare<[string, string]>('DELETE FROM twins WHERE device_id = ? AND module_id = ?');
   const delAll = db.prepare<[string]>('DELETE FROM twins WHERE device_id = ?');

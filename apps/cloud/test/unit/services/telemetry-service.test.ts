@@ -69,6 +69,18 @@ describe('telemetry service', () => {
     expect((await texts(cloud))[0]).toBe('3');
   });
 
+  it('messages committed together share one retention stats read', async () => {
+    cloud = createTestCloud({ retention: { maxCount: 1000 } });
+    const c = cloud;
+    const stats = c.store.telemetry.stats.bind(c.store.telemetry);
+    let reads = 0;
+    Object.assign(c.store.telemetry, { stats: () => ((reads += 1), stats()) });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => c.services.endpoint.ingestTelemetry(message('d', `${i}`))));
+    expect((await stats()).count).toBe(50);
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(50);
+  });
+
   it('keeps at most maxBytes', async () => {
     cloud = createTestCloud({ retention: { maxBytes: 5000 } });
     for (let i = 0; i < 10; i++) await cloud.services.endpoint.ingestTelemetry(message('d', `${i}`.padEnd(500, '.')));

@@ -64,6 +64,8 @@ export interface EndpointPump {
   recordCleanup(priority: number, offsets: readonly number[]): void;
   /** Counters and state. */
   status(): EndpointPumpStatus;
+  /** Messages the endpoint accepted, per priority and sender (`edgehub_messages_sent_total`). */
+  sentBySource(): ReturnType<PumpCounters['sentBySource']>;
   /** The endpoint's queues (length per priority, `edgehub_queue_length`). */
   queues(): Promise<readonly QueueInfo[]>;
   /** Aborts an in-flight send, ends the loop and resolves when it has. Unfinished messages stay stored. */
@@ -158,6 +160,10 @@ class Pump implements EndpointPump {
       nextRetryAtMs: this.state === 'backoff' ? this.nextRetryAtMs : undefined,
       lastError: this.lastError,
     };
+  }
+
+  sentBySource(): ReturnType<PumpCounters['sentBySource']> {
+    return this.counters.sentBySource();
   }
 
   queues(): Promise<readonly QueueInfo[]> {
@@ -359,7 +365,7 @@ class Pump implements EndpointPump {
     const retry: QueueEntry[] = [];
     for (const e of open) {
       const o = outcomes.get(e.offset);
-      if (o?.kind === 'ok') this.counters.sent(priority);
+      if (o?.kind === 'ok') this.counters.sentMessage(priority, e.message);
       else if (o?.kind === 'parked') this.counters.parked(priority);
       else if (o?.kind === 'permanent') {
         this.counters.dropped(priority, 'permanent');

@@ -2,6 +2,7 @@ import { VergeError, type CleanupResult, type Clock, type MessageStore } from '@
 import { systemClock } from '@verge/platform';
 import { createEndpointPump, type EndpointPump, type EndpointPumpOptions, type EndpointPumpStatus, type PumpLog } from './endpoint-pump.js';
 import type { DeliveryOrdering, EndpointSender } from './endpoint-sender.js';
+import type { KeyedCount } from '../keyed-counts.js';
 
 /** Options shared by every pump of a registry. */
 export type PumpDefaults = Partial<Pick<EndpointPumpOptions, 'retry' | 'random' | 'readBatchSize' | 'sendTimeoutMs' | 'idleRecheckMs'>>;
@@ -36,6 +37,8 @@ export interface EndpointPumps {
   /** Expired entries cleanup removed from queues of endpoints that have no pump. */
   readonly unpumpedExpired: number;
   status(): EndpointPumpStatus[];
+  /** Accepted messages per endpoint, priority and sender (`edgehub_messages_sent_total`). */
+  sentBySource(): { readonly endpointId: string; readonly priority: number; readonly counts: readonly KeyedCount[] }[];
   /** Stops every pump and the cleanup timer. */
   stop(): Promise<void>;
 }
@@ -95,6 +98,10 @@ class Pumps implements EndpointPumps {
       else pump.recordCleanup(r.priority, r.offsets);
     }
     return result;
+  }
+
+  sentBySource(): { readonly endpointId: string; readonly priority: number; readonly counts: readonly KeyedCount[] }[] {
+    return [...this.pumps.values()].flatMap((p) => p.sentBySource().map((s) => ({ endpointId: p.endpointId, ...s })));
   }
 
   status(): EndpointPumpStatus[] {

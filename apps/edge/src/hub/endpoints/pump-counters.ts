@@ -1,3 +1,6 @@
+import type { Message } from '@verge/contracts';
+import { KeyedCounts, type KeyedCount } from '../keyed-counts.js';
+
 /** Why a pump dropped a message (`edgehub_messages_dropped_total{reason}`, reference azure-iot-edge.md §9). */
 export type DropReason = 'ttl_expiry' | 'permanent';
 
@@ -17,11 +20,30 @@ export interface PriorityCounters {
 /** Mutable counters of one pump; `snapshot` copies them out sorted by priority. */
 export class PumpCounters {
   private readonly byPriority = new Map<number, { sent: number; droppedTtlExpiry: number; droppedPermanent: number; parked: number }>();
+  /** Messages the endpoint accepted, per priority and (sender, output): `edgehub_messages_sent_total{from,from_route_output}`. */
+  private readonly sentFrom = new Map<number, KeyedCounts>();
   /** Delivery attempts repeated after a retryable failure. */
   retries = 0;
 
   sent(priority: number, n = 1): void {
     this.of(priority).sent += n;
+  }
+
+  /** One message the endpoint accepted, counted by its sender and output too (three Map lookups, no allocation). */
+  sentMessage(priority: number, message: Message): void {
+    this.of(priority).sent += 1;
+    let bySource = this.sentFrom.get(priority);
+    if (bySource === undefined) {
+      bySource = new KeyedCounts();
+      this.sentFrom.set(priority, bySource);
+    }
+    const sp = message.systemProperties;
+    bySource.add(sp['connectionDeviceId'] ?? '', sp['connectionModuleId'], sp['outputName'] ?? '');
+  }
+
+  /** Accepted messages per priority and sender (copies). */
+  sentBySource(): { readonly priority: number; readonly counts: readonly KeyedCount[] }[] {
+    return [...this.sentFrom.entries()].map(([priority, counts]) => ({ priority, counts: counts.entries() }));
   }
 
   parked(priority: number, n = 1): void {

@@ -7,7 +7,7 @@ import { methodErrorAnswer, parseMethodCall, type MethodTarget } from './method-
 
 /** How the endpoint reaches modules and leaves connected to the hub (the hub's `MethodBridge`). */
 export interface LocalMethods {
-  invokeLocal(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number): Promise<{ readonly status: number; readonly payload?: unknown }>;
+  invokeLocal(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number, from?: ClientIdentity): Promise<{ readonly status: number; readonly payload?: unknown }>;
   isReachable(id: ClientIdentity): boolean;
 }
 
@@ -42,7 +42,7 @@ export async function answerMethodCall(deps: MethodEndpointDeps, target: MethodT
     const call = parseMethodCall(body);
     await waitUntilReachable(deps, target, call.connectTimeoutMs);
     const startedMs = deps.nowMs();
-    const answer = await deps.methods.invokeLocal(target, call.methodName, call.payload, call.responseTimeoutMs);
+    const answer = await deps.methods.invokeLocal(target, call.methodName, call.payload, call.responseTimeoutMs, caller);
     deps.log.debug({ caller: idText(caller), target: idText(target), method: call.methodName, status: answer.status, durationMs: deps.nowMs() - startedMs }, 'direct method answered');
     return { status: 200, body: { status: answer.status, payload: answer.payload ?? null } };
   } catch (e) {

@@ -3,6 +3,7 @@ import type { MethodRequest, MethodResponse } from '@verge/device-client';
 import { clientIdOf, describeIdentity, isSubscribed, MethodInvoker, type SessionRegistry } from '@verge/iothub-mqtt';
 import { type Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
+import type { KeyedCounts } from '../keyed-counts.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 
 /** Options of {@link MethodBridge}. */
@@ -12,6 +13,8 @@ export interface MethodBridgeOptions {
   /** How long the hub waits for the local client's answer (the cloud's own timeout usually ends the call first). */
   readonly timeoutMs: number;
   readonly log: Logger;
+  /** Counts each invocation per target and caller (`edgehub_direct_methods_total{from,to}`). */
+  readonly counts?: KeyedCounts;
 }
 
 /**
@@ -49,7 +52,8 @@ export class MethodBridge {
    * HTTPS endpoint). Rejects with HUB_CLIENT_NOT_CONNECTED (not connected or not subscribed to methods) or
    * HUB_METHOD_TIMEOUT (no answer within `timeoutMs`).
    */
-  invokeLocal(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number): Promise<MethodResponse> {
+  invokeLocal(id: ClientIdentity, methodName: string, payload: unknown, timeoutMs: number, from?: ClientIdentity): Promise<MethodResponse> {
+    this.o.counts?.add(id.deviceId, id.moduleId, from === undefined ? 'upstream' : clientIdOf(from));
     const session = this.o.sessions.get(clientIdOf(id));
     const conn = session?.connection;
     if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'methodRequests')) {

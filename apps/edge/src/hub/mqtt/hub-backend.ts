@@ -42,12 +42,14 @@ export function createHubBackend(deps: HubBackendDeps): IotHubBackend {
   return {
     authenticate: deps.authenticate,
     connected(session) {
+      deps.counters.connects.add(session.identity.deviceId, session.identity.moduleId, '');
       if (!held.has(session.clientId) && deps.pool.hold(session.identity) !== undefined) held.add(session.clientId);
       attach(deps, session, [...session.subscriptions.values()]);
       const link = deps.pool.get(session.identity);
       if (link?.connected === true) deps.twins.linkConnected(link);
     },
     disconnected(session) {
+      deps.counters.disconnects.add(session.identity.deviceId, session.identity.moduleId, '');
       if (held.delete(session.clientId)) deps.pool.release(session.identity);
     },
     subscribed(session, granted) {
@@ -56,11 +58,17 @@ export function createHubBackend(deps: HubBackendDeps): IotHubBackend {
     delivered(_conn, tag) {
       deps.acks.acked(tag);
     },
-    ingest: (_identity, message, conn) => ingest(deps, message, conn),
-    twinGet: (identity) => deps.twins.get(identity),
+    ingest: (identity, message, conn) => ingest(deps, identity, message, conn),
+    twinGet(identity) {
+      deps.counters.twinGets.add(identity.deviceId, identity.moduleId, '');
+      return deps.twins.get(identity);
+    },
     twinPatchReported(identity, patch, conn) {
       const answer = deps.twins.patchReported(identity, patch);
-      if (answer.status === 204) notifyTwinChange(deps, identity, patch, conn);
+      if (answer.status === 204) {
+        deps.counters.reportedPatches.add(identity.deviceId, identity.moduleId, '');
+        notifyTwinChange(deps, identity, patch, conn);
+      }
       return answer;
     },
     methodResponse: (identity, rid, status, payload) => deps.methods.complete(identity, rid, status, payload),
@@ -92,8 +100,10 @@ function attach(deps: HubBackendDeps, session: MqttSession, subs: readonly MqttS
   }
 }
 
-async function ingest(deps: HubBackendDeps, message: Message, conn: MqttConnection): Promise<IngestResult> {
+async function ingest(deps: HubBackendDeps, identity: ClientIdentity, message: Message, conn: MqttConnection): Promise<IngestResult> {
   deps.counters.received += 1;
+  const output = message.systemProperties['outputName'] ?? '';
+  deps.counters.receivedBySource.add(identity.deviceId, identity.moduleId, output, message.body.byteLength);
   // Acceptance has resumed only when a message received AFTER the last refusal is stored (not an earlier one
   // whose commit merely finished later).
   const refusalsBefore = deps.counters.refusedStoreFull;
@@ -109,7 +119,10 @@ async function ingest(deps: HubBackendDeps, message: Message, conn: MqttConnecti
   }
   if (outcome.kind === 'stored') deps.counters.stored += 1;
   else if (outcome.kind === 'held') deps.counters.heldForRoutes += 1;
-  else deps.counters.unrouted += 1;
+  else {
+    deps.counters.unrouted += 1;
+    deps.counters.unroutedBySource.add(identity.deviceId, identity.moduleId, output);
+  }
   return undefined;
 }
 

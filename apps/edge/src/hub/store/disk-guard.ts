@@ -16,8 +16,8 @@ export function statDisk(dir: string): DiskSpace {
 /**
  * The default reserve: 2% of the filesystem, at least 8 MiB and at most 128 MiB. It must hold what retiring
  * delivered messages writes (checkpoint and delete pages go through the WAL, which grows up to the store's
- * auto-checkpoint mark before it is reused: at most half the reserve, `wal-autocheckpoint.ts`) plus the hub's other
- * state.
+ * WAL mark before it restarts: at most half the reserve, `wal-autocheckpoint.ts`, held by `wal-checkpointer.ts` even
+ * when checkpoints lag) plus the hub's other state.
  */
 export function defaultReserveBytes(totalBytes: number): number {
   return Math.min(128 * 1024 * 1024, Math.max(8 * 1024 * 1024, Math.floor(totalBytes * 0.02)));
@@ -42,7 +42,7 @@ export interface DiskGuardOptions {
   readonly reusableBytes?: () => number;
   /**
    * Gives space back when an append would be refused (at most once per `recheckMs`): SQLite's WAL keeps its largest
-   * size (up to the auto-checkpoint mark, at most half the reserve) once it has grown, so the store truncates it.
+   * size (up to the WAL mark, at most half the reserve) once it has grown, so the store truncates it.
    * The guard then reads the disk again before it refuses.
    */
   readonly relieve?: () => void;

@@ -21,6 +21,8 @@ export interface GroupCommitHooks {
   afterRollback(): void;
   /** Turns a storage failure into the error the waiting callers get. */
   writeFailed(cause: unknown): Error;
+  /** Runs after each flush that committed `writes` writes, outside any transaction (e.g. to schedule WAL checkpoints). */
+  afterCommit?(writes: number): void;
 }
 
 interface PendingWrite {
@@ -45,6 +47,8 @@ function settle(onSettled: (() => void) | undefined, then: () => void): void {
 export class GroupCommit {
   private batch: PendingWrite[] = [];
   private timer: { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | undefined;
+  /** While > 0, writes wait in the batch instead of committing ({@link hold}). */
+  private holds = 0;
   /** The batch's transaction, built once (better-sqlite3 builds four wrappers per `transaction` call). */
   private readonly together: (batch: readonly PendingWrite[]) => unknown[];
 
@@ -72,20 +76,52 @@ export class GroupCommit {
         resolve: (v) => settle(onSettled, () => resolve(v as T)),
         reject: (e) => settle(onSettled, () => reject(e)),
       });
+      if (this.holds > 0) return;
       if (this.batch.length >= this.options.maxBatchSize) this.flush();
       else this.schedule();
     });
   }
 
-  /** Commits the pending writes now (synchronously). */
+  /**
+   * Commits pending writes now (synchronously), unless a {@link hold} keeps them waiting: at most `maxBatchSize` in
+   * one transaction (writes that piled up during a hold go in several), the rest in the next turn.
+   */
   flush(): void {
     this.cancelTimer();
-    const batch = this.batch;
-    if (batch.length === 0) return;
-    this.batch = [];
+    if (this.batch.length === 0 || this.holds > 0) return;
+    const batch = this.batch.splice(0, this.options.maxBatchSize);
     const results = this.tryTogether(batch);
     if (results !== undefined) batch.forEach((w, i) => w.resolve(results[i]));
     else for (const w of batch) this.runAlone(w);
+    this.hooks.afterCommit?.(batch.length);
+    if (this.batch.length > 0) this.schedule();
+  }
+
+  /** Commits every pending write now (at close), unless a {@link hold} keeps them waiting. */
+  drain(): void {
+    while (this.batch.length > 0 && this.holds === 0) this.flush();
+  }
+
+  /**
+   * Stops committing: writes submitted from now on wait in the batch (their callers' promises pending) until every
+   * hold is released. For the few milliseconds another connection needs the WAL to itself (`wal-checkpointer.ts`);
+   * the event loop stays free meanwhile.
+   */
+  hold(): void {
+    this.holds += 1;
+    this.cancelTimer();
+  }
+
+  /** Ends one {@link hold}; the waiting writes commit in the next turn once none is left. */
+  release(): void {
+    if (this.holds === 0) return;
+    this.holds -= 1;
+    if (this.holds === 0 && this.batch.length > 0) this.schedule();
+  }
+
+  /** True while a {@link hold} keeps writes from committing. */
+  get held(): boolean {
+    return this.holds > 0;
   }
 
   /** Number of writes waiting for the next commit. */
@@ -115,7 +151,7 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.timer !== undefined) return;
+    if (this.timer !== undefined || this.holds > 0) return;
     this.timer =
       this.options.maxBatchDelayMs <= 0
         ? { kind: 'immediate', handle: setImmediate(() => this.flush()) }

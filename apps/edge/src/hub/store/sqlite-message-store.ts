@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   isExpired,
@@ -25,7 +26,9 @@ import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
 import { RecentEntries } from './recent-entries.js';
 import { RefusalLatch } from './refusal-latch.js';
-import { reserveOf, walAutocheckpointPages } from './wal-autocheckpoint.js';
+import { inCommitCheckpointPages, reserveOf, walMarkPages } from './wal-autocheckpoint.js';
+import { WalCheckpointer, type WalCheckpointEvent } from './wal-checkpointer.js';
+import { startWalCheckpointWorker, type WalCheckpointRunner } from './wal-checkpoint-worker.js';
 import { keptProperties, propertiesJson } from './stored-properties.js';
 import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
 import {
@@ -67,15 +70,22 @@ export interface SqliteMessageStoreOptions {
   readonly reserveDiskBytes?: number;
   /** Test seam: the free-space reading of the database's filesystem (default `fs.statfsSync`). */
   readonly statDisk?: (dir: string) => DiskSpace;
-  /**
-   * Test seam: let other connections open the file while this store is open. By default the store holds the file's
-   * locks for as long as it is open (`locking_mode = EXCLUSIVE`).
-   */
-  readonly shared?: boolean;
+  /** Test seam: what runs the WAL checkpoints (default: a worker thread with its own connection). */
+  readonly startWalCheckpointRunner?: (path: string, synchronous: 'NORMAL' | 'FULL', journalSizeLimit: number) => WalCheckpointRunner;
+  /** Called after each WAL checkpoint round (measurements, tests). */
+  readonly onWalCheckpoint?: (event: WalCheckpointEvent) => void;
 }
 
-/** WAL file size SQLite truncates back to after a checkpoint, so a burst does not leave a large WAL on disk. */
-const journalSizeLimitBytes = 64 * 1024 * 1024;
+/** Shortest time between two WAL checkpoint rounds while commits keep coming. */
+const walRoundEveryMs = 250;
+
+/** The WAL's bound and how its file is found (undefined for `:memory:`, which has no WAL). */
+interface WalSetup {
+  readonly path: string;
+  readonly markPages: number;
+  readonly markBytes: number;
+  readonly frameBytes: number;
+}
 
 /**
  * Opens the durable {@link MessageStore} (iotedge `UsePersistentStorage=true`) on a SQLite file in WAL mode. Queues,
@@ -87,15 +97,21 @@ export function openSqliteMessageStore(options: SqliteMessageStoreOptions): Mess
   // A 2 MiB page cache (SQLite's own default) instead of better-sqlite3's 16 MB: the pumps read recent pages (issue #8 RSS).
   const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'NORMAL', cacheSizeKiB: 2048 });
   try {
-    db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
-    // The hub is the file's only user: holding its locks for the connection's lifetime saves the lock and unlock
-    // system calls of every transaction (issue 8: ~15% of a one-message commit's CPU), and a second process opening
-    // the same data directory fails (SQLITE_BUSY) instead of sharing the queues.
-    if (options.shared !== true) db.pragma('locking_mode = EXCLUSIVE');
-    const reserve = options.path === ':memory:' ? undefined : reserveOf(dirname(options.path), options.reserveDiskBytes, options.statDisk);
-    if (reserve !== undefined) db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages(reserve, Number(db.pragma('page_size', { simple: true })))}`);
+    // No `locking_mode = EXCLUSIVE` (it saved ~6 lock system calls per commit): the checkpoint worker needs a second
+    // connection. A second runtime on the same data directory is kept out by the directory's lock (data-dir-lock.ts).
+    let wal: WalSetup | undefined;
+    if (options.path !== ':memory:') {
+      const pageBytes = Number(db.pragma('page_size', { simple: true }));
+      const markPages = walMarkPages(reserveOf(dirname(options.path), options.reserveDiskBytes, options.statDisk) ?? 0, pageBytes);
+      // WAL file: a 32-byte header, then frames of a 24-byte header and a page.
+      wal = { path: `${options.path}-wal`, markPages, markBytes: 32 + markPages * (pageBytes + 24), frameBytes: pageBytes + 24 };
+      // This connection never checkpoints (wal-checkpointer.ts). At each restart SQLite truncates a WAL file grown
+      // past the mark back to it: its size exceeds the mark only while the WAL holds more than the mark.
+      db.pragma('wal_autocheckpoint = 0');
+      db.pragma(`journal_size_limit = ${wal.markBytes}`);
+    }
     runMigrations(db, messageStoreMigrations);
-    return new SqliteMessageStore(db, maxBytes, options);
+    return new SqliteMessageStore(db, maxBytes, options, wal);
   } catch (e) {
     db.close();
     throw e;
@@ -107,6 +123,7 @@ class SqliteMessageStore implements MessageStore {
   private readonly table: QueueTable;
   private readonly writer: GroupCommit;
   private readonly disk: DiskGuard | undefined;
+  private readonly wal: WalCheckpointer | undefined;
   private readonly refusal = new RefusalLatch();
   private readonly nowMs: () => number;
   private readonly newId: () => string;
@@ -126,6 +143,7 @@ class SqliteMessageStore implements MessageStore {
     private readonly db: SqliteDatabase,
     private readonly maxBytes: number,
     options: SqliteMessageStoreOptions,
+    wal: WalSetup | undefined,
   ) {
     this.st = prepareStatements(db);
     this.table = new QueueTable(this.st);
@@ -161,8 +179,10 @@ class SqliteMessageStore implements MessageStore {
           this.restore();
         },
         writeFailed: writeFailedError,
+        afterCommit: (writes) => this.wal?.afterCommit(writes),
       },
     );
+    this.wal = wal === undefined ? undefined : this.walCheckpointer(wal, options);
     this.load();
   }
 
@@ -260,12 +280,25 @@ class SqliteMessageStore implements MessageStore {
     });
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    return attempt(() => {
-      this.writer.flush();
-      closeSqlite(this.db);
+    await this.wal?.close(); // a round under way finishes (and releases the writer) first
+    this.writer.drain();
+    closeSqlite(this.db);
+  }
+
+  private walCheckpointer(wal: WalSetup, options: SqliteMessageStoreOptions): WalCheckpointer {
+    const synchronous = options.synchronous ?? 'NORMAL';
+    return new WalCheckpointer({
+      policy: { markBytes: wal.markBytes, roundEveryMs: walRoundEveryMs, frameBytes: wal.frameBytes },
+      writer: this.writer,
+      startRunner: () => (options.startWalCheckpointRunner ?? startWalCheckpointWorker)(options.path, synchronous, wal.markBytes),
+      walFileBytes: () => statSync(wal.path, { throwIfNoEntry: false })?.size ?? 0,
+      nowMs: () => performance.now(),
+      // No worker (it failed to start or died): SQLite checkpoints inside the commit that crosses the mark, as before.
+      onFailure: () => void (this.closed || this.db.pragma(`wal_autocheckpoint = ${inCommitCheckpointPages(wal.markPages)}`)),
+      ...(options.onWalCheckpoint === undefined ? {} : { onRound: options.onWalCheckpoint }),
     });
   }
 

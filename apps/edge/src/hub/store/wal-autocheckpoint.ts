@@ -1,22 +1,28 @@
 import { defaultReserveBytes, statDisk, type DiskSpace } from './disk-guard.js';
 
-/** SQLite's default: a WAL checkpoint every 1000 pages (4 MiB at 4 KiB pages). */
+/** SQLite's default auto-checkpoint mark: 1000 pages (4 MiB at 4 KiB pages). */
 const minPages = 1000;
+/** 64 MiB at 4 KiB pages: the WAL restarts at most every few seconds at 2,000 msgs/s (~15 MB of WAL a second). */
+const maxPages = 16_384;
 /**
- * 16 MiB at 4 KiB pages. The larger the mark, the more pages one checkpoint copies and syncs: in issue 8's
+ * Mark of the fallback, SQLite's auto-checkpoint inside the commit (when no checkpoint worker runs): in issue 8's
  * measurements (2,000 msgs/s pattern, shared VM) the longest commit was ~50 ms at 4000 pages but ~100 ms at 8000.
  */
-const maxPages = 4000;
+const maxInCommitPages = 4000;
 
 /**
- * WAL pages between the automatic checkpoints of the message store. A checkpoint runs inside the commit that crosses
- * the mark and syncs twice (the WAL, then the database), so every message of that commit waits for it: at SQLite's
- * default that was about once a second at 2,000 msgs/s, a pause in ~1% of the deliveries (issue 8, p99). Up to 4×
- * rarer, as far as half the disk reserve allows: the WAL grows back up to the mark after the disk guard truncates it,
- * and retiring messages must always find that room (`disk-guard.ts`).
+ * The WAL's bound, in pages: half the disk reserve, from SQLite's default of 1000 pages up to 64 MiB. The WAL grows
+ * up to it between restarts, and retiring messages must always find that room (`disk-guard.ts`). Checkpoints run
+ * in a worker thread (`wal-checkpointer.ts`), so the mark no longer sets how long a commit may pause: a larger one
+ * only makes the WAL restart (the one step commits wait for) rarer.
  */
-export function walAutocheckpointPages(reserveBytes: number, pageSizeBytes: number): number {
+export function walMarkPages(reserveBytes: number, pageSizeBytes: number): number {
   return Math.min(maxPages, Math.max(minPages, Math.floor(reserveBytes / 2 / pageSizeBytes)));
+}
+
+/** The auto-checkpoint mark when checkpoints fall back into the commit path: the WAL mark, at most 4000 pages. */
+export function inCommitCheckpointPages(markPages: number): number {
+  return Math.min(maxInCommitPages, markPages);
 }
 
 /** The disk reserve the store's guard keeps for `dir` (the option, else the default for its filesystem), if known. */
@@ -25,6 +31,6 @@ export function reserveOf(dir: string, reserveBytes: number | undefined, stat: (
   try {
     return defaultReserveBytes(stat(dir).totalBytes);
   } catch {
-    return undefined; // statfs unsupported: keep SQLite's default
+    return undefined; // statfs unsupported: SQLite's default mark
   }
 }

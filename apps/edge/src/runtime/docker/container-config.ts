@@ -13,6 +13,8 @@ type Json = Record<string, unknown>;
 export interface ContainerConfigInput {
   readonly spec: DockerModuleSpec;
   readonly ownerId: string;
+  /** `--container-prefix` put in front of the container name; empty or absent → the module's own name. */
+  readonly containerPrefix?: string | undefined;
   readonly configHash: string;
   /** Injected environment (IOTEDGE_*), merged over the module's env. */
   readonly env: Readonly<Record<string, string>>;
@@ -26,7 +28,7 @@ export interface ContainerConfigInput {
 /**
  * The Engine API `ContainerCreate` body of a module (what EA's CreateOrUpdateCommand builds): the module's
  * `createOptions`, MERGED with what the runtime needs and which therefore wins over the user's values:
- * - `Image` = `settings.image`; `name` = {@link containerNameFor}(id);
+ * - `Image` = `settings.image`; `name` = {@link containerNameFor}(id, containerPrefix);
  * - `Env`: createOptions `Env`, then the module's `env`, then the injected env; a later value of a name wins;
  * - `Labels`: createOptions `Labels` plus the Verge and `net.azure-devices.edge.*` labels (labels.ts);
  * - `HostConfig.RestartPolicy` = `no`: the agent applies the restart policy (reference §2.5), never the engine;
@@ -58,7 +60,7 @@ export function containerCreateOptions(input: ContainerConfigInput): Json & { na
   }
   if (network !== undefined) applyModuleNetwork(options, hostConfig, spec.id, network);
   options['HostConfig'] = hostConfig;
-  return { ...options, name: containerNameFor(spec.id) };
+  return { ...options, name: containerNameFor(spec.id, input.containerPrefix) };
 }
 
 /** `NAME=value` lines: `base` overridden by `moduleEnv`, then by `injected` (reference §6.1: injected wins). */

@@ -22,6 +22,11 @@ export interface DockerRuntimeOptions {
   readonly endpoint: string;
   /** This runtime instance's id, written as `org.verge.owner`; only containers carrying it are observed or touched. */
   readonly ownerId: string;
+  /**
+   * `--container-prefix`: put in front of every container name (container-name.ts), so several runtimes on one engine
+   * can run the same module ids. Names only: which containers are this runtime's is decided by the owner label alone.
+   */
+  readonly containerPrefix?: string | undefined;
   /** Per-module workload sockets to bind-mount; absent → nothing is mounted (createOptions must do it). */
   readonly workloadSockets?: WorkloadSocketProvider | undefined;
   /**
@@ -36,8 +41,8 @@ export interface DockerRuntimeOptions {
 const INSPECT_CONCURRENCY = 8;
 
 /**
- * The Docker adapter of {@link ModuleRuntime} (dockerode, Engine API). Containers are named after their module
- * (container-name.ts), labelled with owner, module id, configHash and the desired spec (labels.ts), created with
+ * The Docker adapter of {@link ModuleRuntime} (dockerode, Engine API). Containers are named after their module,
+ * behind the runtime's container prefix (container-name.ts), labelled with owner, module id, configHash and the desired spec (labels.ts), created with
  * the module's createOptions merged with the runtime's needs (container-config.ts), and run with Docker's restart
  * policy `no`: the agent owns restarts. A new instance with the same owner id adopts the containers it finds.
  */
@@ -100,7 +105,7 @@ export class DockerModuleRuntime implements ModuleRuntime {
     const workload = options.env['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true ? await this.options.workloadSockets?.ensure(spec.id) : undefined;
     const moduleNetwork = this.options.moduleNetwork;
     const network = moduleNetwork !== undefined && joinsModuleNetwork(spec.settings.createOptions, moduleNetwork.name) ? await moduleNetwork.ensure() : undefined;
-    const body = containerCreateOptions({ spec, ownerId: this.options.ownerId, ...options, workload, network });
+    const body = containerCreateOptions({ spec, ownerId: this.options.ownerId, containerPrefix: this.options.containerPrefix, ...options, workload, network });
     try {
       await this.docker.createContainer(body as Dockerode.ContainerCreateOptions);
     } catch (error) {
@@ -196,15 +201,18 @@ export class DockerModuleRuntime implements ModuleRuntime {
   }
 
   private async nameConflict(moduleId: string, cause: unknown): Promise<Error> {
-    const name = containerNameFor(moduleId);
+    const name = containerNameFor(moduleId, this.options.containerPrefix);
     const holder = await this.inspect(name);
     const ours = holder?.Config?.Labels?.[VERGE_LABELS.owner] === this.options.ownerId;
+    const otherRuntime = holder?.Config?.Labels?.[VERGE_LABELS.owner] !== undefined;
     if (ours || holder === undefined) {
       return new RetryableStepError('AGT_RUNTIME_MODULE_EXISTS', `module ${JSON.stringify(moduleId)} already exists (container ${name}); remove it first`, { cause });
     }
     return new PermanentStepError(
       'AGT_RUNTIME_NAME_CONFLICT',
-      `module ${JSON.stringify(moduleId)} needs the container name ${JSON.stringify(name)}, which container ${holder.Id.slice(0, 12)} holds without this runtime's owner label`,
+      `module ${JSON.stringify(moduleId)} needs the container name ${JSON.stringify(name)}, which container ${holder.Id.slice(0, 12)} holds ${
+        otherRuntime ? 'for another edge runtime on this engine; give each runtime its own --container-prefix' : "without this runtime's owner label"
+      }`,
       { cause },
     );
   }

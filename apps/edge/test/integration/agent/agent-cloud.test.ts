@@ -4,12 +4,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveModuleKey } from '@verge/core';
-import { main } from '../../../../cli/src/main.js';
-import { createAgent, createCloudIdentityRegistry, deviceTokenAuthorization, type Agent } from '../../../src/agent/index.js';
+import { capturedVerge } from '../../../../cli/test/helpers/verge-cli-capture.js';
+import { createAgent, type Agent } from '../../../src/agent/index.js';
+import { agentOnTestCloud } from '../../helpers/agent-on-test-cloud.js';
 import { ProcessModuleRuntime } from '../../../src/runtime/process/process-runtime.js';
-import { eventually, silentLog } from '@verge/testkit';
+import { eventually } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { edgeAgentDesired, processModule } from '@verge/testkit/manifest';
 
@@ -47,23 +48,7 @@ async function invoke(methodName: string, payload: unknown): Promise<{ status: n
 }
 
 /** Runs `verge ...args --data DIR` in-process and captures what it prints. */
-async function verge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return vergeIn(dataDir, ...args);
-}
-
-async function vergeIn(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(['node', 'verge', ...args, '--data', dir]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const { verge } = capturedVerge(() => ['--data', dataDir]);
 
 beforeAll(async () => {
   cloud = await startTestCloud();
@@ -72,23 +57,10 @@ beforeAll(async () => {
   // The cloud creates $edgeAgent and $edgeHub with the edge device, with keys derived from the device keys.
   runtime = await ProcessModuleRuntime.open({ dataDir: join(dataDir, 'process'), baseEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
   agent = createAgent({
-    environment: {
-      deviceId: EDGE,
-      iotHubHostName: cloud.hostName,
-      gatewayHostName: 'localhost',
-      hubMqttPort: 28883,
-      workloadUri: () => 'http://127.0.0.1:15580',
-      runtime: { type: 'docker', platform: { os: 'linux', architecture: 'x86_64', version: '0.1.0' } },
-      version: { version: '0.1.0', build: 'test', commit: 'test' },
-    },
-    deviceKey,
+    ...agentOnTestCloud(cloud, EDGE, deviceKey),
     stateDir: join(dataDir, 'agent'),
     managementSocketPath: join(dataDir, 'mgmt.sock'),
     runtimes: { process: runtime },
-    // Device-scoped REST: the edge device manages its own module identities with its own SAS token.
-    identityRegistry: createCloudIdentityRegistry({ baseUrl: cloud.cloud.urls.http, deviceId: EDGE, authorization: deviceTokenAuthorization(cloud.hostName, EDGE, deviceKey) }),
-    upstream: { hubHostName: cloud.hostName, deviceId: EDGE, host: 'localhost', port: cloud.mqttPort, ca: cloud.caPem },
-    log: silentLog(),
     policy: { maxRestartCount: 20, coolOffUnitSec: 1, maxCoolOffSec: 5, intensiveCareMs: 600_000, stopTimeoutMs: 3_000, stepBackoff: { baseMs: 200, maxMs: 2_000, jitter: 0.2 } },
     timing: { reconcilePeriodMs: 1_000, reporter: { minIntervalMs: 500, retryMs: 1_000 } },
   });
@@ -177,7 +149,7 @@ describe('edge agent with the real cloud and the process runtime', () => {
     const missing = await verge('edge', 'restart', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("error: AGT_MODULE_NOT_FOUND: module 'nope' does not exist on this edge device (`verge edge list` shows its modules)\n");
-    const nowhere = await vergeIn(join(dataDir, 'missing'), 'edge', 'list');
+    const nowhere = await capturedVerge().verge('edge', 'list', '--data', join(dataDir, 'missing'));
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toBe(`error: AGT_MANAGEMENT_UNREACHABLE: cannot reach the edge runtime at ${join(dataDir, 'missing', 'mgmt.sock')} (ENOENT): is \`verge edge start\` running with this --data directory?\n`);
   });

@@ -18,7 +18,19 @@ async function worker() {
     const n = next++;
     const body = Buffer.alloc(256, n % 251);
     await store.append({ body, properties: { n: String(n) }, systemProperties: { messageId: `m${n}` } }, deliveries);
-    writeSync(1, `ack ${n}\n`);
+    ack(`ack ${n}\n`);
+  }
+}
+
+/** Writes to the pipe synchronously; a full pipe (EAGAIN: the parent reads slower than acks come) is retried. */
+function ack(line) {
+  for (;;) {
+    try {
+      writeSync(1, line);
+      return;
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+    }
   }
 }
 

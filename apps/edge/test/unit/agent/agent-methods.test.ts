@@ -48,7 +48,12 @@ describe('$edgeAgent direct methods (reference §2.6)', () => {
 
   it('answers unknown methods with 400 as edgeAgent does', async () => {
     const { call } = await setup();
-    expect(await call('UploadModuleLogs', {})).toEqual({ status: 400, payload: { message: "Command 'UploadModuleLogs' not found. The supported commands are - ping,RestartModule,GetModuleLogs" } });
+    expect(await call('Reboot', {})).toEqual({
+      status: 400,
+      payload: { message: "Command 'Reboot' not found. The supported commands are - ping,RestartModule,GetModuleLogs,UploadModuleLogs,UploadSupportBundle,GetTaskStatus" },
+    });
+    // Without upload support (no `uploads` deps) the upload methods are refused by name.
+    expect(await call('UploadModuleLogs', {})).toEqual({ status: 400, payload: { message: "Command 'UploadModuleLogs' is not available on this agent (no upload support configured)" } });
   });
 
   it('restarts a running module (stop + start) and wakes the loop', async () => {

@@ -79,6 +79,21 @@ describe('GroupCommit', () => {
     expect(settled).toBe(2);
   });
 
+  it('holds writes while held (no commit, promises pending), then commits them at most maxBatchSize per transaction', async () => {
+    const { db, gc, commits } = setup({ maxBatchDelayMs: 0, maxBatchSize: 2 });
+    gc.hold();
+    let settled = 0;
+    const all = [1, 2, 3, 4, 5].map((v) => gc.submit(insert(db, v)).finally(() => settled++));
+    gc.flush();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(gc.held).toBe(true);
+    expect(settled).toBe(0);
+    expect(count(db)).toBe(0);
+    gc.release();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5]);
+    expect(commits).toEqual([2, 4, 5]);
+  });
+
   it('flush commits synchronously', () => {
     const { db, gc } = setup({ maxBatchDelayMs: 10_000, maxBatchSize: 1000 });
     void gc.submit(insert(db, 1));

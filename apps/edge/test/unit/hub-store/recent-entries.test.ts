@@ -48,7 +48,7 @@ describe('SQLite store: reads served from the recent entries equal reads from th
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'messages.db');
     let now = 1_000_000;
-    const store = openSqliteMessageStore({ path, nowMs: () => now, shared: true });
+    const store = openSqliteMessageStore({ path, nowMs: () => now });
     onTestFinished(() => store.close());
     const q = { endpointId: '/modules/m/inputs/i', priority: 0 };
     for (let i = 0; i < 30; i++) {
@@ -57,7 +57,7 @@ describe('SQLite store: reads served from the recent entries equal reads from th
     }
     now += 2000; // every seventh entry has expired
     const fromFile = async (from: number, max: number) => {
-      const other = openSqliteMessageStore({ path, nowMs: () => now, shared: true });
+      const other = openSqliteMessageStore({ path, nowMs: () => now });
       try {
         return await other.read(q, from, max);
       } finally {

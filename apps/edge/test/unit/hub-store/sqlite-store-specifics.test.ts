@@ -77,18 +77,17 @@ describe('SQLite message store specifics', () => {
     expect((await reopened.append(msg('d'), [{ ...q, ttlSecs: -1 }])).offsets[0]!.offset).toBe(3);
   });
 
-  it('holds the database file for as long as it is open: another connection cannot read it until close', async () => {
+  it('shares the database file: the WAL checkpoint worker reads it on a connection of its own', async () => {
     const path = tempPath();
     const store = openSqliteMessageStore({ path });
+    onTestFinished(() => store.close());
     await store.append({ body: new Uint8Array([1]), properties: {}, systemProperties: {} }, [{ endpointId: 'e', priority: 0, ttlSecs: -1 }]);
-    const other = new Database(path, { timeout: 0 });
+    const other = new Database(path, { timeout: 0, readonly: true });
     onTestFinished(() => other.close());
-    expect(() => other.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
-    await store.close();
     expect(other.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(1);
   });
 
-  it('lets the WAL grow to half the disk reserve before a checkpoint syncs it into the database (fewer pauses)', async () => {
+  it("lets the WAL grow past SQLite's default mark, up to half the disk reserve, before it restarts (fewer final rounds)", async () => {
     const path = tempPath();
     const store = openSqliteMessageStore({ path, reserveDiskBytes: 64 * 1024 * 1024 });
     onTestFinished(() => store.close());

@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { reserveOf, walAutocheckpointPages } from '../../../src/hub/store/wal-autocheckpoint.js';
+import { inCommitCheckpointPages, reserveOf, walMarkPages } from '../../../src/hub/store/wal-autocheckpoint.js';
 
 const MiB = 1024 * 1024;
 
-describe('WAL auto-checkpoint of the message store', () => {
+describe('WAL mark of the message store', () => {
   it.each([
     [4 * MiB, 1000],
     [8 * MiB, 1024],
     [16 * MiB, 2048],
     [15 * MiB, 1920],
-    [32 * MiB, 4000],
-    [128 * MiB, 4000],
-  ])('with a disk reserve of %d bytes checkpoints every %d pages: half the reserve, 1000 to 4000 pages', (reserve, pages) => {
-    expect(walAutocheckpointPages(reserve, 4096)).toBe(pages);
+    [32 * MiB, 4096],
+    [128 * MiB, 16_384],
+    [1024 * MiB, 16_384],
+  ])('with a disk reserve of %d bytes bounds the WAL at %d pages: half the reserve, 1000 pages to 64 MiB', (reserve, pages) => {
+    expect(walMarkPages(reserve, 4096)).toBe(pages);
+  });
+
+  it('falls back to checkpoints inside the commit at the mark, at most 4000 pages (their pause grows with it)', () => {
+    expect(inCommitCheckpointPages(1024)).toBe(1024);
+    expect(inCommitCheckpointPages(16_384)).toBe(4000);
   });
 
   it('takes the configured reserve, else the default for the filesystem, else none (SQLite keeps its default)', () => {

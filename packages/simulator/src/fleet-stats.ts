@@ -1,0 +1,91 @@
+import type { SimulatedDevice } from './simulated-device.js';
+
+/** Where the fleet is, as `stats()` and the `verge simulate` status line show it. */
+export interface FleetStats {
+  /** Devices asked for. */
+  readonly devices: number;
+  readonly registered: number;
+  /** Registrations that failed (the device is left out). */
+  readonly registrationFailed: number;
+  readonly connected: number;
+  /** Connection attempts that timed out during start-up (those devices keep trying). */
+  readonly connectTimeouts: number;
+  /** Connections made after the first one of a device (churn, drops). */
+  readonly reconnects: number;
+  /** Connections the churn dropped on purpose. */
+  readonly churned: number;
+  /** Reported patches acknowledged, and those that failed. */
+  readonly reportsAcknowledged: number;
+  readonly reportsFailed: number;
+  /** Devices whose last acknowledged report is for their latest desired version, by outcome. */
+  readonly success: number;
+  readonly failed: number;
+  /** Devices with no deployment (417: empty desired properties) in their last report. */
+  readonly noDeployment: number;
+  /** Devices that read desired properties not reported yet (starting modules, or offline). */
+  readonly applying: number;
+}
+
+/** The status of one device for the counters. */
+export type DeviceOutcome = 'success' | 'failed' | 'noDeployment' | 'applying' | 'none';
+
+/** Classifies a device by its latest desired version and its last acknowledged report. */
+export function deviceOutcome(device: Pick<SimulatedDevice, 'desiredVersion' | 'acknowledged'>): DeviceOutcome {
+  const report = device.acknowledged;
+  if (device.desiredVersion === undefined) return 'none';
+  if (report === undefined || report.version !== device.desiredVersion) return 'applying';
+  if (report.code === 200) return 'success';
+  return report.code === 417 ? 'noDeployment' : 'failed';
+}
+
+/** Mutable counters behind {@link FleetStats}; outcomes are kept per device so that a change moves one count. */
+export class FleetCounters {
+  registered = 0;
+  registrationFailed = 0;
+  connected = 0;
+  connectTimeouts = 0;
+  reconnects = 0;
+  churned = 0;
+  reportsAcknowledged = 0;
+  reportsFailed = 0;
+  private readonly outcomes = new Map<string, DeviceOutcome>();
+  private readonly byOutcome: Record<DeviceOutcome, number> = { success: 0, failed: 0, noDeployment: 0, applying: 0, none: 0 };
+  private readonly online = new Set<string>();
+
+  constructor(private readonly devices: number) {}
+
+  /** Records a device's connection state and outcome after one of its events. */
+  update(device: SimulatedDevice): void {
+    const connected = device.connected;
+    if (connected && !this.online.has(device.deviceId)) {
+      this.online.add(device.deviceId);
+      this.connected += 1;
+    } else if (!connected && this.online.delete(device.deviceId)) {
+      this.connected -= 1;
+    }
+    const next = deviceOutcome(device);
+    const previous = this.outcomes.get(device.deviceId);
+    if (next === previous) return;
+    if (previous !== undefined) this.byOutcome[previous] -= 1;
+    this.outcomes.set(device.deviceId, next);
+    this.byOutcome[next] += 1;
+  }
+
+  snapshot(): FleetStats {
+    return {
+      devices: this.devices,
+      registered: this.registered,
+      registrationFailed: this.registrationFailed,
+      connected: this.connected,
+      connectTimeouts: this.connectTimeouts,
+      reconnects: this.reconnects,
+      churned: this.churned,
+      reportsAcknowledged: this.reportsAcknowledged,
+      reportsFailed: this.reportsFailed,
+      success: this.byOutcome.success,
+      failed: this.byOutcome.failed,
+      noDeployment: this.byOutcome.noDeployment,
+      applying: this.byOutcome.applying,
+    };
+  }
+}

@@ -1,0 +1,240 @@
+import type { SecureContext } from 'node:tls';
+import { applyMergePatch, diffTwinSection, type JsonObject, type JsonValue } from '@verge/core';
+import { createDeviceClient, type DeviceClient, type DeviceClientLog } from '@verge/device-client';
+import type { StartDelay } from './option-syntax.js';
+import { buildAgentReport, startDelayMs, type AgentReading, type DesiredReader, type DeviceBehaviour } from './simulated-agent.js';
+
+/** What every simulated device of a fleet shares. */
+export interface DeviceContext {
+  /** `HostName` of the cloud (token audience, MQTT user name). */
+  readonly hubHostName: string;
+  /** MQTT endpoint to dial. */
+  readonly host: string;
+  readonly port: number;
+  /** One TLS context for the whole fleet. */
+  readonly secureContext: SecureContext | undefined;
+  readonly servername: string | undefined;
+  readonly seed: string;
+  readonly failRules: DeviceBehaviour['failRules'];
+  readonly startDelay: StartDelay;
+  /** Validates `$edgeAgent` desired properties (shared: each distinct deployment is validated once per fleet). */
+  readonly readDesired: DesiredReader;
+  /** First retry of a failed twin GET or reported patch; doubles per failure up to 16×, ±20 % (no retry storms). */
+  readonly retryMs: number;
+  /** Timeout of a twin GET or reported patch. */
+  readonly requestTimeoutMs: number;
+  /** Uniform [0, 1) source for the retry jitter. */
+  readonly random: () => number;
+  readonly log: DeviceClientLog;
+  readonly nowMs: () => number;
+  /** Called after anything the fleet counts changed on this device. */
+  readonly changed: (device: SimulatedDevice, event: DeviceEvent) => void;
+}
+
+/** What happened to a device, for the fleet's counters. */
+export type DeviceEvent = 'connected' | 'disconnected' | 'reported' | 'reportFailed' | 'desired';
+
+/** The last report the cloud acknowledged. */
+export interface AcknowledgedReport {
+  /** `lastDesiredVersion` it carried. */
+  readonly version: number | undefined;
+  /** `lastDesiredStatus.code`. */
+  readonly code: number;
+  readonly failedModules: readonly string[];
+}
+
+/**
+ * One simulated IoT Edge device: an MQTT connection as its `$edgeAgent` module (device client, SAS of the module
+ * key) that reads the `$edgeAgent` twin (full GET on every connection, then desired patches), pretends to start the
+ * deployment's modules after the start delay and reports `$edgeAgent` reported properties as the edge agent does
+ * (merge patches of what changed, relative to what the cloud holds).
+ */
+export class SimulatedDevice {
+  private client: DeviceClient | undefined;
+  private desired: JsonObject | undefined;
+  private reading: AgentReading | undefined;
+  /** The reported section the cloud holds (from the last GET, updated by every acknowledged patch). */
+  private baseline: JsonObject | undefined;
+  private modulesStartedAtMs = 0;
+  private appliedVersion: number | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private reporting = false;
+  private reportAgain = false;
+  private stopped = false;
+  /** Consecutive failed twin requests, for the retry backoff. */
+  private failures = 0;
+  private readonly runtimeStartedAtMs: number;
+  /** The latest report the cloud acknowledged. */
+  acknowledged: AcknowledgedReport | undefined;
+  /** Connections made (the first one included). */
+  connections = 0;
+
+  constructor(
+    readonly deviceId: string,
+    private readonly agentKey: string,
+    private readonly ctx: DeviceContext,
+  ) {
+    this.runtimeStartedAtMs = ctx.nowMs();
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /** `$version` of the latest desired properties read. */
+  get desiredVersion(): number | undefined {
+    return this.reading?.version;
+  }
+
+  /** Opens the connection; rejects when not connected within `timeoutMs` (the client keeps trying). */
+  async connect(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.client ??= this.openClient();
+    await this.client.connect({ timeoutMs });
+  }
+
+  /** Drops the connection (DISCONNECT, as an agent restart would) and connects again after `offlineMs`. */
+  async churn(offlineMs: number, timeoutMs: number): Promise<void> {
+    const client = this.client;
+    if (client === undefined || this.stopped) return;
+    this.client = undefined;
+    this.clearTimers();
+    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, offlineMs).unref());
+    await this.connect(timeoutMs);
+  }
+
+  /** Closes the connection for good. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    const client = this.client;
+    this.client = undefined;
+    await client?.close();
+  }
+
+  private openClient(): DeviceClient {
+    const { ctx } = this;
+    const client = createDeviceClient({
+      hubHostName: ctx.hubHostName,
+      deviceId: this.deviceId,
+      moduleId: '$edgeAgent',
+      host: ctx.host,
+      port: ctx.port,
+      ...(ctx.secureContext === undefined ? {} : { secureContext: ctx.secureContext }),
+      ...(ctx.servername === undefined ? {} : { servername: ctx.servername }),
+      credential: { kind: 'sasKey', key: this.agentKey },
+      clientType: 'verge-simulator/0.1.0',
+      requestTimeoutMs: ctx.requestTimeoutMs,
+      log: ctx.log,
+    });
+    client.on('connected', () => {
+      this.connections += 1;
+      ctx.changed(this, 'connected');
+      void this.refresh(client);
+    });
+    client.on('disconnected', () => ctx.changed(this, 'disconnected'));
+    client.onDesiredPatch((patch, version) => this.desiredPatched(patch, version));
+    return client;
+  }
+
+  /** Full twin GET (after every connection, as the agent does: patches may have been missed offline). */
+  private async refresh(client: DeviceClient): Promise<void> {
+    if (client !== this.client) return;
+    try {
+      const twin = await client.getTwin();
+      if (client !== this.client) return;
+      this.failures = 0;
+      this.baseline = twin.reported as JsonObject;
+      this.desiredChanged(twin.desired as JsonObject);
+    } catch (err) {
+      this.ctx.log.warn({ err, deviceId: this.deviceId }, 'twin GET failed; retrying');
+      this.retryLater(() => void this.refresh(client));
+    }
+  }
+
+  private desiredPatched(patch: Record<string, unknown>, version: number | undefined): void {
+    if (this.desired === undefined) return; // the GET after connecting brings everything
+    const next = applyMergePatch(this.desired, patch as JsonValue) as JsonObject;
+    if (version !== undefined) next['$version'] = version;
+    this.desiredChanged(next);
+  }
+
+  private desiredChanged(desired: JsonObject): void {
+    this.desired = desired;
+    this.reading = this.ctx.readDesired(desired, this.reading);
+    this.ctx.changed(this, 'desired');
+    if (this.reading.version === this.appliedVersion) {
+      this.scheduleReport(0);
+      return;
+    }
+    // A new deployment: its modules "start" after the start delay; the report goes out then.
+    this.appliedVersion = this.reading.version;
+    const delay = startDelayMs({ seed: this.ctx.seed, deviceId: this.deviceId, failRules: this.ctx.failRules }, this.ctx.startDelay, this.reading.version);
+    this.modulesStartedAtMs = this.ctx.nowMs() + delay;
+    this.scheduleReport(delay);
+  }
+
+  private scheduleReport(delayMs: number): void {
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      void this.report();
+    }, delayMs);
+  }
+
+  private async report(): Promise<void> {
+    if (this.reporting) {
+      this.reportAgain = true;
+      return;
+    }
+    const client = this.client;
+    if (client === undefined || this.reading === undefined || this.baseline === undefined || !client.connected) return;
+    this.reporting = true;
+    try {
+      const report = buildAgentReport({
+        behaviour: { seed: this.ctx.seed, deviceId: this.deviceId, failRules: this.ctx.failRules },
+        reading: this.reading,
+        runtimeStartedAtMs: this.runtimeStartedAtMs,
+        modulesStartedAtMs: this.modulesStartedAtMs,
+        nowMs: this.ctx.nowMs(),
+      });
+      const patch = diffTwinSection(this.baseline, report.doc);
+      if (Object.keys(patch).length > 0) await client.patchReported(patch);
+      if (client !== this.client) return;
+      this.baseline = report.doc;
+      this.failures = 0;
+      this.acknowledged = { version: report.version, code: report.code, failedModules: report.failedModules };
+      this.ctx.changed(this, 'reported');
+    } catch (err) {
+      this.ctx.log.warn({ err, deviceId: this.deviceId }, 'reported patch failed; retrying');
+      this.ctx.changed(this, 'reportFailed');
+      this.retryLater(() => this.scheduleReport(0));
+    } finally {
+      this.reporting = false;
+      if (this.reportAgain) {
+        this.reportAgain = false;
+        this.scheduleReport(0);
+      }
+    }
+  }
+
+  private retryLater(fn: () => void): void {
+    if (this.stopped) return;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.failures += 1;
+    const delayMs = this.ctx.retryMs * 2 ** Math.min(this.failures - 1, 4) * (0.8 + 0.4 * this.ctx.random());
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      fn();
+    }, delayMs);
+  }
+
+  private clearTimers(): void {
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.reportTimer = undefined;
+    this.retryTimer = undefined;
+  }
+}
