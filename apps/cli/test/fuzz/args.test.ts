@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { checkHostFlag, parseIntegerFlag, parseJson, parseJsonObject, parseKeyValues, tagsFromKeyValues } from '../../src/cli/args.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 /** Runs `fn`; anything thrown must be a VergeError CLI_ARGUMENT_INVALID whose message starts with the flag. */
 function onlyArgumentErrors(flag: string, fn: () => unknown): void {
@@ -29,7 +30,7 @@ describe('argument parsers (fuzz)', () => {
           tagsFromKeyValues('--tags', pairs);
         });
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -41,7 +42,7 @@ describe('argument parsers (fuzz)', () => {
         });
         onlyArgumentErrors('--desired', () => parseJsonObject('--desired', text));
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -54,7 +55,7 @@ describe('argument parsers (fuzz)', () => {
         });
         onlyArgumentErrors('--gateway', () => checkHostFlag('--gateway', text));
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });

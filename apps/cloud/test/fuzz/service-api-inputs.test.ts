@@ -13,6 +13,7 @@ import { openSqliteCloudStore } from '../../src/store/sqlite/sqlite-cloud-store.
 import type { CloudStore } from '../../src/store/ports.js';
 import { fakeClock } from '../helpers/fixtures.js';
 import { silentLog } from '@verge/testkit';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Boundary fuzzing of the service API's inputs: whatever a client sends, the answer is a VergeError (a 4xx with a
 // code), never an unexpected exception (a 500). Inputs go through the same parse + service path as the routes.
@@ -71,7 +72,7 @@ describe('service API inputs (fuzz)', () => {
           await services.devices.putDevice(id, { ...input, deviceId: id === 'fz' ? input.deviceId : id }, parseIfMatch(ifMatch));
         });
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
     expect((await services.devices.getDevice('edge')).capabilities.iotEdge).toBe(true);
   }, 120_000);
@@ -91,7 +92,7 @@ describe('service API inputs (fuzz)', () => {
           expect((await services.twins.getTwin({ deviceId: 'fixed' })).version).toBe(before.version);
         }
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   }, 120_000);
 
@@ -106,7 +107,7 @@ describe('service API inputs (fuzz)', () => {
       fc.asyncProperty(header, async (h) => {
         await onlyVergeErrors(() => authenticateService(h, { hostName: 'hub.test', nowSec: 1e9, findPolicy: async (n) => (n === 'owner' ? policy : undefined) }));
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   }, 120_000);
 });

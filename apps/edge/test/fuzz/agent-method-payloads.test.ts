@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { parseLogTime, parseModuleLogsRequest } from '../../src/agent/module-logs-request.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Direct-method payloads come from anyone with a service token: the parsers must accept or refuse with their own
 // VergeError, never crash the agent.
@@ -32,7 +33,7 @@ const request = fc.record(
 
 describe('GetModuleLogs payload parsing (fuzz)', () => {
   it('refuses any JSON value only with AGT_METHOD_PAYLOAD_INVALID', () => {
-    fc.assert(fc.property(fc.jsonValue(), (payload) => onlyVergeErrors(() => parseModuleLogsRequest(payload, NOW))), { numRuns: 100_000 });
+    fc.assert(fc.property(fc.jsonValue(), (payload) => onlyVergeErrors(() => parseModuleLogsRequest(payload, NOW))), { numRuns: fuzzRuns(100_000) });
   });
 
   it('refuses structured requests only with AGT_METHOD_PAYLOAD_INVALID', () => {
@@ -43,11 +44,11 @@ describe('GetModuleLogs payload parsing (fuzz)', () => {
           expect(parsed.items.length).toBeGreaterThan(0);
         });
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
   it('reads times or refuses them with AGT_METHOD_PAYLOAD_INVALID', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.double(), fc.integer()), (value) => onlyVergeErrors(() => parseLogTime(value, 'since', NOW))), { numRuns: 100_000 });
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.double(), fc.integer()), (value) => onlyVergeErrors(() => parseLogTime(value, 'since', NOW))), { numRuns: fuzzRuns(100_000) });
   });
 });

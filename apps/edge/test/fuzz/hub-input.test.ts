@@ -4,8 +4,9 @@ import { isVergeError } from '@verge/contracts';
 import { createSasToken, deriveModuleKey, deviceResource, moduleResource } from '@verge/core';
 import { authenticateHubClient, type HubAuthContext } from '../../src/hub/auth/hub-authenticate.js';
 import { parseModuleInputEndpoint } from '../../src/hub/delivery/module-input-endpoint.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 const DEVICE_KEY = Buffer.alloc(32, 5).toString('base64');
 const LEAF_KEY = Buffer.alloc(32, 6).toString('base64');
 const NOW_MS = 1_900_000_000_000;
@@ -70,7 +71,7 @@ describe('authenticateHubClient (fuzz)', () => {
         const keyOk = rightKey || id.key === LEAF_KEY.replace('B', 'C');
         expect(r.ok).toBe(keyOk && host !== 'evil' && ttl >= -300);
       }),
-      { numRuns: 20_000 },
+      { numRuns: fuzzRuns(20_000) },
     );
   });
 });

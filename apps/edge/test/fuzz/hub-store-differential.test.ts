@@ -5,6 +5,7 @@ import { defaultRoutePriority, type MessageDelivery, type MessageStore, type Que
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryMessageStore, openSqliteMessageStore } from '../../src/hub/store/index.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Differential test: random operation sequences run against the in-memory and the SQLite store must give identical
 // results (values, or error codes and messages), including full-store refusals, TTL expiry and invalid checkpoints.
@@ -84,7 +85,7 @@ describe('message stores agree (differential fuzz)', () => {
             await sql.close();
           }
         }),
-        { numRuns: 2_000 },
+        { numRuns: fuzzRuns(2_000) },
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,11 +7,12 @@ import { LineSplitter } from '../../src/runtime/process/line-splitter.js';
 import { handleWorkloadRequest, parseWorkloadUri, readServerCertificateRequest, readSignRequest, type WorkloadCaller } from '../../src/workload/index.js';
 import { testContext } from '../unit/workload/fixture.js';
 import { dockerSpec } from '../integration/runtime-process/specs.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Property tests of every parser of the runtime and workload parts (≥100,000 inputs each, random and structure-aware):
 // anything thrown is a VergeError, and the decoders give the same lines however the input is cut.
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 function onlyVergeErrors(run: () => unknown): void {
   try {

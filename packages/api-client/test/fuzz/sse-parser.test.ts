@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError, createSseParser, errorFromResponse, type SseEvent } from '@verge/api-client';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 function parseChunks(chunks: readonly string[]): SseEvent[] {
   const parser = createSseParser();
@@ -39,7 +40,7 @@ describe('SSE parser (fuzz)', () => {
         const events = parseChunks(chunks);
         for (const e of events) expect(typeof e.data).toBe('string');
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -48,7 +49,7 @@ describe('SSE parser (fuzz)', () => {
       fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), (text, cuts) => {
         expect(parseChunks(split(text, cuts))).toEqual(parseChunks([text]));
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });
@@ -69,7 +70,7 @@ describe('errorFromResponse (fuzz)', () => {
         expect(error.status).toBe(status);
         expect(error.code.length).toBeGreaterThan(0);
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });

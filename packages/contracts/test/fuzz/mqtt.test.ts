@@ -13,8 +13,9 @@ import {
   tokenizePropertyBag,
   topics,
 } from '@verge/contracts';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 /** Runs `fn`; anything thrown must be a VergeError. */
 function onlyVergeErrors(fn: () => unknown): void {
@@ -242,7 +243,7 @@ describe('topic parsers fuzz', () => {
         expect(parseSubscription(topics.sub.c2d(d))).toEqual({ kind: 'c2d', deviceId: d });
         expect(parseSubscription(topics.sub.moduleInputs(d, m))).toEqual({ kind: 'moduleInputs', deviceId: d, moduleId: m });
       }),
-      { numRuns: 20_000 },
+      { numRuns: fuzzRuns(20_000) },
     );
   });
 });

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { VergeError } from '@verge/contracts';
 import { compareRowKeys, parseQuery, runQuery, type Query, type TwinView } from '@verge/core';
 import { anyText, condition, twin } from './query-arbitraries.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 /** Parses; anything thrown must be a QUERY_INVALID VergeError. */
 function parse(sql: string): Query | undefined {

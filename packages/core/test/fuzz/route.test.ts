@@ -4,8 +4,9 @@ import type { Message } from '@verge/contracts';
 import { VergeError } from '@verge/contracts';
 import { compileRoute, compileRoutes, createRouteEvaluationContext, explainRoutes, routeMessage } from '@verge/core';
 import type { CompiledRoute } from '@verge/core';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 /** Compiles; anything thrown must be a ROUTE_* VergeError. */
 function compileOrVergeError(name: string, text: string): CompiledRoute | undefined {

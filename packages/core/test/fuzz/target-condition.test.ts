@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { VergeError } from '@verge/contracts';
 import { compileTargetCondition, parseQuery, parseTargetCondition, runQuery, type TwinView } from '@verge/core';
 import { anyText, condition, twin, validTarget } from './query-arbitraries.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 /** Compiles; a thrown error fails the property, a refusal must be a TARGET_CONDITION_INVALID VergeError. */
 function compile(text: string) {

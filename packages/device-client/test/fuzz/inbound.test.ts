@@ -7,6 +7,7 @@ import type { InputMessage, ReceivedMessage } from '../../src/messages.js';
 import { readReportedVersion, readTwinDocument } from '../../src/twin-answers.js';
 import { TwinRequests } from '../../src/twin-requests.js';
 import { isVergeError } from '@verge/contracts';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Whatever a hub (or an attacker in its place) publishes, the client reports it as an `error` event or delivers it;
 // it never throws into mqtt.js.
@@ -41,7 +42,7 @@ describe('inbound publishes (fuzz)', () => {
         const errors: Error[] = [];
         expect(() => dispatchInbound(targets(errors), t, Buffer.from(payload))).not.toThrow();
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -56,7 +57,7 @@ describe('inbound publishes (fuzz)', () => {
           }
         }
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });

@@ -3,6 +3,7 @@ import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { MessageIds } from '../../src/message-ids.js';
 import { encodeQos1Publishes } from '../../src/publish-frames.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // The device client writes events' PUBLISH packets itself (issue 8, H3): every byte must be what mqtt-packet, which
 // mqtt.js uses, writes for the same packet, or a hub would read a different message.
@@ -24,7 +25,7 @@ describe('encodeQos1Publishes', () => {
         const publishes = list.map((p) => ({ topic: p.topic, payload: Buffer.from(p.payload), messageId: p.messageId }));
         expect(encode(publishes).equals(Buffer.concat(publishes.map(reference)))).toBe(true);
       }),
-      { numRuns: 20_000 },
+      { numRuns: fuzzRuns(20_000) },
     );
   });
 

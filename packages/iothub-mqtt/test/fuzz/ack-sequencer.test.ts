@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AckSequencer } from '../../src/ack-sequencer.js';
 import type { MqttConnection } from '../../src/index.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
-const RUNS = { numRuns: 100_000 };
+const RUNS = { numRuns: fuzzRuns(100_000) };
 
 describe('AckSequencer (fuzz)', () => {
   it('sends PUBACKs in arrival order for every order of completion, skipping what was not acknowledged', () => {

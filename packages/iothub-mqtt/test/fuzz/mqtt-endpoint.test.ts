@@ -2,6 +2,7 @@ import mqttPacket from 'mqtt-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimIdentity, clientIdOf, FrameReader, PacketDecoder } from '../../src/index.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 const id = fc.stringMatching(/^[A-Za-z0-9\-.:_]{1,20}$/);
 
@@ -17,7 +18,7 @@ describe('claimIdentity (fuzz)', () => {
           expect(r.message.length).toBeGreaterThan(0);
         }
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -29,7 +30,7 @@ describe('claimIdentity (fuzz)', () => {
         expect(claimIdentity(clientId, username)).toMatchObject({ ok: true, value: { clientId, hostName: host, apiVersion: '2021-04-12' } });
         expect(claimIdentity(`${clientId}x`, username).ok).toBe(false);
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });
@@ -50,7 +51,7 @@ describe('FrameReader + PacketDecoder (fuzz)', () => {
           }
         }
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 
@@ -77,7 +78,7 @@ describe('FrameReader + PacketDecoder (fuzz)', () => {
           }
         }
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });

@@ -2,6 +2,7 @@ import mqttPacket from 'mqtt-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePubackFrame, encodePublishFrame, writePuback } from '../../src/packet-encoder.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // The direct encoders (issue 8) write byte for byte what mqtt-packet's `generate` writes for MQTT 3.1.1, and its
 // parser reads back what was encoded.
@@ -49,7 +50,7 @@ describe('encodePublishFrame and encodePubackFrame', () => {
         });
         expect((back.payload as Buffer).equals(payload)).toBe(true);
       }),
-      { numRuns: 3_000 },
+      { numRuns: fuzzRuns(3_000) },
     );
   });
 

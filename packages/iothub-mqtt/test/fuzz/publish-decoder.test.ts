@@ -2,6 +2,7 @@ import mqttPacket from 'mqtt-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePubackFrame, decodePublishFrame } from '../../src/publish-decoder.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 /** What mqtt-packet's own parser makes of one whole frame: the packet (as a plain object) or its error message. */
 function byParser(frame: Buffer): unknown {
@@ -59,7 +60,7 @@ describe('decodePublishFrame and decodePubackFrame', () => {
       fc.property(frames, (frame) => {
         expect(byDecoder(frame)).toStrictEqual(byParser(frame));
       }),
-      { numRuns: 50_000 },
+      { numRuns: fuzzRuns(50_000) },
     );
   });
 
@@ -71,7 +72,7 @@ describe('decodePublishFrame and decodePubackFrame', () => {
         if (first === 0x40 && len === 2) expect({ ...p }).toStrictEqual(byParser(frame));
         else expect(p).toBeUndefined();
       }),
-      { numRuns: 5_000 },
+      { numRuns: fuzzRuns(5_000) },
     );
   });
 

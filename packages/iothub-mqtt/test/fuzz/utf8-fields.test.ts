@@ -2,6 +2,7 @@ import mqttPacket from 'mqtt-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invalidTextField } from '../../src/utf8-fields.js';
+import { fuzzRuns } from '@verge/testkit/fuzz';
 
 // Issue 8: text fields are validated with Node's `isUtf8` instead of a fatal TextDecoder (which built a string per
 // packet); the verdict must be the WHATWG decoder's for any bytes.
@@ -34,7 +35,7 @@ describe('invalidTextField', () => {
         expect(problem === undefined).toBe(byDecoder(topic));
         if (problem !== undefined) expect(problem).toBe('PUBLISH topic is not well-formed UTF-8 (MQTT-1.5.3-1)');
       }),
-      { numRuns: 100_000 },
+      { numRuns: fuzzRuns(100_000) },
     );
   });
 });
