@@ -13,10 +13,12 @@
 //                   configurations; done = every device reported success
 //   auto            (default) configurations when the cloud serves them, else apply
 //
-//   npx tsc -b && node bench/fleet-deploy.mjs [--devices 1000,10000] [--db sqlite,postgres] [--mode auto] [--timeout 120] [--json]
+// Writes the fleet-deploy section of BENCHMARKS.md (--no-write: not).
+//
+//   npx tsc -b && node bench/fleet-deploy.mjs [--devices 1000,10000] [--db sqlite,postgres] [--mode auto] [--timeout 120] [--json] [--no-write]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir, cpus } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiClient } from '@verge/api-client';
@@ -25,6 +27,7 @@ import { createFleetSimulator } from '@verge/simulator';
 import { startCloudProcess } from '@verge/testkit/cloud';
 import { freePort } from '@verge/testkit';
 import { edgeAgentDesired, edgeHubDesired } from '@verge/testkit/manifest';
+import { loadLine, machineLine, writeBenchmarkSection } from './benchmarks-file.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'auto' },
     timeout: { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const SIZES = args.devices.split(',').map(Number);
@@ -245,22 +249,51 @@ for (const db of DBS) {
   }
 }
 const loadEnd = loadavg();
-if (args.json) {
-  console.log(JSON.stringify({ startedAt: startedAt.toISOString(), loadStart, loadEnd, results }, null, 2));
-} else {
-  console.log(`fleet deployment: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load ${loadStart.map((l) => l.toFixed(2)).join('/')} → ${loadEnd.map((l) => l.toFixed(2)).join('/')}`);
-  console.log('| store | devices | mode | register+connect | create | all success (simulator) | metrics all success | goal | cloud CPU during deploy | cloud RSS idle → peak | simulator CPU during deploy | simulator RSS |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+
+function tableLines() {
+  const lines = [
+    '| store | devices | mode | register+connect | create | all success (simulator) | metrics all success | goal | cloud CPU during deploy | cloud RSS idle → peak | simulator CPU during deploy | simulator RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of results) {
     if (r.error !== undefined) {
-      console.log(`| ${r.db} | ${r.devices} | | | | **FAILED**: ${r.error} | | | | | | |`);
+      lines.push(`| ${r.db} | ${r.devices} | | | | **FAILED**: ${r.error} | | | | | | |`);
       continue;
     }
     const verdict = r.pass === null ? '' : r.pass ? ' pass' : ' **FAIL**';
     const ms = (v) => (v === null ? 'timeout' : `${(v / 1000).toFixed(2)} s`);
-    console.log(
+    lines.push(
       `| ${r.db} | ${r.devices} | ${r.mode} | ${ms(r.registerAndConnectMs)} | ${ms(r.createMs)} | ${ms(r.allReportedSuccessMs)} | ${r.mode === 'configurations' ? ms(r.cloudMetricsAllSuccessMs) : 'n/a'} | ${r.goalMs === null ? '' : `≤ ${r.goalMs / 1000} s${verdict}`} | ${(r.cloudCpuMsDuringDeploy / 1000).toFixed(1)} s | ${r.cloudRssIdleMiB} → ${r.cloudRssPeakMiB} MiB | ${(r.simulatorCpuMsDuringDeploy / 1000).toFixed(1)} s | ${r.simulatorRssMiB} MiB |`,
     );
   }
+  return lines;
+}
+
+if (args.json) {
+  console.log(JSON.stringify({ startedAt: startedAt.toISOString(), loadStart, loadEnd, results }, null, 2));
+} else {
+  console.log(`fleet deployment: ${machineLine()}; load ${loadLine(loadStart)} → ${loadLine(loadEnd)}`);
+  for (const line of tableLines()) console.log(line);
+}
+if (!args['no-write']) {
+  const file = await writeBenchmarkSection(
+    'fleet-deploy',
+    [
+      '## Fleet deployment (issue 10)',
+      '',
+      'By `bench/fleet-deploy.mjs`: one deployment (an IoT Hub configuration targeting `tags.fleet`) to N simulated IoT Edge',
+      'devices (`@verge/simulator`, one process, each device its own TLS MQTT connection as `$edgeAgent`), timed from the',
+      'deployment\'s creation until every device reported success; "metrics all success" is when the cloud\'s own',
+      '`systemMetrics.reportedSuccessfulCount` counted them all. Goals on this 2-core machine: 1,000 devices ≤ 5 s, 10,000 ≤ 30 s.',
+      'Cloud, PostgreSQL and the simulator share the cores; registration and connection are not part of the timed figure.',
+      '',
+      `- command: \`${['node bench/fleet-deploy.mjs', ...process.argv.slice(2)].join(' ')}\``,
+      `- date: ${startedAt.toISOString()}`,
+      `- machine: ${machineLine()}; load average (1/5/15 min) at start ${loadLine(loadStart)}, at end ${loadLine(loadEnd)}`,
+      '',
+      ...tableLines(),
+    ].join('\n'),
+  );
+  progress(`wrote ${file}`);
 }
 process.exit(results.every((r) => r.error === undefined && r.totalMs !== null) ? 0 : 1);

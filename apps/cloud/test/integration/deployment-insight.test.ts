@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iothub from 'azure-iothub';
 import type { ConfigurationPlanDto, EffectiveDeploymentDto } from '@verge/contracts';
-import { serviceClient, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { observedDeviceChange, serviceClient, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { edgeAgentDesired, edgeHubDesired } from '@verge/testkit/manifest';
 import { eventually } from '@verge/testkit';
 
@@ -46,15 +46,7 @@ async function edgeDevice(deviceId: string, tags: Record<string, unknown>): Prom
   await cloud.api.twins.update({ deviceId }, { tags });
 }
 
-/** The desired properties of every module twin of a device, without `$version`/`$metadata`. */
-async function moduleDesired(deviceId: string): Promise<Record<string, Record<string, unknown>>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const m of await cloud.api.modules.list(deviceId)) {
-    const { $version: _v, $metadata: _m, ...desired } = (await cloud.api.twins.get({ deviceId, moduleId: m.moduleId })).properties.desired as Record<string, unknown>;
-    out[m.moduleId] = desired;
-  }
-  return out;
-}
+const moduleDesired = (deviceId: string) => cloud.moduleDesiredAll(deviceId);
 
 beforeAll(async () => {
   cloud = await startTestCloud();
@@ -142,15 +134,9 @@ describe('POST /configurations/plan and /configurations/{id}/plan', () => {
     expect(after.c).toEqual(before.c);
     for (const [deviceId, key] of [['edge-a', 'a'], ['edge-b', 'b']] as const) {
       const planned = plan.devices.find((d) => d.deviceId === deviceId);
-      const replaced = planned?.steps.filter((s) => s.action === 'replaceDesired').map((s) => s.moduleId).sort();
-      const changed = Object.keys(after[key]).filter((m) => JSON.stringify(after[key][m]) !== JSON.stringify(before[key][m])).sort();
-      expect(changed).toEqual(replaced);
-      const agentBefore = before[key]['$edgeAgent']?.['modules'] as Record<string, unknown>;
-      const agentAfter = after[key]['$edgeAgent']?.['modules'] as Record<string, unknown>;
-      const added = Object.keys(agentAfter).filter((m) => !(m in agentBefore)).sort();
-      const removed = Object.keys(agentBefore).filter((m) => !(m in agentAfter)).sort();
-      const updated = Object.keys(agentAfter).filter((m) => m in agentBefore && JSON.stringify(agentAfter[m]) !== JSON.stringify(agentBefore[m])).sort();
-      expect(planned?.summary.modules).toEqual({ added, updated, removed });
+      const observed = observedDeviceChange(before[key], after[key]);
+      expect(observed.replaced).toEqual(planned?.steps.filter((s) => s.action === 'replaceDesired').map((s) => s.moduleId).sort());
+      expect(planned?.summary.modules).toEqual(observed.modules);
     }
     // The stored deployment now plans no writes: evaluation has done them all.
     const again = (await cloud.ok('POST', '/configurations/prod-v3/plan')) as ConfigurationPlanDto;

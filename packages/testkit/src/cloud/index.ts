@@ -6,3 +6,4 @@ export * from './test-cloud.js';
 export * from './test-bus.js';
 export * from './cloud-process.js';
 export * from './haproxy.js';
+export * from './deployment-diff.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient } from '@verge/api-client';
-import { startCloud, type RunningCloud, type StartCloudOptions } from '@verge/cloud';
+import { startCloud, type CloudConfigInput, type RunningCloud, type StartCloudOptions } from '@verge/cloud';
 import { createServiceSasToken, deriveModuleKey, parseConnectionString } from '@verge/core';
 import { createLogger, type Logger } from '@verge/platform';
 import { eventually } from '../wait/index.js';
@@ -35,9 +35,15 @@ export interface TelemetryDto {
 /**
  * Settings of {@link startTestCloud} beyond the data directory and ports: `startCloud`'s options, and the shared
  * state of several instances (`db`: a PostgreSQL URL, e.g. a test schema's `urlWithSchema`; `bus`: a NATS URL,
- * e.g. {@link createTestBus}'s `url`); `metricsPort`: the cloud's unauthenticated Prometheus listener (0: a free port).
+ * e.g. {@link createTestBus}'s `url`); `metricsPort`: the cloud's unauthenticated Prometheus listener (0: a free port);
+ * `retention`: the configuration's `retention` (its `pruneIntervalMs` also sets the lease TTL of a cloud with a bus).
  */
-export type TestCloudOptions = StartCloudOptions & { readonly db?: string; readonly bus?: string; readonly metricsPort?: number };
+export type TestCloudOptions = StartCloudOptions & {
+  readonly db?: string;
+  readonly bus?: string;
+  readonly metricsPort?: number;
+  readonly retention?: CloudConfigInput['retention'];
+};
 
 interface DeviceBody {
   readonly deviceScope?: string;
@@ -182,6 +188,16 @@ export class TestCloud {
     };
   }
 
+  /** The desired properties of every module twin of a device (by module id), without `$version`/`$metadata`. */
+  async moduleDesiredAll(deviceId: string): Promise<Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const m of await this.api.modules.list(deviceId)) {
+      const { $version: _v, $metadata: _m, ...desired } = (await this.api.twins.get({ deviceId, moduleId: m.moduleId })).properties.desired as Record<string, unknown>;
+      out[m.moduleId] = desired;
+    }
+    return out;
+  }
+
   /** Queues a cloud-to-device message with application properties. */
   async sendC2d(deviceId: string, text: string, appProps: Record<string, string> = {}): Promise<void> {
     const headers = Object.fromEntries(Object.entries(appProps).map(([k, v]) => [`iothub-app-${k}`, v]));
@@ -269,7 +285,7 @@ export function startTestCloud(dataDir?: string, ports: Partial<CloudPorts> = {}
 }
 
 function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudOptions): Promise<RunningCloud> {
-  const { db, bus, metricsPort, ...startOptions } = options;
+  const { db, bus, metricsPort, retention, ...startOptions } = options;
   return startCloud(
     {
       dataDir,
@@ -282,6 +298,7 @@ function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudO
       ...(db === undefined ? {} : { db }),
       ...(bus === undefined ? {} : { bus }),
       ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
+      ...(retention === undefined ? {} : { retention }),
     },
     { ...startOptions, log: startOptions.log ?? testLog() },
   );
