@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import deviceSdk, { type Client as DeviceClient, type Twin } from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import type { RunningEdge } from '@verge/edge';
 import { tempDir } from '@verge/testkit';
 import { createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
@@ -11,8 +11,8 @@ import { browserSuiteBlocker, launchChromium, SCREENSHOT_DIR } from './dashboard
 
 // The web dashboard (apps/dashboard) in real headless Chromium against a real cloud, a real edge runtime running a
 // fleet deployment (process modules) and an unmodified azure-iot-device client: sign-in, every page with live
-// data, a desired-property edit reaching the device, a direct method answered by it, and no access without
-// sign-in. A screenshot of each page goes to test-results/dashboard/.
+// data, live updates from the change stream (no polling), a desired-property edit reaching the device, a direct
+// method answered by it, and no access without sign-in. A screenshot of each page goes to test-results/dashboard/.
 
 const blocker = browserSuiteBlocker();
 if (blocker !== undefined) {
@@ -69,6 +69,9 @@ describe.skipIf(blocker !== undefined)('web dashboard in headless Chromium', () 
     browser = await launched;
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
+    // Playwright's clock: time flows as usual, and a test can fast-forward the page's timers (`runFor`) to show
+    // that no poll is waiting to fire.
+    await page.clock.install();
   });
 
   afterAll(async () => {
@@ -82,7 +85,23 @@ describe.skipIf(blocker !== undefined)('web dashboard in headless Chromium', () 
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   const text = async (testId: string): Promise<string> => (await page.getByTestId(testId).first().textContent()) ?? '';
-  // The pages poll the cloud every few seconds: wait up to 10 s for what they show (a busy CI machine is slow).
+  // The pages reload on the cloud's change stream (GET /events/changes): wait up to 10 s for what they show (a busy
+  // CI machine is slow).
+  const liveState = () => page.getByTestId('live-state').getAttribute('data-state');
+  /** Counts the page's GET requests to `path` (query ignored) while `during` runs. */
+  const countingGets = async (path: string, during: () => Promise<void>): Promise<number> => {
+    let n = 0;
+    const onRequest = (r: Request): void => {
+      if (r.method() === 'GET' && new URL(r.url()).pathname === path) n += 1;
+    };
+    page.on('request', onRequest);
+    try {
+      await during();
+    } finally {
+      page.off('request', onRequest);
+    }
+    return n;
+  };
   const poll = <T>(read: () => Promise<T>, timeout = 10_000) => expect.poll(read, { timeout });
 
   it('shows nothing without sign-in: the sign-in page, and the API refuses the page without a token', async () => {
@@ -180,6 +199,22 @@ describe.skipIf(blocker !== undefined)('web dashboard in headless Chromium', () 
     expect(methodCalls).toHaveLength(1);
   });
 
+  it('device page follows the change stream: a service-side desired patch shows without navigating, by one reload', async () => {
+    // Still on the sensor's page from the test above (open for seconds: its stream connected and resynced long ago).
+    expect(page.url()).toContain(`#/devices/${SENSOR_ID}`);
+    await poll(liveState).toBe('live');
+    // Pages never poll while the stream is live (only a 30 s safety poll while it is down): two minutes of the
+    // page's timers fast-forwarded fetch nothing, so the GET counted after the patch is the reload it triggered.
+    expect(await countingGets(`/twins/${SENSOR_ID}`, () => page.clock.runFor(120_000))).toBe(0);
+    const gets = await countingGets(`/twins/${SENSOR_ID}`, async () => {
+      await t.ok('PATCH', `/twins/${SENSOR_ID}`, { properties: { desired: { fromService: 42 } } });
+      await poll(() => text('twin-desired')).toContain('"fromService": 42');
+    });
+    expect(gets).toBe(1);
+    expect(await liveState()).toBe('live');
+    expect(await text('live-state')).toBe('live');
+  });
+
   it('deployments page: metrics, the rollout wave, explain for a device and a dry-run of a draft', async () => {
     await page.goto(`${url}/#/deployments/dash-deploy`);
     const row = page.locator('[data-deployment=dash-deploy]');
@@ -214,6 +249,19 @@ describe.skipIf(blocker !== undefined)('web dashboard in headless Chromium', () 
     await page.locator('[data-operation=invokeDeviceMethod] summary').click();
     expect(await page.locator('[data-operation=invokeDeviceMethod]').textContent()).toContain('/twins/{id}/methods');
     await shot('api');
+  });
+
+  it('fleet page follows a device disconnecting without navigating', async () => {
+    await page.goto(`${url}/#/`);
+    await page.getByTestId('fleet-page').waitFor();
+    await poll(() => text('tile-online'), 12_000).toMatch(/^2 online/);
+    await poll(liveState).toBe('live');
+    const gets = await countingGets('/devices', async () => {
+      await sensor.close();
+      await poll(() => text('tile-online')).toMatch(/^1 online/);
+    });
+    expect(gets).toBeGreaterThanOrEqual(1);
+    expect(await liveState()).toBe('live');
   });
 
   it('signing out drops the token: the pages are gone, also after a reload', async () => {

@@ -201,7 +201,7 @@ describe('cloud service REST API: authorization matrix', () => {
     expect(answer).toEqual({ status: 401, code: 'CLD_AUTH_SCOPE_DENIED' });
   });
 
-  it.each(['GET /devices', 'GET /statistics/devices', 'POST /devices/query', 'GET /messages', 'GET /events'])(
+  it.each(['GET /devices', 'GET /statistics/devices', 'POST /devices/query', 'GET /messages', 'GET /events', 'GET /events/changes'])(
     "refuses an edge device's own token on %s (hub-wide)",
     async (label) => {
       const route = routes.find((r) => `${r.method} ${r.path}` === label);

@@ -1,5 +1,6 @@
 import type { Clock } from '@verge/contracts';
 import { systemClock } from '@verge/platform';
+import { leaseTiming } from './bus/lease.js';
 import type { CloudConfig } from './config.js';
 import { createBulkRegistry } from './services/bulk-registry.js';
 import { createC2dService } from './services/c2d-service.js';
@@ -59,7 +60,7 @@ export function createCloudServices(
   ctx: ServiceContext,
   config: Pick<CloudConfig, 'retention' | 'c2d'>,
   gateway: () => DeviceGateway | undefined,
-  /** Timers of background work (rollout deadlines, deployment lease checks and resyncs); default the system clock. */
+  /** Timers of background work (rollout deadlines, deployment lease checks and resyncs, job polls and deadlines); default the system clock. */
   timers: Clock = systemClock,
 ): CloudServices {
   const twins = createTwinService(ctx);
@@ -67,10 +68,10 @@ export function createCloudServices(
   const devices = createDeviceRegistry(ctx);
   const methods = createMethodService(ctx, gateway);
   const query = createQueryService(ctx);
+  // Every lease holder (deployments, rollouts, jobs) renews at `leaseTiming`'s check interval, well inside its TTL.
+  const leaseCheckMs = leaseTiming(config.retention).checkMs;
   // Its `views` tell deployment evaluation (and explain / dry-run) which devices each rollout admits.
-  const rollouts = createRolloutController(ctx, { clock: timers, query });
-  // The deployments lease outlives a dead holder by three retention intervals (start-cloud's openBus): renew within that.
-  const leaseCheckMs = Math.min(10_000, Math.max(config.retention.pruneIntervalMs, 333));
+  const rollouts = createRolloutController(ctx, { clock: timers, query, leaseCheckMs });
   const automaticDeployments = createDeployments(ctx, { rollouts: rollouts.views, leaseCheckMs, timers });
   return {
     devices,
@@ -84,7 +85,7 @@ export function createCloudServices(
     scope: createEdgeScopeService(ctx),
     configurations: createConfigurationService(ctx),
     jobs: createJobService(ctx),
-    jobRunner: createJobRunner(ctx, { twins, methods, query }),
+    jobRunner: createJobRunner(ctx, { twins, methods, query, timers }, { pollIntervalMs: Math.min(5_000, leaseCheckMs) }),
     bulk: createBulkRegistry(devices),
     deploymentInsight: createDeploymentInsightService(ctx, { rollouts: rollouts.views }),
     rollouts,

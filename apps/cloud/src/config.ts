@@ -4,6 +4,7 @@ import { VergeError } from '@verge/contracts';
 import { defaultIotHubMqttLimits } from '@verge/iothub-mqtt';
 import { formatIssuePath } from '@verge/platform';
 import { parseBusUrl } from './bus/bus-url.js';
+import { parseStorageConnectionString } from './files/storage-connection-string.js';
 import { IOT_HUB_C2D_LIMITS } from './services/c2d-service.js';
 
 const port = z.number().int().min(0).max(65_535);
@@ -90,11 +91,35 @@ export const CloudConfigSchema = z.strictObject({
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   /**
    * The blob store behind IoT Hub file upload: `azurite` (Microsoft's emulator, started by the cloud on first use in
-   * `DATA/blob`, HTTPS with the server certificate, bound to `host`) or `none` (file upload answers 503). `host` is the
-   * name devices dial for blobs (default `hostname`; the server certificate must cover it); `port` 0 picks a free one.
+   * `DATA/blob`, HTTPS with the server certificate, bound to `host`), `external` (an Azure Storage account or an
+   * Azurite the operator runs, shared by every instance: `connectionString`, TLS verified against Node's CAs plus
+   * `caFile`) or `none` (file upload answers 503). With `azurite`, `host` is the name devices dial for blobs (default
+   * `hostname`; the server certificate must cover it) and `port` 0 reuses the last start's port, else picks a free one.
+   * The connection string holds the account key: it is never logged.
    */
   blob: z
-    .strictObject({ store: z.enum(['azurite', 'none']).default('azurite'), host: hostName.optional(), port: port.default(0) })
+    .strictObject({
+      store: z.enum(['azurite', 'external', 'none']).default('azurite'),
+      host: hostName.optional(),
+      port: port.default(0),
+      connectionString: z
+        .string()
+        .min(1)
+        .superRefine((cs, c) => {
+          const r = parseStorageConnectionString(cs);
+          if (typeof r === 'string') c.addIssue({ code: 'custom', message: `is not a usable Azure Storage connection string: ${r}` });
+        })
+        .optional(),
+      caFile: z.string().min(1).optional(),
+    })
+    .superRefine((b, c) => {
+      if (b.store === 'external' && b.connectionString === undefined) {
+        c.addIssue({ code: 'custom', path: ['connectionString'], message: "is required with store 'external' (--blob-connection-string or $VERGE_CLOUD_BLOB_CONNECTION_STRING)" });
+      }
+      if (b.store !== 'external') {
+        for (const k of ['connectionString', 'caFile'] as const) if (b[k] !== undefined) c.addIssue({ code: 'custom', path: [k], message: `applies to store 'external' only, not '${b.store}'` });
+      }
+    })
     .prefault({}),
   /**
    * A separate Prometheus listener (`--metrics-port`): `GET /metrics` without authentication, on `host` (loopback by

@@ -7,6 +7,7 @@ import { createLogger, ensureCloudPki, runStopSteps, startMetricsListener, syste
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import type { CloudBus } from './bus/open-cloud-bus.js';
+import { leaseTiming } from './bus/lease.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
 import { createFileUploads, type FileUploads } from './files/file-uploads.js';
@@ -239,7 +240,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
 
 /**
  * The NATS bus when the configuration names one (loaded on demand: a cloud without a bus never loads the client).
- * Leases outlive a dead holder by three retention intervals.
+ * Leases outlive a dead holder by `leaseTiming`'s TTL.
  */
 async function openBus(config: CloudConfig, random: RandomSource, log: Logger): Promise<CloudBus | undefined> {
   if (config.bus === undefined) return undefined;
@@ -249,7 +250,7 @@ async function openBus(config: CloudConfig, random: RandomSource, log: Logger): 
     instanceId: `${config.hostname}-${random.uuid().slice(0, 8)}`,
     log,
     telemetryMaxAgeMs: config.retention.maxAgeSec * 1000,
-    leaseTtlMs: Math.max(3 * config.retention.pruneIntervalMs, 1_000),
+    leaseTtlMs: leaseTiming(config.retention).ttlMs,
   });
 }
 

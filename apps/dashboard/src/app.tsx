@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApi } from './api/client.js';
+import { createChangeHub } from './api/change-hub.js';
 import { clearSession, loadSession, saveSession, type Session } from './api/session.js';
 import { ApiPage } from './pages/api-page.js';
 import { DeploymentsPage } from './pages/deployments-page.js';
@@ -7,6 +8,7 @@ import { DevicePage } from './pages/device-page.js';
 import { FleetPage } from './pages/fleet-page.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
+import { ChangeHubContext, useChangeStreamState } from './components/use-live.js';
 import { hrefOf, parseRoute, type Route } from './route.js';
 
 function useRoute(): Route {
@@ -36,6 +38,14 @@ export function App() {
     return () => clearTimeout(timer);
   }, [session]);
   const api = useMemo(() => (session === undefined ? undefined : createApi(session.token, (m) => signOut(`Signed out: the cloud refused the token (${m}).`))), [session]);
+  // One change stream per signed-in session, shared by every page (pages reload on it instead of polling).
+  const hub = useMemo(() => (session === undefined ? undefined : createChangeHub(session.token)), [session]);
+  useEffect(() => {
+    if (hub === undefined) return;
+    const abort = new AbortController();
+    hub.start(abort.signal);
+    return () => abort.abort();
+  }, [hub]);
   if (api === undefined || session === undefined) {
     if (route.page === 'api') return <ApiPage />;
     return (
@@ -56,7 +66,7 @@ export function App() {
     ['API', hrefOf.api(), route.page === 'api'],
   ];
   return (
-    <>
+    <ChangeHubContext.Provider value={hub}>
       <header>
         <b>Verge</b>
         <nav>
@@ -66,6 +76,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        <LiveBadge />
         <span class="who">
           {session.policy} · until {new Date(session.expirySec * 1000).toLocaleTimeString()}{' '}
           <button type="button" data-testid="sign-out" onClick={() => signOut()}>
@@ -80,6 +91,17 @@ export function App() {
         {route.page === 'jobs' && <JobsPage api={api} />}
         {route.page === 'api' && <ApiPage />}
       </main>
-    </>
+    </ChangeHubContext.Provider>
+  );
+}
+
+/** The change stream's state: `live`, or `reconnecting` while pages fall back to a slow poll. */
+function LiveBadge() {
+  const state = useChangeStreamState();
+  const text = state === 'live' ? 'live' : state === 'stopped' ? 'not live' : 'reconnecting';
+  return (
+    <span class={`live ${state === 'live' ? 'on' : 'off'}`} data-testid="live-state" data-state={state} title="Pages update from the cloud's change stream (GET /events/changes)">
+      {text}
+    </span>
   );
 }

@@ -28,6 +28,8 @@ interface CloudStartOptions {
   readonly blobStore: string;
   readonly blobHost?: string;
   readonly blobPort: string;
+  readonly blobConnectionString?: string;
+  readonly blobCaFile?: string;
   readonly metricsPort?: string;
   readonly metricsBind: string;
   readonly logLevel: string;
@@ -40,6 +42,8 @@ const STOP_MARGIN_MS = 10_000;
 export const CLOUD_DB_ENV = 'VERGE_CLOUD_DB';
 /** The environment variable read when `--bus` is not given. */
 export const CLOUD_BUS_ENV = 'VERGE_CLOUD_BUS';
+/** The environment variable read when `--blob-connection-string` is not given (keeps the account key out of `ps`). */
+export const CLOUD_BLOB_CS_ENV = 'VERGE_CLOUD_BLOB_CONNECTION_STRING';
 // Start failures that are the operator's input (exit 2); any other VergeError of the start exits 1.
 const BAD_INPUT = new Set(['CLD_CONFIG_INVALID', 'CLD_DATABASE_URL_INVALID']);
 
@@ -64,9 +68,11 @@ export function registerCloudStart(program: Command): void {
     .option('--max-pending-handshakes-per-address <n>', 'MQTT sockets one address may hold before CONNECT (default 64)')
     .option('--max-connections-per-address <n>', 'connected devices from one address, e.g. a NAT (default 1000)')
     .option('--drain-timeout <ms>', 'at SIGTERM, how long accepted device messages may take to be stored and acknowledged before devices are disconnected (default 10000)')
-    .option('--blob-store <kind>', 'blob store behind IoT Hub file upload: azurite (started on first use in DIR/blob) or none', 'azurite')
-    .option('--blob-host <name>', 'host name devices dial for blob uploads (default: --hostname; the server certificate must cover it)')
-    .option('--blob-port <port>', 'port of the blob store (0 picks a free one)', '0')
+    .option('--blob-store <kind>', 'blob store behind IoT Hub file upload: azurite (started on first use in DIR/blob; one instance), external (an Azure Storage account or an Azurite you run, shared by every instance: --blob-connection-string) or none', 'azurite')
+    .option('--blob-host <name>', 'azurite: host name devices dial for blob uploads (default: --hostname; the server certificate must cover it)')
+    .option('--blob-port <port>', 'azurite: port of the blob store (0: the port of the last start if free, else a free one)', '0')
+    .option('--blob-connection-string <cs>', `external: Azure Storage connection string (AccountName, AccountKey, and BlobEndpoint=https://… or DefaultEndpointsProtocol=https+EndpointSuffix); devices dial its blob endpoint; default $${CLOUD_BLOB_CS_ENV}, which keeps the key out of ps`)
+    .option('--blob-ca-file <file>', 'external: CA bundle (PEM) trusted for the blob endpoint in addition to Node\'s CAs')
     .option('--metrics-port <port>', 'also serve GET /metrics without authentication on this port (0 picks a free one); /metrics on the API ports needs a RegistryRead token')
     .option('--metrics-bind <addr>', 'address of the --metrics-port listener', '127.0.0.1')
     .option('--log-level <level>', `log level: ${logLevels.join(', ')}`, 'info')
@@ -74,9 +80,12 @@ export function registerCloudStart(program: Command): void {
 }
 
 async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<number> {
-  const config = configFromFlags(options, process.env[CLOUD_DB_ENV], process.env[CLOUD_BUS_ENV]);
+  const config = configFromFlags(options, process.env[CLOUD_DB_ENV], process.env[CLOUD_BUS_ENV], process.env[CLOUD_BLOB_CS_ENV]);
   if (options.db !== undefined && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(options.db)) {
     stdio.err(`warning: --db puts the database password on the command line, where every local user can read it (ps); set $${CLOUD_DB_ENV} instead`);
+  }
+  if (options.blobConnectionString !== undefined && /accountkey=/i.test(options.blobConnectionString)) {
+    stdio.err(`warning: --blob-connection-string puts the storage account key on the command line, where every local user can read it (ps); set $${CLOUD_BLOB_CS_ENV} instead`);
   }
   const log = createLogger({ service: 'cloud', level: config.logLevel });
   // Loaded on demand so the client commands never load the server (ARCHITECTURE.md: the one app-to-app import).
@@ -114,6 +123,7 @@ function configFromFlags(
   o: CloudStartOptions,
   dbFromEnv: string | undefined,
   busFromEnv: string | undefined,
+  blobCsFromEnv: string | undefined,
 ): {
   dataDir: string;
   db?: string;
@@ -125,7 +135,7 @@ function configFromFlags(
   hostname: string;
   logLevel: LogLevel;
   drainTimeoutMs?: number;
-  blob: { store: 'azurite' | 'none'; host?: string; port: number };
+  blob: { store: 'azurite' | 'external' | 'none'; host?: string; port: number; connectionString?: string; caFile?: string };
   metrics?: { port: number; host: string };
   tls?: { certFile: string; keyFile: string; caFile?: string };
   retention: { maxCount?: number; maxBytes?: number; maxAgeSec?: number };
@@ -134,7 +144,10 @@ function configFromFlags(
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     throw invalid('--tls-cert', 'and --tls-key must be given together');
   }
-  if (o.blobStore !== 'azurite' && o.blobStore !== 'none') throw invalid('--blob-store', `"${o.blobStore}" is not one of azurite, none`);
+  if (o.blobStore !== 'azurite' && o.blobStore !== 'external' && o.blobStore !== 'none') throw invalid('--blob-store', `"${o.blobStore}" is not one of azurite, external, none`);
+  const blobCs = o.blobConnectionString ?? (blobCsFromEnv === '' || o.blobStore !== 'external' ? undefined : blobCsFromEnv);
+  if (o.blobStore === 'external' && blobCs === undefined) throw invalid('--blob-connection-string', `is required with --blob-store external (or set $${CLOUD_BLOB_CS_ENV})`);
+  if (o.blobStore !== 'external' && (blobCs !== undefined || o.blobCaFile !== undefined)) throw invalid(blobCs === undefined ? '--blob-ca-file' : '--blob-connection-string', 'applies to --blob-store external only');
   if (!logLevels.includes(o.logLevel)) throw invalid('--log-level', `"${o.logLevel}" is not one of ${logLevels.join(', ')}`);
   const max = Number.MAX_SAFE_INTEGER;
   const db = o.db ?? (dbFromEnv === '' ? undefined : dbFromEnv);
@@ -150,7 +163,13 @@ function configFromFlags(
     hostname: o.hostname,
     logLevel: o.logLevel as LogLevel,
     ...(o.drainTimeout === undefined ? {} : { drainTimeoutMs: parseIntegerFlag('--drain-timeout', o.drainTimeout, 0, 3_600_000) }),
-    blob: { store: o.blobStore, ...(o.blobHost === undefined ? {} : { host: o.blobHost }), port: parseIntegerFlag('--blob-port', o.blobPort, 0, 65_535) },
+    blob: {
+      store: o.blobStore,
+      ...(o.blobHost === undefined ? {} : { host: o.blobHost }),
+      port: parseIntegerFlag('--blob-port', o.blobPort, 0, 65_535),
+      ...(blobCs === undefined ? {} : { connectionString: blobCs }),
+      ...(o.blobCaFile === undefined ? {} : { caFile: o.blobCaFile }),
+    },
     ...(o.metricsPort === undefined ? {} : { metrics: { port: parseIntegerFlag('--metrics-port', o.metricsPort, 0, 65_535), host: o.metricsBind } }),
     ...(o.tlsCert === undefined || o.tlsKey === undefined
       ? {}

@@ -22,3 +22,15 @@ export interface Leases {
 export const soleInstanceLeases: Leases = {
   lease: (name) => ({ name, hold: () => Promise.resolve(true), release: () => Promise.resolve() }),
 };
+
+/**
+ * How long a lease outlives a holder that stopped renewing (`ttlMs`: three retention prune intervals, at least 1 s)
+ * and how often every holder renews it (`checkMs`: the prune interval, between 333 ms and 10 s, so always well
+ * inside the TTL: a live holder never loses its lease between two checks). One place for both.
+ */
+export function leaseTiming(retention: { readonly pruneIntervalMs: number }): { readonly ttlMs: number; readonly checkMs: number } {
+  return {
+    ttlMs: Math.max(3 * retention.pruneIntervalMs, 1_000),
+    checkMs: Math.min(10_000, Math.max(retention.pruneIntervalMs, 333)),
+  };
+}

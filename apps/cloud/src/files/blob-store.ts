@@ -1,42 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  BlobSASPermissions,
-  BlobServiceClient,
-  ContainerSASPermissions,
-  StorageSharedKeyCredential,
-  generateBlobSASQueryParameters,
-  newPipeline,
-  type ContainerClient,
-  type StoragePipelineOptions,
-} from '@azure/storage-blob';
+import { BlobSASPermissions, ContainerSASPermissions, RestError, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
 import { VergeError } from '@verge/contracts';
-import { ensurePrivateDir, type Logger } from '@verge/platform';
-import { startAzurite, type AzuriteProcess } from './azurite-process.js';
+import type { BlobBackend, OpenBlobBackend } from './blob-backend.js';
+import { sdkHostName } from './storage-connection-string.js';
 
-/** The storage account the cloud's Azurite serves (path-style URLs name it as the first segment). */
-export const BLOB_ACCOUNT = 'verge';
 /** Where uploaded files go (`{deviceId}/{blobName}`, as IoT Hub's file upload). */
 export const UPLOAD_CONTAINER = 'device-uploads';
 /** File-upload notifications, one JSON blob each. */
 export const NOTIFICATION_CONTAINER = 'file-notifications';
-/** The account key file inside the data directory (0600). */
-export const BLOB_ACCOUNT_FILE = 'blob-account.json';
-
-/** Settings of the blob store. */
-export interface BlobStoreOptions {
-  readonly dataDir: string;
-  readonly bindHost: string;
-  /** The host devices dial (must be covered by the server certificate); default the cloud's host name. */
-  readonly publicHost: string;
-  readonly port: number;
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** The CA the cloud trusts Azurite with (its own). */
-  readonly caPem: string;
-  readonly log: Logger;
-}
+/** Pending file uploads (correlation ids handed out, not yet notified), one JSON blob each: pending-uploads.ts. */
+export const PENDING_CONTAINER = 'file-pending';
 
 /** One stored blob. */
 export interface BlobEntry {
@@ -44,6 +16,8 @@ export interface BlobEntry {
   readonly bytes: number;
   readonly lastModified: string;
   readonly contentType?: string;
+  /** The blob's metadata, when listed with `{ metadata: true }`. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** A SAS for one blob, in the parts IoT Hub's file-upload answer has. */
@@ -57,125 +31,162 @@ export interface BlobSas {
   readonly expiresAt: Date;
 }
 
-/** The cloud's blob store: Azurite started on first use, reached with @azure/storage-blob. */
+/** The cloud's blob store (Azurite it runs, or an external account), reached with @azure/storage-blob. */
 export interface BlobStore {
   /** A write SAS (create + write) for one blob of `container`, valid `ttlMs`. */
   blobSas(container: string, blobName: string, ttlMs: number): Promise<BlobSas>;
-  /** A SAS URL for a whole container (`https://…/{account}/{container}?sv=…`): what the agent's upload methods take. */
+  /** A SAS URL for a whole container (`https://…/{container}?sv=…`): what the agent's upload methods take. */
   containerSasUrl(container: string, ttlMs: number, permissions?: string): Promise<string>;
-  list(container: string, prefix?: string): Promise<BlobEntry[]>;
+  list(container: string, prefix?: string, o?: { readonly metadata?: boolean }): Promise<BlobEntry[]>;
   /** The blob's bytes; CLD_FILE_NOT_FOUND when absent. */
   download(container: string, name: string): Promise<{ body: Buffer; contentType?: string }>;
-  upload(container: string, name: string, body: Buffer, contentType: string): Promise<void>;
-  /** The running Azurite's port, or undefined before the first use. */
-  port(): number | undefined;
+  upload(container: string, name: string, body: Buffer, contentType: string, metadata?: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Reads the blob and deletes it, if that very version is still there (delete conditional on its ETag): of several
+   * concurrent `take`s of one blob, on any instance, at most one gets the bytes. Undefined when absent or taken.
+   */
+  take(container: string, name: string): Promise<Buffer | undefined>;
+  /** Deletes the blob if it exists. */
+  remove(container: string, name: string): Promise<void>;
+  /** Opens the backend now rather than at the first call (rejects as that call would; the next call retries). */
+  warmUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
-interface Started {
-  readonly azurite: AzuriteProcess;
-  readonly service: BlobServiceClient;
-  readonly credential: StorageSharedKeyCredential;
-}
-
 /**
- * The blob store of a cloud. Azurite starts on the first call (a cloud whose devices never upload pays nothing), in
- * `DATA/blob`, with the account key of `DATA/blob-account.json` (generated once). A store that could not start or
- * stopped is started again on the next call.
+ * The blob store of a cloud over a backend opened on the first call (Azurite then starts: a cloud whose devices
+ * never upload pays nothing). A backend that could not open or stopped on its own is opened again on the next call.
+ * Containers are created on first use.
  */
-export function createBlobStore(o: BlobStoreOptions): BlobStore {
-  let starting: Promise<Started> | undefined;
+export function createBlobStore(open: OpenBlobBackend): BlobStore {
+  let opening: Promise<BlobBackend> | undefined;
   let stopped = false;
-  const started = (): Promise<Started> => {
+  const backend = (): Promise<BlobBackend> => {
     if (stopped) return Promise.reject(new VergeError('CLD_BLOB_STORE_UNAVAILABLE', 'the blob store is stopped (the cloud is stopping)'));
-    starting ??= start(o).then(
-      (s) => {
-        s.azurite.onExit(() => void (starting = undefined));
-        return s;
+    opening ??= open().then(
+      (b) => {
+        b.onExit(() => void (opening = undefined));
+        return b;
       },
       (e: unknown) => {
-        starting = undefined;
+        opening = undefined;
         throw e;
       },
     );
-    return starting;
+    return opening;
   };
+  const ready = new Set<string>();
   const container = async (name: string): Promise<ContainerClient> => {
-    const client = (await started()).service.getContainerClient(name);
-    await client.createIfNotExists();
+    const b = await backend();
+    const client = b.service.getContainerClient(name);
+    if (!ready.has(name)) {
+      await unavailableOnError(() => client.createIfNotExists());
+      ready.add(name);
+    }
     return client;
   };
-  const sasQuery = async (container: string, blobName: string | undefined, ttlMs: number, permissions: string): Promise<{ query: string; expiresAt: Date }> => {
-    const s = await started();
+  const sasQuery = (b: BlobBackend, container: string, blobName: string | undefined, ttlMs: number, permissions: string): { query: string; expiresAt: Date } => {
     const expiresAt = new Date(Date.now() + ttlMs);
     const perms = blobName === undefined ? ContainerSASPermissions.parse(permissions) : BlobSASPermissions.parse(permissions);
-    const query = generateBlobSASQueryParameters({ containerName: container, ...(blobName === undefined ? {} : { blobName }), permissions: perms, expiresOn: expiresAt }, s.credential).toString();
+    const query = generateBlobSASQueryParameters({ containerName: container, ...(blobName === undefined ? {} : { blobName }), permissions: perms, expiresOn: expiresAt }, b.credential).toString();
     return { query, expiresAt };
   };
-  let port: number | undefined;
   return {
     async blobSas(containerName, blobName, ttlMs) {
       await container(containerName);
-      const { query, expiresAt } = await sasQuery(containerName, blobName, ttlMs, 'rcw');
-      port = (await started()).azurite.port;
-      return { hostName: `${o.publicHost}:${port}/${BLOB_ACCOUNT}`, containerName, blobName, sasToken: `?${query}`, expiresAt };
+      const b = await backend();
+      const { query, expiresAt } = sasQuery(b, containerName, blobName, ttlMs, 'rcw');
+      return { hostName: sdkHostName(b.publicEndpoint), containerName, blobName, sasToken: `?${query}`, expiresAt };
     },
     async containerSasUrl(containerName, ttlMs, permissions = 'racwl') {
       await container(containerName);
-      const { query } = await sasQuery(containerName, undefined, ttlMs, permissions);
-      port = (await started()).azurite.port;
-      return `https://${o.publicHost}:${port}/${BLOB_ACCOUNT}/${containerName}?${query}`;
+      const b = await backend();
+      return `${b.publicEndpoint}/${containerName}?${sasQuery(b, containerName, undefined, ttlMs, permissions).query}`;
     },
-    async list(containerName, prefix) {
+    async list(containerName, prefix, o = {}) {
       const client = await container(containerName);
       const out: BlobEntry[] = [];
-      for await (const b of client.listBlobsFlat(prefix === undefined ? {} : { prefix })) {
-        const p = b.properties;
-        out.push({ name: b.name, bytes: p.contentLength ?? 0, lastModified: p.lastModified.toISOString(), ...(p.contentType === undefined ? {} : { contentType: p.contentType }) });
-      }
+      await unavailableOnError(async () => {
+        for await (const b of client.listBlobsFlat({ ...(prefix === undefined ? {} : { prefix }), includeMetadata: o.metadata === true })) {
+          const p = b.properties;
+          out.push({
+            name: b.name,
+            bytes: p.contentLength ?? 0,
+            lastModified: p.lastModified.toISOString(),
+            ...(p.contentType === undefined ? {} : { contentType: p.contentType }),
+            ...(o.metadata === true ? { metadata: b.metadata ?? {} } : {}),
+          });
+        }
+      });
       return out;
     },
     async download(containerName, name) {
       const blob = (await container(containerName)).getBlobClient(name);
-      if (!(await blob.exists())) throw new VergeError('CLD_FILE_NOT_FOUND', `no uploaded blob '${name}' in ${containerName}`, { details: { name } });
-      const body = await blob.downloadToBuffer();
-      const props = await blob.getProperties();
-      return { body, ...(props.contentType === undefined ? {} : { contentType: props.contentType }) };
+      try {
+        const res = await blob.download();
+        const body = await streamToBuffer(res.readableStreamBody);
+        return { body, ...(res.contentType === undefined ? {} : { contentType: res.contentType }) };
+      } catch (e) {
+        if (statusOf(e) === 404) throw new VergeError('CLD_FILE_NOT_FOUND', `no uploaded blob '${name}' in ${containerName}`, { details: { name } });
+        throw unavailable(e);
+      }
     },
-    async upload(containerName, name, body, contentType) {
-      await (await container(containerName)).getBlockBlobClient(name).uploadData(body, { blobHTTPHeaders: { blobContentType: contentType } });
+    async upload(containerName, name, body, contentType, metadata) {
+      const client = (await container(containerName)).getBlockBlobClient(name);
+      await unavailableOnError(() => client.uploadData(body, { blobHTTPHeaders: { blobContentType: contentType }, ...(metadata === undefined ? {} : { metadata: { ...metadata } }) }));
     },
-    port: () => port,
+    async take(containerName, name) {
+      const blob = (await container(containerName)).getBlobClient(name);
+      try {
+        const res = await blob.download();
+        const body = await streamToBuffer(res.readableStreamBody);
+        await blob.delete({ conditions: { ifMatch: res.etag ?? '*' } });
+        return body;
+      } catch (e) {
+        // 404: absent (or deleted by the winner in between); 412: changed or taken since it was read.
+        if (statusOf(e) === 404 || statusOf(e) === 412) return undefined;
+        throw unavailable(e);
+      }
+    },
+    async remove(containerName, name) {
+      const blob = (await container(containerName)).getBlobClient(name);
+      await unavailableOnError(() => blob.deleteIfExists());
+    },
+    async warmUp() {
+      await backend();
+    },
     async stop() {
       stopped = true;
-      const s = await starting?.catch(() => undefined);
-      await s?.azurite.stop();
+      const b = await opening?.catch(() => undefined);
+      await b?.stop();
     },
   };
 }
 
-async function start(o: BlobStoreOptions): Promise<Started> {
-  const location = join(o.dataDir, 'blob');
-  await ensurePrivateDir(location);
-  const accountKey = await ensureAccountKey(o.dataDir);
-  const azurite = await startAzurite({ location, bindHost: o.bindHost, port: o.port, certFile: o.certFile, keyFile: o.keyFile, account: BLOB_ACCOUNT, accountKey, log: o.log });
-  const credential = new StorageSharedKeyCredential(BLOB_ACCOUNT, accountKey);
-  // core-rest-pipeline's tlsOptions: the cloud trusts its own CA for Azurite (it dials 127.0.0.1, covered by the certificate).
-  const options = { tlsOptions: { ca: o.caPem } } as StoragePipelineOptions;
-  const service = new BlobServiceClient(`https://127.0.0.1:${azurite.port}/${BLOB_ACCOUNT}`, newPipeline(credential, options));
-  return { azurite, service, credential };
+function statusOf(e: unknown): number | undefined {
+  return e instanceof RestError ? e.statusCode : undefined;
 }
 
-/** The account key: read from `DATA/blob-account.json`, or generated (32 random bytes, base64) and written 0600. */
-async function ensureAccountKey(dataDir: string): Promise<string> {
-  const path = join(dataDir, BLOB_ACCOUNT_FILE);
+async function unavailableOnError<T>(op: () => Promise<T>): Promise<T> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as { key?: unknown };
-    if (typeof parsed.key === 'string' && parsed.key !== '') return parsed.key;
+    return await op();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new VergeError('CLD_BLOB_STORE_UNAVAILABLE', `${path} cannot be read: ${(e as Error).message}`, { cause: e });
+    throw unavailable(e);
   }
-  const key = randomBytes(32).toString('base64');
-  await writeFile(path, `${JSON.stringify({ account: BLOB_ACCOUNT, key })}\n`, { mode: 0o600 });
-  return key;
+}
+
+/** A failure of the blob service (unreachable, TLS not verified, refused key) as CLD_BLOB_STORE_UNAVAILABLE naming it. */
+function unavailable(e: unknown): unknown {
+  if (e instanceof VergeError) return e;
+  const status = statusOf(e);
+  const code = e instanceof RestError ? (e.code ?? '') : ((e as NodeJS.ErrnoException | undefined)?.code ?? '');
+  const what = [status === undefined ? undefined : `HTTP ${status}`, code === '' ? undefined : code].filter((x) => x !== undefined).join(' ');
+  return new VergeError('CLD_BLOB_STORE_UNAVAILABLE', `the blob store failed: ${what === '' ? '' : `${what}: `}${(e as Error).message.split('\n')[0] ?? ''}`, { cause: e });
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (stream === undefined) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
 }

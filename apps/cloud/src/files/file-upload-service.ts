@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VergeError, type FileNotificationDto, type FileUploadSasDto } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import { NOTIFICATION_CONTAINER, UPLOAD_CONTAINER, type BlobEntry, type BlobStore } from './blob-store.js';
+import { createPendingUploads } from './pending-uploads.js';
 
 /** IoT Hub's limits on file upload. */
 export const FILE_UPLOAD_LIMITS = {
@@ -29,13 +30,6 @@ export type FileUploadNotificationInput = z.infer<typeof FileUploadNotificationS
 /** A recorded file-upload notification (IoT Hub's file notification fields, plus the device's outcome). */
 export type FileNotification = FileNotificationDto;
 
-interface Pending {
-  readonly deviceId: string;
-  readonly blobName: string;
-  readonly blobUri: string;
-  readonly expiresAtMs: number;
-}
-
 /** IoT Hub's file upload over the cloud's blob store, and what operators read of it. */
 export interface FileUploadService {
   createSas(deviceId: string, blobName: unknown): Promise<FileUploadSas>;
@@ -50,27 +44,23 @@ export interface FileUploadService {
 /**
  * File upload (IoT Hub): a device asks for a SAS URI for `blobName` (stored as `{deviceId}/{blobName}`, write
  * access for one hour) and gets a correlation id; it PUTs the blob to the store itself, then notifies the outcome
- * with that id. Pending correlation ids live in memory (one instance; a restart forgets them, the device's
- * notification then fails with CLD_FILE_CORRELATION_UNKNOWN and its blob stays). Notifications are kept in the
- * blob store (container `file-notifications`), so they survive restarts.
+ * with that id. Pending correlation ids and notifications are kept in the blob store (pending-uploads.ts, container
+ * `file-notifications`): they survive restarts, and instances sharing one store serve each other's devices.
  */
 export function createFileUploadService(deps: { readonly blobs: BlobStore; readonly nowMs: () => number; readonly log: Logger }): FileUploadService {
-  const pending = new Map<string, Pending>();
-  const prune = (): void => {
-    for (const [id, p] of pending) if (p.expiresAtMs <= deps.nowMs()) pending.delete(id);
-  };
+  const pending = createPendingUploads(deps.blobs, deps.nowMs, deps.log);
   return {
     async createSas(deviceId, blobName) {
       const name = checkBlobName(blobName);
-      prune();
-      const mine = [...pending.values()].filter((p) => p.deviceId === deviceId).length;
+      // Two requests racing on two instances may both pass at 9: the limit is IoT Hub's courtesy, not a security bound.
+      const mine = await pending.count(deviceId);
       if (mine >= FILE_UPLOAD_LIMITS.maxPendingPerDevice) {
         throw new VergeError('CLD_FILE_UPLOADS_EXCEEDED', `device '${deviceId}' already has ${mine} file uploads in progress (at most ${FILE_UPLOAD_LIMITS.maxPendingPerDevice}); notify the finished ones first`, { details: { deviceId } });
       }
       const sas = await deps.blobs.blobSas(UPLOAD_CONTAINER, `${deviceId}/${name}`, FILE_UPLOAD_LIMITS.sasTtlMs);
       const correlationId = randomBytes(24).toString('base64url');
       const blobUri = `https://${sas.hostName}/${sas.containerName}/${sas.blobName.split('/').map(encodeURIComponent).join('/')}`;
-      pending.set(correlationId, { deviceId, blobName: sas.blobName, blobUri, expiresAtMs: deps.nowMs() + FILE_UPLOAD_LIMITS.sasTtlMs });
+      await pending.add(deviceId, correlationId, { blobName: sas.blobName, blobUri, expiresAt: new Date(deps.nowMs() + FILE_UPLOAD_LIMITS.sasTtlMs).toISOString() });
       deps.log.info({ deviceId, blobName: sas.blobName }, 'file upload SAS issued');
       return { correlationId, hostName: sas.hostName, containerName: sas.containerName, blobName: sas.blobName, sasToken: sas.sasToken };
     },
@@ -84,12 +74,10 @@ export function createFileUploadService(deps: { readonly blobs: BlobStore; reado
       if (correlationId === undefined || correlationId === '') {
         throw new VergeError('CLD_FILE_UPLOAD_INVALID', 'file upload notification: correlationId is missing (the value POST /devices/{id}/files returned)', { details: { path: 'correlationId' } });
       }
-      prune();
-      const p = pending.get(correlationId);
-      if (p?.deviceId !== deviceId) {
+      const p = await pending.take(deviceId, correlationId);
+      if (p === undefined) {
         throw new VergeError('CLD_FILE_CORRELATION_UNKNOWN', `file upload notification: correlationId '${correlationId.slice(0, 64)}' was not issued to device '${deviceId}', or was already notified or expired`, { details: { deviceId } });
       }
-      pending.delete(correlationId);
       const size = await blobSize(deps.blobs, p.blobName);
       const n: FileNotification = {
         deviceId,

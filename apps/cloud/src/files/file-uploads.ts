@@ -1,9 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '@verge/contracts';
+import { VergeError, type Clock } from '@verge/contracts';
 import type { CloudPki, Logger } from '@verge/platform';
 import type { CloudConfig } from '../config.js';
+import { BLOB_ACCOUNT_FILE, azuriteBackend } from './azurite-backend.js';
+import type { OpenBlobBackend } from './blob-backend.js';
 import { createBlobStore } from './blob-store.js';
+import { externalBackend } from './external-backend.js';
 import { createFileUploadService, type FileUploadService } from './file-upload-service.js';
+import { parseStorageConnectionString } from './storage-connection-string.js';
 
 /** File upload as the composition root wires it: what the API serves, and how to stop the blob store. */
 export interface FileUploads {
@@ -13,14 +18,25 @@ export interface FileUploads {
 }
 
 /**
- * The blob store (Azurite, started on first use) and the file-upload service over it, per the `blob` settings.
- * Azurite serves the cloud's server certificate: the generated `DATA/server-chain.pem` (which covers the host name,
- * `localhost` and 127.0.0.1) or the user-supplied `tls.certFile`. A renewed certificate reaches Azurite when it
- * next starts (at the cloud's next start).
+ * The blob store and the file-upload service over it, per the `blob` settings. `azurite`: started on first use, or
+ * at once (in the background) when this data directory's store was used before, so that SAS URIs handed out before a
+ * restart reach it without waiting for another request; it serves the cloud's server certificate (the generated `DATA/server-chain.pem`, which covers the host name,
+ * `localhost` and 127.0.0.1, or the user-supplied `tls.certFile`; a renewed certificate reaches Azurite when it next
+ * starts). `external`: the configured account; `blob.caFile` is read here, so a missing file fails the start.
  */
 export function createFileUploads(config: Readonly<CloudConfig>, pki: CloudPki, clock: Pick<Clock, 'nowMs'>, log: Logger): FileUploads {
   if (config.blob.store === 'none') return { deps: {}, stop: async () => undefined };
-  const blobs = createBlobStore({
+  const blobLog = log.child({ component: 'blob-store' });
+  const blobs = createBlobStore(config.blob.store === 'external' ? external(config.blob) : azurite(config, pki, blobLog));
+  const files = createFileUploadService({ blobs, nowMs: () => clock.nowMs(), log: log.child({ component: 'file-upload' }) });
+  if (config.blob.store === 'azurite' && existsSync(join(config.dataDir, BLOB_ACCOUNT_FILE))) {
+    blobs.warmUp().catch((err: unknown) => blobLog.error({ err }, 'blob store did not start; the next file-upload request tries again'));
+  }
+  return { deps: { files }, stop: () => blobs.stop() };
+}
+
+function azurite(config: Readonly<CloudConfig>, pki: CloudPki, log: Logger): OpenBlobBackend {
+  return azuriteBackend({
     dataDir: config.dataDir,
     bindHost: config.host,
     publicHost: config.blob.host ?? config.hostname,
@@ -28,8 +44,27 @@ export function createFileUploads(config: Readonly<CloudConfig>, pki: CloudPki, 
     certFile: config.tls?.certFile ?? join(config.dataDir, 'server-chain.pem'),
     keyFile: config.tls?.keyFile ?? join(config.dataDir, 'server-key.pem'),
     caPem: pki.caPem,
-    log: log.child({ component: 'blob-store' }),
+    log,
   });
-  const files = createFileUploadService({ blobs, nowMs: () => clock.nowMs(), log: log.child({ component: 'file-upload' }) });
-  return { deps: { files }, stop: () => blobs.stop() };
+}
+
+function external(blob: CloudConfig['blob']): OpenBlobBackend {
+  const account = parseStorageConnectionString(blob.connectionString ?? '');
+  if (typeof account === 'string') throw configInvalid('blob.connectionString', account);
+  return externalBackend(account, blob.caFile === undefined ? undefined : readCa(blob.caFile));
+}
+
+function readCa(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw configInvalid('blob.caFile', `${path} cannot be read: ${(e as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw configInvalid('blob.caFile', `${path} holds no PEM certificate`);
+  return pem;
+}
+
+function configInvalid(path: string, message: string): VergeError {
+  return new VergeError('CLD_CONFIG_INVALID', `invalid cloud configuration: ${path}: ${message}`, { details: { issues: [{ path, message }] } });
 }

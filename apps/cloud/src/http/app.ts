@@ -1,14 +1,16 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { errorHandlerPlugin } from '@verge/platform';
+import { errorHandlerPlugin, systemClock } from '@verge/platform';
 import type { PolicyRight } from '../store/records.js';
 import type { ApiDeps, EventStreamSettings } from './api-deps.js';
 import type { ApiRoute, ApiRouteConfig } from './api-route.js';
-import { createEventStreamRegistry } from './event-stream.js';
+import { createChangeFeed, defaultChangeFeedSettings } from './change-feed.js';
+import { createEventStreamRegistry } from './sse-response.js';
 import { defaultDashboardDir, loadDashboardFiles, registerDashboard, type DashboardRouteConfig } from './dashboard-files.js';
 import { authenticateCaller, type Caller } from './caller-auth.js';
 import { decorateIotHubError } from './iothub-error-body.js';
 import { buildOpenApiDocument, openApiPath } from './openapi.js';
 import { c2dRoutes } from './routes/c2d-routes.js';
+import { changeRoutes } from './routes/change-routes.js';
 import { configurationRoutes } from './routes/configuration-routes.js';
 import { deploymentInsightRoutes } from './routes/deployment-insight-routes.js';
 import { deviceBulkRoutes } from './routes/device-bulk-routes.js';
@@ -64,6 +66,8 @@ export function buildApp(deps: ApiDeps): ServiceApp {
   });
   const streams = createEventStreamRegistry();
   const stream = { bus: deps.bus, telemetry: deps.telemetry, registry: streams, settings: { ...defaultStreamSettings, ...deps.eventStream } };
+  // Real timers: `deps.clock` only reads the time (a fake clock in API tests); the feed's window is not business time.
+  const changes = { feed: createChangeFeed(deps.bus, systemClock, defaultChangeFeedSettings), registry: streams, settings: stream.settings };
   // The document is built from the route table, which includes the route serving it.
   const openApi: { document?: unknown } = {};
   // Set by the auth hook for every authenticated request (per app, so no state is shared between apps).
@@ -84,6 +88,7 @@ export function buildApp(deps: ApiDeps): ServiceApp {
     ...jobRoutes(deps),
     ...fileRoutes(deps),
     ...telemetryRoutes(deps, stream),
+    ...changeRoutes(changes),
     ...systemRoutes(deps, () => openApi.document),
     ...metricsRoutes(deps),
   ];

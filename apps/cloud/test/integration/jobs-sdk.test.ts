@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import iothub from 'azure-iothub';
-import { eventually } from '@verge/testkit';
+import { FakeClock, advanceUntil, eventually } from '@verge/testkit';
 import { serviceClient, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { SdkClients, deviceConnectionString, nextDesired, type DeviceClient } from './sdk-support/sdk-clients.js';
 
 // IoT Hub jobs v2 through the unmodified azure-iothub JobClient, against a real cloud (SQLite, MQTT endpoint with
-// unmodified azure-iot-device clients answering methods).
+// unmodified azure-iot-device clients answering methods). The cloud runs on a fake clock: scheduled starts and
+// maxExecutionTimeInSeconds fire when the test moves time, not after real waits.
 
 const { JobClient } = iothub;
 type JobJson = {
@@ -17,12 +18,13 @@ type JobJson = {
   deviceJobStatistics: { deviceCount: number; failedCount: number; succeededCount: number; runningCount: number; pendingCount: number };
 };
 
+const clock = new FakeClock(Date.now());
 let cloud: TestCloud;
 let jobs: InstanceType<typeof JobClient>;
 const sdk = new SdkClients();
 
 beforeAll(async () => {
-  cloud = await startTestCloud();
+  cloud = await startTestCloud(undefined, {}, { clock });
   jobs = serviceClient(JobClient, cloud);
 });
 afterEach(async () => {
@@ -99,7 +101,7 @@ describe('JobClient against the cloud', () => {
 
   it('a job with a later startTime is scheduled until then and can be cancelled', async () => {
     await cloud.createDevice('js-1');
-    const later = new Date(Date.now() + 3_600_000);
+    const later = new Date(clock.now + 3_600_000);
     const created = await jobs.scheduleTwinUpdate('job-later', "deviceId = 'js-1'", { properties: { desired: { x: 1 } } }, later, 600);
     expect(created.jobStatus).toMatchObject({ status: 'scheduled', startTime: later.toISOString(), maxExecutionTimeInSeconds: 600 });
     const cancelled = (await jobs.cancelJob('job-later')).jobStatus as unknown as JobJson;
@@ -110,11 +112,14 @@ describe('JobClient against the cloud', () => {
     expect(((await cloud.ok('GET', '/twins/js-1')) as { properties: { desired: Record<string, unknown> } }).properties.desired['x']).toBeUndefined();
   });
 
-  it('a job scheduled a moment ahead starts by itself', async () => {
+  it('a job scheduled ahead starts by itself when its startTime comes', async () => {
     await cloud.createDevice('js-2');
-    const created = await jobs.scheduleTwinUpdate('job-soon', "deviceId = 'js-2'", { properties: { desired: { soon: true } } }, new Date(Date.now() + 1500), 60);
+    const created = await jobs.scheduleTwinUpdate('job-soon', "deviceId = 'js-2'", { properties: { desired: { soon: true } } }, new Date(clock.now + 60_000), 60);
     expect((created.jobStatus as unknown as JobJson).status).toBe('scheduled');
-    await ended('job-soon');
+    await clock.advance(59_000);
+    expect(await jobOf('job-soon')).toMatchObject({ status: 'scheduled', deviceJobStatistics: { deviceCount: 0 } });
+    // The runner's start timer fires at startTime (moving a second at a time: a pass may still be arming it).
+    await advanceUntil(clock, async () => (await jobOf('job-soon')).status === 'completed', { stepMs: 1_000, description: 'job-soon to complete' });
     expect(await cloud.ok('GET', '/twins/js-2')).toMatchObject({ properties: { desired: { soon: true } } });
   });
 
@@ -129,14 +134,18 @@ describe('JobClient against the cloud', () => {
     const cancelled = await jobOf('job-hang-cancel');
     expect(cancelled).toMatchObject({ status: 'cancelled', deviceJobStatistics: { deviceCount: 1, pendingCount: 1, runningCount: 0, succeededCount: 0 } });
 
-    await jobs.scheduleDeviceMethod('job-hang-overdue', "deviceId = 'jh-1'", { methodName: 'hang', payload: null, responseTimeoutInSeconds: 60 }, new Date(), 1);
-    const failed = await ended('job-hang-overdue', 'failed');
+    await jobs.scheduleDeviceMethod('job-hang-overdue', "deviceId = 'jh-1'", { methodName: 'hang', payload: null, responseTimeoutInSeconds: 60 }, new Date(clock.now), 1);
+    await eventually(async () => (await jobOf('job-hang-overdue')).deviceJobStatistics.runningCount === 1, { description: 'the overdue job\'s method to be in flight' });
+    expect((await jobOf('job-hang-overdue')).status).toBe('running');
+    // The deadline timer fires once a second of (fake) time has passed since the job started.
+    await advanceUntil(clock, async () => (await jobOf('job-hang-overdue')).status === 'failed', { stepMs: 250, description: 'job-hang-overdue to fail' });
+    const failed = await jobOf('job-hang-overdue');
     expect(failed.failureReason).toMatch(/maxExecutionTimeInSeconds \(1 s\)/);
     expect(await jobOf('job-hang-cancel')).toMatchObject({ status: 'cancelled' });
   }, 30_000);
 
   it('createQuery pages through jobs with type and status filters', async () => {
-    for (const id of ['jq-a', 'jq-b', 'jq-c']) await jobs.scheduleTwinUpdate(id, "deviceId = 'none'", { tags: { q: 1 } }, new Date(Date.now() + 3_600_000), 60);
+    for (const id of ['jq-a', 'jq-b', 'jq-c']) await jobs.scheduleTwinUpdate(id, "deviceId = 'none'", { tags: { q: 1 } }, new Date(clock.now + 3_600_000), 60);
     const query = jobs.createQuery('scheduleUpdateTwin', 'scheduled', 2);
     const seen: string[] = [];
     // The SDK's promise form of next() takes the token explicitly (without one it starts over).

@@ -2,14 +2,15 @@ import { useState } from 'preact/hooks';
 import type { ConfigurationDto, ConfigurationPlanDto, EffectiveDeploymentDto, RolloutDto } from '@verge/contracts';
 import { errorText, isNotFound, isRouteMissing, type Api } from '../api/client.js';
 import { Badge, JsonView, LoadError, Loading, Panel, Progress, time } from '../components/common.js';
-import { usePoll } from '../components/use-poll.js';
+import { useLive } from '../components/use-live.js';
+import { deploymentChanges, deploymentListChanges, rolloutChanges } from '../fleet/change-filters.js';
 import { hrefOf } from '../route.js';
 
 const enc = encodeURIComponent;
 
 /** Deployments: the list with their metrics; one deployment's rollout waves; explain for a device; dry-run of a draft. */
 export function DeploymentsPage({ api, deploymentId }: { api: Api; deploymentId: string | undefined }) {
-  const list = usePoll(() => api.get<ConfigurationDto[]>('/configurations?top=100'), 5000, 'deployments');
+  const list = useLive(() => api.get<ConfigurationDto[]>('/configurations?top=100'), 'deployments', deploymentListChanges);
   return (
     <div class="page" data-testid="deployments-page">
       <h1>Deployments</h1>
@@ -68,15 +69,15 @@ export function DeploymentsPage({ api, deploymentId }: { api: Api; deploymentId:
 }
 
 function DeploymentDetail({ api, id }: { api: Api; id: string }) {
-  const config = usePoll(() => api.get<ConfigurationDto>(`/configurations/${enc(id)}`), 5000, `config:${id}`);
-  const rollout = usePoll(async () => {
+  const config = useLive(() => api.get<ConfigurationDto>(`/configurations/${enc(id)}`), `config:${id}`, deploymentChanges(id));
+  const rollout = useLive(async () => {
     try {
       return await api.get<RolloutDto>(`/configurations/${enc(id)}/rollout`);
     } catch (e) {
       if (isNotFound(e) && !isRouteMissing(e)) return null;
       throw e;
     }
-  }, 3000, `rollout:${id}`);
+  }, `rollout:${id}`, rolloutChanges(id));
   const [plan, setPlan] = useState<ConfigurationPlanDto | string | undefined>(undefined);
   const dryRun = async (): Promise<void> => {
     try {

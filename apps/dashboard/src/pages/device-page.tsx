@@ -2,8 +2,9 @@ import { useState } from 'preact/hooks';
 import { errorText, isNotFound, type Api } from '../api/client.js';
 import { Badge, JsonView, LoadError, Loading, Panel, time } from '../components/common.js';
 import { MessageList } from '../components/message-list.js';
-import { usePoll } from '../components/use-poll.js';
+import { useLive } from '../components/use-live.js';
 import { useTelemetry } from '../components/use-telemetry.js';
+import { deviceChanges } from '../fleet/change-filters.js';
 import { isOnline, moduleRows, notAsDesired, type EdgeAgentTwin } from '../fleet/edge-agent.js';
 import { hrefOf } from '../route.js';
 
@@ -43,7 +44,7 @@ function editable(desired: Record<string, unknown>): Record<string, unknown> {
 
 /** One device: its modules (from `$edgeAgent`), twin view and desired edit, direct methods, live telemetry. */
 export function DevicePage({ api, deviceId }: { api: Api; deviceId: string }) {
-  const device = usePoll(() => loadDevice(api, deviceId), 4000, deviceId);
+  const device = useLive(() => loadDevice(api, deviceId), deviceId, deviceChanges(deviceId));
   const live = useTelemetry(api.token, deviceId);
   const rows = device.data?.agent === undefined ? [] : moduleRows(device.data.agent);
   const problems = device.data?.agent === undefined ? [] : notAsDesired(device.data.agent);

@@ -2,8 +2,9 @@ import type { Api } from '../api/client.js';
 import { Badge, LoadError, Loading, Panel, time } from '../components/common.js';
 import { MessageList } from '../components/message-list.js';
 import { RateChart } from '../components/rate-chart.js';
-import { usePoll } from '../components/use-poll.js';
+import { useLive } from '../components/use-live.js';
 import { useTelemetry } from '../components/use-telemetry.js';
+import { fleetChanges } from '../fleet/change-filters.js';
 import { isOnline, notAsDesired, recentFailures, type EdgeAgentTwin } from '../fleet/edge-agent.js';
 import { hrefOf } from '../route.js';
 
@@ -30,7 +31,7 @@ async function loadFleet(api: Api): Promise<FleetData> {
 
 /** Fleet overview: devices online/offline, edge devices not as desired, recent module failures, live telemetry rate. */
 export function FleetPage({ api }: { api: Api }) {
-  const fleet = usePoll(() => loadFleet(api), 5000, 'fleet');
+  const fleet = useLive(() => loadFleet(api), 'fleet', fleetChanges);
   const live = useTelemetry(api.token, undefined);
   const devices = fleet.data?.devices ?? [];
   const agents = new Map((fleet.data?.agents ?? []).map((a) => [a.deviceId, a]));

@@ -1,11 +1,12 @@
 import type { JobDto } from '@verge/contracts';
 import type { Api } from '../api/client.js';
 import { Badge, LoadError, Loading, Panel, Progress, time } from '../components/common.js';
-import { usePoll } from '../components/use-poll.js';
+import { useLive } from '../components/use-live.js';
+import { jobChanges } from '../fleet/change-filters.js';
 
 /** Jobs (IoT Hub `/jobs/v2`): the newest first with their progress. */
 export function JobsPage({ api }: { api: Api }) {
-  const jobs = usePoll(() => api.get<JobDto[]>('/jobs/v2/query?pageSize=100'), 3000, 'jobs');
+  const jobs = useLive(() => api.get<JobDto[]>('/jobs/v2/query?pageSize=100'), 'jobs', jobChanges);
   const rows = [...(jobs.data ?? [])].sort((a, b) => b.createdTime.localeCompare(a.createdTime));
   return (
     <div class="page" data-testid="jobs-page">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEvents } from '../../src/api/telemetry-stream.js';
+import { readEvents } from '../../src/api/sse.js';
 import { RateWindow } from '../../src/fleet/rate-window.js';
 
 describe('the dashboard telemetry stream', () => {

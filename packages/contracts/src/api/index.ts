@@ -11,3 +11,4 @@ export * from './rollout.js';
 export * from './configuration.js';
 export * from './deployment-insight.js';
 export * from './files.js';
+export * from './change-event.js';

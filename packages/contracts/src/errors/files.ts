@@ -1,7 +1,7 @@
 import { defineErrors } from './define.js';
 
 /**
- * Error codes of file upload (IoT Hub's `/devices/{id}/files` flow backed by the cloud's Azurite blob store) and of
+ * Error codes of file upload (IoT Hub's `/devices/{id}/files` flow backed by the cloud's blob store) and of
  * the agent's upload methods (`UploadModuleLogs`, `UploadSupportBundle`, `GetTaskStatus`). Codes are API.
  */
 export const fileErrors = defineErrors({
@@ -26,7 +26,7 @@ export const fileErrors = defineErrors({
   CLD_BLOB_STORE_UNAVAILABLE: {
     status: 503,
     description:
-      "The cloud's blob store (Azurite, started by the cloud in `DATA/blob`) is disabled (`--blob-store none`), could not start (its port `--blob-port` is taken, its certificate is missing) or stopped; the message names the cause.",
+      "The cloud's blob store (Azurite, started by the cloud in `DATA/blob`, or the external store of `--blob-store external`) is disabled (`--blob-store none`), could not start (its port `--blob-port` is taken, its certificate is missing), stopped, or cannot be used (unreachable, its TLS certificate not verified, the account key refused); the message names the cause.",
   },
   AGT_TASK_NOT_FOUND: {
     status: 404,

@@ -36,13 +36,15 @@ export interface TelemetryDto {
  * Settings of {@link startTestCloud} beyond the data directory and ports: `startCloud`'s options, and the shared
  * state of several instances (`db`: a PostgreSQL URL, e.g. a test schema's `urlWithSchema`; `bus`: a NATS URL,
  * e.g. {@link createTestBus}'s `url`); `metricsPort`: the cloud's unauthenticated Prometheus listener (0: a free port);
- * `retention`: the configuration's `retention` (its `pruneIntervalMs` also sets the lease TTL of a cloud with a bus).
+ * `retention`: the configuration's `retention` (its `pruneIntervalMs` also sets the lease TTL of a cloud with a bus);
+ * `blob`: the blob store settings (e.g. an external store several instances share).
  */
 export type TestCloudOptions = StartCloudOptions & {
   readonly db?: string;
   readonly bus?: string;
   readonly metricsPort?: number;
   readonly retention?: CloudConfigInput['retention'];
+  readonly blob?: CloudConfigInput['blob'];
 };
 
 interface DeviceBody {
@@ -285,7 +287,7 @@ export function startTestCloud(dataDir?: string, ports: Partial<CloudPorts> = {}
 }
 
 function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudOptions): Promise<RunningCloud> {
-  const { db, bus, metricsPort, retention, ...startOptions } = options;
+  const { db, bus, metricsPort, retention, blob, ...startOptions } = options;
   return startCloud(
     {
       dataDir,
@@ -299,6 +301,7 @@ function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudO
       ...(bus === undefined ? {} : { bus }),
       ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
       ...(retention === undefined ? {} : { retention }),
+      ...(blob === undefined ? {} : { blob }),
     },
     { ...startOptions, log: startOptions.log ?? testLog() },
   );

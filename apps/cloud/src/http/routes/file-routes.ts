@@ -48,7 +48,7 @@ export function fileRoutes(deps: ApiDeps): ApiRoute[] {
       url: '/devices/:id/files',
       operationId: 'createFileUploadSasUri',
       summary: 'Get a SAS URI to upload a file to the blob store (device)',
-      description: `Stores \`blobName\` as \`{id}/{blobName}\` in container \`device-uploads\`; the SAS (create + write) and the correlation id are valid one hour; at most 10 uploads in progress per device. \`hostName\` is \`{blob host}:{port}/{account}\` (the SDK PUTs to \`https://{hostName}/{containerName}/{blobName}{sasToken}\`).${deviceAuthNote}`,
+      description: `Stores \`blobName\` as \`{id}/{blobName}\` in container \`device-uploads\`; the SAS (create + write) and the correlation id are valid one hour; at most 10 uploads in progress per device. \`hostName\` is the blob endpoint without its scheme: \`{blob host}:{port}/{account}\` for the cloud's own Azurite, the \`BlobEndpoint\` of \`--blob-connection-string\` for an external store (the SDK PUTs to \`https://{hostName}/{containerName}/{blobName}{sasToken}\`).${deviceAuthNote}`,
       tag: 'files',
       auth: 'anonymous',
       params: { id: 'Device id.' },

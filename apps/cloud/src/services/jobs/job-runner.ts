@@ -1,3 +1,4 @@
+import type { Clock } from '@verge/contracts';
 import { retryOnConflict } from '../../store/ports.js';
 import type { JobDeviceRecord, JobRecord } from '../../store/records.js';
 import type { ServiceContext } from '../context.js';
@@ -14,7 +15,10 @@ export interface JobRunnerOptions {
   readonly batchSize?: number;
   /** Devices processed at once within a batch. Default 16. */
   readonly concurrency?: number;
-  /** How often the runner looks for due jobs besides the events it gets (and renews its lease). Default 5 s. */
+  /**
+   * How often the runner looks for due jobs besides the events it gets, and renews its lease: keep it well under the
+   * lease TTL, or a live holder loses the lease between two passes. Default 5 s.
+   */
   readonly pollIntervalMs?: number;
 }
 
@@ -30,9 +34,6 @@ export interface JobRunner {
 const RESOLVE_PAGE_SIZE = 5000;
 /** Jobs read per page when looking for due ones. */
 const LIST_PAGE_SIZE = 500;
-/** Longest timer Node accepts. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -42,15 +43,26 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * process pending devices with bounded concurrency (yielding to the event loop after each device), write their
  * outcomes and the job's counts, and publish `jobChanged`. A cancelled job stops at once (`jobChanged`), a job past
  * `maxExecutionTimeInSeconds` fails. Everything is in the store, so after a restart (or when another instance takes
- * the lease) the job resumes with its pending devices; the devices of a batch in flight when the holder died may
- * be processed twice (twin patches are idempotent; a method may run again).
+ * the lease) the job resumes with its pending devices. Devices are processed at least once, not exactly once: a
+ * holder that crashes loses its batch in flight (up to `batchSize` devices, processed again by the next holder);
+ * one that stops (drain), loses the lease or is cancelled records the devices it finished, so only those in flight
+ * (up to `concurrency`) run again. A twin patch applied twice bumps the desired `$version` twice; a method may be
+ * invoked twice. Every timer (poll, scheduled start, deadline) is set on `deps.timers`, so tests drive them with a
+ * fake clock.
  */
 export function createJobRunner(
   ctx: ServiceContext,
-  deps: { readonly twins: TwinService; readonly methods: MethodService; readonly query: QueryService },
+  deps: {
+    readonly twins: TwinService;
+    readonly methods: MethodService;
+    readonly query: QueryService;
+    /** Time and timers of the runner (polls, scheduled starts, deadlines): the cloud's injected clock, a fake one in tests. */
+    readonly timers: Clock;
+  },
   options: JobRunnerOptions = {},
 ): JobRunner {
-  const { store, bus, clock, random } = ctx;
+  const { store, bus, random } = ctx;
+  const clock = deps.timers;
   const log = ctx.log.child({ component: 'jobs' });
   const batchSize = options.batchSize ?? 100;
   const concurrency = options.concurrency ?? 16;
@@ -60,8 +72,8 @@ export function createJobRunner(
   let running = false;
   let passing: Promise<void> | undefined;
   let again = false;
-  let poll: NodeJS.Timeout | undefined;
-  let startTimer: NodeJS.Timeout | undefined;
+  let cancelPoll: (() => void) | undefined;
+  let cancelStartTimer: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
   const active = new Map<string, { readonly abort: AbortController; readonly done: Promise<void> }>();
 
@@ -130,8 +142,11 @@ export function createJobRunner(
     return started;
   };
 
-  /** Processes `batch`; once `stopped` (cancel, deadline, stop) no further device is started. */
-  const runBatch = async (batch: readonly JobDeviceRecord[], work: DeviceWork, stopped: () => boolean): Promise<JobDeviceRecord[]> => {
+  /**
+   * Processes `batch`; once `stopped` (cancel, deadline, stop, lost lease) no further device is started. `finished`
+   * grows as devices finish, so an interrupted batch can still record the ones already done.
+   */
+  const runBatch = (batch: readonly JobDeviceRecord[], work: DeviceWork, stopped: () => boolean): { readonly done: Promise<JobDeviceRecord[]>; readonly finished: readonly JobDeviceRecord[] } => {
     const out: JobDeviceRecord[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -141,8 +156,8 @@ export function createJobRunner(
         await yieldToEventLoop();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
-    return out;
+    const done = Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker)).then(() => out);
+    return { done, finished: out };
   };
 
   const execute = async (jobId: string, signal: AbortSignal): Promise<void> => {
@@ -165,10 +180,10 @@ export function createJobRunner(
     const deadlineMs = (job.runStartedAtMs ?? clock.nowMs()) + job.maxExecutionTimeInSeconds * 1000;
     const overdue = (): boolean => clock.nowMs() >= deadlineMs;
     const failOverdue = (): Promise<void> => finish(jobId, 'failed', `the job did not finish within maxExecutionTimeInSeconds (${job.maxExecutionTimeInSeconds} s)`);
-    let timer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
     const interrupted = new Promise<undefined>((resolve) => {
       signal.addEventListener('abort', () => resolve(undefined), { once: true });
-      timer = setTimeout(() => resolve(undefined), Math.min(Math.max(0, deadlineMs - clock.nowMs()), MAX_TIMER_MS));
+      cancelDeadline = clock.setTimer(() => resolve(undefined), deadlineMs - clock.nowMs());
     });
     const work = deviceWorkOf(job, deps);
     try {
@@ -179,8 +194,12 @@ export function createJobRunner(
         const batch = await store.jobs.devices(jobId, { status: 'pending', limit: batchSize });
         if (batch.length === 0) return await finish(jobId, 'completed');
         if (!(await progress(jobId, batch.length))) return;
-        const outcomes = await Promise.race([runBatch(batch, work, () => signal.aborted || overdue()), interrupted]);
+        const run = runBatch(batch, work, () => signal.aborted || overdue());
+        const outcomes = await Promise.race([run.done, interrupted]);
         if (outcomes === undefined) {
+          // Interrupted (stop or drain, lost lease, cancel, deadline): record the devices already done, so only those
+          // still in flight (at most `concurrency`) run again when the job resumes here or on another instance.
+          if (run.finished.length > 0) await store.jobs.putDeviceOutcomes([...run.finished]);
           if (!signal.aborted && overdue()) await failOverdue();
           return;
         }
@@ -189,7 +208,7 @@ export function createJobRunner(
         await yieldToEventLoop();
       }
     } finally {
-      clearTimeout(timer);
+      cancelDeadline?.();
     }
   };
 
@@ -202,11 +221,19 @@ export function createJobRunner(
   };
 
   const armStartTimer = (atMs: number | undefined): void => {
-    clearTimeout(startTimer);
-    startTimer = undefined;
+    cancelStartTimer?.();
+    cancelStartTimer = undefined;
     if (atMs === undefined || !running) return;
-    startTimer = setTimeout(wake, Math.min(Math.max(0, atMs - clock.nowMs()), MAX_TIMER_MS));
-    startTimer.unref();
+    cancelStartTimer = clock.setTimer(wake, atMs - clock.nowMs());
+  };
+
+  /** A pass every `pollIntervalMs` until stopped (one timer at a time, re-armed when it fires). */
+  const armPoll = (): void => {
+    cancelPoll = clock.setTimer(() => {
+      if (!running) return;
+      armPoll();
+      wake();
+    }, pollIntervalMs);
   };
 
   // Every pass renews the lease (the poll runs passes while batches are in flight); a lost lease stops local runs at
@@ -268,14 +295,13 @@ export function createJobRunner(
           () => undefined,
         );
       });
-      poll = setInterval(wake, pollIntervalMs);
-      poll.unref();
+      armPoll();
       wake();
     },
     async stop() {
       running = false;
-      clearInterval(poll);
-      clearTimeout(startTimer);
+      cancelPoll?.();
+      cancelStartTimer?.();
       unsubscribe?.();
       for (const run of active.values()) run.abort.abort();
       await Promise.all([...active.values()].map((r) => r.done));

@@ -48,6 +48,7 @@ describe('GET /openapi.json', { timeout: 30_000 }, () => {
         'GET /devices/{id}/scope',
         'POST /devices/{id}/modules/{mid}/devicesAndModulesInDeviceScope',
         'GET /events',
+        'GET /events/changes',
         'GET /health/live',
         'GET /health/ready',
         'GET /healthz',

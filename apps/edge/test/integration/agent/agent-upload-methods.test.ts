@@ -73,7 +73,8 @@ beforeAll(async () => {
   await agent.start();
   service = serviceClient(iothub.Client, cloud);
   await eventually(() => (agent.connected ? true : undefined), { description: 'the agent connected', timeoutMs: 15_000 });
-  const script = `console.log('<6> talker says ' + process.env.IOTEDGE_MODULEID); setInterval(() => console.log('<6> tick'), 300); process.on('SIGTERM', () => process.exit(0));`;
+  // The module says its line on every tick, so any tail of its log holds it however far the log has grown.
+  const script = `const say = () => console.log('<6> talker says ' + process.env.IOTEDGE_MODULEID); say(); setInterval(say, 300); process.on('SIGTERM', () => process.exit(0));`;
   await cloud.ok('PUT', `/twins/${EDGE}/modules/$edgeAgent`, { properties: { desired: edgeAgentDesired({ talker: processModule(process.execPath, ['-e', script]) }) } });
   await eventually(async () => ((await agent.listModules()).find((m) => m.id === 'talker')?.runtimeStatus === 'running' ? true : undefined), { description: 'talker running', timeoutMs: 30_000 });
 });
