@@ -5,16 +5,21 @@
 // the broker process's CPU µs per message (process.cpuUsage over IPC for the cloud, /proc/PID/stat for Mosquitto).
 // Rounds alternate cloud and Mosquitto so machine noise hits both. Loopback only.
 //
-//   npx tsc -b && node bench/cloud-ingest.mjs [--clients 100] [--window 8] [--seconds 10] [--rounds 2] [--json]
+//   npx tsc -b && node bench/cloud-ingest.mjs [--clients 100] [--window 8] [--seconds 10] [--rounds 2] [--store sqlite|pg] [--bus] [--json]
+//   --store pg: a fresh schema of $VERGE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), dropped after;
+//   --bus: the NATS bus of the tests (JetStream telemetry stream included), as `pg-1` of bench/cloud-scale.mjs runs it.
 //   VERGE_BENCH_CLOUD_DIST=/path/to/apps/cloud/dist node bench/cloud-ingest.mjs   # another build of the cloud
+//   VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/cloud-ingest.mjs   # flags for the cloud process
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { closeAll, connectCloudDevice, pool, pumpTelemetry, registerDevices, restClient } from './cloud-load.mjs';
 import { startMosquittoTls } from './mosquitto-tls.mjs';
+import { createTestBus } from '../packages/testkit/dist/cloud/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,18 +27,42 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
+    store: { type: 'string', default: 'sqlite' },
+    bus: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.clients);
 const KEY = Buffer.alloc(32, 42).toString('base64');
 const telemetry = { payloadBytes: 256, window: Number(args.window), durationMs: Number(args.seconds) * 1000, warmupMs: 2000 };
+if (!['sqlite', 'pg'].includes(args.store)) throw new Error(`unknown --store "${args.store}" (sqlite, pg)`);
+const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const progress = (text) => process.stderr.write(`[ingest ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
-async function startCloud(dataDir) {
+/** A fresh PostgreSQL schema for one run; `drop` removes it. */
+async function pgSchema() {
+  const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
+  const schema = `verge_bench_${Date.now().toString(36)}`;
+  const admin = async (sql) => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  const u = new URL(PG_URL);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: u.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+}
+
+async function startCloud(dataDir, shared) {
   // VERGE_BENCH_NODE_ARGS passes flags to the cloud process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const execArgv = [...process.execArgv, ...(process.env.VERGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = fork(new URL('./cloud-server.mjs', import.meta.url), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const env = { ...process.env, ...(shared.db === undefined ? {} : { VERGE_BENCH_CLOUD_DB: shared.db }), ...(shared.bus === undefined ? {} : { VERGE_BENCH_CLOUD_BUS: shared.bus }) };
+  const child = fork(new URL('./cloud-server.mjs', import.meta.url), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const pending = [];
   child.on('message', (m) => pending.shift()?.(m));
   const request = (type) =>
@@ -92,9 +121,11 @@ function connectMosquitto(port, caPem, clientId) {
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'verge-bench-ingest-'));
-  const cloud = await startCloud(dataDir);
+  const schema = args.store === 'pg' ? await pgSchema() : undefined;
+  const bus = args.bus ? createTestBus() : undefined;
+  const cloud = await startCloud(dataDir, { db: schema?.url, bus: bus?.url });
   const mosquitto = await startMosquittoTls();
-  const results = { clients: N, window: telemetry.window, seconds: Number(args.seconds), rounds: [] };
+  const results = { clients: N, window: telemetry.window, seconds: Number(args.seconds), store: args.store, bus: args.bus, rounds: [] };
   const devices = [];
   const peers = [];
   try {
@@ -116,6 +147,8 @@ async function main() {
     // Let it exit by itself (a CPU profile is written at exit).
     await new Promise((resolve) => (cloud.child.exitCode !== null ? resolve() : cloud.child.once('exit', resolve)));
     await mosquitto.stop();
+    await bus?.drop().catch(() => undefined);
+    await schema?.drop().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
   return results;
@@ -125,6 +158,7 @@ const r = await main();
 if (args.json) console.log(JSON.stringify(r, null, 2));
 else {
   const f = (x, d = 0) => x.toFixed(d);
+  console.log(`store ${r.store}, bus ${r.bus ? 'NATS' : 'none'}, ${r.clients} senders x window ${r.window}, ${r.seconds} s, 256 B QoS 1, TLS`);
   for (const [i, x] of r.rounds.entries()) {
     console.log(
       `round ${i + 1}: cloud ${f(x.cloud.msgsPerSec)} msgs/s (${f(x.cloud.cpuUsPerMsg, 1)} µs CPU/msg, ${f(x.cloud.cpuPercent)}% core, ${x.cloud.errors} errors; generator ${f(x.cloud.generatorUsPerMsg, 1)} µs/msg, ${f(x.cloud.generatorCpuPercent)}%) | ` +

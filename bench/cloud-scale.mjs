@@ -12,11 +12,13 @@
 // noise-resistant figure; msgs/s is wall-clock on a shared machine. Two instances are dialled directly (the load
 // balancer's cost is HAProxy's, not the cloud's). Loopback only; PostgreSQL and NATS as .ci/run provides them.
 //
-//   npx tsc -b && node bench/cloud-scale.mjs [--devices 1000] [--clients 100] [--window 8] [--seconds 10] [--no-bus] [--json]
+// Writes the cloud-scale section of BENCHMARKS.md (--no-write: not).
+//   npx tsc -b && node bench/cloud-scale.mjs [--devices 1000] [--clients 100] [--window 8] [--seconds 10] [--no-bus] [--json] [--no-write]
 //     [--setups mosquitto,sqlite-1,pg-1,pg-2]   (default: all; Mosquitto runs first and last when chosen)
+//   VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/cloud-scale.mjs …   # flags for the cloud processes
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
@@ -24,6 +26,7 @@ import { closeAll, connectCloudDevice, pool, pumpTelemetry, registerDevices, res
 import { startMosquittoTls } from './mosquitto-tls.mjs';
 import { createTestBus, shareCloudCa, startCloudProcess } from '../packages/testkit/dist/cloud/index.js';
 import { freePort } from '../packages/testkit/dist/index.js';
+import { loadLine, machineLine, writeBenchmarkSection } from './benchmarks-file.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'no-bus': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
     setups: { type: 'string', default: 'mosquitto,sqlite-1,pg-1,pg-2' },
   },
 });
@@ -46,6 +50,8 @@ const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5
 const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
 const progress = (text) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const cleanups = [];
+// Flags for the cloud processes, e.g. VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (written at exit).
+const NODE_ARGS = (process.env.VERGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 async function procStat(pid) {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
@@ -90,7 +96,7 @@ async function startOnFreePorts(dataDir, shared) {
   for (let attempt = 1; ; attempt++) {
     const ports = { http: await freePort(), https: await freePort(), mqtt: await freePort() };
     try {
-      return await startCloudProcess({ dataDir, ports, ...shared, logLevel: 'error' });
+      return await startCloudProcess({ dataDir, ports, ...shared, logLevel: 'error', nodeArgs: NODE_ARGS });
     } catch (e) {
       if (attempt >= 3 || !/port is in use/.test(e.message)) throw e;
     }
@@ -184,11 +190,14 @@ async function main() {
   return results;
 }
 
+const loadStart = loadavg();
+const startedAt = new Date();
 const r = await main();
+const loadEnd = loadavg();
+const mosq = r.setups.filter((s) => s.name === 'mosquitto-tls');
+const ref = mosq.length === 0 ? Number.NaN : mosq.reduce((s, m) => s + m.msgsPerSec, 0) / mosq.length;
 if (args.json) console.log(JSON.stringify(r, null, 2));
 else {
-  const mosq = r.setups.filter((s) => s.name === 'mosquitto-tls');
-  const ref = mosq.length === 0 ? Number.NaN : mosq.reduce((s, m) => s + m.msgsPerSec, 0) / mosq.length;
   console.log(`devices ${r.devices}, senders ${r.clients} x window ${r.window}, ${r.seconds} s, 256 B QoS 1, bus ${r.bus ? 'NATS' : 'none'}`);
   for (const s of r.setups) {
     console.log(
@@ -196,5 +205,35 @@ else {
         `${s.msgsPerSec.toFixed(0).padStart(6)} msgs/s (${(s.msgsPerSec / ref).toFixed(2)}x Mosquitto)  ${s.cpuUsPerMsg.toFixed(1)} µs CPU/msg  ${s.cpuPercent.toFixed(0)}% core  errors ${s.errors}`,
     );
   }
+}
+if (!args['no-write']) {
+  const rows = r.setups.map(
+    (s) =>
+      `| ${s.name} | ${s.instances} | ${s.held}/${r.devices} | ${s.connectSeconds.toFixed(1)} s | ${s.msgsPerSec.toFixed(0)} | ${(s.msgsPerSec / ref).toFixed(2)}× | ${s.cpuUsPerMsg.toFixed(1)} µs | ${s.cpuPercent.toFixed(0)}% | ${s.rssMiB.join(' + ')} MiB | ${s.errors} |`,
+  );
+  const file = await writeBenchmarkSection(
+    'cloud-scale',
+    [
+      '## Cloud ingest and scale-out (issue 9)',
+      '',
+      'By `bench/cloud-scale.mjs`: `verge cloud start` processes (SQLite; PostgreSQL with the NATS bus, one and two instances)',
+      `next to Mosquitto 2 on TLS (run first and last; the ratio is against the mean of its runs). ${r.devices} devices connect`,
+      `(SAS over TLS, clean=false like the Azure SDK); the first ${r.clients} publish 256 B QoS 1 messages, ${r.window} in flight each,`,
+      `for ${r.seconds} s (2 s warm-up not counted). Every message is persisted before its PUBACK. CPU per message (of the broker`,
+      'processes, from /proc) is the figure that resists the machine\'s noise. Two instances are dialled directly.',
+      '',
+      `- command: \`${['node bench/cloud-scale.mjs', ...process.argv.slice(2)].join(' ')}\``,
+      `- date: ${startedAt.toISOString()}`,
+      `- machine: ${machineLine()}; load average (1/5/15 min) at start ${loadLine(loadStart)}, at end ${loadLine(loadEnd)}`,
+      `- bus: ${r.bus ? 'NATS JetStream (every message also published to the telemetry stream, after its commit)' : 'none'}`,
+      '',
+      '| set-up | instances | devices held | connect | msgs/s | vs Mosquitto | CPU / msg | CPU (cores) | RSS | errors |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      'Goal (issue 9): ingest ≥ 1.0× Mosquitto\'s QoS 1 rate, both on TLS.',
+    ].join('\n'),
+  );
+  progress(`wrote ${file}`);
 }
 process.exit(0);

@@ -4,8 +4,8 @@
 // (bench/edge-cloud.mjs, bench/edge-server.mjs) as in edge-hub.mjs; the same deployment and clients (4 senders
 // module→module into one sink, 4 senders module→$upstream, QoS 1, 256 B, TLS). Prints one JSON line per run.
 //
-//   npm run build && node bench/edge-memory.mjs [--entry loader|dist] [--exec-argv="--max-semi-space-size=4"]
-//                                            [--runtime-v8-flags=--optimize-for-size]
+//   npm run build && node bench/edge-memory.mjs [--entry loader|dist|COPY/edge-runtime.bundle.js]
+//                                            [--exec-argv="--max-semi-space-size=4"] [--runtime-v8-flags=--optimize-for-size]
 //                                            [--seconds 10] [--window 16] [--rate MSGS_PER_SEC] [--snapshot DIR]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,8 @@ import { connectModuleLoad, peakMemorySampler, sleep, startCloudAndEdge } from '
 
 const { values: args } = parseArgs({
   options: {
-    // loader: what `verge edge start` runs (the bundle when current); dist: the unbundled build.
+    // loader: what `verge edge start` runs (the bundle when current); dist: the unbundled build; a path: a copy of a
+    // bundle (with its bundle-chunks/, in a directory of apps/edge like dist), for A/B runs while the tree changes.
     entry: { type: 'string', default: 'loader' },
     'exec-argv': { type: 'string', default: '' },
     // V8 flags the runtime's process sets itself before loading the runtime (v8.setFlagsFromString).
@@ -35,6 +36,7 @@ const EDGE_ID = 'mem-edge';
 const MB = 1024 * 1024;
 const THROUGHPUT = { window: Number(args.window), durationMs: Number(args.seconds) * 1000, warmupMs: 2000 };
 
+const entryName = args.entry.endsWith('.js') ? 'copy' : args.entry;
 const dir = await mkdtemp(join(tmpdir(), 'verge-bench-mem-'));
 const clients = [];
 let cloud;
@@ -50,7 +52,7 @@ try {
 
   await sleep(3000);
   const idle = await edge.stats();
-  const idleInspect = await edge.inspect(args.snapshot === undefined ? {} : { snapshotPath: join(args.snapshot, `idle-${args.entry}.heapsnapshot`) });
+  const idleInspect = await edge.inspect(args.snapshot === undefined ? {} : { snapshotPath: join(args.snapshot, `idle-${entryName}.heapsnapshot`) });
 
   const { sample, peak } = peakMemorySampler(edge, idle.memory);
   const phase = async (senders, delivered) => {
@@ -70,7 +72,7 @@ try {
   };
   const moduleToModule = await phase(m2mSenders, () => counts.sinkReceived);
   const moduleToUpstream = await phase(upSenders, cloudSeq);
-  const loadInspect = await edge.inspect(args.snapshot === undefined ? {} : { snapshotPath: join(args.snapshot, `load-${args.entry}.heapsnapshot`) });
+  const loadInspect = await edge.inspect(args.snapshot === undefined ? {} : { snapshotPath: join(args.snapshot, `load-${entryName}.heapsnapshot`) });
   const mb = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number((v / MB).toFixed(1))]));
   const spaces = (i) => Object.fromEntries(Object.entries(i.spaces).map(([k, v]) => [k, Number((v.size / MB).toFixed(1))]));
   console.log(JSON.stringify({

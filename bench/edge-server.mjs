@@ -4,6 +4,8 @@
 // the bundle runs; rss → memory and CPU; inspect → V8 heap spaces, RSS kinds, largest mappings, optionally a heap
 // snapshot; stop → clean shutdown). Not meant to be run by hand: argv[2] is the JSON configuration of startEdge.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 
 // V8 flags set in this process before the runtime loads (measuring what `verge edge start` could set itself, where
@@ -12,7 +14,17 @@ import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHea
 if (process.env.VERGE_BENCH_EDGE_V8_FLAGS) setFlagsFromString(process.env.VERGE_BENCH_EDGE_V8_FLAGS);
 const { loadEdgeRuntime } = await import('../apps/edge/dist/runtime-loader.js');
 
-const { startEdge, bundled } = process.env.VERGE_BENCH_EDGE_ENTRY === 'dist' ? { ...(await import('../apps/edge/dist/start-edge.js')), bundled: false } : await loadEdgeRuntime();
+// VERGE_BENCH_EDGE_ENTRY: loader (default), dist, or the path of a copy of a bundle (edge-runtime.bundle.js with its
+// bundle-chunks/, in a directory of apps/edge like dist, so ../package.json and node_modules resolve), for A/B runs a
+// rebuild cannot change. dist and a copy run without the loader, which bounds the young generation first
+// (apps/edge/src/young-generation.ts): VERGE_BENCH_EDGE_V8_FLAGS=--semi-space-growth-factor=1 does what it does.
+const entry = process.env.VERGE_BENCH_EDGE_ENTRY ?? 'loader';
+const { startEdge, bundled } =
+  entry === 'dist'
+    ? { ...(await import('../apps/edge/dist/start-edge.js')), bundled: false }
+    : entry.endsWith('.js')
+      ? { ...(await import(pathToFileURL(resolve(entry)).href)), bundled: entry }
+      : await loadEdgeRuntime();
 
 const input = JSON.parse(process.argv[2] ?? 'null');
 if (input === null || process.send === undefined) {

@@ -1,5 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import type * as RuntimeEntry from './runtime-entry.js';
+import { boundYoungGeneration } from './young-generation.js';
+
+/** For the `verge` command's entry, to bound the young generation before its own modules load. */
+export { boundYoungGeneration } from './young-generation.js';
 
 /** The edge runtime `verge edge start` runs ({@link loadEdgeRuntime}). */
 export interface LoadedEdgeRuntime {
@@ -20,9 +24,12 @@ const BUNDLE_INPUTS = new URL('./edge-runtime.bundle.inputs.json', import.meta.u
  * the runtime into one file next to this one (scripts/bundle-edge.mjs); that file holds far fewer module records
  * and smaller sources than the ~900 modules of the unbundled build, so the idle heap is smaller. The bundle is used
  * only while it is at least as new as every build output it was made from: after a plain `tsc -b` of a changed
- * package it would run yesterday's code, so the unbundled build runs instead and `reason` says why.
+ * package it would run yesterday's code, so the unbundled build runs instead and `reason` says why. Loading bounds
+ * V8's young generation for the process first (young-generation.ts).
  */
 export async function loadEdgeRuntime(): Promise<LoadedEdgeRuntime> {
+  // Before the runtime's modules are evaluated (the bundle's shared chunks run before its entry's own first line).
+  boundYoungGeneration();
   const reason = bundleUnusableReason();
   if (reason !== undefined) {
     const { startEdge, isVergeError } = await import('./runtime-entry.js');

@@ -33,6 +33,29 @@ export function eventPublication(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId
       details: { bytes: payload.byteLength, max: o.maxMessageBytes },
     });
   }
+  return { topic: eventTopic(o, message), payload };
+}
+
+/**
+ * The last topic each client built from frozen property records (the edge hub forwards stored messages whose
+ * records are shared and frozen, one object per sender output, issue 8): the same records give the same topic.
+ */
+const lastFrozenTopic = new WeakMap<object, { readonly sys: object; readonly props: object | undefined; readonly topic: string }>();
+
+function eventTopic(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId'>, message: OutgoingMessage): string {
+  const sys = message.systemProperties;
+  const props = message.properties;
+  const frozen = message.outputName === undefined && sys !== undefined && Object.isFrozen(sys) && (props === undefined || Object.isFrozen(props));
+  if (frozen) {
+    const last = lastFrozenTopic.get(o);
+    if (last !== undefined && last.sys === sys && last.props === props) return last.topic;
+  }
+  const topic = buildEventTopic(o, message);
+  if (frozen) lastFrozenTopic.set(o, { sys, props, topic });
+  return topic;
+}
+
+function buildEventTopic(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId'>, message: OutgoingMessage): string {
   const systemProperties: Record<string, string> = { ...message.systemProperties };
   if (message.outputName !== undefined) {
     if (o.moduleId === undefined) throw new VergeError('SDK_OPERATION_UNSUPPORTED', `outputName '${message.outputName}': only a module sends to an output`);
@@ -41,6 +64,5 @@ export function eventPublication(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId
     throw new VergeError('SDK_OPERATION_UNSUPPORTED', 'systemProperties.outputName: only a module sends to an output');
   }
   const bag: PropertyBagInput = { systemProperties, ...(message.properties === undefined ? {} : { properties: message.properties }) };
-  const topic = o.moduleId === undefined ? topics.deviceEvents(o.deviceId, bag) : topics.moduleEvents(o.deviceId, o.moduleId, bag);
-  return { topic, payload };
+  return o.moduleId === undefined ? topics.deviceEvents(o.deviceId, bag) : topics.moduleEvents(o.deviceId, o.moduleId, bag);
 }

@@ -32,6 +32,7 @@ export interface CloudBackendDeps {
  */
 export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
   const recordConnection = connectionRecorder(d);
+  const isoOf = lastIsoTime();
   return {
     authenticate: (credentials, nowMs) => authenticate(credentials, { services: d.services, hostname: d.hostname, nowMs }),
     connected(session) {
@@ -49,7 +50,7 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
     delivered(conn, tag) {
       d.c2d.acked(conn, tag);
     },
-    ingest: (identity, message, conn) => ingest(d, identity, message, conn),
+    ingest: (_identity, message, conn) => ingest(d, isoOf, message, conn),
     async twinGet(identity): Promise<TwinAnswer> {
       const twin = await d.services.getTwinProperties(identity);
       // Never an empty body: the SDK crashes on one (reference §0.4).
@@ -64,16 +65,31 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
 }
 
 /** Persisted (committed) before the PUBACK: the surface sends it once the promise resolves. */
-async function ingest(d: CloudBackendDeps, _identity: ClientIdentity, message: Message, conn: MqttConnection): Promise<IngestResult> {
-  const stamped: Message = { ...message, systemProperties: { ...message.systemProperties, enqueuedTime: new Date(d.nowMs()).toISOString() } };
-  try {
-    await d.services.ingestTelemetry(stamped);
-    return undefined;
-  } catch (err) {
+function ingest(d: CloudBackendDeps, isoOf: (ms: number) => string, message: Message, conn: MqttConnection): Promise<IngestResult> {
+  const stamped: Message = { ...message, systemProperties: { ...message.systemProperties, enqueuedTime: isoOf(d.nowMs()) } };
+  // One reaction per message (no async wrapper around the service's promise).
+  return d.services.ingestTelemetry(stamped).then(accepted, (err: unknown) => {
     // Not persisted: no PUBACK, and the connection closes so the SDK resends after reconnecting.
     d.log.error({ err, client: conn.label }, 'telemetry could not be stored; closing the client without PUBACK');
     return { refused: 'telemetry could not be stored' };
-  }
+  });
+}
+
+function accepted(): IngestResult {
+  return undefined;
+}
+
+/** `new Date(ms).toISOString()`, remembering the last one: messages arriving in the same millisecond share it. */
+function lastIsoTime(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastIso = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return lastIso;
+  };
 }
 
 /**

@@ -68,13 +68,24 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
   };
 
   // Appends committed together (one group commit) share one stats read: on PostgreSQL each read is a round trip,
-  // and one per message cost as much as the append itself. A message whose append landed while a read was already
-  // in flight sees figures from just before it; the next read (or the periodic pass) catches up.
-  let statsRead: ReturnType<typeof store.telemetry.stats> | undefined;
-  const sharedStats = (): ReturnType<typeof store.telemetry.stats> =>
-    (statsRead ??= store.telemetry.stats().finally(() => {
-      statsRead = undefined;
-    }));
+  // and one per message cost as much as the append itself. The read is not awaited by the append: the PUBACK waits
+  // for the commit only, not for a round trip more (on SQLite the read answers at once, so the check still runs
+  // before the caller resumes). A message whose append landed while a read was already in flight sees figures from
+  // just before it; the next read (or the periodic pass) catches up.
+  let statsRead: Promise<void> | undefined;
+  const checkRetention = (): void => {
+    statsRead ??= store.telemetry
+      .stats()
+      .then((s) => {
+        // Prune inline only once the store is past a limit by 1%: a pass scans by age, so pruning on every message
+        // at the limit would cost a table scan per message. The timer still enforces the limits every interval.
+        if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) pruneInline();
+      })
+      .catch((err: unknown) => log.warn({ err }, 'telemetry retention check failed'))
+      .finally(() => {
+        statsRead = undefined;
+      });
+  };
 
   const pruneNow = async (): Promise<number> => {
     const dropped = await store.telemetry.prune(limits());
@@ -95,10 +106,7 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
         enqueuedAtMs: Number.isFinite(enqueued) ? enqueued : now,
         message,
       });
-      // Prune inline only once the store is past a limit by 1%: a pass scans by age, so pruning on every message
-      // at the limit would cost a table scan per message. The timer still enforces the limits every interval.
-      const s = await sharedStats();
-      if (s.count > overLimit(retention.maxCount) || s.bytes > overLimit(retention.maxBytes)) pruneInline();
+      checkRetention();
       touch(deviceId, record.moduleId, now);
       bus.publish('telemetry', { record });
       return record;

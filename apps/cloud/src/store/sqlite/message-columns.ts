@@ -23,9 +23,14 @@ export function messageFromColumns(c: MessageColumns): Message {
 
 /** Bytes a message counts against retention: body, then every property name and value (UTF-8). */
 export function messageSizeBytes(m: Message): number {
-  let n = m.body.byteLength;
-  for (const bag of [m.properties, m.systemProperties]) {
-    for (const [k, v] of Object.entries(bag)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return m.body.byteLength + bagBytes(m.properties) + bagBytes(m.systemProperties);
+}
+
+// Per message on the ingest path: no array of entries.
+function bagBytes(bag: Readonly<Record<string, string>>): number {
+  let n = 0;
+  for (const k in bag) {
+    if (Object.hasOwn(bag, k)) n += Buffer.byteLength(k) + Buffer.byteLength(bag[k] ?? '');
   }
   return n;
 }

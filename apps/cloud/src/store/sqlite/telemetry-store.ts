@@ -4,7 +4,7 @@ import type { RetentionLimits, TelemetryEntry, TelemetryFilter, TelemetryStore }
 import type { SyncOf } from './sync-ports.js';
 import type { TelemetryRecord } from '../records.js';
 import { filterKind, type FilterKind } from '../telemetry-filter.js';
-import { messageFromColumns, messageSizeBytes, messageToColumns, type MessageColumns } from './message-columns.js';
+import { messageFromColumns, messageSizeBytes, type MessageColumns } from './message-columns.js';
 
 interface TelemetryRow extends MessageColumns {
   seq: number;
@@ -49,12 +49,16 @@ export type SqliteTelemetryTable = SyncOf<Omit<TelemetryStore, 'append'>> & {
  * retention check costs nothing; pruning deletes a prefix of the sequence. Group commit is `telemetry-batcher.ts`.
  */
 export function createSqliteTelemetryTable(db: SqliteDatabase): SqliteTelemetryTable {
-  const insert = db.prepare<[Omit<TelemetryRow, 'seq'>]>(
-    'INSERT INTO telemetry (device_id, module_id, enqueued_at, body, properties, system_properties, size) VALUES (@device_id, @module_id, @enqueued_at, @body, @properties, @system_properties, @size)',
+  // Positional parameters: binding an object looks up each name per row.
+  const insert = db.prepare<[string, string | null, number, Uint8Array, string, string, number]>(
+    'INSERT INTO telemetry (device_id, module_id, enqueued_at, body, properties, system_properties, size) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const sumUpTo = db.prepare<[number], { n: number; b: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS b FROM telemetry WHERE seq <= ?');
   const deleteUpTo = db.prepare<[number]>('DELETE FROM telemetry WHERE seq <= ?');
-  const lastOlderThan = db.prepare<[number], { s: number | null }>('SELECT MAX(seq) AS s FROM telemetry WHERE enqueued_at < ?');
+  // INDEXED BY: without statistics SQLite answers MAX(seq) by walking the table back from its newest row until one
+  // is old enough, i.e. the whole table when none is: on every inline prune at the count limit, 15–40 ms per 100,000
+  // rows measured, more than the appends it follows. The time index reads only the rows the pass drops.
+  const lastOlderThan = db.prepare<[number], { s: number | null }>('SELECT MAX(seq) AS s FROM telemetry INDEXED BY telemetry_time WHERE enqueued_at < ?');
   const nthOldest = db.prepare<[number], { seq: number }>('SELECT seq FROM telemetry ORDER BY seq LIMIT 1 OFFSET ?');
   const oldestSizes = db.prepare<[], { seq: number; size: number }>('SELECT seq, size FROM telemetry ORDER BY seq');
   const recent = new Map<FilterKind, Statement<Record<string, unknown>, TelemetryRow>>();
@@ -89,14 +93,9 @@ export function createSqliteTelemetryTable(db: SqliteDatabase): SqliteTelemetryT
 
   const appendBatch = db.transaction((entries: readonly TelemetryEntry[]): TelemetryRecord[] =>
     entries.map((entry) => {
-      const sizeBytes = messageSizeBytes(entry.message);
-      const info = insert.run({
-        device_id: entry.deviceId,
-        module_id: entry.moduleId ?? null,
-        enqueued_at: entry.enqueuedAtMs,
-        size: sizeBytes,
-        ...messageToColumns(entry.message),
-      });
+      const m = entry.message;
+      const sizeBytes = messageSizeBytes(m);
+      const info = insert.run(entry.deviceId, entry.moduleId ?? null, entry.enqueuedAtMs, m.body, JSON.stringify(m.properties), JSON.stringify(m.systemProperties), sizeBytes);
       return { ...entry, sequenceNumber: Number(info.lastInsertRowid), sizeBytes };
     }),
   );

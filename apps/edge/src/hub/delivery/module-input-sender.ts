@@ -52,6 +52,10 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
   const sliding = new SlidingWindow<Publish>(window);
   // `devices/{edge}/modules/{m}/inputs/{i}/`, checked and built once: only the bag changes per message.
   let topicPrefix: string | undefined;
+  // Topics built from frozen property records (messages of one sender's cached topic share them, see
+  // publish-topic-cache.ts and stored-properties.ts), by system-properties object: one per sender output, and
+  // the senders of an input interleave in its queue. The same pair again gives the same topic (issue 8).
+  const frozenTopics = new WeakMap<object, { readonly properties: object; readonly topic: string }>();
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
       const conn = connection();
@@ -68,9 +72,13 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
   function prepare(entry: QueueEntry): WindowItem<Publish> {
     const { systemProperties, properties, body } = entry.message;
     try {
+      const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const known = frozenTopics.get(systemProperties);
+      if (known !== undefined && known.properties === properties) return { send: { topic: known.topic, payload } };
       topicPrefix ??= topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input);
       const topic = topicPrefix + encodePropertyBag({ systemProperties, properties });
-      return { send: { topic, payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } };
+      if (Object.isFrozen(systemProperties) && Object.isFrozen(properties)) frozenTopics.set(systemProperties, { properties, topic });
+      return { send: { topic, payload } };
     } catch (e) {
       if (isVergeError(e)) return { refused: `the message cannot be delivered on an MQTT topic: ${e.message}` };
       throw e;

@@ -24,7 +24,7 @@ export interface EndpointPumpOptions {
   readonly retry?: BackoffPolicy;
   /** Uniform [0, 1) for backoff jitter (default `Math.random`). */
   readonly random?: () => number;
-  /** Entries read per batch (default 100: iotedge 10 × fan-out). */
+  /** Entries read per batch (default: the ordering's `readBatchSize`, else 100: iotedge 10 × fan-out). */
   readonly readBatchSize?: number;
   /** Longest one send call may take before it counts as a retryable failure (default 30 s, reference §4). */
   readonly sendTimeoutMs?: number;
@@ -205,7 +205,7 @@ class Pump implements EndpointPump {
 
   /** The next batch of the highest-priority queue with live entries; retires runs of expired entries on the way. */
   private async nextBatch(): Promise<Batch | undefined> {
-    const batchSize = this.o.readBatchSize ?? 100;
+    const batchSize = this.readBatchSize();
     for (const q of await this.o.store.queues(this.endpointId)) {
       if (q.length === 0) continue;
       const key = `${q.priority}`;
@@ -347,10 +347,15 @@ class Pump implements EndpointPump {
   private async readAhead(after: Batch): Promise<Batch | undefined> {
     const first = (await this.o.store.queues(this.endpointId)).find((q) => q.length > 0);
     if (first === undefined || first.priority !== after.queue.priority || after.throughOffset >= first.nextOffset - 1) return undefined;
-    const r = await this.o.store.read(after.queue, after.throughOffset + 1, this.o.readBatchSize ?? 100);
+    const r = await this.o.store.read(after.queue, after.throughOffset + 1, this.readBatchSize());
     this.countReadExpired(after.queue.priority, r.expired, r.nextOffset - 1);
     if (r.entries.length === 0 || r.expired.length > 0) return undefined; // expired entries: `nextBatch` retires them
     return { queue: after.queue, checkpoint: after.throughOffset, entries: r.entries, throughOffset: r.nextOffset - 1 };
+  }
+
+  /** The pump's option, else the ordering's, else 100 (iotedge 10 × fan-out). */
+  private readBatchSize(): number {
+    return this.o.readBatchSize ?? (this.o.ordering.kind === 'per-sender' ? this.o.ordering.readBatchSize : undefined) ?? 100;
   }
 
   private sendAhead(entries: readonly QueueEntry[]): AheadSend {

@@ -1,4 +1,5 @@
-import { messageSizeBytes, type QueueEntry } from '@verge/contracts';
+import type { QueueEntry } from '@verge/contracts';
+import { storedSizeBytes } from '../store/stored-properties.js';
 
 /** The identity that sent a message: `deviceId` or `deviceId/moduleId` (iotedge groups upstream sends by it). */
 export function senderIdentity(entry: QueueEntry): string {
@@ -28,7 +29,7 @@ export function chunkEntries(entries: readonly QueueEntry[], maxCount: number, m
   let current: QueueEntry[] = [];
   let bytes = 0;
   for (const e of entries) {
-    const size = messageSizeBytes(e.message);
+    const size = storedSizeBytes(e.message);
     if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];

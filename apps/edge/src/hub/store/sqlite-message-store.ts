@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   isExpired,
-  messageSizeBytes,
   VergeError,
   type AppendReceipt,
   type CleanupResult,
@@ -29,7 +28,7 @@ import { RefusalLatch } from './refusal-latch.js';
 import { inCommitCheckpointPages, reserveOf, walMarkPages } from './wal-autocheckpoint.js';
 import { WalCheckpointer, type WalCheckpointEvent } from './wal-checkpointer.js';
 import { startWalCheckpointWorker, type WalCheckpointRunner } from './wal-checkpoint-worker.js';
-import { keptProperties, propertiesJson } from './stored-properties.js';
+import { keptProperties, ParsedRecords, propertiesJson, storedSizeBytes } from './stored-properties.js';
 import { entryFromRow, prepareStatements, type StoreStatements } from './sqlite-statements.js';
 import {
   checkCheckpoint,
@@ -134,6 +133,8 @@ class SqliteMessageStore implements MessageStore {
   private closed = false;
   /** What the pumps read next, most of the time: the entries committed last (see {@link RecentEntries}). */
   private readonly recent = new RecentEntries();
+  /** Property records of entries read from the file, parsed once per distinct text. */
+  private readonly records = new ParsedRecords();
   /** Entries of the current transaction, for `recent` once it commits. */
   private uncommitted: { readonly queueId: number; readonly entry: QueueEntry; readonly size: number }[] = [];
   /** In-memory state before the current transaction: put back if it rolls back. */
@@ -192,7 +193,7 @@ class SqliteMessageStore implements MessageStore {
       this.ensureOpen('append');
       this.refusal.check();
       checkDeliveries(deliveries);
-      size = messageSizeBytes(message);
+      size = storedSizeBytes(message);
       const used = this.bytes + this.reservedBytes;
       if (used + size > this.maxBytes) throw storeFullError(size, used, this.maxBytes, this.messageCount);
       this.disk?.admit(size);
@@ -313,7 +314,7 @@ class SqliteMessageStore implements MessageStore {
       for (const row of rows) {
         if (entries.length >= max || expired.length >= maxExpiredPerRead) return { entries, expired, nextOffset };
         if (isExpired({ enqueuedAtMs: row.enqueued_at_ms, ttlSecs: row.ttl_secs }, nowMs)) expired.push({ offset: row.offset, edgeMessageId: row.edge_message_id });
-        else entries.push(entryFromRow(row));
+        else entries.push(entryFromRow(row, this.records));
         nextOffset = row.offset + 1;
       }
       if (rows.length < limit || entries.length >= max || expired.length >= maxExpiredPerRead) return { entries, expired, nextOffset };

@@ -1,6 +1,7 @@
 import type { Message, QueueEntry } from '@verge/contracts';
 import type { SqliteDatabase } from '@verge/platform';
 import type { Statement } from 'better-sqlite3';
+import type { ParsedRecords } from './stored-properties.js';
 
 /** A `refs ⋈ messages` row as `read` selects it. */
 export interface EntryRow {
@@ -66,12 +67,12 @@ export function prepareStatements(db: SqliteDatabase): StoreStatements {
   };
 }
 
-/** Turns a selected row back into a queue entry. */
-export function entryFromRow(row: EntryRow): QueueEntry {
+/** Turns a selected row back into a queue entry; its property records come from `records` (shared, frozen). */
+export function entryFromRow(row: EntryRow, records: ParsedRecords): QueueEntry {
   const message: Message = {
     body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-    properties: JSON.parse(row.properties) as Record<string, string>,
-    systemProperties: JSON.parse(row.system_properties) as Record<string, string>,
+    properties: records.of(row.properties),
+    systemProperties: records.of(row.system_properties),
   };
   return { offset: row.offset, edgeMessageId: row.edge_message_id, enqueuedAtMs: row.enqueued_at_ms, ttlSecs: row.ttl_secs, message };
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { keepYoungGenerationBound } from '../../young-generation.js';
 
 /** What one `PRAGMA wal_checkpoint(PASSIVE)` reported. */
 export interface WalCheckpointRound {
@@ -72,6 +73,7 @@ export function startWalCheckpointWorker(path: string, synchronous: 'NORMAL' | '
   // A small heap: the worker holds one connection and a few numbers (issue 8 footprint).
   const worker = new Worker(workerSource, { eval: true, workerData: { sqlite, path, synchronous, journalSizeLimit }, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 } });
   worker.unref(); // rounds run while the store has work: they keep nothing else alive
+  worker.once('online', keepYoungGenerationBound); // the worker's isolate reset the runtime's young-generation bound
   const pending = new Map<number, { resolve: (r: WalCheckpointRound) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;

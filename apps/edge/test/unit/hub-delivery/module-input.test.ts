@@ -107,6 +107,32 @@ describe('module input sender', () => {
     expect((await second).outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 
+  it('reuses the topic of the same frozen records, and builds it again for other or unfrozen ones (issue 8)', async () => {
+    const { sender, sent, acks } = setup(true);
+    const systemProperties = Object.freeze({ connectionDeviceId: 'edge1', connectionModuleId: 'modA' });
+    const frozen = Object.freeze({ k: 'v' });
+    const open: Record<string, string> = { k: 'v' };
+    const at = (offset: number, properties: Readonly<Record<string, string>>): QueueEntry => ({ ...entry(offset, 'x'), message: { body: Buffer.from('x'), properties, systemProperties } });
+    const done = sender.send([at(0, frozen), at(1, frozen), at(2, Object.freeze({ k: 'w' })), at(3, open)], new AbortController().signal);
+    await Promise.resolve();
+    open['k'] = 'changed'; // after the send was prepared: the topic already built stays
+    const later = sender.send([at(4, open), at(5, frozen)], new AbortController().signal);
+    await Promise.resolve();
+    const prefix = 'devices/edge1/modules/modB/inputs/in1/%24.cdid=edge1&%24.cmid=modA&';
+    expect(sent.map((p) => p.topic.slice(prefix.length))).toEqual(['k=v', 'k=v', 'k=w', 'k=v', 'k=changed', 'k=v']);
+    for (const p of sent) acks.acked(p.tag);
+    expect((await done).outcomes).toHaveLength(4);
+    expect((await later).outcomes).toHaveLength(2);
+    // Two senders interleaved in the queue: each keeps its own topic.
+    const other = Object.freeze({ connectionDeviceId: 'edge1', connectionModuleId: 'modC' });
+    const mixed = [at(6, frozen), { ...at(7, frozen), message: { body: Buffer.from('x'), properties: frozen, systemProperties: other } }, at(8, frozen)];
+    const third = sender.send(mixed, new AbortController().signal);
+    await Promise.resolve();
+    expect(sent.slice(6).map((p) => p.topic.split('%24.cmid=')[1])).toEqual(['modA&k=v', 'modC&k=v', 'modA&k=v']);
+    for (const p of sent.slice(6)) acks.acked(p.tag);
+    expect((await third).outcomes).toHaveLength(3);
+  });
+
   it('refuses permanently a message whose properties cannot be put in a topic', async () => {
     const { sender } = setup(true);
     const bad: QueueEntry = { ...entry(0, 'x'), message: { body: Buffer.from('x'), properties: { '$.mid': 'clash' }, systemProperties: {} } };

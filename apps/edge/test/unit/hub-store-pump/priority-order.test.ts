@@ -71,6 +71,24 @@ describe('endpoint pump: strict priority and ordering', () => {
     expect(h.sender.calls.map((c) => c.bodies.length)).toEqual([40]);
   });
 
+  it('upstream: reads 400 per batch, so four interleaved senders get calls of 100, not of 25 (issue 8)', async () => {
+    const h = pumpHarness(upstreamOrdering, {}, false);
+    for (let i = 0; i < 100; i++) for (const s of ['A', 'B', 'C', 'D']) await h.append([`${s}${i}`], { from: `dev${s}` });
+    h.pump.start();
+    await settle();
+    expect(h.sender.calls.map((c) => c.bodies.length)).toEqual([100, 100, 100, 100]);
+    expect(h.sender.calls.map((c) => c.bodies[0])).toEqual(['A0', 'B0', 'C0', 'D0']);
+  });
+
+  it('upstream: the pump option readBatchSize still wins over the ordering\'s', async () => {
+    const h = pumpHarness(upstreamOrdering, { readBatchSize: 8 }, false);
+    for (let i = 0; i < 4; i++) for (const s of ['A', 'B']) await h.append([`${s}${i}`], { from: `dev${s}` });
+    for (const s of ['A', 'B']) await h.append([`${s}4`], { from: `dev${s}` });
+    h.pump.start();
+    await settle();
+    expect(h.sender.calls.map((c) => c.bodies)).toEqual([['A0', 'A1', 'A2', 'A3'], ['B0', 'B1', 'B2', 'B3'], ['A4'], ['B4']]);
+  });
+
   it('upstream: a failing sender waits for its retry while other senders go on; nothing overtakes inside a sender', async () => {
     const h = pumpHarness(upstreamOrdering, {}, false);
     for (const b of ['A1', 'B1', 'A2', 'B2', 'A3']) await h.append([b], { from: b.startsWith('A') ? 'devA' : 'devB' });

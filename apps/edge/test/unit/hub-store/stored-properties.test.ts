@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { tempDir } from '@verge/testkit';
-import type { Message } from '@verge/contracts';
+import { messageSizeBytes, type Message } from '@verge/contracts';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openSqliteMessageStore } from '../../../src/hub/store/index.js';
-import { keptProperties, propertiesJson } from '../../../src/hub/store/stored-properties.js';
+import { keptProperties, ParsedRecords, propertiesJson, storedSizeBytes } from '../../../src/hub/store/stored-properties.js';
 
 const queue = { endpointId: 'e', priority: 0 };
 const delivery = [{ ...queue, ttlSecs: -1 }];
@@ -71,5 +71,42 @@ describe('stored properties (issue 8: one serialisation per frozen topic object)
     expectSame((await store.read(queue, 0, 10)).entries);
     await store.close();
     expectSame((await openStore(path).read(queue, 0, 10)).entries);
+  });
+
+  it('counts a message as messageSizeBytes does, frozen records once, unfrozen ones as they are now', () => {
+    const properties = Object.freeze({ alert: 'hé', k: '' });
+    const systemProperties = Object.freeze({ outputName: 'out', connectionDeviceId: 'd' });
+    const message: Message = { body: new Uint8Array(7), properties, systemProperties };
+    expect(storedSizeBytes(message)).toBe(messageSizeBytes(message));
+    expect(storedSizeBytes(message)).toBe(messageSizeBytes(message));
+    const open: Record<string, string> = { a: '1' };
+    const changing: Message = { body: new Uint8Array(1), properties: open, systemProperties: {} };
+    expect(storedSizeBytes(changing)).toBe(messageSizeBytes(changing));
+    open['b'] = '22';
+    expect(storedSizeBytes(changing)).toBe(messageSizeBytes(changing));
+  });
+
+  it('parses each distinct property text read back once, into one frozen record', () => {
+    const records = new ParsedRecords();
+    const a = records.of('{"a":"1","__proto__":"x"}');
+    expect(records.of('{"a":"1","__proto__":"x"}')).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(Object.hasOwn(a, '__proto__')).toBe(true);
+    expect(propertiesJson(a)).toBe('{"a":"1","__proto__":"x"}');
+    expect(records.of('{"a":"2"}')).toEqual({ a: '2' });
+    for (let i = 0; i < 300; i++) records.of(`{"n":"${i}"}`); // bounded: starts over, still right
+    expect(records.of('{"a":"1","__proto__":"x"}')).toEqual(a);
+  });
+
+  it('reads a backlog from the file with one shared frozen record per distinct text', async () => {
+    const path = storePath();
+    const writer = openSqliteMessageStore({ path });
+    await Promise.all([1, 2, 3].map((b) => writer.append({ body: new Uint8Array([b]), properties: { p: b === 3 ? 'other' : 'same' }, systemProperties: { connectionDeviceId: 'd' } }, delivery)));
+    await writer.close();
+    const entries = (await openStore(path).read(queue, 0, 10)).entries;
+    expect(entries.map((e) => e.message.properties)).toEqual([{ p: 'same' }, { p: 'same' }, { p: 'other' }]);
+    expect(entries[0]?.message.properties).toBe(entries[1]?.message.properties);
+    expect(entries[0]?.message.systemProperties).toBe(entries[2]?.message.systemProperties);
+    expect(Object.isFrozen(entries[0]?.message.properties)).toBe(true);
   });
 });

@@ -43,6 +43,20 @@ describe('eventPublication (azure-sdk-protocol.md §4)', () => {
   it('never sends the connection ids', () => {
     expect(eventPublication(module, { body: '', systemProperties: { connectionDeviceId: 'x', connectionModuleId: 'y' } }).topic).toBe('devices/edge1/modules/modA/messages/events/');
   });
+  it('builds the topic of frozen records once per client, and unfrozen records every time (issue 8)', () => {
+    const client = { ...module };
+    const systemProperties = Object.freeze({ messageId: 'same', connectionDeviceId: 'edge1' });
+    const properties = Object.freeze({ k: 'v' });
+    const first = eventPublication(client, { body: 'a', systemProperties, properties }).topic;
+    expect(first).toBe('devices/edge1/modules/modA/messages/events/%24.mid=same&k=v');
+    expect(eventPublication(client, { body: 'b', systemProperties, properties }).topic).toBe(first);
+    expect(eventPublication({ ...device, maxMessageBytes: 64 }, { body: 'b', systemProperties, properties }).topic).toBe('devices/dev1/messages/events/%24.mid=same&k=v');
+    expect(eventPublication(client, { body: 'c', systemProperties, properties, outputName: 'o' }).topic).toBe('devices/edge1/modules/modA/messages/events/%24.on=o&%24.mid=same&k=v/');
+    const open: Record<string, string> = { k: 'v' };
+    expect(eventPublication(client, { body: 'd', systemProperties, properties: open }).topic).toBe(first);
+    open['k'] = 'w';
+    expect(eventPublication(client, { body: 'e', systemProperties, properties: open }).topic).toBe('devices/edge1/modules/modA/messages/events/%24.mid=same&k=w');
+  });
   it('refuses oversize bodies and outputs of devices', () => {
     expect(() => eventPublication(device, { body: '123456789' })).toThrow(expect.objectContaining({ code: 'SDK_MESSAGE_TOO_LARGE', message: 'message body is 9 bytes; at most 8 are accepted' }));
     expect(() => eventPublication(device, { body: '', outputName: 'o' })).toThrow(expect.objectContaining({ code: 'SDK_OPERATION_UNSUPPORTED', message: "outputName 'o': only a module sends to an output" }));
