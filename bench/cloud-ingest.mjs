@@ -11,14 +11,14 @@
 //   VERGE_BENCH_CLOUD_DIST=/path/to/apps/cloud/dist node bench/cloud-ingest.mjs   # another build of the cloud
 //   VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/cloud-ingest.mjs   # flags for the cloud process
 import { fork } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { closeAll, connectCloudDevice, pool, pumpTelemetry, registerDevices, restClient } from './cloud-load.mjs';
 import { startMosquittoTls } from './mosquitto-tls.mjs';
+import { createBenchSchema, pidCpuMs } from './host-stats.mjs';
 import { createTestBus } from '../packages/testkit/dist/cloud/index.js';
 
 const { values: args } = parseArgs({
@@ -36,27 +36,7 @@ const N = Number(args.clients);
 const KEY = Buffer.alloc(32, 42).toString('base64');
 const telemetry = { payloadBytes: 256, window: Number(args.window), durationMs: Number(args.seconds) * 1000, warmupMs: 2000 };
 if (!['sqlite', 'pg'].includes(args.store)) throw new Error(`unknown --store "${args.store}" (sqlite, pg)`);
-const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const progress = (text) => process.stderr.write(`[ingest ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
-
-/** A fresh PostgreSQL schema for one run; `drop` removes it. */
-async function pgSchema() {
-  const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
-  const schema = `verge_bench_${Date.now().toString(36)}`;
-  const admin = async (sql) => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const u = new URL(PG_URL);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return { url: u.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
-}
 
 async function startCloud(dataDir, shared) {
   // VERGE_BENCH_NODE_ARGS passes flags to the cloud process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
@@ -79,11 +59,6 @@ async function startCloud(dataDir, shared) {
     return (cpu.user + cpu.system) / 1000;
   };
   return { child, ready, cpuMs, stop: () => request('stop') };
-}
-
-async function procCpuMs(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in 10 ms ticks
 }
 
 /** Pumps telemetry and reports msgs/s and the broker's CPU µs per acknowledged message. */
@@ -121,7 +96,7 @@ function connectMosquitto(port, caPem, clientId) {
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'verge-bench-ingest-'));
-  const schema = args.store === 'pg' ? await pgSchema() : undefined;
+  const schema = args.store === 'pg' ? await createBenchSchema('verge_bench') : undefined;
   const bus = args.bus ? createTestBus() : undefined;
   const cloud = await startCloud(dataDir, { db: schema?.url, bus: bus?.url });
   const mosquitto = await startMosquittoTls();
@@ -137,7 +112,7 @@ async function main() {
       progress(`round ${r + 1}: cloud`);
       const c = await measure(devices, () => cloud.cpuMs());
       progress(`round ${r + 1}: mosquitto`);
-      const m = await measure(peers, () => procCpuMs(mosquitto.pid));
+      const m = await measure(peers, () => pidCpuMs(mosquitto.pid));
       results.rounds.push({ cloud: c, mosquitto: m, ratio: c.msgsPerSec / m.msgsPerSec });
     }
   } finally {

@@ -17,7 +17,6 @@
 //     [--setups mosquitto,sqlite-1,pg-1,pg-2]   (default: all; Mosquitto runs first and last when chosen)
 //   VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/cloud-scale.mjs …   # flags for the cloud processes
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +26,7 @@ import { startMosquittoTls } from './mosquitto-tls.mjs';
 import { createTestBus, shareCloudCa, startCloudProcess } from '../packages/testkit/dist/cloud/index.js';
 import { freePort } from '../packages/testkit/dist/index.js';
 import { loadLine, machineLine, writeBenchmarkSection } from './benchmarks-file.mjs';
+import { createBenchSchema, procStat } from './host-stats.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,35 +46,10 @@ const DEVICES = Number(args.devices);
 const CLIENTS = Math.min(Number(args.clients), DEVICES);
 const KEY = Buffer.alloc(32, 42).toString('base64');
 const telemetry = { payloadBytes: 256, window: Number(args.window), durationMs: Number(args.seconds) * 1000, warmupMs: 2000 };
-const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
 const progress = (text) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const cleanups = [];
 // Flags for the cloud processes, e.g. VERGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (written at exit).
 const NODE_ARGS = (process.env.VERGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-
-async function procStat(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, rssMiB: (Number(fields[21]) * 4096) / 2 ** 20 };
-}
-
-async function pgSchema() {
-  const schema = `verge_bench_${Date.now().toString(36)}`;
-  const admin = async (sql) => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  cleanups.push(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-  const u = new URL(PG_URL);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
 
 /** Starts `count` instances sharing one store (PostgreSQL) or one SQLite instance; the second gets the first one's CA. */
 async function startInstances(count, shared) {
@@ -172,6 +147,13 @@ async function mosquittoSetup() {
   }
 }
 
+/** A fresh schema for one set-up, dropped at the end of the run. */
+async function benchSchema() {
+  const s = await createBenchSchema('verge_bench');
+  cleanups.push(s.drop);
+  return s.url;
+}
+
 async function main() {
   const results = { devices: DEVICES, clients: CLIENTS, window: telemetry.window, seconds: Number(args.seconds), bus: !args['no-bus'], setups: [] };
   let bus;
@@ -180,8 +162,8 @@ async function main() {
     if (SETUPS.has('sqlite-1')) results.setups.push(await cloudSetup('sqlite-1', 1, {}));
     bus = args['no-bus'] || !(SETUPS.has('pg-1') || SETUPS.has('pg-2')) ? undefined : createTestBus();
     const busOption = bus === undefined ? {} : { bus: bus.url };
-    if (SETUPS.has('pg-1')) results.setups.push(await cloudSetup('pg-1', 1, { db: await pgSchema(), ...busOption }));
-    if (SETUPS.has('pg-2')) results.setups.push(await cloudSetup('pg-2', 2, { db: await pgSchema(), ...busOption }));
+    if (SETUPS.has('pg-1')) results.setups.push(await cloudSetup('pg-1', 1, { db: await benchSchema(), ...busOption }));
+    if (SETUPS.has('pg-2')) results.setups.push(await cloudSetup('pg-2', 2, { db: await benchSchema(), ...busOption }));
     if (SETUPS.has('mosquitto')) results.setups.push(await mosquittoSetup()); // again at the end: the machine's noise over the run
   } finally {
     await bus?.drop();

@@ -1,7 +1,6 @@
 // Report helpers of bench/edge-hub.mjs: the machine, Mosquitto's CPU time and version, and the printed table.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { MOSQUITTO_BIN } from './mosquitto-tls.mjs';
@@ -10,14 +9,6 @@ import { MOSQUITTO_BIN } from './mosquitto-tls.mjs';
 export function machine() {
   const model = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? 'unknown';
   return { nproc: cpus().length, cpu: model.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
-}
-
-/** CPU time (user + system, ms; 10 ms ticks) of process `pid` from /proc, or NaN. */
-export async function pidCpuMs(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  if (stat === '') return NaN;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function mosquittoVersion() {

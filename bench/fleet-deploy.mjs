@@ -17,7 +17,6 @@
 //
 //   npx tsc -b && node bench/fleet-deploy.mjs [--devices 1000,10000] [--db sqlite,postgres] [--mode auto] [--timeout 120] [--json] [--no-write]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,7 @@ import { startCloudProcess } from '@verge/testkit/cloud';
 import { freePort } from '@verge/testkit';
 import { edgeAgentDesired, edgeHubDesired } from '@verge/testkit/manifest';
 import { loadLine, machineLine, writeBenchmarkSection } from './benchmarks-file.mjs';
+import { createBenchSchema, procStat } from './host-stats.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,40 +43,20 @@ const SIZES = args.devices.split(',').map(Number);
 const DBS = args.db.split(',');
 const TIMEOUT_MS = Number(args.timeout) * 1000;
 const GOALS_MS = { 1000: 5000, 10000: 30000 };
-const PG_URL = process.env.VERGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
 const progress = (text) => process.stderr.write(`[fleet ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 if (!['auto', 'configurations', 'apply'].includes(args.mode)) throw new Error(`--mode ${args.mode}: expected auto, configurations or apply`);
 for (const n of SIZES) if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--devices: "${args.devices}" is not a list of positive whole numbers`);
 for (const db of DBS) if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db: "${db}" is not sqlite or postgres`);
 
-async function procStat(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, rssMiB: (Number(fields[21]) * 4096) / 2 ** 20 };
-}
-
-async function pgSchema(cleanups) {
-  const schema = `verge_fleet_${Date.now().toString(36)}`;
-  const admin = async (sql) => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  cleanups.push(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-  const u = new URL(PG_URL);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
 async function startCloud(db, cleanups) {
   const dataDir = await mkdtemp(join(tmpdir(), 'verge-bench-fleet-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const store = db === 'postgres' ? { db: await pgSchema(cleanups) } : {};
+  let store = {};
+  if (db === 'postgres') {
+    const schema = await createBenchSchema('verge_fleet');
+    cleanups.push(schema.drop);
+    store = { db: schema.url };
+  }
   for (let attempt = 1; ; attempt++) {
     const ports = { http: await freePort(), https: await freePort(), mqtt: await freePort() };
     try {

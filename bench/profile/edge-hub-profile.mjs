@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { profileOverInspector, straceCounts, summarizeProfile } from './cpu-profile-tools.mjs';
-import { pidCpuMs } from '../edge-report.mjs';
+import { pidCpuMs } from '../host-stats.mjs';
 import { closeAll, connectMosquitto, pumpThroughput, subscribe } from '../edge-load.mjs';
 import { connectModuleLoad, sleep, startCloudAndEdge } from '../edge-rig.mjs';
 import { freePort, startMosquittoTls } from '../mosquitto-tls.mjs';

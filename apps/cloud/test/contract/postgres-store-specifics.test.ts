@@ -1,32 +1,18 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isVergeError, type VergeError } from '@verge/contracts';
 import { createTwin, twinEtag } from '@verge/core';
-import { freePort, silentLog } from '@verge/testkit';
+import { freePort } from '@verge/testkit';
 import type { TwinRecord } from '../../src/store/records.js';
-import { openPostgresCloudStore, type PostgresCloudStore, type PostgresCloudStoreOptions } from '../../src/store/postgres/postgres-cloud-store.js';
+import { openPostgresCloudStore, type PostgresCloudStore } from '../../src/store/postgres/postgres-cloud-store.js';
 import { pgCloudMigrations } from '../../src/store/postgres/pg-migrations.js';
-import { createPgTestSchema, PG_TEST_URL, type PgTestSchema } from './postgres-test-schema.js';
+import { usePgStores } from './pg-store-fixture.js';
+import { PG_TEST_URL } from './postgres-test-schema.js';
 
 // What only the PostgreSQL store has to prove: several instances on one database (migrations, etag races, the
 // telemetry group commit across connections) and start-up failures. The shared behaviour is the contract suite.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function freshSchema(): Promise<PgTestSchema> {
-  const s = await createPgTestSchema();
-  cleanups.push(() => s.drop());
-  return s;
-}
-
-async function openStore(s: PgTestSchema, over: Partial<PostgresCloudStoreOptions> = {}): Promise<PostgresCloudStore> {
-  const store = await openPostgresCloudStore({ url: s.url, schema: s.schema, log: silentLog(), ...over });
-  cleanups.push(() => store.close());
-  return store;
-}
+const { freshSchema, openStore } = usePgStores();
 
 async function rejection(p: Promise<unknown>): Promise<VergeError> {
   try {

@@ -1,39 +1,25 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
-import { eventually, silentLog } from '@verge/testkit';
-import { openPostgresCloudStore, type PostgresCloudStore, type PostgresCloudStoreOptions } from '../../src/store/postgres/postgres-cloud-store.js';
+import { eventually } from '@verge/testkit';
+import type { PostgresCloudStore } from '../../src/store/postgres/postgres-cloud-store.js';
 import { runPgMigrations } from '../../src/store/postgres/pg-migration-runner.js';
 import { openPgPool } from '../../src/store/postgres/pg-pool.js';
 import { pgCloudMigrations } from '../../src/store/postgres/pg-migrations.js';
 import type { TelemetryRecord } from '../../src/store/records.js';
-import { createPgTestSchema, PG_TEST_URL, type PgTestSchema } from './postgres-test-schema.js';
+import { usePgStores } from './pg-store-fixture.js';
+import { PG_TEST_URL, type PgTestSchema } from './postgres-test-schema.js';
 
 // Telemetry ingest of several instances on one schema without a lock between them (ARCHITECTURE.md, "Telemetry
 // ingest across instances"): reservations, the readers' horizon, sharded totals, retention, migration 4.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function freshSchema(): Promise<PgTestSchema> {
-  const s = await createPgTestSchema();
-  cleanups.push(() => s.drop());
-  return s;
-}
-
-async function openStore(s: PgTestSchema, over: Partial<PostgresCloudStoreOptions> = {}): Promise<PostgresCloudStore> {
-  const store = await openPostgresCloudStore({ url: s.url, schema: s.schema, log: silentLog(), ...over });
-  cleanups.push(() => store.close());
-  return store;
-}
+const { freshSchema, openStore, onCleanup } = usePgStores();
 
 /** A plain connection on the schema: "another instance" writing raw rows, or an operator looking. */
 async function adminClient(s: PgTestSchema): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${s.schema}` });
   await client.connect();
-  cleanups.push(() => client.end());
+  onCleanup(() => client.end());
   return client;
 }
 

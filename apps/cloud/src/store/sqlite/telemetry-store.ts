@@ -45,6 +45,14 @@ export type SqliteTelemetryTable = SyncOf<Omit<TelemetryStore, 'append'>> & {
 };
 
 /**
+ * The highest sequence number among messages older than `?` (retention by age). INDEXED BY: without statistics
+ * SQLite answers MAX(seq) by walking the table back from its newest row until one is old enough, i.e. the whole table
+ * when none is: on every inline prune at the count limit, 15–40 ms per 100,000 rows measured, more than the appends
+ * it follows. The time index reads only the rows the pass drops.
+ */
+export const LAST_OLDER_THAN_SQL = 'SELECT MAX(seq) AS s FROM telemetry INDEXED BY telemetry_time WHERE enqueued_at < ?';
+
+/**
  * The telemetry table of the SQLite store. Count and bytes are kept as running totals (read once at open) so the
  * retention check costs nothing; pruning deletes a prefix of the sequence. Group commit is `telemetry-batcher.ts`.
  */
@@ -55,10 +63,7 @@ export function createSqliteTelemetryTable(db: SqliteDatabase): SqliteTelemetryT
   );
   const sumUpTo = db.prepare<[number], { n: number; b: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS b FROM telemetry WHERE seq <= ?');
   const deleteUpTo = db.prepare<[number]>('DELETE FROM telemetry WHERE seq <= ?');
-  // INDEXED BY: without statistics SQLite answers MAX(seq) by walking the table back from its newest row until one
-  // is old enough, i.e. the whole table when none is: on every inline prune at the count limit, 15–40 ms per 100,000
-  // rows measured, more than the appends it follows. The time index reads only the rows the pass drops.
-  const lastOlderThan = db.prepare<[number], { s: number | null }>('SELECT MAX(seq) AS s FROM telemetry INDEXED BY telemetry_time WHERE enqueued_at < ?');
+  const lastOlderThan = db.prepare<[number], { s: number | null }>(LAST_OLDER_THAN_SQL);
   const nthOldest = db.prepare<[number], { seq: number }>('SELECT seq FROM telemetry ORDER BY seq LIMIT 1 OFFSET ?');
   const oldestSizes = db.prepare<[], { seq: number; size: number }>('SELECT seq, size FROM telemetry ORDER BY seq');
   const recent = new Map<FilterKind, Statement<Record<string, unknown>, TelemetryRow>>();
