@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls';
-import { applyMergePatch, diffTwinSection, type JsonObject, type JsonValue } from '@verge/core';
+import { applyMergePatch, backoffDelayMs, diffTwinSection, type JsonObject, type JsonValue } from '@verge/core';
 import { createDeviceClient, type DeviceClient, type DeviceClientLog } from '@verge/device-client';
 import type { StartDelay } from './option-syntax.js';
 import { buildAgentReport, startDelayMs, type AgentReading, type DesiredReader, type DeviceBehaviour } from './simulated-agent.js';
@@ -224,7 +224,8 @@ export class SimulatedDevice {
     if (this.stopped) return;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.failures += 1;
-    const delayMs = this.ctx.retryMs * 2 ** Math.min(this.failures - 1, 4) * (0.8 + 0.4 * this.ctx.random());
+    // The shared backoff: retryMs doubling up to 16 × retryMs, ±20 % jitter so a failed fleet does not retry in step.
+    const delayMs = backoffDelayMs(this.failures, { baseMs: this.ctx.retryMs, maxMs: this.ctx.retryMs * 16, jitter: 0.2 }, this.ctx.random());
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       fn();

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobServiceClient, StorageSharedKeyCredential, newPipeline, type StoragePipelineOptions } from '@azure/storage-blob';
+import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { VergeError } from '@verge/contracts';
 import { ensurePrivateDir, type Logger } from '@verge/platform';
 import { startAzurite, type AzuriteProcess } from './azurite-process.js';
-import type { OpenBlobBackend } from './blob-backend.js';
+import { blobServiceClient, type OpenBlobBackend } from './blob-backend.js';
 
 /** The storage account the cloud's Azurite serves (path-style URLs name it as the first segment). */
 export const BLOB_ACCOUNT = 'verge';
@@ -46,8 +46,7 @@ export function azuriteBackend(o: AzuriteBackendOptions): OpenBlobBackend {
     if (azurite.port !== account.port) await writeAccount(o.dataDir, { key: account.key, port: azurite.port });
     const credential = new StorageSharedKeyCredential(BLOB_ACCOUNT, account.key);
     // core-rest-pipeline's tlsOptions: the cloud trusts its own CA for Azurite (it dials 127.0.0.1, covered by the certificate).
-    const options = { tlsOptions: { ca: o.caPem } } as StoragePipelineOptions;
-    const service = new BlobServiceClient(`https://127.0.0.1:${azurite.port}/${BLOB_ACCOUNT}`, newPipeline(credential, options));
+    const service = blobServiceClient(`https://127.0.0.1:${azurite.port}/${BLOB_ACCOUNT}`, credential, o.caPem);
     return {
       service,
       credential,

@@ -1,4 +1,4 @@
-import type { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobServiceClient, StorageRetryPolicyType, newPipeline, type StoragePipelineOptions, type StorageSharedKeyCredential } from '@azure/storage-blob';
 
 /** A reachable Azure Blob service: Azurite the cloud started, or an external account several instances share. */
 export interface BlobBackend {
@@ -15,3 +15,16 @@ export interface BlobBackend {
 
 /** Opens the backend; called on the blob store's first use, and again after the backend stopped on its own. */
 export type OpenBlobBackend = () => Promise<BlobBackend>;
+
+/**
+ * The storage client's retries: a few quick ones, so that a request (a device asking for its SAS URI, an operator
+ * listing files) fails within about a second when the blob service is away, rather than after the SDK's default
+ * four tries 4 s → 120 s apart.
+ */
+const BLOB_RETRY: NonNullable<StoragePipelineOptions['retryOptions']> = { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+
+/** The cloud's client of a blob service at `url`, trusting `ca` (PEM list; Node's defaults when absent). */
+export function blobServiceClient(url: string, credential: StorageSharedKeyCredential, ca?: string | readonly string[]): BlobServiceClient {
+  const options = { retryOptions: BLOB_RETRY, ...(ca === undefined ? {} : { tlsOptions: { ca } }) } as StoragePipelineOptions;
+  return new BlobServiceClient(url, newPipeline(credential, options));
+}

@@ -3,6 +3,9 @@ import { VergeError } from '@verge/contracts';
 import type { BlobBackend, OpenBlobBackend } from './blob-backend.js';
 import { sdkHostName } from './storage-connection-string.js';
 
+/** A readiness probe's request gives up after this long (its caller stops waiting at 2 s). */
+const PROBE_TIMEOUT_MS = 2_000;
+
 /** Where uploaded files go (`{deviceId}/{blobName}`, as IoT Hub's file upload). */
 export const UPLOAD_CONTAINER = 'device-uploads';
 /** File-upload notifications, one JSON blob each. */
@@ -50,6 +53,11 @@ export interface BlobStore {
   remove(container: string, name: string): Promise<void>;
   /** Opens the backend now rather than at the first call (rejects as that call would; the next call retries). */
   warmUp(): Promise<void>;
+  /**
+   * For readiness: asks an open backend for its service properties (rejects when it does not answer); `notStarted`
+   * when no call opened it yet (a probe never starts the cloud's Azurite).
+   */
+  probe(): Promise<'ok' | 'notStarted'>;
   stop(): Promise<void>;
 }
 
@@ -154,6 +162,12 @@ export function createBlobStore(open: OpenBlobBackend): BlobStore {
     },
     async warmUp() {
       await backend();
+    },
+    async probe() {
+      if (opening === undefined) return 'notStarted';
+      const b = await backend();
+      await unavailableOnError(() => b.service.getProperties({ abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }));
+      return 'ok';
     },
     async stop() {
       stopped = true;

@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
-import { BlobServiceClient, StorageSharedKeyCredential, newPipeline, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { OpenBlobBackend } from './blob-backend.js';
+import { StorageSharedKeyCredential } from '@azure/storage-blob';
+import { blobServiceClient, type OpenBlobBackend } from './blob-backend.js';
 import type { StorageAccount } from './storage-connection-string.js';
 
 /**
@@ -12,8 +12,7 @@ export function externalBackend(account: StorageAccount, extraCaPem?: string): O
   return async () => {
     const credential = new StorageSharedKeyCredential(account.accountName, account.accountKey);
     // Node's `ca` replaces its default roots: keep them and add the operator's CA.
-    const options = (extraCaPem === undefined ? {} : { tlsOptions: { ca: [...rootCertificates, extraCaPem] } }) as StoragePipelineOptions;
-    const service = new BlobServiceClient(account.blobEndpoint, newPipeline(credential, options));
+    const service = blobServiceClient(account.blobEndpoint, credential, extraCaPem === undefined ? undefined : [...rootCertificates, extraCaPem]);
     return { service, credential, publicEndpoint: account.blobEndpoint, onExit: () => undefined, stop: async () => undefined };
   };
 }

@@ -14,6 +14,8 @@ import { parseStorageConnectionString } from './storage-connection-string.js';
 export interface FileUploads {
   /** Spread into `buildApp`'s deps: `files` is absent with `blob.store: none`. */
   readonly deps: { readonly files?: FileUploadService };
+  /** Readiness's look at the blob store (`BlobStore.probe`); absent with `blob.store: none`. */
+  readonly probe?: () => Promise<'ok' | 'notStarted'>;
   stop(): Promise<void>;
 }
 
@@ -32,7 +34,9 @@ export function createFileUploads(config: Readonly<CloudConfig>, pki: CloudPki, 
   if (config.blob.store === 'azurite' && existsSync(join(config.dataDir, BLOB_ACCOUNT_FILE))) {
     blobs.warmUp().catch((err: unknown) => blobLog.error({ err }, 'blob store did not start; the next file-upload request tries again'));
   }
-  return { deps: { files }, stop: () => blobs.stop() };
+  // An external account opens at no cost (no process to start): readiness looks at it from the start.
+  const probe = config.blob.store === 'external' ? () => blobs.warmUp().then(() => blobs.probe()) : () => blobs.probe();
+  return { deps: { files }, probe, stop: () => blobs.stop() };
 }
 
 function azurite(config: Readonly<CloudConfig>, pki: CloudPki, log: Logger): OpenBlobBackend {

@@ -15,6 +15,7 @@ import { startTwoCloudInstances, type TwoCloudInstances } from '../helpers/two-c
 let azurite: ExternalAzurite;
 let clouds: TwoCloudInstances;
 let deviceKey: string;
+let stopped = false;
 
 beforeAll(async () => {
   azurite = await startExternalAzurite();
@@ -23,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await clouds?.stop();
-  await azurite?.stop();
+  if (!stopped) await azurite?.stop();
 });
 
 function device(cloud: TestCloud): SdkDevice {
@@ -69,6 +70,19 @@ describe('file upload on two instances sharing an external blob store', () => {
     for (const cloud of [clouds.a, clouds.b]) {
       expect(await asDevice(cloud, '/devices/shared-up/files', { blobName: 'limit/one-more.bin' })).toMatchObject({ status: 429, body: { code: 'CLD_FILE_UPLOADS_EXCEEDED' } });
     }
+  });
+
+  // Last: it stops the shared store.
+  it('reports the shared store in readiness, and stays ready (for telemetry and the rest) while it is down', async () => {
+    const readiness = async (cloud: TestCloud): Promise<{ status: number; body: { ready: boolean; checks: Record<string, unknown> } }> => {
+      const res = await fetch(`${cloud.cloud.urls.http}/health/ready`);
+      return { status: res.status, body: (await res.json()) as { ready: boolean; checks: Record<string, unknown> } };
+    };
+    for (const cloud of [clouds.a, clouds.b]) expect(await readiness(cloud)).toMatchObject({ status: 200, body: { ready: true, checks: { blobStore: 'ok', bus: 'ok' } } });
+    await azurite.stop();
+    stopped = true;
+    for (const cloud of [clouds.a, clouds.b]) expect(await readiness(cloud)).toMatchObject({ status: 200, body: { ready: true, checks: { blobStore: 'failed', store: 'ok' } } });
+    expect(await asDevice(clouds.a, '/devices/shared-up/files', { blobName: 'while-down.bin' })).toMatchObject({ status: 503, body: { code: 'CLD_BLOB_STORE_UNAVAILABLE' } });
   });
 });
 

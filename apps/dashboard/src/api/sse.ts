@@ -1,3 +1,6 @@
+import { createSseParser, type SseParser } from '@verge/api-client/sse-parser';
+import { backoffDelayMs, LIVE_VIEW_BACKOFF } from '@verge/core/backoff';
+
 /** What `followSse` reports: the stream's state, each event, and each successful (re)connect. */
 export interface SseHandlers {
   onEvent(e: { event: string; data: string }): void;
@@ -10,14 +13,16 @@ export interface SseHandlers {
 
 /**
  * Follows a Server-Sent Events URL with `fetch` streaming (EventSource cannot send the Authorization header).
- * Reconnects after a drop, backing off from 500 ms up to 10 s; a 401 ends it (`stopped`: the session expired).
- * Stops when `signal` aborts.
+ * Reconnects after a drop with the shared backoff (`LIVE_VIEW_BACKOFF`, 500 ms doubling up to 10 s, or from the
+ * server's `retry:`); a 401 ends it (`stopped`: the session expired). Stops when `signal` aborts.
  */
 export function followSse(url: string, token: string, handlers: SseHandlers, signal: AbortSignal): void {
-  let delayMs = 500;
+  let failures = 0;
+  let serverRetryMs: number | undefined;
   const run = async (): Promise<void> => {
     while (!signal.aborted) {
       handlers.onState?.('connecting');
+      const parser = createSseParser();
       try {
         const res = await fetch(url, { headers: { authorization: token, accept: 'text/event-stream', ...handlers.headers?.() }, signal });
         if (res.status === 401) {
@@ -27,40 +32,37 @@ export function followSse(url: string, token: string, handlers: SseHandlers, sig
         if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`);
         handlers.onState?.('live');
         handlers.onOpen?.();
-        delayMs = 500;
-        await readEvents(res.body, handlers.onEvent);
+        failures = 0;
+        await readEvents(res.body, handlers.onEvent, parser);
         if (!signal.aborted) handlers.onState?.('retrying', 'the stream ended');
       } catch (e) {
         if (signal.aborted) return;
         handlers.onState?.('retrying', e instanceof Error ? e.message : String(e));
       }
-      await new Promise((r) => setTimeout(r, delayMs));
-      delayMs = Math.min(delayMs * 2, 10_000);
+      serverRetryMs = parser.retryMs ?? serverRetryMs;
+      failures += 1;
+      const policy = serverRetryMs === undefined ? LIVE_VIEW_BACKOFF : { ...LIVE_VIEW_BACKOFF, baseMs: serverRetryMs };
+      await new Promise((r) => setTimeout(r, backoffDelayMs(failures, policy, Math.random())));
     }
   };
   void run();
 }
 
-/** Splits an SSE byte stream into events (`event:`, `data:` lines; comments ignored). */
-export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: { event: string; data: string }) => void): Promise<void> {
+/** Feeds an SSE byte stream through the shared parser (`@verge/api-client`'s, per the WHATWG rules) to `onEvent`. */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (e: { event: string; data: string }) => void,
+  parser: SseParser = createSseParser(),
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
+  const emit = (text: string): void => {
+    for (const { event, data } of parser.push(text)) onEvent({ event, data });
+  };
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length > 0) onEvent({ event, data: data.join('\n') });
-    }
+    if (done) break;
+    emit(decoder.decode(value, { stream: true }));
   }
+  emit(decoder.decode());
 }

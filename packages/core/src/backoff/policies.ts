@@ -22,3 +22,6 @@ export const ENGINE_EVENTS_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000
 
 /** The service client's server-sent-events reconnect (the server's `retry:` replaces the base). */
 export const EVENT_STREAM_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 0 };
+
+/** The dashboard's live views reconnecting their event streams (a person is watching: short; the server's `retry:` replaces the base). */
+export const LIVE_VIEW_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 10_000, jitter: 0.2 };

@@ -1,3 +1,5 @@
+import { createSseParser } from '@verge/api-client';
+
 /** Events of one type collected from a Server-Sent Events stream until `stop()` (or until the server ends it). */
 export interface SseCollector<T> {
   readonly messages: T[];
@@ -16,23 +18,9 @@ export async function openSse<T>(url: string, authorization: string, event: stri
   return { messages, stop: () => abort.abort() };
 }
 
-/** Parses `text/event-stream` blocks (`event:` and `data:` lines, blank-line separated). */
+/** Feeds an event stream through the shared parser (`@verge/api-client`'s, per the WHATWG rules). */
 async function readSse(body: ReadableStream<Uint8Array>, onEvent: (event: string, data: string) => void): Promise<void> {
+  const parser = createSseParser();
   const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length > 0) onEvent(event, data.join('\n'));
-    }
-  }
+  for await (const chunk of body) for (const e of parser.push(decoder.decode(chunk, { stream: true }))) onEvent(e.event, e.data);
 }

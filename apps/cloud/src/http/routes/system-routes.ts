@@ -64,6 +64,6 @@ function fromHealth(deps: ApiDeps): ReadinessDto {
   return {
     ready: health.status === 'ok' && listeners === 'ok',
     status: health.status,
-    checks: { store: 'notConfigured', bus: 'notConfigured', listeners, draining: health.status === 'stopping' },
+    checks: { store: 'notConfigured', bus: 'notConfigured', blobStore: 'notConfigured', listeners, draining: health.status === 'stopping' },
   };
 }
