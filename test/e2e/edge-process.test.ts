@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import device from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import type { RunningEdge } from '@verge/edge';
+import { createLogger, type Logger } from '@verge/platform';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
 import { listManagedModules, startTestEdge, deployment, type ModuleRunner, agentReported, endpointSent, expectInOrderWithoutGaps, expectPipelineMessages, filterSeqs, waitForRunning } from '@verge/testkit/edge';
@@ -14,6 +15,23 @@ import type { Device } from '@verge/api-client';
 
 const EDGE_ID = 'edge-proc';
 const runner: ModuleRunner = { kind: 'process', node: process.execPath };
+
+const PINO_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY };
+
+/**
+ * The runtime's log as the test kit's default (lines at $VERGE_E2E_LOG, default `error`, to stdout), which also counts
+ * the agent's reconcile passes (its `reconcile wake-up` line starts each pass after the first).
+ */
+function passCountingLog(): { log: Logger; passes: () => number } {
+  const shown = PINO_LEVELS[process.env['VERGE_E2E_LOG'] ?? 'error'] ?? 50;
+  let passes = 0;
+  const write = (line: string): void => {
+    const entry = JSON.parse(line) as { level: number; msg?: string };
+    if (entry.msg === 'reconcile wake-up') passes += 1;
+    if (entry.level >= shown) process.stdout.write(line);
+  };
+  return { log: createLogger({ service: 'edge', level: 'debug', destination: { write } }), passes: () => passes };
+}
 
 describe('edge runtime end to end with process modules', () => {
   const tmp = tempDir('verge-e2e-');
@@ -29,6 +47,7 @@ describe('edge runtime end to end with process modules', () => {
     crasher: { file: 'crasher.mjs', env: { CRASH_LOG: crashLog } },
   };
   const manifest = deployment(runner, modules, { moduleDesired: { filter: { greeting: 'hello', threshold: 5 } } });
+  const agentLog = passCountingLog();
 
   beforeAll(async () => {
     // Run as root, each process module runs as its own unprivileged user: the crasher must reach its log file.
@@ -41,7 +60,7 @@ describe('edge runtime end to end with process modules', () => {
     // A child registered before the runtime starts is in the device scope of its first sync.
     leaf = await createLeafDevice(t, 'leaf-1', created.device);
     events = collectEvents(t.api, EDGE_ID);
-    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: edgeCs, runtime: 'process' });
+    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: edgeCs, runtime: 'process', log: agentLog.log });
     const applied = await applyConfigurationContent(t, EDGE_ID, manifest);
     expect(applied.status).toBe(204);
   });
@@ -131,8 +150,10 @@ describe('edge runtime end to end with process modules', () => {
       return s?.code === 400 ? s : undefined;
     }, { description: 'lastDesiredStatus 400', timeoutMs: 30_000 });
     expect(status.description).toContain('modules.producer.restartPolicy');
-    // An observation window (the scenario, not a synchronisation): for 3 s after the refusal nothing is restarted.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The observation window is counted in reconcile passes, not time: the pass that reported the refusal has run
+    // (steps run before a pass reports), and the agent reconciles once more in full; nothing is restarted.
+    const passesAtRefusal = agentLog.passes();
+    await eventually(() => agentLog.passes() >= passesAtRefusal + 2, { description: 'a further full reconcile pass after the refusal', timeoutMs: 30_000 });
     const after = await listManagedModules(edge);
     for (const id of ['producer', 'filter']) {
       const b = before.find((m) => m.id === id);

@@ -60,13 +60,13 @@ export function createCloudServices(
   ctx: ServiceContext,
   config: Pick<CloudConfig, 'retention' | 'c2d'>,
   gateway: () => DeviceGateway | undefined,
-  /** Timers of background work (rollout deadlines, deployment lease checks and resyncs, job polls and deadlines); default the system clock. */
+  /** Timers of background work (rollout deadlines, deployment lease checks and resyncs, job polls and deadlines) and of direct methods' connect waits; default the system clock. */
   timers: Clock = systemClock,
 ): CloudServices {
   const twins = createTwinService(ctx);
   const telemetry = createTelemetryService(ctx, config.retention);
   const devices = createDeviceRegistry(ctx);
-  const methods = createMethodService(ctx, gateway);
+  const methods = createMethodService(ctx, gateway, timers);
   const query = createQueryService(ctx);
   // Every lease holder (deployments, rollouts, jobs) renews at `leaseTiming`'s check interval, well inside its TTL.
   const leaseCheckMs = leaseTiming(config.retention).checkMs;

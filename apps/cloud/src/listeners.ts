@@ -46,18 +46,18 @@ export const HTTP_CLOSE_GRACE_MS = 5_000;
 
 /**
  * Closes the API on both listeners: stops accepting, ends event streams (the app's preClose), lets requests in
- * flight finish (up to HTTP_CLOSE_GRACE_MS), then closes every socket still open. Waiting for sockets without a
- * request would otherwise take as long as the client's keep-alive (idle sockets a client opened but never used
- * are not "idle" to Node's closeIdleConnections).
+ * flight finish (up to `graceMs`, default HTTP_CLOSE_GRACE_MS), then closes every socket still open. Waiting for
+ * sockets without a request would otherwise take as long as the client's keep-alive (idle sockets a client opened
+ * but never used are not "idle" to Node's closeIdleConnections).
  */
-export async function closeHttp(api: ServiceApp, https: HttpServer | undefined): Promise<void> {
+export async function closeHttp(api: ServiceApp, https: HttpServer | undefined, graceMs = HTTP_CLOSE_GRACE_MS): Promise<void> {
   const servers = [api.app.server, ...(https === undefined ? [] : [https])];
   let done = false;
   const closing = Promise.all([
     api.app.close(),
     https === undefined || !https.listening ? undefined : new Promise<void>((resolve) => https.close(() => resolve())),
   ]).finally(() => (done = true));
-  const deadline = Date.now() + HTTP_CLOSE_GRACE_MS;
+  const deadline = Date.now() + graceMs;
   while (!done) {
     if (api.inFlight() === 0 || Date.now() >= deadline) for (const s of servers) s.closeAllConnections();
     await Promise.race([closing, new Promise((r) => setTimeout(r, 25))]);

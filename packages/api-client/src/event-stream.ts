@@ -20,6 +20,11 @@ export interface EventStreamOptions {
   readonly reconnect?: false | ReconnectPolicy;
   /** Resume after this event id (sent as `Last-Event-ID`). */
   readonly lastEventId?: string;
+  /**
+   * Told each time the server accepts the stream (its response arrived, so events published from then on are
+   * delivered): on the first connection and after each reconnect; for a "listening" notice.
+   */
+  readonly onOpen?: () => void;
   /** Told about each drop before the wait; for a "reconnecting…" notice. */
   readonly onDisconnect?: (error: unknown, attempt: number, delayMs: number) => void;
 }
@@ -40,6 +45,7 @@ export async function* openEventStream(transport: Transport, spec: RequestSpec, 
       const headers = { ...spec.headers, Accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) };
       const response = await transport.open({ ...spec, headers, signal: options.signal });
       attempt = 0;
+      options.onOpen?.();
       const parser = createSseParser();
       for await (const event of readEvents(response, parser)) {
         lastEventId = event.id ?? lastEventId;

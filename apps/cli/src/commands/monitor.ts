@@ -20,7 +20,7 @@ export function registerMonitor(program: Command): void {
     .option('--module <moduleId>', 'only messages of this module')
     .option('--timeout <seconds>', 'stop after this many seconds')
     .option('--count <n>', 'stop after n messages')
-    .addHelpText('after', '\nWith --json, prints one JSON object per line per message (body as JSON, text or base64; see bodyEncoding).');
+    .addHelpText('after', '\nWith --json, prints one JSON object per line per message (body as JSON, text or base64; see bodyEncoding); notices go to stderr.');
   withClientOptions(command).action(runAction((stdio, options: MonitorOptions) => monitor(stdio, options)));
 }
 
@@ -34,11 +34,17 @@ async function monitor(stdio: Stdio, options: MonitorOptions): Promise<number> {
   const timer = timeoutSec === undefined ? undefined : setTimeout(stop, timeoutSec * 1000);
   const json = options.json === true;
   try {
-    if (!json) stdio.err(`listening for device-to-cloud messages${describeFilter(options)} (Ctrl-C to stop)`);
     const filter = { ...(options.device === undefined ? {} : { deviceId: options.device }), ...(options.module === undefined ? {} : { moduleId: options.module }) };
     let seen = 0;
+    let listening = false;
     const stream = client.events(filter, {
       signal: controller.signal,
+      // Said once the cloud has accepted the stream: a message sent from then on is printed (scripts and tests wait for it).
+      onOpen: () => {
+        if (listening) return;
+        listening = true;
+        stdio.err(`listening for device-to-cloud messages${describeFilter(options)} (Ctrl-C to stop)`);
+      },
       onDisconnect: (error, attempt, delayMs) => stdio.err(`event stream lost (${describeError(error)}); reconnecting in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt})`),
     });
     for await (const message of stream) {

@@ -6,15 +6,16 @@ import { join } from 'node:path';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { eventually } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { capturedVerge } from '../helpers/verge-cli-capture.js';
+import { capturedVerge, type RunningVerge } from '../helpers/verge-cli-capture.js';
 
 let dataDir: string;
 let cloud: TestCloud;
 let caPem: string;
 let mqttPort: number;
 
-const { verge, json } = capturedVerge(() => ['--data', dataDir]);
+const { verge, start, json } = capturedVerge(() => ['--data', dataDir]);
 
 /** Connects the unmodified SDK with a connection string printed by `verge device create --gateway localhost:PORT`. */
 async function connectDevice(connectionString: string): Promise<Client> {
@@ -27,19 +28,13 @@ async function connectDevice(connectionString: string): Promise<Client> {
 }
 
 /**
- * Calls `send` every 250 ms until `done` settles: `verge monitor` only sees messages sent after its event stream is
- * open, and how long that takes depends on the machine, so the test keeps sending instead of guessing a delay.
+ * Starts `verge monitor ...args` and resolves once it listens: `monitor` only sees messages sent after its event
+ * stream is open, and says so on stderr when the cloud has accepted the stream.
  */
-async function keepSending<T>(done: Promise<T>, send: () => Promise<unknown>): Promise<T> {
-  let settled = false;
-  const result = done.finally(() => {
-    settled = true;
-  });
-  while (!settled) {
-    await send();
-    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 250))]);
-  }
-  return result;
+async function listeningMonitor(...args: string[]): Promise<RunningVerge> {
+  const run = start('monitor', ...args);
+  await eventually(() => run.stderr().includes('listening for device-to-cloud messages'), { description: 'verge monitor to listen', intervalMs: 10 });
+  return run;
 }
 
 beforeAll(async () => {
@@ -144,15 +139,16 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     const created = await verge('device', 'create', 'cli-sim', '--gateway', `localhost:${mqttPort}`);
     const device = await connectDevice(created.stdout.trim());
 
-    // monitor: start it, then send; it stops after one message.
-    const monitored = await keepSending(verge('monitor', '--device', 'cli-sim', '--count', '1', '--timeout', '30', '--json'), () => {
-      const message = new Message(JSON.stringify({ temp: 21.5 }));
-      message.properties.add('alert', 'true');
-      message.contentType = 'application/json';
-      message.contentEncoding = 'utf-8';
-      return device.sendEvent(message);
-    });
+    // monitor: start it, send once it listens; it stops after one message.
+    const monitor = await listeningMonitor('--device', 'cli-sim', '--count', '1', '--timeout', '30', '--json');
+    const message = new Message(JSON.stringify({ temp: 21.5 }));
+    message.properties.add('alert', 'true');
+    message.contentType = 'application/json';
+    message.contentEncoding = 'utf-8';
+    await device.sendEvent(message);
+    const monitored = await monitor.done;
     expect(monitored.code).toBe(0);
+    expect(monitored.stderr).toBe('listening for device-to-cloud messages of device cli-sim (Ctrl-C to stop)\n');
     const line = JSON.parse(monitored.stdout.trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ deviceId: 'cli-sim', moduleId: null, properties: { alert: 'true' }, body: { temp: 21.5 }, bodyEncoding: 'json' });
     expect(typeof line['enqueuedTime']).toBe('string');
@@ -187,10 +183,10 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     const b = await verge('device', 'create', 'cli-mon-b', '--gateway', `localhost:${mqttPort}`);
     const deviceA = await connectDevice(a.stdout.trim());
     const deviceB = await connectDevice(b.stdout.trim());
-    const monitored = await keepSending(verge('monitor', '--device', 'cli-mon-b', '--count', '1', '--timeout', '30'), async () => {
-      await deviceA.sendEvent(new Message('from a'));
-      await deviceB.sendEvent(new Message('from b'));
-    });
+    const monitor = await listeningMonitor('--device', 'cli-mon-b', '--count', '1', '--timeout', '30');
+    await deviceA.sendEvent(new Message('from a'));
+    await deviceB.sendEvent(new Message('from b'));
+    const monitored = await monitor.done;
     expect(monitored.code).toBe(0);
     expect(monitored.stderr).toBe('listening for device-to-cloud messages of device cli-mon-b (Ctrl-C to stop)\n');
     expect(monitored.stdout).toMatch(/^\S+Z {2}cli-mon-b\n/);

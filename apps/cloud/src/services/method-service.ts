@@ -1,4 +1,4 @@
-import { VergeError, type MethodInvocation } from '@verge/contracts';
+import { VergeError, type Clock, type MethodInvocation } from '@verge/contracts';
 import type { ClientIdentity } from '@verge/core';
 import type { ServiceContext } from './context.js';
 import { requireDevice, requireModule } from './identity-checks.js';
@@ -22,8 +22,11 @@ export interface MethodService {
   invoke(id: ClientIdentity, invocation: MethodInvocation): Promise<MethodResult>;
 }
 
-/** Builds the method service; `gateway` returns the device endpoint once it runs. */
-export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGateway | undefined): MethodService {
+/**
+ * Builds the method service; `gateway` returns the device endpoint once it runs. `timers` bounds the wait for a
+ * device to connect (`connectTimeoutInSeconds`) and paces its re-checks: the cloud's clock, a fake one in tests.
+ */
+export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGateway | undefined, timers: Pick<Clock, 'setTimer'>): MethodService {
   const { store, bus } = ctx;
 
   const connected = async (id: ClientIdentity): Promise<boolean> => (await gateway()?.isConnected(id)) === true;
@@ -33,19 +36,26 @@ export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGa
     if (now || timeoutMs <= 0) return now;
     return new Promise<boolean>((resolve) => {
       let done = false;
+      let cancelPoll = (): void => undefined;
       const finish = (ok: boolean): void => {
         if (done) return;
         done = true;
-        clearTimeout(deadline);
-        clearInterval(poll);
+        cancelDeadline();
+        cancelPoll();
         unsubscribe();
         resolve(ok);
       };
       const check = (): void => {
         connected(id).then((ok) => ok && finish(true), () => undefined);
       };
-      const deadline = setTimeout(() => void connected(id).then(finish, () => finish(false)), timeoutMs);
-      const poll = setInterval(check, CONNECT_POLL_MS);
+      const poll = (): void => {
+        cancelPoll = timers.setTimer(() => {
+          check();
+          if (!done) poll();
+        }, CONNECT_POLL_MS);
+      };
+      const cancelDeadline = timers.setTimer(() => void connected(id).then(finish, () => finish(false)), timeoutMs);
+      poll();
       const unsubscribe = bus.subscribe('connectionChanged', (e) => {
         if (e.connected && e.id.deviceId === id.deviceId && e.id.moduleId === id.moduleId) check();
       });

@@ -56,21 +56,25 @@ describe('events (Server-Sent Events)', () => {
     });
     const drops: number[] = [];
     const ids: number[] = [];
-    for await (const m of client.events({}, { onDisconnect: (_e, attempt) => drops.push(attempt) })) {
+    const opens: number[] = []; // events seen when each (re)connection was accepted
+    for await (const m of client.events({}, { onOpen: () => opens.push(ids.length), onDisconnect: (_e, attempt) => drops.push(attempt) })) {
       ids.push(m.sequenceNumber);
       if (ids.length === 5) break;
     }
     expect(ids).toEqual([1, 2, 3, 4, 5]);
     expect(server.requests.map((r) => r.headers['last-event-id'] ?? null)).toEqual([null, '2', '4']);
     expect(drops).toEqual([1, 1]);
+    expect(opens).toEqual([0, 2, 4]);
   });
 
-  it('does not retry an HTTP error status', async () => {
+  it('does not retry an HTTP error status (and never says the stream is open)', async () => {
     server.respond((_req, res) => sendJson(res, 401, { code: 'CLD_AUTH_FAILED', message: 'bad token' }));
+    let opened = false;
     const error = await (async () => {
-      for await (const _m of client.events()) expect.unreachable();
+      for await (const _m of client.events({}, { onOpen: () => (opened = true) })) expect.unreachable();
     })().catch((e: unknown) => e);
     expect(isApiError(error, 'CLD_AUTH_FAILED')).toBe(true);
+    expect(opened).toBe(false);
     expect(server.requests).toHaveLength(1);
   });
 

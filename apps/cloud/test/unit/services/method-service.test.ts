@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VergeError } from '@verge/contracts';
 import type { ClientIdentity } from '@verge/core';
+import { eventually } from '@verge/testkit';
+import { createMethodService, type MethodService } from '../../../src/services/method-service.js';
 import type { DeviceGateway } from '../../../src/services/types.js';
 import { expectVergeRejection } from '../../helpers/expect-error.js';
 import { createTestCloud, type TestCloud } from '../../helpers/fixtures.js';
@@ -36,6 +38,26 @@ async function setup(): Promise<TestCloud> {
   await cloud.services.devices.putDevice('d', { deviceId: 'd' }, undefined);
   await cloud.services.modules.putModule('d', 'm', { moduleId: 'm' }, undefined);
   return cloud;
+}
+
+/** The method service over the test cloud's context (store, bus), its connect waits on the cloud's fake clock. */
+function methodsOnFakeTime(c: TestCloud, gw: DeviceGateway): MethodService {
+  return createMethodService(c.ctx, () => gw, c.clock);
+}
+
+/** Whether `p` has settled yet (and marks its rejection handled until the test awaits it). */
+function settledFlag(p: Promise<unknown>): () => boolean {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
+}
+
+/** Resolves once the service waits for the device to connect: its connect deadline is the clock's only timer source. */
+async function waitingForConnection(c: TestCloud): Promise<void> {
+  await eventually(() => c.clock.pendingTimers > 0, { description: 'the method service to wait for the device to connect', intervalMs: 1 });
 }
 
 describe('method service', () => {
@@ -79,25 +101,50 @@ describe('method service', () => {
   it('waits up to connectTimeoutInSeconds for the device to connect', async () => {
     const c = await setup();
     const online = new Set<string>();
-    c.setGateway(stubGateway(online));
-    const pending = c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'late', connectTimeoutInSeconds: 5 });
-    setTimeout(async () => {
-      online.add('d');
-      await c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
-    }, 50);
+    const methods = methodsOnFakeTime(c, stubGateway(online));
+    expect(c.clock.pendingTimers).toBe(0);
+    const pending = methods.invoke({ deviceId: 'd' }, { methodName: 'late', connectTimeoutInSeconds: 5 });
+    const settled = settledFlag(pending);
+    await waitingForConnection(c);
+    await c.clock.advance(4_000);
+    expect(settled()).toBe(false);
+    // The device connects inside the timeout; the connection event (no time passes) wakes the waiting invocation.
+    online.add('d');
+    await c.services.endpoint.setConnectionState({ deviceId: 'd' }, true);
     await expect(pending).resolves.toMatchObject({ status: 200 });
+    expect(c.clock.pendingTimers).toBe(0);
+  });
+
+  it('re-checks the gateway while waiting, for a device that becomes ready without a connection event', async () => {
+    const c = await setup();
+    const online = new Set<string>();
+    const methods = methodsOnFakeTime(c, stubGateway(online));
+    const pending = methods.invoke({ deviceId: 'd' }, { methodName: 'late', connectTimeoutInSeconds: 5 });
+    const settled = settledFlag(pending);
+    await waitingForConnection(c);
+    online.add('d');
+    expect(settled()).toBe(false);
+    await c.clock.advance(1_000);
+    expect(settled()).toBe(true);
+    await expect(pending).resolves.toMatchObject({ status: 200 });
+    expect(c.clock.pendingTimers).toBe(0);
   });
 
   it('gives up after connectTimeoutInSeconds', async () => {
     const c = await setup();
-    c.setGateway(stubGateway(new Set()));
-    const started = Date.now();
+    const methods = methodsOnFakeTime(c, stubGateway(new Set()));
+    const outcome = methods.invoke({ deviceId: 'd' }, { methodName: 'never', connectTimeoutInSeconds: 1 });
+    const settled = settledFlag(outcome);
+    await waitingForConnection(c);
+    await c.clock.advance(999);
+    expect(settled()).toBe(false);
+    await c.clock.advance(1);
     await expectVergeRejection(
-      c.services.methods.invoke({ deviceId: 'd' }, { methodName: 'never', connectTimeoutInSeconds: 1 }),
+      outcome,
       'CLD_DEVICE_NOT_CONNECTED',
       "device 'd' is not connected (waited 1 s); direct methods need an online client subscribed to methods",
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(c.clock.pendingTimers).toBe(0);
   });
 });
 

@@ -63,11 +63,13 @@ describe('process runtime specifics', () => {
   it('signals the whole process group: a stop, and the end of the main process, take the children along', async () => {
     const runtime = await ProcessModuleRuntime.open({ dataDir: dir });
     try {
-      const script = (exitAfterMs: number) =>
-        `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});console.log('child '+c.pid);` +
-        (exitAfterMs > 0 ? `setTimeout(()=>process.exit(0),${exitAfterMs});` : `setInterval(()=>{},1000);`);
-      for (const [id, exitAfterMs] of [['stopped', 0], ['ends', 500]] as const) {
-        await runtime.createModule(processSpec(id, { script: script(exitAfterMs) }), { configHash: 'h', env: {} });
+      // A module that ends on its own exits when the test tells it to (SIGUSR2 to its main process only), once the
+      // test has seen its child alive; its handler is in place before it prints the child's pid.
+      const script = (ending: 'stop' | 'exit') =>
+        (ending === 'exit' ? `process.on('SIGUSR2',()=>process.exit(0));` : '') +
+        `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});console.log('child '+c.pid);setInterval(()=>{},1000);`;
+      for (const [id, ending] of [['stopped', 'stop'], ['ends', 'exit']] as const) {
+        await runtime.createModule(processSpec(id, { script: script(ending) }), { configHash: 'h', env: {} });
         await runtime.startModule(id);
         let grandchild = 0;
         await eventually(async () => {
@@ -76,7 +78,12 @@ describe('process runtime specifics', () => {
           return grandchild > 0;
         });
         expect(alive(grandchild)).toBe(true);
-        if (exitAfterMs === 0) await runtime.stopModule(id, 2_000);
+        if (ending === 'stop') await runtime.stopModule(id, 2_000);
+        else {
+          const main = (await runtime.observe()).find((m) => m.id === id);
+          expect(main?.pid).toBeGreaterThan(0);
+          process.kill(main?.pid as number, 'SIGUSR2');
+        }
         await eventually(() => !alive(grandchild));
       }
     } finally {

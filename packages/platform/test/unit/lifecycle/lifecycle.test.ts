@@ -13,15 +13,24 @@ describe('createLifecycle', () => {
     const src = source();
     const lc = createLifecycle({ log, source: src });
     const order: string[] = [];
+    // The http step finishes only when the test says so: the store step must wait for it, however long it takes.
+    let httpStarted: () => void = () => undefined;
+    const httpRunning = new Promise<void>((r) => (httpStarted = r));
+    let finishHttp: () => void = () => undefined;
     lc.onStop('store', () => void order.push('store'));
     lc.onStop('http', async () => {
-      await new Promise((r) => setTimeout(r, 5));
+      httpStarted();
+      await new Promise<void>((r) => (finishHttp = r));
       order.push('http');
     });
     expect(lc.signal.aborted).toBe(false);
     src.emit('SIGTERM');
     expect(lc.signal.aborted).toBe(true);
     expect(lc.signal.reason).toBe('SIGTERM');
+    await httpRunning;
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    finishHttp();
     await lc.stopped;
     expect(order).toEqual(['http', 'store']);
     lc.dispose();

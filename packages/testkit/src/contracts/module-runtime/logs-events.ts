@@ -82,15 +82,25 @@ export function describeLogsEvents(make: () => Promise<ModuleRuntimeSubject>): v
     });
 
     it('an aborted event iteration ends', async () => {
-      const { runtime } = await openForTest(make);
+      const { runtime, subject } = await openForTest(make);
       const controller = new AbortController();
+      const events: RuntimeEvent[] = [];
       const iteration = (async () => {
-        for await (const _event of runtime.events(controller.signal)) {
-          // nothing happens in this test
-        }
+        for await (const event of runtime.events(controller.signal)) events.push(event);
         return 'ended';
       })();
-      setTimeout(() => controller.abort(), 100);
+      // Aborted while live and waiting for the next event: once the stream has reported a probe module (started
+      // again until it does, as the event source may need a moment to subscribe).
+      const probe = moduleId('abort-probe');
+      await runtime.createModule(subject.spec(probe, { script: scripts.exitWith(0) }), createOptions());
+      await eventually(
+        async () => {
+          await runtime.startModule(probe);
+          return events.some((e) => e.kind === 'module' && e.moduleId === probe);
+        },
+        { timeoutMs: 15_000, intervalMs: 200, description: 'the event stream to report the probe module' },
+      );
+      controller.abort();
       await expect(iteration).resolves.toBe('ended');
     });
   });
