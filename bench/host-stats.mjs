@@ -40,3 +40,49 @@ export async function createBenchSchema(prefix) {
   u.searchParams.set('options', `-c search_path=${schema}`);
   return { url: u.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
 }
+
+/** Local TCP ports of the connections processes `pids` hold to `remotePort` on this host (from `ss`). */
+async function clientPorts(pids, remotePort) {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise((resolve) =>
+    execFile('ss', ['-tnpH', 'state', 'established', `( dport = :${remotePort} )`], (err, stdout) => resolve(err ? '' : stdout)),
+  );
+  const wanted = new Set(pids.map(String));
+  const ports = [];
+  for (const line of out.split('\n')) {
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    if (pid === undefined || !wanted.has(pid)) continue;
+    const local = line.trim().split(/\s+/)[2] ?? ''; // Recv-Q Send-Q Local:Port Peer:Port Process
+    ports.push(Number(local.slice(local.lastIndexOf(':') + 1)));
+  }
+  return ports;
+}
+
+/**
+ * Process ids of the PostgreSQL backends serving processes `clientPids` (their connections to PG_URL's port,
+ * matched on `pg_stat_activity.client_port`), plus the server's WAL writer: the server-side CPU of those clients.
+ */
+export async function pgBackendPids(clientPids) {
+  const u = new URL(PG_URL);
+  const ports = await clientPorts(clientPids, u.port || '5432');
+  const pg = createRequire(new URL('../apps/cloud/package.json', import.meta.url))('pg');
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      `SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[]) OR backend_type = 'walwriter'`,
+      [ports],
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Process id of the server listening on TCP `port` of this host (from `ss`), or undefined. */
+export async function listenerPid(port) {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise((resolve) => execFile('ss', ['-ltnpH', `( sport = :${port} )`], (err, stdout) => resolve(err ? '' : stdout)));
+  const pid = /pid=(\d+)/.exec(out)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}

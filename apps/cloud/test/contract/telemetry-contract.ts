@@ -31,6 +31,21 @@ export function describeTelemetryContract(make: CloudStoreFactory): void {
     expect(ids(await s.telemetry.after({}, 0, 2000))).toEqual(records.map((_, i) => `m${i}`));
   }));
 
+  it('stores each message of a batch exactly: bodies of any length and bytes, property maps with any characters', withHarness(make, async (s) => {
+    const messages = [
+      { body: new Uint8Array(0), properties: {}, systemProperties: {} },
+      { body: Uint8Array.from([0x00, 0xff, 0x5c, 0x22, 0x7b, 0x2c, 0x7d]), properties: { 'a"b': 'c\\d', 'line\nbreak': '{"x":[1,2]}' }, systemProperties: { messageId: 'm,1' } },
+      { body: new Uint8Array(4096).fill(7), properties: { ünï: '😀 \u0001', empty: '' }, systemProperties: { contentType: 'application/json', messageId: 'NULL' } },
+      { body: new TextEncoder().encode('{"t":1}'), properties: { k: 'NULL' }, systemProperties: {} },
+    ];
+    // Appended together: one batch.
+    const records = await Promise.all(messages.map((message, i) => s.telemetry.append({ deviceId: i % 2 === 0 ? 'd"1' : 'd,2', ...(i === 3 ? { moduleId: 'm{1}' } : {}), enqueuedAtMs: i, message })));
+    const stored = await s.telemetry.after({}, (records[0]?.sequenceNumber ?? 1) - 1, 10);
+    expect(stored.map((r) => ({ deviceId: r.deviceId, moduleId: r.moduleId, body: [...r.message.body], properties: r.message.properties, systemProperties: r.message.systemProperties, sizeBytes: r.sizeBytes }))).toEqual(
+      records.map((r, i) => ({ deviceId: r.deviceId, moduleId: r.moduleId, body: [...(messages[i]?.body ?? [])], properties: messages[i]?.properties, systemProperties: messages[i]?.systemProperties, sizeBytes: r.sizeBytes })),
+    );
+  }));
+
   it('has committed an append once it resolves: another store on the same data reads it', withHarness(make, async (s, h) => {
     if (h.openAnother === undefined) return;
     const pending = Array.from({ length: 50 }, (_, i) => s.telemetry.append({ deviceId: 'd', enqueuedAtMs: i, message: msg(`c${i}`) }));
