@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark of the edge runtime's hub (issues #4, #8): routed module→module and module→$upstream throughput (QoS 1,
 // 256 B, TLS), p50/p99 latency at 2,000 msg/s, and the runtime's RSS idle and under load, side by side with
-// a private Mosquitto 2 on TLS (bench/mosquitto-tls.mjs) driven by the same client code in the same run.
+// a private Mosquitto 2 on TLS (bench/mosquitto-tls.mjs) driven by the same client code in the same run; for
+// module→$upstream also a Mosquitto "edge" bridged to a Mosquitto "cloud" (bench/edge-mosquitto-bridge.mjs).
 // The cloud and the edge runtime each run in their own process (bench/cloud-server.mjs, bench/edge-server.mjs);
 // the load comes from this process. Loopback only; then a restart with 100k stored messages;
 // writes BENCHMARKS.md at the repository root (--no-write: not). About five minutes.
@@ -20,6 +21,7 @@ import { f, machine, mosquittoVersion, print } from './edge-report.mjs';
 import { pidCpuMs } from './host-stats.mjs';
 import { startMosquittoTls } from './mosquitto-tls.mjs';
 import { writeBenchmarksMd } from './edge-markdown.mjs';
+import { measureMosquittoBridge } from './edge-mosquitto-bridge.mjs';
 import { closeAll, connectModule, connectMosquitto, nowMs, percentiles, pumpCount, pumpPaced, pumpThroughput, sentAt, subscribe } from './edge-load.mjs';
 import { connectModuleLoad, peakMemorySampler, sleep, startCloudAndEdge, waitFor } from './edge-rig.mjs';
 
@@ -168,6 +170,9 @@ try {
       pumpThroughput(mosqSenders.map((s) => ({ client: s.client, topic: `verge-bench/${run}/m2m/${s.i}` })), { ...THROUGHPUT, delivered: () => mosqReceived }),
     );
     result.mosquittoPublishOnly = await withCpu(() => pumpThroughput(mosqSenders.map((s) => ({ client: s.client, topic: `verge-bench/${run}/nobody/${s.i}` })), THROUGHPUT));
+    // The honest peer of module→$upstream: an edge broker that forwards what it accepted to a cloud broker.
+    progress(`Mosquitto "edge" bridged (QoS 1, TLS) to a Mosquitto "cloud": same senders and window, ${THROUGHPUT.durationMs / 1000} s, then until the cloud has every accepted message (≤ ${DRAIN_SEC} s)`);
+    result.mosquittoBridge = await measureMosquittoBridge({ run, senders: SENDERS, throughput: THROUGHPUT, drainSec: DRAIN_SEC });
 
     progress(`module→module: ${SENDERS} senders × window ${WINDOW} → one sink, ${THROUGHPUT.durationMs / 1000} s`);
     result.moduleToModule = await withCpu(() => pumpThroughput(m2mSenders, { ...THROUGHPUT, delivered: () => counts.sinkReceived, onSample: sample }));
@@ -241,11 +246,14 @@ try {
     result.ratios = {
       moduleToModuleVsMosquittoPubSub: result.moduleToModule.deliveredPerSec / result.mosquittoPubSub.deliveredPerSec,
       upstreamAckedVsMosquittoPublishOnly: result.moduleToUpstream.ackedPerSec / result.mosquittoPublishOnly.ackedPerSec,
+      upstreamAckedVsMosquittoBridge: result.moduleToUpstream.ackedPerSec / result.mosquittoBridge.ackedPerSec,
+      upstreamCloudVsMosquittoBridge: result.moduleToUpstream.deliveredPerSec / result.mosquittoBridge.cloudReceivedPerSec,
       upstreamEndToEndVsMosquittoPubSub: result.moduleToUpstream.endToEndPerSec / result.mosquittoPubSub.deliveredPerSec,
     };
     result.notes.push(
       'Verge: MQTT over TLS 1.3, SAS-authenticated module identities, every message persisted (SQLite, group commit) before its PUBACK; Mosquitto: a private instance for this run, MQTT over TLS (openssl-made P-256 certificate), anonymous, no persistence, default limits.',
       'module→$upstream "acked" is the rate the hub accepted and stored; "cloud received" is what reached the cloud in the same window over the upstream links (one MQTT/TLS connection per sending identity).',
+      'Bridged Mosquitto pair: an "edge" Mosquitto (TLS listener) forwarding the senders\' topics over one MQTT 3.1.1/TLS bridge at QoS 1 to a "cloud" Mosquitto, counted by a QoS 1 subscriber of the cloud; the edge keeps whatever it accepted for the bridge and the cloud whatever it holds for the counting subscriber (max_queued_messages 0: with the default of 1000 messages are dropped under this load), otherwise defaults (20 in flight on the bridge, no persistence).',
       'All processes (cloud, edge runtime, this load generator, Mosquitto) share the same cores.',
     );
     result.loadAverageAtEnd = loadavg();

@@ -9,9 +9,18 @@ export function benchmarkRows(r) {
   const ok = (met) => (met ? 'pass' : '**FAIL**');
   const m2m = r.ratios.moduleToModuleVsMosquittoPubSub;
   const up = r.ratios.upstreamAckedVsMosquittoPublishOnly;
+  const upBridge = r.ratios.upstreamAckedVsMosquittoBridge;
   const rows = [
     ['routed module→module, delivered msgs/s', f(r.moduleToModule.deliveredPerSec), `${f(r.mosquittoPubSub.deliveredPerSec)} (pub→sub)`, f(m2m, 2), '≥ 1.0×', ok(m2m >= 1)],
     ['module→`$upstream`, accepted (stored, PUBACKed) msgs/s', f(r.moduleToUpstream.ackedPerSec), `${f(r.mosquittoPublishOnly.ackedPerSec)} (publish, PUBACKed)`, f(up, 2), '≥ 1.0×', ok(up >= 1)],
+    [
+      'module→`$upstream`, accepted msgs/s, against an edge broker forwarding to a cloud broker',
+      f(r.moduleToUpstream.ackedPerSec),
+      `${f(r.mosquittoBridge.ackedPerSec)} (edge Mosquitto bridged QoS 1/TLS to a cloud Mosquitto, PUBACKed)`,
+      f(upBridge, 2),
+      '≥ 1.0×',
+      ok(upBridge >= 1),
+    ],
     [
       `routed hop latency at ${r.settings.latency.ratePerSec} msgs/s`,
       lat(r.latencyModuleToModule.delivery),
@@ -65,6 +74,7 @@ export async function writeBenchmarksMd(r, { command, startedAt }) {
     'Other figures of the same run:',
     '',
     `- module→\`$upstream\`: the cloud received ${f(r.moduleToUpstream.deliveredPerSec)} msgs/s while the senders ran and ${f(r.moduleToUpstream.endToEndPerSec)} msgs/s end to end including the drain (${r.moduleToUpstream.drained ? `empty after ${f(r.moduleToUpstream.drainSec, 1)} s` : 'not drained within the bound'}); PUBACK latency at ${r.settings.latency.ratePerSec} msgs/s p50 ${f(r.latencyModuleToUpstream.puback.p50, 2)} / p99 ${f(r.latencyModuleToUpstream.puback.p99, 2)} ms, cloud arrival p50 ${f(r.latencyModuleToUpstream.cloudArrival.p50, 1)} / p99 ${f(r.latencyModuleToUpstream.cloudArrival.p99, 1)} ms`,
+    `- Mosquitto bridged pair (module→\`$upstream\` peer): the cloud Mosquitto received ${f(r.mosquittoBridge.cloudReceivedPerSec)} msgs/s while the senders ran (Verge's cloud ${f(r.moduleToUpstream.deliveredPerSec)}: ${f(r.ratios.upstreamCloudVsMosquittoBridge, 2)}×) and ${f(r.mosquittoBridge.endToEndPerSec)} msgs/s end to end including the drain (${r.mosquittoBridge.drained ? `every accepted message arrived, ${f(r.mosquittoBridge.drainSec, 1)} s after the senders stopped` : `${r.mosquittoBridge.forwarded} of ${r.mosquittoBridge.accepted} arrived within the bound`}); CPU edge Mosquitto ${f(r.mosquittoBridge.edgeCpuPercent)}% + cloud Mosquitto ${f(r.mosquittoBridge.cloudCpuPercent)}% of a core (Verge edge runtime ${f(r.moduleToUpstream.runtimeCpuPercent)}%)`,
     `- module→module PUBACK (stored) ${f(r.moduleToModule.ackedPerSec)} msgs/s while delivering ${f(r.moduleToModule.deliveredPerSec)}; edge runtime CPU ${f(r.moduleToModule.runtimeCpuPercent)}% of a core, Mosquitto ${f(r.mosquittoPubSub.mosquittoCpuPercent)}% during pub→sub`,
     ...(r.restart === undefined ? [] : [`- restart: the new process reported ready after ${f(r.restart.readyMs)} ms`]),
     ...r.notes.map((n) => `- ${n}`),

@@ -7,6 +7,9 @@
 //   npm run build && node bench/edge-memory.mjs [--entry loader|dist|COPY/edge-runtime.bundle.js]
 //                                            [--exec-argv="--max-semi-space-size=4"] [--runtime-v8-flags=--optimize-for-size]
 //                                            [--seconds 10] [--window 16] [--rate MSGS_PER_SEC] [--snapshot DIR]
+//                                            [--after-idle 15]
+// --after-idle: seconds the runtime idles after the load before its RSS is read again (afterLoadIdleMB; the WAL
+// checkpoint worker's thread ends 10 s after its last round).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     // msgs/s over all senders of a phase instead of as fast as the hub acknowledges: CPU per message is then
     // compared at the same rate (batch sizes depend on the rate, the rate on the machine's other load).
     rate: { type: 'string' },
+    'after-idle': { type: 'string', default: '15' },
   },
 });
 const SENDERS = Number(args.senders);
@@ -73,6 +77,9 @@ try {
   const moduleToModule = await phase(m2mSenders, () => counts.sinkReceived);
   const moduleToUpstream = await phase(upSenders, cloudSeq);
   const loadInspect = await edge.inspect(args.snapshot === undefined ? {} : { snapshotPath: join(args.snapshot, `load-${entryName}.heapsnapshot`) });
+  await sleep(Number(args['after-idle']) * 1000);
+  const afterLoadIdle = await edge.stats();
+  const afterLoadIdleInspect = await edge.inspect();
   const mb = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number((v / MB).toFixed(1))]));
   const spaces = (i) => Object.fromEntries(Object.entries(i.spaces).map(([k, v]) => [k, Number((v.size / MB).toFixed(1))]));
   console.log(JSON.stringify({
@@ -87,6 +94,8 @@ try {
     endSpacesMB: spaces(loadInspect),
     idleRssKb: idleInspect.rss,
     endRssKb: loadInspect.rss,
+    afterLoadIdleMB: mb(afterLoadIdle.memory),
+    afterLoadIdleRssKb: afterLoadIdleInspect.rss,
     ...(process.env.VERGE_BENCH_MAPPINGS === '1' ? { idleMappings: idleInspect.mappings, endMappings: loadInspect.mappings } : {}),
     moduleToModule,
     moduleToUpstream,

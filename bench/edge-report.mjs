@@ -38,6 +38,8 @@ export function print(r, { json, drainSec }) {
   row('', 'Verge edge hub (TLS, persisted)', `Mosquitto ${r.mosquittoVersion} (TLS)`, 'Verge/Mosquitto');
   row('module→module routed, delivered msgs/s', `${f(r.moduleToModule.deliveredPerSec)} (acked ${f(r.moduleToModule.ackedPerSec)})`, `${f(r.mosquittoPubSub.deliveredPerSec)} pub→sub`, f(r.ratios.moduleToModuleVsMosquittoPubSub, 2));
   row('module→$upstream, acked (stored) msgs/s', `${f(r.moduleToUpstream.ackedPerSec)}`, `${f(r.mosquittoPublishOnly.ackedPerSec)} publish-only`, f(r.ratios.upstreamAckedVsMosquittoPublishOnly, 2));
+  row('module→$upstream vs a bridged Mosquitto pair, acked', `${f(r.moduleToUpstream.ackedPerSec)}`, `${f(r.mosquittoBridge.ackedPerSec)} edge→bridge→cloud`, f(r.ratios.upstreamAckedVsMosquittoBridge, 2));
+  row('  same, arrived in the cloud while sending', `${f(r.moduleToUpstream.deliveredPerSec)}`, `${f(r.mosquittoBridge.cloudReceivedPerSec)} at the cloud Mosquitto`, f(r.ratios.upstreamCloudVsMosquittoBridge, 2));
   row('module→$upstream, delivered to the cloud msgs/s', `${f(r.moduleToUpstream.endToEndPerSec)} end to end`, `${f(r.mosquittoPubSub.deliveredPerSec)} pub→sub`, f(r.ratios.upstreamEndToEndVsMosquittoPubSub, 2));
   row('broker CPU during module→module / pub→sub', `${f(r.moduleToModule.runtimeCpuPercent)}% of a core`, `${f(r.mosquittoPubSub.mosquittoCpuPercent)}% of a core`, '');
   row(`latency @${r.settings.latency.ratePerSec}/s module→module p50/p99`, lat(r.latencyModuleToModule.delivery), lat(r.latencyMosquitto.delivery), f(r.latencyModuleToModule.delivery.p99 / r.latencyMosquitto.delivery.p99, 1));

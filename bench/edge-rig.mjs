@@ -13,7 +13,8 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Forks a bench child script and resolves once it sent its first message (`ready`, with `readyAt`). The fork happens
  * before the first await, so a caller may start probing the child (e.g. connecting to its port) right after the call.
- * Requests are answered in order: stats (`rss`), inspect (V8 heap, RSS kinds, optional heap snapshot), stop.
+ * Requests are answered in order: stats (`rss`), inspect (V8 heap, RSS kinds, optional heap snapshot), diag (GC pauses
+ * and loop stalls, bench/profile/loop-recorder.mjs, when started with VERGE_BENCH_EDGE_DIAG=1), stop.
  */
 export async function startChild(script, argv, { execArgv = [], env = {} } = {}) {
   const child = fork(new URL(script, import.meta.url), argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env: { ...process.env, ...env } });
@@ -27,7 +28,7 @@ export async function startChild(script, argv, { execArgv = [], env = {} } = {})
     pending.push((m) => resolve({ ...m, readyAt: Date.now() }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
   });
-  return { child, ready, stats: () => request('rss'), inspect: (extra) => request('inspect', extra), stop: () => request('stop') };
+  return { child, ready, stats: () => request('rss'), inspect: (extra) => request('inspect', extra), diag: () => request('diag'), stop: () => request('stop') };
 }
 
 /** Polls `fn` until it returns something other than undefined (errors count as not yet), bounded by `timeoutMs`. */

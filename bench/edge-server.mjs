@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { startLoopRecorder } from './profile/loop-recorder.mjs';
 
 // V8 flags set in this process before the runtime loads (measuring what `verge edge start` could set itself, where
 // no relaunch with node flags is possible): e.g. VERGE_BENCH_EDGE_V8_FLAGS=--optimize-for-size. Flags that size the
@@ -33,6 +34,8 @@ if (input === null || process.send === undefined) {
 }
 
 const edge = await startEdge(input);
+// VERGE_BENCH_EDGE_DIAG=1: GC pauses and event-loop stalls of this process, with their times (bench/profile/edge-latency-diag.mjs).
+const recorder = process.env.VERGE_BENCH_EDGE_DIAG === '1' ? startLoopRecorder() : undefined;
 
 process.on('message', async (m) => {
   if (m?.type === 'rss') {
@@ -42,6 +45,11 @@ process.on('message', async (m) => {
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
     const snapshot = m.snapshotPath === undefined ? undefined : writeHeapSnapshot(m.snapshotPath);
     process.send({ type: 'inspect', memory: process.memoryUsage(), heap: getHeapStatistics(), spaces, snapshot, rss: rssKinds(), mappings: largestMappings() });
+  } else if (m?.type === 'diag') {
+    // What the recorder saw since the last request, and the timing probes a diagnostic bundle copy records (if any).
+    const probes = globalThis.__vergeDiag;
+    globalThis.__vergeDiag = undefined;
+    process.send({ type: 'diag', ...(recorder?.take() ?? {}), probes });
   } else if (m?.type === 'stop') {
     await edge.stop();
     process.send({ type: 'stopped' }, () => process.exit(0));

@@ -1,6 +1,8 @@
 // Helper of bench/edge-hub.mjs: a private Mosquitto 2 for one run, listening with TLS on a free loopback port with a
 // certificate generated for the run (openssl: a throwaway CA and a server certificate for `localhost`, EC P-256 like
 // the edge hub's), anonymous, no persistence, otherwise Mosquitto's defaults. Stopped (SIGTERM) by `stop()`.
+// Also a bridged pair (startMosquittoBridge): an "edge" Mosquitto forwarding a topic tree over a QoS 1 TLS bridge to
+// a "cloud" Mosquitto, the peer of the edge hub's module→$upstream path.
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -42,7 +44,7 @@ async function makeCertificates(dir) {
  * Starts Mosquitto with a TLS listener on 127.0.0.1 (its files in a temporary directory of its own, which Mosquitto's
  * user can read, removed by `stop()`). Resolves once it accepts TCP connections: { port, caPem, pid, stop() }.
  */
-export async function startMosquittoTls() {
+export async function startMosquittoTls({ extraConfig = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'verge-bench-mosquitto-'));
   const certs = await makeCertificates(dir);
   const port = await freePort();
@@ -56,6 +58,7 @@ export async function startMosquittoTls() {
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...extraConfig,
       `listener ${port} 127.0.0.1`,
       `cafile ${certs.caFile}`,
       `certfile ${certs.certFile}`,
@@ -86,11 +89,58 @@ export async function startMosquittoTls() {
   return {
     port,
     caPem: certs.caPem,
+    caFile: certs.caFile,
     pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Two private Mosquittos: `cloud` (as startMosquittoTls) and `edge`, which forwards everything published under
+ * `topicPrefix` to the cloud over a bridge: MQTT 3.1.1 over TLS (the cloud's certificate checked against its CA),
+ * QoS 1 end to end, clean session. The edge keeps every message it accepted for the bridge (`max_queued_messages 0`:
+ * no queue limit, no drops, like a store-and-forward hub; Mosquitto's default drops beyond 1000 queued), and so does
+ * the cloud for the subscriber that counts arrivals; otherwise
+ * defaults (20 QoS 1 messages in flight on the bridge, no persistence). Resolves once the bridge is connected (a
+ * probe published into the edge reached a subscriber of the cloud): { edge, cloud, stop() }.
+ */
+export async function startMosquittoBridge({ topicPrefix, connectProbe, edgeConfig = [], cloudConfig = [] }) {
+  // The cloud's subscriber is the counter: it must not drop either (the default queue of 1000 did, behind a busy subscriber).
+  const cloud = await startMosquittoTls({ extraConfig: ['max_queued_messages 0', ...cloudConfig] });
+  let edge;
+  try {
+    edge = await startMosquittoTls({
+      extraConfig: [
+        'max_queued_messages 0',
+        ...edgeConfig,
+        'connection verge-bench-bridge',
+        `address 127.0.0.1:${cloud.port}`,
+        `topic ${topicPrefix}/# out 1`,
+        `bridge_cafile ${cloud.caFile}`,
+        'bridge_protocol_version mqttv311',
+        'cleansession true',
+        'try_private false',
+        'notifications false',
+        'start_type automatic',
+        'restart_timeout 1',
+      ],
+    });
+    await connectProbe(edge, cloud);
+  } catch (err) {
+    await edge?.stop().catch(() => undefined);
+    await cloud.stop().catch(() => undefined);
+    throw err;
+  }
+  return {
+    edge,
+    cloud,
+    stop: async () => {
+      await edge.stop();
+      await cloud.stop();
     },
   };
 }

@@ -6,6 +6,8 @@
 // optional bufferutil/utf-8-validate) and dockerode (with ssh2, gRPC, protobufjs), which only a device with a Docker
 // engine loads. Lazy parts stay lazy: the certificate generator (@peculiar/x509) and mqtt.js become chunks that
 // `import()` loads on first use. apps/edge/src/runtime-loader.ts decides at start whether the bundle is current.
+// A second entry, apps/edge/dist/edge-start-command.bundle.js, is the `verge edge start` command with the runtime
+// (shared chunks: one copy of what both use), which apps/cli/bin/verge.js runs instead of the whole CLI.
 import { build } from 'esbuild';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -49,6 +51,27 @@ const zodEnglishOnly = {
 };
 
 /**
+ * `verge edge start` itself is a second entry (apps/cli/src/edge-start-main.ts, which apps/cli/bin/verge.js runs
+ * while the bundle is current): the command and the runtime share one copy of the packages both use. Its
+ * `import('@verge/edge/runtime-loader')` gets this build's runtime entry, not the loader (which would pick a bundle
+ * by file name and load it a second time).
+ */
+const bundledRuntimeLoader = {
+  name: 'bundled-runtime-loader',
+  setup(b) {
+    b.onResolve({ filter: /^@verge\/edge\/runtime-loader$/ }, () => ({ path: 'runtime-loader', namespace: 'bundled-runtime-loader' }));
+    b.onLoad({ filter: /.*/, namespace: 'bundled-runtime-loader' }, () => ({
+      contents: [
+        "import { startEdge, isVergeError } from './runtime-entry.js';",
+        "export { boundYoungGeneration } from './young-generation.js';",
+        'export async function loadEdgeRuntime() { return { startEdge, isVergeError, bundled: true }; }',
+      ].join('\n'),
+      resolveDir: edgeDist,
+    }));
+  },
+};
+
+/**
  * V8 stores a script's source as UTF-16 as soon as one character is beyond Latin-1 (a `∞` in a regular expression
  * literal was enough to double the main file's 0.55 MB in the heap). esbuild escapes such characters in strings but
  * not in regular expression literals; `\uXXXX` means the same there.
@@ -60,7 +83,7 @@ function asciiOnly(text) {
 // Chunk names carry content hashes: drop the previous build's.
 await rm(join(edgeDist, CHUNKS), { recursive: true, force: true });
 const result = await build({
-  entryPoints: { 'edge-runtime.bundle': join(edgeDist, 'runtime-entry.js') },
+  entryPoints: { 'edge-runtime.bundle': join(edgeDist, 'runtime-entry.js'), 'edge-start-command.bundle': join(root, 'apps/cli/dist/edge-start-main.js') },
   outdir: edgeDist,
   chunkNames: `${CHUNKS}/[name]-[hash]`,
   bundle: true,
@@ -78,7 +101,7 @@ const result = await build({
   external: ['better-sqlite3', 'bufferutil', 'utf-8-validate', 'dockerode'],
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
   banner: { js: "import { createRequire as __vergeCreateRequire } from 'node:module'; const require = __vergeCreateRequire(import.meta.url);" },
-  plugins: [lazyCommonJs, zodEnglishOnly],
+  plugins: [lazyCommonJs, zodEnglishOnly, bundledRuntimeLoader],
   metafile: true,
   write: false,
   logLevel: 'warning',

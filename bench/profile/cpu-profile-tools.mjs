@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 
-/** Profiles the process listening on inspector `port` for `ms` (sampling every `intervalUs`); resolves with the profile. */
-export async function profileOverInspector(port, ms, intervalUs = 200) {
+/** Opens a DevTools Protocol session to the process listening on inspector `port`: { call(method, params), close() }. */
+async function inspectorSession(port) {
   const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -21,13 +21,49 @@ export async function profileOverInspector(port, ms, intervalUs = 200) {
       pending.set(id, resolve);
       ws.send(JSON.stringify({ id, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+/** Profiles the process listening on inspector `port` for `ms` (sampling every `intervalUs`); resolves with the profile. */
+export async function profileOverInspector(port, ms, intervalUs = 200) {
+  const { call, close } = await inspectorSession(port);
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: intervalUs });
   await call('Profiler.start');
   await new Promise((r) => setTimeout(r, ms));
   const { profile } = await call('Profiler.stop');
-  ws.close();
+  close();
   return profile;
+}
+
+/**
+ * Samples the allocations of the process listening on inspector `port` for `ms` (one sample per `intervalBytes`
+ * allocated on average); resolves with bytes allocated by function, largest first. All allocations, or with
+ * `survivors` only those that outlived a scavenge (promoted to the old generation or still young at the end: what
+ * makes scavenges slow and mark-compacts frequent).
+ */
+export async function allocationsOverInspector(port, ms, { intervalBytes = 4096, top = 30, survivors = false } = {}) {
+  const { call, close } = await inspectorSession(port);
+  await call('HeapProfiler.enable');
+  await call('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
+  await new Promise((r) => setTimeout(r, ms));
+  const { profile } = await call('HeapProfiler.stopSampling');
+  close();
+  const byFn = new Map();
+  let total = 0;
+  const walk = (node, parent) => {
+    const c = node.callFrame;
+    const name = `${c.functionName || '(anonymous)'} ${shortUrl(c.url) || '(native)'}${c.url ? `:${c.lineNumber + 1}` : ''}`;
+    if (node.selfSize > 0) {
+      const key = `${name} <- ${parent}`;
+      byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) walk(child, name);
+  };
+  walk(profile.head, '');
+  const functions = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, bytes]) => ({ name, kB: Math.round(bytes / 1024), share: Math.round((bytes / total) * 1000) / 1000 }));
+  return { totalBytes: total, functions };
 }
 
 /** Self time of a profile by function and by file: [{ name, ms, share }], largest first. */

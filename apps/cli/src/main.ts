@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { newProgram, runProgram } from './cli/program.js';
 import { registerC2dSend } from './commands/c2d-send.js';
 import { registerCloudCredentials } from './commands/cloud-credentials.js';
 import { registerCloudStart } from './commands/cloud-start.js';
@@ -41,11 +42,7 @@ import { registerJobShow } from './commands/job-show.js';
 
 /** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
 export function buildProgram(): Command {
-  const program = new Command('verge')
-    .description('Verge: a self-hostable IoT edge platform compatible with Azure IoT Edge')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = newProgram();
   registerDeviceCreate(program);
   registerDeviceList(program);
   registerDeviceShow(program);
@@ -89,13 +86,6 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI and returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync([...argv]);
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    throw e;
-  }
+export function main(argv: readonly string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }

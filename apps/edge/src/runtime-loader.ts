@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type * as RuntimeEntry from './runtime-entry.js';
 import { boundYoungGeneration } from './young-generation.js';
 
@@ -16,6 +16,8 @@ export interface LoadedEdgeRuntime {
 }
 
 const BUNDLE = new URL('./edge-runtime.bundle.js', import.meta.url);
+/** `verge edge start` itself (apps/cli/src/edge-start-main.ts), bundled with the runtime by the same build. */
+const EDGE_START_COMMAND_BUNDLE = new URL('./edge-start-command.bundle.js', import.meta.url);
 /** Written by the bundler: the workspace build outputs the bundle was made from, relative to this directory. */
 const BUNDLE_INPUTS = new URL('./edge-runtime.bundle.inputs.json', import.meta.url);
 
@@ -37,6 +39,16 @@ export async function loadEdgeRuntime(): Promise<LoadedEdgeRuntime> {
   }
   const { startEdge, isVergeError } = (await import(BUNDLE.href)) as typeof RuntimeEntry;
   return { startEdge, isVergeError, bundled: true };
+}
+
+/**
+ * The bundled `verge edge start` command (the CLI's edge-start command and the runtime in one bundle, sharing one
+ * copy of the packages both use) for the `verge` entry to import, while the bundle is current; undefined otherwise,
+ * and the unbundled CLI runs (its `edge start` then says why the runtime is unbundled). Loading the whole unbundled
+ * CLI next to the bundled runtime cost ~15 MB of RSS (issue 8, footprint).
+ */
+export function bundledEdgeStartCommand(command: URL = EDGE_START_COMMAND_BUNDLE, bundle: URL = BUNDLE, inputList: URL = BUNDLE_INPUTS): string | undefined {
+  return bundleUnusableReason(bundle, inputList) === undefined && existsSync(command) ? command.href : undefined;
 }
 
 /** undefined when the bundle can run; otherwise why not. The input list's paths are relative to the bundle's. */

@@ -7,9 +7,12 @@ export interface RuntimeVersion {
   readonly commit: string;
 }
 
-/** The edge runtime's version: the package version, the Node.js build it runs on; no commit is recorded. */
+/**
+ * The edge runtime's version: the package version, the Node.js build it runs on; no commit is recorded. The package
+ * is named, not `../package.json`: in the bundle this code sits in a chunk one directory deeper (scripts/bundle-edge.mjs).
+ */
 export const EDGE_RUNTIME_VERSION: RuntimeVersion = Object.freeze({
-  version: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
+  version: (createRequire(import.meta.url)('@verge/edge/package.json') as { version: string }).version,
   build: `node-${process.versions.node}`,
   commit: 'unknown',
 });

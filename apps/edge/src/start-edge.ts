@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +17,7 @@ import { createEdgeMetrics, startMetricsServer, type MetricsServer } from './met
 import { moduleNetworkHostName } from './module-network-host.js';
 import { openModuleRuntimes, type OpenedRuntimes } from './module-runtimes.js';
 import type { RuntimeModule } from './runtime/index.js';
+import { EDGE_RUNTIME_VERSION } from './runtime-version.js';
 import { buildTrustBundle, workloadModuleOf, WorkloadServer } from './workload/index.js';
 
 /** Injection points of {@link startEdge} (tests, benchmarks); production uses the defaults. */
@@ -75,7 +75,7 @@ interface Parts {
 const REST_TOKEN_TTL_SEC = 3600;
 // How long the start-up credential check waits for the cloud before starting offline.
 const CLOUD_CHECK_TIMEOUT_MS = 5_000;
-const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+const VERSION = EDGE_RUNTIME_VERSION.version;
 
 /**
  * The edge runtime's composition root (issue #4): workload API, edge hub and edge agent in one process, wired only
@@ -360,7 +360,7 @@ function agentEnvironment(config: EdgeConfig, hubPort: number, workload: Workloa
     workloadUri: (moduleId, type) => workload.moduleWorkloadUri(moduleId, type),
     extraEnv: { RuntimeLogLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel },
     runtime: { type: 'docker', platform: { os: platform(), architecture: arch(), version: release() } },
-    version: { version: VERSION, build: `node-${process.versions.node}`, commit: 'unknown' },
+    version: EDGE_RUNTIME_VERSION,
   };
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@verge/testkit';
-import { bundleUnusableReason } from '../../src/runtime-loader.js';
+import { bundledEdgeStartCommand, bundleUnusableReason } from '../../src/runtime-loader.js';
 
 // The bundle runs only while no build output it was made from is newer (a plain `tsc -b` after a change must not
 // start yesterday's code).
@@ -35,6 +35,16 @@ describe('bundleUnusableReason', () => {
     build(['../../../packages/core/dist/index.js']);
     at(input, 3_000);
     expect(bundleUnusableReason(bundle, inputList)).toContain('packages/core/dist/index.js');
+  });
+
+  it('hands `verge edge start` the bundled command only while the bundle is current and the command was bundled', () => {
+    const command = new URL('edge-start-command.bundle.js', bundle);
+    build(['../../../packages/core/dist/index.js']);
+    expect(bundledEdgeStartCommand(command, bundle, inputList), 'no command bundle: the unbundled CLI').toBeUndefined();
+    writeFileSync(command, 'export {};');
+    expect(bundledEdgeStartCommand(command, bundle, inputList)).toBe(command.href);
+    at(input, 3_000);
+    expect(bundledEdgeStartCommand(command, bundle, inputList), 'a stale bundle: the unbundled CLI').toBeUndefined();
   });
 
   it('refuses a bundle whose input is gone, or that has no input list, or none at all', () => {

@@ -24,7 +24,7 @@ export {
 } from './step.js';
 export { currentFailure, type StepFailure, type StepFailureKind } from './step-failure.js';
 export { recordStepOutcomes, EMPTY_LEDGER, type AgentLedger, type StepOutcome, type RecordContext } from './ledger.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson, compareCodeUnits } from './canonical-json.js';
 export { configHash } from './config-hash.js';
 export { canonicalImageRef, hasImage, imageRegistry, registryCredentialFor } from './image-key.js';
 export {

@@ -25,16 +25,23 @@ export interface GroupCommitHooks {
   afterCommit?(writes: number): void;
 }
 
+/** A write waiting for its commit: the promise's own resolve/reject, no wrapper closures (one per append, issue 8). */
 interface PendingWrite {
   readonly apply: () => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** Runs first when the write settles (synchronously, before any continuation can run). */
+  readonly onSettled: (() => void) | undefined;
 }
 
-/** Settles a write's promise, running its `onSettled` first (synchronously, before any continuation can run). */
-function settle(onSettled: (() => void) | undefined, then: () => void): void {
-  onSettled?.();
-  then();
+function resolveWrite(w: PendingWrite, value: unknown): void {
+  w.onSettled?.();
+  w.resolve(value);
+}
+
+function rejectWrite(w: PendingWrite, error: unknown): void {
+  w.onSettled?.();
+  w.reject(error);
 }
 
 /**
@@ -71,11 +78,7 @@ export class GroupCommit {
    */
   submit<T>(apply: () => T, onSettled?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.batch.push({
-        apply,
-        resolve: (v) => settle(onSettled, () => resolve(v as T)),
-        reject: (e) => settle(onSettled, () => reject(e)),
-      });
+      this.batch.push({ apply, resolve: resolve as (value: unknown) => void, reject, onSettled });
       if (this.holds > 0) return;
       if (this.batch.length >= this.options.maxBatchSize) this.flush();
       else this.schedule();
@@ -91,7 +94,7 @@ export class GroupCommit {
     if (this.batch.length === 0 || this.holds > 0) return;
     const batch = this.batch.splice(0, this.options.maxBatchSize);
     const results = this.tryTogether(batch);
-    if (results !== undefined) batch.forEach((w, i) => w.resolve(results[i]));
+    if (results !== undefined) for (let i = 0; i < batch.length; i++) resolveWrite(batch[i] as PendingWrite, results[i]);
     else for (const w of batch) this.runAlone(w);
     this.hooks.afterCommit?.(batch.length);
     if (this.batch.length > 0) this.schedule();
@@ -143,10 +146,10 @@ export class GroupCommit {
     this.hooks.begin();
     try {
       const [result] = this.together([write]);
-      write.resolve(result);
+      resolveWrite(write, result);
     } catch (e) {
       this.hooks.afterRollback();
-      write.reject(isSqliteError(e) ? this.hooks.writeFailed(e) : e);
+      rejectWrite(write, isSqliteError(e) ? this.hooks.writeFailed(e) : e);
     }
   }
 

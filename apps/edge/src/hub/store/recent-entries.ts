@@ -9,6 +9,14 @@ export interface RecentEntriesLimits {
 /** Default bounds: a few read batches of small messages, at most 1 MiB per queue. */
 export const defaultRecentEntriesLimits: RecentEntriesLimits = { maxEntries: 512, maxBytes: 1024 * 1024 };
 
+/**
+ * What a retired slot of a run holds until the run's arrays are compacted: the entry itself would stay reachable
+ * until then (up to 256 per queue, bodies included), memory held for nothing, and an entry that outlives the young
+ * generation is promoted for the old generation's mark-compacts to collect (issue 8, GC pauses per routed hop).
+ * A shared constant keeps the array's elements packed.
+ */
+const released: QueueEntry = Object.freeze({ offset: -1, edgeMessageId: '', enqueuedAtMs: 0, ttlSecs: -1, message: Object.freeze({ body: new Uint8Array(0), properties: {}, systemProperties: {} }) });
+
 interface Run {
   /** Offset of `entries[start]`. */
   first: number;
@@ -90,6 +98,7 @@ export class RecentEntries {
 
   private dropFirst(run: Run): void {
     run.bytes -= run.sizes[run.start] ?? 0;
+    run.entries[run.start] = released;
     run.start += 1;
     run.first += 1;
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -17,10 +16,11 @@ import {
   type ReadResult,
   type StoreStats,
 } from '@verge/contracts';
-import { closeSqlite, openSqlite, runMigrations, type SqliteDatabase } from '@verge/platform';
+import { closeSqlite, openSqlite, runMigrations, systemClock, type SqliteDatabase } from '@verge/platform';
 import { attempt } from './attempt.js';
 import { DiskGuard, type DiskSpace } from './disk-guard.js';
 import { GroupCommit } from './group-commit.js';
+import { messageIdGenerator } from './message-ids.js';
 import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
 import { RecentEntries } from './recent-entries.js';
@@ -60,7 +60,7 @@ export interface SqliteMessageStoreOptions {
   readonly maxBatchSize?: number;
   /** The clock TTLs are measured with (default `Date.now`). */
   readonly nowMs?: () => number;
-  /** Generates `edgeMessageId`s (default `randomUUID`). */
+  /** Generates `edgeMessageId`s (default {@link messageIdGenerator}: UUID-shaped, unique across restarts). */
   readonly newId?: () => string;
   /**
    * Free disk space kept in reserve: appends are refused (HUB_DISK_LOW) before the disk gets this full, so retiring
@@ -73,10 +73,14 @@ export interface SqliteMessageStoreOptions {
   readonly startWalCheckpointRunner?: (path: string, synchronous: 'NORMAL' | 'FULL', journalSizeLimit: number) => WalCheckpointRunner;
   /** Called after each WAL checkpoint round (measurements, tests). */
   readonly onWalCheckpoint?: (event: WalCheckpointEvent) => void;
+  /** Test seam: how long the WAL checkpoint worker may sit idle before its thread ends (default 10 s). */
+  readonly walWorkerIdleStopMs?: number;
 }
 
 /** Shortest time between two WAL checkpoint rounds while commits keep coming. */
 const walRoundEveryMs = 250;
+/** The WAL checkpoint worker's thread ends after this long without a round (a new one starts with the next round). */
+const walWorkerIdleStopMs = 10_000;
 
 /** The WAL's bound and how its file is found (undefined for `:memory:`, which has no WAL). */
 interface WalSetup {
@@ -149,7 +153,7 @@ class SqliteMessageStore implements MessageStore {
     this.st = prepareStatements(db);
     this.table = new QueueTable(this.st);
     this.nowMs = options.nowMs ?? Date.now;
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? messageIdGenerator();
     this.disk =
       options.path === ':memory:'
         ? undefined
@@ -300,6 +304,7 @@ class SqliteMessageStore implements MessageStore {
       // No worker (it failed to start or died): SQLite checkpoints inside the commit that crosses the mark, as before.
       onFailure: () => void (this.closed || this.db.pragma(`wal_autocheckpoint = ${inCommitCheckpointPages(wal.markPages)}`)),
       ...(options.onWalCheckpoint === undefined ? {} : { onRound: options.onWalCheckpoint }),
+      idleStop: { afterMs: options.walWorkerIdleStopMs ?? walWorkerIdleStopMs, setTimer: systemClock.setTimer },
     });
   }
 

@@ -14,21 +14,29 @@ export const maxExpiredPerRead = 10_000;
 const maxPriority = 2 ** 31 - 1;
 const maxAbsTtlSecs = 2 ** 32;
 
-/** Throws `HUB_STORE_ARGUMENT_INVALID` unless `deliveries` is a non-empty list of valid, distinct endpoints. */
+/**
+ * Throws `HUB_STORE_ARGUMENT_INVALID` unless `deliveries` is a non-empty list of valid, distinct endpoints. Runs on
+ * every append: plain loops, no Map or closure per call (a message has a handful of deliveries at most).
+ */
 export function checkDeliveries(deliveries: readonly MessageDelivery[]): void {
   if (deliveries.length === 0) argument('deliveries is empty: a message is stored only for at least one endpoint (unrouted messages are dropped by the caller)');
-  const seen = new Map<string, number>();
-  deliveries.forEach((d, i) => {
-    checkQueue(d, `deliveries[${i}]`);
+  for (let i = 0; i < deliveries.length; i++) {
+    const d = deliveries[i] as MessageDelivery;
+    if (!isValidQueue(d)) checkQueue(d, `deliveries[${i}]`); // the path string only when it fails
     if (!Number.isInteger(d.ttlSecs) || Math.abs(d.ttlSecs) > maxAbsTtlSecs) {
       argument(`deliveries[${i}].ttlSecs is ${String(d.ttlSecs)}: it must be an integer number of seconds within ±2^32 (negative means never expire)`);
     }
-    const first = seen.get(d.endpointId);
-    if (first !== undefined) {
-      argument(`deliveries[${i}].endpointId "${d.endpointId}" repeats deliveries[${first}]: a message is enqueued at most once per endpoint (reference §3.5)`);
+    for (let first = 0; first < i; first++) {
+      if ((deliveries[first] as MessageDelivery).endpointId === d.endpointId) {
+        argument(`deliveries[${i}].endpointId "${d.endpointId}" repeats deliveries[${first}]: a message is enqueued at most once per endpoint (reference §3.5)`);
+      }
     }
-    seen.set(d.endpointId, i);
-  });
+  }
+}
+
+/** True when `queue` names a valid endpoint id and priority (what `checkQueue` checks). */
+function isValidQueue(queue: QueueRef): boolean {
+  return typeof queue.endpointId === 'string' && queue.endpointId.length > 0 && Number.isInteger(queue.priority) && queue.priority >= 0 && queue.priority <= maxPriority;
 }
 
 /** Throws `HUB_STORE_ARGUMENT_INVALID` unless `queue` names a valid endpoint id and priority. */

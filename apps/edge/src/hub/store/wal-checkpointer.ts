@@ -28,6 +28,12 @@ export interface WalCheckpointerOptions {
   /** The runner failed: checkpoints go back to the committing connection (SQLite's auto-checkpoint). */
   readonly onFailure: (error: Error) => void;
   readonly onRound?: (event: WalCheckpointEvent) => void;
+  /**
+   * Closes the runner (and its thread) once no round has started for `afterMs`; the next round starts a new one.
+   * The worker thread costs ~8 MB of RSS (issue 8 footprint) that a hub idle after a burst would otherwise keep.
+   * Nothing is lost: the runner only copies committed frames, and the next round copies what is left.
+   */
+  readonly idleStop?: { readonly afterMs: number; readonly setTimer: (fn: () => void, ms: number) => () => void };
 }
 
 /**
@@ -40,11 +46,15 @@ export interface WalCheckpointerOptions {
  * mark, a final round runs with commits held (`GroupCommit.hold`: appends wait, the event loop does not), copying
  * only what the first round left, then restarting the WAL itself (so the restart's header fsync and file truncation
  * stay out of the store's commits too). Bound: past the mark, commits wait until a round completes, whatever the worker's
- * speed, so the WAL never outgrows the disk reserve (`disk-guard.ts`).
+ * speed, so the WAL never outgrows the disk reserve (`disk-guard.ts`). With `idleStop`, the runner's thread ends
+ * once rounds stop coming (a hub idle after a burst) and starts again with the next round.
  */
 export class WalCheckpointer {
   private runner: WalCheckpointRunner | undefined;
   private underWay: Promise<void> | undefined;
+  /** An idle runner being closed: a new one starts only once it is (one connection checkpointing at a time). */
+  private stopping: Promise<void> | undefined;
+  private cancelIdleStop: (() => void) | undefined;
   private lastRoundAtMs: number;
   private lastSizeAtMs = Number.NEGATIVE_INFINITY;
   private writesSinceSize = 0;
@@ -79,12 +89,16 @@ export class WalCheckpointer {
   /** Waits for the round under way and closes the runner; later commits are not checkpointed here. */
   async close(): Promise<void> {
     this.closed = true;
+    this.cancelIdleStop?.();
     await this.underWay;
+    await this.stopping;
     await this.runner?.close();
   }
 
   private async cycle(): Promise<void> {
+    this.cancelIdleStop?.();
     try {
+      await this.stopping;
       this.runner ??= this.o.startRunner();
       const first = await this.runner.round(false);
       this.o.onRound?.({ kind: 'concurrent', ...first });
@@ -98,7 +112,25 @@ export class WalCheckpointer {
         this.boundHeld = false;
         this.o.writer.release();
       }
+      this.scheduleIdleStop();
     }
+  }
+
+  private scheduleIdleStop(): void {
+    const idle = this.o.idleStop;
+    if (idle === undefined || this.closed || this.failed) return;
+    this.cancelIdleStop?.();
+    this.cancelIdleStop = idle.setTimer(() => {
+      this.cancelIdleStop = undefined;
+      const runner = this.runner;
+      if (runner === undefined || this.underWay !== undefined || this.closed) return;
+      this.runner = undefined;
+      // A failed close leaves nothing to undo: the next round starts a new runner (and reports its own failure).
+      this.stopping = runner
+        .close()
+        .catch(() => undefined)
+        .finally(() => (this.stopping = undefined));
+    }, idle.afterMs);
   }
 
   private async finalRound(runner: WalCheckpointRunner): Promise<void> {

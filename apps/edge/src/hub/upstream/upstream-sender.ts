@@ -72,9 +72,11 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       signal.addEventListener('abort', onAbort, { once: true });
       // A drop must not leave sends waiting for a reconnect inside the client: abort them, the pump retries.
       const offDisconnected = client.on('disconnected', () => stop.abort(new Error('the upstream connection dropped')));
+      let settled = false;
       try {
         // One batch for the client: written together, one abort listener; outcomes come back in order.
         const errors = await client.sendEvents(messages.map(outgoingOf), { signal: stop.signal });
+        settled = true; // every send of the call has its outcome: nothing left to abort
         const outcomes: SendOutcome[] = [];
         let failed: SendOutcome | undefined;
         for (const err of errors) {
@@ -86,7 +88,9 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       } finally {
         signal.removeEventListener('abort', onAbort);
         offDisconnected();
-        stop.abort(callEnded);
+        // Only a call that ends early (a throw) can leave sends behind; aborting a signal dispatches an event, which
+        // cost ~2% of the runtime's CPU per message upstream when done after every call (issue 8).
+        if (!settled) stop.abort(callEnded);
       }
     },
   };

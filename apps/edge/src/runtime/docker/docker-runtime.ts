@@ -1,5 +1,5 @@
 import type { ModuleSpec, RegistryCredential } from '@verge/contracts';
-import { hasImage as hasImageIn } from '@verge/core';
+import { compareCodeUnits, hasImage as hasImageIn } from '@verge/core';
 import type Dockerode from 'dockerode';
 import { PermanentStepError, RetryableStepError } from '../../agent/step-errors.js';
 import { containerNameFor } from '../container-name.js';
@@ -71,7 +71,7 @@ export class DockerModuleRuntime implements ModuleRuntime {
     // Adopted containers need their workload socket again: a restarted runtime has not opened it yet. A failure
     // here must not hide the modules; the module's next create reports it.
     await Promise.all(modules.map((m) => this.options.workloadSockets?.ensure(m.id).catch(() => undefined)));
-    return modules.sort((a, b) => a.id.localeCompare(b.id));
+    return modules.sort((a, b) => compareCodeUnits(a.id, b.id)); // not localeCompare: ICU collation data stays resident
   }
 
   async listImages(): Promise<string[]> {

@@ -143,7 +143,8 @@ describe('reconcile loop', () => {
     expect(starts).toHaveLength(21); // the first start and 20 restarts
     const report = h.report();
     expect((report['modules'] as Record<string, { runtimeStatus: string; restartCount: number }>)['modA']).toMatchObject({ runtimeStatus: 'failed', restartCount: 20 });
-  });
+    // Thousands of reconcile passes on the fake clock (each saves the ledger): seconds of real time on a busy machine.
+  }, 30_000);
 
   it('persists the ledger so that restart counts survive a runtime restart', async () => {
     const h = await harness();

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueueEntry } from '@verge/contracts';
@@ -76,5 +78,25 @@ describe('SQLite store: reads served from the recent entries equal reads from th
     await store.cleanup();
     await same(10, 100);
     expect((await same(10, 100)).expired).toEqual([]);
+  });
+});
+
+describe('RecentEntries: retired entries are released at once', () => {
+  it('keeps no reference to an entry once it is retired or dropped (they must die young, not be promoted)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const r = new RecentEntries({ maxEntries: 4, maxBytes: 1000 });
+    const refs: WeakRef<QueueEntry>[] = [];
+    for (let o = 0; o < 10; o++) {
+      const e = entry(o);
+      refs.push(new WeakRef(e));
+      r.add(1, e, 1);
+    }
+    r.retire(1, 7); // 0..5 dropped by the bound, 6..7 retired; 8..9 held
+    // WeakRef targets stay alive until the current job ends: collect in a later turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((w) => w.deref() !== undefined)).toEqual([false, false, false, false, false, false, false, false, true, true]);
+    expect(r.read(1, 8, 10, 0, 10)?.entries.map((e) => e.offset)).toEqual([8, 9]);
   });
 });

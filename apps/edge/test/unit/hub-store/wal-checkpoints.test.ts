@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@verge/testkit';
+import { eventually, tempDir } from '@verge/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openSqliteMessageStore, type SqliteMessageStoreOptions } from '../../../src/hub/store/index.js';
 import { afterCommitStep, needsFinalRound } from '../../../src/hub/store/wal-checkpoint-plan.js';
@@ -106,6 +106,39 @@ describe('WAL checkpoints of the SQLite message store', () => {
     const reopened = openSqliteMessageStore({ path, reserveDiskBytes });
     onTestFinished(() => reopened.close());
     expect((await reopened.stats()).messageCount).toBe(2501);
+  }, 30_000);
+
+  it('ends the worker thread once rounds stop coming, starts a new one with the next round, and loses nothing', async () => {
+    const runners = { started: 0, closed: 0 };
+    const { path, store, rounds } = setup({
+      walWorkerIdleStopMs: 20,
+      startWalCheckpointRunner: (p, synchronous, journalSizeLimit): WalCheckpointRunner => {
+        runners.started += 1;
+        const real = startWalCheckpointWorker(p, synchronous, journalSizeLimit);
+        return {
+          round: (restart) => real.round(restart),
+          close: async () => {
+            await real.close();
+            runners.closed += 1;
+          },
+        };
+      },
+    });
+    // A burst past the mark: a round must run (the bound), on a first worker.
+    await Promise.all(Array.from({ length: 1000 }, () => store.append(message, [queue])));
+    await eventually(() => runners.closed === 1, { description: 'the idle worker to end' });
+    expect(runners.started).toBe(1);
+    const roundsBefore = rounds.length;
+    expect(roundsBefore).toBeGreaterThan(0);
+    await Promise.all(Array.from({ length: 1000 }, () => store.append(message, [queue])));
+    await eventually(() => rounds.length > roundsBefore, { description: 'a round after the worker ended' });
+    expect(runners.started, 'the next round started a new worker').toBe(2);
+    expect(rounds.every((r) => r.busy === false)).toBe(true);
+    await store.close();
+    expect(runners.closed).toBe(2);
+    const reopened = openSqliteMessageStore({ path, reserveDiskBytes });
+    onTestFinished(() => reopened.close());
+    expect((await reopened.stats()).messageCount).toBe(2000);
   }, 30_000);
 
   it('falls back to SQLite checkpointing inside the commit when the worker cannot run, keeping the WAL bounded', async () => {
