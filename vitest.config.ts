@@ -21,7 +21,11 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { resolve, ssr, test: { name: 'unit', include: ['{packages,apps}/*/test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      // `unit` files share their worker's module graph (isolate: false): they are pure and restore what they change
+      // (env, fake timers), and importing the sources afresh for each of ~210 files cost ~4/5 of the project's time
+      // (measured: 258 s isolated vs 55 s not, 2 cores; unit + fuzz 512 s vs 306 s, also with --sequence.shuffle).
+      // A unit file that needs a fresh module graph belongs in another project.
+      { resolve, ssr, test: { name: 'unit', include: ['{packages,apps}/*/test/unit/**/*.test.ts'], isolate: false, sequence: { groupOrder: 0 } } },
       {
         resolve,
         ssr,

@@ -99,11 +99,12 @@ describe.runIf(built)('verge cloud start --db postgres://… (built CLI, child p
   });
 
   it('fails start naming the problem: exit 2 for a URL that is not PostgreSQL, exit 1 for a server that does not answer', async () => {
+    // Two independent failing starts, at once (each mostly a CLI starting up).
+    const port = await freePort();
     const bad = run(['cloud', 'start', '--data', dataDir(), '--db', 'mysql://root@127.0.0.1/verge', ...ports]);
+    const down = run(['cloud', 'start', '--data', dataDir(), ...ports], { VERGE_CLOUD_DB: `postgres://verge:s3cret@127.0.0.1:${port}/verge` });
     expect(await bad.exited).toBe(2);
     expect(bad.stderr().trim()).toBe('error: invalid database URL mysql://root@127.0.0.1/verge: expected postgres://[user[:password]@]host[:port]/database');
-    const port = await freePort();
-    const down = run(['cloud', 'start', '--data', dataDir(), ...ports], { VERGE_CLOUD_DB: `postgres://verge:s3cret@127.0.0.1:${port}/verge` });
     expect(await down.exited).toBe(1);
     expect(down.stderr().trim()).toBe(
       `error: CLD_DATABASE_UNAVAILABLE: cannot use PostgreSQL at 127.0.0.1:${port}/verge: connection refused (is PostgreSQL running and listening there?) (ECONNREFUSED)`,

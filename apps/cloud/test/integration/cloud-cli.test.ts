@@ -38,11 +38,12 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
     expect(cloud.stdout()).toContain(`Verge cloud created in ${t.dir}`);
     expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
 
+    // Both credentials commands at once (each mostly a CLI starting up; they only read the data directory).
     const creds = run(['cloud', 'credentials', '--data', t.dir]);
+    const json = run(['cloud', 'credentials', '--data', t.dir, '--json']);
     expect(await creds.exited).toBe(0);
     expect(creds.stdout().trim()).toBe(cs);
     expect(creds.stderr()).toContain(`CA: ${t.dir}/ca.pem`);
-    const json = run(['cloud', 'credentials', '--data', t.dir, '--json']);
     expect(await json.exited).toBe(0);
     expect(JSON.parse(json.stdout())).toMatchObject({ serviceConnectionString: cs, hostName: 'localhost' });
 
@@ -60,12 +61,13 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
   });
 
   it('exits 2 with a clear message on bad flags and 1 when no cloud ran in the directory', async () => {
+    // Two independent failing runs, at once.
     const bad = run(['cloud', 'start', '--http-port', '99999']);
-    expect(await bad.exited).toBe(2);
-    expect(bad.stderr().trim()).toBe('error: --http-port 99999 is outside 0..65535');
     const t = tempDir();
     cleanups.push(t.cleanup);
     const none = run(['cloud', 'credentials', '--data', t.dir]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr().trim()).toBe('error: --http-port 99999 is outside 0..65535');
     expect(await none.exited).toBe(1);
     expect(none.stderr().trim()).toBe(`error: CLD_CREDENTIALS_NOT_FOUND: ${t.dir}/credentials.json does not exist: start the cloud once with --data ${t.dir}`);
   });
