@@ -1,4 +1,4 @@
-import type { RuntimeEvent } from '@verge/edge';
+import type { ModuleRuntime, RuntimeEvent } from '@verge/edge';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../wait/index.js';
 import { createOptions, moduleId, openForTest, readLogs, scripts, take, waitForLogs, type ModuleRuntimeSubject } from './fixture.js';
@@ -61,17 +61,8 @@ export function describeLogsEvents(make: () => Promise<ModuleRuntimeSubject>): v
           if (event.kind === 'module' && event.moduleId === id && event.action === 'exited') return;
         }
       })();
-      // The event source may need a moment to subscribe (Docker: an HTTP stream): a probe module is started again
-      // until the stream reports it, so the stream is live before the module under test starts.
-      const probe = moduleId('events-probe');
-      await runtime.createModule(subject.spec(probe, { script: scripts.exitWith(0) }), createOptions());
-      await eventually(
-        async () => {
-          await runtime.startModule(probe);
-          return events.some((e) => e.kind === 'module' && e.moduleId === probe);
-        },
-        { timeoutMs: 15_000, intervalMs: 200, description: 'the event stream to report the probe module' },
-      );
+      // The stream is live before the module under test starts.
+      await untilStreamReportsProbe(runtime, subject, moduleId('events-probe'), events);
       await runtime.createModule(subject.spec(id, { script: scripts.exitWith(4) }), createOptions());
       await runtime.startModule(id);
       await Promise.race([reading, new Promise((_r, reject) => setTimeout(() => reject(new Error(`no exit event: ${JSON.stringify(events)}`)), 15_000))]);
@@ -89,19 +80,25 @@ export function describeLogsEvents(make: () => Promise<ModuleRuntimeSubject>): v
         for await (const event of runtime.events(controller.signal)) events.push(event);
         return 'ended';
       })();
-      // Aborted while live and waiting for the next event: once the stream has reported a probe module (started
-      // again until it does, as the event source may need a moment to subscribe).
-      const probe = moduleId('abort-probe');
-      await runtime.createModule(subject.spec(probe, { script: scripts.exitWith(0) }), createOptions());
-      await eventually(
-        async () => {
-          await runtime.startModule(probe);
-          return events.some((e) => e.kind === 'module' && e.moduleId === probe);
-        },
-        { timeoutMs: 15_000, intervalMs: 200, description: 'the event stream to report the probe module' },
-      );
+      // Aborted while live and waiting for the next event.
+      await untilStreamReportsProbe(runtime, subject, moduleId('abort-probe'), events);
       controller.abort();
       await expect(iteration).resolves.toBe('ended');
     });
   });
+}
+
+/**
+ * Starts `probe` (again and again) until the event iteration filling `events` reports it: an event source may need
+ * a moment to subscribe (Docker: an HTTP stream), and after this the stream is known to be live.
+ */
+async function untilStreamReportsProbe(runtime: ModuleRuntime, subject: ModuleRuntimeSubject, probe: string, events: readonly RuntimeEvent[]): Promise<void> {
+  await runtime.createModule(subject.spec(probe, { script: scripts.exitWith(0) }), createOptions());
+  await eventually(
+    async () => {
+      await runtime.startModule(probe);
+      return events.some((e) => e.kind === 'module' && e.moduleId === probe);
+    },
+    { timeoutMs: 15_000, intervalMs: 200, description: `the event stream to report the probe module ${probe}` },
+  );
 }
