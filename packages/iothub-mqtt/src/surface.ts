@@ -1,6 +1,6 @@
 import { isVergeError, topics, type Message, type TelemetryTopic } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
-import { AckSequencers } from './ack-sequencer.js';
+import { AckSequencers, type AckSlot } from './ack-sequencer.js';
 import type { IngestResult, IotHubBackend, TwinAnswer } from './backend.js';
 import type { Connection } from './connection.js';
 import type { InboundPublish, IotHubMqttHandler } from './handler.js';
@@ -67,46 +67,50 @@ function onTelemetry(backend: IotHubBackend, o: SurfaceOptions, seq: Sequencer, 
   // Copy: the payload may be a view into the stream's buffer, and the backend may keep the message.
   const message: Message = { body: Buffer.from(p.payload), properties: topic.properties, systemProperties: topic.systemProperties };
   const slot = p.qos === 1 ? seq.reserve(p.messageId) : undefined;
-  const settle = (result: IngestResult): void => {
-    if (result !== undefined) {
-      if (slot !== undefined) seq.close(slot, result.refused);
-      else p.conn.close(result.refused, true);
-    } else if (slot !== undefined) seq.ack(slot);
-  };
-  const fail = (err: unknown): void => {
-    o.log.error({ err, client: p.conn.label }, 'message could not be taken: no PUBACK; closing the connection so the client sends it again');
-    settle({ refused: 'the message could not be stored' });
-  };
+  const conn = p.conn;
   let result: IngestResult | Promise<IngestResult>;
   try {
-    result = backend.ingest(p.identity, message, p.conn);
+    result = backend.ingest(p.identity, message, conn);
   } catch (err) {
-    fail(err);
+    ingestFailed(o, seq, slot, conn, err);
     return;
   }
   if (!(result instanceof Promise)) {
-    settle(result);
+    settleIngest(seq, slot, conn, result);
     return;
   }
-  const conn = p.conn;
   conn.holdInbound();
-  // One reaction per message, not `then(…).finally(…)`: released after settling, whatever settling does.
+  // One reaction per message, not `then(…).finally(…)`, and its two callbacks the only closures of the message:
+  // released after settling, whatever settling does.
   result.then(
     (r) => {
       try {
-        settle(r);
+        settleIngest(seq, slot, conn, r);
       } finally {
         conn.releaseInbound();
       }
     },
     (err: unknown) => {
       try {
-        fail(err);
+        ingestFailed(o, seq, slot, conn, err);
       } finally {
         conn.releaseInbound();
       }
     },
   );
+}
+
+/** PUBACK in turn for a taken message (QoS 1); a refusal closes the connection after the earlier PUBACKs. */
+function settleIngest(seq: Sequencer, slot: AckSlot | undefined, conn: Connection, result: IngestResult): void {
+  if (result !== undefined) {
+    if (slot !== undefined) seq.close(slot, result.refused);
+    else conn.close(result.refused, true);
+  } else if (slot !== undefined) seq.ack(slot);
+}
+
+function ingestFailed(o: SurfaceOptions, seq: Sequencer, slot: AckSlot | undefined, conn: Connection, err: unknown): void {
+  o.log.error({ err, client: conn.label }, 'message could not be taken: no PUBACK; closing the connection so the client sends it again');
+  settleIngest(seq, slot, conn, { refused: 'the message could not be stored' });
 }
 
 /**

@@ -66,7 +66,12 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
 
 /** Persisted (committed) before the PUBACK: the surface sends it once the promise resolves. */
 function ingest(d: CloudBackendDeps, isoOf: (ms: number) => string, message: Message, conn: MqttConnection): Promise<IngestResult> {
-  const stamped: Message = { ...message, systemProperties: { ...message.systemProperties, enqueuedTime: isoOf(d.nowMs()) } };
+  // Built field by field (a Message has these three): one literal of a fixed shape, not a spread of an unknown one.
+  const stamped: Message = {
+    body: message.body,
+    properties: message.properties,
+    systemProperties: { ...message.systemProperties, enqueuedTime: isoOf(d.nowMs()) },
+  };
   // One reaction per message (no async wrapper around the service's promise).
   return d.services.ingestTelemetry(stamped).then(accepted, (err: unknown) => {
     // Not persisted: no PUBACK, and the connection closes so the SDK resends after reconnecting.

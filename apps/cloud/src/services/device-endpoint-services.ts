@@ -20,7 +20,7 @@ export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinSer
     },
     getTwinProperties: (id) => twins.getProperties(id),
     patchReported: (id, patch) => twins.patchReported(id, patch),
-    ingestTelemetry: async (message) => void (await telemetry.ingest(message)),
+    ingestTelemetry: (message) => telemetry.ingest(message).then(nothing), // per message: no async frame around it
     pendingC2d: async (deviceId) =>
       (await store.c2d.pending(deviceId, clock.nowMs())).map(
         (r): C2dMessage => ({ id: r.id, deviceId: r.deviceId, message: r.message, expiresAtMs: r.expiresAtMs }),
@@ -60,3 +60,5 @@ function authRecord(id: ClientIdentity, device: DeviceRecord | undefined, module
   if (module === undefined) return undefined;
   return { ...base, moduleId: module.moduleId, authentication: module.authentication };
 }
+
+function nothing(): void {}

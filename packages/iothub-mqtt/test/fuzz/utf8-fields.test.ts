@@ -38,4 +38,19 @@ describe('invalidTextField', () => {
       { numRuns: fuzzRuns(100_000) },
     );
   });
+
+  it('names NUL first, then ill-formed UTF-8, wherever either sits in the topic (the ASCII scan hands over to the full check)', () => {
+    const withNul = fc.array(fc.oneof(fc.constant(0x00), fc.integer({ min: 0x01, max: 0x7f }), fc.integer({ min: 0x80, max: 0xff })), { maxLength: 40 });
+    fc.assert(
+      fc.property(withNul.map((a) => Uint8Array.from(a)), (topic) => {
+        const expected = topic.includes(0)
+          ? 'PUBLISH topic contains U+0000 (MQTT-1.5.3-2)'
+          : byDecoder(topic)
+            ? undefined
+            : 'PUBLISH topic is not well-formed UTF-8 (MQTT-1.5.3-1)';
+        expect(invalidTextField(publish(topic))).toBe(expected);
+      }),
+      { numRuns: fuzzRuns(100_000) },
+    );
+  });
 });
