@@ -2,6 +2,7 @@ import type { Pool, QueryResult } from 'pg';
 import { VergeError } from '@verge/contracts';
 import type { TelemetryEntry } from '../ports.js';
 import { TELEMETRY_LOCK_CLASS } from './pg-advisory-locks.js';
+import { propertiesJson } from '../sqlite/message-columns.js';
 import { run } from './pg-queryable.js';
 
 /** Rows of `telemetry_totals_shards` (PostgreSQL migration 4 creates them): the totals are their sums. */
@@ -94,14 +95,9 @@ function jsonArrayOf(entries: readonly TelemetryEntry[], pick: (e: TelemetryEntr
   let s = '[';
   entries.forEach((e, i) => {
     const bag = pick(e);
-    s += (i === 0 ? '' : ',') + (isEmpty(bag) ? '{}' : JSON.stringify(bag));
+    s += (i === 0 ? '' : ',') + propertiesJson(bag);
   });
   return s + ']';
-}
-
-function isEmpty(bag: Readonly<Record<string, string>>): boolean {
-  for (const k in bag) if (Object.hasOwn(bag, k)) return false;
-  return true;
 }
 
 /**

@@ -9,7 +9,13 @@ export interface MessageColumns {
 
 /** Flattens a message into its columns. */
 export function messageToColumns(m: Message): MessageColumns {
-  return { body: m.body, properties: JSON.stringify(m.properties), system_properties: JSON.stringify(m.systemProperties) };
+  return { body: m.body, properties: propertiesJson(m.properties), system_properties: propertiesJson(m.systemProperties) };
+}
+
+/** A property map as stored (JSON); an empty one, most messages' application properties, without `JSON.stringify`. */
+export function propertiesJson(bag: Readonly<Record<string, string>>): string {
+  for (const k in bag) if (Object.hasOwn(bag, k)) return JSON.stringify(bag);
+  return '{}';
 }
 
 /** Rebuilds a message from its columns (the body comes back as a Buffer, which is a Uint8Array). */

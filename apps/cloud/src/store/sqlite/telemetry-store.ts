@@ -4,7 +4,7 @@ import type { RetentionLimits, TelemetryEntry, TelemetryFilter, TelemetryStore }
 import type { SyncOf } from './sync-ports.js';
 import type { TelemetryRecord } from '../records.js';
 import { filterKind, type FilterKind } from '../telemetry-filter.js';
-import { messageFromColumns, messageSizeBytes, type MessageColumns } from './message-columns.js';
+import { messageFromColumns, messageSizeBytes, propertiesJson, type MessageColumns } from './message-columns.js';
 
 interface TelemetryRow extends MessageColumns {
   seq: number;
@@ -100,8 +100,12 @@ export function createSqliteTelemetryTable(db: SqliteDatabase): SqliteTelemetryT
     entries.map((entry) => {
       const m = entry.message;
       const sizeBytes = messageSizeBytes(m);
-      const info = insert.run(entry.deviceId, entry.moduleId ?? null, entry.enqueuedAtMs, m.body, JSON.stringify(m.properties), JSON.stringify(m.systemProperties), sizeBytes);
-      return { ...entry, sequenceNumber: Number(info.lastInsertRowid), sizeBytes };
+      const info = insert.run(entry.deviceId, entry.moduleId ?? null, entry.enqueuedAtMs, m.body, propertiesJson(m.properties), propertiesJson(m.systemProperties), sizeBytes);
+      const sequenceNumber = Number(info.lastInsertRowid);
+      // Field by field, not a spread of the entry (per message on the ingest path).
+      return entry.moduleId === undefined
+        ? { deviceId: entry.deviceId, enqueuedAtMs: entry.enqueuedAtMs, message: m, sequenceNumber, sizeBytes }
+        : { deviceId: entry.deviceId, moduleId: entry.moduleId, enqueuedAtMs: entry.enqueuedAtMs, message: m, sequenceNumber, sizeBytes };
     }),
   );
 
