@@ -1,91 +1,30 @@
 import type { Command } from 'commander';
 import { newProgram, runProgram } from './cli/program.js';
-import { registerC2dSend } from './commands/c2d-send.js';
-import { registerCloudCredentials } from './commands/cloud-credentials.js';
-import { registerCloudStart } from './commands/cloud-start.js';
-import { registerDeviceApplyConfiguration } from './commands/device-apply-configuration.js';
-import { registerDeviceCreate } from './commands/device-create.js';
-import { registerDeviceDelete } from './commands/device-delete.js';
-import { registerDeviceList } from './commands/device-list.js';
-import { registerDeviceShow } from './commands/device-show.js';
-import { registerEdgeConfigApply } from './commands/edge-config-apply.js';
-import { registerEdgeStart } from './commands/edge-start.js';
-import { registerMethodInvoke } from './commands/method-invoke.js';
-import { registerModuleCreate } from './commands/module-create.js';
-import { registerModuleList } from './commands/module-list.js';
-import { registerManifestValidate } from './commands/manifest-validate.js';
-import { registerMonitor } from './commands/monitor.js';
-import { registerRouteTest } from './commands/route-test.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerTwinShow } from './commands/twin-show.js';
-import { registerTwinUpdate } from './commands/twin-update.js';
-import { registerEdgeList } from './commands/edge-list.js';
-import { registerEdgeLogs } from './commands/edge-logs.js';
-import { registerEdgeRestart } from './commands/edge-restart.js';
-import { registerEdgeDeadLetters } from './commands/edge-dead-letters.js';
-import { registerEdgeCheck } from './commands/edge-check.js';
-import { registerEdgeSupportBundle } from './commands/edge-support-bundle.js';
-import { registerFilesGet } from './commands/files-get.js';
-import { registerFilesList } from './commands/files-list.js';
-import { registerDeploymentRollout } from './commands/deployment-rollout.js';
-import { registerDeploymentCreate } from './commands/deployment-create.js';
-import { registerDeploymentList } from './commands/deployment-list.js';
-import { registerDeploymentShow } from './commands/deployment-show.js';
-import { registerDeploymentDelete } from './commands/deployment-delete.js';
-import { registerDeploymentPlan } from './commands/deployment-plan.js';
-import { registerDeploymentStatus } from './commands/deployment-status.js';
-import { registerDeviceExplain } from './commands/device-explain.js';
-import { registerJobCancel } from './commands/job-cancel.js';
-import { registerJobCreate } from './commands/job-create.js';
-import { registerJobList } from './commands/job-list.js';
-import { registerJobShow } from './commands/job-show.js';
+import { commandModules, selectCommands, type CommandModule } from './command-table.js';
 
-/** Builds the `verge` command tree. Each command registers itself from `commands/<noun>-<verb>.ts`. */
-export function buildProgram(): Command {
+/**
+ * Builds the whole `verge` command tree: every module of the command table (each `commands/<noun>-<verb>.ts` registers
+ * its own verbs), in the table's order.
+ */
+export async function buildProgram(): Promise<Command> {
+  return programWith(commandModules);
+}
+
+/** The root command with the commands of `modules` registered, in order (their imports load concurrently). */
+export async function programWith(modules: readonly CommandModule[]): Promise<Command> {
+  const registers = await Promise.all(modules.map((m) => m.load()));
   const program = newProgram();
-  registerDeviceCreate(program);
-  registerDeviceList(program);
-  registerDeviceShow(program);
-  registerDeviceDelete(program);
-  registerDeviceApplyConfiguration(program);
-  registerModuleCreate(program);
-  registerModuleList(program);
-  registerTwinShow(program);
-  registerTwinUpdate(program);
-  registerMethodInvoke(program);
-  registerC2dSend(program);
-  registerMonitor(program);
-  registerManifestValidate(program);
-  registerRouteTest(program);
-  registerSimulate(program);
-  registerCloudStart(program);
-  registerCloudCredentials(program);
-  registerEdgeStart(program);
-  registerEdgeList(program);
-  registerEdgeLogs(program);
-  registerEdgeRestart(program);
-  registerEdgeConfigApply(program);
-  registerEdgeDeadLetters(program);
-  registerEdgeCheck(program);
-  registerEdgeSupportBundle(program);
-  registerFilesList(program);
-  registerFilesGet(program);
-  registerDeploymentCreate(program);
-  registerDeploymentList(program);
-  registerDeploymentShow(program);
-  registerDeploymentDelete(program);
-  registerDeploymentPlan(program);
-  registerDeploymentStatus(program);
-  registerDeploymentRollout(program);
-  registerDeviceExplain(program);
-  registerJobCreate(program);
-  registerJobShow(program);
-  registerJobCancel(program);
-  registerJobList(program);
+  for (const register of registers) register(program);
   return program;
 }
 
-/** Runs the CLI and returns the process exit code. */
-export function main(argv: readonly string[]): Promise<number> {
-  return runProgram(buildProgram(), argv);
+/**
+ * Runs the CLI and returns the process exit code. Only the module of the command the line names is loaded (see
+ * `selectCommands`): a command's help, errors and exit codes are the same as in the whole tree, which lines that name
+ * no single command (help of the root or a group, unknown commands) still get.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const selection = selectCommands(argv.slice(2));
+  const modules = selection.kind === 'all' ? commandModules : selection.kind === 'one' ? [selection.module] : [];
+  return runProgram(await programWith(modules), argv);
 }
