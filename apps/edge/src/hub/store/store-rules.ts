@@ -22,7 +22,7 @@ export function checkDeliveries(deliveries: readonly MessageDelivery[]): void {
   if (deliveries.length === 0) argument('deliveries is empty: a message is stored only for at least one endpoint (unrouted messages are dropped by the caller)');
   for (let i = 0; i < deliveries.length; i++) {
     const d = deliveries[i] as MessageDelivery;
-    if (!isValidQueue(d)) checkQueue(d, `deliveries[${i}]`); // the path string only when it fails
+    checkQueue(d, i);
     if (!Number.isInteger(d.ttlSecs) || Math.abs(d.ttlSecs) > maxAbsTtlSecs) {
       argument(`deliveries[${i}].ttlSecs is ${String(d.ttlSecs)}: it must be an integer number of seconds within ±2^32 (negative means never expire)`);
     }
@@ -34,17 +34,17 @@ export function checkDeliveries(deliveries: readonly MessageDelivery[]): void {
   }
 }
 
-/** True when `queue` names a valid endpoint id and priority (what `checkQueue` checks). */
-function isValidQueue(queue: QueueRef): boolean {
-  return typeof queue.endpointId === 'string' && queue.endpointId.length > 0 && Number.isInteger(queue.priority) && queue.priority >= 0 && queue.priority <= maxPriority;
+/** Throws `HUB_STORE_ARGUMENT_INVALID` unless `queue` names a valid endpoint id and priority. */
+export function checkQueue(queue: QueueRef, path: string | number = 'queue'): void {
+  if (typeof queue.endpointId !== 'string' || queue.endpointId.length === 0) argument(`${pathOf(path)}.endpointId must be a non-empty string`);
+  if (!Number.isInteger(queue.priority) || queue.priority < 0 || queue.priority > maxPriority) {
+    argument(`${pathOf(path)}.priority is ${String(queue.priority)}: it must be an integer from 0 to 2^31-1`);
+  }
 }
 
-/** Throws `HUB_STORE_ARGUMENT_INVALID` unless `queue` names a valid endpoint id and priority. */
-export function checkQueue(queue: QueueRef, path = 'queue'): void {
-  if (typeof queue.endpointId !== 'string' || queue.endpointId.length === 0) argument(`${path}.endpointId must be a non-empty string`);
-  if (!Number.isInteger(queue.priority) || queue.priority < 0 || queue.priority > maxPriority) {
-    argument(`${path}.priority is ${String(queue.priority)}: it must be an integer from 0 to 2^31-1`);
-  }
+/** A number is the index of a delivery: its path string is built only when a check fails (appends check every one). */
+function pathOf(path: string | number): string {
+  return typeof path === 'number' ? `deliveries[${path}]` : path;
 }
 
 /** Throws `HUB_STORE_ARGUMENT_INVALID` unless `read`'s arguments are in range. */
