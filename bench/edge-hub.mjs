@@ -12,7 +12,7 @@
 // --latency-only: the latency phases alone (module→module with the runtime's CPU per message, module→$upstream,
 // Mosquitto), printed as JSON; BENCHMARKS.md is not written.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ import { startMosquittoTls } from './mosquitto-tls.mjs';
 import { writeBenchmarksMd } from './edge-markdown.mjs';
 import { measureMosquittoBridge } from './edge-mosquitto-bridge.mjs';
 import { closeAll, connectModule, connectMosquitto, nowMs, percentiles, pumpCount, pumpPaced, pumpThroughput, sentAt, subscribe } from './edge-load.mjs';
-import { connectModuleLoad, peakMemorySampler, sleep, startCloudAndEdge, waitFor } from './edge-rig.mjs';
+import { connectModuleLoad, peakMemorySampler, sleep, startCloudAndEdge, waitFor, tearDownRig } from './edge-rig.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -264,11 +264,7 @@ try {
     }
   }
 } finally {
-  await closeAll(clients).catch(() => undefined);
-  await edge?.stop().catch(() => undefined);
-  await cloud?.stop().catch(() => undefined);
-  await mosquitto?.stop().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
+  await tearDownRig({ clients, edge, cloud, peers: [mosquitto], dir });
 }
 
 /** Connects the sink module to the restarting hub, retrying every 10 ms until it is accepted (bounded to 30 s). */

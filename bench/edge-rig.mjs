@@ -3,9 +3,10 @@
 // identities only (N senders module→module into one sink, N senders module→$upstream), their MQTT/TLS clients, a
 // probe that waits until both routes deliver, and the runtime's peak RSS sampled over IPC.
 import { fork } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { restClient } from './cloud-load.mjs';
-import { connectModule, subscribe } from './edge-load.mjs';
+import { closeAll, connectModule, subscribe } from './edge-load.mjs';
 import { freePort } from './mosquitto-tls.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -157,4 +158,13 @@ export function moduleDeployment(m2mSources, upSources) {
       $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
     },
   };
+}
+
+/** Ends a run of the rig whatever state it reached: clients, then the edge runtime, the cloud and any peer broker, then the temporary directory. */
+export async function tearDownRig({ clients = [], edge, cloud, peers = [], dir }) {
+  await closeAll(clients).catch(() => undefined);
+  await edge?.stop().catch(() => undefined);
+  await cloud?.stop().catch(() => undefined);
+  for (const peer of peers) await peer?.stop().catch(() => undefined);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }

@@ -8,14 +8,14 @@
 //   npx tsc -b && node bench/profile/edge-hub-profile.mjs [--seconds 14] [--profile] [--strace] [--mosquitto] [--senders 4] [--window 16]
 //                                               [--phases m2m,up] [--prof-out /tmp/prof] [--out result.json]
 // The runtime runs the bundle when current (as bench/edge-hub.mjs), or the dist build with VERGE_BENCH_EDGE_ENTRY=dist.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { profileOverInspector, straceCounts, summarizeProfile } from './cpu-profile-tools.mjs';
 import { pidCpuMs } from '../host-stats.mjs';
-import { closeAll, connectMosquitto, pumpThroughput, subscribe } from '../edge-load.mjs';
-import { connectModuleLoad, sleep, startCloudAndEdge } from '../edge-rig.mjs';
+import { connectMosquitto, pumpThroughput, subscribe } from '../edge-load.mjs';
+import { connectModuleLoad, sleep, startCloudAndEdge, tearDownRig } from '../edge-rig.mjs';
 import { freePort, startMosquittoTls } from '../mosquitto-tls.mjs';
 
 const { values: args } = parseArgs({
@@ -89,11 +89,7 @@ try {
   if (args.out === undefined) console.log(JSON.stringify(result, null, 2));
   else await writeFile(args.out, JSON.stringify(result, null, 2));
 } finally {
-  await closeAll(clients).catch(() => undefined);
-  await edge?.stop().catch(() => undefined);
-  await cloud?.stop().catch(() => undefined);
-  await mosquitto?.stop().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
+  await tearDownRig({ clients, edge, cloud, peers: [mosquitto], dir });
 }
 
 /** One throughput phase with the slices described at the top. */

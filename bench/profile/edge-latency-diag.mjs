@@ -11,12 +11,12 @@
 // --alloc --survivors: only the allocations that outlived a scavenge; --cpu: a CPU profile of each round instead (self time by function, as bench/profile/edge-hub-profile.mjs).
 //
 //   npx tsc -b && node bench/profile/edge-latency-diag.mjs [--rate 2000] [--seconds 8] [--slow-ms 2] [--rounds 1] [--alloc [--survivors] | --cpu] [--path m2m|up] [--probes] [--out file.json]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closeAll, nowMs, percentiles, pumpPaced, sentAt } from '../edge-load.mjs';
-import { connectModuleLoad, sleep, startCloudAndEdge, waitFor } from '../edge-rig.mjs';
+import { nowMs, percentiles, pumpPaced, sentAt } from '../edge-load.mjs';
+import { connectModuleLoad, sleep, startCloudAndEdge, waitFor, tearDownRig } from '../edge-rig.mjs';
 import { allocationsOverInspector, profileOverInspector, summarizeProfile } from './cpu-profile-tools.mjs';
 import { startLoopRecorder } from './loop-recorder.mjs';
 import { makeProbeDistCopy } from './probe-dist-copy.mjs';
@@ -93,10 +93,7 @@ try {
   if (args.out === undefined) console.log(JSON.stringify(out, null, 2));
   else await writeFile(args.out, JSON.stringify(out, null, 2));
 } finally {
-  await closeAll(clients).catch(() => undefined);
-  await edge?.stop().catch(() => undefined);
-  await cloud?.stop().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
+  await tearDownRig({ clients, edge, cloud, dir });
   probes?.remove();
 }
 

@@ -103,7 +103,7 @@ describe.runIf(BUILT).concurrent('demo script (npm run demo -- --seconds N)', ()
     expect(counts['1'], output).toBeGreaterThan(0);
     expect(counts['2'], output).toBeGreaterThan(0);
 
-    expect(output).toMatch(/Stopped cleanly/);
+    expect(output).toMatch(/Stopped cleanly in \d+\.\d s \(\d+\.\d s after start\)\./);
     for (const pid of modules) expect(cmdline(pid), `module process ${pid}`).toBeUndefined();
     expect(existsSync(`/proc/${child.pid}`)).toBe(false);
   });
@@ -126,7 +126,7 @@ describe.runIf(BUILT).concurrent('demo script (npm run demo -- --seconds N)', ()
     child.kill('SIGINT');
     const code = await exited;
     expect(output).toMatch(/SIGINT: stopping/);
-    expect(output).toMatch(/Stopped cleanly/);
+    expect(output).toMatch(/Stopped cleanly in \d+\.\d s \(\d+\.\d s after start\)\./);
     expect(code, output).toBe(0);
     for (const pid of modules) expect(cmdline(pid), `module process ${pid}`).toBeUndefined();
   });
