@@ -3,8 +3,12 @@ import { topics } from '@verge/contracts';
 /** A subscription the client makes on first use of an operation (azure-sdk-protocol.md §3). */
 export type Feature = 'twinResponses' | 'desiredPatches' | 'methods' | 'c2d' | 'inputs';
 
-/** Subscription order on a new session: twin responses first, since queued twin requests wait for them. */
-export const FEATURE_ORDER: readonly Feature[] = ['twinResponses', 'desiredPatches', 'methods', 'c2d', 'inputs'];
+/**
+ * Subscription order on a new session, one SUBSCRIBE at a time. Desired patches come before twin responses: queued
+ * twin requests go out once twin responses are subscribed, so a GET is never answered with a twin older than a
+ * desired patch the client was not yet subscribed to (a patch lost that way would wait for the next full read).
+ */
+export const FEATURE_ORDER: readonly Feature[] = ['desiredPatches', 'twinResponses', 'methods', 'c2d', 'inputs'];
 
 /** The filter and QoS of a feature, exactly as the SDK subscribes (one filter per SUBSCRIBE). */
 export function featureFilter(feature: Feature, deviceId: string, moduleId: string | undefined): { filter: string; qos: 0 | 1 } {

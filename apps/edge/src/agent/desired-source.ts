@@ -37,6 +37,8 @@ export class DesiredSource {
   private pulling: Promise<void> | undefined;
   private cancelTimer: (() => void) | undefined;
   private readonly offs: (() => void)[] = [];
+  /** Patches that arrived while a GET was in flight: the GET may have been answered before they were made. */
+  private readonly heldPatches = new Map<number, Record<string, unknown>>();
   private stopped = false;
 
   constructor(
@@ -70,6 +72,11 @@ export class DesiredSource {
   }
 
   private onPatch(patch: Record<string, unknown>, version: number | undefined): void {
+    if (this.pulling !== undefined && version !== undefined) {
+      // The GET in flight may hold an older twin than this patch: keep it for when the GET answers.
+      this.heldPatches.set(version, patch);
+      return;
+    }
     const currentVersion = this.current?.['$version'];
     if (this.current === undefined || typeof currentVersion !== 'number' || version === undefined) {
       void this.pull('patch without a base');
@@ -81,26 +88,57 @@ export class DesiredSource {
       void this.pull('patch out of sequence');
       return;
     }
-    const next = applyMergePatch(this.current, patch as JsonValue) as JsonObject;
+    this.apply(patch, version);
+    this.listener.desired(this.current as JsonObject);
+  }
+
+  private apply(patch: Record<string, unknown>, version: number): void {
+    const next = applyMergePatch(this.current as JsonObject, patch as JsonValue) as JsonObject;
     this.current = { ...next, $version: version };
-    this.listener.desired(this.current);
+  }
+
+  /**
+   * After a GET: applies the patches that arrived during it and are newer than what it read, in `$version` order.
+   * Returns false when they leave a gap (a patch between the GET's version and theirs was missed): read again.
+   */
+  private applyHeldPatches(): boolean {
+    const held = [...this.heldPatches].sort(([a], [b]) => a - b);
+    this.heldPatches.clear();
+    let applied = false;
+    for (const [version, patch] of held) {
+      const currentVersion = this.current?.['$version'];
+      if (typeof currentVersion !== 'number') return false;
+      if (version <= currentVersion) continue;
+      if (version !== currentVersion + 1) {
+        this.log.info({ version, currentVersion }, 'desired patch made during a twin read is out of sequence: reading the whole twin again');
+        return false;
+      }
+      this.apply(patch, version);
+      applied = true;
+    }
+    if (applied) this.listener.desired(this.current as JsonObject);
+    return true;
   }
 
   /** One full GET at a time; a failure retries after `retryMs`; a success schedules the hourly refresh. */
   private pull(reason: string): Promise<void> {
-    this.pulling ??= this.pullOnce(reason).finally(() => {
+    this.pulling ??= this.pullOnce(reason).then((read) => {
       this.pulling = undefined;
+      // A failed read keeps the held patches for its retry.
+      if (!read || this.stopped || this.heldPatches.size === 0) return;
+      if (!this.applyHeldPatches()) void this.pull('patch made during a twin read');
     });
     return this.pulling;
   }
 
-  private async pullOnce(reason: string): Promise<void> {
-    if (this.stopped) return;
+  /** Resolves true when the twin was read (never rejects). */
+  private async pullOnce(reason: string): Promise<boolean> {
+    if (this.stopped) return false;
     this.cancelTimer?.();
     this.lastPullAtMs = this.clock.nowMs();
     try {
       const twin = await this.client.getTwin();
-      if (this.stopped) return;
+      if (this.stopped) return false;
       this.log.debug({ reason, version: twin.desired['$version'] }, 'desired properties read');
       this.listener.reported?.(twin.reported as JsonObject);
       const desired = twin.desired as JsonObject;
@@ -111,10 +149,12 @@ export class DesiredSource {
         this.listener.desired(desired);
       }
       this.cancelTimer = this.clock.setTimer(() => void this.pull('hourly refresh'), this.timing.refreshMs);
+      return true;
     } catch (err) {
-      if (this.stopped) return;
+      if (this.stopped) return false;
       this.log.warn({ err, reason }, 'cannot read the $edgeAgent twin; retrying');
       this.cancelTimer = this.clock.setTimer(() => void this.pull('retry'), this.timing.retryMs);
+      return false;
     }
   }
 }

@@ -45,6 +45,35 @@ describe('desired source (reference §2.4)', () => {
     expect(source.desired).toEqual({ z: true, $version: 9 });
   });
 
+  it('keeps a patch made while a GET is in flight and applies it once the GET answers with the older twin', async () => {
+    const { twin, seen, source } = setup();
+    twin.holdGets = true;
+    source.start();
+    await settle();
+    twin.setDesired({ a: 2 }); // version 5, made after the GET read version 4
+    twin.setDesired({ a: 3 }); // version 6
+    twin.releaseGets();
+    await settle();
+    expect(twin.gets).toBe(1);
+    expect(seen.at(-1)).toEqual({ a: 3, $version: 6 });
+    expect(source.desired).toEqual({ a: 3, $version: 6 });
+  });
+
+  it('reads the twin again when the patches made during a GET leave a gap', async () => {
+    const { twin, seen, source } = setup();
+    twin.holdGets = true;
+    source.start();
+    await settle();
+    twin.setDesired({ a: 2 }, false); // version 5, its patch lost
+    twin.setDesired({ a: 3 }); // version 6
+    twin.releaseGets();
+    await settle();
+    expect(twin.gets).toBe(2);
+    twin.releaseGets();
+    await settle();
+    expect(seen.at(-1)).toEqual({ a: 3, $version: 6 });
+  });
+
   it('reads the twin on reconnect at most every 30 s, every hour, and retries a failed read', async () => {
     const { clock, twin, source } = setup();
     source.start();

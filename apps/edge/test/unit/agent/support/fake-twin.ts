@@ -13,6 +13,9 @@ export class FakeTwinClient implements AgentTwinClient {
   failWith: Error | undefined;
   methodHandler: MethodHandler | undefined;
   closed = false;
+  /** When set, a GET reads the twin at once but answers only on {@link releaseGets} (a slow round trip). */
+  holdGets = false;
+  private readonly heldGets: (() => void)[] = [];
   private readonly desiredListeners: ((patch: Record<string, unknown>, version: number | undefined) => void)[] = [];
   private readonly connectedListeners: ((e: ConnectedEvent) => void)[] = [];
   private readonly disconnectedListeners: ((e: DisconnectedEvent) => void)[] = [];
@@ -32,7 +35,14 @@ export class FakeTwinClient implements AgentTwinClient {
     // Like the real client, a request made before the connection waits for it.
     if (this.failWith === undefined && !this.connected) await new Promise<void>((resolve) => this.connectedListeners.push(() => resolve()));
     if (this.failWith !== undefined || !this.connected) throw this.failWith ?? new Error('not connected');
-    return structuredClone({ desired: this.desired, reported: this.reported });
+    const answer = structuredClone({ desired: this.desired, reported: this.reported });
+    if (this.holdGets) await new Promise<void>((resolve) => this.heldGets.push(resolve));
+    return answer;
+  }
+
+  /** Answers the held GETs with the twin as it was when each was made. */
+  releaseGets(): void {
+    for (const resolve of this.heldGets.splice(0)) resolve();
   }
 
   async patchReported(patch: Record<string, unknown>): Promise<number | undefined> {
