@@ -96,7 +96,7 @@ try {
     endRssKb: loadInspect.rss,
     afterLoadIdleMB: mb(afterLoadIdle.memory),
     afterLoadIdleRssKb: afterLoadIdleInspect.rss,
-    ...(process.env.VERGE_BENCH_MAPPINGS === '1' ? { idleMappings: idleInspect.mappings, endMappings: loadInspect.mappings } : {}),
+    ...(process.env.VERGE_BENCH_MAPPINGS === '1' ? { idleMappings: idleInspect.mappings, endMappings: loadInspect.mappings, afterLoadIdleMappings: afterLoadIdleInspect.mappings } : {}),
     moduleToModule,
     moduleToUpstream,
   }));
