@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
+import { topics } from '@verge/contracts';
 import type { ConnectCredentials, PeerCertificate } from './authenticate.js';
 import { FrameReader } from './frame-reader.js';
 import type { IotHubMqttLimits } from './limits.js';
@@ -62,6 +63,9 @@ export class Connection {
   private readonly batch: WriteBatch;
   private readonly closeListeners: (() => void)[] = [];
   private bytesIn = 0;
+  /** Twin GETs of this client not answered yet, and the desired patches waiting behind them (see `publishDesiredPatch`). */
+  private twinGetsOpen = 0;
+  private heldDesiredPatches: Buffer[] = [];
 
   /**
    * `socket` is the stream MQTT is read from and written to; `raw`, for TLS, the TCP socket under it (its byte
@@ -115,6 +119,35 @@ export class Connection {
   /** Publishes with QoS 0. */
   publish0(topic: string, payload: Buffer): boolean {
     return this.writable() && this.queue(encodePublishFrame(topic, payload, 0, 0));
+  }
+
+  /**
+   * Publishes a desired-properties patch (QoS 0, `$iothub/twin/PATCH/properties/desired/?$version=…`). While a twin
+   * GET of this client waits for its answer, the patch waits behind it: the GET may answer with a twin read before
+   * the patch was made, and sent after the patch it would take the client's desired properties back to the older
+   * version (the Azure SDK replaces them with every GET answer; a patch after the answer is applied on top of it).
+   */
+  publishDesiredPatch(version: number, payload: Buffer): boolean {
+    const frame = encodePublishFrame(topics.twinDesiredPatch(version), payload, 0, 0);
+    if (this.twinGetsOpen > 0) {
+      this.heldDesiredPatches.push(frame);
+      return this.writable();
+    }
+    return this.writable() && this.queue(frame);
+  }
+
+  /** A twin GET of this client came in: desired patches wait until its answer is written ({@link twinGetAnswered}). */
+  twinGetOpened(): void {
+    this.twinGetsOpen += 1;
+  }
+
+  /** The answer of a twin GET was written: once none is open, the patches held behind them go out in order. */
+  twinGetAnswered(): void {
+    this.twinGetsOpen -= 1;
+    if (this.twinGetsOpen > 0 || this.heldDesiredPatches.length === 0) return;
+    const held = this.heldDesiredPatches;
+    this.heldDesiredPatches = [];
+    for (const frame of held) if (!(this.writable() && this.queue(frame))) return;
   }
 
   /**

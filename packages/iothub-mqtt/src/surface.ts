@@ -39,7 +39,9 @@ export function createIotHubSurface(backend: IotHubBackend, o: SurfaceOptions): 
           onTelemetry(backend, o, sequencers.of(p.conn), p, topic);
           return;
         case 'twinGet':
-          answerTwin(o, p, topic.rid, () => backend.twinGet(p.identity), ackNow);
+          // Desired patches for this client wait until the answer is written (Connection.publishDesiredPatch).
+          p.conn.twinGetOpened();
+          answerTwin(o, p, topic.rid, () => backend.twinGet(p.identity), ackNow, () => p.conn.twinGetAnswered());
           return;
         case 'twinReportedPatch':
           answerTwin(o, p, topic.rid, () => backend.twinPatchReported(p.identity, p.payload, p.conn), ackNow);
@@ -119,7 +121,14 @@ function ingestFailed(o: SurfaceOptions, seq: Sequencer, slot: AckSlot | undefin
  * backend has at once goes out before the PUBACK; one that takes a round trip (the hub asking the cloud) does not
  * hold up the PUBACKs of later publishes.
  */
-function answerTwin(o: SurfaceOptions, p: InboundPublish, rid: string, ask: () => TwinAnswer | Promise<TwinAnswer>, ackNow: (p: InboundPublish) => void): void {
+function answerTwin(
+  o: SurfaceOptions,
+  p: InboundPublish,
+  rid: string,
+  ask: () => TwinAnswer | Promise<TwinAnswer>,
+  ackNow: (p: InboundPublish) => void,
+  answered: () => void = () => undefined,
+): void {
   const failed = (err: unknown): TwinAnswer => {
     // A VergeError is an answer (a bad patch, an unknown twin); anything else is a defect worth the log.
     if (!isVergeError(err)) o.log.error({ err, client: p.conn.label }, 'twin request failed');
@@ -133,10 +142,14 @@ function answerTwin(o: SurfaceOptions, p: InboundPublish, rid: string, ask: () =
   }
   if (answer instanceof Promise) {
     ackNow(p);
-    void answer.catch(failed).then((a) => respond(p.conn, rid, a));
+    void answer.catch(failed).then((a) => {
+      respond(p.conn, rid, a);
+      answered();
+    });
     return;
   }
   respond(p.conn, rid, answer);
+  answered();
   ackNow(p);
 }
 

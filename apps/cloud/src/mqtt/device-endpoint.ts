@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { topics } from '@verge/contracts';
 import { clientIdOf, createIotHubMqttServer, isSubscribed, SessionRegistry, type StreamMeta } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
@@ -150,7 +149,7 @@ function pushDesired(sessions: SessionRegistry, id: ClientIdentity, patch: Recor
   const conn = session?.connection;
   if (session === undefined || conn === undefined || !isSubscribed(session, 'twinDesiredPatches')) return;
   const body = JSON.stringify({ ...patch, $version: version });
-  conn.publish0(topics.twinDesiredPatch(version), Buffer.from(body, 'utf8'));
+  conn.publishDesiredPatch(version, Buffer.from(body, 'utf8'));
 }
 
 /** The client connected to another instance: its connection here closes (IoT Hub keeps the newest connection). */

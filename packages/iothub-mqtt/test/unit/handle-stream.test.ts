@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VergeError, topics } from '@verge/contracts';
-import { ConnackCode, clientIdOf, type IngestResult, type TwinAnswer } from '../../src/index.js';
+import { ConnackCode, clientIdOf, type IngestResult, type Session, type TwinAnswer } from '../../src/index.js';
 import { connectStream, connected, isType, publishOn, recordingBackend, startServer } from './memory-stream.js';
 
 // The server driven through `handle(stream, meta)` with an in-memory pair of PassThrough streams: no socket, no TLS.
@@ -118,6 +118,37 @@ describe('IotHubMqttServer.handle (in-memory stream)', () => {
     expect((await client.next(isType('puback'), 'PUBACK')).messageId).toBe(6);
     answerTwin({ status: 200, body: '{"desired":{},"reported":{}}' });
     expect((await client.next(publishOn('$iothub/twin/res/'), 'the late answer')).topic).toBe('$iothub/twin/res/200/?$rid=slow');
+  });
+
+  it('holds a desired patch made while a twin GET is open until the GET is answered, so the answer cannot undo it', async () => {
+    let session: Session | undefined;
+    let answerTwin: (a: TwinAnswer) => void = () => undefined;
+    const { backend } = recordingBackend({
+      connected: (s) => void (session = s),
+      twinGet: () => new Promise<TwinAnswer>((resolve) => (answerTwin = resolve)),
+    });
+    const server = startServer(backend);
+    const client = await connected(server);
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$iothub/twin/res/#', qos: 0 }, { topic: '$iothub/twin/PATCH/properties/desired/#', qos: 0 }] });
+    await client.next(isType('suback'), 'SUBACK');
+    const patch = (version: number) => session?.connection?.publishDesiredPatch(version, Buffer.from(JSON.stringify({ a: version, $version: version })));
+
+    // Without a GET open, a patch goes out at once.
+    patch(2);
+    expect((await client.next(publishOn('$iothub/twin/PATCH/'), 'patch 2')).topic).toBe('$iothub/twin/PATCH/properties/desired/?$version=2');
+
+    // The backend read version 2 for this GET; patch 3 is made before the answer is written.
+    client.send({ cmd: 'publish', topic: topics.twinGet('g1'), payload: Buffer.alloc(0), qos: 0, dup: false, retain: false });
+    client.send({ cmd: 'pingreq' });
+    await client.next(isType('pingresp'), 'PINGRESP'); // the GET was read
+    patch(3);
+    client.send({ cmd: 'pingreq' });
+    await client.next(isType('pingresp'), 'PINGRESP');
+    expect(client.received.filter(publishOn('$iothub/twin/PATCH/'))).toEqual([]); // patch 3 waits
+    answerTwin({ status: 200, body: '{"desired":{"a":2,"$version":2},"reported":{"$version":1}}' });
+    client.send({ cmd: 'pingreq' });
+    await client.next(isType('pingresp'), 'PINGRESP'); // written after the answer and the patch behind it
+    expect(client.received.filter(publishOn('$iothub/twin/')).map((p) => p.topic)).toEqual(['$iothub/twin/res/200/?$rid=g1', '$iothub/twin/PATCH/properties/desired/?$version=3']);
   });
 
   it('tells the backend when a stream closes, and frees its slot', async () => {

@@ -1,4 +1,4 @@
-import { isVergeError, topics, VergeError } from '@verge/contracts';
+import { isVergeError, VergeError } from '@verge/contracts';
 import { applyMergePatch, assertTwinPatch, diffTwinSection, type JsonObject, type ClientIdentity } from '@verge/core';
 import type { TwinDocument } from '@verge/device-client';
 import { clientIdOf, isSubscribed, type SessionRegistry } from '@verge/iothub-mqtt';
@@ -125,7 +125,7 @@ export class TwinBridge {
     const session = this.o.sessions.get(clientId);
     const conn = session?.connection;
     if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'twinDesiredPatches')) return;
-    conn.publish0(topics.twinDesiredPatch(version), Buffer.from(JSON.stringify({ ...patch, $version: version }), 'utf8'));
+    conn.publishDesiredPatch(version, Buffer.from(JSON.stringify({ ...patch, $version: version }), 'utf8'));
   }
 
   /** Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. */
