@@ -70,8 +70,16 @@ async function deploymentStatus(stdio: Stdio, id: string, options: StatusOptions
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once('SIGINT', onInterrupt);
+  // A deployment that targets no device never finishes: say so once, rather than wait in silence.
+  let hinted = false;
+  const hintIfUntargeted = (): void => {
+    if (hinted || options.json === true || view.status.targeted > 0) return;
+    hinted = true;
+    stdio.out(`no device matches the target condition of ${id} yet: waiting for matching devices to report (Ctrl-C to stop)`);
+  };
   try {
     let shown = JSON.stringify(view);
+    hintIfUntargeted();
     while (!view.status.done && !stop.signal.aborted) {
       await sleep(intervalMs, stop.signal);
       if (stop.signal.aborted) break;
@@ -79,6 +87,7 @@ async function deploymentStatus(stdio: Stdio, id: string, options: StatusOptions
       const text = JSON.stringify(view);
       if (text !== shown) print(stdio, view, options);
       shown = text;
+      hintIfUntargeted();
     }
   } finally {
     process.removeListener('SIGINT', onInterrupt);

@@ -16,7 +16,7 @@ let cloud: TestCloud;
 let fleet: FleetSimulator;
 let files: { base: string; next: string; layer: string; broken: string; rollout: string };
 
-const { verge, json } = capturedVerge(() => ['--data', cloud.dataDir]);
+const { verge, start, json } = capturedVerge(() => ['--data', cloud.dataDir]);
 
 function manifest(image: string): unknown {
   const app = { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image, createOptions: '{}' } };
@@ -69,6 +69,18 @@ describe('verge deployment', () => {
     expect(show.stdout).toMatch(/ok\s+3\s+cli-sim-0 cli-sim-1 cli-sim-2/);
     const shown = await json<{ configuration: ConfigurationDto; metricDevices: { metrics: Record<string, string[]> } }>('deployment', 'show', 'cli-base');
     expect(shown.metricDevices.metrics['ok']).toEqual(['cli-sim-0', 'cli-sim-1', 'cli-sim-2']);
+  });
+
+  it('says so when a watched deployment targets no device, and stops on Ctrl-C', async () => {
+    await json('deployment', 'create', 'cli-none', '--manifest', files.base, '--target-condition', "tags.env='nowhere'", '--priority', '5');
+    const sigintListeners = process.listenerCount('SIGINT');
+    const run = start('deployment', 'status', 'cli-none', '--watch', '--interval', '1');
+    await eventually(() => (run.stdout().includes('no device matches the target condition of cli-none yet') ? true : undefined), { description: 'the hint that no device is targeted' });
+    expect(run.stdout()).toContain('deployment cli-none: targeted 0, applied 0, succeeded 0, failed 0, pending 0');
+    process.emit('SIGINT');
+    expect((await run.done).code).toBe(0);
+    expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+    expect((await verge('deployment', 'delete', 'cli-none')).code).toBe(0);
   });
 
   it('plans a draft and the stored deployment without changing anything, then explains a device', async () => {
