@@ -126,8 +126,10 @@ export class Connection {
    * GET of this client waits for its answer, the patch waits behind it: the GET may answer with a twin read before
    * the patch was made, and sent after the patch it would take the client's desired properties back to the older
    * version (the Azure SDK replaces them with every GET answer; a patch after the answer is applied on top of it).
+   * The body is the patch with its `$version`, as IoT Hub sends it.
    */
-  publishDesiredPatch(version: number, payload: Buffer): boolean {
+  publishDesiredPatch(patch: Readonly<Record<string, unknown>>, version: number): boolean {
+    const payload = Buffer.from(JSON.stringify({ ...patch, $version: version }), 'utf8');
     const frame = encodePublishFrame(topics.twinDesiredPatch(version), payload, 0, 0);
     if (this.twinGetsOpen > 0) {
       this.heldDesiredPatches.push(frame);

@@ -148,8 +148,7 @@ function pushDesired(sessions: SessionRegistry, id: ClientIdentity, patch: Recor
   const session = sessions.get(clientIdOf(id));
   const conn = session?.connection;
   if (session === undefined || conn === undefined || !isSubscribed(session, 'twinDesiredPatches')) return;
-  const body = JSON.stringify({ ...patch, $version: version });
-  conn.publishDesiredPatch(version, Buffer.from(body, 'utf8'));
+  conn.publishDesiredPatch(patch, version);
 }
 
 /** The client connected to another instance: its connection here closes (IoT Hub keeps the newest connection). */

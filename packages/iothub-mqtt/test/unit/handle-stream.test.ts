@@ -131,7 +131,7 @@ describe('IotHubMqttServer.handle (in-memory stream)', () => {
     const client = await connected(server);
     client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$iothub/twin/res/#', qos: 0 }, { topic: '$iothub/twin/PATCH/properties/desired/#', qos: 0 }] });
     await client.next(isType('suback'), 'SUBACK');
-    const patch = (version: number) => session?.connection?.publishDesiredPatch(version, Buffer.from(JSON.stringify({ a: version, $version: version })));
+    const patch = (version: number) => session?.connection?.publishDesiredPatch({ a: version }, version);
 
     // Without a GET open, a patch goes out at once.
     patch(2);

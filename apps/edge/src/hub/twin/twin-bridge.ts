@@ -125,7 +125,7 @@ export class TwinBridge {
     const session = this.o.sessions.get(clientId);
     const conn = session?.connection;
     if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'twinDesiredPatches')) return;
-    conn.publishDesiredPatch(version, Buffer.from(JSON.stringify({ ...patch, $version: version }), 'utf8'));
+    conn.publishDesiredPatch(patch, version);
   }
 
   /** Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. */
