@@ -1,5 +1,6 @@
-import { VergeError, isVergeError } from '@verge/contracts';
-import type { ClientIdentity } from '@verge/core';
+import { VergeError, isVergeError, type Clock } from '@verge/contracts';
+import { backoffDelayMs, CONFLICT_RETRY_BACKOFF, type ClientIdentity } from '@verge/core';
+import { systemClock } from '@verge/platform';
 import type { MqttSessionState } from '../services/types.js';
 import type {
   C2dRecord,
@@ -247,19 +248,30 @@ export function isStoreConflict(e: unknown): boolean {
   return isVergeError(e, 'CLD_STORE_CONFLICT');
 }
 
+/** How {@link retryOnConflict} retries. */
+export interface ConflictRetryOptions {
+  /** Attempts in all, the first included (default 12). */
+  readonly attempts?: number;
+  /** The clock the waits between attempts run on (default the system clock). */
+  readonly clock?: Pick<Clock, 'setTimer'>;
+  /** The jitter's random source, uniform in [0, 1) (default `Math.random`). */
+  readonly random?: () => number;
+}
+
 /**
  * Runs a read-modify-write `attempt` again while it loses an optimistic-concurrency race (CLD_STORE_CONFLICT), at
  * most `attempts` times; the last conflict passes through. `attempt` must re-read what it modifies each time.
- * Between attempts it waits a random 0–2^n ms (capped at 64 ms), so writers that collided do not collide again
- * in lock-step.
+ * Between attempts it waits as `CONFLICT_RETRY_BACKOFF` says (2 ms doubling to 64 ms, ±90 % jitter), so writers
+ * that collided do not collide again in lock-step.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, attempts = 12): Promise<T> {
+export async function retryOnConflict<T>(attempt: () => Promise<T>, options: ConflictRetryOptions = {}): Promise<T> {
+  const { attempts = 12, clock = systemClock, random = Math.random } = options;
   for (let i = 1; ; i += 1) {
     try {
       return await attempt();
     } catch (e) {
       if (!isStoreConflict(e) || i >= attempts) throw e;
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(64, 2 ** i)));
+    await new Promise<void>((resolve) => clock.setTimer(resolve, backoffDelayMs(i, CONFLICT_RETRY_BACKOFF, random())));
   }
 }

@@ -25,3 +25,9 @@ export const EVENT_STREAM_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_00
 
 /** The dashboard's live views reconnecting their event streams (a person is watching: short; the server's `retry:` replaces the base). */
 export const LIVE_VIEW_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 10_000, jitter: 0.2 };
+
+/**
+ * A read-modify-write that lost an optimistic-concurrency race (the cloud's `retryOnConflict`): milliseconds, not
+ * seconds, and jitter of ±90 %: the writers that collided ran in step, so their next attempts must not.
+ */
+export const CONFLICT_RETRY_BACKOFF: BackoffPolicy = { baseMs: 2, maxMs: 64, jitter: 0.9 };
