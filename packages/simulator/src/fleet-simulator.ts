@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { DeviceClientLog } from '@verge/device-client';
 import { forEachBounded, Limiter } from './bounded.js';
 import { fleetDeviceIds, resolveFleetOptions, type FleetSimulatorOptions, type ResolvedFleetOptions } from './fleet-options.js';
-import { FleetCounters, type FleetStats } from './fleet-stats.js';
+import { connectFailureOf, FleetCounters, type FleetStats } from './fleet-stats.js';
 import { churnPerSecond } from './option-syntax.js';
 import { createDesiredReader } from './simulated-agent.js';
 import { registerEdgeDevice } from './registration.js';
@@ -117,8 +117,11 @@ class Fleet implements FleetSimulator {
     if (this.abort.signal.aborted) return;
     try {
       await device.connect(this.o.connectTimeoutMs);
-    } catch {
+    } catch (err) {
+      if (this.abort.signal.aborted) return; // stopped while connecting: the client was closed, nothing timed out
       this.counters.connectTimeouts += 1;
+      this.counters.lastConnectFailure = connectFailureOf(device.deviceId, err);
+      this.context.log.warn({ err, deviceId: device.deviceId }, 'not connected within the connect timeout; the device keeps trying');
     }
   }
 
@@ -167,3 +170,4 @@ class Fleet implements FleetSimulator {
     return this.stopping;
   }
 }
+

@@ -32,7 +32,7 @@ export interface DeviceContext {
 }
 
 /** What happened to a device, for the fleet's counters. */
-export type DeviceEvent = 'connected' | 'disconnected' | 'reported' | 'reportFailed' | 'desired';
+export type DeviceEvent = 'connected' | 'disconnected' | 'connectFailed' | 'reported' | 'reportFailed' | 'desired';
 
 /** The last report the cloud acknowledged. */
 export interface AcknowledgedReport {
@@ -69,6 +69,8 @@ export class SimulatedDevice {
   acknowledged: AcknowledgedReport | undefined;
   /** Connections made (the first one included). */
   connections = 0;
+  /** Why the latest connection attempt failed (the client retries on its own); undefined once connected. */
+  connectFailure: Error | undefined;
 
   constructor(
     readonly deviceId: string,
@@ -131,10 +133,15 @@ export class SimulatedDevice {
     });
     client.on('connected', () => {
       this.connections += 1;
+      this.connectFailure = undefined;
       ctx.changed(this, 'connected');
       void this.refresh(client);
     });
-    client.on('disconnected', () => ctx.changed(this, 'disconnected'));
+    client.on('disconnected', (event) => {
+      if (event.reason !== 'connectFailed') return ctx.changed(this, 'disconnected');
+      this.connectFailure = event.error;
+      ctx.changed(this, 'connectFailed');
+    });
     client.onDesiredPatch((patch, version) => this.desiredPatched(patch, version));
     return client;
   }

@@ -18,7 +18,7 @@ import { collect, withClientOptions, type ClientOptions } from '../cli/command-g
 import { runAction, usageExitOverride } from '../cli/run.js';
 import type { Stdio } from '../cli/stdio.js';
 import { resolveConnectionFromProcess } from '../connection.js';
-import { formatFleetStats } from '../format/fleet-stats-format.js';
+import { connectFailureHint, formatFleetStats } from '../format/fleet-stats-format.js';
 
 interface SimulateOptions extends ClientOptions {
   readonly devices?: string;
@@ -146,9 +146,19 @@ function createOrExplain(options: FleetSimulatorOptions): FleetSimulator {
 function statusPrinter(stdio: Stdio, json: boolean, fleet: FleetSimulator): { print: () => void; end: () => void } {
   const tty = !json && process.stdout.isTTY === true;
   let last = '';
+  const explained = new Set<string>();
   return {
     print: () => {
       const stats = fleet.stats();
+      const failure = stats.lastConnectFailure;
+      const kind = failure === undefined ? undefined : `${failure.code}:${failure.returnCode ?? ''}`;
+      // Once per kind of failure, on stderr (between status lines on a terminal): why devices stay unconnected.
+      if (!json && failure !== undefined && kind !== undefined && !explained.has(kind)) {
+        explained.add(kind);
+        if (tty) process.stdout.write('\n');
+        stdio.err(connectFailureHint(failure));
+        last = '';
+      }
       const line = json ? JSON.stringify(stats) : formatFleetStats(stats);
       if (line === last) return;
       last = line;

@@ -52,10 +52,26 @@ describe('verge simulate: bad flags exit 2 naming the flag', () => {
 describe('verge simulate status line', () => {
   it('shows registration, connections, outcomes and reports; churn and timeouts only when there are some', async () => {
     const { formatFleetStats } = await import('../../src/format/fleet-stats-format.js');
-    const base = { devices: 10, registered: 10, registrationFailed: 0, connected: 9, connectTimeouts: 0, reconnects: 0, churned: 0, reportsAcknowledged: 20, reportsFailed: 0, success: 7, failed: 2, noDeployment: 0, applying: 1 };
+    const base = { devices: 10, registered: 10, registrationFailed: 0, connected: 9, connectTimeouts: 0, connectRefused: 0, reconnects: 0, churned: 0, reportsAcknowledged: 20, reportsFailed: 0, success: 7, failed: 2, noDeployment: 0, applying: 1 };
     expect(formatFleetStats(base)).toBe('registered 10/10 · connected 9 · success 7 · failed 2 · applying 1 · no deployment 0 · reports 20');
-    expect(formatFleetStats({ ...base, registrationFailed: 1, reportsFailed: 3, reconnects: 4, churned: 5, connectTimeouts: 1 })).toBe(
-      'registered 10/10 (1 failed) · connected 9 · success 7 · failed 2 · applying 1 · no deployment 0 · reports 20 (3 failed) · reconnects 4 · churned 5 · connect timeouts 1',
+    expect(formatFleetStats({ ...base, registrationFailed: 1, reportsFailed: 3, reconnects: 4, churned: 5, connectTimeouts: 1, connectRefused: 2 })).toBe(
+      'registered 10/10 (1 failed) · connected 9 · success 7 · failed 2 · applying 1 · no deployment 0 · reports 20 (3 failed) · reconnects 4 · churned 5 · connect refused 2 · connect timeouts 1',
     );
+  });
+
+  it("explains a 'server unavailable' refusal with the cloud's per-address limit, and gives other failures as they are", async () => {
+    const { connectFailureHint } = await import('../../src/format/fleet-stats-format.js');
+    const refused = connectFailureHint({
+      deviceId: 'sim-999',
+      code: 'SDK_CONNECT_REFUSED',
+      returnCode: 3,
+      message: "not connected within 60000 ms: 127.0.0.1:8883 refused the connection of 'sim-999/$edgeAgent': Server unavailable (CONNACK return code 3)",
+    });
+    expect(refused).toMatch(/^sim-999 did not connect: not connected within 60000 ms: .*CONNACK return code 3\)\n/);
+    expect(refused).toContain('--max-connections-per-address, 1000 by default');
+    expect(refused).toContain('start the cloud with a limit above the number of devices');
+    const unauthorized = connectFailureHint({ deviceId: 'sim-1', code: 'SDK_CONNECT_REFUSED', returnCode: 5, message: 'refused: Not authorized (CONNACK return code 5)' });
+    expect(unauthorized).toBe('sim-1 did not connect: refused: Not authorized (CONNACK return code 5)');
+    expect(connectFailureHint({ deviceId: 'sim-2', code: 'SDK_CONNECTION_FAILED', message: 'connect ECONNREFUSED 127.0.0.1:8883' })).not.toContain('--max-connections-per-address');
   });
 });

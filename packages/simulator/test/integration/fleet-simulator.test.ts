@@ -158,6 +158,38 @@ describe('fleet simulator', () => {
     expect(fleet.stats()).toMatchObject({ registered: 1, registrationFailed: 1 });
   });
 
+  it('counts the devices a cloud at its per-address connection limit refuses, with the refusal, apart from timeouts', async () => {
+    // Every simulated device dials from 127.0.0.1: a cloud holding 2 connections per address refuses the third with
+    // CONNACK 3 (server unavailable), again and again, until the start-up connect timeout.
+    const limited = await startTestCloud(undefined, {}, { mqttLimits: { maxConnectionsPerAddress: 2 } });
+    onTestFinished(() => limited.stop());
+    const fleet = createFleetSimulator({ api: limited.api, mqtt: { host: '127.0.0.1', port: limited.mqttPort, ca: limited.caPem }, prefix: 'cap-', devices: 3, connectTimeoutMs: 30_000 });
+    onTestFinished(() => fleet.stop());
+    void fleet.start();
+    // Counted as soon as the refusal comes, not only when the start-up connect timeout ends.
+    await eventually(() => fleet.stats().connected === 2 && fleet.stats().connectRefused === 1, { description: 'two devices connected, one refused' });
+    const stats = fleet.stats();
+    expect(stats).toMatchObject({ registered: 3, connectTimeouts: 0 });
+    expect(stats.lastConnectFailure).toMatchObject({ code: 'SDK_CONNECT_REFUSED', returnCode: 3 });
+    expect(stats.lastConnectFailure?.deviceId).toMatch(/^cap-[0-2]$/);
+    expect(stats.lastConnectFailure?.message).toMatch(/refused the connection .*CONNACK return code 3/);
+    // A place frees up: the refused device gets in on its next attempt, and is no longer counted.
+    await fleet.devices.find((d) => d.connected)?.stop();
+    await eventually(() => fleet.stats().connectRefused === 0 && fleet.devices.filter((d) => d.connected).length === 2, { timeoutMs: 20_000, description: 'the refused device connected once a place was free' });
+  });
+
+  it('counts an MQTT endpoint that does not answer as connect timeouts, with the reason', async () => {
+    // The port of a cloud that stopped: nothing listens there any more.
+    const gone = await startTestCloud();
+    const { mqttPort } = gone;
+    await gone.stop();
+    const fleet = await startFleetSimulator({ ...options({ prefix: 'late-', devices: 1 }), mqtt: { host: '127.0.0.1', port: mqttPort, ca: cloud.caPem }, connectTimeoutMs: 1_000 });
+    onTestFinished(() => fleet.stop());
+    expect(fleet.stats()).toMatchObject({ registered: 1, connected: 0, connectRefused: 0, connectTimeouts: 1 });
+    expect(fleet.stats().lastConnectFailure).toMatchObject({ deviceId: 'late-0', code: 'SDK_CONNECTION_FAILED' });
+    expect(fleet.stats().lastConnectFailure?.returnCode).toBeUndefined();
+  });
+
   it.each([
     [{ devices: 0 }, 'devices', 'at least 1'],
     [{ devices: 2.5 }, 'devices', 'whole number'],
