@@ -170,4 +170,3 @@ class Fleet implements FleetSimulator {
     return this.stopping;
   }
 }
-

@@ -34,7 +34,7 @@ export interface FleetStats {
   readonly applying: number;
 }
 
-/** A failed start-up connection: the device client's error code and message, and the CONNACK code of a refusal. */
+/** A failed connection attempt: the device client's error code and message, and the CONNACK code of a refusal. */
 export interface ConnectFailure {
   readonly deviceId: string;
   readonly code: string;

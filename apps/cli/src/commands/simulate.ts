@@ -151,9 +151,9 @@ function statusPrinter(stdio: Stdio, json: boolean, fleet: FleetSimulator): { pr
     print: () => {
       const stats = fleet.stats();
       const failure = stats.lastConnectFailure;
-      const kind = failure === undefined ? undefined : `${failure.code}:${failure.returnCode ?? ''}`;
+      const kind = `${failure?.code}:${failure?.returnCode ?? ''}`;
       // Once per kind of failure, on stderr (between status lines on a terminal): why devices stay unconnected.
-      if (!json && failure !== undefined && kind !== undefined && !explained.has(kind)) {
+      if (!json && failure !== undefined && !explained.has(kind)) {
         explained.add(kind);
         if (tty) process.stdout.write('\n');
         stdio.err(connectFailureHint(failure));

@@ -2,7 +2,7 @@
 // `$edgeAgent`, deployments applied with `applyConfigurationContent`, `$edgeAgent` reported properties in the edge
 // agent's schema, failure rules, churn, and option validation.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { eventually, vergeErrorOf } from '@verge/testkit';
+import { eventually, freePort, vergeErrorOf } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { edgeAgentDesired, edgeHubDesired } from '@verge/testkit/manifest';
 import { createFleetSimulator, failingRule, parseFailRules, startFleetSimulator, type FleetSimulator, type FleetSimulatorOptions } from '../../src/index.js';
@@ -160,7 +160,7 @@ describe('fleet simulator', () => {
 
   it('counts the devices a cloud at its per-address connection limit refuses, with the refusal, apart from timeouts', async () => {
     // Every simulated device dials from 127.0.0.1: a cloud holding 2 connections per address refuses the third with
-    // CONNACK 3 (server unavailable), again and again, until the start-up connect timeout.
+    // CONNACK 3 (server unavailable), at every attempt while both stay.
     const limited = await startTestCloud(undefined, {}, { mqttLimits: { maxConnectionsPerAddress: 2 } });
     onTestFinished(() => limited.stop());
     const fleet = createFleetSimulator({ api: limited.api, mqtt: { host: '127.0.0.1', port: limited.mqttPort, ca: limited.caPem }, prefix: 'cap-', devices: 3, connectTimeoutMs: 30_000 });
@@ -179,10 +179,7 @@ describe('fleet simulator', () => {
   });
 
   it('counts an MQTT endpoint that does not answer as connect timeouts, with the reason', async () => {
-    // The port of a cloud that stopped: nothing listens there any more.
-    const gone = await startTestCloud();
-    const { mqttPort } = gone;
-    await gone.stop();
+    const mqttPort = await freePort(); // nothing listens there
     const fleet = await startFleetSimulator({ ...options({ prefix: 'late-', devices: 1 }), mqtt: { host: '127.0.0.1', port: mqttPort, ca: cloud.caPem }, connectTimeoutMs: 1_000 });
     onTestFinished(() => fleet.stop());
     expect(fleet.stats()).toMatchObject({ registered: 1, connected: 0, connectRefused: 0, connectTimeouts: 1 });
