@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { watchClosedOutput } from './stdio.js';
 
 /** The root `verge` command every command tree starts from (main.ts: all commands; edge-start-main.ts: one). */
 export function newProgram(): Command {
@@ -11,6 +12,7 @@ export function newProgram(): Command {
 
 /** Parses `argv` with `program` and runs the chosen command; returns the process exit code. */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
+  watchClosedOutput();
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -4,7 +4,7 @@ import { createLifecycle, createLogger, type LogLevel } from '@verge/platform';
 import { invalid, parseIntegerFlag } from '../cli/args.js';
 import { addVerb, ensureGroup } from '../cli/command-group.js';
 import { exitCodes, runAction } from '../cli/run.js';
-import type { Stdio } from '../cli/stdio.js';
+import { keepRunningWhenOutputCloses, type Stdio } from '../cli/stdio.js';
 import { defaultDataDir } from '../connection.js';
 
 interface CloudStartOptions {
@@ -80,6 +80,7 @@ export function registerCloudStart(program: Command): void {
 }
 
 async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<number> {
+  keepRunningWhenOutputCloses();
   const config = configFromFlags(options, process.env[CLOUD_DB_ENV], process.env[CLOUD_BUS_ENV], process.env[CLOUD_BLOB_CS_ENV]);
   if (options.db !== undefined && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(options.db)) {
     stdio.err(`warning: --db puts the database password on the command line, where every local user can read it (ps); set $${CLOUD_DB_ENV} instead`);

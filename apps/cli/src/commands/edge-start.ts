@@ -3,7 +3,7 @@ import { createLifecycle, type LogLevel } from '@verge/platform';
 import { invalid, parseIntegerFlag } from '../cli/args.js';
 import { addVerb, ensureGroup } from '../cli/command-group.js';
 import { exitCodes, runAction } from '../cli/run.js';
-import type { Stdio } from '../cli/stdio.js';
+import { keepRunningWhenOutputCloses, type Stdio } from '../cli/stdio.js';
 
 interface EdgeStartOptions {
   readonly connectionString?: string;
@@ -80,6 +80,7 @@ export function registerEdgeStart(program: Command): void {
 }
 
 async function startAndWait(stdio: Stdio, options: EdgeStartOptions): Promise<number> {
+  keepRunningWhenOutputCloses();
   const input = configFromFlags(options);
   // Kept for compatibility, loudly: the key stays readable in `ps` for as long as the runtime runs.
   if (options.connectionString !== undefined) stdio.err(FLAG_CS_WARNING);
