@@ -2,8 +2,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Clock, HealthDto } from '@verge/contracts';
-import { createLogger, ensureCloudPki, runStopSteps, startMetricsListener, systemClock, type CloudPki, type Logger, type MetricsListener } from '@verge/platform';
+import { VergeError, type Clock, type HealthDto } from '@verge/contracts';
+import { createLogger, ensureCloudPki, lockDirectory, runStopSteps, startMetricsListener, systemClock, type CloudPki, type DirectoryLock, type Logger, type MetricsListener } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import type { CloudBus } from './bus/open-cloud-bus.js';
@@ -25,6 +25,8 @@ import { openCloudStore } from './store/open-cloud-store.js';
 
 /** Name of the database file in the data directory. */
 export const DATABASE_FILE = 'cloud.db';
+/** The file whose lock marks the data directory as in use by a running cloud (`lockDirectory`). */
+export const DATA_DIR_LOCK_FILE = 'cloud.lock';
 
 // How often a running cloud re-runs ensureCloudPki, which renews the server certificate before it expires.
 const PKI_CHECK_INTERVAL_MS = 12 * 60 * 60 * 1000;
@@ -77,6 +79,7 @@ interface Parts {
   renewal?: NodeJS.Timeout;
   metrics?: MetricsListener;
   files?: FileUploads;
+  dataDirLock?: DirectoryLock;
 }
 
 /**
@@ -102,6 +105,7 @@ async function stopParts(parts: Parts, log: Logger, drainTimeoutMs: number): Pro
       { name: 'bus', stop: () => parts.bus?.close() },
       { name: 'blob store', stop: () => parts.files?.stop() },
       { name: 'store', stop: () => parts.store?.close() },
+      { name: 'data directory lock', stop: () => parts.dataDirLock?.release() },
     ],
     { log },
   );
@@ -123,6 +127,11 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
 
   try {
     await securePrivateDataDir(config.dataDir, secretFilesOf(config.dataDir, DATABASE_FILE, CREDENTIALS_FILE), log);
+    parts.dataDirLock = lockDirectory(
+      config.dataDir,
+      DATA_DIR_LOCK_FILE,
+      (cause) => new VergeError('CLD_DATA_DIR_IN_USE', `the data directory ${config.dataDir} (--data) is in use by another cloud; stop that cloud or choose another --data (several instances each need their own)`, { cause }),
+    );
     const store = await openCloudStore({ sqlitePath: join(config.dataDir, DATABASE_FILE), db: config.db }, log);
     parts.store = store;
     const pki = await ensurePki(config, log);

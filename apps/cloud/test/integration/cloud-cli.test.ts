@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, tempDir } from '@verge/testkit';
@@ -58,6 +59,37 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
     expect(again.stdout()).toContain(cs);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
+  });
+
+  it('refuses a second cloud on a data directory another cloud is using, naming it; the first keeps serving', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const args = ['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn'];
+    const first = run(args);
+    await eventually(() => first.stdout().includes('SharedAccessKey='), { description: 'the first cloud', timeoutMs: 20_000 });
+    const httpUrl = /plain HTTP: (http:\/\/\S+)\)/.exec(first.stdout())?.[1];
+    const credentials = readFileSync(join(t.dir, 'credentials.json'), 'utf8');
+
+    const second = run(args);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr().trim()).toBe(
+      `error: CLD_DATA_DIR_IN_USE: the data directory ${t.dir} (--data) is in use by another cloud; stop that cloud or choose another --data (several instances each need their own)`,
+    );
+    // The first cloud was not disturbed: it serves, and its credentials (its own ports) were not overwritten.
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
+    expect(readFileSync(join(t.dir, 'credentials.json'), 'utf8')).toBe(credentials);
+
+    // Once it stopped, the directory is free again; a SIGKILLed holder frees it too (the OS drops the lock).
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const third = run(args);
+    await eventually(() => third.stdout().includes('SharedAccessKey='), { description: 'a cloud after the first stopped', timeoutMs: 20_000 });
+    third.child.kill('SIGKILL');
+    await third.exited;
+    const fourth = run(args);
+    await eventually(() => fourth.stdout().includes('SharedAccessKey='), { description: 'a cloud after a SIGKILLed one', timeoutMs: 20_000 });
+    fourth.child.kill('SIGTERM');
+    expect(await fourth.exited).toBe(0);
   });
 
   it('exits 2 with a clear message on bad flags and 1 when no cloud ran in the directory', async () => {

@@ -109,6 +109,11 @@ export const cloudErrors = defineErrors({
     status: 400,
     description: 'The database URL (`--db`, `$VERGE_CLOUD_DB`, config `db`) is not `postgres://[user[:password]@]host[:port]/database` (or `postgresql://`); the message shows it with the password hidden.',
   },
+  CLD_DATA_DIR_IN_USE: {
+    status: 409,
+    description:
+      'Another cloud is running on the same data directory (`--data`): a cloud holds `cloud.lock` in its data directory from start to stop (the OS releases it when the process dies), so a second one stops before touching its keys, database or `credentials.json`. Stop that cloud or choose another data directory; several instances each need their own (docs/scale-out.md).',
+  },
   CLD_DATABASE_UNAVAILABLE: {
     status: 503,
     description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, or the database does not exist; the message names the server (never the password) and the cause.',
