@@ -23,7 +23,18 @@ async function adminClient(s: PgTestSchema): Promise<pg.Client> {
   return client;
 }
 
-/** A store whose batches stop between INSERT and COMMIT while held: "an instance" with a batch still open. */
+/**
+ * A store whose batches stop between INSERT and COMMIT while held: "an instance" with a batch still open. Its totals
+ * shards are 0 and 1, the other stores of these tests (`openOtherStore`) use 8 and 9: a batch on the held batch's shard
+ * would wait for its COMMIT (by design: sharing a shard only waits), which these tests hold until that batch is done.
+ * Left to chance (each store draws its first shard), they hung one run in sixteen.
+ */
+const HOLDING_SHARD = 0;
+const OTHER_SHARD = 8;
+/** Another instance next to a {@link HoldingStore}, on totals shards of its own. */
+const openOtherStore = (s: PgTestSchema) => openStore(s, { telemetry: { firstShard: OTHER_SHARD } });
+
+/** A store whose batches can be held open between INSERT and COMMIT (see above). */
 interface HoldingStore {
   readonly store: PostgresCloudStore;
   /** From now on, batches wait after their INSERT until `release()`. */
@@ -40,6 +51,7 @@ async function openHoldingStore(s: PgTestSchema): Promise<HoldingStore> {
   let inserted = Promise.resolve();
   const store = await openStore(s, {
     telemetry: {
+      firstShard: HOLDING_SHARD,
       afterInsert: async () => {
         reached();
         if (gate !== undefined) await gate;
@@ -126,7 +138,7 @@ describe('PostgreSQL telemetry: several instances append without a lock between 
   it('holds readers below a batch still open: after(), recent() and lastSequence pass it only once it commits', async () => {
     const s = await freshSchema();
     const a = await openHoldingStore(s);
-    const b = await openStore(s);
+    const b = await openOtherStore(s);
     const first = await append(b, 'first');
     a.hold();
     const held = append(a.store, 'held');
@@ -151,7 +163,7 @@ describe('PostgreSQL telemetry: several instances append without a lock between 
   it('lets readers pass a reservation whose connection is gone (an instance died mid-batch) at once', async () => {
     const s = await freshSchema();
     const a = await openHoldingStore(s);
-    const b = await openStore(s);
+    const b = await openOtherStore(s);
     const admin = await adminClient(s);
     a.hold();
     const held = append(a.store, 'dies');

@@ -51,6 +51,11 @@ export interface PgTelemetryOptions {
   readonly instance?: string;
   /** Awaited between a batch's INSERT and its COMMIT: tests hold a batch open with it. */
   readonly afterInsert?: (reservation: TelemetryReservation) => Promise<void>;
+  /**
+   * The first of this store's totals shards (default: drawn at random, so instances rarely share one). Tests that hold
+   * a batch open give each store its own: another store's batch on the held one's shard waits for its COMMIT.
+   */
+  readonly firstShard?: number;
 }
 
 /**
@@ -67,7 +72,7 @@ export function createPgTelemetryStore(pool: Pool, options: PgTelemetryOptions =
   const staleSec = staleMs / 1000;
   const instance = options.instance ?? `${hostname()}/${process.pid}`;
   // This store's totals shards, one per batch in flight: instances rarely share one (sharing only waits).
-  const firstShard = randomInt(TELEMETRY_TOTALS_SHARDS);
+  const firstShard = (options.firstShard ?? randomInt(TELEMETRY_TOTALS_SHARDS)) % TELEMETRY_TOTALS_SHARDS;
   let batchNumber = 0;
   const shardOf = (n: number): number => (firstShard + n) % TELEMETRY_TOTALS_SHARDS;
   // Within this instance, batches reserve in the order they were flushed (a device's messages, all on this
