@@ -157,6 +157,7 @@ class Fleet implements FleetSimulator {
     if (event === 'connected' && device.connections > 1) this.counters.reconnects += 1;
     else if (event === 'reported') this.counters.reportsAcknowledged += 1;
     else if (event === 'reportFailed') this.counters.reportsFailed += 1;
+    else if (event === 'connectFailed') this.counters.lastConnectFailure = device.connectFailure;
     this.counters.update(device);
   }
 

@@ -90,14 +90,8 @@ export class FleetCounters {
   /** Records a device's connection state and outcome after one of its events. */
   update(device: SimulatedDevice): void {
     const connected = device.connected;
-    if (!connected && device.connectFailure !== undefined) {
-      const failure = connectFailureOf(device.deviceId, device.connectFailure);
-      this.lastConnectFailure = failure;
-      if (failure.returnCode !== undefined) this.refused.add(device.deviceId);
-      else this.refused.delete(device.deviceId);
-    } else {
-      this.refused.delete(device.deviceId);
-    }
+    if (!connected && device.connectFailure?.returnCode !== undefined) this.refused.add(device.deviceId);
+    else this.refused.delete(device.deviceId);
     if (connected && !this.online.has(device.deviceId)) {
       this.online.add(device.deviceId);
       this.connected += 1;

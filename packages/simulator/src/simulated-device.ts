@@ -1,6 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import { applyMergePatch, backoffDelayMs, diffTwinSection, type JsonObject, type JsonValue } from '@verge/core';
 import { createDeviceClient, type DeviceClient, type DeviceClientLog } from '@verge/device-client';
+import { connectFailureOf, type ConnectFailure } from './fleet-stats.js';
 import type { StartDelay } from './option-syntax.js';
 import { buildAgentReport, startDelayMs, type AgentReading, type DesiredReader, type DeviceBehaviour } from './simulated-agent.js';
 
@@ -70,7 +71,7 @@ export class SimulatedDevice {
   /** Connections made (the first one included). */
   connections = 0;
   /** Why the latest connection attempt failed (the client retries on its own); undefined once connected. */
-  connectFailure: Error | undefined;
+  connectFailure: ConnectFailure | undefined;
 
   constructor(
     readonly deviceId: string,
@@ -139,7 +140,7 @@ export class SimulatedDevice {
     });
     client.on('disconnected', (event) => {
       if (event.reason !== 'connectFailed') return ctx.changed(this, 'disconnected');
-      this.connectFailure = event.error;
+      this.connectFailure = connectFailureOf(this.deviceId, event.error);
       ctx.changed(this, 'connectFailed');
     });
     client.onDesiredPatch((patch, version) => this.desiredPatched(patch, version));
