@@ -8,7 +8,7 @@ import {
   type JobDto,
   type JobRequest,
 } from '@verge/contracts';
-import { parseQuery } from '@verge/core';
+import { parseConditionText, parseQuery, type QueryDialect } from '@verge/core';
 import type { JobCountsRecord, JobDeviceRecord, JobRecord } from '../../store/records.js';
 
 // Pure parts of jobs: turning a request into a record, records into IoT Hub's JSON, and the status rules.
@@ -20,6 +20,12 @@ export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 export function deviceQueryOf(queryCondition: string): string {
   return `SELECT deviceId FROM devices WHERE ${queryCondition}`;
 }
+
+/**
+ * `queryCondition` is a WHERE clause on its own: it is parsed as one condition first, so a syntax error names the
+ * column in the caller's text (not in the query built around it) and trailing clauses (`GROUP BY …`) are refused.
+ */
+const QUERY_CONDITION_DIALECT: QueryDialect = { code: 'QUERY_INVALID', label: 'queryCondition', target: false };
 
 /** True once a job can change no more. */
 export function isTerminal(status: JobRecord['status']): boolean {
@@ -53,6 +59,7 @@ export function newJobRecord(jobId: string, request: JobRequest, nowMs: number, 
   }
   const type = JobTypeSchema.safeParse(request.type);
   if (!type.success) invalidThrow('type', `'${request.type}' is not a job type Verge runs (scheduleUpdateTwin, scheduleDeviceMethod)`);
+  parseConditionText(request.queryCondition, QUERY_CONDITION_DIALECT);
   try {
     parseQuery(deviceQueryOf(request.queryCondition));
   } catch (e) {

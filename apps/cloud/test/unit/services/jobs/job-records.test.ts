@@ -27,6 +27,22 @@ describe('newJobRecord', () => {
   it('refuses a query condition the query language rejects with QUERY_INVALID naming queryCondition', () => {
     expect(() => newJobRecord('j', { ...twinJob, queryCondition: 'FROM devices' }, NOW, 'e')).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/^queryCondition: /) }));
   });
+
+  it('names the column in the condition as given, not in the query the job runs', () => {
+    expect(() => newJobRecord('j', { ...twinJob, queryCondition: 'tags.site = ' }, NOW, 'e')).toThrow(
+      expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/^queryCondition: column 13: expected a value/), details: expect.objectContaining({ column: 13 }) }),
+    );
+  });
+
+  it('refuses clauses after the condition (queryCondition is a WHERE clause only)', () => {
+    expect(() => newJobRecord('j', { ...twinJob, queryCondition: 'tags.a = 1 GROUP BY deviceId' }, NOW, 'e')).toThrow(
+      expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/^queryCondition: column 12: expected AND, OR or end of condition, found 'GROUP'/) }),
+    );
+  });
+
+  it('still refuses a condition that makes the query longer than IoT Hub allows', () => {
+    expect(() => newJobRecord('j', { ...twinJob, queryCondition: `tags.a = '${'x'.repeat(8192)}'` }, NOW, 'e')).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/^queryCondition: query: \d+ characters is longer/) }));
+  });
 });
 
 describe('countsOf and jobToDto', () => {
