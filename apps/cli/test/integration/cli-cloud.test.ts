@@ -106,6 +106,75 @@ describe('device commands', () => {
   });
 });
 
+describe('device update (SDK devices over MQTT/TLS)', () => {
+  /** The device's connection state as `verge device show` reports it. */
+  const connectionState = async (deviceId: string): Promise<string> => (await json<{ connectionState: string }>('device', 'show', deviceId)).connectionState;
+
+  /** The SDK's open() with a connection string, settled: undefined when it connected (closed again), else the error. */
+  async function openError(connectionString: string): Promise<Error | undefined> {
+    const client = Client.fromConnectionString(connectionString, Mqtt);
+    await client.setOptions({ ca: caPem });
+    try {
+      await client.open();
+      await client.close();
+      return undefined;
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
+  it('disable drops the connected device and keeps it out until enabled again, with the reason shown', async () => {
+    const created = (await verge('device', 'create', 'cli-upd1', '--gateway', `localhost:${mqttPort}`)).stdout.trim();
+    await connectDevice(created);
+    expect(await connectionState('cli-upd1')).toBe('Connected');
+
+    const disabled = await verge('device', 'update', 'cli-upd1', '--status', 'disabled', '--status-reason', 'lost in transit');
+    expect(disabled).toMatchObject({ code: 0, stdout: 'updated device cli-upd1: disabled (lost in transit)\n', stderr: '' });
+    await eventually(async () => (await connectionState('cli-upd1')) === 'Disconnected', { description: 'the cloud to drop the disabled device' });
+    expect((await openError(created))?.message).toMatch(/not authorized|unauthorized/i);
+    expect((await verge('device', 'show', 'cli-upd1')).stdout).toContain('Status:         disabled (lost in transit)\n');
+
+    expect((await verge('device', 'update', 'cli-upd1', '--status', 'enabled')).code).toBe(0);
+    expect(await openError(created)).toBeUndefined();
+  });
+
+  it('renew-key replaces a key and prints the new connection string; swap exchanges the keys', async () => {
+    const first = await json<{ device: { authentication: { symmetricKey: { primaryKey: string; secondaryKey: string } } }; connectionString: string }>(
+      'device', 'create', 'cli-upd2', '--gateway', `localhost:${mqttPort}`,
+    );
+    const { primaryKey, secondaryKey } = first.device.authentication.symmetricKey;
+    await connectDevice(first.connectionString);
+    expect(await connectionState('cli-upd2')).toBe('Connected');
+
+    const renewed = await verge('device', 'update', 'cli-upd2', '--renew-key', 'primary');
+    expect(renewed.code).toBe(0);
+    const newPrimary = /SharedAccessKey=(\S+)\n$/.exec(renewed.stdout)?.[1];
+    expect(newPrimary).toBeDefined();
+    expect(newPrimary).not.toBe(primaryKey);
+    expect(Buffer.from(newPrimary ?? '', 'base64')).toHaveLength(32);
+    await eventually(async () => (await connectionState('cli-upd2')) === 'Disconnected', { description: 'the cloud to drop the device signing with the replaced key' });
+    expect((await openError(first.connectionString))?.message).toMatch(/not authorized|unauthorized/i);
+    expect(await openError(`${renewed.stdout.trim()};GatewayHostName=localhost:${mqttPort}`)).toBeUndefined();
+
+    const swapped = await json<{ device: { authentication: { symmetricKey: { primaryKey: string; secondaryKey: string } } }; connectionString: string }>('device', 'update', 'cli-upd2', '--renew-key', 'swap');
+    expect(swapped.device.authentication.symmetricKey).toEqual({ primaryKey: secondaryKey, secondaryKey: newPrimary });
+    expect(swapped.connectionString).toContain(`SharedAccessKey=${secondaryKey}`);
+  });
+
+  it('refuses what it cannot do with a message naming the flag, and changes nothing', async () => {
+    await verge('device', 'create', 'cli-upd3', '--x509', '--thumbprint', 'A'.repeat(40));
+    const before = await json<{ etag: string }>('device', 'show', 'cli-upd3');
+    expect(await verge('device', 'update', 'cli-upd3')).toMatchObject({ code: 2, stderr: 'error: device update needs at least one of --status, --status-reason, --renew-key\n' });
+    expect(await verge('device', 'update', 'cli-upd3', '--status', 'off')).toMatchObject({ code: 2, stderr: 'error: --status "off" is not one of enabled, disabled\n' });
+    expect(await verge('device', 'update', 'cli-upd3', '--renew-key', 'both')).toMatchObject({ code: 2, stderr: 'error: --renew-key needs a device with SAS keys; cli-upd3 authenticates with selfSigned\n' });
+    const stale = await verge('device', 'update', 'cli-upd3', '--status', 'disabled', '--etag', 'not-the-etag');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^error: CLD_ETAG_MISMATCH: /);
+    expect(await json<{ etag: string; status: string }>('device', 'show', 'cli-upd3')).toMatchObject({ etag: before.etag, status: 'enabled' });
+    expect(await verge('device', 'update', 'cli-ghost', '--status', 'enabled')).toMatchObject({ code: 1, stderr: "error: CLD_DEVICE_NOT_FOUND: device 'cli-ghost' is not registered\n" });
+  });
+});
+
 describe('module and twin commands', () => {
   it('module create prints a module connection string; module list; twin show/update', async () => {
     await verge('device', 'create', 'cli-modhost', '--edge');
