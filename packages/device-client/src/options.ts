@@ -59,6 +59,12 @@ export interface DeviceClientOptions {
   readonly tokenRenewalMarginSec?: number;
   /** Default 1 s .. 60 s, ±20 %. */
   readonly reconnect?: Partial<ReconnectPolicy>;
+  /**
+   * The backoff after the hub answered CONNECT with a refusal (CONNACK 1–5: a wrong key, an identity disabled or
+   * gone, a server at its limits): it said no, so retrying sooner cannot help and only loads it. Default: `reconnect`.
+   * A client with a fast `reconnect` (to be back within a second of an outage) sets this to the default 1 s .. 60 s.
+   */
+  readonly reconnectWhenRefused?: Partial<ReconnectPolicy>;
   /** Default timeout of twin requests (GET, reported patch); default 30 s. Offline time counts. */
   readonly requestTimeoutMs?: number;
   /** CONNECT → CONNACK timeout and signer timeout; default 30 s. */
@@ -89,6 +95,7 @@ export interface ResolvedOptions {
   readonly tokenTtlSec: number;
   readonly tokenRenewalMarginSec: number;
   readonly reconnect: ReconnectPolicy;
+  readonly reconnectWhenRefused: ReconnectPolicy;
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly maxMessageBytes: number;
@@ -117,10 +124,8 @@ export function resolveOptions(o: DeviceClientOptions): ResolvedOptions {
   const tokenRenewalMarginSec = o.tokenRenewalMarginSec ?? 900;
   integer(tokenTtlSec, 'tokenTtlSec', 1, 365 * 86_400);
   integer(tokenRenewalMarginSec, 'tokenRenewalMarginSec', 0, tokenTtlSec - 1);
-  const reconnect = { initialDelayMs: RECONNECT_BACKOFF.baseMs, maxDelayMs: RECONNECT_BACKOFF.maxMs, jitter: RECONNECT_BACKOFF.jitter, ...o.reconnect };
-  integer(reconnect.initialDelayMs, 'reconnect.initialDelayMs', 0, 86_400_000);
-  integer(reconnect.maxDelayMs, 'reconnect.maxDelayMs', reconnect.initialDelayMs, 86_400_000);
-  if (!(reconnect.jitter >= 0 && reconnect.jitter < 1)) invalid(`reconnect.jitter ${reconnect.jitter} must be in [0, 1)`);
+  const reconnect = reconnectPolicy('reconnect', o.reconnect);
+  const reconnectWhenRefused = reconnectPolicy('reconnectWhenRefused', o.reconnectWhenRefused ?? o.reconnect);
   const requestTimeoutMs = o.requestTimeoutMs ?? 30_000;
   const connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
   integer(requestTimeoutMs, 'requestTimeoutMs', 1, 86_400_000);
@@ -144,6 +149,7 @@ export function resolveOptions(o: DeviceClientOptions): ResolvedOptions {
     tokenTtlSec,
     tokenRenewalMarginSec,
     reconnect,
+    reconnectWhenRefused,
     requestTimeoutMs,
     connectTimeoutMs,
     maxMessageBytes,
@@ -159,6 +165,14 @@ function checkCredential(credential: DeviceClientCredential | undefined): void {
   else if (credential.kind === 'signer') {
     if (typeof credential.sign !== 'function') invalid('credential.sign must be a function');
   } else invalid(`credential.kind '${String((credential as { kind: unknown }).kind)}' must be "sasKey" or "signer"`);
+}
+
+function reconnectPolicy(name: string, given: Partial<ReconnectPolicy> | undefined): ReconnectPolicy {
+  const policy = { initialDelayMs: RECONNECT_BACKOFF.baseMs, maxDelayMs: RECONNECT_BACKOFF.maxMs, jitter: RECONNECT_BACKOFF.jitter, ...given };
+  integer(policy.initialDelayMs, `${name}.initialDelayMs`, 0, 86_400_000);
+  integer(policy.maxDelayMs, `${name}.maxDelayMs`, policy.initialDelayMs, 86_400_000);
+  if (!(policy.jitter >= 0 && policy.jitter < 1)) invalid(`${name}.jitter ${policy.jitter} must be in [0, 1)`);
+  return policy;
 }
 
 function nonEmpty(value: string | undefined, name: string): void {

@@ -1,4 +1,4 @@
-import { VergeError } from '@verge/contracts';
+import { isVergeError, VergeError } from '@verge/contracts';
 import { reconnectDelayMs } from './backoff.js';
 import { openConnection, type Connection } from './connection.js';
 import { issueToken } from './credentials.js';
@@ -17,7 +17,7 @@ const DRAIN_GRACE_MS = 5_000;
 
 /**
  * Keeps one connection up: connects, reconnects after a drop or a failed attempt with exponential backoff
- * (attempts count up until a connection succeeds), and renews the SAS token `tokenRenewalMarginSec` before it
+ * (attempts count up until a connection succeeds; after a CONNACK refusal with the `reconnectWhenRefused` policy), and renews the SAS token `tokenRenewalMarginSec` before it
  * expires by draining the connection, sending DISCONNECT and connecting again with clean=false and a new token,
  * as the SDK does (azure-sdk-protocol.md §6). Only one attempt runs at a time.
  */
@@ -84,7 +84,8 @@ export class ConnectionSupervisor {
 
   private scheduleRetry(reason: 'connectFailed' | 'connectionLost', error: Error): void {
     this.attempt += 1;
-    const retryInMs = reconnectDelayMs(this.attempt, this.o.reconnect, this.o.random);
+    const policy = isVergeError(error, 'SDK_CONNECT_REFUSED') ? this.o.reconnectWhenRefused : this.o.reconnect;
+    const retryInMs = reconnectDelayMs(this.attempt, policy, this.o.random);
     this.state = 'waiting';
     this.o.log.warn({ err: error, reason, attempt: this.attempt, retryInMs }, 'not connected');
     this.hooks.disconnected({ reason, error, retryInMs });

@@ -3,7 +3,7 @@ import type { MessageStore } from '@verge/contracts';
 import { createDeviceClient, type DeviceClient, type DeviceClientCredential, type DeviceClientOptions } from '@verge/device-client';
 import { createIotHubMqttServer, SessionRegistry, type AuthResult, type ConnectCredentials, type IotHubMqttServer, type ServerTls } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
-import type { ClientIdentity } from '@verge/core';
+import { RECONNECT_BACKOFF, type ClientIdentity } from '@verge/core';
 import { EDGE_HUB_MODULE_ID, authenticateHubClient } from './auth/hub-authenticate.js';
 import { AckTracker } from './delivery/ack-tracker.js';
 import { EndpointRegistry } from './delivery/endpoint-registry.js';
@@ -195,6 +195,9 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
   return { state, store, ownsStore, server, pumps, registry, pool, scope, sync, methods, renewal, table, watcher, pending, parked, renewAtMs, tls, authenticate, presence };
 }
 
+/** The probe's backoff once the cloud refused it: every link's own (core's RECONNECT_BACKOFF). */
+const UPSTREAM_REFUSED_BACKOFF = { initialDelayMs: RECONNECT_BACKOFF.baseMs, maxDelayMs: RECONNECT_BACKOFF.maxMs, jitter: RECONNECT_BACKOFF.jitter };
+
 function upstreamClient(c: AssemblyContext, id: ClientIdentity, credential: DeviceClientCredential, probe: boolean): DeviceClient {
   const { deps } = c;
   const options: DeviceClientOptions = {
@@ -208,7 +211,9 @@ function upstreamClient(c: AssemblyContext, id: ClientIdentity, credential: Devi
     clientType: 'verge-edge-hub/0.1.0',
     log: quietReconnectLog(c.log.child({ upstream: id.moduleId === undefined ? id.deviceId : `${id.deviceId}/${id.moduleId}` })),
     // The probe tells when the cloud is back: it retries every second; the other links are kicked when it connects.
-    ...(probe ? { reconnect: { initialDelayMs: 250, maxDelayMs: 1_000, jitter: 0.2 } } : {}),
+    // A cloud that answers and refuses (a rotated key, a disabled device, a cloud at its limits) is not an outage:
+    // then it backs off as every link does (1 s → 60 s), instead of a TLS handshake per second per edge device.
+    ...(probe ? { reconnect: { initialDelayMs: 250, maxDelayMs: 1_000, jitter: 0.2 }, reconnectWhenRefused: UPSTREAM_REFUSED_BACKOFF } : {}),
   };
   return (deps.createUpstreamClient ?? createDeviceClient)(options);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { isVergeError } from '@verge/contracts';
 import { deriveModuleKey, hmacSha256Base64, decodeBase64 } from '@verge/core';
 import { createDeviceClient, deviceClientFromConnectionString, type ConnectedEvent, type DeviceClient, type DeviceClientOptions, type DisconnectedEvent } from '@verge/device-client';
-import { eventually } from '@verge/testkit';
+import { eventually, freePort } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 interface Telemetry {
@@ -159,6 +159,24 @@ describe('device client against the real cloud', () => {
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events[0]).toMatchObject({ reason: 'connectFailed' });
     expect(events.every((e) => (e.retryInMs ?? 0) <= 100)).toBe(true);
+  });
+
+  it('backs off with reconnectWhenRefused after a refusal, and with reconnect after a hub that does not answer', async () => {
+    await cloud.createDevice('dc-refused');
+    const policies = { reconnect: { initialDelayMs: 50, maxDelayMs: 100, jitter: 0 }, reconnectWhenRefused: { initialDelayMs: 7_000, maxDelayMs: 60_000, jitter: 0 } };
+    const refused = client(options('dc-refused', 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', policies));
+    const refusals: DisconnectedEvent[] = [];
+    refused.on('disconnected', (e) => refusals.push(e));
+    expect(isVergeError(await refused.connect({ timeoutMs: 1_000 }).catch((e: unknown) => e), 'SDK_CONNECT_REFUSED')).toBe(true);
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ reason: 'connectFailed', retryInMs: 7_000 });
+
+    const unanswered = client({ ...options('dc-refused', 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', policies), port: await freePort() });
+    const failures: DisconnectedEvent[] = [];
+    unanswered.on('disconnected', (e) => failures.push(e));
+    void unanswered.connect({ timeoutMs: 5_000 }).catch(() => undefined);
+    await eventually(() => failures.length >= 2, { description: 'two failed attempts against a closed port' });
+    expect(failures.slice(0, 2).map((e) => e.retryInMs)).toEqual([50, 100]);
   });
 
   it('renews the SAS token by reconnecting with clean=false, keeping the session', async () => {

@@ -30,3 +30,28 @@ export function quietReconnectLog(log: Logger, everyMs = 60_000, nowMs: () => nu
     },
   };
 }
+
+/**
+ * Thins one repeated warning: the same `key` (e.g. a refusal's reason) is shown once per `everyMs`, and the next one
+ * shown says how many were held back. A new key, or a clock that went back, is shown at once.
+ */
+export class RepeatedWarning {
+  private lastKey: string | undefined;
+  private lastShownMs = Number.NEGATIVE_INFINITY;
+  private held = 0;
+
+  constructor(private readonly everyMs = 60_000) {}
+
+  /** undefined: hold this one back; otherwise show it, with the number held back since the last one shown. */
+  next(key: string, nowMs: number): number | undefined {
+    if (key === this.lastKey && nowMs >= this.lastShownMs && nowMs - this.lastShownMs < this.everyMs) {
+      this.held += 1;
+      return undefined;
+    }
+    const held = this.held;
+    this.lastKey = key;
+    this.lastShownMs = nowMs;
+    this.held = 0;
+    return held;
+  }
+}

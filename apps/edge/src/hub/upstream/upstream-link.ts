@@ -2,6 +2,7 @@ import { isVergeError } from '@verge/contracts';
 import type { DeviceClient, DeviceClientCredential, ConnectedEvent, MethodHandler, ReceivedMessage } from '@verge/device-client';
 import { clientIdOf } from '@verge/iothub-mqtt';
 import type { ClientIdentity } from '@verge/core';
+import { RepeatedWarning } from './quiet-log.js';
 
 /** Builds the device-client of one identity (the pool supplies hub host, gateway, CA, reconnect policy). */
 export type UpstreamClientFactory = (id: ClientIdentity, credential: DeviceClientCredential) => DeviceClient;
@@ -31,6 +32,8 @@ export class UpstreamLink {
   holders = 0;
   /** A local client held it once: when the last one goes, the link closes after a short grace. */
   everHeld = false;
+  /** Thins the pool's warning about the cloud refusing this link's credential (one per reason per minute). */
+  readonly refusalWarning = new RepeatedWarning();
   private client: DeviceClient;
   private offClient: (() => void)[] = [];
   private desired: ((patch: Record<string, unknown>, version: number | undefined) => void) | undefined;

@@ -109,7 +109,10 @@ export class UpstreamPool {
       connected: (l, e) => this.linkConnected(l, e),
       disconnected: (l) => this.o.log.debug({ client: l.clientId }, 'upstream link disconnected'),
       refused: (l, reason) => {
-        this.o.log.warn({ client: l.clientId, reason }, 'the cloud refused the credential of an upstream link');
+        // Once a minute per link and reason (the link retries with its backoff meanwhile), not once per attempt.
+        const held = l.refusalWarning.next(reason, this.o.nowMs());
+        if (held === undefined) this.o.log.debug({ client: l.clientId, reason }, 'the cloud refused the credential of an upstream link');
+        else this.o.log.warn({ client: l.clientId, reason, ...(held > 0 ? { suppressedSinceLast: held } : {}) }, 'the cloud refused the credential of an upstream link');
         this.o.onRefused?.(l, reason);
       },
     }, this.o.nowMs());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '@verge/platform';
-import { quietReconnectLog } from '../../../src/hub/upstream/quiet-log.js';
+import { quietReconnectLog, RepeatedWarning } from '../../../src/hub/upstream/quiet-log.js';
 
 describe('quietReconnectLog', () => {
   it('warns about failed connects once a minute, counts the rest, and reports them with the next connect', () => {
@@ -26,5 +26,18 @@ describe('quietReconnectLog', () => {
       'warn something else {}',
       'info connected {}',
     ]);
+  });
+});
+
+describe('RepeatedWarning', () => {
+  it('shows a repeated key once per interval with the count held back; a new key or a clock that went back at once', () => {
+    const w = new RepeatedWarning(60_000);
+    expect(w.next('bad key', 0)).toBe(0);
+    expect(w.next('bad key', 1_000)).toBeUndefined();
+    expect(w.next('bad key', 59_999)).toBeUndefined();
+    expect(w.next('bad key', 60_000)).toBe(2);
+    expect(w.next('disabled', 60_500)).toBe(0);
+    expect(w.next('disabled', 61_000)).toBeUndefined();
+    expect(w.next('disabled', 10_000)).toBe(1);
   });
 });

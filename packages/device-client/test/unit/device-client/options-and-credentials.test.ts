@@ -13,6 +13,14 @@ describe('resolveOptions', () => {
     const o = resolveOptions(base);
     expect(o).toMatchObject({ host: 'hub.example', port: 8883, keepaliveSec: 60, tokenTtlSec: 3600, tokenRenewalMarginSec: 900, requestTimeoutMs: 30_000, maxMessageBytes: 262_144 });
     expect(o.reconnect).toEqual({ initialDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 });
+    expect(o.reconnectWhenRefused).toEqual(o.reconnect);
+  });
+
+  it('backs off after a refusal as reconnect does unless told otherwise; a partial policy keeps the defaults for the rest', () => {
+    expect(resolveOptions({ ...base, reconnect: { initialDelayMs: 50, maxDelayMs: 100 } }).reconnectWhenRefused).toEqual({ initialDelayMs: 50, maxDelayMs: 100, jitter: 0.2 });
+    const both = resolveOptions({ ...base, reconnect: { initialDelayMs: 250, maxDelayMs: 1000 }, reconnectWhenRefused: { maxDelayMs: 30_000 } });
+    expect(both.reconnect).toEqual({ initialDelayMs: 250, maxDelayMs: 1000, jitter: 0.2 });
+    expect(both.reconnectWhenRefused).toEqual({ initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 0.2 });
   });
 
   it.each([
@@ -24,6 +32,7 @@ describe('resolveOptions', () => {
     [{ tokenTtlSec: 60, tokenRenewalMarginSec: 60 }, 'tokenRenewalMarginSec 60 must be an integer from 0 to 59'],
     [{ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'reconnect.maxDelayMs 100 must be an integer from 500 to 86400000'],
     [{ reconnect: { jitter: 1 } }, 'reconnect.jitter 1 must be in [0, 1)'],
+    [{ reconnectWhenRefused: { initialDelayMs: -1 } }, 'reconnectWhenRefused.initialDelayMs -1 must be an integer from 0 to 86400000'],
     [{ requestTimeoutMs: 0 }, 'requestTimeoutMs 0 must be an integer from 1 to 86400000'],
     [{ credential: { kind: 'sasKey', key: '' } }, 'credential.key must be a non-empty string'],
     [{ credential: { kind: 'x509' } }, `credential.kind 'x509' must be "sasKey" or "signer"`],
