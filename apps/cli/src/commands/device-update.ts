@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { deviceConnectionString, type ApiClient, type Device, type DeviceInput } from '@verge/api-client';
-import { isVergeError, VergeError } from '@verge/contracts';
+import { deviceConnectionString, type DeviceInput } from '@verge/api-client';
 import { invalid } from '../cli/args.js';
+import { KEY_TYPES, oneOf, renewedSasKeys } from '../cli/sas-keys.js';
 import { clientFromFlags } from '../cli/client-factory.js';
+import { writeBackRead } from '../cli/etag-write.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
 import { runAction } from '../cli/run.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
 const STATUSES = ['enabled', 'disabled'] as const;
-/** `az iot hub device-identity renew-key --key-type`: which SAS key to regenerate, or swap the two. */
-const KEY_TYPES = ['primary', 'secondary', 'both', 'swap'] as const;
-type KeyType = (typeof KEY_TYPES)[number];
 
 interface DeviceUpdateOptions extends ClientOptions {
   readonly status?: string;
@@ -50,9 +47,9 @@ async function updateDevice(stdio: Stdio, deviceId: string, options: DeviceUpdat
     etag: options.etag ?? current.etag,
     ...(status === undefined ? {} : { status }),
     ...(options.statusReason === undefined ? {} : { statusReason: options.statusReason }),
-    ...(renew === undefined ? {} : { authentication: renewedKeys(current, renew) }),
+    ...(renew === undefined ? {} : { authentication: renewedSasKeys(current.authentication, renew, current.deviceId) }),
   };
-  const updated = await write(client, input, options.etag !== undefined);
+  const updated = await writeBackRead(`device ${deviceId}`, options.etag !== undefined, () => client.devices.update(input));
   const connectionString = renew === undefined ? undefined : deviceConnectionString(client.hostName, updated, {});
   if (options.json === true) {
     writeJson(stdio, { device: updated, connectionString: connectionString ?? null });
@@ -63,34 +60,4 @@ async function updateDevice(stdio: Stdio, deviceId: string, options: DeviceUpdat
     stdio.err(`device ${deviceId} is an IoT Edge device: install the new connection string on it (verge edge config apply), then restart its runtime`);
   }
   return 0;
-}
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw invalid(flag, `"${value}" is not one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-/** New SAS keys as IoT Hub makes them (32 random bytes, base64), or the two keys swapped. */
-function renewedKeys(device: Device, type: KeyType): DeviceInput['authentication'] {
-  if (device.authentication.type !== 'sas') {
-    throw invalid('--renew-key', `needs a device with SAS keys; ${device.deviceId} authenticates with ${device.authentication.type}`);
-  }
-  const fresh = (): string => randomBytes(32).toString('base64');
-  const { primaryKey, secondaryKey } = device.authentication.symmetricKey;
-  const symmetricKey =
-    type === 'swap'
-      ? { primaryKey: secondaryKey, secondaryKey: primaryKey }
-      : { primaryKey: type === 'secondary' ? primaryKey : fresh(), secondaryKey: type === 'primary' ? secondaryKey : fresh() };
-  return { type: 'sas', symmetricKey };
-}
-
-async function write(client: ApiClient, input: DeviceInput, etagGiven: boolean): Promise<Device> {
-  try {
-    return await client.devices.update(input);
-  } catch (e) {
-    if (!etagGiven && isVergeError(e, 'CLD_ETAG_MISMATCH')) {
-      throw new VergeError('CLD_ETAG_MISMATCH', `device ${input.deviceId} changed while it was being updated; nothing was changed, run the command again`, { cause: e });
-    }
-    throw e;
-  }
 }

@@ -60,6 +60,26 @@ export function deviceDetails(device: Device): string[] {
     ['Last activity', formatTime(device.lastActivityTime)],
     ['ETag', device.etag],
   ];
+  return labelled(rows);
+}
+
+/** The `verge module show` text: one aligned `Label: value` line per field; keys are only in `--json`. */
+export function moduleDetails(module: Module): string[] {
+  const rows: [string, string][] = [
+    ['Module ID', `${module.deviceId}/${module.moduleId}`],
+    ['Managed by', module.managedBy ?? '-'],
+    ['Connection', `${module.connectionState} (since ${formatTime(module.connectionStateUpdatedTime)})`],
+    ['Authentication', describeAuthentication(module.authentication)],
+    ['Generation', module.generationId],
+    ['C2D queued', String(module.cloudToDeviceMessageCount)],
+    ['Last activity', formatTime(module.lastActivityTime)],
+    ['ETag', module.etag],
+  ];
+  return labelled(rows);
+}
+
+/** `Label: value` lines with the values aligned. */
+function labelled(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`);
 }

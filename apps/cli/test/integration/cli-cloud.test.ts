@@ -166,7 +166,7 @@ describe('device update (SDK devices over MQTT/TLS)', () => {
     const before = await json<{ etag: string }>('device', 'show', 'cli-upd3');
     expect(await verge('device', 'update', 'cli-upd3')).toMatchObject({ code: 2, stderr: 'error: device update needs at least one of --status, --status-reason, --renew-key\n' });
     expect(await verge('device', 'update', 'cli-upd3', '--status', 'off')).toMatchObject({ code: 2, stderr: 'error: --status "off" is not one of enabled, disabled\n' });
-    expect(await verge('device', 'update', 'cli-upd3', '--renew-key', 'both')).toMatchObject({ code: 2, stderr: 'error: --renew-key needs a device with SAS keys; cli-upd3 authenticates with selfSigned\n' });
+    expect(await verge('device', 'update', 'cli-upd3', '--renew-key', 'both')).toMatchObject({ code: 2, stderr: 'error: --renew-key needs an identity with SAS keys; cli-upd3 authenticates with selfSigned\n' });
     const stale = await verge('device', 'update', 'cli-upd3', '--status', 'disabled', '--etag', 'not-the-etag');
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/^error: CLD_ETAG_MISMATCH: /);
@@ -200,6 +200,34 @@ describe('module and twin commands', () => {
     const stale = await verge('twin', 'update', 'cli-modhost', '--desired', '{"x":1}', '--etag', 'not-the-etag');
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/^error: \w+: /);
+  });
+});
+
+describe('module show, update, delete', () => {
+  it('shows a module, renews its keys (the old string stops working), refuses managed modules, deletes it', async () => {
+    await verge('device', 'create', 'cli-modupd');
+    const created = await json<{ module: { authentication: { symmetricKey: { primaryKey: string; secondaryKey: string } } }; connectionString: string }>('module', 'create', 'cli-modupd', 'm1');
+    const shown = await verge('module', 'show', 'cli-modupd', 'm1');
+    expect(shown.stdout).toMatch(/^Module ID: +cli-modupd\/m1\nManaged by: +-\nConnection: +Disconnected \(since -\)\nAuthentication: sas\n/);
+    expect(shown.stdout).not.toContain(created.module.authentication.symmetricKey.primaryKey);
+
+    const renewed = await verge('module', 'update', 'cli-modupd', 'm1', '--renew-key', 'both', '--gateway', `localhost:${mqttPort}`);
+    expect(renewed.stdout).toMatch(/^HostName=localhost;DeviceId=cli-modupd;ModuleId=m1;SharedAccessKey=[^;]+;GatewayHostName=localhost:\d+\n$/);
+    const keys = (await json<{ authentication: { symmetricKey: { primaryKey: string; secondaryKey: string } } }>('module', 'show', 'cli-modupd', 'm1')).authentication.symmetricKey;
+    expect(keys.primaryKey).not.toBe(created.module.authentication.symmetricKey.primaryKey);
+    expect(keys.secondaryKey).not.toBe(created.module.authentication.symmetricKey.secondaryKey);
+    expect(renewed.stdout).toContain(`SharedAccessKey=${keys.primaryKey};`);
+
+    await cloud.api.modules.create({ deviceId: 'cli-modupd', moduleId: 'managed', managedBy: 'iotEdge' });
+    expect(await verge('module', 'update', 'cli-modupd', 'managed', '--renew-key', 'primary')).toMatchObject({
+      code: 2,
+      stderr: 'error: --renew-key cannot renew the keys of module managed: it is managed by iotEdge and its keys derive from the device key (renew that one: verge device update cli-modupd --renew-key)\n',
+    });
+    expect(await verge('module', 'update', 'cli-modupd', 'm1')).toMatchObject({ code: 2, stderr: 'error: module update needs --renew-key\n' });
+
+    expect(await verge('module', 'delete', 'cli-modupd', 'managed')).toMatchObject({ code: 0, stdout: 'deleted module cli-modupd/managed\n', stderr: expect.stringMatching(/^module managed is managed by iotEdge: the device's edge agent creates it again/) });
+    expect(await verge('module', 'delete', 'cli-modupd', 'm1')).toMatchObject({ code: 0, stdout: 'deleted module cli-modupd/m1\n', stderr: '' });
+    expect(await verge('module', 'show', 'cli-modupd', 'm1')).toMatchObject({ code: 1, stderr: "error: CLD_MODULE_NOT_FOUND: module 'm1' is not registered on device 'cli-modupd'\n" });
   });
 });
 
