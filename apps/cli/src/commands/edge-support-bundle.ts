@@ -49,7 +49,7 @@ async function bundle(stdio: Stdio, options: SupportBundleFlags): Promise<number
       ...(problem === undefined ? { management: managementOver(socket) } : { managementProblem: problem }),
       runtimeLogFiles: options.runtimeLog,
       env: process.env,
-      progress: (step) => stdio.err(`collecting ${step} …`),
+      progress: (step) => stdio.err(`${step} …`),
     });
     stdio.out(`wrote ${result.path} (${result.entries.length} files, ${result.bytes} bytes; keys and connection strings redacted)`);
     return exitCodes.ok;

@@ -77,7 +77,8 @@ describe('verge edge check and support-bundle', () => {
     const old = new Date(Date.now() - 7_200_000).toISOString();
     writeFileSync(runtimeLog, `{"time":"${old}","msg":"too old"}\n{"time":"${new Date().toISOString()}","msg":"edge runtime started","cs":"${cs}","auth":"SharedAccessSignature sr=h&sig=c2VjcmV0c2lnbmF0dXJl&se=1"}\n`);
     const r = await verge('edge', 'support-bundle', '--data', dataDir, '--out', out, '--since', '1 hour', '--runtime-log', runtimeLog);
-    expect(r.stderr).toContain('collecting modules and logs');
+    expect(r.stderr).toContain('collecting modules and logs …\n');
+    expect(r.stderr).toContain('writing the archive …\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*bundle\.tar\.gz \(\d+ files, \d+ bytes; keys and connection strings redacted\)$/m);
     const files = await readTarGz(out);

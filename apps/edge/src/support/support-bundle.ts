@@ -39,7 +39,7 @@ export interface SupportBundleOptions {
   readonly check?: () => Promise<CheckReport>;
   readonly env?: Env;
   readonly nowMs?: () => number;
-  /** Called as each part is collected (progress on a terminal). */
+  /** Called with what it does next, e.g. `collecting checks` or `writing the archive` (progress on a terminal). */
   readonly progress?: (step: string) => void;
 }
 
@@ -73,13 +73,13 @@ export async function writeSupportBundle(o: SupportBundleOptions): Promise<Suppo
   const notes: string[] = [];
   const add = (name: string, value: unknown): void => void entries.push({ name, text: typeof value === 'string' ? value : `${JSON.stringify(value, null, 2)}\n` });
 
-  progress('configuration');
+  progress('collecting configuration');
   const secrets = await collectConfig(dataDir, env, add, notes);
-  progress('checks');
+  progress('collecting checks');
   const report = await (o.check ?? (() => runEdgeChecks({ dataDir, env, nowMs })))();
   add('check.json', report);
   add('check.txt', `${formatCheckReport(report).join('\n')}\n`);
-  progress('modules and logs');
+  progress('collecting modules and logs');
   await collectRuntime(o, add, notes);
   for (const [index, file] of (o.runtimeLogFiles ?? []).entries()) {
     try {
@@ -92,7 +92,7 @@ export async function writeSupportBundle(o: SupportBundleOptions): Promise<Suppo
   if ((o.runtimeLogFiles ?? []).length === 0) {
     notes.push("the runtime's own log (edgeAgent, edgeHub) is the output of `verge edge start`: pass the file it is redirected to with --runtime-log FILE");
   }
-  progress('host facts');
+  progress('collecting host facts');
   add('system.json', { createdAt: new Date(nowMs()).toISOString(), since: o.sinceMs === undefined ? null : new Date(o.sinceMs).toISOString(), host: { hostname: hostname(), platform: platform(), arch: arch(), release: release(), uptimeSec: uptime(), totalMemoryBytes: totalmem() }, node: process.versions.node, dataDir, files: await listFiles(dataDir) });
   add('notes.txt', notes.length === 0 ? 'every part was collected\n' : `${notes.join('\n')}\n`);
   progress('writing the archive');
