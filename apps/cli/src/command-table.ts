@@ -21,6 +21,10 @@ export const commandModules: readonly CommandModule[] = [
   { paths: [['device', 'create']], load: async () => (await import('./commands/device-create.js')).registerDeviceCreate },
   { paths: [['device', 'list']], load: async () => (await import('./commands/device-list.js')).registerDeviceList },
   { paths: [['device', 'show']], load: async () => (await import('./commands/device-show.js')).registerDeviceShow },
+  {
+    paths: [['device', 'connection-string'], ['module', 'connection-string']],
+    load: async () => (await import('./commands/connection-string-show.js')).registerConnectionStringShow,
+  },
   { paths: [['device', 'update']], load: async () => (await import('./commands/device-update.js')).registerDeviceUpdate },
   { paths: [['device', 'delete']], load: async () => (await import('./commands/device-delete.js')).registerDeviceDelete },
   {

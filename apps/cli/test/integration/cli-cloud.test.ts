@@ -159,6 +159,13 @@ describe('device update (SDK devices over MQTT/TLS)', () => {
     const swapped = await json<{ device: { authentication: { symmetricKey: { primaryKey: string; secondaryKey: string } } }; connectionString: string }>('device', 'update', 'cli-upd2', '--renew-key', 'swap');
     expect(swapped.device.authentication.symmetricKey).toEqual({ primaryKey: secondaryKey, secondaryKey: newPrimary });
     expect(swapped.connectionString).toContain(`SharedAccessKey=${secondaryKey}`);
+
+    // The connection string again, later: either key, with a gateway for a leaf.
+    expect((await verge('device', 'connection-string', 'cli-upd2')).stdout).toBe(`${swapped.connectionString}\n`);
+    expect((await verge('device', 'connection-string', 'cli-upd2', '--key', 'secondary', '--gateway', 'edge.local')).stdout).toBe(
+      `HostName=localhost;DeviceId=cli-upd2;SharedAccessKey=${newPrimary};GatewayHostName=edge.local\n`,
+    );
+    expect(await verge('device', 'connection-string', 'cli-upd2', '--key', 'tertiary')).toMatchObject({ code: 2, stderr: 'error: --key "tertiary" is not one of primary, secondary\n' });
   });
 
   it('refuses what it cannot do with a message naming the flag, and changes nothing', async () => {
@@ -217,6 +224,7 @@ describe('module show, update, delete', () => {
     expect(keys.primaryKey).not.toBe(created.module.authentication.symmetricKey.primaryKey);
     expect(keys.secondaryKey).not.toBe(created.module.authentication.symmetricKey.secondaryKey);
     expect(renewed.stdout).toContain(`SharedAccessKey=${keys.primaryKey};`);
+    expect((await verge('module', 'connection-string', 'cli-modupd', 'm1', '--key', 'secondary')).stdout).toBe(`HostName=localhost;DeviceId=cli-modupd;ModuleId=m1;SharedAccessKey=${keys.secondaryKey}\n`);
 
     await cloud.api.modules.create({ deviceId: 'cli-modupd', moduleId: 'managed', managedBy: 'iotEdge' });
     expect(await verge('module', 'update', 'cli-modupd', 'managed', '--renew-key', 'primary')).toMatchObject({
