@@ -91,3 +91,9 @@ function dictionary<T>(): Record<string, T> {
 export function invalid(flag: string, rule: string): VergeError {
   return new VergeError('CLI_ARGUMENT_INVALID', `${flag} ${rule}`, { details: { flag } });
 }
+
+/** The value of a flag that must be one of `allowed`; CLI_ARGUMENT_INVALID naming the flag otherwise. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw invalid(flag, `"${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
+}

@@ -21,9 +21,3 @@ export function renewedSasKeys(auth: Device['authentication'], type: KeyType, wh
       : { primaryKey: type === 'secondary' ? primaryKey : fresh(), secondaryKey: type === 'primary' ? secondaryKey : fresh() };
   return { ...auth, symmetricKey };
 }
-
-/** The value of a flag that must be one of `allowed`; CLI_ARGUMENT_INVALID naming the flag otherwise. */
-export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw invalid(flag, `"${value}" is not one of ${allowed.join(', ')}`);
-  return value as T;
-}

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { deviceConnectionString, moduleConnectionString } from '@verge/api-client';
 import { VergeError } from '@verge/contracts';
-import { checkHostFlag } from '../cli/args.js';
+import { checkHostFlag, oneOf } from '../cli/args.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
 import { runAction } from '../cli/run.js';
-import { oneOf } from '../cli/sas-keys.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
 interface ConnectionStringOptions extends ClientOptions {

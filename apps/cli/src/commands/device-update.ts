@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { deviceConnectionString, type DeviceInput } from '@verge/api-client';
-import { invalid } from '../cli/args.js';
-import { KEY_TYPES, oneOf, renewedSasKeys } from '../cli/sas-keys.js';
+import { invalid, oneOf } from '../cli/args.js';
+import { KEY_TYPES, renewedSasKeys } from '../cli/sas-keys.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { writeBackRead } from '../cli/etag-write.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
@@ -46,7 +46,8 @@ async function updateDevice(stdio: Stdio, deviceId: string, options: DeviceUpdat
     ...current,
     etag: options.etag ?? current.etag,
     ...(status === undefined ? {} : { status }),
-    ...(options.statusReason === undefined ? {} : { statusReason: options.statusReason }),
+    // A new status without a reason drops the old one (it explained the previous status).
+    ...(options.statusReason !== undefined ? { statusReason: options.statusReason } : status !== undefined && status !== current.status ? { statusReason: null } : {}),
     ...(renew === undefined ? {} : { authentication: renewedSasKeys(current.authentication, renew, current.deviceId) }),
   };
   const updated = await writeBackRead(`device ${deviceId}`, options.etag !== undefined, () => client.devices.update(input));

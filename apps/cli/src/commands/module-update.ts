@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { moduleConnectionString, type ModuleInput } from '@verge/api-client';
-import { checkHostFlag, invalid } from '../cli/args.js';
+import { checkHostFlag, invalid, oneOf } from '../cli/args.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { writeBackRead } from '../cli/etag-write.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
 import { runAction } from '../cli/run.js';
-import { KEY_TYPES, oneOf, renewedSasKeys } from '../cli/sas-keys.js';
+import { KEY_TYPES, renewedSasKeys } from '../cli/sas-keys.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
 interface ModuleUpdateOptions extends ClientOptions {

@@ -134,7 +134,9 @@ describe('device update (SDK devices over MQTT/TLS)', () => {
     expect((await openError(created))?.message).toMatch(/not authorized|unauthorized/i);
     expect((await verge('device', 'show', 'cli-upd1')).stdout).toContain('Status:         disabled (lost in transit)\n');
 
-    expect((await verge('device', 'update', 'cli-upd1', '--status', 'enabled')).code).toBe(0);
+    // Enabled again without a reason: the reason of the disable goes with it.
+    expect(await verge('device', 'update', 'cli-upd1', '--status', 'enabled')).toMatchObject({ code: 0, stdout: 'updated device cli-upd1: enabled\n' });
+    expect((await verge('device', 'show', 'cli-upd1')).stdout).toContain('Status:         enabled\n');
     expect(await openError(created)).toBeUndefined();
   });
 
