@@ -51,12 +51,11 @@ describe('edge hub: the cloud refuses the hub\'s own credential', () => {
     const device = await t.api.devices.get(EDGE_ID);
     await t.api.devices.update({ ...device, status: 'disabled' });
     const refusals = (): DisconnectedEvent[] => probeEvents.filter((e) => e.reason === 'connectFailed');
-    await eventually(() => refusals().length >= 3, { description: 'three refused attempts of the probe', timeoutMs: 20_000 });
-    // RECONNECT_BACKOFF (1 s doubling, ±20 %) instead of the probe's 250 ms → 1 s: the third wait is at least 3.2 s.
-    const waits = refusals().slice(0, 3).map((e) => e.retryInMs ?? 0);
+    await eventually(() => refusals().length >= 2, { description: 'two refused attempts of the probe', timeoutMs: 20_000 });
+    // RECONNECT_BACKOFF (1 s doubling, ±20 %) instead of the probe's 250 ms → 1 s (its waits never exceed 1.2 s).
+    const waits = refusals().slice(0, 2).map((e) => e.retryInMs ?? 0);
     expect(waits[0]).toBeGreaterThanOrEqual(800);
     expect(waits[1]).toBeGreaterThanOrEqual(1_600);
-    expect(waits[2]).toBeGreaterThanOrEqual(3_200);
     const warnings = lines.filter((l) => l.msg === 'the cloud refused the credential of an upstream link' && l.level === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.reason).toMatch(/CONNACK return code 5/);
