@@ -18,3 +18,4 @@ export {
   type Parsed,
 } from './option-syntax.js';
 export { registerEdgeDevice, type RegisteredDevice } from './registration.js';
+export { answerSimulatedAgentMethod } from './simulated-methods.js';

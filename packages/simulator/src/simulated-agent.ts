@@ -157,6 +157,17 @@ export function buildAgentReport(input: AgentReportInput): AgentReport {
   return { doc, code: status.code, version: reading.version, failedModules };
 }
 
+/**
+ * Whether a module of the deployment in force runs on this simulated device: `notFound` when the deployment has no
+ * such module (or none is in force), `notRunning` when it is stopped by its desired status or a failure rule makes it
+ * fail, as {@link buildAgentReport} reports it.
+ */
+export function simulatedModuleState(behaviour: DeviceBehaviour, reading: AgentReading | undefined, moduleId: string): 'running' | 'notRunning' | 'notFound' {
+  const spec = reading?.config === undefined ? undefined : desiredStateFromConfig(reading.config).modules.get(moduleId);
+  if (spec === undefined) return 'notFound';
+  return spec.status === 'stopped' || failingRule(behaviour, spec.id, imageOf(spec)) !== undefined ? 'notRunning' : 'running';
+}
+
 function imageOf(spec: ModuleSpec): string | undefined {
   return spec.type === 'docker' ? spec.settings.image : undefined;
 }

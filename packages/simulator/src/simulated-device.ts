@@ -4,6 +4,7 @@ import { createDeviceClient, type DeviceClient, type DeviceClientLog } from '@ve
 import { connectFailureOf, type ConnectFailure } from './fleet-stats.js';
 import type { StartDelay } from './option-syntax.js';
 import { buildAgentReport, startDelayMs, type AgentReading, type DesiredReader, type DeviceBehaviour } from './simulated-agent.js';
+import { answerSimulatedAgentMethod } from './simulated-methods.js';
 
 /** What every simulated device of a fleet shares. */
 export interface DeviceContext {
@@ -63,6 +64,10 @@ export class SimulatedDevice {
   private reporting = false;
   private reportAgain = false;
   private stopped = false;
+  /** A twin GET is in flight: desired patches wait for it ({@link refresh}). */
+  private getInFlight = false;
+  /** The highest `$version` of the desired patches that arrived while a GET was in flight. */
+  private patchedDuringGet: number | undefined;
   /** Consecutive failed twin requests, for the retry backoff. */
   private failures = 0;
   private readonly runtimeStartedAtMs: number;
@@ -144,16 +149,34 @@ export class SimulatedDevice {
       ctx.changed(this, 'connectFailed');
     });
     client.onDesiredPatch((patch, version) => this.desiredPatched(patch, version));
+    client.onMethod((request) => answerSimulatedAgentMethod(request, this.behaviour(), this.reading));
     return client;
   }
 
-  /** Full twin GET (after every connection, as the agent does: patches may have been missed offline). */
+  /** What the fleet's seed and failure rules decide for this device. */
+  private behaviour(): DeviceBehaviour {
+    return { seed: this.ctx.seed, deviceId: this.deviceId, failRules: this.ctx.failRules };
+  }
+
+  /**
+   * Full twin GET (after every connection, as the agent does: patches may have been missed offline). A desired patch
+   * that arrives while the GET is in flight may be newer than the twin the GET answers with: then the twin is read
+   * again, so the patch (a deployment) is not lost until the next connection.
+   */
   private async refresh(client: DeviceClient): Promise<void> {
     if (client !== this.client) return;
+    this.getInFlight = true;
+    this.patchedDuringGet = undefined;
     try {
       const twin = await client.getTwin();
       if (client !== this.client) return;
       this.failures = 0;
+      const read = twin.desired['$version'];
+      if (this.patchedDuringGet !== undefined && (typeof read !== 'number' || read < this.patchedDuringGet)) {
+        void this.refresh(client);
+        return;
+      }
+      this.getInFlight = false;
       this.baseline = twin.reported as JsonObject;
       this.desiredChanged(twin.desired as JsonObject);
     } catch (err) {
@@ -163,7 +186,11 @@ export class SimulatedDevice {
   }
 
   private desiredPatched(patch: Record<string, unknown>, version: number | undefined): void {
-    if (this.desired === undefined) return; // the GET after connecting brings everything
+    if (this.getInFlight || this.desired === undefined) {
+      // The GET in flight brings everything up to its own version; a newer patch makes the device read again.
+      this.patchedDuringGet = Math.max(this.patchedDuringGet ?? 0, version ?? Number.MAX_SAFE_INTEGER);
+      return;
+    }
     const next = applyMergePatch(this.desired, patch as JsonValue) as JsonObject;
     if (version !== undefined) next['$version'] = version;
     this.desiredChanged(next);
@@ -179,7 +206,7 @@ export class SimulatedDevice {
     }
     // A new deployment: its modules "start" after the start delay; the report goes out then.
     this.appliedVersion = this.reading.version;
-    const delay = startDelayMs({ seed: this.ctx.seed, deviceId: this.deviceId, failRules: this.ctx.failRules }, this.ctx.startDelay, this.reading.version);
+    const delay = startDelayMs(this.behaviour(), this.ctx.startDelay, this.reading.version);
     this.modulesStartedAtMs = this.ctx.nowMs() + delay;
     this.scheduleReport(delay);
   }
@@ -202,7 +229,7 @@ export class SimulatedDevice {
     this.reporting = true;
     try {
       const report = buildAgentReport({
-        behaviour: { seed: this.ctx.seed, deviceId: this.deviceId, failRules: this.ctx.failRules },
+        behaviour: this.behaviour(),
         reading: this.reading,
         runtimeStartedAtMs: this.runtimeStartedAtMs,
         modulesStartedAtMs: this.modulesStartedAtMs,

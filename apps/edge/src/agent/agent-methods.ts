@@ -1,9 +1,10 @@
-import { VergeError, isVergeError } from '@verge/contracts';
-import type { MethodHandler, MethodRequest, MethodResponse } from '@verge/device-client';
+import { VergeError } from '@verge/contracts';
+import { agentMethodFailure, edgeAgentMethodOf, moduleNotFoundForMethod, moduleNotRunningForMethod, parseRestartModuleRequest, unknownAgentMethod } from '@verge/core';
+import type { MethodHandler, MethodRequest } from '@verge/device-client';
 import type { Logger } from '@verge/platform';
 import type { RuntimeModule } from '../runtime/module-runtime.js';
 import { runtimeFor, type RuntimesByType } from './executors.js';
-import { checkSchemaVersion, parseModuleLogsRequest } from './module-logs-request.js';
+import { parseModuleLogsRequest } from './module-logs-request.js';
 import { formatLines, logsResponse, readModuleLines, selectModules, type LogSource, type ModuleLogsResponse } from './module-logs.js';
 import { observeRuntimes } from './observe.js';
 import { getTaskStatus, uploadModuleLogs, uploadSupportBundle, type UploadMethodsDeps } from './upload-methods.js';
@@ -21,13 +22,10 @@ export interface AgentMethodsDeps {
   readonly uploads?: Omit<UploadMethodsDeps, 'runtimes' | 'source' | 'nowMs'>;
 }
 
-/** The methods edgeAgent answers (reference §2.6); names are matched case-insensitively, as EA's RequestManager. */
-const METHODS = ['ping', 'RestartModule', 'GetModuleLogs', 'UploadModuleLogs', 'UploadSupportBundle', 'GetTaskStatus'] as const;
-
 /**
  * The `$edgeAgent` direct-method handler (EA `RequestManager`): `ping` → 200 `null`; `RestartModule` → stop + start of a
- * running module, 200 `null`; `GetModuleLogs` → 200 with one `{ id, payload | payloadBytes }` per module. A bad payload
- * or an unknown method answers 400 `{ "message" }` (EA: ArgumentException), any other failure 500 `{ "message" }`.
+ * running module, 200 `null`; `GetModuleLogs` → 200 with one `{ id, payload | payloadBytes }` per module. Names,
+ * payload checks and failure statuses are `@verge/core`'s (agent-methods.ts), which the fleet simulator answers by too.
  */
 export function createAgentMethods(deps: AgentMethodsDeps): MethodHandler {
   return async (request) => {
@@ -35,31 +33,28 @@ export function createAgentMethods(deps: AgentMethodsDeps): MethodHandler {
       return { status: 200, payload: await dispatch(deps, request) };
     } catch (err) {
       deps.log.warn({ err, methodName: request.methodName }, 'direct method failed');
-      const message = err instanceof Error ? err.message : String(err);
-      const badRequest = isVergeError(err, 'AGT_METHOD_PAYLOAD_INVALID') || isVergeError(err, 'AGT_METHOD_UNKNOWN');
-      const status = badRequest ? 400 : isVergeError(err, 'AGT_TASK_NOT_FOUND') ? 404 : 500;
-      return { status, payload: { message } } satisfies MethodResponse;
+      return agentMethodFailure(err);
     }
   };
 }
 
 async function dispatch(deps: AgentMethodsDeps, request: MethodRequest): Promise<unknown> {
-  switch (request.methodName.toLowerCase()) {
+  switch (edgeAgentMethodOf(request.methodName)) {
     case 'ping':
       return null;
-    case 'restartmodule':
+    case 'RestartModule':
       await restartModule(deps, request.payload);
       return null;
-    case 'getmodulelogs':
+    case 'GetModuleLogs':
       return getModuleLogs(deps, request.payload);
-    case 'uploadmodulelogs':
+    case 'UploadModuleLogs':
       return uploadModuleLogs(uploadDeps(deps, request.methodName), request.payload);
-    case 'uploadsupportbundle':
+    case 'UploadSupportBundle':
       return uploadSupportBundle(uploadDeps(deps, request.methodName), request.payload);
-    case 'gettaskstatus':
+    case 'GetTaskStatus':
       return getTaskStatus(uploadDeps(deps, request.methodName), request.payload);
-    default:
-      throw new VergeError('AGT_METHOD_UNKNOWN', `Command '${request.methodName}' not found. The supported commands are - ${METHODS.join(',')}`);
+    case undefined:
+      throw unknownAgentMethod(request.methodName);
   }
 }
 
@@ -73,12 +68,7 @@ async function modules(deps: Pick<AgentMethodsDeps, 'runtimes' | 'nowMs'>): Prom
 }
 
 async function restartModule(deps: AgentMethodsDeps, payload: unknown): Promise<void> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', 'RestartModule: the payload must be { "schemaVersion": "1.0", "id": "<module id>" }');
-  }
-  const { schemaVersion, id } = payload as { schemaVersion?: unknown; id?: unknown };
-  checkSchemaVersion(schemaVersion, 'RestartModule');
-  if (typeof id !== 'string' || id === '') throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', 'RestartModule: id must be a non-empty module id');
+  const id = parseRestartModuleRequest(payload);
   await restartRunningModule(deps, id);
   deps.restarted(id);
 }
@@ -89,8 +79,8 @@ async function restartModule(deps: AgentMethodsDeps, payload: unknown): Promise<
  */
 export async function restartRunningModule(deps: Pick<AgentMethodsDeps, 'runtimes' | 'nowMs' | 'stopTimeoutMs' | 'log'>, id: string): Promise<void> {
   const found = (await modules(deps)).find((m) => m.id === id);
-  if (found === undefined) throw new VergeError('AGT_MODULE_NOT_FOUND', `Module ${id} not found in the current environment`);
-  if (found.state !== 'running') throw new VergeError('AGT_MODULE_NOT_RUNNING', `Module ${id} cannot be restarted since it is not running`);
+  if (found === undefined) throw moduleNotFoundForMethod(id);
+  if (found.state !== 'running') throw moduleNotRunningForMethod(id);
   const runtime = runtimeFor(deps.runtimes, found.type);
   deps.log.info({ moduleId: id }, 'restarting module on request');
   await runtime.stopModule(id, deps.stopTimeoutMs);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
+import { checkMethodSchemaVersion } from '@verge/core';
 
 // `GetModuleLogs` (reference §2.6; iotedge doc/built-in-logs-pull.md, ModuleLogsRequest.cs): which modules, which
 // lines, and how the answer is encoded.
@@ -47,13 +48,6 @@ function invalid(message: string): never {
   throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', message);
 }
 
-/** Checks `schemaVersion`: major 1 is required; another minor is accepted (EA only logs it, reference §2.6). */
-export function checkSchemaVersion(value: unknown, method: string): void {
-  if (typeof value !== 'string' || !/^1(\.\d+){0,3}$/.test(value.trim())) {
-    invalid(`${method}: schemaVersion ${JSON.stringify(value)} is not supported; send "1.0"`);
-  }
-}
-
 const UNITS: Record<string, number> = { s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60, minute: 60, minutes: 60, h: 3600, hour: 3600, hours: 3600, d: 86_400, day: 86_400, days: 86_400 };
 
 /**
@@ -99,7 +93,7 @@ export function parseModuleLogsRequest(payload: unknown, nowMs: number): ModuleL
     const issue = parsed.error.issues[0];
     invalid(`GetModuleLogs: ${issue?.path.length ? issue.path.join('.') : 'payload'}: ${issue?.message ?? 'invalid'}`);
   }
-  checkSchemaVersion(parsed.data.schemaVersion, 'GetModuleLogs');
+  checkMethodSchemaVersion(parsed.data.schemaVersion, 'GetModuleLogs');
   const items = parsed.data.items.map((item): LogsItem => {
     const f = item.filter ?? {};
     const idRegex = item.id.toLowerCase() === 'all' ? undefined : regexOf(item.id, 'id');

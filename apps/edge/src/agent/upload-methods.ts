@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { VergeError, type HubDeadLetters } from '@verge/contracts';
+import { checkMethodSchemaVersion } from '@verge/core';
 import { writeSupportBundle, type RuntimeManagement } from '../support/index.js';
 import type { RuntimeModule } from '../runtime/module-runtime.js';
 import { putBlockBlob } from './blob-put.js';
 import { runtimeFor, type RuntimesByType } from './executors.js';
-import { checkSchemaVersion, parseLogTime, parseModuleLogsRequest } from './module-logs-request.js';
+import { parseLogTime, parseModuleLogsRequest } from './module-logs-request.js';
 import { formatLines, readModuleLines, selectModules, type LogSource } from './module-logs.js';
 import { observeRuntimes } from './observe.js';
 import type { TaskStatusResponse, UploadTasks } from './upload-tasks.js';
@@ -86,7 +87,7 @@ export function uploadModuleLogs(deps: UploadMethodsDeps, payload: unknown): Tas
 export function uploadSupportBundle(deps: UploadMethodsDeps, payload: unknown): TaskStatusResponse {
   const parsed = BundleSchema.safeParse(payload);
   if (!parsed.success) invalid('UploadSupportBundle', parsed.error);
-  checkSchemaVersion(parsed.data.schemaVersion, 'UploadSupportBundle');
+  checkMethodSchemaVersion(parsed.data.schemaVersion, 'UploadSupportBundle');
   const sinceMs = parsed.data.since === undefined ? undefined : parseLogTime(parsed.data.since, 'since', deps.nowMs());
   const dataDir = deps.dataDir;
   if (dataDir === undefined) throw new VergeError('AGT_METHOD_PAYLOAD_INVALID', 'UploadSupportBundle: this agent runs without a data directory (no bundle to build)');
@@ -107,7 +108,7 @@ export function uploadSupportBundle(deps: UploadMethodsDeps, payload: unknown): 
 export function getTaskStatus(deps: Pick<UploadMethodsDeps, 'tasks'>, payload: unknown): TaskStatusResponse {
   const parsed = TaskStatusSchema.safeParse(payload);
   if (!parsed.success) invalid('GetTaskStatus', parsed.error);
-  checkSchemaVersion(parsed.data.schemaVersion, 'GetTaskStatus');
+  checkMethodSchemaVersion(parsed.data.schemaVersion, 'GetTaskStatus');
   return deps.tasks.status(parsed.data.correlationId);
 }
 

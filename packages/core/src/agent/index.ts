@@ -51,3 +51,14 @@ export {
   type RuntimeProcessInfo,
 } from './report.js';
 export { computeLastDesiredStatus, type DesiredStatus, type DesiredStatusCode, type DesiredStatusInput } from './last-desired-status.js';
+export {
+  EDGE_AGENT_METHODS,
+  agentMethodFailure,
+  checkMethodSchemaVersion,
+  edgeAgentMethodOf,
+  moduleNotFoundForMethod,
+  moduleNotRunningForMethod,
+  parseRestartModuleRequest,
+  unknownAgentMethod,
+  type EdgeAgentMethod,
+} from './agent-methods.js';

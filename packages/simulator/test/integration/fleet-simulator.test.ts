@@ -144,6 +144,27 @@ describe('fleet simulator', () => {
     await eventually(async () => (await metrics('sim-bad'))['reportedFailedCount'] === 5, { timeoutMs: 30_000, description: 'the deployment counting five failures' });
   });
 
+  it('gets a deployment applied while its devices still read their twin after connecting (the patch is not lost)', async () => {
+    // Deployed the moment the fleet is connected: each device's first twin GET is still in flight, and the desired
+    // patch can arrive before the GET's answer, which holds the twin without it. Found when the devices began to
+    // subscribe to methods too (one more SUBSCRIBE before the GET): 1 to 2 of 3 devices then waited for ever.
+    const fleet = await start({ prefix: 'race-', devices: 12 });
+    await deployAll(fleet, 'repo/app:1.0');
+    await eventually(() => fleet.stats().success === 12, { timeoutMs: 20_000, description: 'all twelve devices reporting the deployment' });
+  });
+
+  it('answers $edgeAgent direct methods as the edge agent does (ping every agent of the fleet, RestartModule)', async () => {
+    const fleet = await start({ prefix: 'm-', devices: 3 });
+    await deployAll(fleet, 'repo/app:1.0');
+    await eventually(() => fleet.stats().success === 3, { timeoutMs: 20_000, description: 'three devices reporting success' });
+    const pings = await Promise.all(fleet.devices.map((d) => cloud.api.invokeMethod({ deviceId: d.deviceId, moduleId: '$edgeAgent' }, { methodName: 'ping', responseTimeoutInSeconds: 10 })));
+    expect(pings).toEqual([0, 1, 2].map(() => expect.objectContaining({ status: 200, payload: null })));
+    const restart = (id: string) => cloud.api.invokeMethod({ deviceId: 'm-1', moduleId: '$edgeAgent' }, { methodName: 'RestartModule', payload: { schemaVersion: '1.0', id }, responseTimeoutInSeconds: 10 });
+    expect(await restart('app')).toMatchObject({ status: 200 });
+    expect(await restart('ghost')).toMatchObject({ status: 500, payload: { message: 'Module ghost not found in the current environment' } });
+
+  });
+
   it('reuses the devices of an earlier run with the same prefix', async () => {
     const first = await start({ prefix: 'again-', devices: 2 });
     await first.stop();
