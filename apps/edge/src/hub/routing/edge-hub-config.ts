@@ -39,6 +39,8 @@ export class EdgeHubConfigWatcher {
   private unreported: EdgeHubReported | undefined;
   private loading = false;
   private reload = false;
+  /** A desired patch was applied while the GET was in flight: its answer may be older than what is in force. */
+  private patchedWhileLoading = false;
   /** Callers of `whenConfigured` waiting for the next twin read that starts after they asked. */
   private nextLoadWaiters: (() => void)[] = [];
   private firstTable: (() => void) | undefined;
@@ -94,11 +96,12 @@ export class EdgeHubConfigWatcher {
     }
     this.loading = true;
     this.reload = false;
+    this.patchedWhileLoading = false;
     const waiters = this.nextLoadWaiters.splice(0);
     try {
       const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
       const desired = doc.desired as JsonObject;
-      if (this.desired === undefined || this.desired['$version'] !== desired['$version']) this.apply(desired, true);
+      if (this.desired === undefined || (this.desired['$version'] !== desired['$version'] && !this.olderThanPatched(desired))) this.apply(desired, true);
       await this.flushReport();
     } catch (err) {
       this.o.log.warn({ err }, 'could not read the $edgeHub twin; the current routes stay in force');
@@ -107,6 +110,17 @@ export class EdgeHubConfigWatcher {
       for (const resolve of waiters) resolve();
       if (this.reload || this.nextLoadWaiters.length > 0) void this.loadTwin();
     }
+  }
+
+  /**
+   * True when a GET answered with a document older than a patch applied while the GET was in flight (the cloud read
+   * the twin, the patch was made and sent, then the GET's answer went out): the patch is newer, keep it. Only then:
+   * a twin whose version went back for another reason (the identity was made anew) is still taken.
+   */
+  private olderThanPatched(desired: JsonObject): boolean {
+    const got = desired['$version'];
+    const have = this.desired?.['$version'];
+    return this.patchedWhileLoading && typeof got === 'number' && typeof have === 'number' && got < have;
   }
 
   private onPatch(patch: Record<string, unknown>, version: number | undefined): void {
@@ -118,6 +132,7 @@ export class EdgeHubConfigWatcher {
     }
     const body = { ...patch } as JsonObject;
     delete body['$version'];
+    if (this.loading) this.patchedWhileLoading = true;
     this.apply({ ...(applyMergePatch(current, body) as JsonObject), $version: version }, true);
   }
 
