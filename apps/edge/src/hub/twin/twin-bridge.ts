@@ -31,6 +31,9 @@ export interface TwinBridgeOptions {
  */
 export class TwinBridge {
   private readonly refreshing = new Set<string>();
+  /** Twin GETs in flight per client, and the clients a desired patch reached meanwhile (see {@link absorb}). */
+  private readonly getting = new Map<string, number>();
+  private readonly patchedWhileGetting = new Set<string>();
 
   constructor(private readonly o: TwinBridgeOptions) {}
 
@@ -41,7 +44,7 @@ export class TwinBridge {
     const link = this.o.pool.acquire(id);
     if (link !== undefined && (link.connected || (this.o.pool.online && (await link.waitConnected(this.o.connectWaitMs))))) {
       try {
-        const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
+        const doc = await this.getTwin(link);
         const twin = this.absorb(clientId, doc);
         return twinOk(twin.desired, twin.reported);
       } catch (e) {
@@ -93,7 +96,7 @@ export class TwinBridge {
     this.refreshing.add(link.clientId);
     try {
       const before = this.o.state.twin(link.clientId);
-      const doc = await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
+      const doc = await this.getTwin(link);
       const after = this.absorb(link.clientId, doc);
       const version = after.desired['$version'];
       if (before === undefined || typeof version !== 'number' || before.desired['$version'] === version) return;
@@ -112,6 +115,7 @@ export class TwinBridge {
     const body = { ...patch } as JsonObject;
     const version = topicVersion ?? (typeof body['$version'] === 'number' ? body['$version'] : undefined);
     delete body['$version'];
+    if ((this.getting.get(clientId) ?? 0) > 0) this.patchedWhileGetting.add(clientId);
     const cached = this.o.state.twin(clientId);
     if (cached !== undefined && version !== undefined) {
       const desired = applyMergePatch(cached.desired, body) as JsonObject;
@@ -128,11 +132,34 @@ export class TwinBridge {
     conn.publishDesiredPatch(patch, version);
   }
 
-  /** Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. */
+  /** A twin GET over the client's link, counted so that a desired patch arriving meanwhile is noticed. */
+  private async getTwin(link: UpstreamLink): Promise<TwinDocument> {
+    const clientId = link.clientId;
+    this.getting.set(clientId, (this.getting.get(clientId) ?? 0) + 1);
+    try {
+      return await link.current.getTwin({ timeoutMs: this.o.cloudTimeoutMs });
+    } finally {
+      const left = (this.getting.get(clientId) ?? 1) - 1;
+      if (left > 0) this.getting.set(clientId, left);
+      else this.getting.delete(clientId);
+    }
+  }
+
+  /**
+   * Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. A
+   * desired patch that reached the hub while the GET was in flight can be newer than the GET's answer (the cloud read
+   * the twin, then the patch was made and sent before the answer): the cached desired properties, which have it, stay.
+   */
   private absorb(clientId: string, doc: TwinDocument): { desired: JsonObject; reported: JsonObject } {
     let reported = doc.reported as JsonObject;
     for (const p of this.o.state.pendingReported(clientId)) reported = mergeKeepingVersion(reported, p.patch);
-    const desired = doc.desired as JsonObject;
+    const cached = this.o.state.twin(clientId);
+    const got = doc.desired['$version'];
+    const have = cached?.desired['$version'];
+    const patchedMeanwhile = this.patchedWhileGetting.has(clientId);
+    if (!this.getting.has(clientId)) this.patchedWhileGetting.delete(clientId);
+    const keep = patchedMeanwhile && cached !== undefined && typeof got === 'number' && typeof have === 'number' && have > got;
+    const desired = keep ? cached.desired : (doc.desired as JsonObject);
     this.o.state.putTwin(clientId, desired, reported);
     return { desired, reported };
   }
