@@ -145,9 +145,10 @@ describe('fleet simulator', () => {
   });
 
   it('gets a deployment applied while its devices still read their twin after connecting (the patch is not lost)', async () => {
-    // Deployed the moment the fleet is connected: each device's first twin GET is still in flight, and the desired
-    // patch can arrive before the GET's answer, which holds the twin without it. Found when the devices began to
-    // subscribe to methods too (one more SUBSCRIBE before the GET): 1 to 2 of 3 devices then waited for ever.
+    // Deployed the moment the fleet is connected: each device's first twin GET is still in flight. A patch the cloud
+    // sends right after the GET's answer reaches the device's listener before the code awaiting the GET runs (the
+    // device client settles promises later, calls listeners at once), and that answer is without the patch. Found when
+    // the devices began to subscribe to methods too (one more SUBSCRIBE before the GET): 1 to 2 of 3 then waited for ever.
     const fleet = await start({ prefix: 'race-', devices: 12 });
     await deployAll(fleet, 'repo/app:1.0');
     await eventually(() => fleet.stats().success === 12, { timeoutMs: 20_000, description: 'all twelve devices reporting the deployment' });

@@ -113,9 +113,10 @@ export class EdgeHubConfigWatcher {
   }
 
   /**
-   * True when a GET answered with a document older than a patch applied while the GET was in flight (the cloud read
-   * the twin, the patch was made and sent, then the GET's answer went out): the patch is newer, keep it. Only then:
-   * a twin whose version went back for another reason (the identity was made anew) is still taken.
+   * True when a GET answered with a document older than a patch applied while the GET was in flight: the patch is
+   * newer, keep it. The cloud sends the patch after the GET's answer, but the device client calls desired listeners
+   * as it reads a frame and settles the GET's promise for later, so a patch read together with the answer is applied
+   * first. Only then: a twin whose version went back for another reason (the identity was made anew) is still taken.
    */
   private olderThanPatched(desired: JsonObject): boolean {
     const got = desired['$version'];

@@ -147,8 +147,9 @@ export class TwinBridge {
 
   /**
    * Caches a twin from the cloud with the patches not yet synced applied on top; returns what the client sees. A
-   * desired patch that reached the hub while the GET was in flight can be newer than the GET's answer (the cloud read
-   * the twin, then the patch was made and sent before the answer): the cached desired properties, which have it, stay.
+   * desired patch that reached the hub while the GET was in flight can be newer than the GET's answer (the device
+   * client calls desired listeners as it reads a frame and settles the GET's promise for later, so a patch sent right
+   * after the answer is handled first): the cached desired properties, which have it, stay.
    */
   private absorb(clientId: string, doc: TwinDocument): { desired: JsonObject; reported: JsonObject } {
     let reported = doc.reported as JsonObject;

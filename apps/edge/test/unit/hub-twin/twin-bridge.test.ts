@@ -9,7 +9,7 @@ import type { UpstreamLink } from '../../../src/hub/upstream/upstream-link.js';
 import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
 
 // The hub's twin relay against a link whose GET the test answers by hand: a desired patch that reaches the hub while a
-// module's twin GET is in flight, and the GET's answer that the cloud read before the patch.
+// module's twin GET is in flight, and the GET's answer without it (handled after the patch by the device client).
 
 const ID = { deviceId: 'edge', moduleId: 'filter' };
 
@@ -51,7 +51,7 @@ describe('TwinBridge', () => {
 
     const second = bridge.get(ID);
     patch({ threshold: 2 }, 5); // the deployment changed the module's twin while the GET was in flight
-    gets[1]?.({ threshold: 1, $version: 4 }); // the cloud had read the twin before
+    gets[1]?.({ threshold: 1, $version: 4 }); // an answer without the patch, handled after it
     expect(JSON.parse((await second).body as string)).toMatchObject({ desired: { threshold: 2, $version: 5 } });
     expect(state.twin('edge/filter')?.desired).toMatchObject({ threshold: 2, $version: 5 });
 
