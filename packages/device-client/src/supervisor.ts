@@ -17,9 +17,10 @@ const DRAIN_GRACE_MS = 5_000;
 
 /**
  * Keeps one connection up: connects, reconnects after a drop or a failed attempt with exponential backoff
- * (attempts count up until a connection succeeds; after a CONNACK refusal with the `reconnectWhenRefused` policy), and renews the SAS token `tokenRenewalMarginSec` before it
- * expires by draining the connection, sending DISCONNECT and connecting again with clean=false and a new token,
- * as the SDK does (azure-sdk-protocol.md §6). Only one attempt runs at a time.
+ * (attempts count up until a connection succeeds; after a CONNACK refusal with the `reconnectWhenRefused` policy),
+ * and renews the SAS token `tokenRenewalMarginSec` before it expires by draining the connection, sending DISCONNECT
+ * and connecting again with clean=false and a new token, as the SDK does (azure-sdk-protocol.md §6). Only one
+ * attempt runs at a time.
  */
 export class ConnectionSupervisor {
   current: Connection | undefined;
