@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
-import { startTestEdge, deployment } from '@verge/testkit/edge';
+import { startTestEdge, producerToUpstream } from '@verge/testkit/edge';
 import { missingSeqs, producerRuns } from '@verge/testkit/faults';
 
 // A revoked key: the edge device's keys are renewed in the cloud (`verge device update --renew-key`) while its runtime
@@ -26,9 +26,7 @@ describe('edge key renewal: the cloud refuses the old key; after a restart with 
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     const { connectionString } = await createEdgeDevice(t, EDGE_ID);
     events = collectEvents(t.api, EDGE_ID);
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { producer: { file: 'producer.mjs', env: { SEND_INTERVAL_MS: '50' } } }, {
-      routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream' },
-    });
+    const manifest = producerToUpstream(50);
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     edge = await startTestEdge(t, { dataDir, connectionString, runtime: 'process' });
   });

@@ -8,7 +8,7 @@ import type { DeadLetterSender } from '@verge/contracts';
 import type { RunningEdge } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, connectionStringOf, createEdgeDevice, createLeafDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
-import { deadLetterOf, listDeadLetters, startTestEdge, deployment, runVerge } from '@verge/testkit/edge';
+import { deadLetterOf, listDeadLetters, startTestEdge, producerToUpstream, runVerge } from '@verge/testkit/edge';
 import { producerRuns, trackSeqs, type SeqTracker, startTcpProxy, type TcpProxy } from '@verge/testkit/faults';
 import { sasCredentials, MqttProbe } from '@verge/testkit/mqtt';
 
@@ -45,9 +45,7 @@ describe('hub head-of-line: a disabled or key-rotated leaf with queued messages 
     rotatedLeaf = await createLeafDevice(t, ROTATED_ID, created.device);
     events = collectEvents(t.api, EDGE_ID);
     seqs = trackSeqs(t.api);
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { producer: { file: 'producer.mjs', env: { SEND_INTERVAL_MS: '200' } } }, {
-      routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream', leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream' },
-    });
+    const manifest = producerToUpstream(200, { leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream' });
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     // The edge device dials the cloud's MQTT endpoint through a proxy: the test cuts it for an outage.
     proxy = await startTcpProxy(t.ports.mqtt);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
-import { startTestEdge, deployment } from '@verge/testkit/edge';
+import { startTestEdge, producerToUpstream } from '@verge/testkit/edge';
 import { missingSeqs, producerRuns } from '@verge/testkit/faults';
 
 // Issue 7, offline restart: the edge runtime restarts while the cloud is unreachable. Every message the hub
@@ -26,9 +26,7 @@ describe('hub offline restart: acknowledged messages survive a restart while the
     t = await startTestCloud(cloudDir);
     ({ connectionString } = await createEdgeDevice(t, EDGE_ID));
     events = collectEvents(t.api, EDGE_ID);
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { producer: { file: 'producer.mjs', env: { SEND_INTERVAL_MS: '50' } } }, {
-      routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream' },
-    });
+    const manifest = producerToUpstream(50);
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     edge = await startTestEdge(t, { dataDir, connectionString, runtime: 'process' });
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
-import { listManagedModules, startTestEdge, deployment } from '@verge/testkit/edge';
+import { listManagedModules, startTestEdge, producerToUpstream } from '@verge/testkit/edge';
 import { missingSeqs, producerRuns } from '@verge/testkit/faults';
 
 // Issue 7, startup race: on a FIRST deployment a module that publishes the moment it connects must not lose its
@@ -23,9 +23,7 @@ describe('hub startup race: a module that publishes at once on a first deploymen
     const { connectionString } = await createEdgeDevice(t, EDGE_ID);
     events = collectEvents(t.api, EDGE_ID);
     // The deployment waits in the cloud when the runtime starts for the first time: the agent gets it at once.
-    const manifest = deployment({ kind: 'process', node: process.execPath }, { producer: { file: 'producer.mjs', env: { SEND_INTERVAL_MS: '50' } } }, {
-      routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream' },
-    });
+    const manifest = producerToUpstream(50);
     expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
     // The hub gets usable routes only a few seconds after the agent has its deployment (its `$edgeHub` desired
     // properties are unusable until then): deterministic, whatever the machine's speed.

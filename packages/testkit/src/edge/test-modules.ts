@@ -65,3 +65,13 @@ export function deployment(
     ...(o.moduleDesired === undefined ? {} : { moduleDesired: o.moduleDesired }),
   });
 }
+
+/**
+ * The fault tests' deployment: one process module `producer` (producer.mjs, a numbered message every `intervalMs`,
+ * counted per run) routed to `$upstream`, and `extraRoutes` beside it.
+ */
+export function producerToUpstream(intervalMs: number, extraRoutes: Readonly<Record<string, string>> = {}): Deployment {
+  return deployment({ kind: 'process', node: process.execPath }, { producer: { file: 'producer.mjs', env: { SEND_INTERVAL_MS: String(intervalMs) } } }, {
+    routes: { up: 'FROM /messages/modules/producer/outputs/out INTO $upstream', ...extraRoutes },
+  });
+}

@@ -7,26 +7,18 @@ import type { Logger } from '@verge/platform';
  * says so, the rest go to debug (log growth while offline is a known edgeHub complaint, iotedge #5854).
  */
 export function quietReconnectLog(log: Logger, everyMs = 60_000, nowMs: () => number = Date.now): DeviceClientLog {
-  let lastWarnMs = Number.NEGATIVE_INFINITY;
-  let suppressed = 0;
+  const notConnected = new RepeatedWarning(everyMs);
   return {
     debug: (obj, msg) => log.debug(obj, msg),
     info: (obj, msg) => {
-      if (suppressed > 0) log.info({ ...obj, failedAttempts: suppressed }, msg);
-      else log.info(obj, msg);
-      suppressed = 0;
-      lastWarnMs = Number.NEGATIVE_INFINITY;
+      const failedAttempts = notConnected.reset();
+      log.info(failedAttempts > 0 ? { ...obj, failedAttempts } : obj, msg);
     },
     warn: (obj, msg) => {
-      const now = nowMs();
-      if (msg === 'not connected' && now - lastWarnMs < everyMs) {
-        suppressed += 1;
-        log.debug(obj, msg);
-        return;
-      }
-      if (msg === 'not connected') lastWarnMs = now;
-      log.warn(suppressed > 0 ? { ...obj, suppressedSinceLast: suppressed } : obj, msg);
-      suppressed = 0;
+      if (msg !== 'not connected') return log.warn(obj, msg);
+      const held = notConnected.next(msg, nowMs());
+      if (held === undefined) return log.debug(obj, msg);
+      log.warn(held > 0 ? { ...obj, suppressedSinceLast: held } : obj, msg);
     },
   };
 }
@@ -51,6 +43,15 @@ export class RepeatedWarning {
     const held = this.held;
     this.lastKey = key;
     this.lastShownMs = nowMs;
+    this.held = 0;
+    return held;
+  }
+
+  /** Forgets the last one shown (the next is shown at once); returns the number held back since it. */
+  reset(): number {
+    const held = this.held;
+    this.lastKey = undefined;
+    this.lastShownMs = Number.NEGATIVE_INFINITY;
     this.held = 0;
     return held;
   }
