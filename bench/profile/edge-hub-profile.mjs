@@ -7,6 +7,7 @@
 //
 //   npx tsc -b && node bench/profile/edge-hub-profile.mjs [--seconds 14] [--profile] [--strace] [--mosquitto] [--senders 4] [--window 16]
 //                                               [--phases m2m,up] [--prof-out /tmp/prof] [--out result.json]
+//                                               [--exec-argv="--max-semi-space-size=8"]
 // The runtime runs the bundle when current (as bench/edge-hub.mjs), or the dist build with VERGE_BENCH_EDGE_ENTRY=dist.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     mosquitto: { type: 'boolean', default: false },
     'prof-out': { type: 'string' },
     out: { type: 'string' },
+    'exec-argv': { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -49,7 +51,7 @@ let cloud;
 let edge;
 let mosquitto;
 try {
-  const execArgv = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
+  const execArgv = [...args['exec-argv'].split(' ').filter(Boolean), ...(inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`])];
   const started = await startCloudAndEdge({ dir, edgeId: EDGE_ID, edge: { execArgv } });
   ({ cloud, edge } = started);
   result.bundled = edge.ready.bundled;

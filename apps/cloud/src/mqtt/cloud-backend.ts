@@ -1,4 +1,4 @@
-import { VergeError } from '@verge/contracts';
+import { isVergeError, VergeError } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
 import type { IngestResult, IotHubBackend, MqttConnection, TwinAnswer } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
@@ -33,6 +33,7 @@ export interface CloudBackendDeps {
 export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
   const recordConnection = connectionRecorder(d);
   const isoOf = lastIsoTime();
+  const outcome = ingestOutcome(d.log);
   return {
     authenticate: (credentials, nowMs) => authenticate(credentials, { services: d.services, hostname: d.hostname, nowMs }),
     connected(session) {
@@ -50,7 +51,7 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
     delivered(conn, tag) {
       d.c2d.acked(conn, tag);
     },
-    ingest: (_identity, message, conn) => ingest(d, isoOf, message, conn),
+    ingest: (_identity, message, conn) => ingest(d, isoOf, outcome, message, conn),
     async twinGet(identity): Promise<TwinAnswer> {
       const twin = await d.services.getTwinProperties(identity);
       // Never an empty body: the SDK crashes on one (reference §0.4).
@@ -65,7 +66,7 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
 }
 
 /** Persisted (committed) before the PUBACK: the surface sends it once the promise resolves. */
-function ingest(d: CloudBackendDeps, isoOf: (ms: number) => string, message: Message, conn: MqttConnection): Promise<IngestResult> {
+function ingest(d: CloudBackendDeps, isoOf: (ms: number) => string, outcome: IngestOutcome, message: Message, conn: MqttConnection): Promise<IngestResult> {
   // Built field by field (a Message has these three): one literal of a fixed shape, not a spread of an unknown one.
   const stamped: Message = {
     body: message.body,
@@ -73,15 +74,49 @@ function ingest(d: CloudBackendDeps, isoOf: (ms: number) => string, message: Mes
     systemProperties: { ...message.systemProperties, enqueuedTime: isoOf(d.nowMs()) },
   };
   // One reaction per message (no async wrapper around the service's promise).
-  return d.services.ingestTelemetry(stamped).then(accepted, (err: unknown) => {
-    // Not persisted: no PUBACK, and the connection closes so the SDK resends after reconnecting.
-    d.log.error({ err, client: conn.label }, 'telemetry could not be stored; closing the client without PUBACK');
-    return { refused: 'telemetry could not be stored' };
-  });
+  // Only a message sent after a refusal shows that acceptance resumed (not one whose commit merely ended later).
+  return d.services.ingestTelemetry(stamped).then(outcome.refusing ? outcome.resumed : accepted, (err: unknown) => outcome.refused(err, conn));
 }
 
 function accepted(): IngestResult {
   return undefined;
+}
+
+/** What an ingest's settlement does: the PUBACK or not, and the logs. */
+interface IngestOutcome {
+  /** True from a refusal for a low disk until a message sent after it is stored. */
+  readonly refusing: boolean;
+  resumed(): IngestResult;
+  refused(err: unknown, conn: MqttConnection): IngestResult;
+}
+
+/**
+ * Not persisted: no PUBACK, and the connection closes so the SDK resends after reconnecting. A low disk refuses every
+ * device until space returns, so it is logged once as it starts and once as it ends, not per message.
+ */
+function ingestOutcome(log: Logger): IngestOutcome {
+  let refusingForDisk = false;
+  return {
+    get refusing() {
+      return refusingForDisk;
+    },
+    resumed() {
+      if (refusingForDisk) {
+        refusingForDisk = false;
+        log.info('telemetry accepted again: the disk has room above its reserve');
+      }
+      return undefined;
+    },
+    refused(err, conn) {
+      if (isVergeError(err, 'CLD_DISK_LOW')) {
+        if (!refusingForDisk) log.warn({ client: conn.label, code: err.code, reason: err.message }, 'disk low: telemetry refused without PUBACK until space returns; devices send it again');
+        refusingForDisk = true;
+        return { refused: err.message };
+      }
+      log.error({ err, client: conn.label }, 'telemetry could not be stored; closing the client without PUBACK');
+      return { refused: 'telemetry could not be stored' };
+    },
+  };
 }
 
 /** `new Date(ms).toISOString()`, remembering the last one: messages arriving in the same millisecond share it. */

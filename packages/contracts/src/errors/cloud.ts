@@ -118,6 +118,11 @@ export const cloudErrors = defineErrors({
     status: 503,
     description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, or the database does not exist; the message names the server (never the password) and the cause.',
   },
+  CLD_DISK_LOW: {
+    status: 507,
+    description:
+      "The disk holding the cloud's SQLite database has less free space than the cloud keeps in reserve (2% of the filesystem, at least 8 MiB, at most 128 MiB), so that registry, twin and deployment writes and the database's own upkeep always find room; device-to-cloud messages are refused and not acknowledged (devices send them again) until space returns: older telemetry pruned by retention (`--retention-bytes`), or other files removed. Nothing already acknowledged is lost.",
+  },
   CLD_TELEMETRY_BATCH_EXPIRED: {
     status: 503,
     description:

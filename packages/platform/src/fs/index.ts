@@ -1,2 +1,3 @@
 export * from './private-files.js';
 export * from './directory-lock.js';
+export * from './disk-guard.js';

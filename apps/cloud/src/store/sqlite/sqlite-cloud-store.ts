@@ -1,4 +1,6 @@
-import { closeSqlite, openSqlite, runMigrations, type SqliteDatabase } from '@verge/platform';
+import { dirname } from 'node:path';
+import { VergeError } from '@verge/contracts';
+import { closeSqlite, DiskGuard, openSqlite, reserveOf, runMigrations, walPagesWithinReserve, type DiskRefusal, type DiskSpace, type SqliteDatabase } from '@verge/platform';
 import { GroupCommit } from '../group-commit.js';
 import type { CloudStore, CloudStoreRepos, TelemetryEntry, TelemetryStore } from '../ports.js';
 import type { TelemetryRecord } from '../records.js';
@@ -6,6 +8,7 @@ import { createSqliteC2dQueue } from './c2d-queue.js';
 import { createSqliteConfigurationRepository } from './configuration-repository.js';
 import { createSqliteDeviceRepository } from './device-repository.js';
 import { createSqliteJobRepository } from './job-repository.js';
+import { messageSizeBytes } from './message-columns.js';
 import { cloudMigrations } from './migrations.js';
 import { createSqliteModuleRepository } from './module-repository.js';
 import { createSqlitePolicyRepository } from './policy-repository.js';
@@ -16,7 +19,7 @@ import { asyncPort } from './sync-ports.js';
 import { createSqliteTelemetryTable } from './telemetry-store.js';
 import { createSqliteTwinRepository } from './twin-repository.js';
 
-/** WAL pages after which a commit checkpoints (see `openSqliteCloudStore`). */
+/** WAL pages after which a commit checkpoints, at most (see `openSqliteCloudStore`). */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 /** Options of `openSqliteCloudStore`. */
@@ -26,6 +29,15 @@ export interface SqliteCloudStoreOptions {
   readonly synchronous?: 'NORMAL' | 'FULL';
   /** Telemetry appends per group-commit transaction at most (default 512). */
   readonly telemetryBatch?: number;
+  /**
+   * Free disk space kept in reserve: telemetry is refused (CLD_DISK_LOW) before the disk gets this full, so registry,
+   * twin and deployment writes and WAL checkpoints always find room (default 2% of the filesystem, 8–128 MiB).
+   */
+  readonly reserveDiskBytes?: number;
+  /** Test seam: the free-space reading of the database's filesystem. */
+  readonly statDisk?: (dir: string) => DiskSpace;
+  /** Test seam: the clock of the disk guard's readings. */
+  readonly nowMs?: () => number;
 }
 
 /** The SQLite store, with its connection (tests look inside). */
@@ -43,9 +55,7 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     db.close();
     throw e;
   }
-  // A WAL checkpoint (with its fsyncs) runs inside the commit that crosses the threshold and blocks the event loop;
-  // SQLite's default of 1000 pages made that every few telemetry batches. 10,000 pages (≈ 40 MB of WAL) makes it rare.
-  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  const disk = options.path === ':memory:' ? undefined : diskGuardOf(db, options);
   const gate = new SqliteGate();
   const sync = {
     devices: createSqliteDeviceRepository(db),
@@ -79,7 +89,15 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     maxInFlight: 1,
   });
   const reads = { recent: table.recent, after: table.after, prune: table.prune, stats: table.stats };
-  const telemetry: TelemetryStore = { ...asyncPort<Omit<TelemetryStore, 'append'>>(reads, gate), append: (entry) => batches.add(entry) };
+  const append = (entry: TelemetryEntry): Promise<TelemetryRecord> => {
+    try {
+      disk?.admit(messageSizeBytes(entry.message));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return batches.add(entry);
+  };
+  const telemetry: TelemetryStore = { ...asyncPort<Omit<TelemetryStore, 'append'>>(reads, gate), append };
   let closed = false;
   return {
     db,
@@ -105,4 +123,43 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
       closeSqlite(db);
     },
   };
+}
+
+/**
+ * Sizes the WAL to the disk reserve and guards telemetry with it. A WAL checkpoint (with its fsyncs) runs inside the
+ * commit that crosses the mark and blocks the event loop; SQLite's default of 1000 pages made that every few telemetry
+ * batches, so the mark is up to 10,000 pages (≈ 40 MB of WAL). But the mark must fit half the reserve: a checkpoint
+ * copies the WAL into the database file, which grows, and a WAL that filled the disk first could never be checkpointed
+ * again (found by hand on a 24 MiB disk: the cloud wedged with a 24 MB WAL and a 4 KiB database file). The WAL is
+ * truncated back to the mark after each restart (`journal_size_limit`), and once more before a refusal.
+ */
+function diskGuardOf(db: SqliteDatabase, options: SqliteCloudStoreOptions): DiskGuard {
+  const dir = dirname(options.path);
+  const pageBytes = Number(db.pragma('page_size', { simple: true }));
+  const reserve = reserveOf(dir, options.reserveDiskBytes, options.statDisk);
+  const markPages = reserve === undefined ? WAL_AUTOCHECKPOINT_PAGES : walPagesWithinReserve(reserve, pageBytes, WAL_AUTOCHECKPOINT_PAGES);
+  db.pragma(`wal_autocheckpoint = ${markPages}`);
+  db.pragma(`journal_size_limit = ${markPages * (pageBytes + 24) + 32}`);
+  return new DiskGuard({
+    dir,
+    nowMs: options.nowMs ?? Date.now,
+    ...(options.reserveDiskBytes === undefined ? {} : { reserveBytes: options.reserveDiskBytes }),
+    ...(options.statDisk === undefined ? {} : { stat: options.statDisk }),
+    // Pages that retention freed are reused before the file grows: they count as free.
+    reusableBytes: () => Number(db.pragma('freelist_count', { simple: true })) * pageBytes,
+    // The WAL keeps its size after a restart: give it back before refusing (never inside an open transaction).
+    relieve: () => {
+      if (!db.inTransaction) db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+    refusal: diskLowError,
+  });
+}
+
+function diskLowError(r: DiskRefusal): VergeError {
+  return new VergeError(
+    'CLD_DISK_LOW',
+    `telemetry refused: the disk holding ${r.dir} has ${r.freeBytes} bytes free, below the ${r.reserveBytes} bytes the cloud keeps in reserve ` +
+      'for registry, twin and deployment writes; devices send the message again later. Free space, or let retention prune older telemetry (--retention-bytes)',
+    { details: { freeBytes: r.freeBytes, reserveBytes: r.reserveBytes, messageBytes: r.bytes } },
+  );
 }

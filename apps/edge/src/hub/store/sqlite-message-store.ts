@@ -16,16 +16,15 @@ import {
   type ReadResult,
   type StoreStats,
 } from '@verge/contracts';
-import { closeSqlite, openSqlite, runMigrations, systemClock, type SqliteDatabase } from '@verge/platform';
+import { closeSqlite, DiskGuard, openSqlite, reserveOf, runMigrations, systemClock, type DiskSpace, type SqliteDatabase } from '@verge/platform';
 import { attempt } from './attempt.js';
-import { DiskGuard, type DiskSpace } from './disk-guard.js';
 import { GroupCommit } from './group-commit.js';
 import { messageIdGenerator } from './message-ids.js';
 import { messageStoreMigrations } from './sqlite-schema.js';
 import { QueueTable, type QueueState } from './sqlite-queue-table.js';
 import { RecentEntries } from './recent-entries.js';
 import { RefusalLatch } from './refusal-latch.js';
-import { inCommitCheckpointPages, reserveOf, walMarkPages } from './wal-autocheckpoint.js';
+import { inCommitCheckpointPages, walMarkPages } from './wal-autocheckpoint.js';
 import { WalCheckpointer, type WalCheckpointEvent } from './wal-checkpointer.js';
 import { startWalCheckpointWorker, type WalCheckpointRunner } from './wal-checkpoint-worker.js';
 import { keptProperties, ParsedRecords, propertiesJson, storedSizeBytes } from './stored-properties.js';
@@ -38,6 +37,7 @@ import {
   defaultSqliteStoreMaxBytes,
   maxExpiredPerRead,
   storeClosedError,
+  diskLowError,
   storeFullError,
 } from './store-rules.js';
 
@@ -165,6 +165,7 @@ class SqliteMessageStore implements MessageStore {
             reusableBytes: () => this.reusableBytes(),
             // The WAL keeps its largest size: give that space back before refusing (outside any transaction).
             relieve: () => void this.db.pragma('wal_checkpoint(TRUNCATE)'),
+            refusal: diskLowError,
           });
     this.writer = new GroupCommit(
       db,

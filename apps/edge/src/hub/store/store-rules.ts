@@ -1,4 +1,5 @@
 import { queueName, VergeError, type MessageDelivery, type QueueRef } from '@verge/contracts';
+import type { DiskRefusal } from '@verge/platform';
 
 /** Default byte limit of the in-memory store (bodies + properties). */
 export const defaultMemoryStoreMaxBytes = 64 * 1024 * 1024;
@@ -78,6 +79,16 @@ export function storeFullError(messageBytes: number, usedBytes: number, maxBytes
       `over its limit of ${maxBytes} bytes (it holds ${usedBytes} bytes in ${messageCount} messages); ` +
       'space frees as queued messages are delivered or expire',
     { details: { maxBytes, usedBytes, messageBytes, messageCount } },
+  );
+}
+
+/** The `HUB_DISK_LOW` refusal of the store's disk guard. */
+export function diskLowError(r: DiskRefusal): VergeError {
+  return new VergeError(
+    'HUB_DISK_LOW',
+    `message store refuses new messages: the disk holding ${r.dir} has ${r.freeBytes} bytes free, ` +
+      `below the ${r.reserveBytes} bytes the hub keeps in reserve to retire delivered messages; acceptance resumes when space frees`,
+    { details: { freeBytes: r.freeBytes, reserveBytes: r.reserveBytes, messageBytes: r.bytes } },
   );
 }
 

@@ -1,7 +1,5 @@
-import { defaultReserveBytes, statDisk, type DiskSpace } from './disk-guard.js';
+import { walPagesWithinReserve } from '@verge/platform';
 
-/** SQLite's default auto-checkpoint mark: 1000 pages (4 MiB at 4 KiB pages). */
-const minPages = 1000;
 /** 64 MiB at 4 KiB pages: the WAL restarts at most every few seconds at 2,000 msgs/s (~15 MB of WAL a second). */
 const maxPages = 16_384;
 /**
@@ -12,25 +10,15 @@ const maxInCommitPages = 4000;
 
 /**
  * The WAL's bound, in pages: half the disk reserve, from SQLite's default of 1000 pages up to 64 MiB. The WAL grows
- * up to it between restarts, and retiring messages must always find that room (`disk-guard.ts`). Checkpoints run
+ * up to it between restarts, and retiring messages must always find that room (`DiskGuard` in @verge/platform). Checkpoints run
  * in a worker thread (`wal-checkpointer.ts`), so the mark no longer sets how long a commit may pause: a larger one
  * only makes the WAL restart (the one step commits wait for) rarer.
  */
 export function walMarkPages(reserveBytes: number, pageSizeBytes: number): number {
-  return Math.min(maxPages, Math.max(minPages, Math.floor(reserveBytes / 2 / pageSizeBytes)));
+  return walPagesWithinReserve(reserveBytes, pageSizeBytes, maxPages);
 }
 
 /** The auto-checkpoint mark when checkpoints fall back into the commit path: the WAL mark, at most 4000 pages. */
 export function inCommitCheckpointPages(markPages: number): number {
   return Math.min(maxInCommitPages, markPages);
-}
-
-/** The disk reserve the store's guard keeps for `dir` (the option, else the default for its filesystem), if known. */
-export function reserveOf(dir: string, reserveBytes: number | undefined, stat: (dir: string) => DiskSpace = statDisk): number | undefined {
-  if (reserveBytes !== undefined) return reserveBytes;
-  try {
-    return defaultReserveBytes(stat(dir).totalBytes);
-  } catch {
-    return undefined; // statfs unsupported: SQLite's default mark
-  }
 }

@@ -2,7 +2,7 @@
 export interface WalCheckpointPolicy {
   /**
    * The WAL's bound in bytes: past it, commits wait (their appends pending) until a checkpoint has let the WAL
-   * restart. Sized from the disk reserve (`wal-autocheckpoint.ts`, `disk-guard.ts`).
+   * restart. Sized from the disk reserve (`wal-autocheckpoint.ts`, `DiskGuard` of @verge/platform).
    */
   readonly markBytes: number;
   /** Shortest time between two checkpoint rounds while commits keep coming. */

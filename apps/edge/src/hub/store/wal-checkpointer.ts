@@ -46,7 +46,7 @@ export interface WalCheckpointerOptions {
  * mark, a final round runs with commits held (`GroupCommit.hold`: appends wait, the event loop does not), copying
  * only what the first round left, then restarting the WAL itself (so the restart's header fsync and file truncation
  * stay out of the store's commits too). Bound: past the mark, commits wait until a round completes, whatever the worker's
- * speed, so the WAL never outgrows the disk reserve (`disk-guard.ts`). With `idleStop`, the runner's thread ends
+ * speed, so the WAL never outgrows the disk reserve (`DiskGuard` of @verge/platform). With `idleStop`, the runner's thread ends
  * once rounds stop coming (a hub idle after a burst) and starts again with the next round.
  */
 export class WalCheckpointer {

@@ -3,44 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isVergeError, type MessageStore } from '@verge/contracts';
-import { DiskGuard } from '../../../src/hub/store/disk-guard.js';
 import { openSqliteMessageStore } from '../../../src/hub/store/index.js';
 
 const MiB = 1024 * 1024;
 const message = (n: number) => ({ body: new TextEncoder().encode('x'.repeat(1000) + n), properties: {}, systemProperties: { connectionDeviceId: 'leaf' } });
 const upstream = [{ endpointId: '$upstream', priority: 0, ttlSecs: -1 }];
-
-describe('DiskGuard', () => {
-  it('refuses (HUB_DISK_LOW) when an append would leave less than the reserve free, counting bytes between readings', () => {
-    let free = 10 * MiB;
-    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, nowMs: () => 0, stat: () => ({ freeBytes: free, totalBytes: 100 * MiB }) });
-    guard.admit(512 * 1024); // 10 MiB - 2 × 0.5 MiB ≥ 8 MiB
-    guard.admit(256 * 1024);
-    expect(() => guard.admit(512 * 1024)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
-    free = 20 * MiB; // space returned (read again after a refusal)
-    expect(() => guard.admit(512 * 1024)).not.toThrow();
-  });
-
-  it('reads the disk again after the clock jumps back (a backward jump never freezes its reading)', () => {
-    let now = 10_000_000;
-    let free = 20 * MiB;
-    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, recheckMs: 1_000, nowMs: () => now, stat: () => ({ freeBytes: free, totalBytes: 100 * MiB }) });
-    guard.admit(MiB);
-    free = 8 * MiB; // the disk filled up meanwhile
-    now -= 3_600_000; // and the clock went back an hour
-    expect(() => guard.admit(MiB)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
-  });
-
-  it('counts the database file\'s reusable pages as free space', () => {
-    const guard = new DiskGuard({ dir: '/x', reserveBytes: 8 * MiB, nowMs: () => 0, stat: () => ({ freeBytes: 8 * MiB, totalBytes: 100 * MiB }), reusableBytes: () => 2 * MiB });
-    expect(() => guard.admit(512 * 1024)).not.toThrow();
-  });
-
-  it('uses 2% of the filesystem, at least 8 MiB, as the default reserve', () => {
-    const guard = new DiskGuard({ dir: '/x', nowMs: () => 0, stat: () => ({ freeBytes: 9 * MiB, totalBytes: 100 * MiB }) });
-    expect(() => guard.admit(MiB)).toThrow(expect.objectContaining({ code: 'HUB_DISK_LOW' }));
-  });
-});
 
 describe('SQLite message store on a nearly full disk', () => {
   it('accepts again once its delivered messages are retired, though its file does not shrink', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inCommitCheckpointPages, reserveOf, walMarkPages } from '../../../src/hub/store/wal-autocheckpoint.js';
+import { inCommitCheckpointPages, walMarkPages } from '../../../src/hub/store/wal-autocheckpoint.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,13 +19,5 @@ describe('WAL mark of the message store', () => {
   it('falls back to checkpoints inside the commit at the mark, at most 4000 pages (their pause grows with it)', () => {
     expect(inCommitCheckpointPages(1024)).toBe(1024);
     expect(inCommitCheckpointPages(16_384)).toBe(4000);
-  });
-
-  it('takes the configured reserve, else the default for the filesystem, else none (SQLite keeps its default)', () => {
-    const stat = (): { freeBytes: number; totalBytes: number } => ({ freeBytes: 0, totalBytes: 100 * 1024 * MiB });
-    expect(reserveOf('/x', 12 * MiB, stat)).toBe(12 * MiB);
-    expect(reserveOf('/x', undefined, stat)).toBe(128 * MiB);
-    expect(reserveOf('/x', undefined, () => ({ freeBytes: 0, totalBytes: 100 * MiB }))).toBe(8 * MiB);
-    expect(reserveOf('/x', undefined, () => { throw new Error('ENOSYS'); })).toBeUndefined();
   });
 });

@@ -1,5 +1,4 @@
 import { statfsSync } from 'node:fs';
-import { VergeError } from '@verge/contracts';
 
 /** Free and total bytes of the filesystem holding a path (for unprivileged writers: `bavail`). */
 export interface DiskSpace {
@@ -14,13 +13,45 @@ export function statDisk(dir: string): DiskSpace {
 }
 
 /**
- * The default reserve: 2% of the filesystem, at least 8 MiB and at most 128 MiB. It must hold what retiring
- * delivered messages writes (checkpoint and delete pages go through the WAL, which grows up to the store's
- * WAL mark before it restarts: at most half the reserve, `wal-autocheckpoint.ts`, held by `wal-checkpointer.ts` even
- * when checkpoints lag) plus the hub's other state.
+ * The default reserve: 2% of the filesystem, at least 8 MiB and at most 128 MiB. It must hold what a store writes
+ * once it refuses new data: the edge hub retiring delivered messages, the cloud's registry and twin writes, and the
+ * SQLite WAL of either, which grows up to half the reserve before it restarts (the stores size their WAL mark with
+ * {@link walPagesWithinReserve}).
  */
 export function defaultReserveBytes(totalBytes: number): number {
   return Math.min(128 * 1024 * 1024, Math.max(8 * 1024 * 1024, Math.floor(totalBytes * 0.02)));
+}
+
+/**
+ * A WAL mark in pages that fits the reserve: half of it, from SQLite's default of 1000 pages up to `maxPages`. The WAL
+ * grows up to the mark between restarts, and what a store still writes while it refuses must always find room.
+ */
+export function walPagesWithinReserve(reserveBytes: number, pageSizeBytes: number, maxPages: number): number {
+  return Math.min(maxPages, Math.max(SQLITE_DEFAULT_WAL_PAGES, Math.floor(reserveBytes / 2 / pageSizeBytes)));
+}
+
+/** SQLite's default auto-checkpoint mark: 1000 pages (4 MiB at 4 KiB pages). */
+const SQLITE_DEFAULT_WAL_PAGES = 1000;
+
+/** The disk reserve for `dir`: `reserveBytes` when given, else the default for its filesystem; undefined when statfs fails. */
+export function reserveOf(dir: string, reserveBytes: number | undefined, stat: (dir: string) => DiskSpace = statDisk): number | undefined {
+  if (reserveBytes !== undefined) return reserveBytes;
+  try {
+    return defaultReserveBytes(stat(dir).totalBytes);
+  } catch {
+    return undefined; // statfs unsupported: SQLite's default mark
+  }
+}
+
+/** What a refusal knows, for the error its store throws. */
+export interface DiskRefusal {
+  /** Directory of the store's database file. */
+  readonly dir: string;
+  /** Free bytes left (statfs, minus what was accepted since, plus the database's reusable pages). */
+  readonly freeBytes: number;
+  readonly reserveBytes: number;
+  /** Size of the write refused. */
+  readonly bytes: number;
 }
 
 /** Options of {@link DiskGuard}. */
@@ -46,12 +77,15 @@ export interface DiskGuardOptions {
    * The guard then reads the disk again before it refuses.
    */
   readonly relieve?: () => void;
+  /** The error a refusal throws (each store names itself and its error code). */
+  readonly refusal: (r: DiskRefusal) => Error;
 }
 
 /**
- * Stops the store from accepting messages BEFORE the disk is full (issue 7): an append is refused with HUB_DISK_LOW
- * when, after it, less than the reserve would be free. Retiring delivered messages (checkpoints, deletes, cleanup)
- * is never refused and always finds room, so a full disk can neither stop the queue nor cause resends. Free space
+ * Stops a store from accepting data BEFORE the disk is full (issue 7; the edge hub's messages, the cloud's
+ * telemetry): `admit` throws the store's refusal when, after the write, less than the reserve would be free. What the
+ * store writes unguarded (the hub retiring delivered messages, the cloud's registry and twins) always finds room, so a
+ * full disk can neither stop a queue nor cause resends. Free space
  * is read with `statfs` at most once per `recheckMs` (plus the database's reusable free pages), and counted down by
  * the bytes accepted in between; space that returns (messages delivered, files removed) is seen at the next
  * reading, and acceptance resumes.
@@ -64,7 +98,7 @@ export class DiskGuard {
 
   constructor(private readonly o: DiskGuardOptions) {}
 
-  /** Throws HUB_DISK_LOW unless `bytes` more can be written while keeping the reserve free. */
+  /** Throws the store's refusal unless `bytes` more can be written while keeping the reserve free. */
   admit(bytes: number): void {
     if (this.fits(bytes)) return;
     const now = this.o.nowMs();
@@ -95,12 +129,7 @@ export class DiskGuard {
     const reserve = this.o.reserveBytes ?? defaultReserveBytes(space?.totalBytes ?? 0);
     const free = (space?.freeBytes ?? 0) - this.acceptedSinceRead;
     this.readAtMs = Number.NEGATIVE_INFINITY; // read again next time: space may come back at any moment
-    throw new VergeError(
-      'HUB_DISK_LOW',
-      `message store refuses new messages: the disk holding ${this.o.dir} has ${Math.max(0, free)} bytes free, ` +
-        `below the ${reserve} bytes the hub keeps in reserve to retire delivered messages; acceptance resumes when space frees`,
-      { details: { freeBytes: Math.max(0, free), reserveBytes: reserve, messageBytes: bytes } },
-    );
+    throw this.o.refusal({ dir: this.o.dir, freeBytes: Math.max(0, free), reserveBytes: reserve, bytes });
   }
 
   private current(): DiskSpace | undefined {
