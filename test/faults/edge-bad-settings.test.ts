@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,17 @@ describe('verge edge start with bad settings (real CLI, real cloud)', () => {
     const inFile = join(file, 'edge');
     expect(expectOneLineFailure(await start('unused', [], edgeCs, { dataDir: inFile }))).toBe(
       `error: the data directory ${inFile} (--data) cannot be created or written: a path component is a file, not a directory (ENOTDIR)`,
+    );
+  });
+
+  // Node's recursive mkdir spins forever where a parent exists but cannot hold children: the runtime hung, silent.
+  it.each([
+    ['below /proc', () => '/proc/verge-edge-data'],
+    ['below a dangling symbolic link', () => (symlinkSync(join(tmp.dir, 'gone'), join(tmp.dir, 'dangling')), join(tmp.dir, 'dangling', 'edge'))],
+  ])('fails with one line, instead of hanging, for a data directory %s', async (_where, dataDirOf) => {
+    const dataDir = dataDirOf();
+    expect(expectOneLineFailure(await start('unused', [], edgeCs, { dataDir }))).toBe(
+      `error: the data directory ${dataDir} (--data) cannot be created or written: a parent directory does not exist and cannot be created there (e.g. below /proc, or a dangling symbolic link) (ENOENT)`,
     );
   });
 

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
 
@@ -26,7 +27,7 @@ export type CloudCredentials = z.infer<typeof CloudCredentialsSchema>;
 
 /** Writes `DIR/credentials.json` (0600, atomically: a reader never sees half a file). */
 export async function writeCloudCredentials(dataDir: string, credentials: CloudCredentials): Promise<string> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await createDirectories(dataDir, 0o700);
   const path = join(dataDir, CREDENTIALS_FILE);
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ensurePrivateDir, tightenPrivateFiles, type Logger } from '@verge/platform';
+import { VergeError } from '@verge/contracts';
+import { ensurePrivateDir, fsErrorCause, probeWritable, tightenPrivateFiles, type Logger } from '@verge/platform';
 
 /**
  * Files of the cloud's data directory that hold secrets: the database (the owner policy key and every device key,
@@ -13,12 +14,21 @@ export function secretFilesOf(dataDir: string, databaseFile: string, credentials
 
 /**
  * Makes the data directory private before anything is read or written in it: creates it 0700 (or narrows it),
- * and narrows the secret files an older Verge (or a copy) left readable by others to 0600. What it changed is
- * logged once, as a warning: until now other local users could read those secrets.
+ * proves it writable, and narrows the secret files an older Verge (or a copy) left readable by others to 0600. What
+ * it changed is logged once, as a warning: until now other local users could read those secrets. A directory that
+ * cannot be created or written throws CLD_DATA_DIR_UNWRITABLE naming it and the cause.
  */
 export async function securePrivateDataDir(dataDir: string, secretFiles: readonly string[], log: Logger): Promise<void> {
-  const dir = await ensurePrivateDir(dataDir);
-  const files = await tightenPrivateFiles(secretFiles);
+  let dir: string | undefined;
+  let files: string[];
+  try {
+    dir = await ensurePrivateDir(dataDir);
+    await probeWritable(dataDir);
+    files = await tightenPrivateFiles(secretFiles);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new VergeError('CLD_DATA_DIR_UNWRITABLE', `the data directory ${dataDir} (--data) cannot be created or written: ${fsErrorCause(e)}`, { cause: e, details: { dir: dataDir, code } });
+  }
   const tightened = [...(dir === undefined ? [] : [dir]), ...files];
   if (tightened.length > 0) {
     log.warn({ dataDir, tightened }, 'narrowed the permissions of the data directory and its secret files to the owner (they were readable by other users)');

@@ -1,8 +1,8 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { VergeError } from '@verge/contracts';
-import { createCa, loadCa, type CertificateAuthority, type Logger } from '@verge/platform';
+import { createCa, createDirectories, loadCa, type CertificateAuthority, type Logger } from '@verge/platform';
 
 /** Validity of a new edge CA (iotedge's quickstart CA: 90 days; Verge renews it at start, see below). */
 export const EDGE_CA_DAYS = 365;
@@ -42,7 +42,7 @@ export async function ensureEdgeCa(dataDir: string, deviceId: string, log: Logge
     log.warn({ notAfter: notAfter.toISOString(), path: paths.cert }, 'the edge CA expires soon and is replaced; leaf devices must trust the new CA file');
   }
   const ca = await createCa({ commonName: `Verge Edge CA ${deviceId}`.slice(0, 64), validityDays: EDGE_CA_DAYS, pathLength: 0, now });
-  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  await createDirectories(paths.dir, 0o700);
   await writeAtomic(paths.key, ca.privateKeyPem, 0o600);
   await writeAtomic(paths.cert, ca.certificatePem, 0o644);
   return { ca, certPath: paths.cert, action: existing === undefined ? 'created' : 'renewed', notAfter: notAfterOf(ca.certificatePem, paths.cert) };

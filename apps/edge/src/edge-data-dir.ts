@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VergeError } from '@verge/contracts';
-import { ensurePrivateDir, tightenPrivateFiles, type Logger } from '@verge/platform';
+import { createDirectories, ensurePrivateDir, fsErrorCause, probeWritable, tightenPrivateFiles, type Logger } from '@verge/platform';
 import { EDGE_CONFIG_FILE } from './config-file.js';
 import type { EdgeConfig } from './config.js';
 
@@ -41,7 +40,7 @@ export async function prepareEdgeDataDir(config: Pick<EdgeConfig, 'dataDir' | 'p
     const run = config.processSocketsDir;
     await guarded(dataDir, run, async () => {
       for (const dir of [dirname(run), run]) {
-        await mkdir(dir, { recursive: true, mode: TRAVERSE_ONLY_MODE });
+        await createDirectories(dir, TRAVERSE_ONLY_MODE);
         const info = await lstat(dir);
         if (!info.isDirectory() || info.uid !== process.getuid?.()) {
           throw Object.assign(new Error(`${dir} is not a directory of this user (a symbolic link, or created by another user)`), { code: 'EPERM' });
@@ -71,28 +70,12 @@ export function secretFilesOf(dataDir: string): string[] {
   ];
 }
 
-async function probeWritable(dir: string): Promise<void> {
-  const probe = join(dir, `.write-probe-${randomBytes(4).toString('hex')}`);
-  await writeFile(probe, '', { mode: 0o600, flag: 'wx' });
-  await rm(probe, { force: true });
-}
-
-const CAUSES: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOTDIR: 'a path component is a file, not a directory',
-  EEXIST: 'a file is in the way',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-};
-
 async function guarded<T>(dataDir: string, dir: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    const cause = `${CAUSES[code] ?? (e as Error).message}${code === '' ? '' : ` (${code})`}`;
+    const cause = fsErrorCause(e);
     const what = dir === dataDir ? `the data directory ${dataDir} (--data) cannot be created or written` : `the data directory ${dataDir} (--data): ${dir} cannot be created or written`;
     throw new VergeError('EDGE_DATA_DIR_UNWRITABLE', `${what}: ${cause}`, { cause: e, details: { dir, code } });
   }

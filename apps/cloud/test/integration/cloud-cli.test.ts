@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -102,5 +102,23 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
     expect(bad.stderr().trim()).toBe('error: --http-port 99999 is outside 0..65535');
     expect(await none.exited).toBe(1);
     expect(none.stderr().trim()).toBe(`error: CLD_CREDENTIALS_NOT_FOUND: ${t.dir}/credentials.json does not exist: start the cloud once with --data ${t.dir}`);
+  });
+
+  // Node's recursive mkdir spins forever where a parent exists but cannot hold children: the cloud hung, silent.
+  it('exits 1 with one line naming a data directory that cannot be created (below /proc, a dangling link, a file)', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    symlinkSync(join(t.dir, 'gone'), join(t.dir, 'dangling'));
+    writeFileSync(join(t.dir, 'file'), '');
+    const cases = [
+      ['/proc/verge-cloud-data', 'a parent directory does not exist and cannot be created there (e.g. below /proc, or a dangling symbolic link) (ENOENT)'],
+      [join(t.dir, 'dangling', 'cloud'), 'a parent directory does not exist and cannot be created there (e.g. below /proc, or a dangling symbolic link) (ENOENT)'],
+      [join(t.dir, 'file'), 'a path component is a file, not a directory (ENOTDIR)'],
+    ] as const;
+    const runs = cases.map(([dir]) => run(['cloud', 'start', '--data', dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']));
+    for (const [i, [dir, cause]] of cases.entries()) {
+      expect(await runs[i]!.exited).toBe(1);
+      expect(runs[i]!.stderr().trim()).toBe(`error: CLD_DATA_DIR_UNWRITABLE: the data directory ${dir} (--data) cannot be created or written: ${cause}`);
+    }
   });
 });

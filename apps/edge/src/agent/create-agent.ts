@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import type { Clock, HubDeadLetters, HubReadiness, ManagedModule } from '@verge/contracts';
 import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type BackoffPolicy, type DesiredState, type PlanPolicy } from '@verge/core';
-import { runStopSteps, systemClock, type Logger } from '@verge/platform';
+import { createDirectories, runStopSteps, systemClock, type Logger } from '@verge/platform';
 import type { ModuleRuntime } from '../runtime/module-runtime.js';
 import { deviceClientFactory, openCloudLink, type AgentTwinClientFactory, type AgentUpstream, type CloudLink } from './agent-cloud.js';
 import { injectedModuleEnv, runtimeFingerprint, type AgentEnvironment } from './agent-environment.js';
@@ -127,7 +126,7 @@ class EdgeAgent implements Agent {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.deps.stateDir, { recursive: true, mode: 0o700 });
+    await createDirectories(this.deps.stateDir, 0o700);
     const ledgerStore = LedgerStore.in(this.deps.stateDir);
     const ledger = await ledgerStore.load().catch((err: unknown) => this.recover(err, 'ledger', undefined));
     await this.desiredConfig.loadBackup().catch((err: unknown) => this.recover(err, 'desired backup', false));

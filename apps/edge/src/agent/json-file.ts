@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import { VergeError } from '@verge/contracts';
 
 /**
@@ -27,7 +28,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
  * generation ids and deployment secrets (registry credentials).
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await createDirectories(dirname(path), 0o700);
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flush: true });
   await rename(tmp, path);

@@ -1,8 +1,9 @@
 import { VergeError } from '@verge/contracts';
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import type { WorkloadListen } from './workload-uri.js';
 
 /**
@@ -22,7 +23,7 @@ export async function listenOn(server: Server, listen: WorkloadListen, socketMod
     const address = server.address();
     return { kind: 'tcp', host: listen.host, port: typeof address === 'object' && address !== null ? address.port : listen.port };
   }
-  await mkdir(dirname(listen.path), { recursive: true, mode: 0o755 });
+  await createDirectories(dirname(listen.path), 0o755);
   await removeStaleSocket(listen.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

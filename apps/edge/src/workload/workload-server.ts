@@ -1,8 +1,9 @@
 import type { Logger } from '@verge/platform';
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import { VergeError } from '@verge/contracts';
 import { PermanentStepError } from '../agent/step-errors.js';
 import { containerNameFor } from '../runtime/container-name.js';
@@ -76,12 +77,12 @@ export class WorkloadServer implements WorkloadSocketProvider {
     }
     if (options.moduleSocketsDir !== undefined) {
       // Host users other than the runtime's must not reach module sockets; containers reach theirs via the mount.
-      await mkdir(options.moduleSocketsDir, { recursive: true, mode: 0o700 });
+      await createDirectories(options.moduleSocketsDir, 0o700);
       await chmod(options.moduleSocketsDir, 0o700);
     }
     if (options.processSocketsDir !== undefined) {
       // Traverse-only: module users reach their own (0700) directory below it, and cannot list the others.
-      await mkdir(options.processSocketsDir, { recursive: true, mode: 0o711 });
+      await createDirectories(options.processSocketsDir, 0o711);
       await chmod(options.processSocketsDir, 0o711);
     }
     if (wanted === undefined) {
@@ -197,7 +198,7 @@ export class WorkloadServer implements WorkloadSocketProvider {
     // A process module running as its own user: only that user may enter the directory and open the socket, so
     // another module (another uid) gets EACCES. The directory is owner-only from before the socket exists.
     const dir = dirname(path);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await createDirectories(dir, 0o700);
     await chmod(dir, 0o700);
     await chown(dir, owner.uid, owner.gid);
     const listen = await listenOn(server, { kind: 'unix', path }, 0o600);

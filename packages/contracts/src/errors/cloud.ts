@@ -109,6 +109,11 @@ export const cloudErrors = defineErrors({
     status: 400,
     description: 'The database URL (`--db`, `$VERGE_CLOUD_DB`, config `db`) is not `postgres://[user[:password]@]host[:port]/database` (or `postgresql://`); the message shows it with the password hidden.',
   },
+  CLD_DATA_DIR_UNWRITABLE: {
+    status: 500,
+    description:
+      'The data directory (`--data`) cannot be created or written (permission denied, read-only file system, a file in the way, a path below /proc or a dangling link, disk full); the message names the directory and the cause.',
+  },
   CLD_DATA_DIR_IN_USE: {
     status: 409,
     description:

@@ -1,4 +1,7 @@
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createDirectories } from './create-directories.js';
 
 /** Permission bits of a directory that holds secrets: the owner only. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -13,8 +16,15 @@ const SHARED_BITS = 0o077;
  * any access. Returns the path when it narrowed an existing directory (for the caller to log), else undefined.
  */
 export async function ensurePrivateDir(dir: string): Promise<string | undefined> {
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await createDirectories(dir, PRIVATE_DIR_MODE);
   return (await narrow(dir, PRIVATE_DIR_MODE)) ? dir : undefined;
+}
+
+/** Proves `dir` writable by creating and removing a file in it (throws the file system's error). */
+export async function probeWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.write-probe-${randomBytes(4).toString('hex')}`);
+  await writeFile(probe, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  await rm(probe, { force: true });
 }
 
 /**

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createDirectoriesSync } from '../fs/create-directories.js';
 
 /** A better-sqlite3 connection. */
 export type SqliteDatabase = Database.Database;
@@ -30,7 +31,7 @@ export interface OpenSqliteOptions {
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteDatabase {
   if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    createDirectoriesSync(dirname(path), 0o700);
     closeSync(openSync(path, 'a', 0o600)); // creates it 0600 when missing; SQLite would use 0644
   }
   const db = new Database(path);

@@ -1,5 +1,6 @@
 import { chmod, lchown, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import type { AccessUser } from './module-access.js';
 import { moduleDirName } from './module-dir.js';
 
@@ -52,7 +53,7 @@ export async function removeModuleHomes(homesDir: string): Promise<void> {
 }
 
 async function ensureRuntimeDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: TRAVERSE_ONLY_MODE });
+  await createDirectories(dir, TRAVERSE_ONLY_MODE);
   const info = await lstat(dir);
   if (!info.isDirectory() || info.uid !== process.getuid?.()) {
     throw Object.assign(new Error(`${dir} is not a directory of the runtime's user (a symbolic link, or created by another user)`), { code: 'EPERM' });

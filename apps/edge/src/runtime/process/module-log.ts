@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import { AsyncQueue } from '../async-queue.js';
 import type { LogLine } from '../module-runtime.js';
 
@@ -49,7 +50,7 @@ export class ModuleLog {
 
   /** Opens (or creates) the module's log files and continues their numbering. */
   static async open(options: ModuleLogOptions): Promise<ModuleLog> {
-    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    await createDirectories(options.dir, 0o700);
     const lines = [...(await readLines(join(options.dir, PREVIOUS))), ...(await readLines(join(options.dir, CURRENT)))];
     const file = await open(join(options.dir, CURRENT), 'a', 0o600);
     const size = (await stat(join(options.dir, CURRENT))).size;

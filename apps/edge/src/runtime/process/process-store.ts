@@ -1,6 +1,7 @@
 import { ProcessModuleSpecSchema } from '@verge/contracts';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createDirectories } from '@verge/platform';
 import { z } from 'zod';
 import { VergeError } from '@verge/contracts';
 
@@ -38,7 +39,7 @@ export class ProcessStore {
 
   /** Reads the file (absent → no modules). Throws AGT_RUNTIME_STATE_INVALID when it exists but cannot be used. */
   static async open(path: string): Promise<ProcessStore> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await createDirectories(dirname(path), 0o700);
     let text: string | undefined;
     try {
       text = await readFile(path, 'utf8');
