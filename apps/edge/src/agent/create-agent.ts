@@ -212,6 +212,14 @@ class EdgeAgent implements Agent {
   private onPass(pass: PassResult): void {
     this.lastPass = pass;
     this.link?.reporter.update(this.report('connected'));
+    if (this.desiredConfig.backupError !== undefined) this.retryBackup();
+  }
+
+  /** Writes the deployment's backup that could not be written when it arrived, in line with accepting new ones. */
+  private retryBackup(): void {
+    this.accepting = this.accepting.then(async () => {
+      if (await this.desiredConfig.saveBackup()) this.log.info({ version: this.desiredConfig.reading.version }, 'deployment saved (its backup could not be written before)');
+    });
   }
 
   private report(agent: 'connected' | 'shuttingDown'): ReturnType<typeof buildReportedProperties> {
@@ -268,6 +276,13 @@ class EdgeAgent implements Agent {
         const outcome = await this.desiredConfig.accept(desired);
         const { version, read } = this.desiredConfig.reading;
         if (outcome === 'applied') this.log.info({ version }, 'deployment accepted');
+        const unsaved = this.desiredConfig.backupError;
+        if (outcome === 'applied' && unsaved !== undefined) {
+          this.log.warn(
+            { version, err: unsaved },
+            'deployment applied but not saved: a restart while the cloud is unreachable would run the previous one; retried at each reconcile pass',
+          );
+        }
         if (outcome === 'refused' && !read.ok) this.log.warn({ version, faults: read.faults.slice(0, 5) }, 'deployment refused; the previous one stays in force');
         if (outcome !== 'unchanged') this.loop?.wake('deployment');
       } catch (err) {

@@ -34,6 +34,8 @@ const NOTHING_YET: DesiredReading = {
 export class DesiredConfig {
   private current: DesiredReading = NOTHING_YET;
   private lastText: string | undefined;
+  /** The applied deployment's backup while it could not be written, and why. */
+  private unsaved: { readonly doc: Record<string, unknown>; readonly error: unknown } | undefined;
 
   constructor(private readonly backupPath: string) {}
 
@@ -43,6 +45,11 @@ export class DesiredConfig {
 
   get reading(): DesiredReading {
     return this.current;
+  }
+
+  /** Why the backup of the deployment in force could not be written (it is retried by {@link saveBackup}). */
+  get backupError(): unknown {
+    return this.unsaved?.error;
   }
 
   /**
@@ -64,7 +71,10 @@ export class DesiredConfig {
 
   /**
    * Takes the full desired properties of the twin. `unchanged` when they equal the last ones accepted; `applied`
-   * when they validate (the backup is written before this resolves); `refused` when they do not.
+   * when they validate; `refused` when they do not. The backup is written before `applied` resolves; when that write
+   * fails (a full disk) the deployment applies all the same, as in Azure's edgeAgent: a deployment the agent cannot
+   * save must not be dropped, only a restart without the cloud would fall back to the saved one. {@link backupError}
+   * then says why, and {@link saveBackup} writes it later.
    */
   async accept(desired: Record<string, unknown>): Promise<AcceptOutcome> {
     const text = JSON.stringify(desired);
@@ -76,9 +86,24 @@ export class DesiredConfig {
       this.lastText = text;
       return 'refused';
     }
-    await writeJsonFile(this.backupPath, { version: 1, desired });
     this.current = { version, read: { ok: true }, config: parsed.config };
     this.lastText = text;
+    this.unsaved = { doc: { version: 1, desired }, error: undefined };
+    await this.saveBackup();
     return 'applied';
+  }
+
+  /** Writes the backup of the deployment in force if it is not written yet; true when it is written now. */
+  async saveBackup(): Promise<boolean> {
+    const pending = this.unsaved;
+    if (pending === undefined) return true;
+    try {
+      await writeJsonFile(this.backupPath, pending.doc);
+    } catch (error) {
+      if (this.unsaved === pending) this.unsaved = { doc: pending.doc, error };
+      return false;
+    }
+    if (this.unsaved === pending) this.unsaved = undefined;
+    return true;
   }
 }

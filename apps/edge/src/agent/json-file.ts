@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createDirectories } from '@verge/platform';
 import { VergeError } from '@verge/contracts';
@@ -30,8 +30,13 @@ export async function readJsonFile(path: string): Promise<unknown> {
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await createDirectories(dirname(path), 0o700);
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flush: true });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flush: true });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined); // a partial file (a full disk) takes no space
+    throw e;
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

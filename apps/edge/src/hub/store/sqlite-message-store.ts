@@ -184,7 +184,7 @@ class SqliteMessageStore implements MessageStore {
           this.recent.clear();
           this.restore();
         },
-        writeFailed: writeFailedError,
+        writeFailed: (cause) => writeFailedError(cause, options.path),
         afterCommit: (writes) => this.wal?.afterCommit(writes),
       },
     );
@@ -404,8 +404,20 @@ class SqliteMessageStore implements MessageStore {
   }
 }
 
-function writeFailedError(cause: unknown): VergeError {
+/**
+ * The error of a write SQLite refused. A full disk is a refusal like the disk guard's (HUB_DISK_LOW, logged once per
+ * episode, not per message): the guard reads the disk at most once a second, so a disk that another program filled
+ * in between reaches SQLite first.
+ */
+function writeFailedError(cause: unknown, path: string): VergeError {
   const code = (cause as { code?: unknown }).code;
   const text = cause instanceof Error ? cause.message : String(cause);
+  if (code === 'SQLITE_FULL') {
+    return new VergeError(
+      'HUB_DISK_LOW',
+      `message store refuses new messages: the disk holding ${dirname(path)} is full (${code}: ${text}); nothing of this write was stored; acceptance resumes when space frees`,
+      { cause, details: { freeBytes: 0 } },
+    );
+  }
   return new VergeError('HUB_STORE_WRITE_FAILED', `message store write failed and was rolled back (${String(code)}: ${text}); nothing of it was stored`, { cause });
 }

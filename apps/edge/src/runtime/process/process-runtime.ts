@@ -139,7 +139,9 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       void child.exited.then((exit) => this.emit(id, 'exited', exit.exitCode));
       this.emit(id, 'started');
       const ticks = await processStartTicks(child.pid);
-      await this.store.put(id, { ...this.record(id), lastPid: child.pid, ...(ticks === undefined ? {} : { lastPidStartTicks: ticks }) });
+      // The pid only helps the next start find a process a killed runtime left behind: the module runs either way,
+      // so a full disk does not fail the start (the record stays as it was).
+      await this.store.put(id, { ...this.record(id), lastPid: child.pid, ...(ticks === undefined ? {} : { lastPidStartTicks: ticks }) }).catch(() => undefined);
     });
   }
 

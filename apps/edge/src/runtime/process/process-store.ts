@@ -1,5 +1,5 @@
 import { ProcessModuleSpecSchema } from '@verge/contracts';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createDirectories } from '@verge/platform';
 import { z } from 'zod';
@@ -70,23 +70,46 @@ export class ProcessStore {
     return this.records.get(id);
   }
 
-  /** Sets a record and persists. */
+  /**
+   * Sets a record and persists. When the file cannot be written (a full disk) the record is put back as it was and
+   * the error thrown: the step that failed leaves nothing behind, so the agent plans it again (a module left created
+   * in memory only was never created again, and its failed create stayed in the deployment status for good).
+   */
   async put(id: string, record: ProcessRecord): Promise<void> {
+    const previous = this.records.get(id);
     this.records.set(id, record);
-    await this.persist();
+    await this.persist().catch((e: unknown) => {
+      if (this.records.get(id) === record) this.restore(id, previous);
+      throw e;
+    });
   }
 
-  /** Deletes a record and persists. */
+  /** Deletes a record and persists; as {@link put}, a failed write puts the record back. */
   async delete(id: string): Promise<void> {
-    if (this.records.delete(id)) await this.persist();
+    const previous = this.records.get(id);
+    if (!this.records.delete(id)) return;
+    await this.persist().catch((e: unknown) => {
+      if (!this.records.has(id)) this.restore(id, previous);
+      throw e;
+    });
+  }
+
+  private restore(id: string, previous: ProcessRecord | undefined): void {
+    if (previous === undefined) this.records.delete(id);
+    else this.records.set(id, previous);
   }
 
   private persist(): Promise<void> {
     const snapshot = JSON.stringify({ version: 1, modules: Object.fromEntries(this.records) });
     const write = async (): Promise<void> => {
       const temp = `${this.path}.tmp`;
-      await writeFile(temp, snapshot, { mode: 0o600 });
-      await rename(temp, this.path);
+      try {
+        await writeFile(temp, snapshot, { mode: 0o600 });
+        await rename(temp, this.path);
+      } catch (e) {
+        await rm(temp, { force: true }).catch(() => undefined); // a partial file (a full disk) takes no space
+        throw e;
+      }
     };
     const next = this.chain.then(write, write);
     this.chain = next.catch(() => undefined);

@@ -91,6 +91,24 @@ describe('agent state files', () => {
     await expect(DesiredConfig.in(dir).loadBackup()).rejects.toMatchObject({ code: 'AGT_STATE_FILE_INVALID' });
   });
 
+  it('applies a deployment whose backup cannot be written, and writes the backup once it can', async () => {
+    const dir = await tempDir();
+    const stateDir = join(dir, 'agent');
+    await writeFile(stateDir, 'a file where the state directory should be'); // every write fails (ENOTDIR), as on a full disk
+    const config = DesiredConfig.in(stateDir);
+    expect(await config.accept({ ...edgeAgentDesired({ a: processModule('a') }), $version: 7 })).toBe('applied');
+    expect(config.reading).toMatchObject({ version: 7, read: { ok: true } });
+    expect(Object.keys(config.reading.config?.modules ?? {})).toEqual(['a']);
+    expect(config.backupError).toMatchObject({ code: 'ENOTDIR' });
+    expect(await config.saveBackup()).toBe(false);
+    await rm(stateDir);
+    expect(await config.saveBackup()).toBe(true);
+    expect(config.backupError).toBeUndefined();
+    const restarted = DesiredConfig.in(stateDir);
+    expect(await restarted.loadBackup()).toBe(true);
+    expect(restarted.reading).toMatchObject({ version: 7, read: { ok: true } });
+  });
+
   it('persists the ledger atomically and rejects a damaged file', async () => {
     const dir = await tempDir();
     const store = LedgerStore.in(dir);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +106,21 @@ describe('ProcessStore', () => {
     expect(again.get('m1')).toEqual({ spec, configHash: 'h', injectedEnv: { IOTEDGE_MODULEID: 'm1' }, createdAtMs: 5 });
     await again.delete('m1');
     expect((await ProcessStore.open(path)).all().size).toBe(0);
+  });
+
+  it('leaves a record as it was when the file cannot be written (a full disk), so the failed step is planned again', async () => {
+    const path = join(dir, 'modules.json');
+    const store = await ProcessStore.open(path);
+    const record = { spec: processSpec('m1', { script: 'x' }), configHash: 'h', injectedEnv: {}, createdAtMs: 5 };
+    await mkdir(`${path}.tmp`); // the next write fails (EISDIR)
+    await expect(store.put('m1', record)).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(store.get('m1')).toBeUndefined();
+    await rm(`${path}.tmp`, { recursive: true });
+    await store.put('m1', record);
+    await mkdir(`${path}.tmp`);
+    await expect(store.delete('m1')).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(store.get('m1')).toEqual(record);
+    expect((await ProcessStore.open(path)).get('m1')).toEqual(record);
   });
 
   it.each([
