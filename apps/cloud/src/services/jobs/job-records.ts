@@ -8,7 +8,7 @@ import {
   type JobDto,
   type JobRequest,
 } from '@verge/contracts';
-import { parseConditionText, parseQuery, type QueryDialect } from '@verge/core';
+import { assertTwinPatch, parseConditionText, parseQuery, type QueryDialect } from '@verge/core';
 import type { JobCountsRecord, JobDeviceRecord, JobRecord } from '../../store/records.js';
 
 // Pure parts of jobs: turning a request into a record, records into IoT Hub's JSON, and the status rules.
@@ -49,8 +49,9 @@ export function countsOf(rows: { readonly pending: number; readonly completed: n
 
 /**
  * Validates a `PUT /jobs/v2/{id}` body (already shape-checked by `JobRequestSchema`) and builds the new record:
- * `scheduled` when `startTime` lies ahead, otherwise `queued`. Throws JOB_REQUEST_INVALID naming the field, or
- * QUERY_INVALID for a `queryCondition` the query language refuses.
+ * `scheduled` when `startTime` lies ahead, otherwise `queued`. Throws JOB_REQUEST_INVALID naming the field,
+ * QUERY_INVALID for a `queryCondition` the query language refuses, or the TWIN_* code of a twin patch that breaks
+ * IoT Hub's twin rules (keys, values, depth).
  */
 export function newJobRecord(jobId: string, request: JobRequest, nowMs: number, etag: string): JobRecord {
   if (!IDENTITY_ID_PATTERN.test(jobId)) invalidThrow('jobId', `'${jobId.slice(0, 140)}' is not a valid job id (1 to 128 letters, digits or -:.+%_#*?!(),=@;$')`);
@@ -77,6 +78,9 @@ export function newJobRecord(jobId: string, request: JobRequest, nowMs: number, 
     const desired = patch.properties?.desired ?? undefined;
     const tags = patch.tags ?? undefined;
     if (desired === undefined && tags === undefined) invalidThrow('updateTwin', 'the patch changes nothing: give tags or properties.desired');
+    // The rules PATCH /twins applies, checked here so a bad patch is refused at once instead of failing on every device.
+    if (tags !== undefined) assertTwinPatch('tags', tags, { basePath: 'updateTwin.tags' });
+    if (desired !== undefined) assertTwinPatch('desired', desired, { basePath: 'updateTwin.properties.desired' });
     updateTwin = { ...(tags === undefined ? {} : { tags }), ...(desired === undefined ? {} : { properties: { desired } }) };
   } else {
     const m = request.cloudToDeviceMethod;

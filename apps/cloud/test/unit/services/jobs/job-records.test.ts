@@ -24,6 +24,15 @@ describe('newJobRecord', () => {
     expect(() => newJobRecord(id, request, NOW, 'e')).toThrow(expect.objectContaining({ code: 'JOB_REQUEST_INVALID', message: expect.stringMatching(message) }));
   });
 
+  it.each([
+    ['a tag key with "."', { etag: '*', tags: { 'a.b': 1 } }, 'TWIN_KEY_INVALID', /^updateTwin\.tags: key "a\.b" must not contain "\."/],
+    ['a desired key with "$"', { etag: '*', properties: { desired: { x: { $y: 1 } } } }, 'TWIN_KEY_INVALID', /^updateTwin\.properties\.desired\.x: key "\$y"/],
+    ['desired nested too deep', { etag: '*', properties: { desired: JSON.parse(`${'{"a":'.repeat(12)}1${'}'.repeat(12)}`) as unknown } }, 'TWIN_TOO_DEEP', /^updateTwin\.properties\.desired\.a/],
+    ['a string over 4 KB', { etag: '*', tags: { s: 'x'.repeat(4097) } }, 'TWIN_VALUE_INVALID', /^updateTwin\.tags\.s: string of 4097 bytes/],
+  ])('refuses a twin patch with %s when the job is created, as PATCH /twins does, instead of failing it on every device', (_name, updateTwin, code, message) => {
+    expect(() => newJobRecord('j', { ...twinJob, updateTwin }, NOW, 'e')).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+  });
+
   it('refuses a query condition the query language rejects with QUERY_INVALID naming queryCondition', () => {
     expect(() => newJobRecord('j', { ...twinJob, queryCondition: 'FROM devices' }, NOW, 'e')).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/^queryCondition: /) }));
   });
