@@ -8,6 +8,7 @@ import { createEventStreamRegistry } from './sse-response.js';
 import { defaultDashboardDir, loadDashboardFiles, registerDashboard, type DashboardRouteConfig } from './dashboard-files.js';
 import { authenticateCaller, type Caller } from './caller-auth.js';
 import { decorateIotHubError } from './iothub-error-body.js';
+import { acceptEmptyJsonBodies } from './json-body-parser.js';
 import { buildOpenApiDocument, openApiPath } from './openapi.js';
 import { c2dRoutes } from './routes/c2d-routes.js';
 import { changeRoutes } from './routes/change-routes.js';
@@ -58,6 +59,7 @@ export function buildApp(deps: ApiDeps): ServiceApp {
     routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
     return503OnClosing: true,
   });
+  acceptEmptyJsonBodies(app);
   const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => {
     // The dashboard's pages (`/`, `/assets/…`) are not service API routes: kept out of the OpenAPI ground truth.

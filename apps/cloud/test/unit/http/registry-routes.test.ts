@@ -146,3 +146,34 @@ describe('paths as azure-iothub builds them', () => {
     expect(res.json().map((d: { deviceId: string }) => d.deviceId)).toEqual(['d1']);
   });
 });
+
+describe('requests as the Azure IoT Java service SDK sends them', () => {
+  // Its DeviceOperations.request sets `Content-Type: application/json; charset=utf-8` on every request, so a
+  // RegistryManager.removeDevice/removeModule (DELETE) or JobClient.cancelJob (POST) arrives with no body behind it.
+  const jsonTypeNoBody = (method: 'DELETE' | 'POST', url: string) =>
+    t.api.app.inject({ method, url, headers: { authorization: t.auth(), 'content-type': 'application/json; charset=utf-8', 'content-length': '0' } });
+
+  it('takes a body-less DELETE or POST that says Content-Type: application/json as having no body', async () => {
+    t = await createTestApi();
+    await call('PUT', '/devices/d1', { deviceId: 'd1' });
+    await call('PUT', '/devices/d1/modules/m1', { deviceId: 'd1', moduleId: 'm1' });
+    expect((await jsonTypeNoBody('DELETE', `/devices/d1/modules/m1${API}`)).statusCode).toBe(204);
+    expect((await jsonTypeNoBody('DELETE', `/devices/d1${API}`)).statusCode).toBe(204);
+    expect((await call('GET', '/devices/d1')).statusCode).toBe(404);
+    const job = await call('PUT', '/jobs/v2/j1', { type: 'scheduleUpdateTwin', queryCondition: "deviceId = 'x'", startTime: '2031-01-01T00:00:00Z', updateTwin: { tags: { a: 1 } } });
+    expect(job.statusCode).toBe(200);
+    const cancelled = await jsonTypeNoBody('POST', `/jobs/v2/j1/cancel${API}`);
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json()).toMatchObject({ jobId: 'j1', status: 'cancelled' });
+  });
+
+  it('still refuses an empty JSON body on a route that needs one, naming the body, and a prototype-poisoning body', async () => {
+    t = await createTestApi();
+    const res = await t.api.app.inject({ method: 'PUT', url: '/devices/d1', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: '' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ message: expect.stringMatching(/body/i) });
+    const poisoned = await t.api.app.inject({ method: 'PATCH', url: '/twins/d1', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: '{"tags":{"__proto__":{"x":1}}}' });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json().code).toBe('HTTP_BODY_MALFORMED');
+  });
+});
