@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MethodResultSchema } from './method.js';
+import { MethodPayloadSchema, MethodResultSchema } from './method.js';
 import { TwinCollectionSchema } from './twin.js';
 
 // IoT Hub jobs v2 (`/jobs/v2/{id}`): what azure-iothub's JobClient sends and reads.
@@ -21,7 +21,7 @@ export const MAX_JOB_EXECUTION_SECONDS = 7 * 24 * 3600;
 /** The direct method a `scheduleDeviceMethod` job invokes on each device (IoT Hub `CloudToDeviceMethod`). */
 export const JobMethodSchema = z.looseObject({
   methodName: z.string().min(1).max(100),
-  payload: z.unknown().optional(),
+  payload: MethodPayloadSchema,
   responseTimeoutInSeconds: z.number().int().min(5).max(300).nullish(),
   connectTimeoutInSeconds: z.number().int().min(0).max(300).nullish(),
 });

@@ -10,7 +10,7 @@ const responses = {
 };
 
 const description =
-  'The device must be connected over MQTT and subscribed to `$iothub/methods/POST/#`. `connectTimeoutInSeconds` > 0 waits that long for an offline device to connect.';
+  "The device must be connected over MQTT and subscribed to `$iothub/methods/POST/#`. `connectTimeoutInSeconds` > 0 waits that long for an offline device to connect. The payload may hold up to 128 KB of JSON (IoT Hub's limit; 400 beyond).";
 
 /** Direct methods (IoT Hub "Devices/Modules - Invoke Method"). */
 export function methodRoutes(deps: ApiDeps): ApiRoute[] {

@@ -58,6 +58,35 @@ describe('direct methods over HTTP (stub DeviceGateway)', () => {
   });
 });
 
+describe('direct method payload size', () => {
+  it("passes a payload of exactly 128 KB of JSON to the device (IoT Hub's limit is inclusive)", async () => {
+    await setup();
+    t.setGateway(gateway(async () => ({ status: 200, payload: 'ok' })));
+    const payload = 'x'.repeat(128 * 1024 - 2);
+    const res = await t.api.app.inject({ method: 'POST', url: '/twins/d1/methods', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: JSON.stringify({ methodName: 'a', payload }) });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('refuses a payload over 128 KB with 400 naming the payload and the limit, without calling the device', async () => {
+    await setup();
+    let called = false;
+    t.setGateway(gateway(async () => ((called = true), { status: 200, payload: 'ok' })));
+    // 131,075 bytes of JSON: the string and its quotes.
+    const res = await t.api.app.inject({ method: 'POST', url: '/twins/d1/methods', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: JSON.stringify({ methodName: 'a', payload: 'x'.repeat(128 * 1024 + 1) }) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe("request body is invalid: payload: 131075 bytes of JSON exceed IoT Hub's limit of 131072 bytes (128 KB) on a direct method's payload");
+    expect(called).toBe(false);
+  });
+
+  it('refuses a scheduleDeviceMethod job whose payload is over 128 KB when it is created', async () => {
+    await setup();
+    const job = { type: 'scheduleDeviceMethod', queryCondition: "deviceId = 'd1'", cloudToDeviceMethod: { methodName: 'a', payload: { s: 'x'.repeat(128 * 1024) } } };
+    const res = await t.api.app.inject({ method: 'PUT', url: '/jobs/v2/big', headers: { authorization: t.auth(), 'content-type': 'application/json' }, payload: JSON.stringify(job) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^request body is invalid: cloudToDeviceMethod\.payload: 131080 bytes of JSON exceed IoT Hub's limit/);
+  });
+});
+
 describe('C2D over HTTP', () => {
   it('queues the raw body with IoT Hub headers as message fields and application properties', async () => {
     await setup();

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { VergeError } from '@verge/contracts';
+import { MAX_METHOD_PAYLOAD_BYTES, VergeError } from '@verge/contracts';
 import { createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry, type MqttWebSocketUpgrade } from '@verge/platform';
 import { answerMethodCall, type MethodEndpointDeps, type MethodHttpAnswer } from './method-endpoint.js';
 import { matchMethodRoute, methodErrorAnswer } from './method-request.js';
 
-/** IoT Hub's limit on a direct method's payload is 128 KB; the body adds the other fields. */
-const MAX_BODY_BYTES = 128 * 1024 + 8 * 1024;
+/** IoT Hub's limit on a direct method's payload (checked by the body's schema) plus room for the other fields. */
+const MAX_BODY_BYTES = MAX_METHOD_PAYLOAD_BYTES + 8 * 1024;
 
 /** TLS material of the listener: the hub's server certificate (the same as its MQTT listener's). */
 export interface HubHttpsTls {

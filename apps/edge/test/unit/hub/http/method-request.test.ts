@@ -81,6 +81,13 @@ describe('parseMethodCall', () => {
     expect(() => parseMethodCall(body)).toThrow(message);
     expect(codeOf(() => parseMethodCall(body))).toBe('HUB_METHOD_REQUEST_INVALID 400');
   });
+
+  it('refuses a payload over 128 KB even when the body fits the listener (IoT Hub limits the payload, not the body)', () => {
+    const body = JSON.stringify({ methodName: 'm', payload: { s: 'x'.repeat(128 * 1024) } });
+    expect(() => parseMethodCall(body)).toThrow(/^payload: 131080 bytes of JSON exceed IoT Hub's limit of 131072 bytes/);
+    expect(codeOf(() => parseMethodCall(body))).toBe('HUB_METHOD_REQUEST_INVALID 400');
+    expect(parseMethodCall(JSON.stringify({ methodName: 'm', payload: 'x'.repeat(128 * 1024 - 2) })).methodName).toBe('m');
+  });
 });
 
 describe('methodErrorAnswer', () => {
