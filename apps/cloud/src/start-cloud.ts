@@ -159,7 +159,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
 
     parts.files = createFileUploads(config, pki, ctx.clock, log);
     const readiness = createReadiness({ health, store: () => store.policies.get(owner.policy.name), bus: bus?.ping, blobStore: parts.files.probe, log });
-    const api = buildApp({ ...services, ...parts.files.deps, metrics, bus: ctx.bus, clock: ctx.clock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
+    const api = buildApp({ ...services, ...parts.files.deps, metrics, bus: ctx.bus, clock: options.clock ?? systemClock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
     parts.api = api;
     const { app } = api;
     await app.ready();

@@ -57,7 +57,8 @@ export interface ApiDeps {
   /** Identity credentials, to verify the token of an edge device calling its device-scoped routes. */
   readonly endpoint: Pick<DeviceEndpointServices, 'getAuthRecord'>;
   readonly bus: EventBus;
-  readonly clock: Pick<Clock, 'nowMs'>;
+  /** The time tokens are checked against, and the timers that end an event stream when its token stops being accepted. */
+  readonly clock: Pick<Clock, 'nowMs' | 'setTimer'>;
   readonly hostName: string;
   readonly log: Logger;
   /** Current health; `/healthz` answers 200 only when `status` is `ok`. */

@@ -66,15 +66,15 @@ export function buildApp(deps: ApiDeps): ServiceApp {
     if ((r.config as Partial<DashboardRouteConfig> | undefined)?.dashboard === true) return;
     for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url });
   });
-  const streams = createEventStreamRegistry();
+  // Set by the auth hook for every authenticated request (per app, so no state is shared between apps).
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  const callerOf = (request: FastifyRequest): Caller | undefined => callers.get(request);
+  const streams = createEventStreamRegistry({ acceptedUntilMs: (request) => callers.get(request)?.acceptedUntilMs, clock: deps.clock });
   const stream = { bus: deps.bus, telemetry: deps.telemetry, registry: streams, settings: { ...defaultStreamSettings, ...deps.eventStream } };
   // Real timers: `deps.clock` only reads the time (a fake clock in API tests); the feed's window is not business time.
   const changes = { feed: createChangeFeed(deps.bus, systemClock, defaultChangeFeedSettings), registry: streams, settings: stream.settings };
   // The document is built from the route table, which includes the route serving it.
   const openApi: { document?: unknown } = {};
-  // Set by the auth hook for every authenticated request (per app, so no state is shared between apps).
-  const callers = new WeakMap<FastifyRequest, Caller>();
-  const callerOf = (request: FastifyRequest): Caller | undefined => callers.get(request);
   const routes: ApiRoute[] = [
     ...deviceRoutes(deps),
     ...deviceBulkRoutes(deps),

@@ -5,8 +5,15 @@ import type { AuthRecord } from '../services/types.js';
 import type { PolicyRecord, PolicyRight } from '../store/records.js';
 import { assertRight, authenticateService } from './service-auth.js';
 
-/** Who made a request: a shared access policy, or an IoT Edge device on one of its device-scoped routes. */
-export type Caller = { readonly kind: 'service'; readonly policy: PolicyRecord } | { readonly kind: 'edgeDevice'; readonly deviceId: string };
+/**
+ * Who made a request: a shared access policy, or an IoT Edge device on one of its device-scoped routes.
+ * `acceptedUntilMs`: the first moment its token is refused (past `se` plus IoT Hub's clock skew); what a long
+ * request such as an event stream may not outlive.
+ */
+export type Caller = (
+  | { readonly kind: 'service'; readonly policy: PolicyRecord }
+  | { readonly kind: 'edgeDevice'; readonly deviceId: string }
+) & { readonly acceptedUntilMs: number };
 
 /** The route being called, as the authentication needs it. */
 export interface CalledRoute {
@@ -40,11 +47,20 @@ export async function authenticateCaller(header: string | undefined, route: Call
   const token = tryParse(header);
   const resource = token === undefined || token.keyName !== undefined ? undefined : parseSasResource(token.resource);
   if (token !== undefined && (resource?.kind === 'device' || resource?.kind === 'module')) {
-    return { kind: 'edgeDevice', deviceId: await authenticateEdgeIdentity(header ?? '', token, resource, route, opts) };
+    return { kind: 'edgeDevice', deviceId: await authenticateEdgeIdentity(header ?? '', token, resource, route, opts), acceptedUntilMs: acceptedUntilMs(token) };
   }
   const policy = await authenticateService(header, opts);
   assertRight(policy, route.right);
-  return { kind: 'service', policy };
+  // authenticateService accepted the header, so it parsed.
+  return { kind: 'service', policy, acceptedUntilMs: token === undefined ? opts.nowSec * 1000 : acceptedUntilMs(token) };
+}
+
+/**
+ * The first moment a token is refused: verifySasToken accepts it while the current whole second is at most `se` plus
+ * IoT Hub's clock skew.
+ */
+function acceptedUntilMs(token: SasToken): number {
+  return (token.expirySec + IOT_HUB_SAS_CLOCK_SKEW_SEC + 1) * 1000;
 }
 
 async function authenticateEdgeIdentity(

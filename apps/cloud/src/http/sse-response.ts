@@ -1,18 +1,49 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '@verge/contracts';
 
-/** Open event streams, so the server can end them when it closes (an open SSE response would hold `close()`). */
+/**
+ * Open event streams, so the server can end them when it closes (an open SSE response would hold `close()`), and
+ * each one when the credential it was opened with stops being accepted: a stream never outlives its token, as
+ * every new request would be refused with it.
+ */
 export interface EventStreamRegistry {
-  add(end: () => void): () => void;
+  /** Registers the stream of `request`; returns its unregistration. */
+  add(request: FastifyRequest, end: () => void): () => void;
   endAll(): void;
 }
 
+/** When the credential of a request stops being accepted, and the clock the authentication reads. */
+export interface StreamCredentials {
+  acceptedUntilMs(request: FastifyRequest): number | undefined;
+  readonly clock: Pick<Clock, 'nowMs' | 'setTimer'>;
+}
+
 /** Creates an empty registry. */
-export function createEventStreamRegistry(): EventStreamRegistry {
+export function createEventStreamRegistry(credentials: StreamCredentials): EventStreamRegistry {
+  const { clock } = credentials;
   const open = new Set<() => void>();
   return {
-    add: (end) => {
+    add: (request, end) => {
       open.add(end);
-      return () => void open.delete(end);
+      const deadline = credentials.acceptedUntilMs(request);
+      let cancel = (): void => undefined;
+      // A timer may fire early (the system clock caps long delays): the deadline is checked again each time.
+      const check = (): void => {
+        if (deadline === undefined) return;
+        const left = deadline - clock.nowMs();
+        if (left > 0) {
+          cancel = clock.setTimer(check, left);
+          return;
+        }
+        request.log.info({ acceptedUntil: new Date(deadline).toISOString() }, 'event stream ended: its token is no longer accepted');
+        end();
+      };
+      // Never synchronously: the stream is still being set up.
+      cancel = clock.setTimer(check, 0);
+      return () => {
+        cancel();
+        open.delete(end);
+      };
     },
     endAll: () => [...open].forEach((end) => end()),
   };
@@ -34,8 +65,8 @@ export interface SseResponse {
 
 /**
  * Takes the reply over as `text/event-stream`: sends `retry: 2000` and `: connected`, a `: keep-alive` comment every
- * `heartbeatMs`, drops a client that lets more than `maxBufferedBytes` pile up, and ends with the server (the
- * registry). `onEnd` runs once, however the stream ends (unsubscribe there).
+ * `heartbeatMs`, drops a client that lets more than `maxBufferedBytes` pile up, and ends with the server or when the
+ * request's token stops being accepted (the registry). `onEnd` runs once, however the stream ends (unsubscribe there).
  */
 export function openSseResponse(request: FastifyRequest, reply: FastifyReply, o: { settings: SseSettings; registry: EventStreamRegistry; onEnd: () => void }): SseResponse {
   reply.hijack();
@@ -71,7 +102,7 @@ export function openSseResponse(request: FastifyRequest, reply: FastifyReply, o:
   };
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), o.settings.heartbeatMs);
   heartbeat.unref();
-  const unregister = o.registry.add(end);
+  const unregister = o.registry.add(request, end);
   raw.on('close', end);
   write('retry: 2000\n: connected\n\n');
   return { write, end };

@@ -79,7 +79,7 @@ describe('edge API inputs (fuzz)', () => {
             deviceRoutes: ['GET /devices/{id}/modules'],
           });
           // Only the edge device itself, on a device-scoped route for its own id, gets through.
-          expect(caller).toEqual({ kind: 'edgeDevice', deviceId: 'edge' });
+          expect(caller).toEqual({ kind: 'edgeDevice', deviceId: 'edge', acceptedUntilMs: expect.any(Number) });
           expect(r.deviceAccess && r.deviceId === 'edge').toBe(true);
           accepted += 1;
         });

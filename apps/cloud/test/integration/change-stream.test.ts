@@ -1,9 +1,11 @@
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
 import type { ChangeEventDto } from '@verge/contracts';
+import { createServiceSasToken } from '@verge/core';
 import { openSse, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { createTestApi } from '../helpers/fixtures.js';
+import { TEST_HOST, createTestApi } from '../helpers/fixtures.js';
 
 // GET /events/changes over real HTTP: what the dashboard reloads on (apps/cloud/src/http/change-feed.ts).
 
@@ -102,5 +104,34 @@ describe('GET /events/changes coalescing (the bus driven directly)', () => {
     api.bus.publish('rolloutChanged', { configurationId: 'c1' });
     await expect.poll(() => s.messages.length).toBeGreaterThanOrEqual(2);
     expect(s.messages).toEqual([{ kind: 'twin', all: true }, { kind: 'rollout', configurationId: 'c1' }]);
+  });
+});
+
+describe('event streams and the token they were opened with', () => {
+  it('ends /events and /events/changes when the token stops being accepted (se plus the 5-minute skew), as a new request with it would be refused', async () => {
+    const api = await createTestApi();
+    onTestFinished(() => api.closeAll());
+    const base = await api.api.app.listen({ port: 0, host: '127.0.0.1' });
+    const nowSec = Math.floor(api.clock.nowMs() / 1000);
+    // Expired 298 s ago: IoT Hub's 5-minute clock skew still accepts it for the next 2 whole seconds (refused at +3 s).
+    const token = createServiceSasToken({ hostName: TEST_HOST, policyName: 'owner', key: api.ownerKey, expirySec: nowSec - 298 });
+    // node:http, one connection each (fetch queues a second stream to the same origin behind the first).
+    const open = (path: string) =>
+      new Promise<{ ended: () => boolean }>((resolve, reject) => {
+        const req = get(`${base}${path}`, { headers: { authorization: token }, agent: false }, (res) => {
+          expect(res.statusCode).toBe(200);
+          let ended = false;
+          res.on('data', () => undefined).on('close', () => (ended = true));
+          resolve({ ended: () => ended });
+        });
+        req.on('error', reject);
+        onTestFinished(() => req.destroy());
+      });
+    const streams = [await open('/events'), await open('/events/changes')];
+    await api.clock.advance(2_500);
+    expect(streams.map((s) => s.ended())).toEqual([false, false]);
+    await api.clock.advance(1_000);
+    await expect.poll(() => streams.map((s) => s.ended())).toEqual([true, true]);
+    expect((await fetch(`${base}/events`, { headers: { authorization: token } })).status).toBe(401);
   });
 });
