@@ -131,7 +131,7 @@ async function buildRecord(ctx: ServiceContext, tx: CloudStoreRepos, deviceId: s
     statusUpdatedAtMs: existing === undefined || existing.status !== status ? now : existing.statusUpdatedAtMs,
     authentication: resolveAuthentication(input.authentication, existing?.authentication, random, 'authentication'),
     isEdge,
-    parentDeviceId: await resolveParent(tx, deviceId, input, isEdge),
+    parentDeviceId: await resolveParent(tx, deviceId, input, isEdge, existing?.isEdge === true ? edgeDeviceScope(deviceId, existing.generationId) : undefined),
     connectionState: existing?.connectionState ?? 'Disconnected',
     connectionStateUpdatedAtMs: existing?.connectionStateUpdatedAtMs ?? null,
     lastActivityAtMs: existing?.lastActivityAtMs ?? null,
@@ -143,13 +143,15 @@ async function buildRecord(ctx: ServiceContext, tx: CloudStoreRepos, deviceId: s
  * The parent named by the input, as IoT Hub expresses it: a leaf device names its parent edge device's scope in
  * `deviceScope` (or `parentScopes[0]`); an edge device's own `deviceScope` is generated, so its parent (nested
  * edge) is `parentScopes[0]`. The parent must be an existing edge device, not the device itself nor one of its
- * descendants.
+ * descendants. `ownScope`: the scope of a device that is an edge device now; an edge device read back and turned
+ * into a device (GET, `capabilities.iotEdge: false`, PUT) carries it in `deviceScope`, which then names no parent.
  */
-async function resolveParent(tx: CloudStoreRepos, deviceId: string, input: DeviceInputDto, isEdge: boolean): Promise<string | null> {
+async function resolveParent(tx: CloudStoreRepos, deviceId: string, input: DeviceInputDto, isEdge: boolean, ownScope: string | undefined): Promise<string | null> {
   const fromParents = (input.parentScopes ?? []).find((s): s is string => typeof s === 'string' && s !== '');
-  const scope = isEdge ? fromParents : nonEmpty(input.deviceScope) ?? fromParents;
+  const leafScope = nonEmpty(input.deviceScope) === ownScope ? undefined : nonEmpty(input.deviceScope);
+  const scope = isEdge ? fromParents : leafScope ?? fromParents;
   if (scope === undefined) return null;
-  const field = isEdge || nonEmpty(input.deviceScope) === undefined ? 'parentScopes[0]' : 'deviceScope';
+  const field = isEdge || leafScope === undefined ? 'parentScopes[0]' : 'deviceScope';
   const parent = looksLikeDeviceScope(scope) ? await findEdgeByScope(tx, scope) : undefined;
   if (parent === undefined) {
     throw new VergeError('CLD_PARENT_INVALID', `${field}: '${scope}' is not the scope of a registered IoT Edge device`, {

@@ -164,6 +164,24 @@ describe('device registry', () => {
       await expectVergeRejection(cloud.services.devices.putDevice('a', { deviceId: 'a' }, '*'), 'CLD_PARENT_INVALID', "capabilities.iotEdge: device 'a' has child devices, so it must stay an IoT Edge device");
     });
 
+    it('turns an IoT Edge device into a device from what a GET returned (its own scope in deviceScope names no parent), keeping its parent', async () => {
+      cloud = createTestCloud();
+      const top = (await cloud.services.devices.putDevice('top', { deviceId: 'top', capabilities: { iotEdge: true } }, undefined)).device;
+      const gw = (await cloud.services.devices.putDevice('gw', { deviceId: 'gw', capabilities: { iotEdge: true }, parentScopes: [top.deviceScope ?? ''] }, undefined)).device;
+      // Registry.update / az ... --set capabilities.iotEdge=false: the device as read, one field changed.
+      const { device } = await cloud.services.devices.putDevice('gw', { ...gw, capabilities: { iotEdge: false } }, '*');
+      expect(device).toMatchObject({ capabilities: { iotEdge: false }, deviceScope: top.deviceScope, parentScopes: [top.deviceScope] });
+      const alone = (await cloud.services.devices.putDevice('alone', { deviceId: 'alone', capabilities: { iotEdge: true } }, undefined)).device;
+      expect((await cloud.services.devices.putDevice('alone', { ...alone, capabilities: { iotEdge: false } }, '*')).device).toMatchObject({ capabilities: { iotEdge: false }, parentScopes: [] });
+    });
+
+    it('names the children, not a cycle, when a read-back IoT Edge device with children is turned into a device', async () => {
+      cloud = createTestCloud();
+      const gw = (await cloud.services.devices.putDevice('gw', { deviceId: 'gw', capabilities: { iotEdge: true } }, undefined)).device;
+      await cloud.services.devices.putDevice('leaf', { deviceId: 'leaf', deviceScope: gw.deviceScope }, undefined);
+      await expectVergeRejection(cloud.services.devices.putDevice('gw', { ...gw, capabilities: { iotEdge: false } }, '*'), 'CLD_PARENT_INVALID', "capabilities.iotEdge: device 'gw' has child devices, so it must stay an IoT Edge device");
+    });
+
     it('orphans the children when the parent is deleted', async () => {
       cloud = createTestCloud();
       const edge = (await cloud.services.devices.putDevice('edge', { deviceId: 'edge', capabilities: { iotEdge: true } }, undefined)).device;
