@@ -25,9 +25,10 @@ export function composeMergePatches(first: JsonObject, second: JsonObject): Json
   return out;
 }
 
-/** A run of pending patches sent as one, and the last sequence number it covers. */
+/** A run of pending patches sent as one, and the first and last sequence numbers it covers. */
 export interface CoalescedPatch {
   readonly patch: JsonObject;
+  readonly fromSeq: number;
   readonly throughSeq: number;
 }
 
@@ -42,12 +43,12 @@ export function coalescePatches(pending: readonly { readonly seq: number; readon
   for (const p of pending) {
     const merged = current === undefined ? undefined : composeMergePatches(current.patch, p.patch);
     if (current !== undefined && merged !== undefined) {
-      current = { patch: merged, throughSeq: p.seq };
+      current = { patch: merged, fromSeq: current.fromSeq, throughSeq: p.seq };
       continue;
     }
     if (current !== undefined) out.push(current);
     if (out.length >= maxPatches) return out;
-    current = { patch: p.patch, throughSeq: p.seq };
+    current = { patch: p.patch, fromSeq: p.seq, throughSeq: p.seq };
   }
   if (current !== undefined && out.length < maxPatches) out.push(current);
   return out;

@@ -35,7 +35,7 @@ describe('composeMergePatches', () => {
 });
 
 describe('coalescePatches', () => {
-  it('merges runs that compose and keeps order, with the last sequence number of each run', () => {
+  it('merges runs that compose and keeps order, with the first and last sequence numbers of each run', () => {
     const pending = [
       { seq: 1, patch: { a: 1 } },
       { seq: 2, patch: { b: 2 } },
@@ -43,8 +43,8 @@ describe('coalescePatches', () => {
       { seq: 4, patch: { a: { y: 2 } } },
     ];
     expect(coalescePatches(pending)).toEqual([
-      { patch: { a: 1, b: 2 }, throughSeq: 2 },
-      { patch: { a: { x: 1, y: 2 } }, throughSeq: 4 },
+      { patch: { a: 1, b: 2 }, fromSeq: 1, throughSeq: 2 },
+      { patch: { a: { x: 1, y: 2 } }, fromSeq: 3, throughSeq: 4 },
     ]);
   });
 
@@ -54,7 +54,7 @@ describe('coalescePatches', () => {
       { seq: 2, patch: { a: { x: 1 } } },
       { seq: 3, patch: { a: 2 } },
     ];
-    expect(coalescePatches(pending, 1)).toEqual([{ patch: { a: 1 }, throughSeq: 1 }]);
+    expect(coalescePatches(pending, 1)).toEqual([{ patch: { a: 1 }, fromSeq: 1, throughSeq: 1 }]);
     expect(coalescePatches([])).toEqual([]);
   });
 });
