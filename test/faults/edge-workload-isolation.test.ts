@@ -1,11 +1,11 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVergeError } from '@verge/contracts';
 import { startEdge, type RunningEdge } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { managedModuleLogs, startTestEdge, deployment, announceSkip, stageModules, unreachableByOthers } from '@verge/testkit/edge';
+import { listManagedModules, managedModuleLogs, startTestEdge, deployment, announceSkip, stageModules, unreachableByOthers } from '@verge/testkit/edge';
 
 // Issue 7, "let no one in": the workload API signs with module keys, so (1) a shared listener that cannot tell
 // callers apart (loopback TCP, the shared unix socket) is refused unless explicitly allowed, and (2) a process module
@@ -49,7 +49,7 @@ describe.skipIf(SKIP_REASON !== undefined)(ISOLATION_SUITE, () => {
   let edge: RunningEdge;
 
   beforeAll(async () => {
-    staged = await stageModules(['sleeper.mjs', 'socket-prober.mjs']);
+    staged = await stageModules(['sleeper.mjs', 'socket-prober.mjs', 'session-leaver.mjs']);
     t = await startTestCloud(join(tmp.dir, 'cloud'));
     const { connectionString } = await createEdgeDevice(t, EDGE_ID);
     edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString, runtime: 'process', processUser: 'dedicated' });
@@ -101,4 +101,26 @@ describe.skipIf(SKIP_REASON !== undefined)(ISOLATION_SUITE, () => {
       expect({ path, uid: s.uid, mode: s.mode & 0o777 }).toEqual({ path, uid: victimUid, mode: 0o700 });
     }
   });
+
+  it("leaves nothing running as a removed module's uid (a child in a session of its own included): the next module created gets that uid", async () => {
+    const runner = { kind: 'process', node: process.execPath, modulesDir: staged?.dir } as const;
+    const leaving = deployment(runner, { leaver: { file: 'session-leaver.mjs' } }, { routes: {} });
+    expect((await applyConfigurationContent(t, EDGE_ID, leaving)).status).toBe(204);
+    const survivor = await eventually(async () => Number(/survivor (\d+)/.exec(await managedModuleLogs(edge, 'leaver'))?.[1] ?? Number.NaN) || undefined, {
+      description: 'the leaver module to start its survivor',
+      timeoutMs: 60_000,
+      intervalMs: 300,
+    });
+    expect(await runs(survivor)).toBe(true); // control: out of the module's process group, a group signal misses it
+
+    expect((await applyConfigurationContent(t, EDGE_ID, deployment(runner, {}, { routes: {} }))).status).toBe(204);
+    await eventually(async () => !(await listManagedModules(edge)).some((m) => m.id === 'leaver'), { description: 'the leaver module to be removed', timeoutMs: 60_000, intervalMs: 300 });
+    expect(await runs(survivor)).toBe(false);
+  });
 });
+
+/** Whether `pid` runs (a zombie, killed but not reaped by a container's init, does not). */
+async function runs(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}

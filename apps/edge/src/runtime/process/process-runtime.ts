@@ -13,6 +13,7 @@ import { allocateModuleUid, type ModuleUserRange } from './module-users.js';
 import { describeLaunchDenial, findLaunchDenial } from './launch-access.js';
 import type { AccessUser } from './module-access.js';
 import { ensureModuleHome, removeModuleHome, removeModuleHomes } from './module-home.js';
+import { killProcessesOfUser } from './module-user-sweep.js';
 import { ProcessStore } from './process-store.js';
 import { describeSpawnError, moduleFromSession, type Session } from './session.js';
 import { SupervisedProcess, processStartTicks, stopOrphan } from './supervised-process.js';
@@ -126,6 +127,8 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       const env = { ...(await this.userEnv(id, user)), ...spec.env, ...record.injectedEnv };
       const log = await this.log(id);
       if (user !== undefined) await this.checkReach(spec, env, user, log);
+      // Whatever still runs as the uid (left by an earlier run, or by the module that held the uid before) goes first.
+      await this.sweepUser(id);
       if (record.injectedEnv['IOTEDGE_WORKLOADURI']?.startsWith('unix://') === true) await this.options.workloadSockets?.ensure(id, user);
       let child: SupervisedProcess;
       try {
@@ -136,7 +139,10 @@ export class ProcessModuleRuntime implements ModuleRuntime {
         throw new PermanentStepError('AGT_MODULE_COMMAND_NOT_FOUND', `module ${JSON.stringify(id)}: ${description}`, { cause: error });
       }
       this.sessions.set(id, { startedAtMs: child.startedAtMs, process: child });
-      void child.exited.then((exit) => this.emit(id, 'exited', exit.exitCode));
+      void child.exited.then((exit) => {
+        this.emit(id, 'exited', exit.exitCode);
+        void this.mutex.run(id, () => (this.sessions.get(id)?.process === child ? this.sweepUser(id) : Promise.resolve())).catch(() => undefined);
+      });
       this.emit(id, 'started');
       const ticks = await processStartTicks(child.pid);
       // The pid only helps the next start find a process a killed runtime left behind: the module runs either way,
@@ -149,12 +155,13 @@ export class ProcessModuleRuntime implements ModuleRuntime {
     return this.mutex.run(id, async () => {
       this.record(id);
       const child = this.sessions.get(id)?.process;
-      if (child === undefined || child.exitInfo !== undefined) return;
+      if (child === undefined || child.exitInfo !== undefined) return this.sweepUser(id);
       try {
         await child.stop(timeoutMs);
       } catch (error) {
         throw new RetryableStepError('AGT_RUNTIME_OPERATION_FAILED', `stopping module ${JSON.stringify(id)}: ${(error as Error).message}`, { cause: error });
       }
+      await this.sweepUser(id);
       this.emit(id, 'stopped');
     });
   }
@@ -170,6 +177,7 @@ export class ProcessModuleRuntime implements ModuleRuntime {
           throw new RetryableStepError('AGT_RUNTIME_OPERATION_FAILED', `removing module ${JSON.stringify(id)}: ${(error as Error).message}`, { cause: error });
         }
       }
+      await this.sweepUser(id);
       this.sessions.delete(id);
       await this.store.delete(id);
       const log = this.moduleLogs.get(id) ?? (await this.log(id));
@@ -265,6 +273,17 @@ export class ProcessModuleRuntime implements ModuleRuntime {
       await this.store.put(id, { ...record, uid });
     }
     return { uid, gid: uid };
+  }
+
+  /**
+   * Kills every process left running as the module's own uid (module-user-sweep.ts): a child that left the module's
+   * process group survives the group's signals, and a uid freed by a removed module goes to the next one created.
+   * Nothing to do when modules run as the runtime's user.
+   */
+  private async sweepUser(id: string): Promise<void> {
+    const uid = this.store.get(id)?.uid;
+    if (this.options.moduleUsers === undefined || uid === undefined) return;
+    await killProcessesOfUser({ uid, gid: uid });
   }
 
   /**
