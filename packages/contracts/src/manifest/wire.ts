@@ -35,6 +35,17 @@ function nonBlankStringWire(): z.ZodString {
     .refine((s) => s.trim() !== '', { error: 'must not be empty', params: { rule: 'non-empty' } });
 }
 
+/** No process can be given a string holding NUL (arguments, environment and paths are C strings). */
+function hasNoNul(s: string): boolean {
+  return !s.includes('\0');
+}
+const NO_NUL = { error: 'must not contain NUL (no process can be given one)', params: { rule: 'pattern' } } as const;
+
+/** A string handed to a process (argument, environment value, path): anything but NUL. */
+function processStringWire(): z.ZodString {
+  return stringWire().refine(hasNoNul, NO_NUL);
+}
+
 /** An integer in `[min, max]`; any other value (a string, 1.5, a number out of range) gets the same message. */
 function intInRangeWire(min: number, max: number): z.ZodCustom<number, number> {
   return z.custom<number>((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max, {
@@ -103,7 +114,8 @@ export const EdgeAgentModuleWire = objectWire({
 export const EnvEntryWire = objectWire({
   value: z
     .union([z.string(), z.number(), z.boolean()], { error: describeAs('must be a string, number or boolean') })
-    .transform((v) => String(v)),
+    .transform((v) => String(v))
+    .refine(hasNoNul, NO_NUL),
 });
 
 /** `settings` of a docker module apart from `createOptions*`, which the core reads (chunking, JSON). */
@@ -111,9 +123,9 @@ export const DockerSettingsWire = objectWire({ image: nonBlankStringWire() });
 
 /** `settings` of a Verge `process` module. */
 export const ProcessSettingsWire = objectWire({
-  command: nonBlankStringWire(),
-  args: stringArrayWire().default([]),
-  cwd: nonBlankStringWire().optional(),
+  command: nonBlankStringWire().refine(hasNoNul, NO_NUL),
+  args: z.array(processStringWire(), { error: describeAs('must be an array of strings') }).default([]),
+  cwd: nonBlankStringWire().refine(hasNoNul, NO_NUL).optional(),
 });
 
 /** `runtime.settings.registryCredentials.{name}` (reference §1.2). */

@@ -8,6 +8,7 @@ const P = '$edgeAgent.properties.desired';
 const sensor = [...A, 'modules', 'sensor'];
 const S = `${P}.modules.sensor`;
 const RANGE = 'must be an integer from 0 to 4294967295';
+const NO_NUL = 'must not contain NUL (no process can be given one)';
 
 const cases: FaultCase[] = [
   { name: 'schemaVersion missing', changes: [[[...A, 'schemaVersion'], undefined]], faults: [[`${P}.schemaVersion: required`, 'required', 412]] },
@@ -153,6 +154,17 @@ const cases: FaultCase[] = [
       [`${S}.settings.cwd: must not be empty`, 'non-empty'],
     ],
   },
+  {
+    name: 'NUL in a process command, argument, cwd and env value (no process can be given one)',
+    changes: [[sensor, { type: 'process', status: 'running', env: { A: { value: 'a\u0000b' } }, settings: { command: '/usr/bin/x\u0000', args: ['-v', 'x\u0000y'], cwd: '/tmp\u0000' } }]],
+    faults: [
+      [`${S}.env.A.value: ${NO_NUL}`, 'pattern'],
+      [`${S}.settings.command: ${NO_NUL}`, 'pattern'],
+      [`${S}.settings.args[1]: ${NO_NUL}`, 'pattern'],
+      [`${S}.settings.cwd: ${NO_NUL}`, 'pattern'],
+    ],
+  },
+  { name: 'NUL in a docker module env value', changes: [[[...sensor, 'env', 'A'], { value: 'a\u0000b' }]], faults: [[`${S}.env.A.value: ${NO_NUL}`, 'pattern']] },
   { name: 'process args not an array', changes: [[sensor, { type: 'process', status: 'running', settings: { command: 'x', args: '-v' } }]], faults: [[`${S}.settings.args: must be an array of strings`, 'type']] },
   { name: 'integrity incomplete (schema 1.1)', changes: [[[...A, 'integrity'], { header: {}, signature: { bytes: 'AA==' } }]], faults: [
     [`${P}.integrity.header.signercert: required`, 'required'],
