@@ -19,6 +19,16 @@ import { sasCredentials, usernameOf, type ProbeCredentials, MqttProbe, SUBACK_FA
 const EDGE_ID = 'edge-h';
 const runner: ModuleRunner = { kind: 'process', node: process.execPath };
 
+/** The deployment: `modules`, deployed stopped (the probes connect as them), and the routes of the matrix. */
+function manifestOf(modules: readonly string[]) {
+  return deployment(runner, Object.fromEntries(modules.map((m) => [m, { file: 'filter.mjs', status: 'stopped' as const }])), {
+    routes: {
+      aToB: 'FROM /messages/modules/mod-a/outputs/out INTO BrokeredEndpoint("/modules/mod-b/inputs/in")',
+      leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream',
+    },
+  });
+}
+
 function primaryKeyOf(identity: Device | Module): string {
   const key = identity.authentication.symmetricKey.primaryKey;
   if (key === null) throw new Error(`${identity.deviceId} has no key`);
@@ -67,19 +77,9 @@ describe('edge hub MQTT: authorization matrix', () => {
     await t.api.devices.update({ deviceId: 'leaf-off', status: 'disabled', authentication: off.authentication, deviceScope: off.deviceScope ?? null });
 
     edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: created.connectionString, runtime: 'process' });
-    const manifest = deployment(
-      runner,
-      { 'mod-a': { file: 'filter.mjs', status: 'stopped' }, 'mod-b': { file: 'filter.mjs', status: 'stopped' } },
-      {
-        routes: {
-          aToB: 'FROM /messages/modules/mod-a/outputs/out INTO BrokeredEndpoint("/modules/mod-b/inputs/in")',
-          leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream',
-        },
-      },
-    );
-    expect((await applyConfigurationContent(t, EDGE_ID, manifest)).status).toBe(204);
+    expect((await applyConfigurationContent(t, EDGE_ID, manifestOf(['mod-a', 'mod-b', 'mod-gone']))).status).toBe(204);
     // The agent creates the module identities (keys derived from the device key) when it applies the deployment.
-    for (const m of ['mod-a', 'mod-b']) {
+    for (const m of ['mod-a', 'mod-b', 'mod-gone']) {
       const identity = await eventually(() => t.api.modules.get(EDGE_ID, m), { description: `the agent to create module identity ${m}`, timeoutMs: 30_000 });
       key[`${EDGE_ID}/${m}`] = primaryKeyOf(identity);
     }
@@ -285,6 +285,16 @@ describe('edge hub MQTT: authorization matrix', () => {
       for (const k of [old.primary, old.secondary]) {
         expect(await MqttProbe.connect(target(), creds('leaf-rot', () => identityToken({ host, deviceId: 'leaf-rot', key: k })))).toEqual({ kind: 'refused', returnCode: 4 });
       }
+    });
+
+    it('a module removed from the deployment: its connection is closed and a new CONNECT refused with 5', async () => {
+      const live = await connected(creds(`${EDGE_ID}/mod-gone`));
+      expect(await live.subscribe(`devices/${EDGE_ID}/modules/mod-gone/inputs/#`)).toBe(1);
+      expect((await applyConfigurationContent(t, EDGE_ID, manifestOf(['mod-a', 'mod-b']))).status).toBe(204);
+      expect(await live.waitClosed(30_000)).toBe(true);
+      expect(await MqttProbe.answer(target(), creds(`${EDGE_ID}/mod-gone`))).toBe(5);
+      // The modules still deployed keep their connections (control).
+      expect(await MqttProbe.answer(target(), creds(`${EDGE_ID}/mod-a`))).toBe(0);
     });
 
     it('a leaf disabled at the cloud: its connection is closed and a new CONNECT refused with 5', async () => {

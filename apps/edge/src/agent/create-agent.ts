@@ -1,4 +1,4 @@
-import type { Clock, HubDeadLetters, HubReadiness, ManagedModule } from '@verge/contracts';
+import type { Clock, HubDeadLetters, HubModuleConnections, HubReadiness, ManagedModule } from '@verge/contracts';
 import { DEFAULT_PLAN_POLICY, EMPTY_LEDGER, desiredStateFromConfig, type BackoffPolicy, type DesiredState, type PlanPolicy } from '@verge/core';
 import { createDirectories, runStopSteps, systemClock, type Logger } from '@verge/platform';
 import type { ModuleRuntime } from '../runtime/module-runtime.js';
@@ -40,8 +40,11 @@ export interface AgentDeps {
   readonly identityRegistry: ModuleIdentityRegistry;
   /** Where the `$edgeAgent` client connects. */
   readonly upstream: AgentUpstream;
-  /** The edge hub: modules start only once it is configured for the deployment (issue 7); absent: no gate. */
-  readonly hub?: HubReadiness;
+  /**
+   * The edge hub: modules start only once it is configured for the deployment (issue 7), and it drops the connections
+   * of modules no longer deployed (told before each pass); absent: no gate.
+   */
+  readonly hub?: HubReadiness & HubModuleConnections;
   /** The edge hub's dead letters, served by the management API (`verge edge dead-letters`). */
   readonly deadLetters?: HubDeadLetters;
   /** Replaces the `$edgeAgent` device client (tests). */
@@ -137,7 +140,10 @@ class EdgeAgent implements Agent {
         executors: this.executors(),
         ledgerStore,
         desired: () => this.desiredState(),
-        beforePlan: (desired) => this.identitySync.sync([...desired.modules.keys()]),
+        beforePlan: async (desired) => {
+          await this.identitySync.sync([...desired.modules.keys()]);
+          this.deps.hub?.modulesChanged();
+        },
         onPass: (pass) => this.onPass(pass),
         clock: this.clock,
         log: this.log.child({ component: 'reconcile' }),

@@ -1,4 +1,4 @@
-import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubReadiness, type QueueInfo, type ReadinessSignal } from '@verge/contracts';
+import { VergeError, type DeadLetterSender, type HubDeadLetters, type HubModuleConnections, type HubReadiness, type QueueInfo, type ReadinessSignal } from '@verge/contracts';
 import { runStopSteps, type Logger } from '@verge/platform';
 import { clientIdOf, type ServerTls } from '@verge/iothub-mqtt';
 import type { EndpointPumps, EndpointPumpStatus } from './endpoints/index.js';
@@ -43,7 +43,7 @@ export interface HubMetricsSource {
 }
 
 /** The edge hub: MQTT server for modules and leaves, router, store-and-forward and upstream (issue #4 item 4). */
-export interface EdgeHub extends HubReadiness {
+export interface EdgeHub extends HubReadiness, HubModuleConnections {
   /** Read by the Prometheus `/metrics` endpoint. */
   readonly metrics: HubMetricsSource;
   /** Senders whose upstream messages are parked (dead letters), and their replay. */
@@ -109,6 +109,10 @@ class Hub implements EdgeHub {
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
+  }
+
+  modulesChanged(): void {
+    this.parts?.reauthenticateModules();
   }
 
   async whenConfigured(signal: ReadinessSignal): Promise<void> {

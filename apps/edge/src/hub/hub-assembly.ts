@@ -19,7 +19,7 @@ import { ingestMessage, type IngestDeps } from './routing/ingest.js';
 import { PendingRoutes } from './routing/pending-routes.js';
 import { RouteTable } from './routing/route-table.js';
 import { DeviceScope } from './scope/device-scope.js';
-import { reauthenticateScope } from './scope/reauthenticate.js';
+import { reauthenticateModules, reauthenticateScope } from './scope/reauthenticate.js';
 import { HubState } from './state/hub-state.js';
 import { openSqliteMessageStore } from './store/index.js';
 import { CertRenewal } from './tls/cert-renewal.js';
@@ -56,6 +56,8 @@ export interface HubParts {
   readonly tls: ServerTls;
   /** The hub's CONNECT authentication (the HTTPS method endpoint authenticates callers with it too). */
   readonly authenticate: (credentials: ConnectCredentials, nowMs: number) => AuthResult;
+  /** Closes the connections of modules whose credentials no longer hold (scope/reauthenticate.ts). */
+  readonly reauthenticateModules: () => void;
 }
 
 /** Context of {@link assembleHub}. */
@@ -192,7 +194,7 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
     log,
     cloudTimeoutMs: o.cloudTimeoutMs,
   });
-  return { state, store, ownsStore, server, pumps, registry, pool, scope, sync, methods, renewal, table, watcher, pending, parked, renewAtMs, tls, authenticate, presence };
+  return { state, store, ownsStore, server, pumps, registry, pool, scope, sync, methods, renewal, table, watcher, pending, parked, renewAtMs, tls, authenticate, presence, reauthenticateModules: () => reauthenticateModules(sessions, authenticate, nowMs(), log) };
 }
 
 /** The probe's backoff once the cloud refused it: every link's own (core's RECONNECT_BACKOFF). */

@@ -17,3 +17,13 @@ export interface HubReadiness {
    */
   whenConfigured(signal: ReadinessSignal): Promise<void>;
 }
+
+/**
+ * The edge hub's side of module identities: the agent says when the deployed modules or their identities may have
+ * changed (before each reconcile pass: a deployment applied, identities synchronised), and the hub checks the
+ * credentials of its connected modules again, closing the connections that no longer hold (a module removed from the
+ * deployment, an identity with a new generation and so new keys), as it does for leaf devices when the scope changes.
+ */
+export interface HubModuleConnections {
+  modulesChanged(): void;
+}
