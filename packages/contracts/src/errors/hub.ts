@@ -33,6 +33,11 @@ export const hubErrors = defineErrors({
     description:
       'The edge hub cannot serve the twin: the cloud is unreachable (or did not answer in time) and no copy of this twin is cached yet. Retry once the edge device is online.',
   },
+  HUB_TWIN_PENDING_FULL: {
+    status: 429,
+    description:
+      "The edge hub holds the most reported-properties patches it keeps for one client until they reach the cloud (after merging those that combine into one); the patch was refused. Retry once the edge device is back online and the patches held have been synced.",
+  },
   HUB_CLIENT_NOT_CONNECTED: {
     status: 404,
     description: 'A direct method (or cloud-to-device message) was sent through the edge hub to a module or leaf device that is not connected to it, or not subscribed to direct methods.',

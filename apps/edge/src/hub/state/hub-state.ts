@@ -105,6 +105,19 @@ export class HubState {
     return (this.st.pendingClients.all() as { client_id: string }[]).map((r) => r.client_id);
   }
 
+  /** How many patches the client has pending. */
+  pendingReportedCount(clientId: string): number {
+    return (this.st.pendingCount.get(clientId) as { n: number }).n;
+  }
+
+  /** Replaces the client's pending patches with `patches` (oldest first), in one transaction. */
+  replacePendingReported(clientId: string, patches: readonly JsonObject[]): void {
+    this.db.transaction(() => {
+      this.st.pendingRemoveAll.run(clientId);
+      for (const patch of patches) this.st.pendingAdd.run(clientId, JSON.stringify(patch), this.nowMs());
+    })();
+  }
+
   /** Removes the client's pending patches up to and including `seq`. */
   removePendingReported(clientId: string, throughSeq: number): void {
     this.st.pendingRemove.run(clientId, throughSeq);
@@ -144,6 +157,8 @@ function prepare(db: SqliteDatabase) {
     pendingOf: db.prepare('SELECT seq, patch FROM reported_pending WHERE client_id = ? ORDER BY seq'),
     pendingClients: db.prepare('SELECT DISTINCT client_id FROM reported_pending ORDER BY client_id'),
     pendingRemove: db.prepare('DELETE FROM reported_pending WHERE client_id = ? AND seq <= ?'),
+    pendingRemoveAll: db.prepare('DELETE FROM reported_pending WHERE client_id = ?'),
+    pendingCount: db.prepare('SELECT COUNT(*) AS n FROM reported_pending WHERE client_id = ?'),
     hubDesiredGet: db.prepare('SELECT desired FROM edge_hub_desired WHERE id = 1'),
     hubDesiredPut: db.prepare(
       'INSERT INTO edge_hub_desired (id, desired, saved_at_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET desired = excluded.desired, saved_at_ms = excluded.saved_at_ms',

@@ -6,6 +6,7 @@ import { type Logger } from '@verge/platform';
 import type { HubState } from '../state/hub-state.js';
 import type { UpstreamLink } from '../upstream/upstream-link.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { coalescePatches } from './compose-patches.js';
 import type { ReportedSync } from './reported-sync.js';
 import { twinError, twinOk, twinUnavailable, type TwinAnswerOut } from './twin-answer.js';
 
@@ -21,7 +22,17 @@ export interface TwinBridgeOptions {
   readonly cloudTimeoutMs: number;
   /** While the cloud is reachable, how long a GET waits for the client's upstream link to connect. */
   readonly connectWaitMs: number;
+  /** Reported patches kept per client until the cloud has them (default {@link MAX_PENDING_REPORTED}). */
+  readonly maxPendingReported?: number;
 }
+
+/**
+ * Reported patches the hub keeps per client while they cannot reach the cloud. Every patch is a row until it is
+ * synced, so without a bound a client reporting through a long outage would fill the disk (the message store's disk
+ * guard does not cover the hub's state database); at the bound the patches are merged (most reporting repeats the
+ * same keys and merges into one), and only a client whose patches still do not merge is refused.
+ */
+export const MAX_PENDING_REPORTED = 1000;
 
 /**
  * Twins of the hub's clients (reference azure-iot-edge.md §5.3, §11.3): GET from the cloud over the client's own
@@ -68,11 +79,29 @@ export class TwinBridge {
       throw e;
     }
     const clientId = clientIdOf(id);
+    if (!this.roomForPending(clientId)) {
+      const max = this.o.maxPendingReported ?? MAX_PENDING_REPORTED;
+      const full = new VergeError('HUB_TWIN_PENDING_FULL', `the edge hub holds ${max} reported-properties patches of '${clientId}' that do not merge into ${max / 2} or fewer, waiting for the cloud; retry once the edge device is online`);
+      return twinError(full, this.o.nowMs());
+    }
     this.o.state.addPendingReported(clientId, patch);
     const cached = this.o.state.twin(clientId);
     if (cached !== undefined) this.o.state.putTwin(clientId, cached.desired, mergeKeepingVersion(cached.reported, patch));
     this.o.sync.schedule(id);
     return { status: 204, body: '' };
+  }
+
+  /**
+   * Whether one more pending patch fits: below the bound, or once the pending patches are merged into as few as
+   * compose exactly (in order; a sync in flight may send some of them twice, never out of order) and at most half
+   * the bound is left, so that merging does not run again for every patch of a client near it.
+   */
+  private roomForPending(clientId: string): boolean {
+    const max = this.o.maxPendingReported ?? MAX_PENDING_REPORTED;
+    if (this.o.state.pendingReportedCount(clientId) < max) return true;
+    const merged = coalescePatches(this.o.state.pendingReported(clientId), Number.POSITIVE_INFINITY);
+    this.o.state.replacePendingReported(clientId, merged.map((m) => m.patch));
+    return merged.length <= max / 2;
   }
 
   /** The client subscribed to desired patches (or connected with such a session): listen upstream for it. */

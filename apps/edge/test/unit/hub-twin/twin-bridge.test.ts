@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { applyMergePatch } from '@verge/core';
 import { silentLog, tempDir } from '@verge/testkit';
 import type { SessionRegistry } from '@verge/iothub-mqtt';
 import { HubState } from '../../../src/hub/state/hub-state.js';
@@ -13,7 +14,7 @@ import type { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
 
 const ID = { deviceId: 'edge', moduleId: 'filter' };
 
-function setup() {
+function setup(o: { maxPendingReported?: number } = {}) {
   const tmp = tempDir('verge-twb-');
   onTestFinished(() => tmp.cleanup());
   const state = HubState.open(join(tmp.dir, 'state.db'), () => 1000);
@@ -36,6 +37,7 @@ function setup() {
     nowMs: () => 1000,
     cloudTimeoutMs: 1000,
     connectWaitMs: 1000,
+    ...o,
   });
   bridge.watchDesired(ID);
   const patch = (body: Record<string, unknown>, version: number) => listener?.(body, version);
@@ -59,5 +61,23 @@ describe('TwinBridge', () => {
     const third = bridge.get(ID);
     gets[2]?.({ threshold: 3, $version: 6 });
     expect(JSON.parse((await third).body as string)).toMatchObject({ desired: { threshold: 3, $version: 6 } });
+  });
+
+  it('keeps what a client reports while the cloud is away bounded: patches are merged once it holds the most, and refused (429) only when they cannot be', () => {
+    // The ReportedSync stub never syncs: the cloud is unreachable, every patch stays pending.
+    const { state, bridge } = setup({ maxPendingReported: 10 });
+    const report = (patch: unknown) => bridge.patchReported(ID, Buffer.from(JSON.stringify(patch)));
+    for (let i = 0; i < 1000; i++) expect(report({ temperature: i, at: { seq: i } }).status).toBe(204);
+    expect(state.pendingReported('edge/filter').length).toBeLessThanOrEqual(10);
+    // Merged in order: the last value of each key wins, as applying them one by one gives.
+    const merged = state.pendingReported('edge/filter').reduce<Record<string, unknown>>((doc, p) => applyMergePatch(doc, p.patch) as Record<string, unknown>, {});
+    expect(merged).toEqual({ temperature: 999, at: { seq: 999 } });
+
+    // Patches that no single patch can combine (a key set to a value, then patched with an object) stop at the limit.
+    let answer = report({ k0: 1 });
+    for (let i = 0; i < 40 && answer.status === 204; i++) answer = report(i % 2 === 0 ? { [`k${i / 2}`]: { x: 1 } } : { [`k${(i + 1) / 2}`]: 1 });
+    expect(answer.status).toBe(429);
+    expect(JSON.parse(answer.body as string)).toMatchObject({ errorCode: 'HUB_TWIN_PENDING_FULL' });
+    expect(state.pendingReported('edge/filter').length).toBeLessThanOrEqual(10);
   });
 });
