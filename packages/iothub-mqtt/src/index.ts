@@ -7,6 +7,7 @@ export type { StreamMeta, StreamTransport } from './stream-meta.js';
 export { peerCertificateOf } from './tls-acceptor.js';
 export { twinErrorAnswer } from './twin-answer.js';
 export { defaultIotHubMqttLimits, type IotHubMqttLimits } from './limits.js';
+export { addressKey } from './remote-address.js';
 export { Connection as MqttConnection, type ConnectionState as MqttConnectionState } from './connection.js';
 export {
   SessionRegistry,

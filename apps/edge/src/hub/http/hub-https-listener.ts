@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MAX_METHOD_PAYLOAD_BYTES, VergeError } from '@verge/contracts';
+import { addressKey, type IotHubMqttLimits } from '@verge/iothub-mqtt';
 import { createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry, type MqttWebSocketUpgrade } from '@verge/platform';
 import { answerMethodCall, type MethodEndpointDeps, type MethodHttpAnswer } from './method-endpoint.js';
 import { matchMethodRoute, methodErrorAnswer } from './method-request.js';
@@ -26,6 +27,12 @@ export interface HubHttpsListenerOptions {
   readonly methods: MethodEndpointDeps;
   /** MQTT over WebSockets: where the WebSocket's byte stream goes (the hub's MQTT server). */
   readonly mqtt: MqttStreamEntry;
+  /**
+   * The MQTT server's limits, which hold here too (this port is a second way in to the same server): a TLS
+   * handshake must end within `tlsHandshakeTimeoutMs`, and one remote address holds at most
+   * `maxConnectionsPerAddress` connections (IPv6: one /64).
+   */
+  readonly limits: Pick<IotHubMqttLimits, 'tlsHandshakeTimeoutMs' | 'maxConnectionsPerAddress'>;
 }
 
 /**
@@ -40,15 +47,20 @@ export class HubHttpsListener {
   private readonly handedOver = new Set<Socket>();
   private stopped = false;
   private boundPort: number;
+  /** Open connections per remote address (its /64 for IPv6). */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(private readonly o: HubHttpsListenerOptions) {
     this.boundPort = o.port;
     // A call's headers and body (at most ~136 KB) arrive at once; waiting for the target's answer is not bounded by
     // these (up to connect + response timeouts, 600 s), only the receipt of the request is.
     this.server = createServer(
-      { key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', headersTimeout: 10_000, requestTimeout: 30_000 },
+      { key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', headersTimeout: 10_000, requestTimeout: 30_000, handshakeTimeout: o.limits.tlsHandshakeTimeoutMs },
       (req, res) => void this.onRequest(req, res),
     );
+    // Without these, anyone reaching the port held sockets for Node's 120 s handshake timeout, as many as they
+    // liked, and could run the runtime out of file descriptors (the MQTT port refuses such floods).
+    this.server.on('connection', (socket: Socket) => this.admit(socket));
     this.ws = createMqttWebSocketUpgrade({ entry: o.mqtt, log: o.log });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.ws.matches(req)) this.ws.handleUpgrade(req, socket, head);
@@ -111,6 +123,22 @@ export class HubHttpsListener {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+  }
+
+  /** Counts a new connection against its address; one over the address's limit is closed at once. */
+  private admit(socket: Socket): void {
+    const address = addressKey(socket.remoteAddress);
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.o.limits.maxConnectionsPerAddress) {
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -27,5 +27,6 @@ export function createHubHttps(parts: HubParts, deps: EdgeHubDeps, o: EdgeHubOpt
     },
     // The same MQTT server as the TLS listener: same admission limits, sessions and surface.
     mqtt: (stream, meta) => parts.server.handle(stream, meta),
+    limits: parts.server.limits,
   });
 }
