@@ -10,13 +10,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Rows asked for per query page: the largest page the cloud serves (IoT Hub's default is 100). */
+const QUERY_PAGE_SIZE = 1000;
+
 /** REST calls with the session's token; a 401 signs the user out (`onUnauthorized`). */
 export interface Api {
   readonly token: string;
   get<T>(path: string): Promise<T>;
   send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
-  /** `POST /devices/query`, every page (up to `maxPages`). */
-  query<T>(sql: string, maxPages?: number): Promise<T[]>;
+  /** `POST /devices/query`, every page (of the largest size the cloud serves). */
+  query<T>(sql: string): Promise<T[]>;
 }
 
 export function createApi(token: string, onUnauthorized: (message: string) => void): Api {
@@ -45,15 +48,15 @@ export function createApi(token: string, onUnauthorized: (message: string) => vo
     token,
     get: async (path) => (await call('GET', path)).body as never,
     send: async (method, path, body, headers) => (await call(method, path, body, headers)).body as never,
-    query: async <T>(sql: string, maxPages = 20): Promise<T[]> => {
+    query: async <T>(sql: string): Promise<T[]> => {
       const rows: T[] = [];
       let continuation: string | undefined;
-      for (let page = 0; page < maxPages; page++) {
-        const r = await call<T[]>('POST', '/devices/query', { query: sql }, continuation === undefined ? {} : { 'x-ms-continuation': continuation });
+      do {
+        const headers: Record<string, string> = { 'x-ms-max-item-count': String(QUERY_PAGE_SIZE), ...(continuation === undefined ? {} : { 'x-ms-continuation': continuation }) };
+        const r = await call<T[]>('POST', '/devices/query', { query: sql }, headers);
         rows.push(...r.body);
         continuation = r.headers.get('x-ms-continuation') ?? undefined;
-        if (continuation === undefined || continuation === '') break;
-      }
+      } while (continuation !== undefined && continuation !== '');
       return rows;
     },
   };
