@@ -113,6 +113,18 @@ describe('azure-iothub Registry configuration calls', () => {
         path: 'content.modulesContent',
       },
       { config: aConfiguration('bad-rollout', { rollout: { waves: [] } }), code: 'ROLLOUT_POLICY_INVALID', path: 'rollout.waves' },
+      // A layer's routes and module definitions are whole units: one that would not compile or parse reached every
+      // targeted device, whose hub then refused the merged route table.
+      {
+        config: aConfiguration('bad-layer-route', { priority: 50, content: { modulesContent: { $edgeHub: { 'properties.desired.routes.r': 'FROM bogus INTO $upstream' } } } }),
+        code: 'MANIFEST_INVALID',
+        path: 'content.modulesContent.$edgeHub.properties.desired.routes.r',
+      },
+      {
+        config: aConfiguration('bad-layer-module', { priority: 50, content: { modulesContent: { $edgeAgent: { 'properties.desired.modules.x': { type: 'process', status: 'running' } } } } }),
+        code: 'MANIFEST_INVALID',
+        path: 'content.modulesContent.$edgeAgent.properties.desired.modules.x',
+      },
     ];
     for (const c of cases) {
       const f = await failure(registry.addConfiguration(c.config));

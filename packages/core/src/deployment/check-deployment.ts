@@ -16,7 +16,7 @@ export type EdgeHubRoutesCheck =
  * Compiles the routes of validated `$edgeHub` desired properties. A route set is accepted or refused as a whole
  * (reference §1.4: a route that fails to compile fails the whole config update).
  */
-export function compileEdgeHubRoutes(edgeHub: EdgeHubConfig, basePath = '$edgeHub.properties.desired'): EdgeHubRoutesCheck {
+export function compileEdgeHubRoutes(edgeHub: Pick<EdgeHubConfig, 'routes'>, basePath = '$edgeHub.properties.desired'): EdgeHubRoutesCheck {
   const specs: Record<string, RouteSpec> = {};
   for (const r of edgeHub.routes) specs[r.name] = { route: r.route, priority: r.priority, timeToLiveSecs: r.timeToLiveSecs };
   const compiled = compileRoutes(specs);

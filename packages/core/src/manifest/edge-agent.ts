@@ -119,6 +119,15 @@ function readSystemModules(raw: unknown, path: string, faults: FaultList): EdgeA
   return edgeAgent === undefined || edgeHub === undefined ? undefined : { edgeAgent, edgeHub };
 }
 
+/** Reads the system module definitions present in `raw` (`edgeAgent`, `edgeHub`), as a layered deployment may set them one by one. */
+export function readSystemModuleDefinitions(raw: unknown, path: string, faults: FaultList): void {
+  if (!isPlainObject(raw)) {
+    faults.push(makeFault(path, 'type', 'must be an object'));
+    return;
+  }
+  for (const name of ['edgeAgent', 'edgeHub'] as const) if (getOwn(raw, name) !== undefined) readSystemModule(raw, name, path, faults);
+}
+
 function readSystemModule(systemModules: Record<string, unknown>, name: 'edgeAgent' | 'edgeHub', path: string, faults: FaultList): ModuleSpec | undefined {
   const raw = getOwn(systemModules, name);
   const modulePath = pathOf(path, name);
@@ -129,7 +138,8 @@ function readSystemModule(systemModules: Record<string, unknown>, name: 'edgeAge
   return readModuleSpec(raw, name, name, modulePath, faults);
 }
 
-function readModules(raw: unknown, path: string, faults: FaultList): Record<string, ModuleSpec> | undefined {
+/** Reads `modules` (an object of module definitions by id) at `path`, appending faults; undefined when there is any. */
+export function readModules(raw: unknown, path: string, faults: FaultList): Record<string, ModuleSpec> | undefined {
   if (raw === undefined) return {};
   if (!isPlainObject(raw)) {
     faults.push(makeFault(path, 'type', 'must be an object'));

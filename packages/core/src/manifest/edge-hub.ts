@@ -59,7 +59,8 @@ export function readEdgeHubDesired(desired: unknown, path: string, faults: Fault
   };
 }
 
-function readRoutes(raw: unknown, path: string, minor: number, faults: FaultList): RouteSpec[] | undefined {
+/** Reads `routes` (an object of routes by name) at `path` for `$edgeHub` schema 1.`minor`, appending faults. */
+export function readRoutes(raw: unknown, path: string, minor: number, faults: FaultList): RouteSpec[] | undefined {
   // EH 1.0 tolerates a missing `routes`; 1.1+ require it (EdgeHubDesiredProperties_1_1 CheckNotNull).
   if (raw === undefined && minor === 0) return [];
   if (!isPlainObject(raw)) {

@@ -1,5 +1,5 @@
 import { CONFIGURATION_MAX_METRICS, VergeError, type ConfigurationInputDto, type ManifestFault } from '@verge/contracts';
-import { checkDeployment, checkDeploymentManifest, parseQuery, type Deployment } from '@verge/core';
+import { checkDeployment, checkDeploymentManifest, checkLayeredContent, parseQuery, type Deployment } from '@verge/core';
 import { validateRollout } from '../rollouts/validate-rollout.js';
 
 /** A deployment body checked for storing: the core deployment, its custom metric queries, labels and rollout. */
@@ -18,10 +18,10 @@ function invalid(path: string, message: string): VergeError {
 /**
  * Checks a `PUT /configurations/{id}` body (already parsed with `ConfigurationInputDtoSchema`): IoT Edge content
  * only (`content.modulesContent`), id/priority/target condition/content structure by `checkDeployment`, a standard
- * deployment's manifest by `checkDeploymentManifest` (a layered one's sub-path writes are checked structurally
- * only), at most 5 custom metrics that parse as twin queries, and the rollout policy (`validateRollout`, the
- * rollout service's one check: `RolloutPolicySchema` and metric gates naming the deployment's metrics). Throws a 400 VergeError whose
- * `details.path` names the field.
+ * deployment's manifest by `checkDeploymentManifest` (a layered one's module definitions and routes by
+ * `checkLayeredContent`, its deeper sub-path writes structurally only), at most 5 custom metrics that parse as
+ * twin queries, and the rollout policy (`validateRollout`, the rollout service's one check: `RolloutPolicySchema`
+ * and metric gates naming the deployment's metrics). Throws a 400 VergeError whose `details.path` names the field.
  */
 export function checkConfigurationInput(input: ConfigurationInputDto, createdAtMs: number): CheckedConfigurationInput {
   const modulesContent = input.content.modulesContent;
@@ -34,11 +34,11 @@ export function checkConfigurationInput(input: ConfigurationInputDto, createdAtM
   const deployment: Deployment = { id: input.id, priority: input.priority, targetCondition: input.targetCondition ?? '', content: { modulesContent }, createdAtMs, layered };
   const checked = checkDeployment(deployment);
   if (!checked.ok) throw withPath(checked.errors);
-  // A layered deployment's sub-path writes were checked structurally by checkDeployment; a standard one is a manifest.
-  if (!layered) {
-    const manifest = checkDeploymentManifest({ modulesContent });
-    if (!manifest.ok) throw manifestError(input.id, manifest.faults);
-  }
+  // A standard deployment is a manifest; a layered one's whole module definitions and routes are checked as a
+  // manifest's are (its deeper writes only structurally, by checkDeployment): a route that does not compile would
+  // make every targeted hub refuse its merged route table.
+  const manifest = layered ? checkLayeredContent(modulesContent) : checkDeploymentManifest({ modulesContent });
+  if (!manifest.ok) throw manifestError(input.id, manifest.faults);
   const metricQueries = input.metrics?.queries ?? {};
   const names = Object.keys(metricQueries);
   if (names.length > CONFIGURATION_MAX_METRICS) throw invalid('metrics.queries', `${names.length} custom metrics; IoT Hub allows at most ${CONFIGURATION_MAX_METRICS}`);
