@@ -154,4 +154,18 @@ describe('staged rollout over a simulated fleet', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("deployment 'nowhere' does not exist");
   });
+  it('rolls a fix out to failing devices past a metric gate on failures: what they reported before does not count', async () => {
+    const fleet = await fleetOf('mf-', 'mf', 3, { failRules: [{ selector: 'image', pattern: 'repo/app:1.0', rate: 1 }] });
+    await cloud.ok('PUT', '/configurations/mf-v1', deployment('mf-v1', 1, 'mf', 'repo/app:1.0'));
+    await eventually(() => fleet.stats().failed === 3, { timeoutMs: 30_000, description: 'three devices failing on v1' });
+    const gate = { successRate: 1, deadlineSeconds: 120, metric: { name: 'failing', max: 0 } };
+    const fix = {
+      ...deployment('mf-v2', 10, 'mf', 'repo/app:1.1', { waves: [{ count: 1, ...gate }, { percent: 100, ...gate }] }),
+      metrics: { queries: { failing: "SELECT deviceId FROM devices.modules WHERE moduleId = '$edgeAgent' AND properties.reported.lastDesiredStatus.code <> 200" } },
+    };
+    await cloud.ok('PUT', '/configurations/mf-v2', fix);
+    const done = await untilRollout('mf-v2', 'completed or stopped', (r) => r.status !== 'running');
+    expect({ status: done.status, haltReason: done.haltReason }).toEqual({ status: 'completed', haltReason: undefined });
+    await eventually(() => fleet.stats().success === 3, { timeoutMs: 30_000, description: 'three devices running the fix' });
+  });
 });

@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * A custom-metric gate of a wave: `name` is one of the deployment's `metrics.queries`; its value is how many of the
- * wave's admitted devices the query returns. `max`: the wave fails as soon as the value is above it; `min`: the
- * wave passes only once the value reaches it.
+ * wave's admitted devices the query returns, among those whose `$edgeAgent` reported on the deployment's current
+ * desired version (what a device reported before it acted on the deployment does not count). `max`: the wave fails
+ * as soon as the value is above it; `min`: the wave passes only once the value reaches it.
  */
 export const RolloutMetricGateSchema = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { prepareDeployments, type CheckedRolloutPolicy, type CompiledTarget, type MetricObservation, type RolloutObservation, type RolloutState } from '@verge/core';
+import { prepareDeployments, reportsCurrentVersion, type CheckedRolloutPolicy, type CompiledTarget, type MetricObservation, type RolloutObservation, type RolloutState } from '@verge/core';
 import type { CloudStore } from '../../store/ports.js';
 import type { ConfigurationRecord } from '../../store/records.js';
 import { deviceTwinView, toDeployment } from '../deployments/device-evaluation.js';
@@ -27,7 +27,8 @@ export async function loadFleetView(store: CloudStore): Promise<FleetView> {
 
 /**
  * What the rollout of `configuration` sees now: the devices it targets, the `$edgeAgent` reports of the current
- * wave's devices, and the current wave's custom metric (how many of its devices the metric query returns).
+ * wave's devices, and the current wave's custom metric (how many of its devices that reported on the deployment's
+ * current desired version the metric query returns).
  */
 export async function observe(
   store: CloudStore,
@@ -45,7 +46,10 @@ export async function observe(
     if (report !== undefined) reports.set(deviceId, report);
   }
   const gate = policy.waves[state.currentWave]?.metric;
-  const metric = gate === undefined || wave === undefined ? undefined : await metricOf(query, configuration, gate.name, wave.deviceIds);
+  // Only devices that acted on the deployment count: a device still reporting what it ran before (the failure a
+  // fix is rolled out for) would otherwise break a `max` gate, or meet a `min` one, the moment it is admitted.
+  const reported = (wave?.deviceIds ?? []).filter((id) => reportsCurrentVersion(reports.get(id)));
+  const metric = gate === undefined || wave === undefined ? undefined : await metricOf(query, configuration, gate.name, reported);
   return { targeted, reports, ...(metric === undefined ? {} : { metric }) };
 }
 

@@ -60,14 +60,22 @@ const SETTLED_RUNTIME_STATUSES: ReadonlySet<string> = new Set(['running', 'stopp
 type DeviceClass = { readonly kind: 'succeeded'; readonly bakedAtMs: number } | { readonly kind: 'failed' } | { readonly kind: 'pending' };
 
 /**
+ * Whether a device has acted on the deployment: it is applied to the device and the agent reported on the current
+ * desired version. Until then what its `$edgeAgent` reports is about what it ran before (a device a fix is rolled
+ * out to still reports the failure being fixed), so neither the gate's counts nor its metric look at it.
+ */
+export function reportsCurrentVersion(report: DeviceRolloutReport | undefined): report is DeviceRolloutReport {
+  return report !== undefined && report.applied && report.desiredVersion !== undefined && report.lastDesiredVersion === report.desiredVersion;
+}
+
+/**
  * A device's standing in a wave: pending until the deployment is applied and the agent acted on the current
  * desired version; failed on a non-200 status for that version or a module failing; succeeded once every module
  * runs. A succeeded device has baked once its modules ran `bakeTimeSeconds` since the later of the wave start and
  * the last module start.
  */
 export function classifyDevice(report: DeviceRolloutReport | undefined, startedAtMs: number, bakeMs: number): DeviceClass {
-  if (report === undefined || !report.applied) return { kind: 'pending' };
-  if (report.desiredVersion === undefined || report.lastDesiredVersion !== report.desiredVersion) return { kind: 'pending' };
+  if (!reportsCurrentVersion(report)) return { kind: 'pending' };
   const modules = Object.values(report.modules);
   if (report.lastDesiredStatusCode !== undefined && report.lastDesiredStatusCode !== 200) return { kind: 'failed' };
   if (modules.some((m) => FAILING_RUNTIME_STATUSES.has(m.runtimeStatus))) return { kind: 'failed' };

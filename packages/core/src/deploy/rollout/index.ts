@@ -1,6 +1,6 @@
 export { parseRolloutPolicy, type CheckedRolloutPolicy } from './policy.js';
 export { assignWaves, nextWaveDevices, rolloutHash, rolloutOrder, waveSize } from './waves.js';
-export { classifyDevice, evaluateGate, type DeviceRolloutReport, type GateCounts, type GateInput, type GateVerdict, type MetricObservation } from './gate.js';
+export { classifyDevice, evaluateGate, reportsCurrentVersion, type DeviceRolloutReport, type GateCounts, type GateInput, type GateVerdict, type MetricObservation } from './gate.js';
 export {
   RolloutStateSchema,
   admittedDevices,
