@@ -1,5 +1,5 @@
 import type { ManifestFault } from '@verge/contracts';
-import { checkDeploymentManifest, compileTargetCondition, contentWrites, DEPLOYMENT_PRIORITY_MAX } from '@verge/core';
+import { checkDeploymentManifest, compileTargetCondition, contentWrites, DEPLOYMENT_PRIORITY_MAX, validateDeploymentId } from '@verge/core';
 import { invalid, parseIntegerFlag, parseJsonObject, parseKeyValues } from '../cli/args.js';
 import { readTextFile } from './read-text-file.js';
 
@@ -33,12 +33,14 @@ const MAX_METRICS = 5;
 export type DraftResult = { readonly ok: true; readonly draft: ConfigurationDraft } | { readonly ok: false; readonly faults: readonly ManifestFault[] };
 
 /**
- * Builds a deployment from flags and files, checking locally what can be checked before anything is sent: the
- * manifest (a standard deployment's whole manifest as `verge manifest validate` does; a `--layered` one's key
+ * Builds a deployment from flags and files, checking locally what can be checked before anything is sent: the id,
+ * the manifest (a standard deployment's whole manifest as `verge manifest validate` does; a `--layered` one's key
  * structure), the target condition, the priority, labels, metrics and the rollout file. Malformed flags throw
  * CLI_ARGUMENT_INVALID naming the flag; an unreadable file CLI_FILE_UNREADABLE.
  */
 export async function buildDeploymentDraft(id: string, flags: DeploymentDraftFlags): Promise<DraftResult> {
+  const idCheck = validateDeploymentId(id);
+  if (!idCheck.ok) throw idCheck.error;
   const manifest = parseJsonObject(`--manifest ${flags.manifest}`, await readTextFile(flags.manifest));
   const modulesContent = modulesContentOf(flags.manifest, manifest);
   const target = compileTargetCondition(flags.targetCondition);

@@ -143,6 +143,10 @@ describe('verge deployment', () => {
     const noCondition = await verge('deployment', 'plan', 'cli-x', '--manifest', files.base, '--priority', '3');
     expect(noCondition.code).toBe(2);
     expect(noCondition.stderr).toContain('--target-condition is required with --manifest');
+    // '..' never reached the cloud as an id: the URL resolved it away and the CLI printed 'no route PUT /'.
+    const dots = await verge('deployment', 'create', '..', '--manifest', files.base, '--target-condition', '*', '--priority', '1');
+    expect(dots.code).toBe(1);
+    expect(dots.stderr).toContain("TARGET_DEPLOYMENT_ID_INVALID: deployment id '..': is a path segment of its own");
     const duplicate = await verge('deployment', 'create', 'cli-base', '--manifest', files.base, '--target-condition', '*', '--priority', '1');
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('CLD_CONFIGURATION_ALREADY_EXISTS');

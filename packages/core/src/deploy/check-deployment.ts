@@ -11,11 +11,15 @@ export const DEPLOYMENT_PRIORITY_MAX = 2_147_483_647;
 // Reference §10.1: "no spaces or & ^ [ ] { } \ | " < > /".
 const FORBIDDEN_ID_CHARS = new Set(['&', '^', '[', ']', '{', '}', '\\', '|', '"', '<', '>', '/']);
 
-/** Checks a deployment id against reference §10.1: 1–128 characters, lower case, no space or `& ^ [ ] { } \ | " < > /`. */
+/**
+ * Checks a deployment id against reference §10.1: 1–128 characters, lower case, no space or `& ^ [ ] { } \ | " < > /`;
+ * and not `.` or `..`, which a URL path resolves away (`PUT /configurations/..` is `PUT /`).
+ */
 export function validateDeploymentId(id: string): { readonly ok: true } | { readonly ok: false; readonly error: VergeError } {
   const fail = (rule: string) => ({ ok: false as const, error: new VergeError('TARGET_DEPLOYMENT_ID_INVALID', `deployment id '${id}': ${rule}`, { details: { id } }) });
   if (id.length === 0) return fail('must not be empty');
   if (id.length > DEPLOYMENT_ID_MAX_LENGTH) return fail(`is ${id.length} characters long; the maximum is ${DEPLOYMENT_ID_MAX_LENGTH}`);
+  if (id === '.' || id === '..') return fail("is a path segment of its own ('.' and '..' are resolved away in a URL, so the deployment could not be addressed)");
   for (let i = 0; i < id.length; i++) {
     const ch = id[i] as string;
     if (/\s/u.test(ch) || /\p{Cc}/u.test(ch)) return fail(`has a space or control character at position ${i + 1}`);

@@ -19,6 +19,9 @@ describe('deployment ids (reference §10.1)', () => {
     ['my deploy', "deployment id 'my deploy': has a space or control character at position 3"],
     ['tab\there', "deployment id 'tab\there': has a space or control character at position 4"],
     ...['&', '^', '[', ']', '{', '}', '\\', '|', '"', '<', '>', '/'].map((c) => [`a${c}b`, `deployment id 'a${c}b': has '${c}' at position 2; none of & ^ [ ] { } \\ | " < > / is allowed`]),
+    // URL paths resolve these away (`/configurations/..` is `/`): such a deployment could never be read or deleted.
+    ['.', "deployment id '.': is a path segment of its own ('.' and '..' are resolved away in a URL, so the deployment could not be addressed)"],
+    ['..', "deployment id '..': is a path segment of its own ('.' and '..' are resolved away in a URL, so the deployment could not be addressed)"],
   ])('rejects %j', (id, message) => {
     const r = validateDeploymentId(id);
     expect(r.ok).toBe(false);
