@@ -12,7 +12,8 @@ export const configurationErrors = defineErrors({
   },
   CLD_CONFIGURATION_IMMUTABLE: {
     status: 400,
-    description: "An update changes a deployment's `id` or `content`, which are fixed at creation (reference §10.1): create a new deployment instead. The message names the field.",
+    description:
+      "An update changes a deployment's `id` or `content`, which are fixed at creation (reference §10.1), or gives a staged `rollout` to a deployment created without one (it already reaches every targeted device; a rollout starting then would take it back from all but its first wave): create a new deployment instead. The message names the field.",
   },
   CLD_CONFIGURATION_INVALID: {
     status: 400,

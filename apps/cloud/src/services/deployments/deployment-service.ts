@@ -12,8 +12,9 @@ import type { DeploymentMetrics } from './deployment-metrics.js';
 export interface DeploymentService {
   /**
    * Creates (no `ifMatch`; 409 when the id exists) or updates (`ifMatch` an etag or `*`; 404 when missing, 412 on a
-   * stale etag) a deployment. An update may change target condition, priority, labels, metrics and rollout; a
-   * changed `content` or `id` is refused (400 CLD_CONFIGURATION_IMMUTABLE). Publishes `configurationChanged`.
+   * stale etag) a deployment. An update may change target condition, priority, labels, metrics and the rollout of
+   * a deployment created with one (or remove it); a changed `content` or `id`, or a rollout given to a deployment
+   * created without one, is refused (400 CLD_CONFIGURATION_IMMUTABLE). Publishes `configurationChanged`.
    */
   put(id: string, input: ConfigurationInputDto, ifMatch: string | undefined): Promise<ConfigurationDto>;
   get(id: string): Promise<ConfigurationDto>;
@@ -95,6 +96,15 @@ export function createDeploymentService(ctx: ServiceContext, metrics: Deployment
       });
     }
     const checked = checkConfigurationInput(input, existing.createdAtMs);
+    if (existing.rollout === null && checked.rollout !== null) {
+      // Every targeted device already has it: a rollout starting now would admit its first wave only and move
+      // every other device back to what it ran before the deployment, to bring it forward again wave by wave.
+      throw new VergeError(
+        'CLD_CONFIGURATION_IMMUTABLE',
+        `rollout: deployment '${id}' was created without a staged rollout and already applies to every device it targets; give the rollout to a new deployment (a higher priority stages it over this one)`,
+        { details: { path: 'rollout', id } },
+      );
+    }
     const record: ConfigurationRecord = {
       ...existing,
       etag: newEtag(ctx.random),

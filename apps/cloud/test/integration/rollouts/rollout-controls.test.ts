@@ -71,6 +71,21 @@ describe('staged rollout controls', () => {
     for (const id of ['low-v2', 'low-base']) await cloud.ok('DELETE', `/configurations/${id}`);
   });
 
+  it('refuses a rollout given to a deployment that already applies without one; its devices keep it', async () => {
+    for (const id of ['late-a', 'late-b', 'late-c']) await edgeDevice(cloud, id, { ring: 'late' });
+    await cloud.ok('PUT', '/configurations/late-base', deploymentBody('late-base', 1, "tags.ring='late'", 'old'));
+    await cloud.ok('PUT', '/configurations/late-v2', deploymentBody('late-v2', 10, "tags.ring='late'", 'new'));
+    for (const id of ['late-a', 'late-b', 'late-c']) await untilModules(cloud, id, ['new']);
+    // Started now, the rollout would admit its first wave only and send the other devices back to 'old'.
+    const added = await cloud.rest('PUT', '/configurations/late-v2', deploymentBody('late-v2', 10, "tags.ring='late'", 'new', { rollout: waves() }), { 'if-match': '*' });
+    expect(added.status).toBe(400);
+    expect(added.body).toMatchObject({ code: 'CLD_CONFIGURATION_IMMUTABLE', details: { path: 'rollout' } });
+    expect((added.body as { message: string }).message).toContain("deployment 'late-v2' was created without a staged rollout");
+    expect((await cloud.rest('GET', '/configurations/late-v2/rollout')).status).toBe(404);
+    for (const id of ['late-a', 'late-b', 'late-c']) expect(await agentModules(cloud, id)).toEqual(['new']);
+    for (const id of ['late-v2', 'late-base']) await cloud.ok('DELETE', `/configurations/${id}`);
+  });
+
   it('refuses a bad policy naming the path, and answers 404 where there is no rollout', async () => {
     const bad = await cloud.rest('PUT', '/configurations/bad-policy', deploymentBody('bad-policy', 1, "tags.ring='none'", 'app', { rollout: { waves: [{ count: 1, successRate: 2, deadlineSeconds: 5 }] } }));
     expect(bad.status).toBe(400);
