@@ -25,12 +25,13 @@ interface StatusView {
 /**
  * `verge deployment status <id>`: targeted / applied / succeeded / failed / pending counts (reference §10.4) and,
  * for a staged rollout, its waves. `--watch` polls (every `--interval` seconds) and prints each change until every
- * targeted device has reported success or failure, or Ctrl-C; with `--json` each change is one JSON line.
+ * targeted device has reported success or failure, the rollout was rolled back or aborted (exit status 1), or
+ * Ctrl-C; with `--json` each change is one JSON line.
  */
 export function registerDeploymentStatus(program: Command): void {
   const command = addVerb(deploymentGroup(program), 'status', "a deployment's progress: targeted, applied, succeeded, failed; rollout waves")
     .argument('<id>', 'deployment id')
-    .option('--watch', 'keep printing changes until every targeted device reported (or Ctrl-C)')
+    .option('--watch', 'keep printing changes until every targeted device reported, or the rollout was rolled back or aborted (exit status 1), or Ctrl-C')
     .option('--interval <seconds>', 'seconds between polls with --watch (1..60, default 2)');
   withClientOptions(command).action(runAction((stdio, id: string, options: StatusOptions) => deploymentStatus(stdio, id, options)));
 }
@@ -77,10 +78,18 @@ async function deploymentStatus(stdio: Stdio, id: string, options: StatusOptions
     hinted = true;
     stdio.out(`no device matches the target condition of ${id} yet: waiting for matching devices to report (Ctrl-C to stop)`);
   };
+  // A halted rollout waits for the operator: say so once. A rolled-back or aborted one will not move any more.
+  let halted = false;
+  const hintIfHalted = (): void => {
+    const halt = view.rollout?.status === 'halted';
+    if (halt && !halted && options.json !== true) stdio.out(`rollout halted: waiting for \`verge deployment resume ${id}\` or \`abort\` (Ctrl-C to stop)`);
+    halted = halt;
+  };
   try {
     let shown = JSON.stringify(view);
     hintIfUntargeted();
-    while (!view.status.done && !stop.signal.aborted) {
+    hintIfHalted();
+    while (!view.status.done && !stop.signal.aborted && !rolloutEnded(view)) {
       await sleep(intervalMs, stop.signal);
       if (stop.signal.aborted) break;
       view = await poll(client, id);
@@ -88,12 +97,22 @@ async function deploymentStatus(stdio: Stdio, id: string, options: StatusOptions
       if (text !== shown) print(stdio, view, options);
       shown = text;
       hintIfUntargeted();
+      hintIfHalted();
     }
   } finally {
     process.removeListener('SIGINT', onInterrupt);
   }
+  if (rolloutEnded(view)) {
+    if (options.json !== true) stdio.out(`rollout ${view.rollout?.status ?? ''}: ${id} will not reach the targeted devices it has not reached`);
+    return 1;
+  }
   if (view.status.done && options.json !== true) stdio.out(`every targeted device reported: ${view.status.succeeded} succeeded, ${view.status.failed} failed`);
   return 0;
+}
+
+/** A rolled-back or aborted rollout is final and never reaches the devices still waiting: a watch ends there. */
+function rolloutEnded(view: StatusView): boolean {
+  return view.rollout?.status === 'rolledBack' || view.rollout?.status === 'aborted';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -126,6 +126,11 @@ describe('staged rollout over a simulated fleet', () => {
     expect(status.stdout).toContain('rollout rolledBack: wave 2 of 3');
     expect(status.stdout).toContain(`rolled back: ${halted.haltReason}`);
     expect(status.stdout).toMatch(/^2\s+failed\s+4\s+\d+\s+\d+\s+\d+/m);
+    // A watch ends at a rolled-back rollout (it had waited forever); Ctrl-C after 15 s only bounds a regression.
+    const interrupt = setTimeout(() => process.emit('SIGINT'), 15_000);
+    const watched = await verge('deployment', 'status', 'rb-v2', '--watch', '--interval', '1').finally(() => clearTimeout(interrupt));
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toContain('rollout rolledBack: rb-v2 will not reach the targeted devices it has not reached');
     const resume = await verge('deployment', 'resume', 'rb-v2');
     expect(resume.code).not.toBe(0);
     expect(resume.stderr).toContain("cannot resume the rollout of 'rb-v2': it is rolledBack");
