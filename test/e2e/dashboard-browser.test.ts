@@ -234,6 +234,13 @@ describe.skipIf(blocker !== undefined)('web dashboard in headless Chromium', () 
     await poll(() => page.getByTestId('dry-run-panel').locator('[role=alert]').textContent()).toMatch(/content/);
   });
 
+  it('deployments page of a deployment that does not exist: the error, and no claim about its rollout', async () => {
+    await page.goto(`${url}/#/deployments/no-such-deployment`);
+    await poll(() => text('deployment-detail')).toContain("deployment 'no-such-deployment' does not exist");
+    // The rollout's 404 had been read as "no rollout policy" and shown as one.
+    expect(await text('deployment-detail')).not.toContain('No staged rollout');
+  });
+
   it('jobs page: the job with its progress', async () => {
     await page.goto(`${url}/#/jobs`);
     const row = page.locator('[data-job=dash-job]');

@@ -4,6 +4,7 @@ import { errorText, isNotFound, isRouteMissing, type Api } from '../api/client.j
 import { Badge, JsonView, LoadError, Loading, Panel, Progress, time } from '../components/common.js';
 import { useLive } from '../components/use-live.js';
 import { deploymentChanges, deploymentListChanges, rolloutChanges } from '../fleet/change-filters.js';
+import { rolloutNote } from '../fleet/rollout-note.js';
 import { hrefOf } from '../route.js';
 
 const enc = encodeURIComponent;
@@ -96,7 +97,7 @@ function DeploymentDetail({ api, id }: { api: Api; id: string }) {
       )}
       <h3>Rollout</h3>
       <LoadError error={rollout.error} what="Rollout" />
-      {rollout.data === null && <p class="muted">No staged rollout: every targeted device gets it at once.</p>}
+      {rollout.data === null && config.data !== undefined && <p class="muted">{rolloutNote(config.data.rollout)}</p>}
       {rollout.data !== undefined && rollout.data !== null && (
         <div data-testid="rollout">
           <p>
