@@ -104,6 +104,7 @@ class Fleet implements FleetSimulator {
           connecting.push(connects.run(() => this.connectOnce(device)));
         } catch (err) {
           this.counters.registrationFailed += 1;
+          this.counters.lastRegistrationFailure = { deviceId, message: err instanceof Error ? err.message : String(err) };
           this.context.log.warn({ err, deviceId }, 'registration failed');
         }
       },

@@ -8,6 +8,8 @@ export interface FleetStats {
   readonly registered: number;
   /** Registrations that failed (the device is left out). */
   readonly registrationFailed: number;
+  /** Why the latest failed registration failed (the service API's answer, or why it could not be reached). */
+  readonly lastRegistrationFailure?: { readonly deviceId: string; readonly message: string };
   readonly connected: number;
   /** Start-up connections that did not succeed within the connect timeout (those devices keep trying). */
   readonly connectTimeouts: number;
@@ -72,6 +74,7 @@ export function deviceOutcome(device: Pick<SimulatedDevice, 'desiredVersion' | '
 export class FleetCounters {
   registered = 0;
   registrationFailed = 0;
+  lastRegistrationFailure: { readonly deviceId: string; readonly message: string } | undefined;
   connected = 0;
   connectTimeouts = 0;
   lastConnectFailure: ConnectFailure | undefined;
@@ -111,6 +114,7 @@ export class FleetCounters {
       devices: this.devices,
       registered: this.registered,
       registrationFailed: this.registrationFailed,
+      ...(this.lastRegistrationFailure === undefined ? {} : { lastRegistrationFailure: this.lastRegistrationFailure }),
       connected: this.connected,
       connectTimeouts: this.connectTimeouts,
       connectRefused: this.refused.size,

@@ -70,7 +70,9 @@ async function simulate(stdio: Stdio, o: SimulateOptions): Promise<number> {
   const timer = setInterval(status.print, intervalMs);
   const stopped = waitForStop(durationMs);
   try {
-    await Promise.race([fleet.start(), stopped.promise]);
+    const first = await Promise.race([fleet.start().then(() => 'started' as const), stopped.promise.then(() => 'stopped' as const)]);
+    // Not one device could be registered (a refused key, an API out of reach): nothing to simulate, say why and fail.
+    if (first === 'started' && fleet.stats().registered === 0) return 1;
     await stopped.promise;
   } finally {
     clearInterval(timer);
@@ -150,6 +152,13 @@ function statusPrinter(stdio: Stdio, json: boolean, fleet: FleetSimulator): { pr
   return {
     print: () => {
       const stats = fleet.stats();
+      const refused = stats.lastRegistrationFailure;
+      if (!json && refused !== undefined && !explained.has(`register:${refused.message}`)) {
+        explained.add(`register:${refused.message}`);
+        if (tty) process.stdout.write('\n');
+        stdio.err(`${refused.deviceId} could not be registered: ${refused.message}`);
+        last = '';
+      }
       const failure = stats.lastConnectFailure;
       const kind = `${failure?.code}:${failure?.returnCode ?? ''}`;
       // Once per kind of failure, on stderr (between status lines on a terminal): why devices stay unconnected.

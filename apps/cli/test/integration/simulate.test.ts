@@ -51,3 +51,19 @@ it('runs a fleet until Ctrl-C: registers with tags, reports a deployment, prints
     stderr.mockRestore();
   }
 });
+
+it('stops with status 1 and says why when no device can be registered (a wrong service key)', async () => {
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+  try {
+    const wrongKey = `HostName=${cloud.hostName};SharedAccessKeyName=owner;SharedAccessKey=${Buffer.alloc(32).toString('base64')}`;
+    // It had printed 'registered 0/2 (2 failed)' with no reason and kept running until Ctrl-C, with status 0.
+    const exit = await main(['node', 'verge', 'simulate', '--devices', '2', '--prefix', 'nokey-', '--connection-string', wrongKey, '--api', cloud.cloud.urls.http, '--mqtt', `127.0.0.1:${cloud.mqttPort}`]);
+    expect(exit).toBe(1);
+    expect(err.join('')).toMatch(/nokey-\d could not be registered: the token's signature does not match a key of policy 'owner'/);
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+});
