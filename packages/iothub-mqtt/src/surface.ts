@@ -63,11 +63,19 @@ export function createIotHubSurface(backend: IotHubBackend, o: SurfaceOptions): 
 
 type Sequencer = ReturnType<AckSequencers['of']>;
 
+/**
+ * The application property IoT Hub and IoT Edge add to telemetry published with the MQTT RETAIN flag (value `true`;
+ * EH's `RetainPropertyName`, reference azure-iot-edge.md §5.4): there are no retained messages, the flag travels
+ * with the message instead of being lost.
+ */
+const RETAIN_PROPERTY = 'mqtt-retain';
+
 function onTelemetry(backend: IotHubBackend, o: SurfaceOptions, seq: Sequencer, p: InboundPublish, topic: TelemetryTopic): void {
   // After a refusal the connection is closing: later publishes are not taken, so the client resends them in order.
   if (seq.refusing) return;
   // Copy: the payload may be a view into the stream's buffer, and the backend may keep the message.
-  const message: Message = { body: Buffer.from(p.payload), properties: topic.properties, systemProperties: topic.systemProperties };
+  const properties = p.retain ? { ...topic.properties, [RETAIN_PROPERTY]: 'true' } : topic.properties;
+  const message: Message = { body: Buffer.from(p.payload), properties, systemProperties: topic.systemProperties };
   const slot = p.qos === 1 ? seq.reserve(p.messageId) : undefined;
   const conn = p.conn;
   let result: IngestResult | Promise<IngestResult>;

@@ -48,6 +48,17 @@ describe('device endpoint: telemetry', () => {
     expect(mod?.properties).toEqual({ k: 'v' });
   });
 
+  it('keeps the RETAIN flag of telemetry as application property mqtt-retain, as IoT Hub does', async () => {
+    h = await setup();
+    const c = await h.connected('d1');
+    c.send({ cmd: 'publish', topic: 'devices/d1/messages/events/k=v', payload: 'kept', qos: 1, messageId: 7, dup: false, retain: true });
+    await c.next((p) => p.cmd === 'puback' && p.messageId === 7);
+    expect(await c.publish('devices/d1/messages/events/k=v', 'plain', 1)).toBe('acked');
+    const [retained, plain] = h.services.telemetry;
+    expect(retained?.properties).toEqual({ k: 'v', 'mqtt-retain': 'true' });
+    expect(plain?.properties).toEqual({ k: 'v' });
+  });
+
   it('accepts 256 KiB and closes the client on a larger body, storing nothing of it', async () => {
     h = await setup();
     const c = await h.connected('d1');
