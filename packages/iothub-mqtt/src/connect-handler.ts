@@ -3,13 +3,15 @@ import { ConnackCode, type AuthResult, type ConnectCredentials } from './authent
 import type { Connection } from './connection.js';
 import { handlerFailed, type ServerContext } from './server-context.js';
 import type { StoredSession } from './session-registry.js';
+import { acceptWill } from './will-message.js';
 
 type Accepted = Extract<AuthResult, { ok: true }>;
 
 /**
  * Handles CONNECT (azure-sdk-protocol.md §2): MQTT 3.1.1 only, authentication (the handler's), the connection
  * limit, then session take-over: a second connection with the same client id closes the first (MQTT-3.1.4-2), and
- * the session (clean=false) carries over with its subscriptions. Refusals answer CONNACK with the code and close.
+ * the session (clean=false) carries over with its subscriptions. A will must be the client's own telemetry
+ * (`acceptWill`; CONNACK 5 otherwise). Refusals answer CONNACK with the code and close.
  *
  * Authentication and the session store may answer with a promise (a database). The CONNECT is then decided later
  * (`holdUntilDecided`): until then the connection reads nothing more, and a connection closed meanwhile drops the
@@ -70,6 +72,12 @@ function openSession(ctx: ServerContext, conn: Connection, packet: IConnectPacke
     refuse(ctx, conn, auth.returnCode, auth.reason);
     return;
   }
+  const will = acceptWill(auth.identity, packet.will, ctx.limits.maxTelemetryBytes);
+  if (!will.ok) {
+    refuse(ctx, conn, ConnackCode.notAuthorized, will.reason);
+    return;
+  }
+  conn.will = will.value;
   return ctx.sessions.prepareOpen(auth.clientId, packet.clean !== false, (stored) => accept(ctx, conn, packet, credentials, auth, stored));
 }
 
@@ -99,7 +107,6 @@ function accept(ctx: ServerContext, conn: Connection, packet: IConnectPacket, cr
   conn.idleLimitMs = keepAliveSec * 1000 * ctx.limits.keepAliveGraceFactor;
   conn.send({ cmd: 'connack', returnCode: ConnackCode.accepted, sessionPresent: present });
   ctx.log.info({ client: auth.clientId, auth: auth.method, sessionPresent: present, keepAliveSec }, `${ctx.clientNoun} connected`);
-  if (packet.will !== undefined) ctx.log.debug({ client: auth.clientId }, 'CONNECT carries a will message; ignored');
   ctx.handler.connected?.(session, conn, present);
 }
 

@@ -13,6 +13,7 @@ import { PublishTopicCache } from './publish-topic-cache.js';
 import { addressKey } from './remote-address.js';
 import type { Session } from './session-registry.js';
 import type { StreamMeta } from './stream-meta.js';
+import type { WillMessage } from './will-message.js';
 import { clientIdOf } from './types.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -41,6 +42,8 @@ export class Connection {
   validUntilMs: number | undefined;
   /** What CONNECT presented: re-checked when the registry changes the identity (disabled, keys rotated). */
   credentials: ConnectCredentials | undefined;
+  /** The will of CONNECT: sent as the client's telemetry if the connection ends without DISCONNECT (cleared by DISCONNECT). */
+  will: WillMessage | undefined;
   /** The client certificate of TLS client authentication (set once the handshake finished), if any. */
   peerCertificate: PeerCertificate | undefined;
   /**

@@ -3,6 +3,7 @@ import type { ClientIdentity } from '@verge/core';
 import type { AuthResult, ConnectCredentials } from './authenticate.js';
 import type { Connection } from './connection.js';
 import type { Session, SessionSubscription } from './session-registry.js';
+import type { WillMessage } from './will-message.js';
 
 /** An accepted PUBLISH: QoS 0 or 1, a topic of the IoT Hub surface the client may publish to, within the limits. */
 export interface InboundPublish {
@@ -39,4 +40,6 @@ export interface IotHubMqttHandler {
   subscribed?(session: Session, granted: readonly SessionSubscription[]): void;
   /** The client acknowledged the QoS 1 publish `packetId` that `conn.publish1` sent with `tag`. */
   puback?(conn: Connection, packetId: number, tag: string): void;
+  /** The connection of `identity` ended without DISCONNECT while the server runs: its CONNECT's will is to be sent. */
+  will?(identity: ClientIdentity, conn: Connection, will: WillMessage): void;
 }

@@ -43,6 +43,7 @@ export function dispatchPacket(ctx: ServerContext, conn: Connection, packet: Pac
       conn.send({ cmd: 'pingresp' });
       return;
     case 'disconnect':
+      conn.will = undefined; // a DISCONNECT discards the will (MQTT-3.14.4-3)
       conn.close('client sent DISCONNECT', true);
       return;
     case 'connect':

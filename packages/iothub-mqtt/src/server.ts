@@ -102,8 +102,19 @@ export function createIotHubMqttServer(opts: IotHubMqttServerOptions): IotHubMqt
   const sessions = opts.sessions ?? new SessionRegistry(undefined);
   const handler = createIotHubSurface(opts.backend, { log, nowMs, serverName: opts.serverName ?? 'server' });
   const ctx: ServerContext = { handler, log, limits, nowMs, sessions, table, clientNoun: opts.clientNoun ?? 'client' };
+  let stopped = false;
   const onClosed = (conn: Connection, wasConnected: boolean): void => {
     const session = conn.session;
+    // Also for a connection taken over (it did not DISCONNECT); never while the server stops or drains.
+    if (wasConnected && !stopped && conn.will !== undefined && conn.identity !== undefined) {
+      const { will, identity } = conn;
+      conn.will = undefined;
+      try {
+        handler.will?.(identity, conn, will);
+      } catch (err) {
+        log.error({ err, client: conn.label }, 'MQTT handler failed on a will message');
+      }
+    }
     if (!wasConnected || session === undefined || session.connection !== conn) return; // taken over: the new one owns it
     sessions.release(session);
     log.info({ client: session.clientId, reason: conn.reason ?? 'closed by the client or the network' }, `${ctx.clientNoun} disconnected`);
@@ -118,7 +129,6 @@ export function createIotHubMqttServer(opts: IotHubMqttServerOptions): IotHubMqt
   const server: Server = createServer(createTlsAcceptor(attach, () => secureContext));
   server.maxConnections = limits.maxConnections + limits.maxPendingHandshakes;
   let sweeper: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   return {
     sessions,

@@ -1,10 +1,12 @@
 import { isVergeError, topics, type Message, type TelemetryTopic } from '@verge/contracts';
+import type { ClientIdentity } from '@verge/core';
 import type { Logger } from '@verge/platform';
 import { AckSequencers, type AckSlot } from './ack-sequencer.js';
 import type { IngestResult, IotHubBackend, TwinAnswer } from './backend.js';
 import type { Connection } from './connection.js';
 import type { InboundPublish, IotHubMqttHandler } from './handler.js';
 import { twinErrorAnswer } from './twin-answer.js';
+import { WILL_MESSAGE_TYPE, type WillMessage } from './will-message.js';
 
 /** Options of {@link createIotHubSurface}. */
 export interface SurfaceOptions {
@@ -32,6 +34,7 @@ export function createIotHubSurface(backend: IotHubBackend, o: SurfaceOptions): 
     disconnected: (session) => backend.disconnected?.(session),
     subscribed: (session, granted) => backend.subscribed?.(session, granted),
     puback: (conn, _packetId, tag) => backend.delivered?.(conn, tag),
+    will: (identity, conn, will) => sendWill(backend, o, identity, conn, will),
     publish(p) {
       const topic = p.topic;
       switch (topic.kind) {
@@ -70,12 +73,36 @@ type Sequencer = ReturnType<AckSequencers['of']>;
  */
 const RETAIN_PROPERTY = 'mqtt-retain';
 
+/** `properties`, with `mqtt-retain=true` added (to a copy: a parsed topic may be cached) when `retain`. */
+function withRetain(properties: Readonly<Record<string, string>>, retain: boolean): Readonly<Record<string, string>> {
+  return retain ? { ...properties, [RETAIN_PROPERTY]: 'true' } : properties;
+}
+
+/**
+ * Sends the will of a connection that ended without DISCONNECT as the client's telemetry, marked
+ * `iothub-MessageType=Will` (IoT Hub's will messages). Nobody can resend it: a refusal or failure is logged.
+ */
+function sendWill(backend: IotHubBackend, o: SurfaceOptions, identity: ClientIdentity, conn: Connection, will: WillMessage): void {
+  const properties = { ...withRetain(will.topic.properties, will.retain), [WILL_MESSAGE_TYPE.name]: WILL_MESSAGE_TYPE.value };
+  const message: Message = { body: will.payload, properties, systemProperties: will.topic.systemProperties };
+  const lost = (reason: unknown): void => o.log.warn({ client: conn.label, reason }, 'will message could not be taken; it is lost');
+  const settled = (r: IngestResult): void => {
+    if (r !== undefined) lost(r.refused);
+  };
+  try {
+    const result = backend.ingest(identity, message, conn);
+    if (result instanceof Promise) result.then(settled, lost);
+    else settled(result);
+  } catch (err) {
+    lost(err);
+  }
+}
+
 function onTelemetry(backend: IotHubBackend, o: SurfaceOptions, seq: Sequencer, p: InboundPublish, topic: TelemetryTopic): void {
   // After a refusal the connection is closing: later publishes are not taken, so the client resends them in order.
   if (seq.refusing) return;
   // Copy: the payload may be a view into the stream's buffer, and the backend may keep the message.
-  const properties = p.retain ? { ...topic.properties, [RETAIN_PROPERTY]: 'true' } : topic.properties;
-  const message: Message = { body: Buffer.from(p.payload), properties, systemProperties: topic.systemProperties };
+  const message: Message = { body: Buffer.from(p.payload), properties: withRetain(topic.properties, p.retain), systemProperties: topic.systemProperties };
   const slot = p.qos === 1 ? seq.reserve(p.messageId) : undefined;
   const conn = p.conn;
   let result: IngestResult | Promise<IngestResult>;

@@ -4,7 +4,7 @@ import { decodePropertyBag } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
 import { FakeServices, sasIdentity } from './mqtt-support/fake-services.js';
 import { eventually } from '@verge/testkit';
-import { makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
+import { credentials, makeTls, startHarness } from './mqtt-support/endpoint-harness.js';
 import type { Harness } from './mqtt-support/endpoint-harness.js';
 
 let tls: Awaited<ReturnType<typeof makeTls>>;
@@ -57,6 +57,39 @@ describe('device endpoint: telemetry', () => {
     const [retained, plain] = h.services.telemetry;
     expect(retained?.properties).toEqual({ k: 'v', 'mqtt-retain': 'true' });
     expect(plain?.properties).toEqual({ k: 'v' });
+  });
+
+  it('sends the will of a connection that ends without DISCONNECT as telemetry marked iothub-MessageType=Will', async () => {
+    h = await setup();
+    const will = { topic: 'devices/d1/messages/events/%24.mid=gone&state=offline', payload: 'bye', qos: 1 as const };
+    const dropped = await h.connected('d1', { will });
+    expect(await dropped.publish('devices/d1/messages/events/', 'alive', 1)).toBe('acked');
+    dropped.destroy(); // the network fails: no DISCONNECT
+    const sent = await eventually(() => h?.services.telemetry[1], { description: 'the will as telemetry' });
+    expect(Buffer.from(sent.body).toString()).toBe('bye');
+    expect(sent.properties).toEqual({ state: 'offline', 'iothub-MessageType': 'Will' });
+    expect(sent.systemProperties).toMatchObject({ messageId: 'gone', connectionDeviceId: 'd1' });
+
+    const polite = await h.connected('d1', { will });
+    polite.send({ cmd: 'disconnect' });
+    expect(await polite.waitClosed()).toBe(true);
+    const after = await h.connected('d1'); // a round trip on a new connection: the DISCONNECT was handled before it
+    expect(await after.ping()).toBe('pong');
+    expect(h.services.telemetry).toHaveLength(2);
+  });
+
+  it("refuses a CONNECT whose will is not the client's own telemetry", async () => {
+    h = await setup();
+    h.services.addIdentity(sasIdentity('d2'));
+    for (const will of [
+      { topic: 'devices/d2/messages/events/', payload: 'forged' },
+      { topic: '$iothub/twin/GET/?$rid=1', payload: ' ' },
+      { topic: 'devices/d1/messages/events/', payload: 'x', qos: 2 as const },
+    ]) {
+      const c = await h.open();
+      expect((await c.connack(credentials('d1'), { will })).returnCode).toBe(5);
+    }
+    expect(h.services.telemetry).toEqual([]);
   });
 
   it('accepts 256 KiB and closes the client on a larger body, storing nothing of it', async () => {

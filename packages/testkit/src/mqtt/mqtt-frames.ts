@@ -31,6 +31,8 @@ export interface ConnectOverrides {
   readonly clean?: boolean;
   readonly keepalive?: number;
   readonly protocolVersion?: 3 | 4 | 5;
+  /** A will (last will and testament), QoS 0 unless given. */
+  readonly will?: { readonly topic: string; readonly payload: string; readonly qos?: 0 | 1 | 2; readonly retain?: boolean };
 }
 
 /** The CONNECT presenting `creds`, by default with a persistent session (clean=false) as the SDK asks for. */
@@ -43,6 +45,9 @@ export function connectPacket(creds: ProbeCredentials, overrides: ConnectOverrid
     clean: overrides.clean ?? false,
     clientId: creds.clientId,
     keepalive: overrides.keepalive ?? 60,
+    ...(overrides.will === undefined
+      ? {}
+      : { will: { topic: overrides.will.topic, payload: Buffer.from(overrides.will.payload), qos: overrides.will.qos ?? 0, retain: overrides.will.retain ?? false } }),
     ...(creds.username === undefined ? {} : { username: creds.username }),
     ...(creds.password === undefined ? {} : { password: Buffer.from(creds.password, 'utf8') }),
   };
