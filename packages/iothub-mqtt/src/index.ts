@@ -11,6 +11,7 @@ export { addressKey } from './remote-address.js';
 export { Connection as MqttConnection, type ConnectionState as MqttConnectionState } from './connection.js';
 export {
   SessionRegistry,
+  grantedQos,
   isSubscribed,
   parseStoredFilter,
   type Session as MqttSession,

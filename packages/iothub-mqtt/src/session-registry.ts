@@ -28,8 +28,21 @@ export interface StoredSession {
 
 /** True when the session holds a subscription of `kind`. */
 export function isSubscribed(session: Session, kind: Subscription['kind']): boolean {
-  for (const s of session.subscriptions.values()) if (s.parsed.kind === kind) return true;
-  return false;
+  return grantedQos(session, kind) !== undefined;
+}
+
+/**
+ * The highest QoS granted to the session's subscriptions of `kind`, undefined without one: deliveries to it go out
+ * at most at that QoS (MQTT-3.8.4-6).
+ */
+export function grantedQos(session: Session, kind: Subscription['kind']): 0 | 1 | undefined {
+  let qos: 0 | 1 | undefined;
+  for (const s of session.subscriptions.values()) {
+    if (s.parsed.kind !== kind) continue;
+    if (s.qos === 1) return 1;
+    qos = 0;
+  }
+  return qos;
 }
 
 /** The filter as a subscription, or undefined when it is not one of the surface (a stored filter from an older version). */

@@ -1,5 +1,5 @@
 import { topics } from '@verge/contracts';
-import { isSubscribed, type MqttConnection, type MqttSession } from '@verge/iothub-mqtt';
+import { grantedQos, isSubscribed, type MqttConnection, type MqttSession } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { C2dMessage, DeviceEndpointServices } from '../services/types.js';
 import type { DeviceEndpointLimits } from './limits.js';
@@ -9,7 +9,9 @@ import type { DeviceEndpointLimits } from './limits.js';
  * disconnects and cloud restarts; this class only moves them. A message is published with QoS 1 when its device
  * is connected and subscribed, at most `maxInflightC2d` at a time, and completed in the store when the device
  * PUBACKs it. What was in flight on a connection that ends is delivered again on the next one (at least once).
- * Expired messages are never delivered. The store answers asynchronously, so the work of one session (reading
+ * Expired messages are never delivered. A device that subscribed with QoS 0 gets its messages with QoS 0 (a server
+ * never sends above the granted QoS, MQTT-3.8.4-6), each completed as it is written: at most once, as IoT Hub's MQTT
+ * gateway does. The store answers asynchronously, so the work of one session (reading
  * the queue, completing a message) runs in order on a per-session chain: a completion is committed before the next
  * read of the queue, and a message is never published twice on one connection.
  */
@@ -62,12 +64,17 @@ export class C2dDispatcher {
     if (conn === undefined || !this.mayDeliver(session)) return;
     const inFlight = new Set([...conn.inflight.values(), ...(this.completing.get(session) ?? [])]);
     const now = this.nowMs();
+    const atMostOnce = grantedQos(session, 'c2d') === 0;
     for (const message of pending) {
       if (conn.inflight.size >= this.limits.maxInflightC2d) break;
       if (inFlight.has(message.id) || message.expiresAtMs <= now) continue;
       const topic = await this.topicOf(message);
       if (topic === undefined) continue;
-      if (conn.publish1(topic, Buffer.from(message.message.body), message.id) === undefined) return;
+      const body = Buffer.from(message.message.body);
+      if (atMostOnce) {
+        if (!conn.publish0(topic, body)) return;
+        await this.services.completeC2d(message.deviceId, message.id);
+      } else if (conn.publish1(topic, body, message.id) === undefined) return;
     }
   }
 

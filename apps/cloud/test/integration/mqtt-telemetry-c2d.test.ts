@@ -170,6 +170,18 @@ describe('device endpoint: cloud-to-device', () => {
     await eventually(() => h!.services.completed.includes(id));
   });
 
+  it('delivers with QoS 0 to a QoS 0 subscription, completing each message as it is sent (at most once)', async () => {
+    h = await setup({ maxInflightC2d: 3 });
+    const ids = [0, 1, 2, 3, 4].map((i) => h!.services.enqueueC2d('d1', msg(`q${i}`)));
+    const c = await h.connected('d1');
+    expect(await c.subscribe('devices/d1/messages/devicebound/#', 0)).toBe(0);
+    await eventually(() => c.packets.filter(isC2d).length === 5, { description: 'all five C2D messages, none waiting for a PUBACK' });
+    const delivered = c.packets.filter(isC2d) as IPublishPacket[];
+    expect(delivered.map((p) => p.qos)).toEqual([0, 0, 0, 0, 0]);
+    expect(delivered.map((p) => Buffer.from(p.payload).toString())).toEqual(['q0', 'q1', 'q2', 'q3', 'q4']);
+    await eventually(() => ids.every((id) => h!.services.completed.includes(id)), { description: 'every message completed' });
+  });
+
   it('never delivers expired messages and caps messages in flight', async () => {
     h = await setup({ maxInflightC2d: 3 });
     h.services.enqueueC2d('d1', msg('expired'), -1000);
