@@ -28,7 +28,7 @@ export function claimIdentity(clientId: string, username: string | undefined): C
   const identity = parseClientId(clientId);
   if (identity === undefined) return fail(`client id '${clientId}' is not '{deviceId}' or '{deviceId}/{moduleId}'`);
   if (username === undefined || username === '') return fail('user name is missing; expected \'{host}/{clientId}/?api-version=…\'');
-  const split = splitUsername(username);
+  const split = splitUsername(username, clientId);
   if (split === undefined) return fail(`user name '${username}' has no '?api-version=' query; expected '{host}/{clientId}/?api-version=…'`);
   const segments = split.path.split('/');
   const [hostName = '', ...ids] = segments;
@@ -39,8 +39,13 @@ export function claimIdentity(clientId: string, username: string | undefined): C
   return { ok: true, value: { identity, clientId, apiVersion, hostName } };
 }
 
-function splitUsername(username: string): { path: string; query: string } | undefined {
-  const q = username.indexOf('/?');
+/**
+ * Path and query of a user name. The query starts at the `/?` right after the client id: ids may themselves contain
+ * `?` (the registry allows it), so a `/?` inside `/?d/…` (device `?d`) or `/d/?m/…` (module `?m`) is not the query.
+ */
+function splitUsername(username: string, clientId: string): { path: string; query: string } | undefined {
+  const afterClientId = username.indexOf(`/${clientId}/?`);
+  const q = afterClientId >= 0 ? afterClientId + clientId.length + 1 : username.indexOf('/?');
   if (q >= 0) return { path: username.slice(0, q), query: username.slice(q + 2) };
   const slash = username.lastIndexOf('/');
   const last = username.slice(slash + 1);

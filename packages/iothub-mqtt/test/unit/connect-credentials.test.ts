@@ -12,6 +12,9 @@ describe('claimIdentity', () => {
     ['d1', 'hub.example/d1/api-version=2018-06-30', { deviceId: 'd1' }, '2018-06-30', 'hub.example'],
     ['d1', 'hub.example/d1/api-version=2018-06-30&DeviceClientType=x', { deviceId: 'd1' }, '2018-06-30', 'hub.example'],
     ['dev-1.a_b:c', 'h/dev-1.a_b:c/?api-version=1', { deviceId: 'dev-1.a_b:c' }, '1', 'h'],
+    // `?` is a valid id character: a `/?` inside the ids is not the start of the query
+    ['?d', 'h/?d/?api-version=1', { deviceId: '?d' }, '1', 'h'],
+    ['d/?m', 'h/d/?m/?api-version=1', { deviceId: 'd', moduleId: '?m' }, '1', 'h'],
   ])('accepts client id %s with user name %s', (clientId, username, identity, apiVersion, hostName) => {
     expect(claimIdentity(clientId, username)).toEqual({ ok: true, value: { identity, clientId, apiVersion, hostName } });
   });
