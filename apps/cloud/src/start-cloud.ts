@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { VergeError, type Clock, type HealthDto } from '@verge/contracts';
-import { createLogger, ensureCloudPki, lockDirectory, runStopSteps, startMetricsListener, systemClock, type CloudPki, type DirectoryLock, type Logger, type MetricsListener } from '@verge/platform';
+import { OPTIONAL_CLIENT_CERTIFICATE, createLogger, ensureCloudPki, lockDirectory, runStopSteps, startMetricsListener, systemClock, type CloudPki, type DirectoryLock, type Logger, type MetricsListener } from '@verge/platform';
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import type { CloudBus } from './bus/open-cloud-bus.js';
@@ -180,7 +180,8 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
 
     const http = await listenApp(app, config);
     listeners.http = { up: true, port: http };
-    parts.https = createHttpsServer({ key: pki.serverKeyPem, cert: pki.serverCertChainPem }, app.routing);
+    // Client certificates requested, not required: X.509 devices authenticate with theirs over MQTT/WebSockets.
+    parts.https = createHttpsServer({ key: pki.serverKeyPem, cert: pki.serverCertChainPem, ...OPTIONAL_CLIENT_CERTIFICATE }, app.routing);
     serveMqttOverWebSockets(parts.https, (stream, meta) => endpoint.handle(stream, meta), log);
     const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
     listeners.https = { up: true, port: https };

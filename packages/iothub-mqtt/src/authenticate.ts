@@ -1,14 +1,10 @@
 import { IOT_HUB_SAS_CLOCK_SKEW_SEC, deviceResource, moduleResource, sasAudiences, verifySasToken, type ClientIdentity } from '@verge/core';
-import { thumbprintMatches, thumbprintsOfDer } from '@verge/platform';
+import { thumbprintMatches, thumbprintsOfDer, type TlsPeerCertificate } from '@verge/platform';
 import { claimIdentity } from './connect-credentials.js';
 import { describeIdentity, type MqttAuthRecord } from './types.js';
 
 /** The client certificate presented in the TLS handshake (already proven: the client signed with its key). */
-export interface PeerCertificate {
-  readonly der: Uint8Array;
-  readonly validFromMs: number;
-  readonly validToMs: number;
-}
+export type PeerCertificate = TlsPeerCertificate;
 
 /** What a CONNECT presents. */
 export interface ConnectCredentials {

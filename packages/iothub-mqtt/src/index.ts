@@ -4,7 +4,6 @@
 export { createIotHubMqttServer, type IotHubMqttServer, type IotHubMqttServerOptions, type IotHubMqttServerStats, type ServerTls } from './server.js';
 export type { IngestRefusal, IngestResult, IotHubBackend, TwinAnswer } from './backend.js';
 export type { StreamMeta, StreamTransport } from './stream-meta.js';
-export { peerCertificateOf } from './tls-acceptor.js';
 export { twinErrorAnswer } from './twin-answer.js';
 export { defaultIotHubMqttLimits, type IotHubMqttLimits } from './limits.js';
 export { addressKey } from './remote-address.js';

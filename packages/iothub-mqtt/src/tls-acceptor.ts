@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { SecureContext } from 'node:tls';
-import type { PeerCertificate } from './authenticate.js';
+import { OPTIONAL_CLIENT_CERTIFICATE, peerCertificateOf } from '@verge/platform';
 import { admit, attachStream, type AttachDeps } from './stream-attach.js';
 
 /**
@@ -19,7 +19,7 @@ export function createTlsAcceptor(deps: AttachDeps, secureContext: () => SecureC
     }
     raw.on('error', () => undefined); // reported through the TLS socket, which owns the close
     raw.setNoDelay(true);
-    const socket = new TLSSocket(raw, { isServer: true, secureContext: secureContext(), requestCert: true, rejectUnauthorized: false });
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: secureContext(), ...OPTIONAL_CLIENT_CERTIFICATE });
     const meta = { transport: 'tls', remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, localPort: raw.localPort } as const;
     const conn = attachStream(deps, socket, meta, raw);
     socket.on('secure', () => {
@@ -28,12 +28,4 @@ export function createTlsAcceptor(deps: AttachDeps, secureContext: () => SecureC
       conn.peerCertificate = peerCertificateOf(socket);
     });
   };
-}
-
-/** The client certificate a TLS socket's handshake received (undefined: none), as `StreamMeta.peerCertificate` wants it. */
-export function peerCertificateOf(socket: TLSSocket): PeerCertificate | undefined {
-  const cert = socket.getPeerCertificate(false);
-  // An empty object means the client sent no certificate.
-  if (cert === null || typeof cert !== 'object' || !('raw' in cert) || cert.raw === undefined) return undefined;
-  return { der: cert.raw, validFromMs: Date.parse(cert.valid_from), validToMs: Date.parse(cert.valid_to) };
 }

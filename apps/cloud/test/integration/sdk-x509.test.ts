@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint, issueClientCert } from '@verge/platform';
 import type { IssuedCertificate } from '@verge/platform';
@@ -43,6 +44,30 @@ describe('Azure IoT device SDK → cloud (X.509 self-signed)', () => {
     await cloud.subscribed('x509-1', '$iothub/methods/POST/');
     const answer = await cloud.rest('POST', '/twins/x509-1/methods', { methodName: 'identify', responseTimeoutInSeconds: 5 });
     expect(answer).toEqual({ status: 200, body: { status: 200, payload: { cn: 'x509-1' } } });
+  });
+
+  it('connects over MQTT/WebSockets on the HTTPS port with its certificate, as IoT Hub allows on 443', async () => {
+    // The SDK's MqttWs dials port 443 only (reference §1): mqtt.js makes the same wss connection to the test port.
+    const client = await mqtt.connectAsync(`wss://localhost:${cloud.ports.https}/$iothub/websocket`, {
+      clientId: 'x509-1',
+      username: `${cloud.hostName}/x509-1/?api-version=2021-04-12`,
+      protocolVersion: 4,
+      clean: false,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ca: cloud.caPem,
+      cert: cert.certificatePem,
+      key: cert.privateKeyPem,
+    });
+    try {
+      await client.publishAsync('devices/x509-1/messages/events/via=wss', 'over websockets', { qos: 1 });
+      const stored = await eventually(async () => (await cloud.messages('&deviceId=x509-1')).find((m) => m.properties['via'] === 'wss'), {
+        description: 'the WebSocket telemetry stored',
+      });
+      expect(stored.systemProperties).toMatchObject({ connectionDeviceId: 'x509-1' });
+    } finally {
+      await client.endAsync(true);
+    }
   });
 
   it('refuses a certificate whose thumbprint is not registered', async () => {

@@ -1,7 +1,7 @@
 import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { IotHubMqttServer, ServerTls } from '@verge/iothub-mqtt';
-import type { Logger } from '@verge/platform';
+import { OPTIONAL_CLIENT_CERTIFICATE, peerCertificateOf, type Logger } from '@verge/platform';
 
 /** What a module network listener serves: MQTT over TLS (8883) or the hub's HTTPS port (443). */
 export type ModuleNetworkService = 'mqtt' | 'https';
@@ -117,7 +117,7 @@ export class ModuleNetworkListeners {
   private accept(raw: Socket): void {
     raw.on('error', () => undefined); // reported through the TLS socket
     raw.setNoDelay(true);
-    const socket = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext, requestCert: true, rejectUnauthorized: false });
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext, ...OPTIONAL_CLIENT_CERTIFICATE });
     const timer = setTimeout(() => socket.destroy(), this.o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     timer.unref();
     socket.on('error', () => socket.destroy());
@@ -131,11 +131,4 @@ export class ModuleNetworkListeners {
 
 function contextOf(tls: ServerTls): SecureContext {
   return createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
-}
-
-function peerCertificateOf(socket: TLSSocket): { der: Buffer; validFromMs: number; validToMs: number } | undefined {
-  const cert = socket.getPeerCertificate(false);
-  // An empty object means the client sent no certificate.
-  if (cert === null || typeof cert !== 'object' || !('raw' in cert) || cert.raw === undefined) return undefined;
-  return { der: cert.raw, validFromMs: Date.parse(cert.valid_from), validToMs: Date.parse(cert.valid_to) };
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
+import { peerCertificateOf, type TlsPeerCertificate } from '../pki/peer-certificate.js';
 
 /** The path IoT Hub serves MQTT over WebSockets on (the SDK's `MqttWs`: `wss://{host}:443/$iothub/websocket`). */
 export const IOT_HUB_WEBSOCKET_PATH = '/$iothub/websocket';
@@ -18,6 +20,11 @@ export interface MqttWebSocketMeta {
   readonly remotePort: number | undefined;
   /** The HTTPS port the client connected to (a user name or SAS audience may name `host:port`). */
   readonly localPort: number | undefined;
+  /**
+   * The client certificate of the HTTPS connection (X.509 devices over WebSockets, as on IoT Hub's port 443); the
+   * HTTPS server must request one (`OPTIONAL_CLIENT_CERTIFICATE`).
+   */
+  readonly peerCertificate: TlsPeerCertificate | undefined;
 }
 
 /** Takes one MQTT byte stream (the WebSocket's binary frames as a Duplex) into an MQTT server. */
@@ -67,7 +74,8 @@ export function createMqttWebSocketUpgrade(o: MqttWebSocketUpgradeOptions): Mqtt
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', (err) => o.log.debug({ err, remoteAddress: req.socket.remoteAddress }, 'MQTT WebSocket stream error'));
-        o.entry(stream, { transport: 'ws', remoteAddress: req.socket.remoteAddress, remotePort: req.socket.remotePort, localPort: req.socket.localPort });
+        const peerCertificate = req.socket instanceof TLSSocket ? peerCertificateOf(req.socket) : undefined;
+        o.entry(stream, { transport: 'ws', remoteAddress: req.socket.remoteAddress, remotePort: req.socket.remotePort, localPort: req.socket.localPort, peerCertificate });
       });
     },
     close() {

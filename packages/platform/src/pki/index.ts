@@ -4,3 +4,4 @@ export { certificateThumbprint, thumbprintsOfDer, normalizeThumbprint, thumbprin
 export { ensureCloudPki, type EnsureCloudPkiOptions, type CloudPki } from './ensure-cloud-pki.js';
 export { splitPemCertificates } from './pem.js';
 export type { KeyAlgorithm } from './key-algorithm.js';
+export { OPTIONAL_CLIENT_CERTIFICATE, peerCertificateOf, type TlsPeerCertificate } from './peer-certificate.js';

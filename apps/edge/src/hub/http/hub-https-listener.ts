@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MAX_METHOD_PAYLOAD_BYTES, VergeError } from '@verge/contracts';
 import { addressKey, type IotHubMqttLimits } from '@verge/iothub-mqtt';
-import { createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry, type MqttWebSocketUpgrade } from '@verge/platform';
+import { OPTIONAL_CLIENT_CERTIFICATE, createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry, type MqttWebSocketUpgrade } from '@verge/platform';
 import { answerMethodCall, type MethodEndpointDeps, type MethodHttpAnswer } from './method-endpoint.js';
 import { matchMethodRoute, methodErrorAnswer } from './method-request.js';
 
@@ -55,7 +55,7 @@ export class HubHttpsListener {
     // A call's headers and body (at most ~136 KB) arrive at once; waiting for the target's answer is not bounded by
     // these (up to connect + response timeouts, 600 s), only the receipt of the request is.
     this.server = createServer(
-      { key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', headersTimeout: 10_000, requestTimeout: 30_000, handshakeTimeout: o.limits.tlsHandshakeTimeoutMs },
+      { key: o.tls.key, cert: o.tls.cert, ...OPTIONAL_CLIENT_CERTIFICATE, minVersion: 'TLSv1.2', headersTimeout: 10_000, requestTimeout: 30_000, handshakeTimeout: o.limits.tlsHandshakeTimeoutMs },
       (req, res) => void this.onRequest(req, res),
     );
     // Without these, anyone reaching the port held sockets for Node's 120 s handshake timeout, as many as they
