@@ -1,5 +1,5 @@
 import { encodePropertyBag, isVergeError, topics, type QueueEntry } from '@verge/contracts';
-import { isSubscribed, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
+import { grantedQos, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
 import type { AckTracker, LocalDeliveryResult } from './ack-tracker.js';
 import type { WindowItem, WindowResult } from './window-types.js';
@@ -42,10 +42,12 @@ interface Publish {
 export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSenderDeps): EndpointSender {
   const clientId = `${deps.edgeDeviceId}/${ref.moduleId}`;
   const window = Math.max(1, deps.window ?? defaultModuleInputWindow);
-  const connection = (): MqttConnection | undefined => {
+  // The module's open connection and the QoS its inputs subscription was granted (deliveries never go above it).
+  const connection = (): { readonly conn: MqttConnection; readonly qos: 0 | 1 } | undefined => {
     const session = deps.sessions.get(clientId);
     const conn = session?.connection;
-    return session !== undefined && conn !== undefined && conn.isOpen && isSubscribed(session, 'moduleInputs') ? conn : undefined;
+    const qos = session === undefined ? undefined : grantedQos(session, 'moduleInputs');
+    return conn !== undefined && conn.isOpen && qos !== undefined ? { conn, qos } : undefined;
   };
   // One window across calls: the pump hands over the next batches while earlier ones wait for PUBACKs, and each
   // PUBACK lets the next message go, whichever batch it belongs to (queue order on the wire, issue 8).
@@ -58,12 +60,13 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
   const frozenTopics = new WeakMap<object, { readonly properties: object; readonly topic: string }>();
   return {
     async send(messages: readonly QueueEntry[], signal: AbortSignal): Promise<SendResult> {
-      const conn = connection();
-      if (conn === undefined) {
+      const target = connection();
+      if (target === undefined) {
         const outcome: SendOutcome = { kind: 'retryable', reason: `module '${clientId}' is not connected or not subscribed to its inputs` };
         return { outcomes: messages.map(() => outcome) };
       }
-      const port = { publish: (p: Publish, done: (r: LocalDeliveryResult) => void) => deps.acks.publish(conn, p.topic, p.payload, done), cancel: (tag: string) => deps.acks.cancel(tag) };
+      const { conn, qos } = target;
+      const port = { publish: (p: Publish, done: (r: LocalDeliveryResult) => void) => deps.acks.publish(conn, p.topic, p.payload, done, qos), cancel: (tag: string) => deps.acks.cancel(tag) };
       const results = await sliding.deliver(messages.map(prepare), port, signal);
       return { outcomes: toOutcomes(results) };
     },

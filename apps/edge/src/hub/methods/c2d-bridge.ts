@@ -1,6 +1,6 @@
 import { topics } from '@verge/contracts';
 import type { ReceivedMessage } from '@verge/device-client';
-import { clientIdOf, isSubscribed, type SessionRegistry } from '@verge/iothub-mqtt';
+import { clientIdOf, grantedQos, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { ClientIdentity } from '@verge/core';
 import type { AckTracker } from '../delivery/ack-tracker.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
@@ -32,12 +32,13 @@ export class C2dBridge {
     const clientId = clientIdOf(id);
     const session = this.o.sessions.get(clientId);
     const conn = session?.connection;
-    if (session === undefined || conn === undefined || !conn.isOpen || !isSubscribed(session, 'c2d')) {
+    const qos = session === undefined ? undefined : grantedQos(session, 'c2d');
+    if (conn === undefined || !conn.isOpen || qos === undefined) {
       throw new Error(`leaf '${clientId}' is not connected to the edge hub or not subscribed to cloud-to-device messages`);
     }
     const topic = topics.c2d(id.deviceId, { systemProperties: message.systemProperties, properties: message.properties });
     const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
-    const result = await this.o.acks.deliver(conn, topic, body, AbortSignal.timeout(this.o.ackTimeoutMs));
+    const result = await this.o.acks.deliver(conn, topic, body, AbortSignal.timeout(this.o.ackTimeoutMs), qos);
     if (result !== 'acked') throw new Error(`leaf '${clientId}' did not acknowledge the cloud-to-device message (${result})`);
   }
 }

@@ -23,9 +23,10 @@ describe('parseModuleInputEndpoint', () => {
   });
 });
 
-/** A connection that records QoS 1 publishes and lets the test acknowledge them. */
+/** A connection that records QoS 1 publishes (the test acknowledges them) and QoS 0 ones. */
 function fakeConnection() {
   const sent: { topic: string; payload: Buffer; tag: string }[] = [];
+  const sent0: { topic: string; payload: Buffer }[] = [];
   let closeListener: (() => void) | undefined;
   let packetId = 0;
   const conn = {
@@ -34,9 +35,10 @@ function fakeConnection() {
       sent.push({ topic, payload, tag });
       return ++packetId;
     },
+    publish0: (topic: string, payload: Buffer) => sent0.push({ topic, payload }) > 0,
     onClose: (l: () => void) => (closeListener = l),
   } as unknown as MqttConnection;
-  return { conn, sent, close: () => closeListener?.() };
+  return { conn, sent, sent0, close: () => closeListener?.() };
 }
 
 const entry = (offset: number, body: string): QueueEntry => ({
@@ -48,16 +50,24 @@ const entry = (offset: number, body: string): QueueEntry => ({
 });
 
 describe('module input sender', () => {
-  function setup(subscribed: boolean, window?: number) {
+  function setup(subscribed: boolean, window?: number, qos: 0 | 1 = 1) {
     const sessions = new SessionRegistry(undefined);
     const acks = new AckTracker();
-    const { conn, sent, close } = fakeConnection();
+    const { conn, sent, sent0, close } = fakeConnection();
     const { session } = sessions.open('edge1/modB', { deviceId: 'edge1', moduleId: 'modB' }, false);
     session.connection = conn;
-    if (subscribed) sessions.subscribe(session, { filter: 'devices/edge1/modules/modB/inputs/#', parsed: { kind: 'moduleInputs', deviceId: 'edge1', moduleId: 'modB' }, qos: 1 });
+    if (subscribed) sessions.subscribe(session, { filter: 'devices/edge1/modules/modB/inputs/#', parsed: { kind: 'moduleInputs', deviceId: 'edge1', moduleId: 'modB' }, qos });
     const sender = createModuleInputSender({ moduleId: 'modB', input: 'in1' }, { edgeDeviceId: 'edge1', sessions, acks, ...(window === undefined ? {} : { window }) });
-    return { sender, sent, acks, close };
+    return { sender, sent, sent0, acks, close };
   }
+
+  it('publishes with QoS 0 to a module whose inputs subscription was granted QoS 0, each delivered once written', async () => {
+    const { sender, sent, sent0 } = setup(true, 2, 0);
+    const r = await sender.send([entry(0, 'a'), entry(1, 'b'), entry(2, 'c')], new AbortController().signal);
+    expect(r.outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok']);
+    expect(sent).toEqual([]); // nothing with QoS 1: a QoS 0 subscriber never PUBACKs
+    expect(sent0.map((p) => p.payload.toString())).toEqual(['a', 'b', 'c']);
+  });
 
   it('publishes on the input topic with $.cdid/$.cmid and a / after the input name, and waits for the PUBACK', async () => {
     const { sender, sent, acks } = setup(true);
