@@ -265,6 +265,15 @@ export class Connection {
   }
 
   /**
+   * Closes the connection of an identity that may no longer connect (deleted, disabled, its credentials no longer
+   * accepted): its will is discarded, since that identity may no longer send anything.
+   */
+  revoke(reason: string): void {
+    this.will = undefined;
+    this.close(reason);
+  }
+
+  /**
    * Closes the connection. `graceful` flushes what was written (a CONNACK refusal) before closing; otherwise the
    * socket is destroyed at once. Idempotent; the first reason is the one logged.
    */

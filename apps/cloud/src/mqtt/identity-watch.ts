@@ -24,7 +24,7 @@ export async function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdenti
     if (!affected) continue;
     const conn = session.connection;
     if (change === 'deleted') {
-      conn?.close(`${describeIdentity(id)} was deleted`);
+      conn?.revoke(`${describeIdentity(id)} was deleted`);
       d.sessions.forget(session);
       continue;
     }
@@ -32,7 +32,7 @@ export async function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdenti
     const check = await authenticate(conn.credentials, { services: d.services, hostname: d.hostname, nowMs: d.nowMs() });
     if (!check.ok) {
       d.log.info({ client: session.clientId, reason: check.reason }, 'identity changed; disconnecting the client');
-      conn.close(`credentials no longer accepted: ${check.reason}`);
+      conn.revoke(`credentials no longer accepted: ${check.reason}`);
     }
   }
   if (change === 'deleted') {

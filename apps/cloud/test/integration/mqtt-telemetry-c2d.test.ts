@@ -78,6 +78,21 @@ describe('device endpoint: telemetry', () => {
     expect(h.services.telemetry).toHaveLength(2);
   });
 
+  it('sends no will for a client disconnected because its identity was deleted or disabled', async () => {
+    h = await setup();
+    h.services.addIdentity(sasIdentity('d2'));
+    const will = { topic: 'devices/d1/messages/events/', payload: 'bye' };
+    const deleted = await h.connected('d1', { will });
+    const disabled = await h.connected('d2', { will: { ...will, topic: 'devices/d2/messages/events/' } });
+    h.services.changeIdentity({ deviceId: 'd1' }, undefined);
+    h.services.changeIdentity({ deviceId: 'd2' }, sasIdentity('d2', undefined, 'disabled'));
+    expect(await deleted.waitClosed()).toBe(true);
+    expect(await disabled.waitClosed()).toBe(true);
+    h.services.addIdentity(sasIdentity('d1'));
+    expect(await (await h.connected('d1')).ping()).toBe('pong'); // a round trip after both closes were handled
+    expect(h.services.telemetry).toEqual([]);
+  });
+
   it("refuses a CONNECT whose will is not the client's own telemetry", async () => {
     h = await setup();
     h.services.addIdentity(sasIdentity('d2'));

@@ -31,7 +31,7 @@ function reauthenticate(sessions: SessionRegistry, concerned: (id: ClientIdentit
     const check = authenticate(conn.credentials, nowMs);
     if (!check.ok) {
       log.info({ client: session.clientId, reason: check.reason }, message);
-      conn.close(`credentials no longer accepted: ${check.reason}`);
+      conn.revoke(`credentials no longer accepted: ${check.reason}`);
     }
   }
 }
