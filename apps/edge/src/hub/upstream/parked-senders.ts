@@ -15,6 +15,9 @@ export function senderOfParkedEndpoint(endpointId: string): string | undefined {
   return endpointId.startsWith(PARKED_PREFIX) ? endpointId.slice(PARKED_PREFIX.length) : undefined;
 }
 
+/** Why a message is parked when it is parked only because earlier messages of its sender are. */
+export const BEHIND_PARKED = 'earlier messages of this sender are parked';
+
 /** Options of {@link ParkedSenders}. */
 export interface ParkedSendersOptions {
   readonly store: MessageStore;
@@ -44,17 +47,25 @@ export class ParkedSenders {
     return q !== undefined && q.length > 0;
   }
 
-  /** Moves `entries` (one sender's, in order) to its parked queue; resolves with their outcomes once durable. */
-  async park(sender: string, entries: readonly QueueEntry[], reason: string): Promise<SendOutcome[]> {
+  /**
+   * Moves `entries` (one sender's, in order) to its parked queue; resolves with their outcomes once durable.
+   * Without `reason` they are parked only to keep the sender's order behind messages parked earlier: the reason
+   * those were parked (what `verge edge dead-letters` shows) stays.
+   */
+  async park(sender: string, entries: readonly QueueEntry[], reason?: string): Promise<SendOutcome[]> {
     const queue = parkedQueueOf(sender);
     const now = this.o.nowMs();
     for (const e of entries) {
       await this.o.store.append(e.message, [{ ...queue, ttlSecs: remainingTtlSecs(e, now) }]);
     }
-    if (this.reasons.get(sender) !== reason) this.o.log.warn({ sender, count: entries.length, reason }, 'upstream messages of a sender parked; the others go on (see `verge edge dead-letters`)');
-    this.reasons.set(sender, reason);
+    const known = this.reasons.get(sender);
+    if (reason !== undefined && known !== reason) {
+      this.o.log.warn({ sender, count: entries.length, reason }, 'upstream messages of a sender parked; the others go on (see `verge edge dead-letters`)');
+      this.reasons.set(sender, reason);
+    }
     this.o.parked([queue.endpointId]);
-    return entries.map(() => ({ kind: 'parked', reason }));
+    const outcome: SendOutcome = { kind: 'parked', reason: reason ?? known ?? BEHIND_PARKED };
+    return entries.map(() => outcome);
   }
 
   /** The parked senders with their queue lengths, from the store's queues and the pumps' status. */

@@ -4,7 +4,7 @@ import { clientIdOf } from '@verge/iothub-mqtt';
 import { type Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
-import type { ParkedSenders } from './parked-senders.js';
+import { BEHIND_PARKED, type ParkedSenders } from './parked-senders.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 /** Errors of `sendEvents` that no retry can cure: the message itself is refused (reference §4: InvalidInput is dropped). */
@@ -48,17 +48,18 @@ export function createUpstreamSender(pool: UpstreamPool, log: Logger, parking?: 
       const id = senderOf(first);
       if (id === undefined) return all(messages, { kind: 'permanent', reason: 'the message names no sender (connectionDeviceId)' });
       const sender = clientIdOf(id);
-      const park = async (reason: string): Promise<SendResult> => {
-        if (parking === undefined) return all(messages, { kind: 'retryable', reason });
+      /** Parks the messages (no `reason`: behind the sender's parked ones, see ParkedSenders.park). */
+      const park = async (reason?: string): Promise<SendResult> => {
+        if (parking === undefined) return all(messages, { kind: 'retryable', reason: reason ?? BEHIND_PARKED });
         try {
           return { outcomes: await parking.park(sender, messages, reason) };
         } catch (err) {
           log.warn({ err, sender }, 'could not park the messages of a sender; retrying');
-          return all(messages, { kind: 'retryable', reason: `${reason}; parking failed: ${err instanceof Error ? err.message : String(err)}` });
+          return all(messages, { kind: 'retryable', reason: `${reason ?? BEHIND_PARKED}; parking failed: ${err instanceof Error ? err.message : String(err)}` });
         }
       };
       // Per-sender order: behind parked messages, new ones are parked too.
-      if (parking !== undefined && (await parking.hasBacklog(sender))) return park('earlier messages of this sender are parked');
+      if (parking !== undefined && (await parking.hasBacklog(sender))) return park();
       const link = pool.forSending(id);
       if (link === undefined) return park(`the hub has no upstream credential for '${sender}': ${pool.credentialProblem(id) ?? 'unknown'}`);
       if (!link.connected) {

@@ -6,7 +6,8 @@ import { createLogger } from '@verge/platform';
 import type { ScopeIdentity } from '../../../src/hub/scope/scope-identity.js';
 import { upstreamCredentialFor } from '../../../src/hub/upstream/upstream-credentials.js';
 import { UpstreamPool } from '../../../src/hub/upstream/upstream-pool.js';
-import type { ParkedSenders } from '../../../src/hub/upstream/parked-senders.js';
+import { ParkedSenders } from '../../../src/hub/upstream/parked-senders.js';
+import { createMemoryMessageStore } from '../../../src/hub/store/index.js';
 import { createUpstreamSender, outgoingOf, senderOf } from '../../../src/hub/upstream/upstream-sender.js';
 
 const DEVICE_KEY = Buffer.alloc(32, 3).toString('base64');
@@ -114,6 +115,20 @@ describe('upstream sender', () => {
     const r = await parkingSender.send([entry(0, { connectionDeviceId: 'gone' })], new AbortController().signal);
     expect(r.outcomes[0]?.kind).toBe('parked');
     expect(parkedCalls).toEqual(['gone']);
+  });
+
+  it('lists why a sender was parked, not that its later messages queue behind the parked ones', async () => {
+    // Found offline with a leaf deleted in the cloud: `verge edge dead-letters` said "earlier messages of this sender
+    // are parked", the reason of the second batch, instead of the cloud's refusal that parked the first.
+    const store = createMemoryMessageStore();
+    const parking = new ParkedSenders({ store, parked: () => undefined, log, nowMs: () => 0 });
+    const refused = createUpstreamSender(poolWith({ connected: false, clientId: 'leaf', refusal: 'Not authorized', current: {} } as never), log, parking);
+    const sys = { connectionDeviceId: 'leaf' };
+    expect((await refused.send([entry(0, sys)], new AbortController().signal)).outcomes[0]?.kind).toBe('parked');
+    const behind = await refused.send([entry(1, sys), entry(2, sys)], new AbortController().signal);
+    expect(behind.outcomes.map((o) => o.kind)).toEqual(['parked', 'parked']);
+    expect(await parking.list(() => undefined)).toEqual([{ sender: 'leaf', messages: 3, reason: "the cloud refuses the credential of 'leaf': Not authorized" }]);
+    await store.close();
   });
 
   it('refuses permanently what the client refuses as invalid (e.g. too large)', async () => {
