@@ -17,7 +17,7 @@ export const sdkErrors = defineErrors({
   },
   SDK_MESSAGE_TOO_LARGE: {
     status: 413,
-    description: 'A message body is larger than the client accepts (IoT Hub: 256 KiB); it was not sent.',
+    description: 'A message body is larger than the client accepts (IoT Hub: 256 KiB), or its properties make a topic longer than MQTT allows (65,535 bytes); it was not sent.',
   },
   SDK_CONNECT_REFUSED: {
     status: 401,

@@ -13,7 +13,7 @@
 export const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
 
 /** MQTT 3.1.1 §1.5.3: a topic is a UTF-8 string with a 16-bit length. */
-const MAX_TOPIC_BYTES = 0xffff;
+export const MQTT_MAX_TOPIC_BYTES = 0xffff;
 
 /**
  * Bytes of a PUBLISH frame with a topic of `topicBytes` UTF-8 bytes and `payloadBytes` of payload (QoS 1 adds the
@@ -21,7 +21,7 @@ const MAX_TOPIC_BYTES = 0xffff;
  * caller's defect (callers bound topics and payloads long before), never the peer's.
  */
 export function publishFrameSize(topicBytes: number, payloadBytes: number, qos: 0 | 1): number {
-  if (topicBytes > MAX_TOPIC_BYTES) throw new RangeError(`PUBLISH topic of ${topicBytes} bytes exceeds ${MAX_TOPIC_BYTES} bytes`);
+  if (topicBytes > MQTT_MAX_TOPIC_BYTES) throw new RangeError(`PUBLISH topic of ${topicBytes} bytes exceeds ${MQTT_MAX_TOPIC_BYTES} bytes`);
   const remaining = remainingLength(topicBytes, payloadBytes, qos);
   if (remaining > MQTT_MAX_REMAINING_LENGTH) throw new RangeError(`PUBLISH of ${remaining} bytes exceeds MQTT's ${MQTT_MAX_REMAINING_LENGTH}-byte limit`);
   return 1 + varintBytes(remaining) + remaining;

@@ -82,6 +82,22 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
     await stillServing('after-oversize');
   });
 
+  it('drops, as permanent, a leaf message whose properties cannot be re-encoded upstream, and the upstream queue moves on', async () => {
+    // Found by hand: commas sent raw (legal at the hub) are percent-encoded upstream, a 30,000-byte property became a
+    // 90,032-byte topic, over MQTT's 65,535; the send failed as retryable for ever and blocked every sender's telemetry.
+    const leaf = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
+    leaf.send(connectPacket('leaf1', identityToken({ host: f.cloud.hostName, deviceId: 'leaf1', key: f.leafKey, expirySec: nowSec() + 600 })));
+    await eventually(() => leaf.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
+    expect(await leaf.publish(`devices/leaf1/messages/events/k=${','.repeat(30_000)}`, 'unencodable')).toBe('acked');
+    const a = await f.module('modA');
+    await new Promise<void>((resolve, reject) => a.sendOutputEvent('up', new Message('behind-unencodable'), (err) => (err ? reject(err) : resolve())));
+    await eventually(async () => (await f.cloud.messages(`&deviceId=${EDGE_ID}&moduleId=modA`)).length > 0, { description: "modA's message behind it at the cloud", timeoutMs: 10_000 });
+    const upstream = f.hub?.status().endpoints.find((e) => e.endpointId === '$upstream');
+    expect(upstream?.priorities.reduce((n, p) => n + p.droppedPermanent, 0)).toBe(1);
+    expect(upstream?.lastError ?? '').not.toContain('exceeds');
+    leaf.end();
+  });
+
   it('closes a client that publishes as another module, and one with a malformed packet length', async () => {
     const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     c.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));

@@ -40,6 +40,12 @@ describe('eventPublication (azure-sdk-protocol.md §4)', () => {
     expect(eventPublication(module, { body: 'x', outputName: 'out1', systemProperties: { messageId: 'X' } }).topic).toBe('devices/edge1/modules/modA/messages/events/%24.on=out1&%24.mid=X/');
     expect(eventPublication(module, { body: new Uint8Array([1, 2, 3]) }).payload).toEqual(Buffer.from([1, 2, 3]));
   });
+  it('refuses, as too large, properties that make a topic over MQTT\'s 65,535 bytes', () => {
+    expect(eventPublication(module, { body: 'x', properties: { k: 'v'.repeat(60_000) } }).topic).toHaveLength(60_045);
+    expect(() => eventPublication(module, { body: 'x', properties: { k: ','.repeat(30_000) } })).toThrow(
+      expect.objectContaining({ code: 'SDK_MESSAGE_TOO_LARGE', message: 'message properties make a topic of 90045 bytes; MQTT allows at most 65535' }),
+    );
+  });
   it('never sends the connection ids', () => {
     expect(eventPublication(module, { body: '', systemProperties: { connectionDeviceId: 'x', connectionModuleId: 'y' } }).topic).toBe('devices/edge1/modules/modA/messages/events/');
   });
