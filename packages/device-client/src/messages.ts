@@ -1,4 +1,4 @@
-import { MQTT_MAX_TOPIC_BYTES, VergeError, topics, type Message, type PropertyBagInput } from '@verge/contracts';
+import { MQTT_MAX_TOPIC_BYTES, oversizedTopicBytes, VergeError, topics, type Message, type PropertyBagInput } from '@verge/contracts';
 import type { ResolvedOptions } from './options.js';
 
 /** A device-to-cloud (or module output) message to send. */
@@ -34,17 +34,14 @@ export function eventPublication(o: Pick<ResolvedOptions, 'deviceId' | 'moduleId
     });
   }
   const topic = eventTopic(o, message);
-  // MQTT 3.1.1 §1.5.3: a topic has a 16-bit length. Properties that encode longer (e.g. characters a leaf sent raw,
-  // which the edge hub percent-encodes upstream) cannot be published: refused like a too-large body, which the hub
-  // drops as permanent (reference §4, InvalidInput) rather than retrying it for ever ahead of every other message.
-  // A UTF-16 unit is at most 3 UTF-8 bytes: shorter topics need no count.
-  if (topic.length > MQTT_MAX_TOPIC_BYTES / 3) {
-    const topicBytes = Buffer.byteLength(topic, 'utf8');
-    if (topicBytes > MQTT_MAX_TOPIC_BYTES) {
-      throw new VergeError('SDK_MESSAGE_TOO_LARGE', `message properties make a topic of ${topicBytes} bytes; MQTT allows at most ${MQTT_MAX_TOPIC_BYTES}`, {
-        details: { topicBytes, max: MQTT_MAX_TOPIC_BYTES },
-      });
-    }
+  // Properties that encode longer than MQTT allows (e.g. characters a leaf sent raw, which the edge hub
+  // percent-encodes upstream) cannot be published: refused like a too-large body, which the hub drops as permanent
+  // (reference §4, InvalidInput) rather than retrying it for ever ahead of every other message.
+  const topicBytes = oversizedTopicBytes(topic);
+  if (topicBytes !== undefined) {
+    throw new VergeError('SDK_MESSAGE_TOO_LARGE', `message properties make a topic of ${topicBytes} bytes; MQTT allows at most ${MQTT_MAX_TOPIC_BYTES}`, {
+      details: { topicBytes, max: MQTT_MAX_TOPIC_BYTES },
+    });
   }
   return { topic, payload };
 }

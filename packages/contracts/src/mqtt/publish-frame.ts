@@ -16,6 +16,26 @@ export const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
 export const MQTT_MAX_TOPIC_BYTES = 0xffff;
 
 /**
+ * The UTF-8 length of `topic` when it is longer than MQTT allows (such a topic cannot be published: a message whose
+ * properties encode that long is refused, never retried), else undefined. Short topics are not counted: a UTF-16
+ * unit is at most 3 UTF-8 bytes.
+ */
+export function oversizedTopicBytes(topic: string): number | undefined {
+  if (topic.length <= MQTT_MAX_TOPIC_BYTES / 3) return undefined;
+  let bytes = 0;
+  for (let i = 0; i < topic.length; i++) {
+    const c = topic.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < topic.length && (topic.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair
+      i++;
+    } else bytes += 3; // a lone surrogate becomes U+FFFD
+  }
+  return bytes > MQTT_MAX_TOPIC_BYTES ? bytes : undefined;
+}
+
+/**
  * Bytes of a PUBLISH frame with a topic of `topicBytes` UTF-8 bytes and `payloadBytes` of payload (QoS 1 adds the
  * packet id). Throws a RangeError for a topic longer than 65,535 bytes or a packet beyond MQTT's size limit: the
  * caller's defect (callers bound topics and payloads long before), never the peer's.

@@ -1,4 +1,4 @@
-import { encodePropertyBag, isVergeError, topics, type QueueEntry } from '@verge/contracts';
+import { encodePropertyBag, isVergeError, MQTT_MAX_TOPIC_BYTES, oversizedTopicBytes, topics, type QueueEntry } from '@verge/contracts';
 import { grantedQos, type MqttConnection, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { EndpointSender, SendOutcome, SendResult } from '../endpoints/index.js';
 import type { AckTracker, LocalDeliveryResult } from './ack-tracker.js';
@@ -80,6 +80,8 @@ export function createModuleInputSender(ref: ModuleInputRef, deps: ModuleInputSe
       if (known !== undefined && known.properties === properties) return { send: { topic: known.topic, payload } };
       topicPrefix ??= topics.moduleInput(deps.edgeDeviceId, ref.moduleId, ref.input);
       const topic = topicPrefix + encodePropertyBag({ systemProperties, properties });
+      const topicBytes = oversizedTopicBytes(topic);
+      if (topicBytes !== undefined) return { refused: `the message cannot be delivered on an MQTT topic: its properties make a topic of ${topicBytes} bytes, over MQTT's ${MQTT_MAX_TOPIC_BYTES}` };
       if (Object.isFrozen(systemProperties) && Object.isFrozen(properties)) frozenTopics.set(systemProperties, { properties, topic });
       return { send: { topic, payload } };
     } catch (e) {

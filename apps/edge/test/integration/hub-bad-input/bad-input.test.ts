@@ -98,6 +98,20 @@ describe('edge hub: bad input is refused clearly and hurts no other client', () 
     leaf.end();
   });
 
+  it('drops, as permanent, a module message whose properties cannot be re-encoded for a module input, and the input moves on', async () => {
+    // The same raw commas routed to modB's input: the hub's input topic was over 65,535 bytes and the input's pump
+    // retried it for ever, so modB got nothing more.
+    const a = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
+    a.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));
+    await eventually(() => a.packets.find((p) => p.cmd === 'connack'), { description: 'CONNACK', timeoutMs: 5_000 });
+    expect(await a.publish(`devices/${EDGE_ID}/modules/modA/messages/events/%24.on=out1&k=${','.repeat(30_000)}`, 'unencodable')).toBe('acked');
+    a.end();
+    await stillServing('behind-unencodable-input');
+    expect(received).not.toContain('unencodable');
+    const input = f.hub?.status().endpoints.find((e) => e.endpointId === '/modules/modB/inputs/in1');
+    expect(input?.priorities.reduce((n, p) => n + p.droppedPermanent, 0)).toBe(1);
+  });
+
   it('closes a client that publishes as another module, and one with a malformed packet length', async () => {
     const c = await MqttProbe.open({ port: f.hubPort, ca: f.edgeCa.certificatePem });
     c.send(connectPacket(`${EDGE_ID}/modA`, modAToken()));

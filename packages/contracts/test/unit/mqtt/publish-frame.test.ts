@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MQTT_MAX_REMAINING_LENGTH, publishFrameSize, writePublishHead, writePublishTail } from '@verge/contracts';
+import { MQTT_MAX_REMAINING_LENGTH, oversizedTopicBytes, publishFrameSize, writePublishHead, writePublishTail } from '@verge/contracts';
 
 // The shared PUBLISH layout's sizes, limits and offsets; whole frames are fuzzed against mqtt-packet where it is
 // used (iothub-mqtt/test/fuzz/packet-encoder.test.ts, device-client/test/fuzz/publish-frames.test.ts).
@@ -20,6 +20,16 @@ describe('publishFrameSize', () => {
 
   it("refuses a packet beyond MQTT's remaining-length limit, naming its size", () => {
     expect(() => publishFrameSize(1, MQTT_MAX_REMAINING_LENGTH, 1)).toThrow(new RangeError(`PUBLISH of ${MQTT_MAX_REMAINING_LENGTH + 5} bytes exceeds MQTT's 268435455-byte limit`));
+  });
+});
+
+describe('oversizedTopicBytes', () => {
+  it("gives the UTF-8 length of a topic over 65,535 bytes, as Buffer counts it, and nothing for one that fits", () => {
+    expect(oversizedTopicBytes('a'.repeat(65_535))).toBeUndefined();
+    expect(oversizedTopicBytes('é'.repeat(21_845))).toBeUndefined();
+    for (const topic of ['a'.repeat(65_536), 'é'.repeat(32_768), '€'.repeat(21_846), '😀'.repeat(16_384), '\ud800'.repeat(21_846)]) {
+      expect(oversizedTopicBytes(topic)).toBe(Buffer.byteLength(topic, 'utf8'));
+    }
   });
 });
 
