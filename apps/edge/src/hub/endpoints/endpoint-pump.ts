@@ -1,6 +1,6 @@
 import { isExpired, type Clock, type ExpiredEntry, type MessageStore, type QueueEntry, type QueueInfo, type QueueRef } from '@verge/contracts';
 import { backoffDelayMs, RECONNECT_BACKOFF, type BackoffPolicy } from '@verge/core';
-import { attemptDelivery } from './delivery-attempt.js';
+import { attemptDelivery, notAttempted } from './delivery-attempt.js';
 import type { DeliveryOrdering, EndpointSender, SendOutcome } from './endpoint-sender.js';
 import { systemClock } from '@verge/platform';
 import { PumpCounters, type PriorityCounters } from './pump-counters.js';
@@ -365,9 +365,13 @@ class Pump implements EndpointPump {
     return { controller, result };
   }
 
-  /** Applies outcomes: counts sent and permanently failed entries, returns those still to retry. */
+  /**
+   * Applies outcomes: counts sent and permanently failed entries, returns those still to retry. The last error is
+   * the first failure's reason: the entries behind it were only not attempted (or failed because it did).
+   */
   private settle(priority: number, open: readonly QueueEntry[], outcomes: ReadonlyMap<number, SendOutcome>): QueueEntry[] {
     const retry: QueueEntry[] = [];
+    let failure: string | undefined;
     for (const e of open) {
       const o = outcomes.get(e.offset);
       if (o?.kind === 'ok') this.counters.sentMessage(priority, e.message);
@@ -377,9 +381,10 @@ class Pump implements EndpointPump {
         this.o.log?.warn({ endpointId: this.endpointId, edgeMessageId: e.edgeMessageId, reason: o.reason }, 'message dropped: the endpoint refused it permanently');
       } else {
         retry.push(e);
-        if (o !== undefined) this.lastError = o.reason;
+        if (failure === undefined && o !== undefined && o !== notAttempted) failure = o.reason;
       }
     }
+    if (failure !== undefined) this.lastError = failure;
     return retry;
   }
 

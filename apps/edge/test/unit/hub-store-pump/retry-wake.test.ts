@@ -35,6 +35,17 @@ describe('endpoint pump: retry with backoff, wake on reconnect', () => {
     expect((await h.store.stats()).messageCount).toBe(1);
   });
 
+  it('reports the failure itself as its last error, not that the messages behind it were not attempted', async () => {
+    // Found offline with parked leaf messages: `verge edge dead-letters` showed "not attempted: an earlier message of
+    // the same sender failed" as lastError, the outcome of the last chunk, instead of why the first one failed.
+    const h = pumpHarness({ ...upstreamOrdering, maxBatchSize: 2 });
+    h.sender.offline();
+    await h.append(['m1', 'm2', 'm3', 'm4', 'm5']);
+    await settle();
+    expect(h.sender.calls.map((c) => c.bodies)).toEqual([['m1', 'm2']]);
+    expect(h.pump.status()).toMatchObject({ state: 'backoff', lastError: 'endpoint offline' });
+  });
+
   it('drains at once when woken after a long backoff: no wait for the 60 s timer (iotedge PR #7528)', async () => {
     const h = pumpHarness(upstreamOrdering);
     h.sender.offline();
