@@ -143,7 +143,7 @@ export async function assembleHub(c: AssemblyContext): Promise<HubParts> {
   const pumps = createEndpointPumps({ store, log, pumpDefaults: { sendTimeoutMs: o.sendTimeoutMs } });
   const acks = new AckTracker();
   const table = new RouteTable(o.defaultTtlSecs);
-  const pending = new PendingRoutes({ store, table: () => table.current, stored: (ids) => registry.notify(ids), counters: c.counters, log, ttlSecs: o.defaultTtlSecs });
+  const pending = new PendingRoutes({ store, table: () => table.current, stored: (ids) => registry.notify(ids), counters: c.counters, log, ttlSecs: o.defaultTtlSecs, nowMs });
   const parked = new ParkedSenders({ store, parked: (ids) => registry.notify(ids), log, nowMs });
   const sync = new ReportedSync({ state, pool, log, cloudTimeoutMs: o.cloudTimeoutMs, retryMs: o.reportedRetryMs });
   const presence = new EdgeHubStatusReporter({ log, nowMs, cloudTimeoutMs: o.cloudTimeoutMs });

@@ -18,6 +18,18 @@ export function isExpired(entry: { readonly enqueuedAtMs: number; readonly ttlSe
 }
 
 /**
+ * The TTL to give a message moved to another queue at `nowMs` so that it still expires when a TTL of `ttlSecs` from
+ * `enqueuedAtMs` would: whole seconds left, rounded up; a negative TTL stays -1 (never expires); undefined when it
+ * has already expired ({@link isExpired}). Moving a message never extends its life (reference §4: TTL counts from
+ * the enqueue into the hub).
+ */
+export function remainingTtlSecs(enqueuedAtMs: number, ttlSecs: number, nowMs: number): number | undefined {
+  if (ttlSecs < 0) return -1;
+  const leftMs = enqueuedAtMs + ttlSecs * 1000 - nowMs;
+  return leftMs < 0 ? undefined : Math.ceil(leftMs / 1000);
+}
+
+/**
  * The bytes a message counts against the store's limit: body length plus the UTF-8 length of every key and value of
  * its application and system properties. Identical for every store implementation.
  */

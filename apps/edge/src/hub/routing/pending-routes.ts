@@ -1,4 +1,4 @@
-import type { Message, MessageStore, QueueRef } from '@verge/contracts';
+import { remainingTtlSecs, type Message, type MessageDelivery, type MessageStore, type QueueEntry, type QueueRef } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { HubCounters } from '../hub-counters.js';
 import { planDeliveries } from './ingest.js';
@@ -17,6 +17,7 @@ export interface PendingRoutesOptions {
   readonly log: Logger;
   /** TTL of a held message (the hub's default TTL): a hub that never gets routes does not keep it for ever. */
   readonly ttlSecs: number;
+  readonly nowMs: () => number;
 }
 
 /**
@@ -24,7 +25,8 @@ export interface PendingRoutesOptions {
  * stored durably in {@link PENDING_ROUTES_QUEUE} and acknowledged, instead of being acknowledged and dropped as
  * unrouted. When a table is in force (from the `$edgeHub` twin, or the cached one at start), `drain` routes the held
  * messages by it, in order, into the endpoint queues, and retires them. A crash in between routes a message again
- * (at least once, as every delivery).
+ * (at least once, as every delivery). Route TTLs count from when the hub accepted the message, not from the drain:
+ * a delivery whose TTL passed while it was held is dropped (logged with the drain's counts).
  */
 export class PendingRoutes {
   private draining: Promise<void> | undefined;
@@ -69,16 +71,20 @@ export class PendingRoutes {
     let from = queue.checkpoint + 1;
     let routed = 0;
     let unrouted = 0;
+    let expired = 0;
     for (;;) {
       const batch = await store.read(PENDING_ROUTES_QUEUE, from, 100);
       const table = this.o.table();
       for (const entry of batch.entries) {
-        const deliveries = planDeliveries(entry.message, table);
-        if (deliveries.length === 0) {
+        const planned = planDeliveries(entry.message, table);
+        if (planned.length === 0) {
           unrouted += 1;
           this.o.counters.unrouted += 1;
           continue;
         }
+        const deliveries = livingDeliveries(entry, planned, this.o.nowMs());
+        expired += planned.length - deliveries.length;
+        if (deliveries.length === 0) continue;
         await store.append(entry.message, deliveries);
         this.o.stored(deliveries.map((d) => d.endpointId));
         routed += 1;
@@ -87,6 +93,16 @@ export class PendingRoutes {
       await store.checkpoint(PENDING_ROUTES_QUEUE, batch.nextOffset - 1);
       from = batch.nextOffset;
     }
-    this.o.log.info({ routed, unrouted, version: this.o.table().desiredVersion }, 'messages held before the first route table routed');
+    this.o.log.info({ routed, unrouted, expired, version: this.o.table().desiredVersion }, 'messages held before the first route table routed');
   }
+}
+
+/** The deliveries of a held entry with the TTL each has left, counted from when the hub accepted it; expired ones dropped. */
+function livingDeliveries(entry: QueueEntry, planned: readonly MessageDelivery[], nowMs: number): MessageDelivery[] {
+  const out: MessageDelivery[] = [];
+  for (const d of planned) {
+    const ttlSecs = remainingTtlSecs(entry.enqueuedAtMs, d.ttlSecs, nowMs);
+    if (ttlSecs !== undefined) out.push({ ...d, ttlSecs });
+  }
+  return out;
 }

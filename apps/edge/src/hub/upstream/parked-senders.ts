@@ -1,4 +1,4 @@
-import { VergeError, type DeadLetterSender, type MessageStore, type QueueEntry, type QueueRef } from '@verge/contracts';
+import { remainingTtlSecs, VergeError, type DeadLetterSender, type MessageStore, type QueueEntry, type QueueRef } from '@verge/contracts';
 import type { Logger } from '@verge/platform';
 import type { SendOutcome } from '../endpoints/index.js';
 
@@ -56,7 +56,9 @@ export class ParkedSenders {
     const queue = parkedQueueOf(sender);
     const now = this.o.nowMs();
     for (const e of entries) {
-      await this.o.store.append(e.message, [{ ...queue, ttlSecs: remainingTtlSecs(e, now) }]);
+      // At least 1 s: the entry was live when read, and parking must not drop it at once.
+      const left = remainingTtlSecs(e.enqueuedAtMs, e.ttlSecs, now);
+      await this.o.store.append(e.message, [{ ...queue, ttlSecs: left === -1 ? -1 : Math.max(1, left ?? 1) }]);
     }
     const known = this.reasons.get(sender);
     if (reason !== undefined && known !== reason) {
@@ -96,10 +98,4 @@ export class ParkedSenders {
     return one;
   }
 
-}
-
-/** What is left of an entry's TTL at `nowMs` (negative TTL: never expires; at least 1 s so it is not expired at once). */
-function remainingTtlSecs(e: QueueEntry, nowMs: number): number {
-  if (e.ttlSecs < 0) return -1;
-  return Math.max(1, Math.ceil((e.enqueuedAtMs + e.ttlSecs * 1000 - nowMs) / 1000));
 }
