@@ -5,6 +5,7 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
 import type { EventBus } from '../events/event-bus.js';
 import type { DeviceGateway, MethodResult } from '../services/types.js';
+import { followBusLink } from './bus-link.js';
 import type { BusNames } from './nats-subjects.js';
 
 // How long a "do you hold this client?" request waits for the holder's answer.
@@ -46,11 +47,14 @@ export interface RemoteMethodsDeps {
  * there (a ping, or a method to invoke through the local endpoint). An instance asked for a method on a client it
  * does not hold sends the request to that subject: the holder's answer (its `{ status, payload }` or its error) is
  * returned as is, and NATS's "no responders" means the client is connected nowhere (404, as IoT Hub answers).
+ * While this instance's NATS connection is down, a client it does not hold may be connected to another instance:
+ * the question fails with CLD_BUS_UNAVAILABLE (503), never a 404 that calls an online device offline.
  */
 export function createRemoteMethods(d: RemoteMethodsDeps): RemoteMethods {
   const held = new Map<string, Subscription>();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
+  const link = followBusLink(d.nc);
 
   const release = (subject: string): void => {
     held.get(subject)?.unsubscribe();
@@ -79,13 +83,20 @@ export function createRemoteMethods(d: RemoteMethodsDeps): RemoteMethods {
     else release(d.names.client(e.id)); // gone here, or taken over by another instance
   });
 
+  const unreachable = (id: ClientIdentity): VergeError =>
+    new VergeError('CLD_BUS_UNAVAILABLE', `the bus (NATS) is unreachable: cannot ask the other cloud instances whether ${describe(id)} is connected to one of them`, {
+      details: { deviceId: id.deviceId, ...(id.moduleId === undefined ? {} : { moduleId: id.moduleId }) },
+    });
+
   const ask = async (id: ClientIdentity, request: Request, timeoutMs: number): Promise<Reply | undefined> => {
+    if (!link.connected()) throw unreachable(id);
     try {
       const msg = await d.nc.request(d.names.client(id), encoder.encode(JSON.stringify(request)), { timeout: timeoutMs });
       return parse(Reply, decoder.decode(msg.data)) ?? failure('INTERNAL_ERROR', 'malformed handover reply');
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === '503') return undefined; // no responders: connected nowhere
+      if (!link.connected()) throw unreachable(id); // the link went down while the request waited
       if (code === 'TIMEOUT') return failure('CLD_METHOD_TIMEOUT', `the cloud instance holding the connection did not answer within ${timeoutMs} ms`);
       throw err;
     }

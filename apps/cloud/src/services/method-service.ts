@@ -17,7 +17,8 @@ export interface MethodService {
   /**
    * Invokes a method and resolves with the device's `{ status, payload }`. Rejects with CLD_DEVICE_NOT_FOUND /
    * CLD_MODULE_NOT_FOUND (not registered), CLD_DEVICE_NOT_CONNECTED (offline after `connectTimeoutInSeconds`),
-   * CLD_METHOD_TIMEOUT (no answer within `responseTimeoutInSeconds`).
+   * CLD_METHOD_TIMEOUT (no answer within `responseTimeoutInSeconds`), CLD_BUS_UNAVAILABLE (the client is not here
+   * and the bus to the other instances is down: whether it is online is unknown).
    */
   invoke(id: ClientIdentity, invocation: MethodInvocation): Promise<MethodResult>;
 }
@@ -32,19 +33,25 @@ export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGa
   const connected = async (id: ClientIdentity): Promise<boolean> => (await gateway()?.isConnected(id)) === true;
 
   const waitForConnection = async (id: ClientIdentity, timeoutMs: number): Promise<boolean> => {
-    const now = await connected(id);
+    // A gateway that cannot tell (the bus to the other instances is down) rejects: at once without a connect
+    // timeout, else the wait goes on and the check at its deadline decides.
+    const now = await connected(id).catch((err: unknown) => {
+      if (timeoutMs <= 0) throw err;
+      return false;
+    });
     if (now || timeoutMs <= 0) return now;
-    return new Promise<boolean>((resolve) => {
+    return new Promise<boolean>((resolve, reject) => {
       let done = false;
       let cancelPoll = (): void => undefined;
-      const finish = (ok: boolean): void => {
+      const settle = (outcome: () => void): void => {
         if (done) return;
         done = true;
         cancelDeadline();
         cancelPoll();
         unsubscribe();
-        resolve(ok);
+        outcome();
       };
+      const finish = (ok: boolean): void => settle(() => resolve(ok));
       const check = (): void => {
         connected(id).then((ok) => ok && finish(true), () => undefined);
       };
@@ -54,7 +61,7 @@ export function createMethodService(ctx: ServiceContext, gateway: () => DeviceGa
           if (!done) poll();
         }, CONNECT_POLL_MS);
       };
-      const cancelDeadline = timers.setTimer(() => void connected(id).then(finish, () => finish(false)), timeoutMs);
+      const cancelDeadline = timers.setTimer(() => void connected(id).then(finish, (err: unknown) => settle(() => reject(err as Error))), timeoutMs);
       poll();
       const unsubscribe = bus.subscribe('connectionChanged', (e) => {
         if (e.connected && e.id.deviceId === id.deviceId && e.id.moduleId === id.moduleId) check();

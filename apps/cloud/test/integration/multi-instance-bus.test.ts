@@ -6,6 +6,7 @@ import { VergeError, isVergeError } from '@verge/contracts';
 import type { ClientIdentity } from '@verge/core';
 import { createTestBus, type TestBus } from '@verge/testkit/cloud';
 import { eventually, silentLog } from '@verge/testkit';
+import { startTcpProxy } from '@verge/testkit/faults';
 import { createNatsEventBus, type NatsEventBus } from '../../src/bus/nats-event-bus.js';
 import { createNatsKvLeases } from '../../src/bus/nats-kv-lease.js';
 import { busNames } from '../../src/bus/nats-subjects.js';
@@ -19,8 +20,9 @@ afterEach(async () => {
   bus = undefined;
 });
 
-async function instance(b: TestBus, instanceId: string): Promise<{ nc: NatsConnection; events: NatsEventBus }> {
-  const nc = await connect({ servers: b.server });
+async function instance(b: TestBus, instanceId: string, server = b.server): Promise<{ nc: NatsConnection; events: NatsEventBus }> {
+  // As the cloud connects (open-cloud-bus.ts): reconnects for ever; here quickly, so a test waits little for it.
+  const nc = await connect({ servers: server, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const events = createNatsEventBus(nc, busNames(b.prefix), instanceId, log);
   await events.ready();
   onTestFinished(async () => {
@@ -119,6 +121,43 @@ describe('direct methods across instances', () => {
     const err = await methodsA.gateway.invokeMethod({ deviceId: 'slow' }, 'm', null, 100).catch((e: unknown) => e);
     expect(isVergeError(err, 'CLD_METHOD_TIMEOUT')).toBe(true);
     expect((err as VergeError).status).toBe(504);
+  });
+});
+
+describe('direct methods while the bus is down', () => {
+  it('answers 503 CLD_BUS_UNAVAILABLE, not 404, for a client another instance may hold; hands over again once the bus is back', async () => {
+    bus = createTestBus();
+    const names = busNames(bus.prefix);
+    const proxy = await startTcpProxy(Number(new URL(bus.server).port));
+    onTestFinished(() => proxy.close());
+    const a = await instance(bus, 'a', `nats://127.0.0.1:${proxy.port}`);
+    const b = await instance(bus, 'b');
+    const endpointB = fakeEndpoint(new Set(['dev.b']), async () => ({ status: 200, payload: 'B' }));
+    const methodsA = createRemoteMethods({ nc: a.nc, names, bus: a.events, instanceId: 'a', local: () => undefined, log });
+    const methodsB = createRemoteMethods({ nc: b.nc, names, bus: b.events, instanceId: 'b', local: () => endpointB, log });
+    onTestFinished(() => (methodsA.close(), methodsB.close()));
+    b.events.publish('connectionChanged', { id: { deviceId: 'dev.b' }, connected: true, instanceId: 'b' });
+    await b.nc.flush();
+    expect(await methodsA.gateway.isConnected({ deviceId: 'dev.b' })).toBe(true);
+
+    // A's link to NATS is cut: dev.b is still online on B, which A cannot ask.
+    const down = (async () => {
+      for await (const s of a.nc.status()) if (s.type === 'disconnect') return;
+    })();
+    proxy.cut();
+    await down;
+    for (const outcome of [methodsA.gateway.isConnected({ deviceId: 'dev.b' }), methodsA.gateway.invokeMethod({ deviceId: 'dev.b' }, 'm', null, 1_000)]) {
+      const err = await outcome.catch((e: unknown) => e);
+      expect(isVergeError(err, 'CLD_BUS_UNAVAILABLE')).toBe(true);
+      expect((err as VergeError).status).toBe(503);
+      expect((err as VergeError).message).toBe("the bus (NATS) is unreachable: cannot ask the other cloud instances whether device 'dev.b' is connected to one of them");
+    }
+
+    proxy.restore();
+    await eventually(async () => expect(await methodsA.gateway.invokeMethod({ deviceId: 'dev.b' }, 'm', null, 1_000).catch((e: unknown) => e)).toEqual({ status: 200, payload: 'B' }), {
+      timeoutMs: 20_000,
+      description: 'the method handed over again after the bus returned',
+    });
   });
 });
 

@@ -135,7 +135,7 @@ export const cloudErrors = defineErrors({
   },
   CLD_BUS_UNAVAILABLE: {
     status: 503,
-    description: 'The NATS server of the bus URL (`--bus`, `$VERGE_CLOUD_BUS`, config `bus`) cannot be used at start: it refuses the connection, does not answer in time, or has no JetStream (the telemetry stream and the lease bucket need it); the message names the server and the cause.',
+    description: 'The NATS server of the bus URL (`--bus`, `$VERGE_CLOUD_BUS`, config `bus`) cannot be used at start: it refuses the connection, does not answer in time, or has no JetStream (the telemetry stream and the lease bucket need it); the message names the server and the cause. While running: a direct method to a client not connected to this instance cannot be handed to the other instances because the NATS connection of this instance is down (the client may be online elsewhere; retry once `/health/ready` reports the bus `ok`).',
   },
   CLD_LISTEN_FAILED: {
     status: 500,

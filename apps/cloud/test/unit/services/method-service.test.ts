@@ -146,6 +146,23 @@ describe('method service', () => {
     );
     expect(c.clock.pendingTimers).toBe(0);
   });
+
+  it('fails with the gateway error, not 404, when the gateway cannot tell whether the device is connected (bus down)', async () => {
+    const c = await setup();
+    const busDown = new VergeError('CLD_BUS_UNAVAILABLE', 'the bus (NATS) is unreachable');
+    const gw: DeviceGateway = { isConnected: () => Promise.reject(busDown), invokeMethod: () => Promise.reject(new Error('unused')) };
+    const methods = methodsOnFakeTime(c, gw);
+    await expectVergeRejection(methods.invoke({ deviceId: 'd' }, { methodName: 'm' }), 'CLD_BUS_UNAVAILABLE', 'the bus (NATS) is unreachable');
+
+    const waiting = methods.invoke({ deviceId: 'd' }, { methodName: 'm', connectTimeoutInSeconds: 1 });
+    const settled = settledFlag(waiting);
+    await waitingForConnection(c);
+    await c.clock.advance(999);
+    expect(settled()).toBe(false);
+    await c.clock.advance(1);
+    await expectVergeRejection(waiting, 'CLD_BUS_UNAVAILABLE', 'the bus (NATS) is unreachable');
+    expect(c.clock.pendingTimers).toBe(0);
+  });
 });
 
 describe('device endpoint services: connection state', () => {

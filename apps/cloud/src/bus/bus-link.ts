@@ -1,0 +1,22 @@
+import type { NatsConnection } from 'nats';
+
+/** Whether the cloud's NATS connection is up right now (the client reconnects by itself after an outage). */
+export interface BusLink {
+  connected(): boolean;
+}
+
+/**
+ * Follows `nc`'s status events: down from a `disconnect` until the next `reconnect`, and for good once closed. A
+ * request sent while the link is down waits in the client's buffer until its timeout, so callers ask this first to
+ * tell "the bus is unreachable" from "nobody answered".
+ */
+export function followBusLink(nc: NatsConnection): BusLink {
+  let up = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') up = false;
+      else if (s.type === 'reconnect') up = true;
+    }
+  })();
+  return { connected: () => up && !nc.isClosed() };
+}
