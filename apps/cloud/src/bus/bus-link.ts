@@ -8,14 +8,17 @@ export interface BusLink {
 /**
  * Follows `nc`'s status events: down from a `disconnect` until the next `reconnect`, and for good once closed. A
  * request sent while the link is down waits in the client's buffer until its timeout, so callers ask this first to
- * tell "the bus is unreachable" from "nobody answered".
+ * tell "the bus is unreachable" from "nobody answered". `resumed` is called each time the link comes back.
  */
-export function followBusLink(nc: NatsConnection): BusLink {
+export function followBusLink(nc: NatsConnection, resumed?: () => void): BusLink {
   let up = true;
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') up = false;
-      else if (s.type === 'reconnect') up = true;
+      else if (s.type === 'reconnect') {
+        up = true;
+        resumed?.();
+      }
     }
   })();
   return { connected: () => up && !nc.isClosed() };

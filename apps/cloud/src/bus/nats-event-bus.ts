@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '@verge/platform';
 import type { CloudEventMap, CloudEventTopic, EventBus } from '../events/event-bus.js';
 import { createInProcessEventBus } from '../events/in-process-event-bus.js';
+import { followBusLink } from './bus-link.js';
 import type { BusNames } from './nats-subjects.js';
 
 /**
@@ -33,12 +34,14 @@ export interface NatsEventBus extends EventBus {
  * `EventBus` over NATS core (at most once, like the in-process bus: state lives in the store, events only tell
  * listeners to look). Local listeners are called synchronously by `publish`, as in one process; the event is also
  * published on `<p>.events.<topic>` with this instance's id, and events of other instances are delivered to the
- * local listeners when they arrive (an instance ignores its own).
+ * local listeners when they arrive (an instance ignores its own). When the connection comes back after an outage,
+ * `busResumed` is published locally: the other instances' events of the outage are lost.
  */
 export function createNatsEventBus(nc: NatsConnection, names: BusNames, instanceId: string, log: Logger): NatsEventBus {
   const local = createInProcessEventBus(log);
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
+  followBusLink(nc, () => local.publish('busResumed', {}));
   const sub: Subscription = nc.subscribe(names.allEvents, {
     callback: (err, msg) => {
       if (err !== null) {

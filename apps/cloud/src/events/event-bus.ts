@@ -27,6 +27,11 @@ export interface CloudEventMap {
   rolloutChanged: { readonly configurationId: string };
   /** A job was created, progressed or finished. */
   jobChanged: { readonly jobId: string };
+  /**
+   * This instance's bus connection came back after an outage: the events other instances published meanwhile were
+   * lost, so whoever keeps state from them catches up from the store (never crosses instances).
+   */
+  busResumed: Record<string, never>;
   /** This instance ran a deployment evaluation pass (never crosses instances: metrics count it where it ran). */
   deploymentsEvaluated: { readonly all: boolean; readonly devices: number; readonly written: number; readonly failed: number; readonly durationMs: number };
 }

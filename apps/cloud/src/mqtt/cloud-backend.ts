@@ -1,10 +1,11 @@
 import { isVergeError, VergeError } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
-import type { IngestResult, IotHubBackend, MqttConnection, TwinAnswer } from '@verge/iothub-mqtt';
+import { clientIdOf, type IngestResult, type IotHubBackend, type MqttConnection, type TwinAnswer } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceEndpointServices } from '../services/types.js';
 import { authenticate } from './authenticate.js';
+import type { DesiredVersions } from './bus-resync.js';
 import type { C2dDispatcher } from './c2d-dispatcher.js';
 import type { MethodInvoker } from './method-invoker.js';
 
@@ -23,6 +24,8 @@ export interface CloudBackendDeps {
    * would undo that).
    */
   readonly takenOverElsewhere?: Set<string>;
+  /** The desired `$version` each client was given (twin GET answers recorded here), for a catch-up after a bus outage. */
+  readonly desired?: DesiredVersions;
 }
 
 /**
@@ -42,6 +45,7 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
       d.c2d.deliver(session);
     },
     disconnected(session) {
+      d.desired?.forget(session.clientId);
       if (d.takenOverElsewhere?.delete(session.clientId) === true) return;
       recordConnection(session.identity, false);
     },
@@ -54,6 +58,7 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
     ingest: (_identity, message, conn) => ingest(d, isoOf, outcome, message, conn),
     async twinGet(identity): Promise<TwinAnswer> {
       const twin = await d.services.getTwinProperties(identity);
+      d.desired?.saw(clientIdOf(identity), twin.desired.$version);
       // Never an empty body: the SDK crashes on one (reference §0.4).
       return { status: 200, body: JSON.stringify({ desired: twin.desired, reported: twin.reported }) };
     },

@@ -3,6 +3,7 @@ import { clientIdOf, createIotHubMqttServer, isSubscribed, SessionRegistry, type
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceEndpointServices, DeviceGateway } from '../services/types.js';
+import { DesiredVersions, resyncAfterBusOutage } from './bus-resync.js';
 import { C2dDispatcher } from './c2d-dispatcher.js';
 import { createCloudBackend } from './cloud-backend.js';
 import { createGateway } from './gateway.js';
@@ -76,8 +77,9 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   const sessions = new SessionRegistry(sessionStoreOf(opts.services), log);
   const c2d = new C2dDispatcher(opts.services, limits, nowMs, log);
   const takenOverElsewhere = new Set<string>();
+  const desired = new DesiredVersions();
   const server = createIotHubMqttServer({
-    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs, takenOverElsewhere }),
+    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs, takenOverElsewhere, desired }),
     sessions,
     host: opts.host,
     port: opts.port,
@@ -93,7 +95,7 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
 
   const listen = (): void => {
     unsubscribe.push(
-      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(sessions, id, patch, version))),
+      opts.services.onDesiredPatch((id, patch, version) => safely(log, 'desired patch', () => pushDesired(sessions, desired, id, patch, version))),
       opts.services.onC2dEnqueued((deviceId) =>
         safely(log, 'C2D enqueued', () => {
           const session = sessions.get(deviceId);
@@ -106,6 +108,8 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
     if (watch !== undefined) unsubscribe.push(watch);
     const elsewhere = opts.services.onConnectedElsewhere?.((id) => safely(log, 'connected elsewhere', () => closeTakenOver(sessions, takenOverElsewhere, id, log)));
     if (elsewhere !== undefined) unsubscribe.push(elsewhere);
+    const resumed = opts.services.onBusResumed?.(() => safely(log, 'bus resumed', () => resyncAfterBusOutage({ ...watchDeps, c2d, desired })));
+    if (resumed !== undefined) unsubscribe.push(resumed);
   };
 
   return {
@@ -144,10 +148,11 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   };
 }
 
-function pushDesired(sessions: SessionRegistry, id: ClientIdentity, patch: Record<string, unknown>, version: number): void {
+function pushDesired(sessions: SessionRegistry, desired: DesiredVersions, id: ClientIdentity, patch: Record<string, unknown>, version: number): void {
   const session = sessions.get(clientIdOf(id));
   const conn = session?.connection;
   if (session === undefined || conn === undefined || !isSubscribed(session, 'twinDesiredPatches')) return;
+  desired.saw(session.clientId, version);
   conn.publishDesiredPatch(patch, version);
 }
 

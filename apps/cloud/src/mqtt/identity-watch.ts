@@ -1,4 +1,4 @@
-import { clientIdOf, describeIdentity, type SessionRegistry } from '@verge/iothub-mqtt';
+import { clientIdOf, describeIdentity, type MqttSession, type SessionRegistry } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceEndpointServices } from '../services/types.js';
@@ -28,14 +28,20 @@ export async function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdenti
       d.sessions.forget(session);
       continue;
     }
-    if (conn === undefined || conn.credentials === undefined) continue;
-    const check = await authenticate(conn.credentials, { services: d.services, hostname: d.hostname, nowMs: d.nowMs() });
-    if (!check.ok) {
-      d.log.info({ client: session.clientId, reason: check.reason }, 'identity changed; disconnecting the client');
-      conn.revoke(`credentials no longer accepted: ${check.reason}`);
-    }
+    await recheckCredentials(d, session);
   }
   if (change === 'deleted') {
     d.services.saveMqttSession?.(clientIdOf(id), undefined).catch((err: unknown) => d.log.error({ err, clientId: clientIdOf(id) }, 'MQTT session could not be deleted'));
+  }
+}
+
+/** Checks the credentials `session`'s connection was accepted with against the registry again; closes it when they no longer hold. */
+export async function recheckCredentials(d: IdentityWatchDeps, session: MqttSession): Promise<void> {
+  const conn = session.connection;
+  if (conn === undefined || conn.credentials === undefined) return;
+  const check = await authenticate(conn.credentials, { services: d.services, hostname: d.hostname, nowMs: d.nowMs() });
+  if (!check.ok) {
+    d.log.info({ client: session.clientId, reason: check.reason }, 'identity changed; disconnecting the client');
+    conn.revoke(`credentials no longer accepted: ${check.reason}`);
   }
 }

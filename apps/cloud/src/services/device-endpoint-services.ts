@@ -36,6 +36,7 @@ export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinSer
       bus.subscribe('connectionChanged', (e) => {
         if (e.connected && e.instanceId !== instanceId) listener(e.id);
       }),
+    onBusResumed: (listener) => bus.subscribe('busResumed', () => listener()),
     onDesiredPatch: (listener) => bus.subscribe('desiredPatched', (e) => listener(e.id, e.patch, e.version)),
     onC2dEnqueued: (listener) => bus.subscribe('c2dEnqueued', (e) => listener(e.deviceId)),
     onIdentityChanged: (listener) => bus.subscribe('identityChanged', (e) => listener(e.id, e.change)),

@@ -64,6 +64,11 @@ export interface DeviceEndpointServices {
    */
   onConnectedElsewhere?(listener: (id: ClientIdentity) => void): () => void;
   /**
+   * Optional (added by the services): subscribes to this instance's bus coming back after an outage; events of the
+   * other instances (desired patches, C2D, registry changes) were lost meanwhile and the endpoint catches up.
+   */
+  onBusResumed?(listener: () => void): () => void;
+  /**
    * Optional (added by the MQTT endpoint): durable state of persistent MQTT sessions (clean=false), keyed by
    * client id (`{d}` or `{d}/{m}`), so that subscriptions survive a cloud restart (azure-sdk-protocol.md §0.3: the
    * SDK never re-subscribes `$iothub/twin/res/#` or desired patches after a drop). `undefined` deletes the entry.
