@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '@verge/api-client';
 import { eventually, freePort, silentLog, tempDir } from '@verge/testkit';
 import { DATABASE_FILE, startCloud } from '../../src/index.js';
-import { createPgTestSchema, type PgTestSchema } from './postgres-test-schema.js';
+import { createPgTestSchema, PG_TEST_URL, type PgTestSchema } from './postgres-test-schema.js';
 
 // The real cloud on PostgreSQL: `startCloud({ db })` in process, and `verge cloud start --db …` / $VERGE_CLOUD_DB as a
 // user runs it (the built CLI in a child process; `npx tsc -b` first, as `npm test` does).
@@ -108,6 +108,18 @@ describe.runIf(built)('verge cloud start --db postgres://… (built CLI, child p
     expect(await down.exited).toBe(1);
     expect(down.stderr().trim()).toBe(
       `error: CLD_DATABASE_UNAVAILABLE: cannot use PostgreSQL at 127.0.0.1:${port}/verge: connection refused (is PostgreSQL running and listening there?) (ECONNREFUSED)`,
+    );
+  });
+
+  it('fails start naming the problem, not with a driver stack, when the search_path names a schema that does not exist', async () => {
+    const url = new URL(PG_TEST_URL);
+    url.password = 's3cret';
+    url.searchParams.set('options', '-c search_path=verge_no_such_schema');
+    const cloud = run(['cloud', 'start', '--data', dataDir(), ...ports], { VERGE_CLOUD_DB: url.toString() });
+    expect(await cloud.exited).toBe(1);
+    expect(cloud.stderr().trim()).toBe(
+      `error: CLD_DATABASE_UNAVAILABLE: cannot use PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}: its schema could not be migrated: ` +
+        'no schema to create the tables in (the search_path, e.g. options=-c search_path=…, names a schema that does not exist: create it first) (3F000)',
     );
   });
 });

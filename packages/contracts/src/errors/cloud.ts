@@ -121,7 +121,7 @@ export const cloudErrors = defineErrors({
   },
   CLD_DATABASE_UNAVAILABLE: {
     status: 503,
-    description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, or the database does not exist; the message names the server (never the password) and the cause.',
+    description: 'The PostgreSQL server of the database URL cannot be used at start: it refuses the connection, its host is unknown, it does not answer in time, it refuses the login, the database does not exist, or its schema cannot be migrated (the search_path names a schema that does not exist, the role may not create tables); the message names the server (never the password) and the cause.',
   },
   CLD_DISK_LOW: {
     status: 507,

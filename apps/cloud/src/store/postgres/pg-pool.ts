@@ -63,11 +63,22 @@ export async function openPgPool(options: PgPoolOptions): Promise<pg.Pool> {
     await pool.query('SELECT 1');
   } catch (e) {
     await pool.end().catch(() => undefined);
-    const target = describePgTarget(options.url);
-    const cause = describeCause(e);
-    throw new VergeError('CLD_DATABASE_UNAVAILABLE', `cannot use PostgreSQL at ${target}: ${cause}`, { details: { target, cause }, cause: e });
+    throw databaseUnavailable(options.url, e);
   }
   return pool;
+}
+
+/**
+ * CLD_DATABASE_UNAVAILABLE for the server of `url` (never its password) failing with `e`; `stage` names what failed
+ * after the connection itself worked (e.g. migrating the schema).
+ */
+export function databaseUnavailable(url: string, e: unknown, stage?: string): VergeError {
+  const target = describePgTarget(url);
+  const cause = describeCause(e);
+  return new VergeError('CLD_DATABASE_UNAVAILABLE', `cannot use PostgreSQL at ${target}: ${stage === undefined ? '' : `${stage}: `}${cause}`, {
+    details: { target, cause },
+    cause: e,
+  });
 }
 
 function checkUrl(url: string): void {
@@ -101,6 +112,9 @@ function describeCause(e: unknown): string {
     ENOTFOUND: 'unknown host',
     EAI_AGAIN: 'host name lookup failed',
     ETIMEDOUT: 'connection timed out',
+    // SQLSTATEs of a server that answers but will not take the tables.
+    '3F000': 'no schema to create the tables in (the search_path, e.g. options=-c search_path=…, names a schema that does not exist: create it first)',
+    '42501': `${e.message} (the role may not create tables there)`,
   };
   if (typeof code === 'string' && hints[code] !== undefined) return `${hints[code]} (${code})`;
   if (e.message.includes('timeout')) return `no answer in time (${e.message})`;

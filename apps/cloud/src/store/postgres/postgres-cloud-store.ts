@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { VergeError } from '@verge/contracts';
 import type { CloudStore, CloudStoreRepos } from '../ports.js';
 import { createPgC2dQueue } from './c2d-queue.js';
 import { createPgConfigurationRepository } from './configuration-repository.js';
@@ -6,7 +7,7 @@ import { createPgDeviceRepository } from './device-repository.js';
 import { createPgJobRepository } from './job-repository.js';
 import { runPgMigrations, type PgMigrationResult } from './pg-migration-runner.js';
 import { pgCloudMigrations } from './pg-migrations.js';
-import { openPgPool, type PgPoolOptions } from './pg-pool.js';
+import { databaseUnavailable, openPgPool, type PgPoolOptions } from './pg-pool.js';
 import type { PgQueryable } from './pg-queryable.js';
 import { inPgTransaction } from './pg-transaction.js';
 import { createPgModuleRepository } from './module-repository.js';
@@ -51,7 +52,7 @@ export async function openPostgresCloudStore(options: PostgresCloudStoreOptions)
     migrations = await runPgMigrations(pool, pgCloudMigrations, options.schema);
   } catch (e) {
     await pool.end();
-    throw e;
+    throw e instanceof VergeError ? e : databaseUnavailable(options.url, e, 'its schema could not be migrated');
   }
   options.log?.info({ component: 'postgres', from: migrations.from, to: migrations.to, applied: migrations.applied }, 'PostgreSQL store open');
   const telemetry = createPgTelemetryStore(pool, options.telemetry);
