@@ -3,6 +3,11 @@ import type { NatsConnection } from 'nats';
 /** Whether the cloud's NATS connection is up right now (the client reconnects by itself after an outage). */
 export interface BusLink {
   connected(): boolean;
+  /**
+   * Whether the server answers a round trip within `timeoutMs`: a link the client still counts as up may be dead
+   * (a hung server, a network dropping packets) until its pings fail, minutes later.
+   */
+  answers(timeoutMs: number): Promise<boolean>;
 }
 
 /**
@@ -21,5 +26,17 @@ export function followBusLink(nc: NatsConnection, resumed?: () => void): BusLink
       }
     }
   })();
-  return { connected: () => up && !nc.isClosed() };
+  return {
+    connected: () => up && !nc.isClosed(),
+    async answers(timeoutMs) {
+      if (!up || nc.isClosed()) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      try {
+        return await Promise.race([nc.flush().then(() => true, () => false), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }

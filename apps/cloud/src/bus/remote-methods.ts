@@ -97,6 +97,8 @@ export function createRemoteMethods(d: RemoteMethodsDeps): RemoteMethods {
       const code = (err as { code?: string }).code;
       if (code === '503') return undefined; // no responders: connected nowhere
       if (!link.connected()) throw unreachable(id); // the link went down while the request waited
+      // No answer: a hung holder, or a link that only looks up (the server no longer answers this instance).
+      if (code === 'TIMEOUT' && !(await link.answers(PING_TIMEOUT_MS))) throw unreachable(id);
       if (code === 'TIMEOUT') return failure('CLD_METHOD_TIMEOUT', `the cloud instance holding the connection did not answer within ${timeoutMs} ms`);
       throw err;
     }

@@ -125,7 +125,8 @@ describe('direct methods across instances', () => {
 });
 
 describe('direct methods while the bus is down', () => {
-  it('answers 503 CLD_BUS_UNAVAILABLE, not 404, for a client another instance may hold; hands over again once the bus is back', async () => {
+  /** Instances a (its NATS link through a proxy the test cuts or stalls) and b, which holds client dev.b. */
+  async function aThroughProxyAndDevOnB() {
     bus = createTestBus();
     const names = busNames(bus.prefix);
     const proxy = await startTcpProxy(Number(new URL(bus.server).port));
@@ -139,6 +140,11 @@ describe('direct methods while the bus is down', () => {
     b.events.publish('connectionChanged', { id: { deviceId: 'dev.b' }, connected: true, instanceId: 'b' });
     await b.nc.flush();
     expect(await methodsA.gateway.isConnected({ deviceId: 'dev.b' })).toBe(true);
+    return { a, proxy, methodsA };
+  }
+
+  it('answers 503 CLD_BUS_UNAVAILABLE, not 404, for a client another instance may hold; hands over again once the bus is back', async () => {
+    const { a, proxy, methodsA } = await aThroughProxyAndDevOnB();
 
     // A's link to NATS is cut: dev.b is still online on B, which A cannot ask.
     const down = (async () => {
@@ -158,6 +164,16 @@ describe('direct methods while the bus is down', () => {
       timeoutMs: 20_000,
       description: 'the method handed over again after the bus returned',
     });
+  });
+
+  it('answers 503 CLD_BUS_UNAVAILABLE, not 404, when the link looks up but the server no longer answers (stalled)', async () => {
+    const { proxy, methodsA } = await aThroughProxyAndDevOnB();
+
+    proxy.stall();
+    const err = await methodsA.gateway.isConnected({ deviceId: 'dev.b' }).catch((e: unknown) => e);
+    expect(isVergeError(err, 'CLD_BUS_UNAVAILABLE')).toBe(true);
+    proxy.restore();
+    expect(await methodsA.gateway.isConnected({ deviceId: 'dev.b' })).toBe(true);
   });
 });
 
