@@ -97,9 +97,18 @@ function checkUrl(url: string): void {
   }
 }
 
-/** The URL with its password replaced by `***` (the URL is printed in errors). */
+/**
+ * The URL with its password replaced by `***` (the URL is printed in errors). The password runs from the first `:`
+ * after the user to the last `@`: an unencoded `/`, `@`, `#` or `?` in it (what makes a URL invalid) stays hidden.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(url);
+  const rest = m?.[2];
+  if (m === null || rest === undefined) return url;
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  if (at < 0 || colon < 0 || colon > at) return url;
+  return `${m[1]}${rest.slice(0, colon + 1)}***${rest.slice(at)}`;
 }
 
 function describeCause(e: unknown): string {
