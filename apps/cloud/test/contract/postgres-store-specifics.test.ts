@@ -191,8 +191,8 @@ describe('PostgreSQL cloud store: start-up failures name the problem', () => {
     expect(e.message).not.toContain('s3cret');
   });
 
-  it('hides a password holding characters a URL must encode (/, #, ?), even in a URL it refuses', async () => {
-    for (const password of ['s3c/ret', 'a#b/c', 'x?y/z', 'b64+/==']) {
+  it('hides a password holding characters a URL must encode (/, #, ?, @), even in a URL it refuses', async () => {
+    for (const password of ['s3c/ret', 'a#b/c', 'x?y/z', 'b64+/==', 'p@ss/w0rd']) {
       const e = await rejection(openPostgresCloudStore({ url: `postgres://admin:${password}@127.0.0.1:5432/db` }));
       expect(e.code).toBe('CLD_DATABASE_URL_INVALID');
       expect(e.message).toBe('invalid database URL postgres://admin:***@127.0.0.1:5432/db: expected postgres://[user[:password]@]host[:port]/database');

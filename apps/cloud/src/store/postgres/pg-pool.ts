@@ -85,7 +85,9 @@ function checkUrl(url: string): void {
   let ok = isPostgresUrl(url);
   if (ok) {
     try {
-      new URL(url);
+      // An '@' after the host is the tail of a password holding an unencoded '@': the URL would name the wrong host
+      // and carry the rest of the password in its database name, into every message.
+      ok = !/@/.test(new URL(url).pathname);
     } catch {
       ok = false;
     }
