@@ -66,6 +66,8 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   /** Per client id, the last CONNECT between its asynchronous store read and its `open` (see `prepareOpen`). */
   private readonly opening = new Map<string, Promise<unknown>>();
+  /** Per client id, the store write in flight and the latest state waiting behind it (see `save`). */
+  private readonly writing = new Map<string, StoreWrite>();
 
   constructor(
     private readonly store: MqttSessionStore | undefined,
@@ -154,6 +156,17 @@ export class SessionRegistry {
     this.save(session.clientId, undefined);
   }
 
+  /** Deletes the stored session of a client id that may not be in memory (its identity was deleted), in order with the writes before it. */
+  forgetStored(clientId: string): void {
+    this.save(clientId, undefined);
+  }
+
+  /** Settles once the store writes made so far (of `clientId`, or of every client id) are done: a server awaits it before closing its store. */
+  async flushed(clientId?: string): Promise<void> {
+    if (clientId !== undefined) await this.writing.get(clientId)?.settled;
+    else await Promise.all([...this.writing.values()].map((w) => w.settled));
+  }
+
   /** Every session in memory (connected ones included). */
   all(): IterableIterator<Session> {
     return this.sessions.values();
@@ -165,17 +178,55 @@ export class SessionRegistry {
     this.save(session.clientId, state);
   }
 
-  /** Writes through to the store; not awaited (the store orders its writes), a rejection is logged. */
+  /**
+   * Writes through to the store, not awaited; a rejection is logged. A store that answers with a promise may run
+   * two writes at once (a pool of database connections) and land them in either order, so a client id has at most
+   * one write in flight: a state saved meanwhile waits behind it, replacing any older state waiting there (each
+   * write is the whole session), and the last state saved is the one that stays.
+   */
   private save(clientId: string, state: MqttSessionState | undefined): void {
-    const saved = this.store?.save(clientId, state);
-    if (saved instanceof Promise) saved.catch((err: unknown) => this.log?.error({ err, client: clientId }, 'MQTT session could not be saved'));
+    const queued = this.writing.get(clientId);
+    if (queued !== undefined) {
+      queued.next = { state };
+      return;
+    }
+    const saving = this.store?.save(clientId, state);
+    if (!(saving instanceof Promise)) return;
+    const write: StoreWrite = { next: undefined, settled: Promise.resolve() };
+    this.writing.set(clientId, write);
+    write.settled = this.drain(clientId, write, saving);
   }
 
-  /** What `open` must read from the store (undefined: nothing to read), at once or with a promise. */
+  private async drain(clientId: string, write: StoreWrite, first: Promise<void>): Promise<void> {
+    let saving: void | Promise<void> = first;
+    for (;;) {
+      try {
+        await saving;
+      } catch (err) {
+        this.log?.error({ err, client: clientId }, 'MQTT session could not be saved');
+      }
+      const next = write.next;
+      if (next === undefined) break;
+      write.next = undefined;
+      try {
+        saving = this.store?.save(clientId, next.state);
+      } catch (err) {
+        saving = Promise.reject(err);
+      }
+    }
+    this.writing.delete(clientId);
+  }
+
+  /** What `open` must read from the store (undefined: nothing to read), at once or with a promise; after the writes in flight. */
   private readStored(clientId: string, clean: boolean): StoredSession | undefined | Promise<StoredSession> {
-    if (clean || this.store === undefined || this.sessions.get(clientId)?.persistent === true) return undefined;
-    const loaded = this.store.load(clientId);
-    return loaded instanceof Promise ? loaded.then((state) => ({ state })) : { state: loaded };
+    const store = this.store;
+    if (clean || store === undefined || this.sessions.get(clientId)?.persistent === true) return undefined;
+    const load = (): StoredSession | Promise<StoredSession> => {
+      const loaded = store.load(clientId);
+      return loaded instanceof Promise ? loaded.then((state) => ({ state })) : { state: loaded };
+    };
+    const writing = this.writing.get(clientId);
+    return writing === undefined ? load() : writing.settled.then(load);
   }
 
   private loadNow(clientId: string): MqttSessionState | undefined {
@@ -194,6 +245,12 @@ export class SessionRegistry {
     p.then(done, done);
     return p;
   }
+}
+
+/** A client id's store write in flight (`settled` once none is left) and the state to write after it. */
+interface StoreWrite {
+  next: { readonly state: MqttSessionState | undefined } | undefined;
+  settled: Promise<void>;
 }
 
 function newSession(clientId: string, identity: ClientIdentity, persistent: boolean): Session {

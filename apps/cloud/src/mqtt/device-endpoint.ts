@@ -133,6 +133,7 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
       for (const u of unsubscribe.splice(0)) u();
       methods.cancelAll('the device endpoint is shutting down');
       await server.stop('the device endpoint is shutting down', { graceful: draining });
+      await sessions.flushed(); // the store closes after the endpoint: the last subscription changes land first
       log.info('device endpoint stopped');
     },
     setTls(tls: EndpointTls) {

@@ -30,9 +30,8 @@ export async function applyIdentityChange(d: IdentityWatchDeps, id: ClientIdenti
     }
     await recheckCredentials(d, session);
   }
-  if (change === 'deleted') {
-    d.services.saveMqttSession?.(clientIdOf(id), undefined).catch((err: unknown) => d.log.error({ err, clientId: clientIdOf(id) }, 'MQTT session could not be deleted'));
-  }
+  // Also when the session is not in memory here (stored by another instance); in order with its writes in flight.
+  if (change === 'deleted') d.sessions.forgetStored(clientIdOf(id));
 }
 
 /** Checks the credentials `session`'s connection was accepted with against the registry again; closes it when they no longer hold. */

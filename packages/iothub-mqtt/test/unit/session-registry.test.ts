@@ -97,4 +97,39 @@ describe('SessionRegistry', () => {
     await eventually(() => expect(lines.join('')).toContain('MQTT session could not be saved'), { timeoutMs: 2000, description: 'the failed save logged' });
     expect(lines.join('')).toContain('disk full');
   });
+
+  it('keeps one store write per client id in flight, so a store that lands concurrent writes out of order keeps the last state', async () => {
+    // A pool of database connections: each write lands when the test says, in any order.
+    const stored = new MemoryStore();
+    const inFlight: { state: MqttSessionState | undefined; land: () => void }[] = [];
+    const pooled: MqttSessionStore = {
+      load: (id) => Promise.resolve(stored.load(id)),
+      save: (id, state) => new Promise<void>((resolve) => inFlight.push({ state, land: () => (stored.save(id, state), resolve()) })),
+    };
+    const reg = new SessionRegistry(pooled);
+    const { session } = await reg.prepareOpen('d1', false, (s) => reg.open('d1', d1, false, s));
+    reg.subscribe(session, { filter: '$iothub/twin/res/#', parsed: { kind: 'twinResponses' }, qos: 0 });
+    reg.subscribe(session, { filter: '$iothub/twin/PATCH/properties/desired/#', parsed: { kind: 'twinDesiredPatches' }, qos: 0 });
+    reg.subscribe(session, { filter: 'devices/d1/messages/devicebound/#', parsed: { kind: 'c2d', deviceId: 'd1' }, qos: 1 });
+    expect(inFlight).toHaveLength(1); // the second and third wait, coalesced into the last
+    inFlight[0]!.land();
+    await eventually(() => inFlight.length === 2, { timeoutMs: 2000, description: 'the latest state written next' });
+    expect(inFlight[1]!.state?.subscriptions.map((s) => s.filter)).toEqual([
+      '$iothub/twin/res/#',
+      '$iothub/twin/PATCH/properties/desired/#',
+      'devices/d1/messages/devicebound/#',
+    ]);
+    // A reconnect reads the store only after the write in flight landed.
+    session.connection = live;
+    reg.release(session);
+    let reopened = false;
+    const opening = reg.prepareOpen('d1', false, (s) => ((reopened = true), reg.open('d1', d1, false, s)));
+    await Promise.resolve();
+    expect(reopened).toBe(false);
+    inFlight[1]!.land();
+    await reg.flushed();
+    const again = await opening;
+    expect(again.session.subscriptions.size).toBe(3);
+    expect(stored.storedSessions.get('d1')?.subscriptions).toHaveLength(3);
+  });
 });
