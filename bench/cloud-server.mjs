@@ -15,7 +15,7 @@ const shared = {
   ...(process.env.VERGE_BENCH_CLOUD_BUS === undefined ? {} : { bus: process.env.VERGE_BENCH_CLOUD_BUS }),
 };
 const cloud = await startCloud(
-  { dataDir, ...shared, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: process.env.VERGE_BENCH_LOG ?? 'warn' },
+  { dataDir, ...shared, host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: 0, hostname: 'localhost', logLevel: process.env.VERGE_BENCH_LOG ?? 'warn' },
   // Connection storms are what this benchmark does on purpose, all from loopback: allow more handshakes in flight
   // than the default, and lift the per-address limits (every simulated device shares 127.0.0.1).
   { mqttLimits: { maxPendingHandshakes: 4096, maxPendingHandshakesPerAddress: 4096, maxConnectionsPerAddress: 1_000_000 } },

@@ -15,6 +15,7 @@ const cloud = await startCloud({
   httpPort: 0,
   httpsPort: 0,
   mqttPort: 0,
+  amqpPort: 0,
   hostname: 'localhost',
   logLevel: process.env.VERGE_BENCH_LOG ?? 'warn',
   retention: { maxCount: 5_000_000, maxBytes: 4 * 1024 * 1024 * 1024, maxAgeSec: 3600 },

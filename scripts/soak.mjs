@@ -75,7 +75,7 @@ async function runSoak() {
   await mkdir(opts.outDir, { recursive: true });
   say(`soak: ${opts.durationSec / 60} min at ${opts.rate} msg/s, sample every ${opts.sampleSec} s, warm-up ${opts.warmupSec} s, output ${opts.outDir}`);
 
-  const cloudArgs = ['cloud', 'start', '--data', cloudDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--mqtt-port', '0'];
+  const cloudArgs = ['cloud', 'start', '--data', cloudDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0'];
   cloudArgs.push('--hostname', 'localhost', '--retention-messages', String(retentionMessages), '--log-level', 'warn');
   const cloudStart = startVerge('cloud', cloudArgs, { ready: [/plain HTTP: (http:\/\/[^)\s]+)/, /devices MQTT\s+mqtts:\/\/[^:\s]+:(\d+)/, /^\s+CA\s+(\S+)$/m, /^\s+(HostName=\S+)$/m, /service API\s+(https:\/\/\S+)/] });
   children.push(cloudStart.proc);

@@ -14,7 +14,7 @@ export const DEMO_DEVICES = [
 /** Starts the cloud (plain HTTP and HTTPS API, MQTT, dashboard) with its data under `dataDir/cloud`. */
 export async function startDemoCloud({ startCloud }, dataDir, log) {
   return startCloud(
-    { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, hostname: 'localhost', logLevel: 'warn' },
+    { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: 0, hostname: 'localhost', logLevel: 'warn' },
     { log: log.child({ service: 'cloud' }) },
   );
 }

@@ -27,7 +27,7 @@ describe('README "Run the cloud", step by step', () => {
   }
 
   beforeAll(async () => {
-    const started = spawnVerge(['cloud', 'start', '--data', '.verge/cloud', '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], { cwd });
+    const started = spawnVerge(['cloud', 'start', '--data', '.verge/cloud', '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn'], { cwd });
     cloud = started;
     await eventually(() => started.output().includes('SharedAccessKey=') || started.child.exitCode !== null, { description: 'verge cloud start to print the connection string', timeoutMs: 20_000, intervalMs: 50 });
   });

@@ -46,6 +46,8 @@ export const CloudConfigSchema = z.strictObject({
   httpsPort: port.default(8443),
   /** MQTT over TLS for devices. */
   mqttPort: port.default(8883),
+  /** AMQP over TLS for service clients (azure-iothub `Client.send`); IoT Hub's 5671. null: no AMQP listener. */
+  amqpPort: port.nullable().default(5671),
   /** The hub host name: SAS audiences, connection strings and the server certificate use it. */
   hostname: hostName.default('localhost'),
   /** A user-supplied server certificate (chain) and key replacing the generated ones. */

@@ -7,6 +7,7 @@ import { OPTIONAL_CLIENT_CERTIFICATE, createLogger, ensureCloudPki, lockDirector
 import { createCloudServices, type CloudServices } from './cloud-services.js';
 import { parseCloudConfig, type CloudConfig, type CloudConfigInput } from './config.js';
 import type { CloudBus } from './bus/open-cloud-bus.js';
+import { createAmqpEndpoint, type AmqpEndpoint } from './amqp/amqp-endpoint.js';
 import { leaseTiming } from './bus/lease.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
@@ -46,7 +47,7 @@ export interface RunningCloud {
   readonly config: Readonly<CloudConfig>;
   readonly hostName: string;
   /** The bound ports (the configured ones, or the ones picked for 0). */
-  readonly ports: { readonly http: number; readonly https: number; readonly mqtt: number };
+  readonly ports: { readonly http: number; readonly https: number; readonly mqtt: number; readonly amqp: number | null };
   readonly urls: { readonly http: string; readonly https: string; readonly mqtt: string };
   /** The unauthenticated Prometheus listener (`metrics.port`), when configured; `/metrics` on the API ports is always served. */
   readonly metricsUrl: string | undefined;
@@ -75,6 +76,7 @@ interface Parts {
   rollouts?: { stop(): Promise<void> };
   api?: ServiceApp;
   endpoint?: DeviceEndpoint;
+  amqp?: AmqpEndpoint;
   https?: HttpsServer;
   renewal?: NodeJS.Timeout;
   metrics?: MetricsListener;
@@ -97,6 +99,7 @@ async function stopParts(parts: Parts, log: Logger, drainTimeoutMs: number): Pro
       { name: 'deployments', stop: () => parts.deployments?.stop() },
       { name: 'rollouts', stop: () => parts.rollouts?.stop() },
       { name: 'mqtt accept', stop: () => parts.endpoint?.stopAccepting() },
+      { name: 'amqp', stop: () => parts.amqp?.stop() },
       { name: 'metrics', stop: () => parts.metrics?.close() },
       { name: 'http+https', stop: () => (parts.api === undefined ? undefined : closeHttp(parts.api, parts.https)) },
       { name: 'mqtt drain', stop: () => drainEndpoint(parts.endpoint, drainTimeoutMs, log) },
@@ -185,7 +188,8 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     serveMqttOverWebSockets(parts.https, (stream, meta) => endpoint.handle(stream, meta), log);
     const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
     listeners.https = { up: true, port: https };
-    parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https);
+    const amqp = await startAmqp(parts, config, pki, services, ctx, log);
+    parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https, parts.amqp);
     parts.metrics = await startMetricsPort(config, metrics, log);
 
     const urls = {
@@ -230,7 +234,7 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     return {
       config,
       hostName: config.hostname,
-      ports: { http, https, mqtt },
+      ports: { http, https, mqtt, amqp },
       urls,
       metricsUrl: parts.metrics?.url,
       serviceConnectionString,
@@ -299,13 +303,34 @@ async function startEndpoint(endpoint: DeviceEndpoint, config: CloudConfig): Pro
   }
 }
 
-function schedulePkiRenewal(config: CloudConfig, log: Logger, endpoint: DeviceEndpoint, https: HttpsServer): NodeJS.Timeout {
+/** The service-side AMQP listener (`config.amqpPort`, null: none); CLD_LISTEN_FAILED when it cannot bind. */
+async function startAmqp(parts: Parts, config: CloudConfig, pki: CloudPki, services: CloudServices, ctx: ServiceContext, log: Logger): Promise<number | null> {
+  if (config.amqpPort === null) return null;
+  parts.amqp = createAmqpEndpoint({
+    host: config.host,
+    port: config.amqpPort,
+    hostName: config.hostname,
+    tls: { key: pki.serverKeyPem, cert: pki.serverCertChainPem },
+    findPolicy: (name) => services.policies.get(name),
+    c2d: services.c2d,
+    nowMs: () => ctx.clock.nowMs(),
+    log,
+  });
+  try {
+    return await parts.amqp.start();
+  } catch (e) {
+    throw listenError('AMQP (--amqp-port)', config.host, config.amqpPort, e);
+  }
+}
+
+function schedulePkiRenewal(config: CloudConfig, log: Logger, endpoint: DeviceEndpoint, https: HttpsServer, amqp: AmqpEndpoint | undefined): NodeJS.Timeout {
   const timer = setInterval(() => {
     ensurePki(config, log)
       .then((pki) => {
         if (pki.action !== 'renewed') return;
         endpoint.setTls({ key: pki.serverKeyPem, cert: pki.serverCertChainPem, ca: pki.caPem });
         https.setSecureContext({ key: pki.serverKeyPem, cert: pki.serverCertChainPem });
+        amqp?.setTls({ key: pki.serverKeyPem, cert: pki.serverCertChainPem });
         log.info({ notAfter: pki.serverNotAfter.toISOString() }, 'server certificate renewed');
       })
       .catch((err: unknown) => log.error({ err }, 'server certificate renewal failed'));

@@ -14,6 +14,7 @@ interface CloudStartOptions {
   readonly host: string;
   readonly httpPort: string;
   readonly httpsPort: string;
+  readonly amqpPort: string;
   readonly mqttPort: string;
   readonly hostname: string;
   readonly tlsCert?: string;
@@ -58,6 +59,7 @@ export function registerCloudStart(program: Command): void {
     .option('--http-port <port>', 'plain HTTP service API (0 picks a free port)', '8080')
     .option('--https-port <port>', 'the same API over TLS', '8443')
     .option('--mqtt-port <port>', 'MQTT over TLS for devices', '8883')
+    .option('--amqp-port <port>', "AMQP over TLS for service clients (azure-iothub Client.send dials 5671); 'off': none", '5671')
     .option('--hostname <name>', 'hub host name used in SAS audiences, connection strings and the certificate', 'localhost')
     .option('--tls-cert <file>', 'user-supplied server certificate chain (PEM), replacing the generated one (needs --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
@@ -107,6 +109,7 @@ async function startAndWait(stdio: Stdio, options: CloudStartOptions): Promise<n
   stdio.out(`Verge cloud ${cloud.firstStart ? 'created in' : 'started from'} ${cloud.config.dataDir}`);
   stdio.out(`  service API   ${cloud.urls.https}  (plain HTTP: ${cloud.urls.http})`);
   stdio.out(`  devices MQTT  ${cloud.urls.mqtt}`);
+  if (cloud.ports.amqp !== null) stdio.out(`  service AMQP  amqps://${cloud.hostName}:${cloud.ports.amqp}  (azure-iothub Client.send)`);
   stdio.out(`  dashboard     ${cloud.urls.http}/  (sign in with the service connection string below)`);
   if (cloud.metricsUrl !== undefined) stdio.out(`  metrics       ${cloud.metricsUrl}  (no authentication; also ${cloud.urls.http}/metrics with a RegistryRead token)`);
   stdio.out(`  CA            ${cloud.caPath}`);
@@ -133,6 +136,7 @@ function configFromFlags(
   httpPort: number;
   httpsPort: number;
   mqttPort: number;
+  amqpPort: number | null;
   hostname: string;
   logLevel: LogLevel;
   drainTimeoutMs?: number;
@@ -161,6 +165,7 @@ function configFromFlags(
     httpPort: parseIntegerFlag('--http-port', o.httpPort, 0, 65_535),
     httpsPort: parseIntegerFlag('--https-port', o.httpsPort, 0, 65_535),
     mqttPort: parseIntegerFlag('--mqtt-port', o.mqttPort, 0, 65_535),
+    amqpPort: o.amqpPort === 'off' ? null : parseIntegerFlag('--amqp-port', o.amqpPort, 0, 65_535),
     hostname: o.hostname,
     logLevel: o.logLevel as LogLevel,
     ...(o.drainTimeout === undefined ? {} : { drainTimeoutMs: parseIntegerFlag('--drain-timeout', o.drainTimeout, 0, 3_600_000) }),

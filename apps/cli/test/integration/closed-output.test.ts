@@ -43,7 +43,7 @@ describe.runIf(CLI_BUILT)('a closed stdout (built CLI, child process)', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const httpPort = await freePort();
-    const cloud = withClosedStdout(['cloud', 'start', '--data', t.dir, '--http-port', String(httpPort), '--https-port', '0', '--mqtt-port', '0']);
+    const cloud = withClosedStdout(['cloud', 'start', '--data', t.dir, '--http-port', String(httpPort), '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0']);
     // It printed its banner and log lines into the closed pipe by the time it answers.
     await eventually(async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, { description: 'the cloud serving', timeoutMs: 20_000 });
     const created = await fetch(`http://127.0.0.1:${httpPort}/healthz`);

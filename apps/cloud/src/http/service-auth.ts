@@ -5,6 +5,8 @@ import type { PolicyRecord, PolicyRight } from '../store/records.js';
 /** What `authenticateService` needs. */
 export interface ServiceAuthOptions {
   readonly hostName: string;
+  /** Other audiences accepted besides `hostName` (the host name with the port a listener was reached on). */
+  readonly extraAudiences?: readonly string[];
   readonly nowSec: number;
   readonly findPolicy: (name: string) => Promise<PolicyRecord | undefined>;
 }
@@ -30,7 +32,7 @@ export async function authenticateService(header: string | undefined, opts: Serv
   }
   const result = verifySasToken(header.trim(), {
     keys: [policy.primaryKey, policy.secondaryKey],
-    audiences: [opts.hostName],
+    audiences: [opts.hostName, ...(opts.extraAudiences ?? [])],
     nowSec: opts.nowSec,
     clockSkewSec: IOT_HUB_SAS_CLOCK_SKEW_SEC,
   });

@@ -36,7 +36,7 @@ describe('startCloud with db: postgres://…', () => {
   it('keeps registry and twins in PostgreSQL (no SQLite file) and finds them again after a restart', async () => {
     const s = await freshSchema();
     const dir = dataDir();
-    const config = { dataDir: dir, db: s.urlWithSchema, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' as const };
+    const config = { dataDir: dir, db: s.urlWithSchema, httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: 0, logLevel: 'silent' as const };
     const cloud = await startCloud(config, { log: silentLog() });
     cleanups.push(() => cloud.stop());
     const api = createApiClient({ connectionString: cloud.serviceConnectionString, baseUrl: cloud.urls.http });
@@ -67,7 +67,7 @@ function run(args: string[], env: Record<string, string> = {}): { child: ChildPr
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-const ports = ['--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn'];
+const ports = ['--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn'];
 
 describe.runIf(built)('verge cloud start --db postgres://… (built CLI, child process)', () => {
   it('runs the cloud on PostgreSQL: a device created and its twin read through REST', async () => {

@@ -32,7 +32,7 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
   it('starts, prints the service connection string, serves /healthz, and stops cleanly on SIGTERM', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
-    const cloud = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
+    const cloud = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn']);
     await eventually(() => /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.test(cloud.stdout()), { description: 'the connection string', timeoutMs: 20_000 });
     const cs = /HostName=localhost;SharedAccessKeyName=owner;SharedAccessKey=\S+/.exec(cloud.stdout())?.[0];
     const httpUrl = /plain HTTP: (http:\/\/\S+)\)/.exec(cloud.stdout())?.[1];
@@ -53,7 +53,7 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
     expect(cloud.stderr()).toBe('');
     await expect(fetch(`${httpUrl}/healthz`)).rejects.toThrow();
 
-    const again = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']);
+    const again = run(['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn']);
     await eventually(() => again.stdout().includes('SharedAccessKey='), { description: 'the second start', timeoutMs: 20_000 });
     expect(again.stdout()).toContain(`Verge cloud started from ${t.dir}`);
     expect(again.stdout()).toContain(cs);
@@ -64,7 +64,7 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
   it('refuses a second cloud on a data directory another cloud is using, naming it; the first keeps serving', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
-    const args = ['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn'];
+    const args = ['cloud', 'start', '--data', t.dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn'];
     const first = run(args);
     await eventually(() => first.stdout().includes('SharedAccessKey='), { description: 'the first cloud', timeoutMs: 20_000 });
     const httpUrl = /plain HTTP: (http:\/\/\S+)\)/.exec(first.stdout())?.[1];
@@ -115,7 +115,7 @@ describe.runIf(built)('verge cloud start / credentials (built CLI, child process
       [join(t.dir, 'dangling', 'cloud'), 'a parent directory does not exist and cannot be created there (e.g. below /proc, or a dangling symbolic link) (ENOENT)'],
       [join(t.dir, 'file'), 'a path component is a file, not a directory (ENOTDIR)'],
     ] as const;
-    const runs = cases.map(([dir]) => run(['cloud', 'start', '--data', dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--log-level', 'warn']));
+    const runs = cases.map(([dir]) => run(['cloud', 'start', '--data', dir, '--http-port', '0', '--https-port', '0', '--mqtt-port', '0', '--amqp-port', '0', '--log-level', 'warn']));
     for (const [i, [dir, cause]] of cases.entries()) {
       expect(await runs[i]!.exited).toBe(1);
       expect(runs[i]!.stderr().trim()).toBe(`error: CLD_DATA_DIR_UNWRITABLE: the data directory ${dir} (--data) cannot be created or written: ${cause}`);

@@ -116,7 +116,7 @@ describe('GET /events (Server-Sent Events over real HTTP)', () => {
 
   it('ends open streams when the cloud stops (stop does not hang on them)', async () => {
     const t = tempDir();
-    const other = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog() });
+    const other = await startCloud({ dataDir: t.dir, httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: 0, logLevel: 'silent' }, { log: silentLog() });
     try {
       const cs = parseConnectionString(other.serviceConnectionString);
       if (cs.kind !== 'service') throw new Error('bad cs');

@@ -13,13 +13,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A loopback port another server holds, and a fresh data directory. */
+async function takenPortAndDir(): Promise<{ port: number; dir: string }> {
+  const blocker: Server = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => blocker.close(() => r())));
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return { port: (blocker.address() as { port: number }).port, dir: t.dir };
+}
+
 async function start(dir?: string, extra: Record<string, unknown> = {}): Promise<{ cloud: RunningCloud; dir: string }> {
   const d = dir ?? (() => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     return t.dir;
   })();
-  const cloud = await startCloud({ dataDir: d, httpPort: 0, httpsPort: 0, mqttPort: 0, logLevel: 'silent', ...extra }, { log: silentLog() });
+  const cloud = await startCloud({ dataDir: d, httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: 0, logLevel: 'silent', ...extra }, { log: silentLog() });
   cleanups.push(() => cloud.stop());
   return { cloud, dir: d };
 }
@@ -81,23 +91,30 @@ describe('startCloud', () => {
   });
 
   it('reports a busy port as CLD_LISTEN_FAILED naming the listener, and leaves nothing running', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => blocker.close(() => r())));
-    const port = (blocker.address() as { port: number }).port;
-    const t = tempDir();
-    cleanups.push(t.cleanup);
+    const { port, dir } = await takenPortAndDir();
     let caught: unknown;
     try {
-      await startCloud({ dataDir: t.dir, httpPort: port, httpsPort: 0, mqttPort: 0, logLevel: 'silent' }, { log: silentLog() });
+      await startCloud({ dataDir: dir, httpPort: port, httpsPort: 0, mqttPort: 0, amqpPort: 0, logLevel: 'silent' }, { log: silentLog() });
     } catch (e) {
       caught = e;
     }
     expect(isVergeError(caught, 'CLD_LISTEN_FAILED')).toBe(true);
     expect((caught as Error).message).toBe(`HTTP listener cannot bind 127.0.0.1:${port}: the port is in use`);
     // Everything was stopped again: the same directory starts cleanly (the database is not locked, no port held).
-    const { cloud } = await start(t.dir);
+    const { cloud } = await start(dir);
     expect(cloud.firstStart).toBe(false);
+  });
+
+  it('fails with CLD_LISTEN_FAILED naming --amqp-port when the AMQP port is taken, and starts without AMQP when it is off', async () => {
+    const { port, dir } = await takenPortAndDir();
+    const caught = await startCloud({ dataDir: dir, httpPort: 0, httpsPort: 0, mqttPort: 0, amqpPort: port, logLevel: 'silent' }, { log: silentLog() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isVergeError(caught, 'CLD_LISTEN_FAILED')).toBe(true);
+    expect((caught as Error).message).toBe(`AMQP (--amqp-port) listener cannot bind 127.0.0.1:${port}: the port is in use`);
+    const { cloud } = await start(dir, { amqpPort: null });
+    expect(cloud.ports.amqp).toBeNull();
   });
 
   it.each([

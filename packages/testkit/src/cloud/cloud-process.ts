@@ -53,6 +53,7 @@ export async function startCloudProcess(o: CloudProcessOptions): Promise<CloudPr
     '--http-port', String(o.ports.http),
     '--https-port', String(o.ports.https),
     '--mqtt-port', String(o.ports.mqtt),
+    '--amqp-port', '0',
     '--hostname', o.hostname ?? 'localhost',
     '--log-level', process.env['VERGE_TEST_LOG'] ?? o.logLevel ?? 'warn',
     '--max-connections-per-address', '100000',

@@ -13,6 +13,8 @@ export interface CloudPorts {
   readonly http: number;
   readonly https: number;
   readonly mqtt: number;
+  /** AMQP for service clients; unset: a free port (the tests run side by side), null: none. */
+  readonly amqp: number | null;
 }
 
 /** A REST answer: status and parsed JSON (or the text when it is not JSON). */
@@ -93,6 +95,11 @@ export class TestCloud {
 
   get mqttPort(): number {
     return this.cloud.ports.mqtt;
+  }
+
+  /** The AMQP port for service clients (null when the cloud was started without one). */
+  get amqpPort(): number | null {
+    return this.cloud.ports.amqp;
   }
 
   get caPem(): string {
@@ -295,6 +302,7 @@ function launch(dataDir: string, ports: Partial<CloudPorts>, options: TestCloudO
       httpPort: ports.http ?? 0,
       httpsPort: ports.https ?? 0,
       mqttPort: ports.mqtt ?? 0,
+      amqpPort: ports.amqp === undefined ? 0 : ports.amqp,
       hostname: 'localhost',
       logLevel: 'silent',
       ...(db === undefined ? {} : { db }),

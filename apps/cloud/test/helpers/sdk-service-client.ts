@@ -1,0 +1,43 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const script = fileURLToPath(new URL('../integration/sdk-support/service-client.mjs', import.meta.url));
+
+/** One step of the service process: a C2D message (`Client.send`). */
+export interface ServiceStep {
+  readonly send: string;
+  readonly data: string;
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  readonly ack?: string;
+  readonly expiryTimeUtc?: string;
+  readonly properties?: Record<string, string>;
+}
+
+/** What a step came to: ok, or the SDK's error class name and message. */
+export interface ServiceOutcome {
+  readonly ok: boolean;
+  readonly name?: string;
+  readonly message?: string;
+  /** The AMQP error's description (the cloud's code and message). */
+  readonly detail?: string;
+  /** The class of the error the SDK wrapped (its `amqpError`), e.g. UnauthorizedError. */
+  readonly inner?: string;
+}
+
+/**
+ * Runs `steps` with the unmodified azure-iothub `Client` over AMQP in a service process trusting `caPath`. The
+ * connection string's HostName gets `:amqpPort` (the SDK dials amqps://{HostName}).
+ */
+export async function runServiceClient(o: { serviceConnectionString: string; amqpPort: number; caPath: string; steps: readonly ServiceStep[] }): Promise<ServiceOutcome[]> {
+  const cs = o.serviceConnectionString.replace(/HostName=([^;]+)/, `HostName=$1:${o.amqpPort}`);
+  const { stdout } = await run(process.execPath, [script], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: o.caPath, SERVICE_CS: cs, SERVICE_STEPS: JSON.stringify(o.steps) },
+    timeout: 60_000,
+  }).catch((e: unknown) => {
+    throw new Error(`the service process failed: ${String((e as { stderr?: string }).stderr ?? e).slice(-2000)}`, { cause: e });
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as ServiceOutcome[];
+}

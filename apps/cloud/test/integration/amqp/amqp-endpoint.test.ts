@@ -1,0 +1,151 @@
+// The service AMQP listener with a plain AMQP client (rhea) doing what the SDK never does: links before any token,
+// a policy without ServiceConnect, a token left to lapse, a malformed C2D message, the feedback node, a shutdown.
+// Real TLS on a free loopback port; the C2D service is a recorder (the SDK test covers the real one).
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import rhea, { type Connection, type EventContext } from 'rhea';
+import { VergeError } from '@verge/contracts';
+import { createServiceSasToken, generateSymmetricKey } from '@verge/core';
+import { ensureCloudPki, createLogger } from '@verge/platform';
+import { eventually, tempDir } from '@verge/testkit';
+import { createAmqpEndpoint, type AmqpEndpoint, type AmqpEndpointLimits } from '../../../src/amqp/amqp-endpoint.js';
+import type { C2dSendInput } from '../../../src/services/c2d-service.js';
+import type { PolicyRecord } from '../../../src/store/records.js';
+
+const key = generateSymmetricKey(randomBytes(32));
+const policies: Record<string, PolicyRecord> = {
+  owner: { name: 'owner', primaryKey: key, secondaryKey: key, rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'], createdAtMs: 0 },
+  reader: { name: 'reader', primaryKey: key, secondaryKey: key, rights: ['RegistryRead'], createdAtMs: 0 },
+};
+let tls: { key: string; cert: string; ca: string };
+const cleanups: (() => unknown)[] = [];
+beforeAll(async () => {
+  const dir = tempDir('verge-amqp-');
+  cleanups.push(dir.cleanup);
+  const pki = await ensureCloudPki({ dir: dir.dir, hostname: 'localhost' });
+  tls = { key: pki.serverKeyPem, cert: pki.serverCertChainPem, ca: pki.caPem };
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(1).reverse()) await c();
+});
+afterAll(() => cleanups.splice(0).forEach((c) => c()));
+
+async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpointLimits> } = {}): Promise<{ ep: AmqpEndpoint; port: number; sent: { deviceId: string; input: C2dSendInput }[] }> {
+  const sent: { deviceId: string; input: C2dSendInput }[] = [];
+  const ep = createAmqpEndpoint({
+    host: '127.0.0.1',
+    port: 0,
+    hostName: 'localhost',
+    tls,
+    findPolicy: (name) => Promise.resolve(policies[name]),
+    c2d: {
+      send: (deviceId, input) => {
+        if (deviceId === 'missing') return Promise.reject(new VergeError('CLD_DEVICE_NOT_FOUND', `device '${deviceId}' does not exist`));
+        sent.push({ deviceId, input });
+        return Promise.resolve({ messageId: 'm', pending: 1 } as never);
+      },
+    },
+    nowMs: o.nowMs ?? Date.now,
+    log: createLogger({ service: 'test', level: 'silent' }),
+    ...(o.limits === undefined ? {} : { limits: o.limits }),
+  });
+  const port = await ep.start();
+  cleanups.push(() => ep.stop());
+  return { ep, port, sent };
+}
+
+/** A rhea client connection with event queues a test can wait on. */
+function connect(port: number): { conn: Connection; events: { name: string; context: EventContext }[] } {
+  const container = rhea.create_container();
+  const events: { name: string; context: EventContext }[] = [];
+  for (const name of ['connection_open', 'connection_close', 'disconnected', 'sender_open', 'sender_close', 'receiver_open', 'receiver_close', 'message', 'accepted', 'rejected']) {
+    container.on(name, (context: EventContext) => events.push({ name, context }));
+  }
+  container.on('error', () => undefined);
+  const conn = container.connect({ host: '127.0.0.1', port, transport: 'tls', ca: tls.ca, servername: 'localhost', reconnect: false } as never);
+  cleanups.push(() => conn.close());
+  return { conn, events };
+}
+
+async function putToken(conn: Connection, events: { name: string; context: EventContext }[], token: string): Promise<Record<string, unknown>> {
+  const replies = conn.open_receiver({ source: { address: '$cbs' }, target: { address: 'cbs-replies' } } as never);
+  const requests = conn.open_sender({ target: { address: '$cbs' } });
+  await eventually(() => requests.sendable(), { timeoutMs: 5000, description: 'the $cbs link has credit' });
+  requests.send({ message_id: 'put-1', reply_to: 'cbs-replies', application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: 'localhost' }, body: token });
+  await eventually(() => events.some((e) => e.name === 'message' && e.context.receiver === replies), { timeoutMs: 5000, description: 'the put-token answer' });
+  return events.find((e) => e.name === 'message' && e.context.receiver === replies)?.context.message?.application_properties as Record<string, unknown>;
+}
+
+function token(policy: string, expirySec = Math.floor(Date.now() / 1000) + 3600): string {
+  return createServiceSasToken({ hostName: 'localhost', policyName: policy, key, expirySec });
+}
+
+it('refuses the C2D link before a token, and closes a connection that never puts one', async () => {
+  const { port } = await endpoint({ limits: { authenticateWithinMs: 400 } });
+  const { conn, events } = connect(port);
+  conn.open_sender({ target: { address: '/messages/devicebound' } });
+  await eventually(() => events.some((e) => e.name === 'sender_close'), { timeoutMs: 5000, description: 'the C2D link refused' });
+  const closed = events.find((e) => e.name === 'sender_close')?.context.sender?.error as { condition: string; description: string };
+  expect(closed).toMatchObject({ condition: 'amqp:unauthorized-access' });
+  expect(closed.description).toContain('put a SharedAccessSignature of a shared access policy on $cbs first');
+  await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed' });
+  expect(String((conn as unknown as { error?: { description?: string } }).error?.description)).toContain('no valid token was put on $cbs within 400 ms');
+});
+
+it('answers 401 to a bad token and refuses C2D to a policy without ServiceConnect', async () => {
+  const { port, sent } = await endpoint();
+  const { conn, events } = connect(port);
+  const bad = await putToken(conn, events, token('owner').replace(/sig=[^&]+/, 'sig=AAAA'));
+  expect(bad['status-code']).toBe(401);
+  expect(String(bad['status-description'])).toContain('CLD_AUTH_SIGNATURE_INVALID');
+
+  const second = connect(port);
+  expect((await putToken(second.conn, second.events, token('reader')))['status-code']).toBe(200);
+  second.conn.open_sender({ target: { address: '/messages/devicebound' } });
+  await eventually(() => second.events.some((e) => e.name === 'sender_close'), { timeoutMs: 5000, description: 'the C2D link refused' });
+  const closed = second.events.find((e) => e.name === 'sender_close')?.context.sender?.error as { condition: string; description: string };
+  expect(closed.condition).toBe('amqp:unauthorized-access');
+  expect(closed.description).toContain("CLD_AUTH_RIGHT_MISSING: shared access policy 'reader' lacks the ServiceConnect right");
+  expect(sent).toEqual([]);
+});
+
+it('rejects a malformed C2D message naming the field, queues a good one, refuses the feedback node, and closes on shutdown', async () => {
+  const { ep, port, sent } = await endpoint();
+  const { conn, events } = connect(port);
+  expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
+  const c2d = conn.open_sender({ target: { address: '/messages/devicebound' } });
+  await eventually(() => c2d.sendable(), { timeoutMs: 5000, description: 'the C2D link has credit' });
+  c2d.send({ to: '/devices/d1/messages/events', body: rhea.message.data_section(Buffer.from('x')) });
+  c2d.send({ to: '/devices/missing/messages/devicebound', body: rhea.message.data_section(Buffer.from('x')) });
+  c2d.send({ to: '/devices/d%2F1/messages/devicebound', message_id: 'ok-1', application_properties: { n: 7, 'iothub-ack': 'full' }, body: rhea.message.data_section(Buffer.from('hello')) });
+  // One outcome per delivery (rhea may raise an outcome event more than once for one delivery).
+  const outcomes = (): { name: string; context: EventContext }[] => {
+    const byDelivery = new Map<unknown, { name: string; context: EventContext }>();
+    for (const e of events) if ((e.name === 'rejected' || e.name === 'accepted') && e.context.sender === c2d) byDelivery.set(e.context.delivery, e);
+    return [...byDelivery.values()];
+  };
+  await eventually(() => outcomes().length === 3, { timeoutMs: 5000, description: 'three outcomes' });
+  const rejected = outcomes().filter((e) => e.name === 'rejected').map((e) => (e.context.delivery?.remote_state as { error?: { condition: string; description: string } }).error);
+  expect(rejected).toEqual([
+    expect.objectContaining({ condition: 'com.microsoft:argument-error', description: expect.stringContaining("CLD_AMQP_MESSAGE_INVALID: the message's 'to' must be /devices/{deviceId}/messages/devicebound") }),
+    expect.objectContaining({ condition: 'amqp:not-found', description: "CLD_DEVICE_NOT_FOUND: device 'missing' does not exist" }),
+  ]);
+  expect(sent).toEqual([{ deviceId: 'd/1', input: { body: new Uint8Array(Buffer.from('hello')), properties: { n: '7' }, messageId: 'ok-1' } }]);
+
+  conn.open_receiver({ source: { address: '/messages/serviceBound/feedback' } });
+  await eventually(() => events.some((e) => e.name === 'receiver_close'), { timeoutMs: 5000, description: 'the feedback link refused' });
+  expect(events.find((e) => e.name === 'receiver_close')?.context.receiver?.error).toMatchObject({ condition: 'amqp:not-implemented' });
+
+  await ep.stop();
+  await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed at shutdown' });
+});
+
+it('closes a connection whose token lapses without a renewal', async () => {
+  const expirySec = Math.floor(Date.now() / 1000) + 60;
+  // The clock stands 300 ms before the token (plus IoT Hub's 5-minute skew) stops being accepted.
+  const { port } = await endpoint({ nowMs: () => (expirySec + 300 + 1) * 1000 - 300 });
+  const { conn, events } = connect(port);
+  expect((await putToken(conn, events, token('owner', expirySec)))['status-code']).toBe(200);
+  await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed' });
+  expect(String((conn as unknown as { error?: { description?: string } }).error?.description)).toContain('expired and was not renewed');
+});

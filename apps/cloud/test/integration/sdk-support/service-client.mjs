@@ -1,0 +1,29 @@
+// A service process using the unmodified azure-iothub `Client` over AMQP (its default transport), as an operator's
+// back end would: run with NODE_EXTRA_CA_CERTS=<the cloud's ca.pem> (the SDK's AMQP transport takes no `ca`).
+// Input: env SERVICE_CS (HostName may carry the AMQP port: the SDK dials amqps://{HostName}, 5671 without one) and
+// SERVICE_STEPS, a JSON array of { send: deviceId, data, messageId?, correlationId?, ack?, expiryTimeUtc?, properties? }.
+// Output: one JSON line, the outcome of each step ({ ok } or { ok: false, name, message }).
+import iothub from 'azure-iothub';
+import common from 'azure-iot-common';
+
+const client = iothub.Client.fromConnectionString(process.env.SERVICE_CS);
+client.setRetryPolicy(new common.NoRetry());
+const outcomes = [];
+for (const step of JSON.parse(process.env.SERVICE_STEPS ?? '[]')) {
+  try {
+    const message = new common.Message(step.data);
+    if (step.messageId !== undefined) message.messageId = step.messageId;
+    if (step.correlationId !== undefined) message.correlationId = step.correlationId;
+    if (step.ack !== undefined) message.ack = step.ack;
+    // A number, as Azure's samples set it (Date.now() + ms): rhea does not encode a Date here and the SDK's send never settles.
+    if (step.expiryTimeUtc !== undefined) message.expiryTimeUtc = Date.parse(step.expiryTimeUtc);
+    for (const [k, v] of Object.entries(step.properties ?? {})) message.properties.add(k, v);
+    await client.send(step.send, message);
+    outcomes.push({ ok: true });
+  } catch (e) {
+    outcomes.push({ ok: false, name: e.name ?? e.constructor?.name, message: String(e.message ?? e), detail: e.amqpError?.description ?? e.amqpError?.message, inner: e.amqpError?.name });
+  }
+}
+await client.close().catch(() => undefined);
+console.log(JSON.stringify(outcomes));
+process.exit(0);
