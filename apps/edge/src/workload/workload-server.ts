@@ -196,13 +196,16 @@ export class WorkloadServer implements WorkloadSocketProvider {
       return { server, listen };
     }
     // A process module running as its own user: only that user may enter the directory and open the socket, so
-    // another module (another uid) gets EACCES. The directory is owner-only from before the socket exists.
+    // another module (another uid) gets EACCES. The directory is owner-only from before the socket exists, and it
+    // stays the runtime's until the socket's mode and owner are set: chmod and chown act by path and follow links,
+    // so a module user owning the directory earlier could swap the new socket for a link to any file and be given it.
     const dir = dirname(path);
     await createDirectories(dir, 0o700);
+    await chown(dir, process.getuid?.() ?? 0, process.getgid?.() ?? 0); // left to the module user by a killed runtime
     await chmod(dir, 0o700);
-    await chown(dir, owner.uid, owner.gid);
     const listen = await listenOn(server, { kind: 'unix', path }, 0o600);
     await chown(path, owner.uid, owner.gid);
+    await chown(dir, owner.uid, owner.gid);
     this.options.log.debug({ moduleId, path, uid: owner.uid }, 'module workload socket listening (owned by the module user)');
     return { server, listen };
   }
