@@ -1,12 +1,13 @@
 import { isVergeError, VergeError } from '@verge/contracts';
 import type { Message } from '@verge/contracts';
-import { clientIdOf, type IngestResult, type IotHubBackend, type MqttConnection, type TwinAnswer } from '@verge/iothub-mqtt';
+import { clientIdOf, type IngestResult, type IotHubBackend, type MqttConnection, type MqttSession, type TwinAnswer } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceEndpointServices } from '../services/types.js';
 import { authenticate } from './authenticate.js';
 import type { DesiredVersions } from './bus-resync.js';
 import type { C2dDispatcher } from './c2d-dispatcher.js';
+import type { ConnectRace } from './connect-race.js';
 import type { MethodInvoker } from './method-invoker.js';
 
 /** What the cloud's backend works with. */
@@ -26,6 +27,11 @@ export interface CloudBackendDeps {
   readonly takenOverElsewhere?: Set<string>;
   /** The desired `$version` each client was given (twin GET answers recorded here), for a catch-up after a bus outage. */
   readonly desired?: DesiredVersions;
+  /**
+   * CONNECTs that raced with a registry change, and how to check one again once its session is open (it closes the
+   * connection when the credentials no longer hold).
+   */
+  readonly races?: { readonly seen: ConnectRace; readonly recheck: (session: MqttSession) => void };
 }
 
 /**
@@ -38,8 +44,13 @@ export function createCloudBackend(d: CloudBackendDeps): IotHubBackend {
   const isoOf = lastIsoTime();
   const outcome = ingestOutcome(d.log);
   return {
-    authenticate: (credentials, nowMs) => authenticate(credentials, { services: d.services, hostname: d.hostname, nowMs }),
+    authenticate(credentials, nowMs) {
+      d.races?.seen.authenticating(credentials);
+      return authenticate(credentials, { services: d.services, hostname: d.hostname, nowMs });
+    },
     connected(session) {
+      const credentials = session.connection?.credentials;
+      if (d.races !== undefined && credentials !== undefined && d.races.seen.changedSince(credentials)) d.races.recheck(session);
       d.takenOverElsewhere?.delete(session.clientId);
       recordConnection(session.identity, true);
       d.c2d.deliver(session);

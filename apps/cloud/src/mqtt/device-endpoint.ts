@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { clientIdOf, createIotHubMqttServer, isSubscribed, SessionRegistry, type StreamMeta } from '@verge/iothub-mqtt';
+import { clientIdOf, createIotHubMqttServer, isSubscribed, SessionRegistry, type MqttSession, type StreamMeta } from '@verge/iothub-mqtt';
 import type { Logger } from '@verge/platform';
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceEndpointServices, DeviceGateway } from '../services/types.js';
@@ -7,7 +7,8 @@ import { DesiredVersions, resyncAfterBusOutage } from './bus-resync.js';
 import { C2dDispatcher } from './c2d-dispatcher.js';
 import { createCloudBackend } from './cloud-backend.js';
 import { createGateway } from './gateway.js';
-import { applyIdentityChange } from './identity-watch.js';
+import { ConnectRace } from './connect-race.js';
+import { applyIdentityChange, recheckCredentials } from './identity-watch.js';
 import { defaultDeviceEndpointLimits } from './limits.js';
 import type { DeviceEndpointLimits } from './limits.js';
 import { MethodInvoker } from './method-invoker.js';
@@ -78,8 +79,10 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
   const c2d = new C2dDispatcher(opts.services, limits, nowMs, log);
   const takenOverElsewhere = new Set<string>();
   const desired = new DesiredVersions();
+  const watchDeps = { services: opts.services, sessions, hostname: opts.hostname, log, nowMs };
+  const races = { seen: new ConnectRace(), recheck: (session: MqttSession) => safely(log, 'identity recheck', () => recheckCredentials(watchDeps, session)) };
   const server = createIotHubMqttServer({
-    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs, takenOverElsewhere, desired }),
+    backend: createCloudBackend({ services: opts.services, hostname: opts.hostname, methods, c2d, log, nowMs, takenOverElsewhere, desired, races }),
     sessions,
     host: opts.host,
     port: opts.port,
@@ -103,12 +106,17 @@ export function createDeviceEndpoint(opts: DeviceEndpointOptions): DeviceEndpoin
         }),
       ),
     );
-    const watchDeps = { services: opts.services, sessions, hostname: opts.hostname, log, nowMs };
-    const watch = opts.services.onIdentityChanged?.((id, change) => safely(log, 'identity change', () => applyIdentityChange(watchDeps, id, change)));
+    const watch = opts.services.onIdentityChanged?.((id, change) => {
+      races.seen.changed();
+      safely(log, 'identity change', () => applyIdentityChange(watchDeps, id, change));
+    });
     if (watch !== undefined) unsubscribe.push(watch);
     const elsewhere = opts.services.onConnectedElsewhere?.((id) => safely(log, 'connected elsewhere', () => closeTakenOver(sessions, takenOverElsewhere, id, log)));
     if (elsewhere !== undefined) unsubscribe.push(elsewhere);
-    const resumed = opts.services.onBusResumed?.(() => safely(log, 'bus resumed', () => resyncAfterBusOutage({ ...watchDeps, c2d, desired })));
+    const resumed = opts.services.onBusResumed?.(() => {
+      races.seen.changed(); // changes during the outage were not seen
+      safely(log, 'bus resumed', () => resyncAfterBusOutage({ ...watchDeps, c2d, desired }));
+    });
     if (resumed !== undefined) unsubscribe.push(resumed);
   };
 

@@ -153,6 +153,30 @@ describe('device endpoint: registry changes', () => {
     expect(await c3.waitClosed()).toBe(true);
     expect(services.storedSessions.has('d3')).toBe(false);
   });
+
+  it('disconnects a device disabled or deleted while its CONNECT was being authenticated (its lookup read the record before the change)', async () => {
+    const services = servicesWith('d1', 'd2');
+    const read = services.getAuthRecord.bind(services);
+    const held = new Map<string, () => void>();
+    // Each lookup reads the registry at once, then answers only when the test releases it: the change lands in between.
+    services.getAuthRecord = async (id) => {
+      const record = await read(id);
+      await new Promise<void>((release) => held.set(id.deviceId, release));
+      return record;
+    };
+    h = await startHarness({ tls, services });
+    const [c1, c2] = [await h.open(), await h.open()];
+    const connacks = [c1.connack(credentials('d1')), c2.connack(credentials('d2'))];
+    await eventually(() => held.size === 2, { description: 'both lookups in flight' });
+    services.changeIdentity({ deviceId: 'd1' }, sasIdentity('d1', undefined, 'disabled'));
+    services.changeIdentity({ deviceId: 'd2' }, undefined);
+    services.getAuthRecord = read;
+    for (const release of held.values()) release();
+    // Accepted on the records read before the change, the connections are closed at once (the CONNACK may not get out).
+    await Promise.allSettled(connacks);
+    expect(await c1.waitClosed()).toBe(true);
+    expect(await c2.waitClosed()).toBe(true);
+  });
 });
 
 describe('device endpoint: hostile and broken clients', () => {
