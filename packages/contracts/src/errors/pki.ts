@@ -11,6 +11,11 @@ export const pkiErrors = defineErrors({
     status: 400,
     description: 'A PEM text holds no certificate, or a certificate or private key in it cannot be parsed; the message names the source.',
   },
+  PKI_ISSUER_EXPIRED: {
+    status: 503,
+    description:
+      'A certificate was asked of a CA that has expired (e.g. an edge CA past its notAfter while the runtime kept running): a certificate it issued would be expired already, so none is issued. The message names the CA and when it expired; renew the CA (the edge runtime renews its own at start).',
+  },
   PKI_FILE_INVALID: {
     status: 400,
     description:

@@ -1,8 +1,10 @@
+import { VergeError } from '@verge/contracts';
 import { clampToIssuer } from './certificate-authority.js';
 import type { CertificateAuthority } from './certificate-authority.js';
 import { loadCertificateGenerator } from './certificate-generator-loader.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
 import { checkCommonName, checkDnsNames, checkIpAddresses, validityMs } from './params.js';
+import { parseCertificate } from './pem.js';
 
 /** A leaf certificate with its key. */
 export interface IssuedCertificate {
@@ -43,7 +45,8 @@ export interface IssueClientCertOptions {
 
 /**
  * Issues a TLS server certificate: subjectAltName with `dnsNames` and `ipAddresses` (an IP SAN is required for
- * clients dialling an address, reference §0.2), extendedKeyUsage serverAuth, basicConstraints cA=false.
+ * clients dialling an address, reference §0.2), extendedKeyUsage serverAuth, basicConstraints cA=false. Its
+ * notAfter never passes the CA's; throws PKI_ISSUER_EXPIRED when the CA has expired already.
  */
 export async function issueServerCert(opts: IssueServerCertOptions): Promise<IssuedCertificate> {
   const dnsNames = checkDnsNames(opts.dnsNames);
@@ -77,8 +80,17 @@ async function issueLeaf(opts: LeafOptions, usage: LeafUsage): Promise<IssuedCer
   const lifetime = validityMs(opts.validityDays);
   const nowMs = (opts.now ?? new Date()).getTime();
   const notAfter = clampToIssuer(nowMs + lifetime, opts.ca);
+  if (opts.ca !== undefined && notAfter.getTime() <= nowMs) throw issuerExpired(opts.ca, notAfter);
   const { generateLeafCertificate } = await loadCertificateGenerator();
   const generated = await generateLeafCertificate({ commonName, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa-p256', nowMs, notAfter, issuer: opts.ca, ...usage });
   const chain = opts.ca ? [generated.certificatePem, opts.ca.certificatePem, ...opts.ca.issuerChainPem] : [generated.certificatePem];
   return { certificatePem: generated.certificatePem, privateKeyPem: generated.privateKeyPem, chainPem: chain.join(''), notBefore: generated.notBefore, notAfter };
+}
+
+/** PKI_ISSUER_EXPIRED: a leaf clamped to an expired issuer would be born expired. */
+function issuerExpired(ca: CertificateAuthority, expiredAt: Date): VergeError {
+  const subject = parseCertificate(ca.certificatePem, 'issuer certificate').subject.replace(/\n/g, ', ');
+  return new VergeError('PKI_ISSUER_EXPIRED', `the issuing CA (${subject}) expired at ${expiredAt.toISOString()}: a certificate issued from it now would be expired already; renew the CA`, {
+    details: { expiredAt: expiredAt.toISOString() },
+  });
 }

@@ -126,6 +126,13 @@ describe('workload API: server certificate', () => {
     expect(await call(req('POST', url, body))).toEqual({ status: 400, body: { message } });
   });
 
+  it('refuses once the edge CA has expired (503 naming its expiry), instead of a 201 with a certificate expired already', async () => {
+    const caEnd = new X509Certificate((await edgeCa()).certificatePem).validTo;
+    const later = await testContext({ nowMs: () => Date.parse(caEnd) + 86_400_000 });
+    const res = await handleWorkloadRequest(req('POST', url, { commonName: 'gw' }), later);
+    expect(res).toEqual({ status: 503, body: { message: expect.stringContaining(`expired at ${new Date(caEnd).toISOString()}`) } });
+  });
+
   it('is refused on another module socket (403)', async () => {
     const res = await call(req('POST', url, { commonName: 'gw' }, { kind: 'module', moduleId: 'modA' }));
     expect(res).toEqual({ status: 403, body: { message: 'the workload socket of module "modA" cannot act for module "$edgeHub"' } });
