@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { VergeError } from '@verge/contracts';
+import { deriveModuleKey } from '@verge/core';
 
 // "Fail loudly" at start (issue #7): a wrong key, a device that is not an IoT Edge device or a wrong --cloud-ca would
 // otherwise let the runtime print "started" and retry forever. One authenticated call to the cloud before anything
@@ -16,6 +17,12 @@ export interface CloudCheckOptions {
   readonly deviceId: string;
   /** The edge device's own SAS token (`sr={HostName}/devices/{edge}`). */
   readonly authorization: string;
+  /**
+   * The key the token is signed with (the connection string's). The cloud derives module keys from the device's
+   * primary key (docs/edge-cloud.md), so the runtime needs that one; given, the check compares what `$edgeAgent`'s
+   * derived key would be with the one the cloud lists.
+   */
+  readonly deviceKey?: string | undefined;
   /** `--cloud-ca` (PEM); the system CAs without it. */
   readonly ca?: string | undefined;
   /** The `--cloud-ca` file, to name it in the message. */
@@ -24,13 +31,16 @@ export interface CloudCheckOptions {
 }
 
 const API_VERSION = '2021-04-12';
+// Enough for the module list of any deployment (a module is well under 1 KiB); what is longer is not parsed.
+const MAX_BODY_CHARS = 1024 * 1024;
 // Codes of a TLS handshake that reached the cloud but whose certificate did not verify (OpenSSL and Node names).
 const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME/;
 
 /**
  * `GET /devices/{edge}/modules` with the edge device's own token: an IoT Edge device may list its module identities
- * (the agent does so on every deployment). 2xx → verified; 401/403 → EDGE_CLOUD_CREDENTIALS_REJECTED with the
- * cloud's own reason; a certificate that does not verify → EDGE_CLOUD_TLS_UNTRUSTED; no answer, a timeout or a 5xx →
+ * (the agent does so on every deployment). 2xx → verified, unless `deviceKey` is not the device's primary key
+ * (EDGE_CLOUD_CREDENTIALS_REJECTED saying so); 401/403 → EDGE_CLOUD_CREDENTIALS_REJECTED with the cloud's own
+ * reason; a certificate that does not verify → EDGE_CLOUD_TLS_UNTRUSTED; no answer, a timeout or a 5xx →
  * `unreachable` (start offline). Both errors are one line naming the setting to fix and never echo the key.
  */
 export async function checkCloudCredentials(o: CloudCheckOptions): Promise<CloudCheckResult> {
@@ -55,7 +65,32 @@ export async function checkCloudCredentials(o: CloudCheckOptions): Promise<Cloud
     );
   }
   if (answer.status >= 500) return { kind: 'unreachable', reason: `${url.origin} answered ${answer.status}` };
+  if (o.deviceKey !== undefined && !isPrimaryKey(o.deviceKey, answer.body)) {
+    throw new VergeError(
+      'EDGE_CLOUD_CREDENTIALS_REJECTED',
+      `the connection string of edge device '${o.deviceId}' holds a key the cloud accepts that is not the device's primary key (the secondary key, or a key replaced since): the keys of its modules derive from the primary key, so the runtime needs the primary key's connection string (verge device connection-string ${o.deviceId}; then verge edge config apply --config FILE)`,
+      { details: { status: answer.status } },
+    );
+  }
   return { kind: 'verified' };
+}
+
+/**
+ * False when the cloud lists `$edgeAgent` with a primary key other than the one derived from `deviceKey` (the cloud
+ * derives it from the device's primary key); true otherwise, also when the answer names no such module.
+ */
+function isPrimaryKey(deviceKey: string, body: string): boolean {
+  let modules: unknown;
+  try {
+    modules = JSON.parse(body);
+  } catch {
+    return true;
+  }
+  if (!Array.isArray(modules)) return true;
+  const agent = (modules as { moduleId?: unknown; generationId?: unknown; authentication?: { symmetricKey?: { primaryKey?: unknown } } }[]).find((m) => m?.moduleId === '$edgeAgent');
+  const listed = agent?.authentication?.symmetricKey?.primaryKey;
+  if (typeof listed !== 'string' || listed === '' || typeof agent?.generationId !== 'string') return true;
+  return deriveModuleKey(deviceKey, '$edgeAgent', agent.generationId, 'primary') === listed;
 }
 
 function get(url: URL, o: CloudCheckOptions): Promise<{ status: number; body: string }> {
@@ -75,7 +110,7 @@ function get(url: URL, o: CloudCheckOptions): Promise<{ status: number; body: st
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (body.length < 4096) body += chunk;
+          if (body.length < MAX_BODY_CHARS) body += chunk;
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
         res.on('error', reject);

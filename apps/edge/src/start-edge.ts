@@ -315,6 +315,7 @@ async function verifyCloud(config: EdgeConfig, cloudCa: string | undefined, log:
     baseUrl: config.cloudApiUrl,
     deviceId: config.device.deviceId,
     authorization: deviceToken(config),
+    deviceKey: config.device.sharedAccessKey,
     ca: cloudCa,
     caFile: config.cloudCaFile,
     timeoutMs: CLOUD_CHECK_TIMEOUT_MS,

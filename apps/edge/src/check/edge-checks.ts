@@ -157,7 +157,7 @@ async function checkCloud(config: EdgeConfig, cloudCa: string | undefined, timeo
   const { hubHostName, deviceId, sharedAccessKey } = config.device;
   try {
     const authorization = createSasToken({ resource: deviceResource(hubHostName, deviceId), key: sharedAccessKey, expirySec: Math.floor(nowMs() / 1000) + 300 });
-    const r = await checkCloudCredentials({ baseUrl: config.cloudApiUrl, deviceId, authorization, ca: cloudCa, caFile: config.cloudCaFile, timeoutMs });
+    const r = await checkCloudCredentials({ baseUrl: config.cloudApiUrl, deviceId, authorization, deviceKey: sharedAccessKey, ca: cloudCa, caFile: config.cloudCaFile, timeoutMs });
     if (r.kind === 'verified') return { ...base, status: 'pass', detail: `${config.cloudApiUrl} accepted the credentials of '${deviceId}'` };
     return { ...base, status: 'warn', detail: `the cloud does not answer: ${r.reason}; the runtime works offline meanwhile`, fix: 'check the network, the firewall and cloudApiUrl (--cloud-api)' };
   } catch (e) {

@@ -49,7 +49,7 @@ export const edgeErrors = defineErrors({
   EDGE_CLOUD_CREDENTIALS_REJECTED: {
     status: 401,
     description:
-      "At start, the cloud refused the edge device's credentials (401/403): the connection string's key is wrong or was regenerated, the device is disabled or does not exist, or it is not an IoT Edge device (`capabilities.iotEdge`). Nothing was started; fix the connection string (`verge edge config apply`).",
+      "At start, the cloud refused the edge device's credentials (401/403): the connection string's key is wrong or was regenerated, the device is disabled or does not exist, or it is not an IoT Edge device (`capabilities.iotEdge`); or the key is one the cloud accepts but not the device's primary key (the secondary key), from which the keys of its modules derive. Nothing was started; fix the connection string (`verge edge config apply`).",
   },
   EDGE_CLOUD_TLS_UNTRUSTED: {
     status: 502,
