@@ -62,6 +62,8 @@ export interface AgentDeps {
     readonly desiredSource?: DesiredSourceTiming;
     readonly reporter?: ReporterTiming;
     readonly identityRetry?: BackoffPolicy;
+    /** How often the module identities are read from the cloud while the deployment is unchanged (default 10 min). */
+    readonly identityResyncMs?: number;
   };
 }
 
@@ -107,7 +109,7 @@ class EdgeAgent implements Agent {
     this.log = deps.log.child({ component: 'edge-agent' });
     this.desiredConfig = DesiredConfig.in(deps.stateDir);
     this.identities = ModuleIdentities.in(deps.stateDir, deps.identityRegistry, deps.environment.deviceId, deps.deviceKey, this.log.child({ component: 'identities' }));
-    this.identitySync = new IdentitySync(this.identities, this.clock, this.log, deps.timing?.identityRetry);
+    this.identitySync = new IdentitySync(this.identities, this.clock, this.log, deps.timing?.identityRetry, deps.timing?.identityResyncMs);
     this.startedAtMs = deps.runtimeStartedAtMs ?? this.clock.nowMs();
   }
 

@@ -84,12 +84,13 @@ export class ModuleIdentities {
    * Makes the cloud match the deployed `moduleIds`: creates what is missing, re-keys identities whose primary key is
    * not the derived one, deletes identities managed by the runtime that are no longer deployed, and records the
    * generation ids of the system modules. Skips the cloud when the set is unchanged since the last successful sync
-   * and every module is known. Rejects with AGT_IDENTITY_REQUEST_FAILED; the next call tries again.
+   * and every module is known, unless `force`. Resolves true when it read the cloud. Rejects with
+   * AGT_IDENTITY_REQUEST_FAILED; the next call tries again.
    */
-  async sync(moduleIds: readonly string[]): Promise<void> {
+  async sync(moduleIds: readonly string[], o: { readonly force?: boolean } = {}): Promise<boolean> {
     const wanted = [...new Set(moduleIds)].filter((id) => !SYSTEM_MODULE_IDS.includes(id)).sort();
     const key = wanted.join('\n');
-    if (key === this.syncedKey && [...SYSTEM_MODULE_IDS, ...wanted].every((id) => this.generations.has(id))) return;
+    if (o.force !== true && key === this.syncedKey && [...SYSTEM_MODULE_IDS, ...wanted].every((id) => this.generations.has(id))) return false;
     const existing = new Map((await this.registry.list()).map((m) => [m.moduleId, m]));
     for (const id of SYSTEM_MODULE_IDS) {
       const system = existing.get(id);
@@ -105,6 +106,7 @@ export class ModuleIdentities {
     }
     await this.save();
     this.syncedKey = key;
+    return true;
   }
 
   private derivedPrimary(moduleId: string, generationId: string): string {

@@ -62,7 +62,7 @@ beforeAll(async () => {
     managementSocketPath: join(dataDir, 'mgmt.sock'),
     runtimes: { process: runtime },
     policy: { maxRestartCount: 20, coolOffUnitSec: 1, maxCoolOffSec: 5, intensiveCareMs: 600_000, stopTimeoutMs: 3_000, stepBackoff: { baseMs: 200, maxMs: 2_000, jitter: 0.2 } },
-    timing: { reconcilePeriodMs: 1_000, reporter: { minIntervalMs: 500, retryMs: 1_000 } },
+    timing: { reconcilePeriodMs: 1_000, reporter: { minIntervalMs: 500, retryMs: 1_000 }, identityResyncMs: 1_000 },
   });
   await agent.start();
 });
@@ -164,5 +164,20 @@ describe('edge agent with the real cloud and the process runtime', () => {
       return m !== undefined && m.restartCount >= 2 && m.runtimeStatus === 'backoff' ? m : undefined;
     }, { description: 'two restarts of the crasher, then backoff', timeoutMs: 30_000 });
     expect(crasher.statusDescription).toMatch(/^exited with code 3; restart \d+ of 20 (due now|in \d+ s)$/);
+  });
+
+  it("creates a deployed module's identity again after it was deleted in the cloud, and signs with its new generation", async () => {
+    const before = agent.resolveModule('modB')?.generationId;
+    expect(before).toBeDefined();
+    await cloud.ok('DELETE', `/devices/${EDGE}/modules/modB`);
+    // The deployment is unchanged: only the periodic read of the identities (1 s here) can notice.
+    const recreated = await eventually(async () => {
+      const res = await cloud.rest('GET', `/devices/${EDGE}/modules/modB`);
+      return res.status === 200 ? (res.body as { generationId: string; managedBy: string; authentication: { symmetricKey: { primaryKey: string } } }) : undefined;
+    }, { description: 'the identity of modB created again', timeoutMs: 20_000 });
+    expect(recreated.generationId).not.toBe(before);
+    expect(recreated.managedBy).toBe('iotEdge');
+    await eventually(() => agent.resolveModule('modB')?.generationId === recreated.generationId, { description: 'the agent to learn the new generation' });
+    expect(recreated.authentication.symmetricKey.primaryKey).toBe(deriveModuleKey(deviceKey, 'modB', recreated.generationId, 'primary'));
   });
 });
