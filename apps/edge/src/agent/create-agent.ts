@@ -203,7 +203,13 @@ class EdgeAgent implements Agent {
 
   private desiredState(): DesiredState | undefined {
     const config = this.desiredConfig.reading.config;
-    return config === undefined ? undefined : desiredStateFromConfig(config, { runtimeFingerprint: runtimeFingerprint(this.deps.environment) });
+    if (config === undefined) return undefined;
+    const identityGenerations = new Map<string, string>();
+    for (const id of Object.keys(config.modules)) {
+      const generationId = this.identities.generationIdOf(id);
+      if (generationId !== undefined) identityGenerations.set(id, generationId);
+    }
+    return desiredStateFromConfig(config, { runtimeFingerprint: runtimeFingerprint(this.deps.environment), identityGenerations });
   }
 
   private executors(): ReturnType<typeof createExecutors> {

@@ -130,7 +130,7 @@ export class ReconcileLoop {
     const { deps } = this;
     const log = deps.log.child({ reconcileId: randomUUID() });
     const periodMs = deps.periodMs ?? 5_000;
-    const desired = deps.desired();
+    let desired = deps.desired();
     let observation: Observation;
     try {
       observation = await observeRuntimes(deps.runtimes, () => deps.clock.nowMs());
@@ -142,7 +142,11 @@ export class ReconcileLoop {
       deps.onPass({ desired, observation, steps: [], executed: [], ledger: this.current });
       return periodMs;
     }
-    if (deps.beforePlan !== undefined) await deps.beforePlan(desired).catch((err: unknown) => log.warn({ err }, 'preparing the pass failed'));
+    if (deps.beforePlan !== undefined) {
+      await deps.beforePlan(desired).catch((err: unknown) => log.warn({ err }, 'preparing the pass failed'));
+      // What the preparation learnt (identity generations) enters the plan.
+      desired = deps.desired() ?? desired;
+    }
     const nowMs = deps.clock.nowMs();
     const steps = planSteps(desired, observation.observed, { nowMs, health: this.current.health, failures: this.current.failures, policy: deps.policy });
     const batch = steps.filter(isActionStep);

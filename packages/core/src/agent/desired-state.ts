@@ -28,6 +28,12 @@ export interface DesiredState {
    * settings recreates the modules it adopts instead of leaving them with stale environment. Default `''`.
    */
   readonly runtimeFingerprint?: string | undefined;
+  /**
+   * The generation id of each module's identity, where the runtime knows it (`IOTEDGE_MODULEGENERATIONID`, which
+   * the workload API signs for). It enters that module's {@link configHash}: an identity deleted and created again
+   * in the cloud has a new generation, and the module is recreated with it instead of signing for the old one.
+   */
+  readonly identityGenerations?: ReadonlyMap<string, string> | undefined;
 }
 
 /** Options of {@link desiredStateFromConfig}. */
@@ -36,6 +42,8 @@ export interface DesiredStateOptions {
   readonly generation?: number;
   /** See {@link DesiredState.runtimeFingerprint}. */
   readonly runtimeFingerprint?: string;
+  /** See {@link DesiredState.identityGenerations}. */
+  readonly identityGenerations?: ReadonlyMap<string, string>;
 }
 
 /** Builds the {@link DesiredState} from a validated `$edgeAgent` config (core `parseEdgeAgentDesired`). */
@@ -47,5 +55,6 @@ export function desiredStateFromConfig(config: EdgeAgentConfig, options: Desired
     registryCredentials: config.runtime.settings.registryCredentials,
     ...(loggingOptions === undefined || loggingOptions.trim() === '' ? {} : { loggingOptions }),
     ...(options.runtimeFingerprint === undefined ? {} : { runtimeFingerprint: options.runtimeFingerprint }),
+    ...(options.identityGenerations === undefined ? {} : { identityGenerations: options.identityGenerations }),
   };
 }

@@ -64,7 +64,7 @@ function collectEntries(desired: DesiredState, observed: ObservedState, ctx: Pla
     .map((m): Entry => ({ id: m.id, spec: undefined, observed: m, hash: undefined, stoppedByAgent: false, resolved: resolve(m.id, undesiredModuleNeed(m, ctx.policy), desired, ctx) }));
   const wanted = [...desired.modules.values()].sort(compareModules).map((spec): Entry => {
     const found = observedById.get(spec.id);
-    const hash = configHash(spec, desired.runtimeFingerprint ?? '');
+    const hash = configHash(spec, runtimeOf(desired, spec.id));
     const health = ctx.health.get(spec.id);
     const need = desiredModuleNeed(spec, found, {
       expectedHash: hash,
@@ -202,4 +202,11 @@ function pulls(entries: readonly Entry[], desired: DesiredState): PullImageStep[
     const credentialName = registryCredentialFor(image, desired.registryCredentials);
     return { action: 'pullImage', image, moduleIds, ...(credentialName === undefined ? {} : { credentialName }) };
   });
+}
+
+/** What the runtime adds to module `id`: the settings every module gets, and its identity's generation when known. */
+function runtimeOf(desired: DesiredState, id: string): string {
+  const generation = desired.identityGenerations?.get(id);
+  const fingerprint = desired.runtimeFingerprint ?? '';
+  return generation === undefined ? fingerprint : `${fingerprint}\ngeneration=${generation}`;
 }

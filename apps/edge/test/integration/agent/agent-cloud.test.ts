@@ -1,7 +1,7 @@
 // The edge agent against the real cloud (`startCloud`, ports 0) with the real process runtime (no Docker): a
 // deployment written into the `$edgeAgent` module twin through the service REST API converges, the modules run,
 // the cloud twin shows them `running`, and the agent's direct methods, management API and CLI commands work.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,5 +179,12 @@ describe('edge agent with the real cloud and the process runtime', () => {
     expect(recreated.managedBy).toBe('iotEdge');
     await eventually(() => agent.resolveModule('modB')?.generationId === recreated.generationId, { description: 'the agent to learn the new generation' });
     expect(recreated.authentication.symmetricKey.primaryKey).toBe(deriveModuleKey(deviceKey, 'modB', recreated.generationId, 'primary'));
+    // The module is recreated with the new generation (what the workload API signs for); modA is left alone.
+    const modA = (await runtime.observe()).find((m) => m.id === 'modA')?.pid;
+    await eventually(async () => {
+      const pid = (await runtime.observe()).find((m) => m.id === 'modB' && m.state === 'running')?.pid;
+      return pid !== undefined && (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0').includes(`IOTEDGE_MODULEGENERATIONID=${recreated.generationId}`);
+    }, { description: 'modB running with its new generation', timeoutMs: 20_000 });
+    expect((await runtime.observe()).find((m) => m.id === 'modA')?.pid).toBe(modA);
   });
 });

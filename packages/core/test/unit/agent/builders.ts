@@ -43,7 +43,7 @@ export function aProcessModule(id: string, overrides: Partial<Omit<ProcessModule
 /** Desired state of generation 7 (default) holding `modules`. */
 export function desiredOf(
   modules: readonly ModuleSpec[],
-  options: { generation?: number; registryCredentials?: Record<string, RegistryCredential>; loggingOptions?: string; runtimeFingerprint?: string } = {},
+  options: { generation?: number; registryCredentials?: Record<string, RegistryCredential>; loggingOptions?: string; runtimeFingerprint?: string; identityGenerations?: Record<string, string> } = {},
 ): DesiredState {
   return {
     generation: options.generation ?? 7,
@@ -51,6 +51,7 @@ export function desiredOf(
     registryCredentials: options.registryCredentials ?? {},
     ...(options.loggingOptions === undefined ? {} : { loggingOptions: options.loggingOptions }),
     ...(options.runtimeFingerprint === undefined ? {} : { runtimeFingerprint: options.runtimeFingerprint }),
+    ...(options.identityGenerations === undefined ? {} : { identityGenerations: new Map(Object.entries(options.identityGenerations)) }),
   };
 }
 

@@ -51,6 +51,15 @@ describe('planSteps: a config change recreates the module', () => {
     expect(planSteps(desired, observedOf([adopted], imagesOf(v1)), ctxOf())).toEqual([]);
   });
 
+  it("recreates a module whose identity has a new generation (deleted and created again in the cloud), and only that one", () => {
+    const v1b = aModule('b', { startupOrder: 1 });
+    const created = (spec: typeof v1, generation: string) => anObservedModule(spec, { configHash: configHash(spec, `gateway=edge\ngeneration=${generation}`) });
+    const same = desiredOf([v1, v1b], { runtimeFingerprint: 'gateway=edge', identityGenerations: { a: 'g1', b: 'g1' } });
+    expect(planSteps(same, observedOf([created(v1, 'g1'), created(v1b, 'g1')], imagesOf(v1, v1b)), ctxOf())).toEqual([]);
+    const renewed = desiredOf([v1, v1b], { runtimeFingerprint: 'gateway=edge', identityGenerations: { a: 'g2', b: 'g1' } });
+    expect(planSteps(renewed, observedOf([created(v1, 'g1'), created(v1b, 'g1')], imagesOf(v1, v1b)), ctxOf())).toEqual([stop('a', 'recreate')]);
+  });
+
   it('adopts a running module created from the same spec (nothing to do)', () => {
     expect(planSteps(desiredOf([v1]), observedOf([anObservedModule(v1)]), ctxOf())).toEqual([]);
   });
