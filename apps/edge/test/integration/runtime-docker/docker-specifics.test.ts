@@ -97,6 +97,22 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
     expect(await runtime.createModule(spec(mine, ''), { configHash: 'h', env: {} }).catch((e: unknown) => e)).toMatchObject({ code: 'AGT_RUNTIME_MODULE_EXISTS', kind: 'retryable' });
   });
 
+  it('reads a line longer than the 16 KiB the engine stores per log message as that one line, without a timestamp inside', async () => {
+    const id = `longline-${runId.slice(0, 8)}`;
+    const line = `{"big":"${'x'.repeat(40_000)}"}`;
+    await runtime.createModule(spec(id, `console.log(${JSON.stringify(line)});console.log('after');setInterval(()=>{},1000)`), { configHash: 'h', env: {} });
+    await runtime.startModule(id);
+    const texts = await eventually(
+      async () => {
+        const seen: string[] = [];
+        for await (const l of runtime.logs(id)) seen.push(l.text);
+        return seen.includes('after') ? seen : undefined;
+      },
+      { description: "the module's line 'after' in its logs" },
+    );
+    expect(texts).toEqual([line, 'after']);
+  });
+
   it('reads the logs of a TTY container (one raw stream) and applies loggingOptions', async () => {
     const id = `tty-${runId.slice(0, 8)}`;
     await runtime.createModule(spec(id, "console.log('on a tty');setInterval(()=>{},1000)", { Tty: true }), {

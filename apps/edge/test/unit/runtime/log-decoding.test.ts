@@ -34,6 +34,17 @@ describe('DockerLogDecoder', () => {
     }
   });
 
+  it('joins a long line the engine stored as partial messages, each frame behind its own timestamp, into one line', () => {
+    // The engine's logging drivers cut a line longer than 16 KiB into partial messages; `timestamps=1` stamps each.
+    const decoder = new DockerLogDecoder(true, () => 0);
+    const first = 'a'.repeat(16 * 1024);
+    const lines = [...decoder.push(Buffer.concat([frame(1, `${T1} ${first}`), frame(1, `${T2} {"end":true}\n`), frame(1, `${T2} next\n`)])), ...decoder.end()];
+    expect(lines).toEqual([
+      { stream: 'stdout', atMs: Date.parse(T1), text: `${first}{"end":true}` },
+      { stream: 'stdout', atMs: Date.parse(T2), text: 'next' },
+    ]);
+  });
+
   it('reads the raw stream of a TTY container as stdout', () => {
     const decoder = new DockerLogDecoder(false, () => 0);
     expect([...decoder.push(Buffer.from(`${T1} a\n${T2} b`)), ...decoder.end()]).toEqual([
