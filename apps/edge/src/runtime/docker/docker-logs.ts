@@ -27,13 +27,22 @@ export async function* containerLogLines(source: ContainerLogSource, options: Lo
   };
   const decoder = new DockerLogDecoder(source.multiplexed);
   const keep = (line: LogLine): boolean => sinceMs === undefined || line.atMs >= sinceMs;
-  if (!follow) {
-    const buffer = await source.container.logs({ ...query, follow: false });
-    const lines = [...decoder.push(Buffer.from(buffer)), ...decoder.end()].filter(keep);
-    yield* tail !== undefined && sinceMs !== undefined ? lines.slice(Math.max(0, lines.length - tail)) : lines;
+  if (follow) {
+    yield* followLines(source, query, options, decoder, keep);
     return;
   }
-  yield* followLines(source, query, options, decoder, keep);
+  const lines = streamLines(source, { ...query, follow: false }, undefined, decoder, keep);
+  yield* tail !== undefined && sinceMs !== undefined ? await lastLines(lines, tail) : lines;
+}
+
+/** The last `count` lines of `lines`, holding at most 2 × `count` at a time. */
+async function lastLines(lines: AsyncIterable<LogLine>, count: number): Promise<LogLine[]> {
+  const kept: LogLine[] = [];
+  for await (const line of lines) {
+    kept.push(line);
+    if (kept.length > 2 * count) kept.splice(0, kept.length - count);
+  }
+  return kept.slice(Math.max(0, kept.length - count));
 }
 
 async function* followLines(
@@ -44,7 +53,7 @@ async function* followLines(
   keep: (line: LogLine) => boolean,
 ): AsyncGenerator<LogLine> {
   if (options.tail === undefined || options.sinceMs === undefined) {
-    yield* streamLines(source, query, options.signal, decoder, keep);
+    yield* streamLines(source, { ...query, follow: true }, options.signal, decoder, keep);
     return;
   }
   // since + tail: the history is cut to `tail` here, then following resumes at the last line's second; lines up
@@ -54,7 +63,7 @@ async function* followLines(
   const lastMs = history.at(-1)?.atMs ?? options.sinceMs;
   let skip = history.filter((line) => line.atMs === lastMs).length;
   const { tail: _tail, ...rest } = query;
-  for await (const line of streamLines(source, { ...rest, since: Math.floor(lastMs / 1000) }, options.signal, decoder, keep)) {
+  for await (const line of streamLines(source, { ...rest, follow: true, since: Math.floor(lastMs / 1000) }, options.signal, decoder, keep)) {
     if (line.atMs < lastMs) continue;
     if (line.atMs === lastMs && skip > 0) {
       skip -= 1;
@@ -75,7 +84,7 @@ async function* streamLines(
   const abort = (): void => controller.abort();
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    const stream = await source.container.logs({ ...query, follow: true, abortSignal: controller.signal });
+    const stream = await openLogs(source.container, { ...query, abortSignal: controller.signal });
     for await (const chunk of stream) {
       for (const line of decoder.push(Buffer.from(chunk as Buffer))) if (keep(line)) yield line;
     }
@@ -86,6 +95,36 @@ async function* streamLines(
     signal?.removeEventListener('abort', abort);
     controller.abort();
   }
+}
+
+/** The engine's log calls, as dockerode's modem makes them. */
+interface LogModem {
+  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
+}
+
+/**
+ * `GET /containers/{id}/logs` read as a stream, following or not. dockerode answers a non-following call with
+ * one Buffer of the whole answer, which is every line the module ever wrote when no `tail` is given (a module that
+ * logged 300 MB made the runtime hold 300 MB, twice over, to answer 5 lines); here the same request is dialled
+ * as a stream, with dockerode's own path and status codes.
+ */
+async function openLogs(container: Dockerode.Container, query: Dockerode.ContainerLogsOptions): Promise<NodeJS.ReadableStream> {
+  if (query.follow === true) return container.logs({ ...query, follow: true });
+  const modem = container.modem as LogModem;
+  const { abortSignal, ...params } = query;
+  return new Promise((resolve, reject) => {
+    modem.dial(
+      {
+        path: `/containers/${container.id}/logs?`,
+        method: 'GET',
+        ...(abortSignal === undefined ? {} : { abortSignal }),
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        options: { ...params, follow: false },
+      },
+      (error, data) => (error === null || error === undefined ? resolve(data as NodeJS.ReadableStream) : reject(error as Error)),
+    );
+  });
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

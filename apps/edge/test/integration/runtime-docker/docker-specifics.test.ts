@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import Dockerode from 'dockerode';
 import { DEFAULT_NODE_IMAGE_TAG, TEST_RUN_LABEL, buildNodeImage, describeWithDocker, removeTestContainers } from '@verge/testkit/docker';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -112,6 +114,34 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
     );
     expect(texts).toEqual([line, 'after']);
   });
+
+  it('reads the last lines since a time from a large log without holding the whole log in memory', async () => {
+    const id = `biglog-${runId.slice(0, 8)}`;
+    const sinceMs = Date.now() - 60_000;
+    // 200 MB of log lines, then 'done'.
+    const script = "const s='y'.repeat(1000)+'\\n';let n=0;const w=()=>{while(n<200000){n++;if(!process.stdout.write(s))return process.stdout.once('drain',w)}console.log('done')};w();setInterval(()=>{},1000)";
+    await runtime.createModule(spec(id, script), { configHash: 'h', env: {} });
+    await runtime.startModule(id);
+    const lastLine = async (): Promise<string | undefined> => {
+      for await (const line of runtime.logs(id, { tail: 1 })) return line.text;
+      return undefined;
+    };
+    await eventually(async () => (await lastLine()) === 'done', { description: 'the module to finish writing its 200 MB of logs', timeoutMs: 60_000 });
+    // Buffers left as garbage by earlier work (the image upload) would hide or fake a rise: collect them first.
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 2);
+    const texts: string[] = [];
+    try {
+      for await (const line of runtime.logs(id, { tail: 2, sinceMs })) texts.push(line.text);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(texts).toEqual(['y'.repeat(1000), 'done']);
+    expect(peak - baseline).toBeLessThan(96 * 1024 * 1024);
+  }, 90_000);
 
   it('reads the logs of a TTY container (one raw stream) and applies loggingOptions', async () => {
     const id = `tty-${runId.slice(0, 8)}`;
