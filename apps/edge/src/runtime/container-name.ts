@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-// Docker container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (moby `daemon/names`). Module ids may also hold
+// Docker container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (moby `daemon/names`; the two-character minimum is applied
+// in containerNameFor, as file names of modules may be one character long). Module ids may also hold
 // `: + % # * ? ! ( ) , = @ ; '` and `$` (system modules), none of which Docker accepts.
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -13,18 +14,27 @@ export const CONTAINER_PREFIX = new RegExp(`^([a-zA-Z0-9][a-zA-Z0-9_.-]{0,${MAX_
  * The container name of a module: the module id itself when Docker accepts it (as edgeAgent names containers), else
  * the id with every other character replaced by `_`, a leading `m` when it would not start with a letter or digit,
  * and `-` plus 8 hex digits of the id's SHA-256, so that two ids differing only in replaced characters (`a:b`,
- * `a+b`) never share a name. The module id itself is recorded in a label; the name is never parsed back.
+ * `a+b`) never share a name; a name of one character (id `a`, no prefix) gets the same suffix. The module id itself is recorded in a label; the name is never parsed back.
  * `prefix` (`--container-prefix`, validated by the config against {@link CONTAINER_PREFIX}) goes in front as is, so
  * several edge runtimes on one engine can run the same module ids; empty keeps edgeAgent's names.
  */
 export function containerNameFor(moduleId: string, prefix = ''): string {
-  return `${prefix}${moduleName(moduleId)}`;
+  const name = `${prefix}${moduleFileName(moduleId)}`;
+  // Docker also wants two characters at least ("Invalid container name (a)"), and module ids may be one long.
+  return name.length > 1 ? name : `${name}-${digestOf(moduleId)}`;
 }
 
-function moduleName(moduleId: string): string {
+/**
+ * The module id when it is plain (letters, digits, `_ . -`, starting with a letter or digit), else the sanitised
+ * form with a hash suffix described at {@link containerNameFor}: a name for files and directories.
+ */
+export function moduleFileName(moduleId: string): string {
   if (DOCKER_NAME.test(moduleId)) return moduleId;
   const replaced = moduleId.replace(/[^a-zA-Z0-9_.-]/g, '_');
   const head = /^[a-zA-Z0-9]/.test(replaced) ? replaced : `m${replaced}`;
-  const digest = createHash('sha256').update(moduleId, 'utf8').digest('hex').slice(0, 8);
-  return `${head}-${digest}`;
+  return `${head}-${digestOf(moduleId)}`;
+}
+
+function digestOf(moduleId: string): string {
+  return createHash('sha256').update(moduleId, 'utf8').digest('hex').slice(0, 8);
 }

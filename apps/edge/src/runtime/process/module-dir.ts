@@ -1,9 +1,10 @@
-import { containerNameFor } from '../container-name.js';
+import { moduleFileName } from '../container-name.js';
 
 /**
  * A file-system-safe directory name for a module id: the id when it is plain (letters, digits, `_ . -`), else a
- * sanitised form with a hash suffix, so two ids never share a directory (the same rule as container names).
+ * sanitised form with a hash suffix, so two ids never share a directory (the rule of container names, without
+ * Docker's two-character minimum).
  */
 export function moduleDirName(moduleId: string): string {
-  return containerNameFor(moduleId);
+  return moduleFileName(moduleId);
 }

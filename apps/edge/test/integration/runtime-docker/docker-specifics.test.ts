@@ -88,6 +88,15 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
     expect((await runtime.observe()).map((m) => m.id)).toEqual([id]);
   });
 
+  it('creates and starts a module whose id is one character long (Docker refuses one-character names)', async () => {
+    const id = 'v';
+    await runtime.createModule(spec(id, 'setInterval(()=>{},1000)'), { configHash: 'h1', env: { IOTEDGE_MODULEID: id } });
+    await runtime.startModule(id);
+    const info = await docker.getContainer(containerNameFor(id)).inspect();
+    expect(info.Config.Labels[VERGE_LABELS.moduleId]).toBe(id);
+    expect((await runtime.observe()).map((m) => [m.id, m.state])).toEqual([[id, 'running']]);
+  });
+
   it('refuses a name held by a container it does not own, permanently; its own container retryably', async () => {
     const id = `taken-${runId.slice(0, 8)}`;
     await docker.createContainer({ name: id, Image: DEFAULT_NODE_IMAGE_TAG, Labels: { [TEST_RUN_LABEL]: runId } });

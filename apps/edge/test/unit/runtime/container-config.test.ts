@@ -124,11 +124,14 @@ describe('containerNameFor', () => {
     ['a+b', /^a_b-[0-9a-f]{8}$/],
     ['_x', /^m_x-[0-9a-f]{8}$/],
     ["(weird)!=@;'", /^m_weird______-[0-9a-f]{8}$/],
+    ['a', /^a-[0-9a-f]{8}$/],
+    ['_', /^m_-[0-9a-f]{8}$/],
   ])('%s → %s', (id, expected) => {
     const name = containerNameFor(id);
     if (typeof expected === 'string') expect(name).toBe(expected);
     else expect(name).toMatch(expected);
-    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+    // Docker's rule (moby daemon/names): two characters at least.
+    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
   });
 
   it('gives different names to ids that differ only in replaced characters', () => {
