@@ -32,6 +32,9 @@ export interface ContainerConfigInput {
  * - `Env`: createOptions `Env`, then the module's `env`, then the injected env; a later value of a name wins;
  * - `Labels`: createOptions `Labels` plus the Verge and `net.azure-devices.edge.*` labels (labels.ts);
  * - `HostConfig.RestartPolicy` = `no`: the agent applies the restart policy (reference §2.5), never the engine;
+ * - `HostConfig.AutoRemove` dropped: an engine that removes the container on exit takes its exit code and logs with
+ *   it, and the agent, seeing no container, would create a new one at once: a crash loop past restart policy and
+ *   cool-off;
  * - `HostConfig.LogConfig` from `loggingOptions` when createOptions sets none (EA does the same);
  * - `HostConfig.Binds` + the workload socket's directory at the directory of the path `IOTEDGE_WORKLOADURI` names
  *   (EA `MountSockets`); a user bind onto that same directory is replaced;
@@ -51,6 +54,7 @@ export function containerCreateOptions(input: ContainerConfigInput): Json & { na
   options['Env'] = mergeEnv(stringArrayField(options, 'Env'), spec.env, env);
   options['Labels'] = { ...stringRecordField(options, 'Labels'), ...moduleLabels(spec, input.ownerId, input.configHash) };
   hostConfig['RestartPolicy'] = { Name: 'no', MaximumRetryCount: 0 };
+  delete hostConfig['AutoRemove'];
   const logConfig = parseLoggingOptions(input.loggingOptions);
   if (hostConfig['LogConfig'] === undefined && logConfig !== undefined) hostConfig['LogConfig'] = logConfig;
   const mount = workloadBind(input.env['IOTEDGE_WORKLOADURI'], input.workload);

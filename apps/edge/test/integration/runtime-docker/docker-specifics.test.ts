@@ -97,6 +97,19 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
     expect((await runtime.observe()).map((m) => [m.id, m.state])).toEqual([[id, 'running']]);
   });
 
+  it('keeps the container of a module whose createOptions ask the engine to remove it on exit, with its exit code', async () => {
+    const id = `autorm-${runId.slice(0, 8)}`;
+    await runtime.createModule(spec(id, "console.log('bye');process.exit(3)", { HostConfig: { NetworkMode: 'host', AutoRemove: true } }), { configHash: 'h', env: {} });
+    await runtime.startModule(id);
+    const exited = await eventually(async () => (await runtime.observe()).find((m) => m.id === id && m.state === 'exited'), {
+      description: 'the module observed exited (not removed by the engine)',
+    });
+    expect(exited.exitCode).toBe(3);
+    const texts: string[] = [];
+    for await (const line of runtime.logs(id)) texts.push(line.text);
+    expect(texts).toEqual(['bye']);
+  });
+
   it('refuses a name held by a container it does not own, permanently; its own container retryably', async () => {
     const id = `taken-${runId.slice(0, 8)}`;
     await docker.createContainer({ name: id, Image: DEFAULT_NODE_IMAGE_TAG, Labels: { [TEST_RUN_LABEL]: runId } });

@@ -54,6 +54,11 @@ describe('containerCreateOptions: createOptions merged with the runtime needs', 
     expect(parseRecordedSpec(labels[VERGE_LABELS.desired])).toEqual(spec({ Env: ['FROM_CREATE=1', 'SHARED=create', 'LEVEL=info'], Labels: { team: 'a' }, HostConfig: { Binds: ['/data:/data'], RestartPolicy: { Name: 'always' } } }));
   });
 
+  it('drops HostConfig.AutoRemove: the container and its exit stay for the restart policy and the logs', () => {
+    const options = containerCreateOptions({ spec: spec({ HostConfig: { AutoRemove: true, Binds: ['/a:/b'] } }), ownerId: 'o', configHash: 'h', env: {} });
+    expect(options['HostConfig']).toEqual({ Binds: ['/a:/b'], RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } });
+  });
+
   it('does not modify the spec it was given', () => {
     const original = spec({ HostConfig: { Binds: ['/a:/b'] } });
     const copy = structuredClone(original);
