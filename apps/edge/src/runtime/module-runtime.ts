@@ -109,8 +109,8 @@ export interface ModuleRuntime {
   /**
    * Creates the module without starting it, recording ownership, `options.configHash` and the spec. Rejects with
    * AGT_RUNTIME_MODULE_EXISTS when this runtime already has the id (retryable), AGT_RUNTIME_NAME_CONFLICT when a
-   * foreign container holds the name (permanent), AGT_RUNTIME_SPEC_INVALID for a spec of the other type or
-   * unusable createOptions (permanent).
+   * foreign container holds the name (permanent when another edge runtime's, retryable otherwise: removing it is the
+   * way out), AGT_RUNTIME_SPEC_INVALID for a spec of the other type or unusable createOptions (permanent).
    */
   createModule(spec: ModuleSpec, options: CreateModuleOptions): Promise<void>;
 

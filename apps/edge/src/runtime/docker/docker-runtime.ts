@@ -208,13 +208,15 @@ export class DockerModuleRuntime implements ModuleRuntime {
     if (ours || holder === undefined) {
       return new RetryableStepError('AGT_RUNTIME_MODULE_EXISTS', `module ${JSON.stringify(moduleId)} already exists (container ${name}); remove it first`, { cause });
     }
-    return new PermanentStepError(
-      'AGT_RUNTIME_NAME_CONFLICT',
-      `module ${JSON.stringify(moduleId)} needs the container name ${JSON.stringify(name)}, which container ${holder.Id.slice(0, 12)} holds ${
-        otherRuntime ? 'for another edge runtime on this engine; give each runtime its own --container-prefix' : "without this runtime's owner label"
-      }`,
-      { cause },
-    );
+    const message = `module ${JSON.stringify(moduleId)} needs the container name ${JSON.stringify(name)}, which container ${holder.Id.slice(0, 12)} holds ${
+      otherRuntime ? 'for another edge runtime on this engine; give each runtime its own --container-prefix' : "without this runtime's owner label"
+    }`;
+    // Another runtime's container: the way out is a prefix of its own, a change of configuration (permanent). Anyone
+    // else's: the way out is to remove or rename that container, which needs no new deployment, so the create is
+    // tried again with the step backoff (retryable).
+    return otherRuntime
+      ? new PermanentStepError('AGT_RUNTIME_NAME_CONFLICT', message, { cause })
+      : new RetryableStepError('AGT_RUNTIME_NAME_CONFLICT', message, { cause });
   }
 
   private async engine<T>(what: string, call: () => Promise<T>): Promise<T> {

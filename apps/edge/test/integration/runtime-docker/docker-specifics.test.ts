@@ -110,12 +110,15 @@ describeWithDocker('docker runtime specifics', ({ docker, endpoint }) => {
     expect(texts).toEqual(['bye']);
   });
 
-  it('refuses a name held by a container it does not own, permanently; its own container retryably', async () => {
+  it('refuses a name held by a container it does not own, retryably (removing that container is the way out); its own container retryably', async () => {
     const id = `taken-${runId.slice(0, 8)}`;
-    await docker.createContainer({ name: id, Image: DEFAULT_NODE_IMAGE_TAG, Labels: { [TEST_RUN_LABEL]: runId } });
+    const holder = await docker.createContainer({ name: id, Image: DEFAULT_NODE_IMAGE_TAG, Labels: { [TEST_RUN_LABEL]: runId } });
     const foreign = await runtime.createModule(spec(id, ''), { configHash: 'h', env: {} }).catch((e: unknown) => e);
-    expect(foreign).toMatchObject({ code: 'AGT_RUNTIME_NAME_CONFLICT', kind: 'permanent' });
+    expect(foreign).toMatchObject({ code: 'AGT_RUNTIME_NAME_CONFLICT', kind: 'retryable' });
     expect(await runtime.observe()).toEqual([]);
+    await holder.remove({ force: true });
+    await runtime.createModule(spec(id, ''), { configHash: 'h', env: {} });
+    expect((await runtime.observe()).map((m) => m.id)).toEqual([id]);
     const mine = `mine-${runId.slice(0, 8)}`;
     await runtime.createModule(spec(mine, ''), { configHash: 'h', env: {} });
     expect(await runtime.createModule(spec(mine, ''), { configHash: 'h', env: {} }).catch((e: unknown) => e)).toMatchObject({ code: 'AGT_RUNTIME_MODULE_EXISTS', kind: 'retryable' });
