@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApi } from './api/client.js';
 import { createChangeHub } from './api/change-hub.js';
 import { clearSession, loadSession, saveSession, type Session } from './api/session.js';
+import { onSessionExpiry } from './api/session-expiry.js';
 import { ApiPage } from './pages/api-page.js';
 import { DeploymentsPage } from './pages/deployments-page.js';
 import { DevicePage } from './pages/device-page.js';
@@ -34,8 +35,7 @@ export function App() {
   // A token that expires while the page is open signs the user out.
   useEffect(() => {
     if (session === undefined) return;
-    const timer = setTimeout(() => signOut('Your token expired: sign in again.'), Math.max(0, session.expirySec * 1000 - Date.now()));
-    return () => clearTimeout(timer);
+    return onSessionExpiry(session.expirySec, () => signOut('Your token expired: sign in again.'));
   }, [session]);
   const api = useMemo(() => (session === undefined ? undefined : createApi(session.token, (m) => signOut(`Signed out: the cloud refused the token (${m}).`))), [session]);
   // One change stream per signed-in session, shared by every page (pages reload on it instead of polling).

@@ -106,11 +106,11 @@ export class TestCloud {
     return this.cloud.caPem;
   }
 
-  /** A SAS token of the owner policy (what azure-iothub sends), valid for an hour. */
-  serviceToken(): string {
+  /** A SAS token of the owner policy (what azure-iothub sends), valid for an hour unless `ttlSec` says otherwise. */
+  serviceToken(ttlSec = 3600): string {
     const cs = parseConnectionString(this.cloud.serviceConnectionString);
     if (cs.kind !== 'service') throw new Error('the owner connection string is not a service connection string');
-    return createServiceSasToken({ hostName: cs.hostName, policyName: cs.sharedAccessKeyName, key: cs.sharedAccessKey, expirySec: Math.floor(Date.now() / 1000) + 3600 });
+    return createServiceSasToken({ hostName: cs.hostName, policyName: cs.sharedAccessKeyName, key: cs.sharedAccessKey, expirySec: Math.floor(Date.now() / 1000) + ttlSec });
   }
 
   /** A service REST call as the owner; a string or bytes body goes as `application/octet-stream`, anything else as JSON. */
