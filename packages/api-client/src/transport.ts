@@ -1,3 +1,4 @@
+import { VergeError } from '@verge/contracts';
 import { ApiError, errorFromResponse } from './api-error.js';
 
 /** The subset of WHATWG `fetch` the client uses, so a caller can pass the global one or an adapter (custom CA). */
@@ -135,7 +136,14 @@ export function quoteEtag(etag: string): string {
   return `"${etag}"`;
 }
 
-/** Encodes one path segment (device or module id) like the azure-iothub SDK (`encodeURIComponent`). */
+/**
+ * Encodes one path segment (device, module, deployment or job id) like the azure-iothub SDK (`encodeURIComponent`).
+ * Refuses (CLIENT_PATH_SEGMENT_INVALID) an id that would address another resource: empty (`GET /devices/` lists
+ * every device), `.` or `..` (a URL resolves them away, `%2E%2E` included: `DELETE /devices/..` is `DELETE /`).
+ */
 export function segment(id: string): string {
+  if (id === '' || id === '.' || id === '..') {
+    throw new VergeError('CLIENT_PATH_SEGMENT_INVALID', `id '${id}' cannot be sent: ${id === '' ? 'it is empty' : "'.' and '..' are resolved away in a URL path"}, so the request would address another resource`, { details: { id } });
+  }
   return encodeURIComponent(id);
 }

@@ -47,7 +47,7 @@ export function runAction<A extends unknown[]>(action: (stdio: Stdio, ...args: A
 }
 
 // Local input problems: the client rejected the input before sending anything.
-const badInputCodes = new Set(['CONNECTION_STRING_INVALID', 'SAS_KEY_INVALID', 'SAS_PARAMETER_INVALID', 'CLIENT_CONNECTION_STRING_INVALID', 'CLIENT_BASE_URL_INVALID', 'CLIENT_MESSAGE_INVALID']);
+const badInputCodes = new Set(['CONNECTION_STRING_INVALID', 'SAS_KEY_INVALID', 'SAS_PARAMETER_INVALID', 'CLIENT_CONNECTION_STRING_INVALID', 'CLIENT_BASE_URL_INVALID', 'CLIENT_MESSAGE_INVALID', 'CLIENT_PATH_SEGMENT_INVALID']);
 
 /** Prints `e` and returns its exit code; rethrows anything that is not an expected failure. */
 export function reportFailure(stdio: Stdio, e: unknown): number {

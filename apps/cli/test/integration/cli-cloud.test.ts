@@ -74,6 +74,26 @@ describe('device commands', () => {
     expect(gone.stderr).toMatch(/^error: CLD_DEVICE_NOT_FOUND: /);
   });
 
+  it("refuses an empty, '.' or '..' id by name before sending: the URL would address another resource", async () => {
+    // Before: 'device create ..' said 'no route PUT /', 'device show ""' read the device list and failed on its
+    // shape, 'twin show ""' said 'no route GET /twins/': messages naming nothing the operator typed.
+    await cloud.createDevice('cli-dot-witness');
+    for (const args of [
+      ['device', 'create', '..'],
+      ['device', 'show', ''],
+      ['device', 'delete', '.'],
+      ['twin', 'show', ''],
+      ['module', 'show', 'cli-dot-witness', '..'],
+      ['job', 'show', '..'],
+    ]) {
+      const id = args[args.length - 1] ?? '';
+      const r = await verge(...args);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(r.stderr).toBe(`error: id '${id}' cannot be sent: ${id === '' ? 'it is empty' : "'.' and '..' are resolved away in a URL path"}, so the request would address another resource\n`);
+    }
+    expect((await json<{ deviceId: string }[]>('device', 'list')).map((d) => d.deviceId)).toContain('cli-dot-witness');
+  });
+
   it('edge device with a child, X.509 device, --json shapes and --query', async () => {
     const edge = await json<{ device: { capabilities: { iotEdge: boolean }; deviceScope: string }; connectionString: string }>('device', 'create', 'cli-edge', '--edge');
     expect(edge.device.capabilities.iotEdge).toBe(true);

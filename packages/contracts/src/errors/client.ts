@@ -18,6 +18,11 @@ export const clientErrors = defineErrors({
     description:
       'A cloud-to-device message cannot be sent as given: a property name is not an HTTP header token, or a value holds characters an HTTP header cannot carry.',
   },
+  CLIENT_PATH_SEGMENT_INVALID: {
+    status: 400,
+    description:
+      "A device, module, deployment or job id is empty, '.' or '..': as a URL path segment it would name another resource (`/devices/..` is `/`), so nothing was sent.",
+  },
   CLIENT_NETWORK_FAILED: {
     status: 503,
     description: 'The API could not be reached: connection refused or reset, DNS failure, TLS verification failure.',
