@@ -3,6 +3,7 @@ import { deviceConnectionString, type ApiClient, type Device, type DeviceInput }
 import { checkHostFlag, invalid, parseKeyValues, tagsFromKeyValues } from '../cli/args.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { addVerb, collect, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
+import { writtenConnectionString } from '../cli/written-connection-string.js';
 import { runAction } from '../cli/run.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
@@ -48,9 +49,9 @@ async function createDevice(stdio: Stdio, deviceId: string, options: DeviceCreat
   };
   const device = await client.devices.create(input);
   const tagFailure = tags === undefined ? undefined : await client.twins.update({ deviceId }, { tags }).then(() => undefined, (e: unknown) => e);
-  const connectionString = connectionStringOf(client, device, options.gateway);
-  if (options.json === true) writeJson(stdio, { device, connectionString: connectionString ?? null });
-  else stdio.out(connectionString ?? `created device ${deviceId} (it has no credential to put in a connection string)`);
+  const written = writtenConnectionString([deviceId], () => connectionStringOf(client, device, options.gateway), `verge device show ${deviceId}`);
+  if (options.json === true) writeJson(stdio, { device, connectionString: written.connectionString ?? null });
+  else stdio.out(written.connectionString ?? `created device ${deviceId} (${written.reason})`);
   if (tagFailure !== undefined) {
     stdio.err(`device ${deviceId} was created, but its tags were not set:`);
     throw tagFailure;

@@ -5,6 +5,7 @@ import { KEY_TYPES, renewedSasKeys } from '../cli/sas-keys.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { writeBackRead } from '../cli/etag-write.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
+import { writtenConnectionString } from '../cli/written-connection-string.js';
 import { runAction } from '../cli/run.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
@@ -51,12 +52,13 @@ async function updateDevice(stdio: Stdio, deviceId: string, options: DeviceUpdat
     ...(renew === undefined ? {} : { authentication: renewedSasKeys(current.authentication, renew, current.deviceId) }),
   };
   const updated = await writeBackRead(`device ${deviceId}`, options.etag !== undefined, () => client.devices.update(input));
-  const connectionString = renew === undefined ? undefined : deviceConnectionString(client.hostName, updated, {});
+  const written = renew === undefined ? undefined : writtenConnectionString([deviceId], () => deviceConnectionString(client.hostName, updated, {}), `verge device show ${deviceId}`);
   if (options.json === true) {
-    writeJson(stdio, { device: updated, connectionString: connectionString ?? null });
+    writeJson(stdio, { device: updated, connectionString: written?.connectionString ?? null });
     return 0;
   }
-  stdio.out(connectionString ?? `updated device ${deviceId}: ${updated.statusReason ? `${updated.status} (${updated.statusReason})` : updated.status}`);
+  const statusText = updated.statusReason ? `${updated.status} (${updated.statusReason})` : updated.status;
+  stdio.out(written?.connectionString ?? `updated device ${deviceId}: ${statusText}${written === undefined ? '' : `, keys renewed (${written.reason})`}`);
   if (renew !== undefined && updated.capabilities.iotEdge) {
     stdio.err(`device ${deviceId} is an IoT Edge device: install the new connection string on it (verge edge config apply), then restart its runtime`);
   }

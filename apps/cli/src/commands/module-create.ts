@@ -3,6 +3,7 @@ import { moduleConnectionString } from '@verge/api-client';
 import { checkHostFlag } from '../cli/args.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
+import { writtenConnectionString } from '../cli/written-connection-string.js';
 import { runAction } from '../cli/run.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
 
@@ -24,8 +25,12 @@ async function createModule(stdio: Stdio, deviceId: string, moduleId: string, op
   const gateway = options.gateway === undefined ? undefined : checkHostFlag('--gateway', options.gateway);
   const client = await clientFromFlags(options);
   const module = await client.modules.create({ deviceId, moduleId });
-  const connectionString = moduleConnectionString(client.hostName, module, gateway === undefined ? {} : { gatewayHostName: gateway });
-  if (options.json === true) writeJson(stdio, { module, connectionString: connectionString ?? null });
-  else stdio.out(connectionString ?? `created module ${deviceId}/${moduleId} (it has no credential to put in a connection string)`);
+  const written = writtenConnectionString(
+    [deviceId, moduleId],
+    () => moduleConnectionString(client.hostName, module, gateway === undefined ? {} : { gatewayHostName: gateway }),
+    `verge module show ${deviceId} ${moduleId}`,
+  );
+  if (options.json === true) writeJson(stdio, { module, connectionString: written.connectionString ?? null });
+  else stdio.out(written.connectionString ?? `created module ${deviceId}/${moduleId} (${written.reason})`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { checkHostFlag, invalid, oneOf } from '../cli/args.js';
 import { clientFromFlags } from '../cli/client-factory.js';
 import { writeBackRead } from '../cli/etag-write.js';
 import { addVerb, ensureGroup, withClientOptions, type ClientOptions } from '../cli/command-group.js';
+import { writtenConnectionString } from '../cli/written-connection-string.js';
 import { runAction } from '../cli/run.js';
 import { KEY_TYPES, renewedSasKeys } from '../cli/sas-keys.js';
 import { writeJson, type Stdio } from '../cli/stdio.js';
@@ -47,8 +48,12 @@ async function updateModule(stdio: Stdio, deviceId: string, moduleId: string, op
     authentication: renewedSasKeys(current.authentication, renew, `${deviceId}/${moduleId}`),
   };
   const updated = await writeBackRead(`module ${deviceId}/${moduleId}`, options.etag !== undefined, () => client.modules.update(input));
-  const connectionString = moduleConnectionString(client.hostName, updated, gateway === undefined ? {} : { gatewayHostName: gateway });
-  if (options.json === true) writeJson(stdio, { module: updated, connectionString: connectionString ?? null });
-  else stdio.out(connectionString ?? `updated module ${deviceId}/${moduleId}`);
+  const written = writtenConnectionString(
+    [deviceId, moduleId],
+    () => moduleConnectionString(client.hostName, updated, gateway === undefined ? {} : { gatewayHostName: gateway }),
+    `verge module show ${deviceId} ${moduleId}`,
+  );
+  if (options.json === true) writeJson(stdio, { module: updated, connectionString: written.connectionString ?? null });
+  else stdio.out(written.connectionString ?? `updated module ${deviceId}/${moduleId}: keys renewed (${written.reason})`);
   return 0;
 }

@@ -74,6 +74,30 @@ describe('device commands', () => {
     expect(gone.stderr).toMatch(/^error: CLD_DEVICE_NOT_FOUND: /);
   });
 
+  it("reports an identity whose id holds ';' as written (no connection string can carry it), not as bad input", async () => {
+    // Before: each command wrote the identity, then failed with exit 2 ("nothing was sent") on formatting the
+    // connection string, and a renewed key was printed nowhere.
+    const semi = "cli;semi'dev";
+    const created = await verge('device', 'create', semi);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toBe(`created device ${semi} (its id holds ';', which a connection string cannot carry; its keys: verge device show ${semi} --json)\n`);
+    const before = await json<{ authentication: { symmetricKey: { primaryKey: string } } }>('device', 'show', semi);
+
+    const renewed = await verge('device', 'update', semi, '--renew-key', 'primary');
+    expect(renewed).toMatchObject({ code: 0, stderr: '' });
+    expect(renewed.stdout).toBe(`updated device ${semi}: enabled, keys renewed (its id holds ';', which a connection string cannot carry; its keys: verge device show ${semi} --json)\n`);
+    const after = await json<{ authentication: { symmetricKey: { primaryKey: string } } }>('device', 'show', semi);
+    expect(after.authentication.symmetricKey.primaryKey).not.toBe(before.authentication.symmetricKey.primaryKey);
+
+    const module = await verge('module', 'create', semi, 'mod;1');
+    expect(module).toMatchObject({ code: 0, stderr: '' });
+    expect(module.stdout).toBe(`created module ${semi}/mod;1 (its id holds ';', which a connection string cannot carry; its keys: verge module show ${semi} mod;1 --json)\n`);
+    const moduleRenewed = await verge('module', 'update', semi, 'mod;1', '--renew-key', 'both');
+    expect(moduleRenewed).toMatchObject({ code: 0, stderr: '' });
+    expect(moduleRenewed.stdout).toMatch(/^updated module cli;semi'dev\/mod;1: keys renewed \(its id holds ';'/);
+    expect(await json<{ connectionString: null }>('module', 'create', semi, 'mod;2', '--json')).toMatchObject({ connectionString: null });
+  });
+
   it("refuses an empty, '.' or '..' id by name before sending: the URL would address another resource", async () => {
     // Before: 'device create ..' said 'no route PUT /', 'device show ""' read the device list and failed on its
     // shape, 'twin show ""' said 'no route GET /twins/': messages naming nothing the operator typed.
