@@ -7,7 +7,7 @@ export type Route =
   | { readonly page: 'api' };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(decodeSegment);
   switch (parts[0]) {
     case 'devices':
       return parts[1] === undefined ? { page: 'fleet' } : { page: 'device', deviceId: parts[1] };
@@ -19,6 +19,19 @@ export function parseRoute(hash: string): Route {
       return { page: 'api' };
     default:
       return { page: 'fleet' };
+  }
+}
+
+/**
+ * A hash segment as the id it names. The page's links encode ids (`hrefOf`), but a URL typed or pasted by hand may
+ * hold a bare '%' (IoT Hub ids may: `#/devices/100%`), which `decodeURIComponent` refuses with a URIError that left
+ * a blank page: such a segment is the id as written.
+ */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
