@@ -20,6 +20,8 @@ export interface Api {
   send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   /** `POST /devices/query`, every page (of the largest size the cloud serves). */
   query<T>(sql: string): Promise<T[]>;
+  /** A paged GET list (`x-ms-continuation`, as `GET /jobs/v2/query`), every page of the largest size the cloud serves. */
+  getAll<T>(path: string): Promise<T[]>;
 }
 
 export function createApi(token: string, onUnauthorized: (message: string) => void): Api {
@@ -48,18 +50,21 @@ export function createApi(token: string, onUnauthorized: (message: string) => vo
     token,
     get: async (path) => (await call('GET', path)).body as never,
     send: async (method, path, body, headers) => (await call(method, path, body, headers)).body as never,
-    query: async <T>(sql: string): Promise<T[]> => {
-      const rows: T[] = [];
-      let continuation: string | undefined;
-      do {
-        const headers: Record<string, string> = { 'x-ms-max-item-count': String(QUERY_PAGE_SIZE), ...(continuation === undefined ? {} : { 'x-ms-continuation': continuation }) };
-        const r = await call<T[]>('POST', '/devices/query', { query: sql }, headers);
-        rows.push(...r.body);
-        continuation = r.headers.get('x-ms-continuation') ?? undefined;
-      } while (continuation !== undefined && continuation !== '');
-      return rows;
-    },
+    query: <T>(sql: string): Promise<T[]> => everyPage<T>((headers) => call<T[]>('POST', '/devices/query', { query: sql }, headers)),
+    getAll: <T>(path: string): Promise<T[]> => everyPage<T>((headers) => call<T[]>('GET', path, undefined, headers)),
   };
+}
+
+/** Follows `x-ms-continuation` from page to page, asking for the largest page the cloud serves. */
+async function everyPage<T>(page: (headers: Record<string, string>) => Promise<{ body: T[]; headers: Headers }>): Promise<T[]> {
+  const rows: T[] = [];
+  let continuation: string | undefined;
+  do {
+    const r = await page({ 'x-ms-max-item-count': String(QUERY_PAGE_SIZE), ...(continuation === undefined ? {} : { 'x-ms-continuation': continuation }) });
+    rows.push(...r.body);
+    continuation = r.headers.get('x-ms-continuation') ?? undefined;
+  } while (continuation !== undefined && continuation !== '');
+  return rows;
 }
 
 /** Whether an error is a 404 (a route this cloud does not have yet, or a missing entity). */

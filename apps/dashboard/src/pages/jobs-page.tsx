@@ -6,7 +6,8 @@ import { jobChanges } from '../fleet/change-filters.js';
 
 /** Jobs (IoT Hub `/jobs/v2`): the newest first with their progress. */
 export function JobsPage({ api }: { api: Api }) {
-  const jobs = useLive(() => api.get<JobDto[]>('/jobs/v2/query?pageSize=100'), 'jobs', jobChanges);
+  // Every page: the cloud pages jobs by id, so the first page alone could leave out the newest ones.
+  const jobs = useLive(() => api.getAll<JobDto>('/jobs/v2/query'), 'jobs', jobChanges);
   const rows = [...(jobs.data ?? [])].sort((a, b) => b.createdTime.localeCompare(a.createdTime));
   return (
     <div class="page" data-testid="jobs-page">
