@@ -9,7 +9,9 @@ export function assertIdentityId(id: string, what: 'deviceId' | 'moduleId'): voi
     const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
     throw new VergeError(
       'CLD_ID_INVALID',
-      `${what} '${shown}' is invalid: ids are 1 to 128 characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ '`,
+      id === '.' || id === '..'
+        ? `${what} '${id}' is invalid: '.' and '..' are resolved away in a URL path, so the identity could never be read or deleted`
+        : `${what} '${shown}' is invalid: ids are 1 to 128 characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ '`,
       { details: { [what]: id } },
     );
   }

@@ -60,6 +60,8 @@ describe('Registry bulk operations against the cloud', () => {
   it('reports entries the registry refuses (bad id, bad authentication) and still applies the rest', async () => {
     const r = await cloud.rest('POST', '/devices', [
       { id: 'bad id with spaces', importMode: 'create' },
+      // '..' passed the character check, then no URL could read or delete it (/devices/.. is /).
+      { id: '..', importMode: 'create' },
       { id: 'bulk-auth', importMode: 'create', authentication: { type: 'sas', symmetricKey: { primaryKey: 'not base64!', secondaryKey: null } } },
       { id: 'bulk-good', importMode: 'Create' },
     ]);
@@ -68,9 +70,11 @@ describe('Registry bulk operations against the cloud', () => {
       isSuccessful: false,
       errors: [
         { deviceId: 'bad id with spaces', errorCode: 'ArgumentInvalid' },
+        { deviceId: '..', errorCode: 'ArgumentInvalid' },
         { deviceId: 'bulk-auth', errorCode: 'ArgumentInvalid' },
       ],
     });
+    expect(((await cloud.rest('GET', '/devices')).body as { deviceId: string }[]).map((d) => d.deviceId)).not.toContain('..');
     expect((await cloud.rest('GET', '/devices/bulk-good')).status).toBe(200);
   });
 

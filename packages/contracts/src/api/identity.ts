@@ -6,13 +6,14 @@ import { z } from 'zod';
 
 /**
  * Characters IoT Hub allows in device and module ids: ASCII letters and digits plus
- * `- : . + % _ # * ? ! ( ) , = @ ; $ '`, 1 to 128 of them (IoT Hub identity registry docs).
+ * `- : . + % _ # * ? ! ( ) , = @ ; $ '`, 1 to 128 of them (IoT Hub identity registry docs); but not `.` or `..`
+ * alone, which a URL path resolves away (`/devices/..` is `/`): such an identity could never be read or deleted.
  */
-export const IDENTITY_ID_PATTERN = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
+export const IDENTITY_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
 
 /** A device or module id (see `IDENTITY_ID_PATTERN`). */
 export const IdentityIdSchema = z.string().regex(IDENTITY_ID_PATTERN, {
-  message: "must be 1 to 128 characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ '",
+  message: "must be 1 to 128 characters of A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ ', and not '.' or '..'",
 });
 
 export const IdentityStatusSchema = z.enum(['enabled', 'disabled']);

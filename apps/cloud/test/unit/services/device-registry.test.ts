@@ -108,6 +108,13 @@ describe('device registry', () => {
     await expectVergeRejection(cloud.services.devices.putDevice(id, { deviceId: id }, undefined), 'CLD_ID_INVALID', /^deviceId '.*' is invalid: ids are 1 to 128 characters/);
   });
 
+  it.each(['.', '..'])('refuses the id %j, which no URL could address (bulk import could create it)', async (id) => {
+    cloud = createTestCloud();
+    const message = `deviceId '${id}' is invalid: '.' and '..' are resolved away in a URL path, so the identity could never be read or deleted`;
+    await expectVergeRejection(cloud.services.devices.putDevice(id, { deviceId: id }, undefined), 'CLD_ID_INVALID', message);
+    expect(await cloud.store.devices.get(id)).toBeUndefined();
+  });
+
   it("accepts every character IoT Hub allows in ids: - : . + % _ # * ? ! ( ) , = @ ; $ '", async () => {
     cloud = createTestCloud();
     const id = "a-:.+%_#*?!(),=@;$'z";
