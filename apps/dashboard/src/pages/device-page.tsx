@@ -7,6 +7,7 @@ import { useTelemetry } from '../components/use-telemetry.js';
 import { deviceChanges } from '../fleet/change-filters.js';
 import { isOnline, moduleRows, notAsDesired, type EdgeAgentTwin } from '../fleet/edge-agent.js';
 import { hrefOf } from '../route.js';
+import { DesiredEditor } from './desired-editor.js';
 
 interface Twin {
   readonly deviceId: string;
@@ -35,11 +36,6 @@ async function loadDevice(api: Api, deviceId: string): Promise<DeviceData> {
     }
   }
   return { twin, agent };
-}
-
-/** Without `$metadata` and `$version`: what an operator edits. */
-function editable(desired: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(desired).filter(([k]) => !k.startsWith('$')));
 }
 
 /** One device: its modules (from `$edgeAgent`), twin view and desired edit, direct methods, live telemetry. */
@@ -119,47 +115,6 @@ export function DevicePage({ api, deviceId }: { api: Api; deviceId: string }) {
         </Panel>
       )}
     </div>
-  );
-}
-
-/** Edits desired properties as a JSON merge patch (`null` removes a property), sent with the twin's etag. */
-function DesiredEditor({ api, twin, onSaved }: { api: Api; twin: Twin; onSaved: () => void }) {
-  const [text, setText] = useState(() => JSON.stringify(editable(twin.properties.desired), null, 2));
-  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>(undefined);
-  const save = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    let patch: unknown;
-    try {
-      patch = JSON.parse(text);
-    } catch (err) {
-      setResult({ ok: false, text: `desired: not JSON (${errorText(err)})` });
-      return;
-    }
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-      setResult({ ok: false, text: 'desired: must be a JSON object' });
-      return;
-    }
-    try {
-      const updated = await api.send<Twin>('PATCH', `/twins/${enc(twin.deviceId)}`, { properties: { desired: patch } }, { 'if-match': twin.etag });
-      setResult({ ok: true, text: `Saved: desired $version ${String(updated.properties.desired['$version'])}` });
-      onSaved();
-    } catch (err) {
-      setResult({ ok: false, text: errorText(err) });
-    }
-  };
-  return (
-    <Panel title="Edit desired properties" testId="desired-editor">
-      <form onSubmit={(e) => void save(e)}>
-        <p class="muted">A JSON merge patch: properties given are set, `null` removes one. Sent with the twin's etag (a concurrent change gives 412).</p>
-        <textarea name="desired" rows={8} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
-        <button type="submit">Save desired</button>
-        {result !== undefined && (
-          <p class={result.ok ? 'ok' : 'error'} role="status" data-testid="desired-result">
-            {result.text}
-          </p>
-        )}
-      </form>
-    </Panel>
   );
 }
 
