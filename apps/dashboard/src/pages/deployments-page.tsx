@@ -62,7 +62,8 @@ export function DeploymentsPage({ api, deploymentId }: { api: Api; deploymentId:
           )}
         </Panel>
       )}
-      {deploymentId !== undefined && <DeploymentDetail api={api} id={deploymentId} />}
+      {/* Keyed: another deployment is a new panel, not this one's dry-run and rollout message under a new title. */}
+      {deploymentId !== undefined && <DeploymentDetail key={deploymentId} api={api} id={deploymentId} />}
       <Explain api={api} />
       <DryRun api={api} />
     </div>
