@@ -64,9 +64,20 @@ export async function resolveConnection(flags: ConnectionFlags, env: ConnectionE
   return { connectionString, source, apiUrl, ...ca, ...(credentials?.mqttUrl === undefined ? {} : { mqttUrl: credentials.mqttUrl }) };
 }
 
-/** `resolveConnection` over the real environment and file system. */
-export function resolveConnectionFromProcess(flags: ConnectionFlags): Promise<ResolvedConnection> {
-  return resolveConnection(flags, { VERGE_CONNECTION_STRING: process.env['VERGE_CONNECTION_STRING'], VERGE_API_URL: process.env['VERGE_API_URL'] });
+/** `resolveConnection` over the real environment and file system, with the CA checked before TLS uses it. */
+export async function resolveConnectionFromProcess(flags: ConnectionFlags): Promise<ResolvedConnection> {
+  const connection = await resolveConnection(flags, { VERGE_CONNECTION_STRING: process.env['VERGE_CONNECTION_STRING'], VERGE_API_URL: process.env['VERGE_API_URL'] });
+  if (connection.caPem !== undefined) checkCaPem(connection.caPem, connection.caPath ?? 'the CA file', flags.ca !== undefined && flags.ca !== '');
+  return connection;
+}
+
+/**
+ * Node's TLS ignores a `ca` that holds no PEM certificate and then fails with SELF_SIGNED_CERT_IN_CHAIN, which
+ * does not name the file: a file that is not a CA (a key, a JSON file, a DER certificate) is refused by name.
+ */
+function checkCaPem(pem: string, path: string, fromFlag: boolean): void {
+  if (pem.includes('-----BEGIN CERTIFICATE-----')) return;
+  throw new VergeError('CLI_FILE_UNREADABLE', `${fromFlag ? '--ca: ' : ''}${path} holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' block)`);
 }
 
 /** The fields of the cloud's `DIR/credentials.json` the CLI uses (the cloud writes more; see apps/cloud credentials.ts). */

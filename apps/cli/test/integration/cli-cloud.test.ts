@@ -1,12 +1,12 @@
 // The `verge` client commands against a real cloud (`startTestCloud`: ports 0, a temporary data directory), run
 // in-process through `main([...])` with stdout/stderr captured. Connection: `--data DIR` (credentials.json and the
 // cloud's CA over HTTPS), as an operator would use it. Devices are the unmodified Azure IoT device SDK over MQTT/TLS.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { eventually } from '@verge/testkit';
+import { eventually, tempDir } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { capturedVerge, type RunningVerge } from '../helpers/verge-cli-capture.js';
 
@@ -96,6 +96,18 @@ describe('device commands', () => {
     expect(moduleRenewed).toMatchObject({ code: 0, stderr: '' });
     expect(moduleRenewed.stdout).toMatch(/^updated module cli;semi'dev\/mod;1: keys renewed \(its id holds ';'/);
     expect(await json<{ connectionString: null }>('module', 'create', semi, 'mod;2', '--json')).toMatchObject({ connectionString: null });
+  });
+
+  it('refuses a --ca file that holds no PEM certificate by name, instead of a TLS error naming nothing', async () => {
+    // Before: Node's TLS ignored the file and the call failed with 'self-signed certificate in certificate chain'.
+    const tmp = tempDir('verge-cli-ca-');
+    onTestFinished(tmp.cleanup);
+    const notPem = join(tmp.dir, 'ca.json');
+    await writeFile(notPem, '{"not":"a certificate"}\n');
+    const r = await verge('device', 'list', '--ca', notPem);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `error: --ca: ${notPem} holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' block)\n` });
+    const credentials = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { caPath: string };
+    expect((await verge('device', 'list', '--ca', credentials.caPath)).code).toBe(0);
   });
 
   it("refuses an empty, '.' or '..' id by name before sending: the URL would address another resource", async () => {
