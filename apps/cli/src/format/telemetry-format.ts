@@ -1,4 +1,5 @@
 import type { TelemetryMessage } from '@verge/api-client';
+import { printable } from './printable.js';
 
 /** How a message body is shown: parsed JSON, UTF-8 text, or base64 for binary payloads. */
 export type BodyView = { readonly encoding: 'json'; readonly value: unknown } | { readonly encoding: 'utf8' | 'base64'; readonly value: string };
@@ -46,7 +47,8 @@ export function telemetryJsonLine(message: TelemetryMessage): string {
 
 /**
  * The human view of one message: `{enqueuedTime}  {device[/module]}`, then indented lines for application
- * properties, system properties other than the identity (already in the header), and the body.
+ * properties, system properties other than the identity (already in the header), and the body. What the device
+ * chose (properties, body) is shown with control characters escaped (`printable`).
  */
 export function telemetryText(message: TelemetryMessage): string[] {
   const identity = message.moduleId === undefined ? message.deviceId : `${message.deviceId}/${message.moduleId}`;
@@ -56,7 +58,7 @@ export function telemetryText(message: TelemetryMessage): string[] {
   if (system.length > 0) lines.push(`  system:     ${pairs(system)}`);
   const body = viewBody(message.body);
   const shown = body.encoding === 'json' ? JSON.stringify(body.value) : body.encoding === 'utf8' ? JSON.stringify(body.value) : `(${message.body.length} bytes, base64) ${body.value}`;
-  lines.push(`  body:       ${shown}`);
+  lines.push(`  body:       ${printable(shown)}`);
   return lines;
 }
 
@@ -72,5 +74,5 @@ function hasControlCharacters(text: string): boolean {
 const hiddenSystemProperties = new Set(['connectionDeviceId', 'connectionModuleId', 'enqueuedTime']);
 
 function pairs(entries: readonly (readonly [string, string])[]): string {
-  return entries.map(([k, v]) => `${k}=${v}`).join('  ');
+  return entries.map(([k, v]) => `${printable(k)}=${printable(v)}`).join('  ');
 }

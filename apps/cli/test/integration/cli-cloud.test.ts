@@ -356,4 +356,23 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     expect(monitored.stdout).toContain('  body:       "from b"\n');
     expect(monitored.stdout).not.toContain('from a');
   });
+
+  it('monitor text output escapes control characters a device put in its message, so it cannot drive the terminal', async () => {
+    const created = await verge('device', 'create', 'cli-mon-esc', '--gateway', `localhost:${mqttPort}`);
+    const device = await connectDevice(created.stdout.trim());
+    const monitor = await listeningMonitor('--device', 'cli-mon-esc', '--count', '1', '--timeout', '30');
+    // Clear the screen, set the window title, turn the text red; a C1 CSI in a JSON body.
+    const message = new Message(JSON.stringify({ note: 'a\u009b2Jb' }));
+    message.properties.add('evil', '\x1b[2J\x1b]0;pwned\x07\x1b[31mred');
+    message.properties.add('\x1b[1mkey', 'v');
+    message.messageId = 'id\x1b[5m';
+    await device.sendEvent(message);
+    const monitored = await monitor.done;
+    expect(monitored.code).toBe(0);
+    const controls = [...monitored.stdout].filter((c) => c !== '\n' && (c < ' ' || (c >= '\u007f' && c <= '\u009f')));
+    expect(controls).toEqual([]);
+    expect(monitored.stdout).toContain('  properties: evil=\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mred  \\x1b[1mkey=v\n');
+    expect(monitored.stdout).toContain('messageId=id\\x1b[5m');
+    expect(monitored.stdout).toContain('  body:       {"note":"a\\x9b2Jb"}\n');
+  });
 });
