@@ -46,4 +46,17 @@ describe.skipIf(blocker !== undefined)('dashboard deployments page in headless C
     await expect.poll(async () => detail.textContent(), { timeout: 10_000 }).toContain('Priority 2');
     expect(await detail.getByTestId('plan').count()).toBe(0);
   });
+
+  it("explains '.' and '..' as ids that cannot be sent, not as a missing feature or another device", async () => {
+    // Before: '..' asked GET /effective (the browser resolves /devices/../effective) and the page said 'Explain is
+    // not available on this cloud'; '.' asked for a device called 'effective'.
+    const panel = page.getByTestId('explain-panel');
+    for (const id of ['..', '.']) {
+      await panel.locator('input[name=explainDevice]').fill(id);
+      await panel.getByRole('button', { name: 'Explain' }).click();
+      await expect
+        .poll(async () => panel.getByRole('alert').textContent(), { timeout: 10_000 })
+        .toBe(`id '${id}' cannot be sent: '.' and '..' are resolved away in a URL path, so the request would address another resource`);
+    }
+  });
 });

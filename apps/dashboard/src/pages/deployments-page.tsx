@@ -6,8 +6,9 @@ import { useLive } from '../components/use-live.js';
 import { deploymentChanges, deploymentListChanges, rolloutChanges } from '../fleet/change-filters.js';
 import { rolloutNote } from '../fleet/rollout-note.js';
 import { hrefOf } from '../route.js';
+import { pathSegment } from '../api/path-segment.js';
 
-const enc = encodeURIComponent;
+const enc = pathSegment;
 
 /** Deployments: the list with their metrics; one deployment's rollout waves; explain for a device; dry-run of a draft. */
 export function DeploymentsPage({ api, deploymentId }: { api: Api; deploymentId: string | undefined }) {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, type Api } from '../api/client.js';
 import { Panel } from '../components/common.js';
+import { pathSegment } from '../api/path-segment.js';
 
 /** What the editor needs of a device twin (the page's latest load). */
 export interface EditableTwin {
@@ -91,4 +92,4 @@ export function DesiredEditor({ api, twin, onSaved }: { api: Api; twin: Editable
   );
 }
 
-const enc = encodeURIComponent;
+const enc = pathSegment;

@@ -8,6 +8,7 @@ import { deviceChanges } from '../fleet/change-filters.js';
 import { isOnline, moduleRows, notAsDesired, type EdgeAgentTwin } from '../fleet/edge-agent.js';
 import { hrefOf } from '../route.js';
 import { DesiredEditor } from './desired-editor.js';
+import { pathSegment } from '../api/path-segment.js';
 
 interface Twin {
   readonly deviceId: string;
@@ -23,7 +24,7 @@ interface DeviceData {
   readonly agent: EdgeAgentTwin | undefined;
 }
 
-const enc = encodeURIComponent;
+const enc = pathSegment;
 
 async function loadDevice(api: Api, deviceId: string): Promise<DeviceData> {
   const twin = await api.get<Twin>(`/twins/${enc(deviceId)}`);
