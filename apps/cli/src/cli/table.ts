@@ -20,12 +20,13 @@ export function formatTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   return [line(headers), ...cells.map(line)];
 }
 
-// A cell is one line: control characters (newlines from device-supplied data) would break the alignment.
+// A cell is one line: control characters (newlines from device-supplied data) would break the alignment, and C1
+// controls (U+0080–U+009F, such as U+009B CSI) would reach the terminal as escape sequences.
 function sanitize(text: string): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    out += code < 0x20 || code === 0x7f ? ' ' : ch;
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? ' ' : ch;
   }
   return out;
 }

@@ -357,6 +357,18 @@ describe('device round trips (SDK device over MQTT/TLS)', () => {
     expect(monitored.stdout).not.toContain('from a');
   });
 
+  it('a query table shows no control character a device reported (C1 CSI included), so it cannot drive the terminal', async () => {
+    const created = await verge('device', 'create', 'cli-twin-esc', '--gateway', `localhost:${mqttPort}`);
+    const device = await connectDevice(created.stdout.trim());
+    const twin = await device.getTwin();
+    await new Promise<void>((resolve, reject) => twin.properties.reported.update({ note: 'a\u009b2J\u001b[31mb' }, (e?: Error) => (e ? reject(e) : resolve())));
+    const listed = await verge('device', 'list', '--query', "SELECT deviceId, properties.reported.note FROM devices WHERE deviceId = 'cli-twin-esc'");
+    expect(listed.code).toBe(0);
+    const controls = [...listed.stdout].filter((c) => c !== '\n' && (c < ' ' || (c >= '\u007f' && c <= '\u009f')));
+    expect(controls).toEqual([]);
+    expect(listed.stdout).toMatch(/^cli-twin-esc +a 2J \[31mb$/m);
+  });
+
   it('monitor text output escapes control characters a device put in its message, so it cannot drive the terminal', async () => {
     const created = await verge('device', 'create', 'cli-mon-esc', '--gateway', `localhost:${mqttPort}`);
     const device = await connectDevice(created.stdout.trim());
