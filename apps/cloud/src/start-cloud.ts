@@ -313,6 +313,7 @@ async function startAmqp(parts: Parts, config: CloudConfig, pki: CloudPki, servi
     tls: { key: pki.serverKeyPem, cert: pki.serverCertChainPem },
     findPolicy: (name) => services.policies.get(name),
     c2d: services.c2d,
+    feedback: ctx.store.c2dFeedback,
     nowMs: () => ctx.clock.nowMs(),
     log,
   });

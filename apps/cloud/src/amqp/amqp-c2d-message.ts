@@ -73,6 +73,7 @@ export function readC2dMessage(m: AmqpMessageFields): AmqpC2dMessage {
       properties,
       ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== '')),
       ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
+      ...(ack === 'none' ? {} : { ack }),
     },
   };
 }

@@ -6,7 +6,9 @@ import { IOT_HUB_SAS_CLOCK_SKEW_SEC, parseSasToken } from '@verge/core';
 import type { Logger } from '@verge/platform';
 import { assertRight, authenticateService } from '../http/service-auth.js';
 import type { C2dService } from '../services/c2d-service.js';
+import type { C2dFeedbackQueue } from '../store/ports.js';
 import type { PolicyRecord } from '../store/records.js';
+import { FeedbackSender, type FeedbackSenderOptions } from './feedback-sender.js';
 import { readC2dMessage } from './amqp-c2d-message.js';
 import { amqpConditionOf, type AmqpCondition } from './amqp-conditions.js';
 import { cbsResponse, readPutToken } from './cbs.js';
@@ -43,6 +45,9 @@ export interface AmqpEndpointOptions {
   readonly tls: { readonly key: string; readonly cert: string };
   readonly findPolicy: (name: string) => Promise<PolicyRecord | undefined>;
   readonly c2d: C2dService;
+  /** Delivery feedback of C2D messages sent with `iothub-ack`, served on `/messages/serviceBound/feedback`. */
+  readonly feedback: C2dFeedbackQueue;
+  readonly feedbackSender?: FeedbackSenderOptions;
   readonly nowMs: () => number;
   readonly log: Logger;
   readonly limits?: Partial<AmqpEndpointLimits>;
@@ -73,14 +78,15 @@ interface ConnectionAuth {
  * a connection whose token lapses is closed, as IoT Hub does) and the C2D node `/messages/devicebound`, each message
  * queued through the C2D service (the same checks, limits and errors as the REST route), accepted once stored or
  * rejected with the AMQP condition IoT Hub uses. The protocol is rhea's; TLS, timers and the nodes are ours.
- * Message feedback (`/messages/serviceBound/feedback`) and file notifications are not served: their links are refused
- * with `amqp:not-implemented`.
+ * The feedback node `/messages/serviceBound/feedback` sends the delivery feedback of messages sent with `iothub-ack`
+ * (`FeedbackSender`). File notifications are not served: their link is refused with `amqp:not-implemented`.
  */
 export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
   const limits = { ...DEFAULT_AMQP_LIMITS, ...o.limits };
   const log = o.log.child({ component: 'amqp' });
   const container = rhea.create_container({ id: `verge-${o.hostName}` });
   const auth = new WeakMap<Connection, ConnectionAuth>();
+  const feedbackSenders = new Map<Sender, FeedbackSender>();
   const open = new Map<TLSSocket, Connection>();
   let boundPort = o.port;
   const server: TlsServer = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: limits.tlsHandshakeTimeoutMs });
@@ -119,8 +125,16 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
       state.cbsReplies = sender;
       return;
     }
-    if (address === AMQP_NODES.feedback || address === AMQP_NODES.fileNotifications) {
-      sender.close({ condition: 'amqp:not-implemented', description: `${address} is not served by this cloud (message feedback and file notifications over AMQP); poll GET /files/notifications for file notifications` });
+    if (address === AMQP_NODES.feedback) {
+      const refused = refusal(state);
+      if (refused !== undefined) return void sender.close(amqpConditionOf(refused));
+      const feedback = new FeedbackSender(sender, o.feedback, log, o.feedbackSender);
+      feedbackSenders.set(sender, feedback);
+      feedback.pump();
+      return;
+    }
+    if (address === AMQP_NODES.fileNotifications) {
+      sender.close({ condition: 'amqp:not-implemented', description: `${address} is not served by this cloud (file notifications over AMQP); poll GET /files/notifications` });
       return;
     }
     sender.close({ condition: 'amqp:not-found', description: `no node '${String(address)}' to receive from; the service nodes are ${AMQP_NODES.cbs} and ${AMQP_NODES.c2d}` });
@@ -151,11 +165,29 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     void sendC2d(state, message, delivery);
   });
 
+  container.on('sendable', (context: EventContext) => feedbackSenders.get(context.sender as Sender)?.pump());
+  for (const outcome of ['accepted', 'rejected', 'released', 'modified'] as const) {
+    container.on(outcome, (context: EventContext) => feedbackSenders.get(context.sender as Sender)?.settled(context.delivery as Delivery, outcome));
+  }
+  const dropFeedbackSender = (context: EventContext): void => {
+    const sender = context.sender as Sender | undefined;
+    if (sender === undefined) return;
+    feedbackSenders.get(sender)?.close();
+    feedbackSenders.delete(sender);
+  };
+  container.on('sender_close', dropFeedbackSender);
+  container.on('sender_error', dropFeedbackSender);
+
   container.on('connection_error', (context: EventContext) => log.debug({ err: context.connection.error }, 'AMQP connection error'));
   container.on('error', (err: unknown) => log.debug({ err }, 'AMQP protocol error'));
   container.on('disconnected', (context: EventContext) => {
     const state = auth.get(context.connection);
     if (state !== undefined) clearTimeout(state.timer);
+    for (const [sender, feedback] of feedbackSenders) {
+      if (sender.connection !== context.connection) continue;
+      feedback.close();
+      feedbackSenders.delete(sender);
+    }
   });
 
   /** The refusal for a C2D send or link: no token yet, an expired one, or a policy without ServiceConnect. */
@@ -223,6 +255,8 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
       server.setSecureContext({ key: tls.key, cert: tls.cert });
     },
     async stop() {
+      for (const feedback of feedbackSenders.values()) feedback.close();
+      feedbackSenders.clear();
       const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       for (const connection of open.values()) connection.close({ condition: 'amqp:connection:forced', description: 'the cloud is shutting down' });
       await new Promise<void>((resolve) => setImmediate(resolve)); // the close frames go out

@@ -1,6 +1,7 @@
 import { VergeError, type C2dAccepted } from '@verge/contracts';
 import type { ServiceContext } from './context.js';
 import { requireDevice } from './identity-checks.js';
+import { C2D_ACK_PROPERTY } from '../store/records.js';
 
 /** Bounds of the cloud-to-device queues (IoT Hub's defaults). */
 export interface C2dLimits {
@@ -28,6 +29,8 @@ export interface C2dSendInput {
   readonly contentEncoding?: string;
   /** Absolute expiry, epoch ms. */
   readonly expiresAtMs?: number;
+  /** The delivery feedback the sender wants (`iothub-ack`); default none. */
+  readonly ack?: 'none' | 'positive' | 'negative' | 'full';
 }
 
 /** Cloud-to-device messaging. */
@@ -69,6 +72,7 @@ export function createC2dService(ctx: ServiceContext, limits: C2dLimits): C2dSer
           ...optional('userId', input.userId),
           ...optional('contentType', input.contentType),
           ...optional('contentEncoding', input.contentEncoding),
+          ...optional(C2D_ACK_PROPERTY, input.ack === 'none' ? undefined : input.ack),
         };
         await tx.c2d.enqueue({
           id: random.uuid(),

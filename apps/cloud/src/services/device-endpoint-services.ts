@@ -1,5 +1,6 @@
 import type { ClientIdentity } from '@verge/core';
 import type { DeviceRecord, ModuleRecord } from '../store/records.js';
+import { createC2dFeedback } from './c2d-feedback.js';
 import { LOCAL_INSTANCE, type ServiceContext } from './context.js';
 import type { TelemetryService } from './telemetry-service.js';
 import type { TwinService } from './twin-service.js';
@@ -11,6 +12,7 @@ import type { AuthRecord, C2dMessage, DeviceEndpointServices } from './types.js'
  */
 export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinService, telemetry: TelemetryService): DeviceEndpointServices {
   const { store, bus, clock } = ctx;
+  const feedback = createC2dFeedback(ctx);
   const instanceId = ctx.instanceId ?? LOCAL_INSTANCE;
   return {
     getAuthRecord: async (id) => {
@@ -25,7 +27,10 @@ export function createDeviceEndpointServices(ctx: ServiceContext, twins: TwinSer
       (await store.c2d.pending(deviceId, clock.nowMs())).map(
         (r): C2dMessage => ({ id: r.id, deviceId: r.deviceId, message: r.message, expiresAtMs: r.expiresAtMs }),
       ),
-    completeC2d: async (deviceId, id) => void (await store.c2d.complete(deviceId, id)),
+    completeC2d: async (deviceId, id) => {
+      const completed = await store.c2d.complete(deviceId, id);
+      if (completed !== undefined) await feedback.delivered(completed);
+    },
     setConnectionState: async (id, connected) => {
       const state = connected ? 'Connected' : 'Disconnected';
       if (id.moduleId === undefined) await store.devices.setConnection(id.deviceId, state, clock.nowMs());

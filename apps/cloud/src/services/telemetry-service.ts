@@ -1,3 +1,4 @@
+import { createC2dFeedback } from './c2d-feedback.js';
 import type { Message, TelemetryMessageDto } from '@verge/contracts';
 import type { RetentionLimits, TelemetryFilter } from '../store/ports.js';
 import type { TelemetryRecord } from '../store/records.js';
@@ -37,6 +38,7 @@ const ACTIVITY_WRITE_INTERVAL_MS = 5_000;
 /** Builds the telemetry service. */
 export function createTelemetryService(ctx: ServiceContext, retention: TelemetryRetention): TelemetryService {
   const { store, bus, clock, log } = ctx;
+  const feedback = createC2dFeedback(ctx);
   const lastActivityWrite = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -90,7 +92,9 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
   const pruneNow = async (): Promise<number> => {
     const dropped = await store.telemetry.prune(limits());
     const expired = await store.c2d.purgeExpired(clock.nowMs());
-    if (dropped > 0 || expired > 0) log.debug({ dropped, expiredC2d: expired }, 'retention pass');
+    await feedback.expired(expired);
+    const staleFeedback = await feedback.purge();
+    if (dropped > 0 || expired.length > 0 || staleFeedback > 0) log.debug({ dropped, expiredC2d: expired.length, staleFeedback }, 'retention pass');
     return dropped;
   };
 

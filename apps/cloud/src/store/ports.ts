@@ -3,10 +3,12 @@ import { backoffDelayMs, CONFLICT_RETRY_BACKOFF, type ClientIdentity } from '@ve
 import { systemClock } from '@verge/platform';
 import type { MqttSessionState } from '../services/types.js';
 import type {
+  C2dFeedbackRecord,
   C2dRecord,
   ConfigurationRecord,
   ConnectionState,
   DeviceRecord,
+  ExpiredC2d,
   JobDeviceRecord,
   JobRecord,
   ModuleRecord,
@@ -94,11 +96,22 @@ export interface C2dQueue {
   /** Unexpired messages of the device, oldest (first enqueued) first. */
   pending(deviceId: string, nowMs: number): Promise<C2dRecord[]>;
   countPending(deviceId: string, nowMs: number): Promise<number>;
-  /** Removes a delivered message; false when it was not queued (already completed, expired or purged). */
-  complete(deviceId: string, id: string): Promise<boolean>;
-  /** Drops expired messages of every device; returns how many. */
-  purgeExpired(nowMs: number): Promise<number>;
+  /** Removes a delivered message and returns it; undefined when it was not queued (already completed, expired or purged). */
+  complete(deviceId: string, id: string): Promise<C2dRecord | undefined>;
+  /** Drops expired messages of every device; returns them (without their bodies). */
+  purgeExpired(nowMs: number): Promise<ExpiredC2d[]>;
   deleteAll(deviceId: string): Promise<number>;
+}
+
+/** Feedback records waiting for a service client's feedback receiver, oldest first; `seq` orders and removes them. */
+export interface C2dFeedbackQueue {
+  add(records: readonly C2dFeedbackRecord[], atMs: number): Promise<void>;
+  /** Up to `limit` records, oldest first. */
+  oldest(limit: number): Promise<{ readonly seq: number; readonly record: C2dFeedbackRecord }[]>;
+  /** Removes the records a receiver completed (or rejected); returns how many were still there. */
+  remove(seqs: readonly number[]): Promise<number>;
+  /** Drops records added before `atMs` (nobody read them in time); returns how many. */
+  purgeAddedBefore(atMs: number): Promise<number>;
 }
 
 /** Persistent MQTT sessions of the device endpoint. */
@@ -213,6 +226,7 @@ export interface CloudStoreRepos {
   readonly twins: TwinRepository;
   readonly policies: PolicyRepository;
   readonly c2d: C2dQueue;
+  readonly c2dFeedback: C2dFeedbackQueue;
   readonly sessions: SessionRepository;
   readonly configurations: ConfigurationRepository;
   readonly rollouts: RolloutRepository;

@@ -76,6 +76,29 @@ export interface C2dRecord {
   readonly expiresAtMs: number;
 }
 
+/** The sender's `iothub-ack` of a C2D message, kept in its system properties under this name (never sent to the device). */
+export const C2D_ACK_PROPERTY = 'iothub-ack';
+
+/** An expired C2D message as the purge removed it: enough to tell its sender (feedback) without its body. */
+export interface ExpiredC2d {
+  readonly deviceId: string;
+  readonly systemProperties: Readonly<Record<string, string>>;
+}
+
+/**
+ * What happened to a C2D message whose sender asked for feedback (`iothub-ack`), as IoT Hub's feedback record
+ * (azure-iothub's `getFeedbackReceiver` reads a JSON array of them): delivered (`Success`) or `Expired`.
+ */
+export interface C2dFeedbackRecord {
+  readonly originalMessageId: string;
+  readonly deviceId: string;
+  readonly deviceGenerationId: string;
+  /** When the outcome happened, ISO-8601. */
+  readonly enqueuedTimeUtc: string;
+  readonly statusCode: 'Success' | 'Expired';
+  readonly description: string;
+}
+
 /** A device-to-cloud message kept for the retention period. */
 export interface TelemetryRecord {
   /** Strictly increasing over the store's life (never reused after pruning). */

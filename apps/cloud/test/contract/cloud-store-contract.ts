@@ -146,12 +146,25 @@ export function describeCloudStoreContract(name: string, make: CloudStoreFactory
       expect(new TextDecoder().decode(pending[0]?.message.body)).toBe('one');
       expect(pending[0]?.message.properties).toEqual({ k: 'v' });
       expect(await s.c2d.countPending('d', 150)).toBe(1);
-      expect(await s.c2d.complete('d', 'x2')).toBe(true);
-      expect(await s.c2d.complete('d', 'x2')).toBe(false);
-      expect(await s.c2d.purgeExpired(150)).toBe(1);
+      expect((await s.c2d.complete('d', 'x2'))?.id).toBe('x2');
+      expect(await s.c2d.complete('d', 'x2')).toBeUndefined();
+      expect(await s.c2d.purgeExpired(150)).toEqual([{ deviceId: 'd', systemProperties: msg('one').systemProperties }]);
       expect(await s.c2d.countPending('d', 0)).toBe(0);
       await s.c2d.enqueue({ id: 'x3', deviceId: 'd', message: msg('three'), enqueuedAtMs: 3, expiresAtMs: 300 });
       expect(await s.c2d.deleteAll('d')).toBe(1);
+    }));
+
+    it('keeps C2D feedback records in order until removed, and purges those added before a time', withHarness(make, async (s) => {
+      const record = (id: string) => ({ originalMessageId: id, deviceId: 'd', deviceGenerationId: 'g', enqueuedTimeUtc: '2030-01-01T00:00:00.000Z', statusCode: 'Success' as const, description: 'Success' });
+      await s.c2dFeedback.add([record('a'), record('b')], 10);
+      await s.c2dFeedback.add([], 15);
+      await s.c2dFeedback.add([record('c')], 20);
+      const all = await s.c2dFeedback.oldest(10);
+      expect(all.map((r) => r.record)).toEqual([record('a'), record('b'), record('c')]);
+      expect((await s.c2dFeedback.oldest(2)).map((r) => r.record.originalMessageId)).toEqual(['a', 'b']);
+      expect(await s.c2dFeedback.remove([all[1]?.seq ?? -1, 999_999])).toBe(1);
+      expect(await s.c2dFeedback.purgeAddedBefore(20)).toBe(1);
+      expect((await s.c2dFeedback.oldest(10)).map((r) => r.record.originalMessageId)).toEqual(['c']);
     }));
 
     it("persists sessions and deletes a device's and its modules' sessions together", withHarness(make, async (s) => {

@@ -5,8 +5,11 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../integration/sdk-support/service-client.mjs', import.meta.url));
 
-/** One step of the service process: a C2D message (`Client.send`). */
-export interface ServiceStep {
+/** One step of the service process: a C2D message (`Client.send`), or reading `feedback` records (`getFeedbackReceiver`). */
+export type ServiceStep = SendStep | { readonly feedback: number };
+
+/** `Client.send(send, message)`. */
+export interface SendStep {
   readonly send: string;
   readonly data: string;
   readonly messageId?: string;
@@ -25,6 +28,8 @@ export interface ServiceOutcome {
   readonly detail?: string;
   /** The class of the error the SDK wrapped (its `amqpError`), e.g. UnauthorizedError. */
   readonly inner?: string;
+  /** The feedback records a `feedback` step read. */
+  readonly records?: readonly Record<string, unknown>[];
 }
 
 /**

@@ -69,3 +69,22 @@ it("answers with IoT Hub's errors: unknown device, too large, a full queue, a wr
   expect(refused).toMatchObject({ ok: false, inner: 'UnauthorizedError' });
   expect(refused?.detail).toContain('CLD_AUTH_SIGNATURE_INVALID');
 }, 90_000);
+
+it('tells a sender who asked (iothub-ack) that the device completed its message, through getFeedbackReceiver', async () => {
+  const key = await t.createDevice('amqp-acked');
+  const device = await sdk.device(deviceConnectionString({ hostName: t.hostName, deviceId: 'amqp-acked', key, port: t.mqttPort }), { ca: t.caPem });
+  device.setRetryPolicy(new NoRetry());
+  await device.open();
+  device.on('message', (msg) => void device.complete(msg));
+  await t.subscribed('amqp-acked', 'devices/amqp-acked/messages/devicebound/');
+  const { generationId } = (await t.ok('GET', '/devices/amqp-acked')) as { generationId: string };
+  const [sent, quiet, read] = await service([
+    { send: 'amqp-acked', data: 'please confirm', messageId: 'ack-1', ack: 'full' },
+    { send: 'amqp-acked', data: 'no feedback wanted', messageId: 'ack-2', ack: 'negative' },
+    { feedback: 1 },
+  ]);
+  expect([sent, quiet]).toEqual([{ ok: true }, { ok: true }]);
+  expect(read?.records).toEqual([
+    { originalMessageId: 'ack-1', deviceId: 'amqp-acked', deviceGenerationId: generationId, enqueuedTimeUtc: expect.any(String), statusCode: 'Success', description: 'Success' },
+  ]);
+}, 90_000);

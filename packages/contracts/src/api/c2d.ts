@@ -13,6 +13,8 @@ export const c2dHeaders = {
   expiry: 'iothub-expiry',
   contentType: 'iothub-contenttype',
   contentEncoding: 'iothub-contentencoding',
+  /** Delivery feedback wanted: none (default), positive, negative or full (read with azure-iothub's feedback receiver). */
+  ack: 'iothub-ack',
   appPrefix: 'iothub-app-',
 } as const;
 

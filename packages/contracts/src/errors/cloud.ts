@@ -58,6 +58,10 @@ export const cloudErrors = defineErrors({
     description:
       "A C2D message sent over AMQP (azure-iothub `Client.send`) is malformed: its `to` is not `/devices/{deviceId}/messages/devicebound`, its body is not bytes, an id is not a string or UUID, `iothub-ack` is not none/positive/negative/full, or a property is not a string, number or boolean. The message names the field; it is rejected (`com.microsoft:argument-error`) and nothing is queued.",
   },
+  CLD_C2D_ACK_INVALID: {
+    status: 400,
+    description: "A C2D message's `iothub-ack` header is not one of none, positive, negative, full (the delivery feedback its sender wants).",
+  },
   CLD_C2D_EXPIRY_INVALID: {
     status: 400,
     description: 'The `iothub-expiry` header is not an ISO-8601 time in the future, or lies beyond the maximum time to live.',

@@ -26,12 +26,24 @@ export function c2dInputFromRequest(req: FastifyRequest): C2dSendInput {
     contentEncoding: header(req, c2dHeaders.contentEncoding),
   };
   const expiry = header(req, c2dHeaders.expiry);
+  const ack = header(req, c2dHeaders.ack);
   return {
     body,
     properties,
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== '')),
     ...(expiry === undefined ? {} : { expiresAtMs: parseExpiry(expiry) }),
+    ...(ack === undefined || ack === '' ? {} : { ack: parseAck(ack) }),
   };
+}
+
+const ACKS = ['none', 'positive', 'negative', 'full'] as const;
+
+function parseAck(text: string): (typeof ACKS)[number] {
+  const ack = ACKS.find((a) => a === text);
+  if (ack === undefined) {
+    throw new VergeError('CLD_C2D_ACK_INVALID', `${c2dHeaders.ack}: '${text.slice(0, 40)}' is not one of ${ACKS.join(', ')}`, { details: { path: c2dHeaders.ack } });
+  }
+  return ack;
 }
 
 function parseExpiry(text: string): number {
@@ -66,6 +78,7 @@ export function c2dRoutes(deps: ApiDeps): ApiRoute[] {
         { name: c2dHeaders.expiry, description: 'Absolute expiry, ISO-8601 (`$.exp`); default now + 1 hour, at most now + 48 hours.' },
         { name: c2dHeaders.contentType, description: 'Content type (`$.ct`); else the request `Content-Type` unless it is application/octet-stream.' },
         { name: c2dHeaders.contentEncoding, description: 'Content encoding (`$.ce`).' },
+        { name: c2dHeaders.ack, description: 'Delivery feedback wanted: none (default), positive (on completion), negative (on expiry), full (both); read over AMQP with azure-iothub `getFeedbackReceiver`.' },
         { name: `${c2dHeaders.appPrefix}{name}`, description: 'Application property `{name}`.' },
       ],
       body: { schema: z.string().meta({ format: 'binary' }), contentType: 'application/octet-stream', description: 'The payload bytes.' },

@@ -1,5 +1,5 @@
-import type { C2dQueue } from '../ports.js';
-import type { C2dRecord } from '../records.js';
+import type { C2dFeedbackQueue, C2dQueue } from '../ports.js';
+import type { C2dFeedbackRecord, C2dRecord } from '../records.js';
 import { run, type PgQueryable } from './pg-queryable.js';
 
 interface C2dRow {
@@ -41,8 +41,30 @@ export function createPgC2dQueue(db: PgQueryable): C2dQueue {
       const { rows } = await run<{ n: number }>(db, 'c2d-count', 'SELECT COUNT(*)::int AS n FROM c2d_messages WHERE device_id = $1 AND expires_at > $2', [deviceId, nowMs]);
       return rows[0]?.n ?? 0;
     },
-    complete: async (deviceId, id) => ((await run(db, 'c2d-complete', 'DELETE FROM c2d_messages WHERE device_id = $1 AND id = $2', [deviceId, id])).rowCount ?? 0) > 0,
-    purgeExpired: async (nowMs) => (await run(db, 'c2d-purge', 'DELETE FROM c2d_messages WHERE expires_at <= $1', [nowMs])).rowCount ?? 0,
+    async complete(deviceId, id) {
+      const { rows } = await run<C2dRow>(db, 'c2d-complete', 'DELETE FROM c2d_messages WHERE device_id = $1 AND id = $2 RETURNING *', [deviceId, id]);
+      return rows[0] === undefined ? undefined : toRecord(rows[0]);
+    },
+    async purgeExpired(nowMs) {
+      const { rows } = await run<{ device_id: string; system_properties: Record<string, string> }>(db, 'c2d-purge', 'DELETE FROM c2d_messages WHERE expires_at <= $1 RETURNING device_id, system_properties', [nowMs]);
+      return rows.map((r) => ({ deviceId: r.device_id, systemProperties: r.system_properties }));
+    },
     deleteAll: async (deviceId) => (await run(db, 'c2d-delete-all', 'DELETE FROM c2d_messages WHERE device_id = $1', [deviceId])).rowCount ?? 0,
+  };
+}
+
+/** PostgreSQL implementation of `C2dFeedbackQueue`: one table, `seq` the insertion order. */
+export function createPgC2dFeedbackQueue(db: PgQueryable): C2dFeedbackQueue {
+  return {
+    async add(records, atMs) {
+      if (records.length === 0) return;
+      await run(db, 'c2d-feedback-add', 'INSERT INTO c2d_feedback (record, added_at) SELECT r, $2 FROM jsonb_array_elements($1::jsonb) AS r', [JSON.stringify(records), atMs]);
+    },
+    async oldest(limit) {
+      const { rows } = await run<{ seq: string; record: C2dFeedbackRecord }>(db, 'c2d-feedback-oldest', 'SELECT seq, record FROM c2d_feedback ORDER BY seq LIMIT $1', [limit]);
+      return rows.map((r) => ({ seq: Number(r.seq), record: r.record }));
+    },
+    remove: async (seqs) => (seqs.length === 0 ? 0 : ((await run(db, 'c2d-feedback-remove', 'DELETE FROM c2d_feedback WHERE seq = ANY($1::bigint[])', [seqs])).rowCount ?? 0)),
+    purgeAddedBefore: async (atMs) => (await run(db, 'c2d-feedback-purge', 'DELETE FROM c2d_feedback WHERE added_at < $1', [atMs])).rowCount ?? 0,
   };
 }

@@ -227,4 +227,18 @@ INSERT INTO telemetry_totals_shards (shard, count, bytes, last_sequence) SELECT 
 DROP TABLE telemetry_totals;
 `,
   },
+  {
+    version: 5,
+    name: 'c2d-feedback',
+    // Feedback records (IoT Hub's delivery outcomes of C2D messages sent with iothub-ack) until a service client's
+    // feedback receiver completes them, or they are an hour old.
+    up: `
+CREATE TABLE c2d_feedback (
+  seq bigserial PRIMARY KEY,
+  record jsonb NOT NULL,
+  added_at bigint NOT NULL
+);
+CREATE INDEX c2d_feedback_added ON c2d_feedback (added_at);
+`,
+  },
 ];

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { VergeError } from '@verge/contracts';
 import type { CloudStore, CloudStoreRepos } from '../ports.js';
-import { createPgC2dQueue } from './c2d-queue.js';
+import { createPgC2dFeedbackQueue, createPgC2dQueue } from './c2d-queue.js';
 import { createPgConfigurationRepository } from './configuration-repository.js';
 import { createPgDeviceRepository } from './device-repository.js';
 import { createPgJobRepository } from './job-repository.js';
@@ -32,6 +32,7 @@ function reposOn(db: PgQueryable): CloudStoreRepos {
     twins: createPgTwinRepository(db),
     policies: createPgPolicyRepository(db),
     c2d: createPgC2dQueue(db),
+    c2dFeedback: createPgC2dFeedbackQueue(db),
     sessions: createPgSessionRepository(db),
     configurations: createPgConfigurationRepository(db),
     rollouts: createPgRolloutRepository(db),

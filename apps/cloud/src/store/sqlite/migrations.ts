@@ -182,4 +182,18 @@ CREATE TABLE job_devices (
 CREATE INDEX job_devices_status ON job_devices (job_id, status, device_id);
 `,
   },
+  {
+    version: 5,
+    name: 'c2d-feedback',
+    // Feedback records (IoT Hub's delivery outcomes of C2D messages sent with iothub-ack) until a service client's
+    // feedback receiver completes them, or they are an hour old.
+    up: `
+CREATE TABLE c2d_feedback (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  record TEXT NOT NULL,
+  added_at INTEGER NOT NULL
+);
+CREATE INDEX c2d_feedback_added ON c2d_feedback (added_at);
+`,
+  },
 ];

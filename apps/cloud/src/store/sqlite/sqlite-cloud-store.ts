@@ -4,7 +4,7 @@ import { closeSqlite, DiskGuard, openSqlite, reserveOf, runMigrations, walPagesW
 import { GroupCommit } from '../group-commit.js';
 import type { CloudStore, CloudStoreRepos, TelemetryEntry, TelemetryStore } from '../ports.js';
 import type { TelemetryRecord } from '../records.js';
-import { createSqliteC2dQueue } from './c2d-queue.js';
+import { createSqliteC2dFeedbackQueue, createSqliteC2dQueue } from './c2d-queue.js';
 import { createSqliteConfigurationRepository } from './configuration-repository.js';
 import { createSqliteDeviceRepository } from './device-repository.js';
 import { createSqliteJobRepository } from './job-repository.js';
@@ -63,6 +63,7 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     twins: createSqliteTwinRepository(db),
     policies: createSqlitePolicyRepository(db),
     c2d: createSqliteC2dQueue(db),
+    c2dFeedback: createSqliteC2dFeedbackQueue(db),
     sessions: createSqliteSessionRepository(db),
     configurations: createSqliteConfigurationRepository(db),
     rollouts: createSqliteRolloutRepository(db),
@@ -74,6 +75,7 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     twins: asyncPort(sync.twins, g),
     policies: asyncPort(sync.policies, g),
     c2d: asyncPort(sync.c2d, g),
+    c2dFeedback: asyncPort(sync.c2dFeedback, g),
     sessions: asyncPort(sync.sessions, g),
     configurations: asyncPort(sync.configurations, g),
     rollouts: asyncPort(sync.rollouts, g),

@@ -10,7 +10,29 @@ import { ensureCloudPki, createLogger } from '@verge/platform';
 import { eventually, tempDir } from '@verge/testkit';
 import { createAmqpEndpoint, type AmqpEndpoint, type AmqpEndpointLimits } from '../../../src/amqp/amqp-endpoint.js';
 import type { C2dSendInput } from '../../../src/services/c2d-service.js';
-import type { PolicyRecord } from '../../../src/store/records.js';
+import type { C2dFeedbackQueue } from '../../../src/store/ports.js';
+import type { C2dFeedbackRecord, PolicyRecord } from '../../../src/store/records.js';
+
+/** The feedback queue in memory (the stores' own pass the contract suite). */
+class MemoryFeedback implements C2dFeedbackQueue {
+  readonly rows: { seq: number; record: C2dFeedbackRecord }[] = [];
+  private next = 1;
+  add(records: readonly C2dFeedbackRecord[]): Promise<void> {
+    for (const record of records) this.rows.push({ seq: this.next++, record });
+    return Promise.resolve();
+  }
+  oldest(limit: number): Promise<{ seq: number; record: C2dFeedbackRecord }[]> {
+    return Promise.resolve(this.rows.slice(0, limit));
+  }
+  remove(seqs: readonly number[]): Promise<number> {
+    const before = this.rows.length;
+    this.rows.splice(0, this.rows.length, ...this.rows.filter((r) => !seqs.includes(r.seq)));
+    return Promise.resolve(before - this.rows.length);
+  }
+  purgeAddedBefore(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
 
 const key = generateSymmetricKey(randomBytes(32));
 const policies: Record<string, PolicyRecord> = {
@@ -30,8 +52,9 @@ afterEach(async () => {
 });
 afterAll(() => cleanups.splice(0).forEach((c) => c()));
 
-async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpointLimits> } = {}): Promise<{ ep: AmqpEndpoint; port: number; sent: { deviceId: string; input: C2dSendInput }[] }> {
+async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpointLimits> } = {}): Promise<{ ep: AmqpEndpoint; port: number; sent: { deviceId: string; input: C2dSendInput }[]; feedback: MemoryFeedback }> {
   const sent: { deviceId: string; input: C2dSendInput }[] = [];
+  const feedback = new MemoryFeedback();
   const ep = createAmqpEndpoint({
     host: '127.0.0.1',
     port: 0,
@@ -45,13 +68,15 @@ async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpoint
         return Promise.resolve({ messageId: 'm', pending: 1 } as never);
       },
     },
+    feedback,
+    feedbackSender: { batch: 2, pollMs: 20 },
     nowMs: o.nowMs ?? Date.now,
     log: createLogger({ service: 'test', level: 'silent' }),
     ...(o.limits === undefined ? {} : { limits: o.limits }),
   });
   const port = await ep.start();
   cleanups.push(() => ep.stop());
-  return { ep, port, sent };
+  return { ep, port, sent, feedback };
 }
 
 /** A rhea client connection with event queues a test can wait on. */
@@ -109,7 +134,7 @@ it('answers 401 to a bad token and refuses C2D to a policy without ServiceConnec
   expect(sent).toEqual([]);
 });
 
-it('rejects a malformed C2D message naming the field, queues a good one, refuses the feedback node, and closes on shutdown', async () => {
+it('rejects a malformed C2D message naming the field, queues a good one, refuses the file-notification node, and closes on shutdown', async () => {
   const { ep, port, sent } = await endpoint();
   const { conn, events } = connect(port);
   expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
@@ -130,9 +155,9 @@ it('rejects a malformed C2D message naming the field, queues a good one, refuses
     expect.objectContaining({ condition: 'com.microsoft:argument-error', description: expect.stringContaining("CLD_AMQP_MESSAGE_INVALID: the message's 'to' must be /devices/{deviceId}/messages/devicebound") }),
     expect.objectContaining({ condition: 'amqp:not-found', description: "CLD_DEVICE_NOT_FOUND: device 'missing' does not exist" }),
   ]);
-  expect(sent).toEqual([{ deviceId: 'd/1', input: { body: new Uint8Array(Buffer.from('hello')), properties: { n: '7' }, messageId: 'ok-1' } }]);
+  expect(sent).toEqual([{ deviceId: 'd/1', input: { body: new Uint8Array(Buffer.from('hello')), properties: { n: '7' }, messageId: 'ok-1', ack: 'full' } }]);
 
-  conn.open_receiver({ source: { address: '/messages/serviceBound/feedback' } });
+  conn.open_receiver({ source: { address: '/messages/serviceBound/filenotifications' } });
   await eventually(() => events.some((e) => e.name === 'receiver_close'), { timeoutMs: 5000, description: 'the feedback link refused' });
   expect(events.find((e) => e.name === 'receiver_close')?.context.receiver?.error).toMatchObject({ condition: 'amqp:not-implemented' });
 
@@ -148,4 +173,39 @@ it('closes a connection whose token lapses without a renewal', async () => {
   expect((await putToken(conn, events, token('owner', expirySec)))['status-code']).toBe(200);
   await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed' });
   expect(String((conn as unknown as { error?: { description?: string } }).error?.description)).toContain('expired and was not renewed');
+});
+
+it('sends feedback records in batches to a receiver with ServiceConnect, removes what it accepts and sends again what it releases', async () => {
+  const { port, feedback } = await endpoint();
+  const record = (id: string): C2dFeedbackRecord => ({ originalMessageId: id, deviceId: 'd', deviceGenerationId: 'g', enqueuedTimeUtc: '2030-01-01T00:00:00.000Z', statusCode: 'Success', description: 'Success' });
+  await feedback.add([record('a'), record('b'), record('c')]);
+
+  const early = connect(port);
+  early.conn.open_receiver({ source: { address: '/messages/serviceBound/feedback' } });
+  await eventually(() => early.events.some((e) => e.name === 'receiver_close'), { timeoutMs: 5000, description: 'the feedback link refused before a token' });
+  expect(early.events.find((e) => e.name === 'receiver_close')?.context.receiver?.error).toMatchObject({ condition: 'amqp:unauthorized-access' });
+
+  const { conn, events } = connect(port);
+  expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
+  const batches: { ids: string[]; contentType: unknown }[] = [];
+  let releaseNext = true;
+  const receiver = conn.open_receiver({ source: { address: '/messages/serviceBound/feedback' }, autoaccept: false } as never);
+  receiver.on('message', (context: EventContext) => {
+    const body = (context.message?.body as { content: Buffer }).content;
+    batches.push({ ids: (JSON.parse(body.toString()) as C2dFeedbackRecord[]).map((r) => r.originalMessageId), contentType: context.message?.content_type });
+    if (releaseNext) {
+      releaseNext = false;
+      context.delivery?.release();
+    } else context.delivery?.accept();
+  });
+  await eventually(() => feedback.rows.length === 0, { timeoutMs: 5000, description: 'every record accepted' });
+  expect(batches).toEqual([
+    { ids: ['a', 'b'], contentType: 'application/vnd.microsoft.iothub.feedback.json' },
+    { ids: ['a', 'b'], contentType: 'application/vnd.microsoft.iothub.feedback.json' },
+    { ids: ['c'], contentType: 'application/vnd.microsoft.iothub.feedback.json' },
+  ]);
+  // A record added while the link is idle goes out at the next look.
+  await feedback.add([record('d')]);
+  await eventually(() => batches.length === 4, { timeoutMs: 5000, description: 'the new record sent' });
+  expect(batches[3]?.ids).toEqual(['d']);
 });

@@ -1,16 +1,39 @@
 // A service process using the unmodified azure-iothub `Client` over AMQP (its default transport), as an operator's
 // back end would: run with NODE_EXTRA_CA_CERTS=<the cloud's ca.pem> (the SDK's AMQP transport takes no `ca`).
 // Input: env SERVICE_CS (HostName may carry the AMQP port: the SDK dials amqps://{HostName}, 5671 without one) and
-// SERVICE_STEPS, a JSON array of { send: deviceId, data, messageId?, correlationId?, ack?, expiryTimeUtc?, properties? }.
-// Output: one JSON line, the outcome of each step ({ ok } or { ok: false, name, message }).
+// SERVICE_STEPS, a JSON array of { send: deviceId, data, messageId?, correlationId?, ack?, expiryTimeUtc?, properties? }
+// or { feedback: n } (the feedback receiver, until n records arrived or 15 s passed). Output: one JSON line, the
+// outcome of each step ({ ok, records? } or { ok: false, name, message, detail, inner }).
 import iothub from 'azure-iothub';
 import common from 'azure-iot-common';
 
 const client = iothub.Client.fromConnectionString(process.env.SERVICE_CS);
 client.setRetryPolicy(new common.NoRetry());
 const outcomes = [];
+
+/** The records of the feedback messages the SDK's receiver emits (it accepts them on arrival), up to `n`. */
+async function feedback(n) {
+  const receiver = await new Promise((resolve, reject) => client.getFeedbackReceiver((err, r) => (err ? reject(err) : resolve(r))));
+  const records = [];
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, 15_000);
+    receiver.on('error', reject);
+    receiver.on('message', (msg) => {
+      records.push(...JSON.parse(msg.getData().toString()));
+      if (records.length >= n) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return records;
+}
 for (const step of JSON.parse(process.env.SERVICE_STEPS ?? '[]')) {
   try {
+    if (step.feedback !== undefined) {
+      outcomes.push({ ok: true, records: await feedback(step.feedback) });
+      continue;
+    }
     const message = new common.Message(step.data);
     if (step.messageId !== undefined) message.messageId = step.messageId;
     if (step.correlationId !== undefined) message.correlationId = step.correlationId;

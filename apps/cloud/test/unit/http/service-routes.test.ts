@@ -101,6 +101,7 @@ describe('C2D over HTTP', () => {
         'iothub-expiry': '2030-01-01T00:10:00Z',
         'iothub-contenttype': 'text/plain',
         'iothub-contentencoding': 'utf-8',
+        'iothub-ack': 'full',
         'iothub-app-Color': 'red',
         'iothub-app-count': '3',
       },
@@ -117,7 +118,7 @@ describe('C2D over HTTP', () => {
     const [m] = await t.services.endpoint.pendingC2d('d1');
     expect([...(m?.message.body ?? [])]).toEqual([0, 1, 2, 255]);
     expect(m?.message.properties).toEqual({ color: 'red', count: '3' });
-    expect(m?.message.systemProperties).toMatchObject({ messageId: 'mid-7', cid: 'cid-7', contentType: 'text/plain', contentEncoding: 'utf-8' });
+    expect(m?.message.systemProperties).toMatchObject({ messageId: 'mid-7', cid: 'cid-7', contentType: 'text/plain', contentEncoding: 'utf-8', 'iothub-ack': 'full' });
   });
 
   it('takes JSON bodies as bytes and the request Content-Type as the content type', async () => {
@@ -132,6 +133,7 @@ describe('C2D over HTTP', () => {
   it.each([
     [{ 'iothub-expiry': 'tomorrow' }, 400, 'CLD_C2D_EXPIRY_INVALID', "iothub-expiry: 'tomorrow' is not an ISO-8601 time (e.g. 2030-01-01T00:00:00Z)"],
     [{ 'iothub-expiry': '2029-01-01T00:00:00Z' }, 400, 'CLD_C2D_EXPIRY_INVALID', 'iothub-expiry: the message would already be expired; give a time in the future'],
+    [{ 'iothub-ack': 'always' }, 400, 'CLD_C2D_ACK_INVALID', "iothub-ack: 'always' is not one of none, positive, negative, full"],
   ])('refuses bad headers %j', async (headers, status, code, message) => {
     await setup();
     const res = await t.api.app.inject({ method: 'POST', url: '/devices/d1/messages/deviceBound', headers: { authorization: t.auth(), ...headers }, payload: 'x' });
