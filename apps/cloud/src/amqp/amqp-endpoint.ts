@@ -87,6 +87,7 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
   const container = rhea.create_container({ id: `verge-${o.hostName}` });
   const auth = new WeakMap<Connection, ConnectionAuth>();
   const feedbackSenders = new Map<Sender, FeedbackSender>();
+  const c2dChains = new WeakMap<object, Promise<void>>();
   const open = new Map<TLSSocket, Connection>();
   let boundPort = o.port;
   const server: TlsServer = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: limits.tlsHandshakeTimeoutMs });
@@ -162,7 +163,10 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     if (state === undefined) return void delivery.reject({ condition: 'amqp:internal-error', description: 'unknown connection' });
     if (address !== AMQP_NODES.cbs && address !== AMQP_NODES.c2d) return void state.outcomes.settle(() => delivery.reject({ condition: 'amqp:not-found', description: `no node '${String(address)}'` }));
     if (address === AMQP_NODES.cbs) return void putToken(context.connection, state, message, delivery);
-    void sendC2d(state, message, delivery);
+    // One link's messages are queued in the order they arrived (IoT Hub's C2D queue is FIFO per device).
+    const previous = (receiver !== undefined ? c2dChains.get(receiver) : undefined) ?? Promise.resolve();
+    const queued = previous.then(() => sendC2d(state, message, delivery));
+    if (receiver !== undefined) c2dChains.set(receiver, queued);
   });
 
   container.on('sendable', (context: EventContext) => feedbackSenders.get(context.sender as Sender)?.pump());

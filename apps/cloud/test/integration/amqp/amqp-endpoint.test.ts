@@ -62,10 +62,13 @@ async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpoint
     tls,
     findPolicy: (name) => Promise.resolve(policies[name]),
     c2d: {
-      send: (deviceId, input) => {
-        if (deviceId === 'missing') return Promise.reject(new VergeError('CLD_DEVICE_NOT_FOUND', `device '${deviceId}' does not exist`));
+      send: async (deviceId, input) => {
+        if (deviceId === 'missing') throw new VergeError('CLD_DEVICE_NOT_FOUND', `device '${deviceId}' does not exist`);
+        // A store that takes longer for some messages than for others.
+        const delayMs = Number(input.properties['delayMs'] ?? 0);
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         sent.push({ deviceId, input });
-        return Promise.resolve({ messageId: 'm', pending: 1 } as never);
+        return { messageId: 'm', pending: 1 } as never;
       },
     },
     feedback,
@@ -208,4 +211,17 @@ it('sends feedback records in batches to a receiver with ServiceConnect, removes
   await feedback.add([record('d')]);
   await eventually(() => batches.length === 4, { timeoutMs: 5000, description: 'the new record sent' });
   expect(batches[3]?.ids).toEqual(['d']);
+});
+
+it("queues one link's messages in the order they were sent, whatever each takes to store", async () => {
+  const { port, sent } = await endpoint();
+  const { conn, events } = connect(port);
+  expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
+  const c2d = conn.open_sender({ target: { address: '/messages/devicebound' } });
+  await eventually(() => c2d.sendable(), { timeoutMs: 5000, description: 'the C2D link has credit' });
+  for (const [i, delayMs] of [40, 0, 20, 0].entries()) {
+    c2d.send({ to: '/devices/d/messages/devicebound', message_id: `m${i}`, application_properties: { delayMs }, body: rhea.message.data_section(Buffer.from('x')) });
+  }
+  await eventually(() => sent.length === 4, { timeoutMs: 5000, description: 'four messages queued' });
+  expect(sent.map((s) => s.input.messageId)).toEqual(['m0', 'm1', 'm2', 'm3']);
 });
