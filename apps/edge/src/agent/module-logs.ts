@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { LogLine, ModuleRuntime } from '../runtime/module-runtime.js';
+import { matchingIndexes } from './bounded-regex-filter.js';
 import type { LogsItem, ModuleLogsRequest } from './module-logs-request.js';
 
 /** One entry of the `GetModuleLogs` answer (EA `ModuleLogsResponse`): text in `payload`, gzip bytes (base64) in `payloadBytes`. */
@@ -31,10 +32,10 @@ export async function readModuleLines(runtime: ModuleRuntime, moduleId: string, 
   for await (const line of runtime.logs(moduleId, { ...(item.tail === undefined ? {} : { tail: item.tail }), ...(item.sinceMs === undefined ? {} : { sinceMs: item.sinceMs }) })) {
     if (item.untilMs !== undefined && line.atMs > item.untilMs) continue;
     if (item.loglevel !== undefined && lineLevel(line.text) > item.loglevel) continue;
-    if (item.regex !== undefined && !item.regex.test(line.text)) continue;
     lines.push(line);
   }
-  return lines;
+  if (item.regex === undefined) return lines;
+  return matchingIndexes(item.regex, lines.map((l) => l.text)).map((i) => lines[i] as LogLine);
 }
 
 /** Identity fields of the JSON form (EA `ModuleLogMessage`). */

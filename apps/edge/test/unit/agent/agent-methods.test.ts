@@ -109,6 +109,16 @@ describe('$edgeAgent direct methods (reference §2.6)', () => {
     expect(gunzipSync(Buffer.from(bytes?.payloadBytes ?? '', 'base64')).toString()).toBe('<7> debug detail\n');
   });
 
+  it('answers 400 to a regex that backtracks catastrophically, instead of freezing the agent and the hub', async () => {
+    const { call, runtime } = await setup();
+    runtime.write('filter', `${'a'.repeat(5_000)}b`);
+    const res = await call('GetModuleLogs', { schemaVersion: '1.0', items: [{ id: 'filter', filter: { regex: '^(a|aa)+$' } }], encoding: 'none', contentType: 'text' });
+    expect(res.status).toBe(400);
+    expect((res.payload as { message: string }).message).toMatch(/^GetModuleLogs: regex "\^\(a\|aa\)\+\$" ran longer than 2000 ms over 3 lines \(catastrophic backtracking\?\)/);
+    // The agent answers the next request.
+    expect((await call('GetModuleLogs', { schemaVersion: '1.0', items: [{ id: 'filter', filter: { regex: 'debug' } }] })).payload).toEqual([{ id: 'filter', payload: '<7> debug detail\n' }]);
+  });
+
   it('replaces a payload over the direct-method limit by edgeAgent\'s message', async () => {
     const { call, runtime } = await setup();
     for (let i = 0; i < 1500; i++) runtime.write('filter', 'x'.repeat(100));
