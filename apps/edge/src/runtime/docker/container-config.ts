@@ -67,16 +67,20 @@ export function containerCreateOptions(input: ContainerConfigInput): Json & { na
   return { ...options, name: containerNameFor(spec.id, input.containerPrefix) };
 }
 
-/** `NAME=value` lines: `base` overridden by `moduleEnv`, then by `injected` (reference §6.1: injected wins). */
+/**
+ * `NAME=value` lines: `base` (createOptions `Env`) overridden by `moduleEnv`, then by `injected` (reference §6.1:
+ * injected wins). A bare `NAME` in `base` that nothing overrides stays bare: to Docker it means "remove NAME",
+ * which also hides the image's own value, not "NAME is empty".
+ */
 export function mergeEnv(base: readonly string[], moduleEnv: Readonly<Record<string, string>>, injected: Readonly<Record<string, string>>): string[] {
-  const merged = new Map<string, string>();
+  const merged = new Map<string, string | undefined>();
   for (const line of base) {
     const eq = line.indexOf('=');
-    merged.set(eq < 0 ? line : line.slice(0, eq), eq < 0 ? '' : line.slice(eq + 1));
+    merged.set(eq < 0 ? line : line.slice(0, eq), eq < 0 ? undefined : line.slice(eq + 1));
   }
   for (const [name, value] of Object.entries(moduleEnv)) merged.set(name, value);
   for (const [name, value] of Object.entries(injected)) merged.set(name, value);
-  return [...merged].map(([name, value]) => `${name}=${value}`);
+  return [...merged].map(([name, value]) => (value === undefined ? name : `${name}=${value}`));
 }
 
 /** The bind (host directory → container directory) that puts the module's socket where `workloadUri` points. */

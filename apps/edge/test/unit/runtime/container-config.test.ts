@@ -116,8 +116,12 @@ describe('containerCreateOptions: createOptions merged with the runtime needs', 
 });
 
 describe('mergeEnv', () => {
-  it('keeps first-seen order, later sources win, a line without = is an empty value', () => {
+  it('keeps first-seen order, later sources win', () => {
     expect(mergeEnv(['A=1', 'B', 'C=x=y'], { B: '2' }, { A: '3', D: '4' })).toEqual(['A=3', 'B=2', 'C=x=y', 'D=4']);
+  });
+
+  it("keeps a bare name nothing overrides bare (Docker removes it, the image's value too), and keeps empty values empty", () => {
+    expect(mergeEnv(['HTTP_PROXY', 'EMPTY='], {}, {})).toEqual(['HTTP_PROXY', 'EMPTY=']);
   });
 });
 
