@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningEdge } from '@verge/edge';
+import { edgeCaPaths, type RunningEdge } from '@verge/edge';
 import { buildNodeImage, createDockerTestRun, describeWithDocker, DEFAULT_NODE_IMAGE_TAG, type DockerTestRun } from '@verge/testkit/docker';
 import { eventually, tempDir } from '@verge/testkit';
 import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
@@ -100,5 +101,23 @@ describeWithDocker('edge runtime end to end with Docker modules', ({ docker }) =
     const after = await Promise.all([inspect(ids.producer), inspect(ids.filter)]);
     expect(after).toEqual(before);
     expectInOrderWithoutGaps(filterSeqs(events, ids.filter));
+  });
+
+  it('recreates the containers after the edge CA was replaced, so they trust the hub again', async () => {
+    const idOf = async (name: string): Promise<string> => (await docker.getContainer(name).inspect()).Id;
+    const before = await Promise.all([idOf(ids.producer), idOf(ids.filter)]);
+    const port = edge.ports.mqtt;
+    await edge.stop();
+    // A new edge CA (as after its renewal): the hub's certificate is issued by it, the modules' trust bundle changes.
+    const ca = edgeCaPaths(join(tmp.dir, 'edge'));
+    rmSync(ca.cert);
+    rmSync(ca.key);
+    edge = await startTestEdge(t, { dataDir: join(tmp.dir, 'edge'), connectionString: edgeCs, runtime: 'docker', mqttPort: port });
+    await eventually(async () => {
+      const now = await Promise.all([idOf(ids.producer).catch(() => ''), idOf(ids.filter).catch(() => '')]);
+      return now.every((id, i) => id !== '' && id !== before[i]);
+    }, { description: 'both containers recreated', timeoutMs: 60_000 });
+    const seen = filterSeqs(events, ids.filter).length;
+    await eventually(() => filterSeqs(events, ids.filter).length > seen + 10, { description: 'messages through the hub with the new CA', timeoutMs: 90_000, intervalMs: 500 });
   });
 });

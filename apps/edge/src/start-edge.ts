@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -115,6 +116,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     log.info({ action: edgeCa.action, path: edgeCa.certPath, notAfter: edgeCa.notAfter.toISOString() }, 'edge CA');
     phase('edge CA');
     const { device } = config;
+    const trustBundle = buildTrustBundle(edgeCa.ca, cloudCa === undefined ? [] : [cloudCa]);
     const resolveModule = (moduleId: string): { readonly generationId: string } | undefined => parts.agent?.resolveModule(moduleId);
 
     const workload = await step('workload API', () =>
@@ -126,7 +128,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
         context: {
           deviceKey: device.sharedAccessKey,
           resolveModule,
-          trustBundlePem: () => buildTrustBundle(edgeCa.ca, cloudCa === undefined ? [] : [cloudCa]),
+          trustBundlePem: () => trustBundle,
           edgeCa: edgeCa.ca,
           listModules: async () => (await observeAll(parts.runtimes)).map((m) => workloadModuleOf(m)),
           nowMs: Date.now,
@@ -181,7 +183,7 @@ export async function startEdge(input: EdgeConfigInput, options: StartEdgeOption
     const [{ port }, runtimes] = await allSettledOrThrow([hubStarted, runtimesOpened] as const);
 
     const agent = createAgent({
-      environment: agentEnvironment(config, port, workload),
+      environment: agentEnvironment(config, port, workload, createHash('sha256').update(trustBundle).digest('hex')),
       deviceKey: device.sharedAccessKey,
       stateDir: join(config.dataDir, 'agent'),
       dataDir: config.dataDir,
@@ -351,7 +353,7 @@ async function readCloudCa(config: EdgeConfig): Promise<string | undefined> {
   return text;
 }
 
-function agentEnvironment(config: EdgeConfig, hubPort: number, workload: WorkloadServer): AgentEnvironment {
+function agentEnvironment(config: EdgeConfig, hubPort: number, workload: WorkloadServer, trustBundleDigest: string): AgentEnvironment {
   return {
     deviceId: config.device.deviceId,
     iotHubHostName: config.device.hubHostName,
@@ -360,6 +362,7 @@ function agentEnvironment(config: EdgeConfig, hubPort: number, workload: Workloa
     moduleNetwork: { name: config.moduleNetwork, hostName: moduleNetworkHostName(config.hostname) },
     workloadUri: (moduleId, type) => workload.moduleWorkloadUri(moduleId, type),
     extraEnv: { RuntimeLogLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel },
+    trustBundleDigest,
     runtime: { type: 'docker', platform: { os: platform(), architecture: arch(), version: release() } },
     version: EDGE_RUNTIME_VERSION,
   };

@@ -33,6 +33,13 @@ export interface AgentEnvironment {
   readonly apiVersion?: string;
   /** More variables for every module (e.g. `RuntimeLogLevel`, `UpstreamProtocol`). */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * A digest of the trust bundle the workload API serves (the edge CA and the cloud CA). Modules read it when they
+   * start, so it is part of the runtime fingerprint: after the edge CA was renewed or the cloud CA changed, the
+   * modules a restarted runtime adopts (containers keep running across it) are recreated to trust the new one, as
+   * IoT Edge restarts them.
+   */
+  readonly trustBundleDigest?: string;
   /** Reported `runtime` of `$edgeAgent` (reference §2.1). */
   readonly runtime: { readonly type: string; readonly platform: { readonly os: string; readonly architecture: string; readonly version: string } };
   /** Reported `version` of `$edgeAgent`. */
@@ -67,8 +74,8 @@ export function injectedModuleEnv(env: AgentEnvironment, spec: Pick<ModuleSpec, 
 
 /**
  * `DesiredState.runtimeFingerprint`: everything the runtime injects into every module, so that a runtime started
- * with other settings (host names, hub port, workload URI, extra env) recreates the modules it adopts. The
- * per-module generation id is not part of it (a module identity keeps its generation id; see the report).
+ * with other settings (host names, hub port, workload URI, extra env, trust bundle) recreates the modules it adopts.
+ * The per-module generation id is not part of it: it enters each module's own hash (`DesiredState.identityGenerations`).
  */
 export function runtimeFingerprint(env: AgentEnvironment): string {
   const probe = '{module}';
@@ -80,5 +87,6 @@ export function runtimeFingerprint(env: AgentEnvironment): string {
     apiVersion: env.apiVersion ?? DEFAULT_WORKLOAD_API_VERSION,
     extraEnv: env.extraEnv ?? {},
     workload: { docker: env.workloadUri(probe, 'docker'), process: env.workloadUri(probe, 'process') },
+    ...(env.trustBundleDigest === undefined ? {} : { trustBundle: env.trustBundleDigest }),
   });
 }

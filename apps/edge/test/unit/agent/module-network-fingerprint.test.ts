@@ -28,3 +28,11 @@ describe('module network in the runtime fingerprint', () => {
     expect(env['IOTEDGE_GATEWAYHOSTNAME']).toBe('localhost:18883');
   });
 });
+
+describe('trust bundle in the runtime fingerprint', () => {
+  it('changes when the trust bundle the modules read at start changes (a renewed edge CA, another cloud CA)', () => {
+    const a = runtimeFingerprint({ ...BASE, trustBundleDigest: 'aa' });
+    expect(runtimeFingerprint({ ...BASE, trustBundleDigest: 'bb' })).not.toBe(a);
+    expect(runtimeFingerprint({ ...BASE, trustBundleDigest: 'aa' })).toBe(a);
+  });
+});
