@@ -89,7 +89,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', 'samples/**', '**/test/**'],
+    files: ['apps/cli/src/**/*.ts', 'scripts/**', 'bench/**', 'samples/**', '**/test/**', 'packages/testkit/scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

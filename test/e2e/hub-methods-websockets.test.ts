@@ -7,7 +7,7 @@ import { createSasToken, deriveModuleKey } from '@verge/core';
 import type { EdgeHub } from '@verge/edge';
 import { eventually, tempDir } from '@verge/testkit';
 import type { RunningEdge } from '@verge/edge';
-import { applyConfigurationContent, collectEvents, createEdgeDevice, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
+import { applyConfigurationContent, collectEvents, createEdgeDevice, runServiceClient, startTestCloud, type EventCollector, type TestCloud } from '@verge/testkit/cloud';
 import { httpsCall } from '@verge/testkit/faults';
 import { createTestEdgeCa, deployment, registerHubIdentities, runVerge, standaloneHubDeps, startStandaloneHub, startTestEdge, waitForRunning, type HubIdentities } from '@verge/testkit/edge';
 
@@ -61,6 +61,30 @@ describe('MQTT over WebSockets to the cloud (MqttWs on the cloud HTTPS port 443)
     } finally {
       events.stop();
     }
+  });
+
+  it('a service client sends C2D over AMQP on the same WebSocket path (AmqpWs) to a device on MqttWs, and reads its feedback', async () => {
+    const created = await t.api.devices.create({ deviceId: 'ws-c2d' });
+    const cs = deviceConnectionString(t.api.hostName, created, { gatewayHostName: 'localhost' });
+    if (cs === undefined) throw new Error('the device has no key');
+    const client = track(device.Client.fromConnectionString(cs, deviceMqtt.MqttWs));
+    await client.setOptions({ ca: t.cloud.caPem });
+    await client.open();
+    const received: string[] = [];
+    client.on('message', (msg: device.Message) => {
+      received.push(msg.getData().toString());
+      void client.complete(msg);
+    });
+    await t.subscribed('ws-c2d', 'devices/ws-c2d/messages/devicebound/');
+    const outcomes = await runServiceClient({
+      serviceConnectionString: t.cloud.serviceConnectionString,
+      transport: 'AmqpWs',
+      caPath: t.cloud.caPath,
+      steps: [{ send: 'ws-c2d', data: 'over amqp websockets', messageId: 'ws-1', ack: 'positive' }, { feedback: 1 }],
+    });
+    expect(outcomes[0]).toEqual({ ok: true });
+    expect(outcomes[1]?.records).toEqual([expect.objectContaining({ originalMessageId: 'ws-1', deviceId: 'ws-c2d', statusCode: 'Success' })]);
+    expect(received).toEqual(['over amqp websockets']);
   });
 });
 

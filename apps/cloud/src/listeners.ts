@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { VergeError } from '@verge/contracts';
 import { createMqttWebSocketUpgrade, refuse, type Logger, type MqttStreamEntry } from '@verge/platform';
+import type { AmqpEndpoint } from './amqp/amqp-endpoint.js';
+import { createAmqpWebSocketUpgrade } from './amqp/amqp-websocket.js';
 
 /** Wraps a bind failure into CLD_LISTEN_FAILED naming the listener and address. */
 export function listenError(listener: string, host: string, port: number, e: unknown): VergeError {
@@ -28,17 +30,23 @@ export function listenOn(server: HttpServer, listener: string, host: string, por
 }
 
 /**
- * MQTT over WebSockets on the HTTPS listener (IoT Hub's `wss://{host}:443/$iothub/websocket`, subprotocol `mqtt`,
- * the SDK's `MqttWs`): upgrades on that path go to `entry` (the device endpoint), others are answered 404. The
- * WebSockets close with the server.
+ * WebSockets on the HTTPS listener at IoT Hub's `wss://{host}:443/$iothub/websocket`: subprotocol AMQPWSB10 (the
+ * service SDK's `AmqpWs`) goes to `amqp` when the cloud serves AMQP, anything else there is MQTT (subprotocol `mqtt`,
+ * the device SDK's `MqttWs`) for `entry` (the device endpoint); other paths are answered 404. The WebSockets close
+ * with the server.
  */
-export function serveMqttOverWebSockets(server: HttpServer, entry: MqttStreamEntry, log: Logger): void {
+export function serveWebSockets(server: HttpServer, entry: MqttStreamEntry, amqp: AmqpEndpoint | undefined, log: Logger): void {
   const ws = createMqttWebSocketUpgrade({ entry, log: log.child({ component: 'mqtt-ws' }) });
+  const amqpWs = amqp === undefined ? undefined : createAmqpWebSocketUpgrade((socket) => amqp.acceptWebSocket(socket));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (ws.matches(req)) ws.handleUpgrade(req, socket, head);
-    else refuse(socket, 404, `no WebSocket endpoint at ${req.url ?? '?'}; MQTT over WebSockets is at /$iothub/websocket`);
+    if (amqpWs?.matches(req) === true) amqpWs.handleUpgrade(req, socket, head);
+    else if (ws.matches(req)) ws.handleUpgrade(req, socket, head);
+    else refuse(socket, 404, `no WebSocket endpoint at ${req.url ?? '?'}; MQTT and AMQP over WebSockets are at /$iothub/websocket`);
   });
-  server.on('close', () => ws.close());
+  server.on('close', () => {
+    ws.close();
+    amqpWs?.close();
+  });
 }
 
 /** How long in-flight HTTP requests may take to finish at shutdown before their sockets are closed anyway. */

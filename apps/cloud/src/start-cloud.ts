@@ -15,7 +15,7 @@ import { createFileUploads, type FileUploads } from './files/file-uploads.js';
 import type { EventStreamSettings } from './http/api-deps.js';
 import { createReadiness } from './health/readiness.js';
 import { buildApp, type ServiceApp } from './http/app.js';
-import { closeHttp, listenError, listenOn, serveMqttOverWebSockets } from './listeners.js';
+import { closeHttp, listenError, listenOn, serveWebSockets } from './listeners.js';
 import { createCloudMetrics, observePublishes, storeFleetGauges, timeTransactions, type CloudMetrics } from './metrics/index.js';
 import { createDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointLimits } from './mqtt/index.js';
 import { securePrivateDataDir, secretFilesOf } from './private-data-dir.js';
@@ -185,10 +185,10 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     listeners.http = { up: true, port: http };
     // Client certificates requested, not required: X.509 devices authenticate with theirs over MQTT/WebSockets.
     parts.https = createHttpsServer({ key: pki.serverKeyPem, cert: pki.serverCertChainPem, ...OPTIONAL_CLIENT_CERTIFICATE }, app.routing);
-    serveMqttOverWebSockets(parts.https, (stream, meta) => endpoint.handle(stream, meta), log);
+    const amqp = await startAmqp(parts, config, pki, services, ctx, log);
+    serveWebSockets(parts.https, (stream, meta) => endpoint.handle(stream, meta), parts.amqp, log);
     const https = await listenOn(parts.https, 'HTTPS', config.host, config.httpsPort);
     listeners.https = { up: true, port: https };
-    const amqp = await startAmqp(parts, config, pki, services, ctx, log);
     parts.renewal = schedulePkiRenewal(config, log, endpoint, parts.https, parts.amqp);
     parts.metrics = await startMetricsPort(config, metrics, log);
 

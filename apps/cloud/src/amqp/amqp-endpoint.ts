@@ -1,5 +1,7 @@
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
 import rhea, { type Connection, type Delivery, type EventContext, type Message, type Sender } from 'rhea';
 import { VergeError } from '@verge/contracts';
 import { IOT_HUB_SAS_CLOCK_SKEW_SEC, parseSasToken } from '@verge/core';
@@ -58,9 +60,19 @@ export interface AmqpEndpoint {
   /** Listens; resolves with the bound port. */
   start(): Promise<number>;
   setTls(tls: { readonly key: string; readonly cert: string }): void;
+  /** Runs AMQP on a WebSocket the HTTPS listener accepted (subprotocol AMQPWSB10: azure-iothub's `AmqpWs`). */
+  acceptWebSocket(ws: WebSocket): void;
   /** Stops listening and closes every connection (`amqp:connection:forced`). */
   stop(): Promise<void>;
 }
+
+/** What ends a connection's transport at shutdown. */
+interface Closable {
+  destroy(): void;
+}
+
+// rhea's adapter from a WebSocket to the socket interface its connections read (what `websocket_accept` uses).
+const { wrap: wrapWebSocket } = createRequire(import.meta.url)('rhea/lib/ws.js') as { wrap(ws: WebSocket): unknown };
 
 /** What a connection has proven: the policy of its last accepted token and until when that token holds. */
 interface ConnectionAuth {
@@ -88,7 +100,7 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
   const auth = new WeakMap<Connection, ConnectionAuth>();
   const feedbackSenders = new Map<Sender, FeedbackSender>();
   const c2dChains = new WeakMap<object, Promise<void>>();
-  const open = new Map<TLSSocket, Connection>();
+  const open = new Map<Closable, Connection>();
   let boundPort = o.port;
   const server: TlsServer = createTlsServer({ key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2', handshakeTimeout: limits.tlsHandshakeTimeoutMs });
 
@@ -106,16 +118,20 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     state.timer.unref();
   };
 
-  server.on('secureConnection', (socket: TLSSocket) => {
-    const connection = container.create_connection({ autoaccept: false, autosettle: true, credit_window: limits.creditWindow, idle_time_out: limits.idleTimeoutMs, container_id: container.id } as never) as Connection & { accept(s: TLSSocket): void };
+  /** Runs AMQP on `transport` (a TLS socket, or a WebSocket wrapped by rhea); `handle` ends it at shutdown. */
+  const adopt = (transport: unknown, handle: Closable, onClose: (listener: () => void) => void): void => {
+    const connection = container.create_connection({ autoaccept: false, autosettle: true, credit_window: limits.creditWindow, idle_time_out: limits.idleTimeoutMs, container_id: container.id } as never) as Connection & { accept(s: unknown): void };
     const state: ConnectionAuth = { policy: undefined, acceptedUntilMs: o.nowMs() + limits.authenticateWithinMs, cbsReplies: undefined, timer: undefined, outcomes: new SettlePacer() };
     auth.set(connection, state);
-    open.set(socket, connection);
-    socket.on('close', () => open.delete(socket));
+    open.set(handle, connection);
+    onClose(() => {
+      open.delete(handle);
+      clearTimeout(state.timer);
+    });
     armTimer(connection, state);
-    socket.on('close', () => clearTimeout(state.timer));
-    connection.accept(socket);
-  });
+    connection.accept(transport);
+  };
+  server.on('secureConnection', (socket: TLSSocket) => adopt(socket, socket, (listener) => socket.on('close', listener)));
   server.on('tlsClientError', (err) => log.debug({ err }, 'AMQP TLS handshake failed'));
 
   container.on('sender_open', (context: EventContext) => {
@@ -258,13 +274,16 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     setTls(tls) {
       server.setSecureContext({ key: tls.key, cert: tls.cert });
     },
+    acceptWebSocket(ws) {
+      adopt(wrapWebSocket(ws), { destroy: () => ws.terminate() }, (listener) => ws.on('close', listener));
+    },
     async stop() {
       for (const feedback of feedbackSenders.values()) feedback.close();
       feedbackSenders.clear();
       const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       for (const connection of open.values()) connection.close({ condition: 'amqp:connection:forced', description: 'the cloud is shutting down' });
       await new Promise<void>((resolve) => setImmediate(resolve)); // the close frames go out
-      for (const socket of open.keys()) socket.destroy();
+      for (const handle of open.keys()) handle.destroy();
       await closed;
     },
   };

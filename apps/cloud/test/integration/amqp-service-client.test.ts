@@ -4,8 +4,7 @@
 import { NoRetry } from 'azure-iot-common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from '@verge/testkit';
-import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { runServiceClient, type ServiceStep } from '../helpers/sdk-service-client.js';
+import { runServiceClient, startTestCloud, type ServiceStep, type TestCloud } from '@verge/testkit/cloud';
 import { deviceConnectionString, SdkClients } from './sdk-support/sdk-clients.js';
 
 const sdk = new SdkClients();

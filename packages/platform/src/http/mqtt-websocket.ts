@@ -61,12 +61,9 @@ export function createMqttWebSocketUpgrade(o: MqttWebSocketUpgradeOptions): Mqtt
     handleProtocols: (protocols) => (protocols.has(MQTT_WEBSOCKET_PROTOCOL) ? MQTT_WEBSOCKET_PROTOCOL : false),
   });
   return {
-    matches: (req) => pathOf(req.url) === IOT_HUB_WEBSOCKET_PATH,
+    matches: (req) => webSocketPath(req) === IOT_HUB_WEBSOCKET_PATH,
     handleUpgrade(req, socket, head) {
-      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
-        .split(',')
-        .map((p) => p.trim());
-      if (!offered.includes(MQTT_WEBSOCKET_PROTOCOL)) {
+      if (!offeredWebSocketProtocols(req).includes(MQTT_WEBSOCKET_PROTOCOL)) {
         refuse(socket, 400, `the WebSocket subprotocol must be '${MQTT_WEBSOCKET_PROTOCOL}'`);
         return;
       }
@@ -92,9 +89,16 @@ export function refuse(socket: Duplex, status: number, message: string): void {
   socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-// The SDK's URL holds `$` as is; a client may percent-encode it.
-function pathOf(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0] ?? '';
+/** The subprotocols an upgrade request offers (`Sec-WebSocket-Protocol`). */
+export function offeredWebSocketProtocols(req: IncomingMessage): string[] {
+  return String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+}
+
+/** The decoded path of an upgrade request: the SDK's URL holds `$` as is; a client may percent-encode it. */
+export function webSocketPath(req: IncomingMessage): string {
+  const path = (req.url ?? '').split('?')[0] ?? '';
   try {
     return decodeURIComponent(path);
   } catch {

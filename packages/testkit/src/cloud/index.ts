@@ -1,5 +1,6 @@
 export * from './devices.js';
 export * from './events.js';
+export * from './service-client-process.js';
 export * from './service-sdk.js';
 export * from './sse.js';
 export * from './test-cloud.js';

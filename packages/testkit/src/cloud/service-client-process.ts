@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const script = fileURLToPath(new URL('../integration/sdk-support/service-client.mjs', import.meta.url));
+// From src/cloud or dist/cloud alike.
+const script = fileURLToPath(new URL('../../scripts/azure-service-client.mjs', import.meta.url));
 
 /** One step of the service process: a C2D message (`Client.send`), or reading `feedback` records (`getFeedbackReceiver`). */
 export type ServiceStep = SendStep | { readonly feedback: number };
@@ -33,13 +34,14 @@ export interface ServiceOutcome {
 }
 
 /**
- * Runs `steps` with the unmodified azure-iothub `Client` over AMQP in a service process trusting `caPath`. The
- * connection string's HostName gets `:amqpPort` (the SDK dials amqps://{HostName}).
+ * Runs `steps` with the unmodified azure-iothub `Client` in a service process trusting `caPath` (NODE_EXTRA_CA_CERTS:
+ * the SDK's AMQP transports take no `ca`): over `Amqp` (default), whose connection string's HostName gets
+ * `:amqpPort` (the SDK dials amqps://{HostName}), or over `AmqpWs`, which always dials wss://{HostName}:443.
  */
-export async function runServiceClient(o: { serviceConnectionString: string; amqpPort: number; caPath: string; steps: readonly ServiceStep[] }): Promise<ServiceOutcome[]> {
-  const cs = o.serviceConnectionString.replace(/HostName=([^;]+)/, `HostName=$1:${o.amqpPort}`);
+export async function runServiceClient(o: { serviceConnectionString: string; amqpPort?: number; transport?: 'Amqp' | 'AmqpWs'; caPath: string; steps: readonly ServiceStep[] }): Promise<ServiceOutcome[]> {
+  const cs = o.amqpPort === undefined ? o.serviceConnectionString : o.serviceConnectionString.replace(/HostName=([^;]+)/, `HostName=$1:${o.amqpPort}`);
   const { stdout } = await run(process.execPath, [script], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: o.caPath, SERVICE_CS: cs, SERVICE_STEPS: JSON.stringify(o.steps) },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: o.caPath, SERVICE_CS: cs, SERVICE_TRANSPORT: o.transport ?? 'Amqp', SERVICE_STEPS: JSON.stringify(o.steps) },
     timeout: 60_000,
   }).catch((e: unknown) => {
     throw new Error(`the service process failed: ${String((e as { stderr?: string }).stderr ?? e).slice(-2000)}`, { cause: e });

@@ -1,13 +1,14 @@
-// A service process using the unmodified azure-iothub `Client` over AMQP (its default transport), as an operator's
-// back end would: run with NODE_EXTRA_CA_CERTS=<the cloud's ca.pem> (the SDK's AMQP transport takes no `ca`).
-// Input: env SERVICE_CS (HostName may carry the AMQP port: the SDK dials amqps://{HostName}, 5671 without one) and
+// A service process using the unmodified azure-iothub `Client` over AMQP, as an operator's back end would: run with
+// NODE_EXTRA_CA_CERTS=<the cloud's ca.pem> (the SDK's AMQP transports take no `ca`). Started by the test kit's
+// `runServiceClient`. Input: env SERVICE_TRANSPORT (Amqp, the SDK's default, or AmqpWs), SERVICE_CS (for Amqp the
+// HostName may carry the port: the SDK dials amqps://{HostName}, 5671 without one; AmqpWs always dials 443) and
 // SERVICE_STEPS, a JSON array of { send: deviceId, data, messageId?, correlationId?, ack?, expiryTimeUtc?, properties? }
 // or { feedback: n } (the feedback receiver, until n records arrived or 15 s passed). Output: one JSON line, the
 // outcome of each step ({ ok, records? } or { ok: false, name, message, detail, inner }).
 import iothub from 'azure-iothub';
 import common from 'azure-iot-common';
 
-const client = iothub.Client.fromConnectionString(process.env.SERVICE_CS);
+const client = iothub.Client.fromConnectionString(process.env.SERVICE_CS, process.env.SERVICE_TRANSPORT === 'AmqpWs' ? iothub.AmqpWs : iothub.Amqp);
 client.setRetryPolicy(new common.NoRetry());
 const outcomes = [];
 
