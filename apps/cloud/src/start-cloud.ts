@@ -11,6 +11,7 @@ import { createAmqpEndpoint, type AmqpEndpoint } from './amqp/amqp-endpoint.js';
 import { leaseTiming } from './bus/lease.js';
 import { CREDENTIALS_FILE, writeCloudCredentials } from './credentials.js';
 import { createInProcessEventBus } from './events/in-process-event-bus.js';
+import { fileNotificationRecord } from './files/file-notification-record.js';
 import { createFileUploads, type FileUploads } from './files/file-uploads.js';
 import type { EventStreamSettings } from './http/api-deps.js';
 import { createReadiness } from './health/readiness.js';
@@ -160,7 +161,10 @@ export async function startCloud(input: CloudConfigInput, options: StartCloudOpt
     parts.telemetry = services.telemetry;
     bus?.startTelemetry();
 
-    parts.files = createFileUploads(config, pki, ctx.clock, log);
+    parts.files = createFileUploads(config, pki, ctx.clock, log, async (n) => {
+      const record = fileNotificationRecord(n);
+      if (record !== undefined) await ctx.store.fileNotifications.add([record], ctx.clock.nowMs());
+    });
     const readiness = createReadiness({ health, store: () => store.policies.get(owner.policy.name), bus: bus?.ping, blobStore: parts.files.probe, log });
     const api = buildApp({ ...services, ...parts.files.deps, metrics, bus: ctx.bus, clock: options.clock ?? systemClock, hostName: config.hostname, log, health, readiness, ...eventStreamOption(options) });
     parts.api = api;
@@ -314,6 +318,7 @@ async function startAmqp(parts: Parts, config: CloudConfig, pki: CloudPki, servi
     findPolicy: (name) => services.policies.get(name),
     c2d: services.c2d,
     feedback: ctx.store.c2dFeedback,
+    fileNotifications: ctx.store.fileNotifications,
     nowMs: () => ctx.clock.nowMs(),
     log,
   });

@@ -3,7 +3,8 @@
 // `runServiceClient`. Input: env SERVICE_TRANSPORT (Amqp, the SDK's default, or AmqpWs), SERVICE_CS (for Amqp the
 // HostName may carry the port: the SDK dials amqps://{HostName}, 5671 without one; AmqpWs always dials 443) and
 // SERVICE_STEPS, a JSON array of { send: deviceId, data, messageId?, correlationId?, ack?, expiryTimeUtc?, properties? }
-// or { feedback: n } (the feedback receiver, until n records arrived or 15 s passed). Output: one JSON line, the
+// or { feedback: n } / { fileNotifications: n } (the feedback / file notification receiver, until n records arrived
+// or 15 s passed). Output: one JSON line, the
 // outcome of each step ({ ok, records? } or { ok: false, name, message, detail, inner }).
 import iothub from 'azure-iothub';
 import common from 'azure-iot-common';
@@ -12,15 +13,15 @@ const client = iothub.Client.fromConnectionString(process.env.SERVICE_CS, proces
 client.setRetryPolicy(new common.NoRetry());
 const outcomes = [];
 
-/** The records of the feedback messages the SDK's receiver emits (it accepts them on arrival), up to `n`. */
-async function feedback(n) {
-  const receiver = await new Promise((resolve, reject) => client.getFeedbackReceiver((err, r) => (err ? reject(err) : resolve(r))));
+/** The records the SDK's feedback or file notification receiver emits (it accepts them on arrival), up to `n`. */
+async function serviceBound(getReceiver, n) {
+  const receiver = await new Promise((resolve, reject) => client[getReceiver]((err, r) => (err ? reject(err) : resolve(r))));
   const records = [];
   await new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, 15_000);
     receiver.on('error', reject);
     receiver.on('message', (msg) => {
-      records.push(...JSON.parse(msg.getData().toString()));
+      records.push(...[JSON.parse(msg.getData().toString())].flat()); // feedback: an array per message; file notifications: one
       if (records.length >= n) {
         clearTimeout(timer);
         resolve();
@@ -31,8 +32,8 @@ async function feedback(n) {
 }
 for (const step of JSON.parse(process.env.SERVICE_STEPS ?? '[]')) {
   try {
-    if (step.feedback !== undefined) {
-      outcomes.push({ ok: true, records: await feedback(step.feedback) });
+    if (step.feedback !== undefined || step.fileNotifications !== undefined) {
+      outcomes.push({ ok: true, records: await serviceBound(step.feedback === undefined ? 'getFileNotificationReceiver' : 'getFeedbackReceiver', step.feedback ?? step.fileNotifications) });
       continue;
     }
     const message = new common.Message(step.data);

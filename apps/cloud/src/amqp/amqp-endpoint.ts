@@ -8,9 +8,9 @@ import { IOT_HUB_SAS_CLOCK_SKEW_SEC, parseSasToken } from '@verge/core';
 import type { Logger } from '@verge/platform';
 import { assertRight, authenticateService } from '../http/service-auth.js';
 import type { C2dService } from '../services/c2d-service.js';
-import type { C2dFeedbackQueue } from '../store/ports.js';
-import type { PolicyRecord } from '../store/records.js';
-import { FeedbackSender, type FeedbackSenderOptions } from './feedback-sender.js';
+import type { ServiceBoundQueue } from '../store/ports.js';
+import type { C2dFeedbackRecord, FileNotificationRecord, PolicyRecord } from '../store/records.js';
+import { FEEDBACK_FORMAT, FILE_NOTIFICATION_FORMAT, ServiceBoundSender, type ServiceBoundFormat, type ServiceBoundSenderOptions } from './service-bound-sender.js';
 import { readC2dMessage } from './amqp-c2d-message.js';
 import { amqpConditionOf, type AmqpCondition } from './amqp-conditions.js';
 import { cbsResponse, readPutToken } from './cbs.js';
@@ -48,8 +48,10 @@ export interface AmqpEndpointOptions {
   readonly findPolicy: (name: string) => Promise<PolicyRecord | undefined>;
   readonly c2d: C2dService;
   /** Delivery feedback of C2D messages sent with `iothub-ack`, served on `/messages/serviceBound/feedback`. */
-  readonly feedback: C2dFeedbackQueue;
-  readonly feedbackSender?: FeedbackSenderOptions;
+  readonly feedback: ServiceBoundQueue<C2dFeedbackRecord>;
+  /** Notifications of successful file uploads, served on `/messages/serviceBound/filenotifications`. */
+  readonly fileNotifications: ServiceBoundQueue<FileNotificationRecord>;
+  readonly serviceBoundSender?: ServiceBoundSenderOptions;
   readonly nowMs: () => number;
   readonly log: Logger;
   readonly limits?: Partial<AmqpEndpointLimits>;
@@ -90,15 +92,20 @@ interface ConnectionAuth {
  * a connection whose token lapses is closed, as IoT Hub does) and the C2D node `/messages/devicebound`, each message
  * queued through the C2D service (the same checks, limits and errors as the REST route), accepted once stored or
  * rejected with the AMQP condition IoT Hub uses. The protocol is rhea's; TLS, timers and the nodes are ours.
- * The feedback node `/messages/serviceBound/feedback` sends the delivery feedback of messages sent with `iothub-ack`
- * (`FeedbackSender`). File notifications are not served: their link is refused with `amqp:not-implemented`.
+ * The service-bound nodes send what waits in their store queues (`ServiceBoundSender`): `/messages/serviceBound/feedback`
+ * the delivery feedback of messages sent with `iothub-ack`, `/messages/serviceBound/filenotifications` the
+ * notifications of successful file uploads.
  */
 export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
   const limits = { ...DEFAULT_AMQP_LIMITS, ...o.limits };
   const log = o.log.child({ component: 'amqp' });
   const container = rhea.create_container({ id: `verge-${o.hostName}` });
   const auth = new WeakMap<Connection, ConnectionAuth>();
-  const feedbackSenders = new Map<Sender, FeedbackSender>();
+  const serviceBound = new Map<Sender, ServiceBoundSender<unknown>>();
+  const nodes = new Map<string, { readonly queue: ServiceBoundQueue<unknown>; readonly format: ServiceBoundFormat<unknown> }>([
+    [AMQP_NODES.feedback, { queue: o.feedback, format: FEEDBACK_FORMAT }],
+    [AMQP_NODES.fileNotifications, { queue: o.fileNotifications, format: FILE_NOTIFICATION_FORMAT }],
+  ]);
   const c2dChains = new WeakMap<object, Promise<void>>();
   const open = new Map<Closable, Connection>();
   let boundPort = o.port;
@@ -142,19 +149,16 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
       state.cbsReplies = sender;
       return;
     }
-    if (address === AMQP_NODES.feedback) {
+    const node = address === undefined ? undefined : nodes.get(address);
+    if (node !== undefined) {
       const refused = refusal(state);
       if (refused !== undefined) return void sender.close(amqpConditionOf(refused));
-      const feedback = new FeedbackSender(sender, o.feedback, log, o.feedbackSender);
-      feedbackSenders.set(sender, feedback);
-      feedback.pump();
+      const pump = new ServiceBoundSender(sender, node.queue, node.format, log, o.serviceBoundSender);
+      serviceBound.set(sender, pump);
+      pump.pump();
       return;
     }
-    if (address === AMQP_NODES.fileNotifications) {
-      sender.close({ condition: 'amqp:not-implemented', description: `${address} is not served by this cloud (file notifications over AMQP); poll GET /files/notifications` });
-      return;
-    }
-    sender.close({ condition: 'amqp:not-found', description: `no node '${String(address)}' to receive from; the service nodes are ${AMQP_NODES.cbs} and ${AMQP_NODES.c2d}` });
+    sender.close({ condition: 'amqp:not-found', description: `no node '${String(address)}' to receive from; the service nodes are ${[AMQP_NODES.cbs, ...nodes.keys()].join(', ')}` });
   });
 
   container.on('receiver_open', (context: EventContext) => {
@@ -185,28 +189,28 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     if (receiver !== undefined) c2dChains.set(receiver, queued);
   });
 
-  container.on('sendable', (context: EventContext) => feedbackSenders.get(context.sender as Sender)?.pump());
+  container.on('sendable', (context: EventContext) => serviceBound.get(context.sender as Sender)?.pump());
   for (const outcome of ['accepted', 'rejected', 'released', 'modified'] as const) {
-    container.on(outcome, (context: EventContext) => feedbackSenders.get(context.sender as Sender)?.settled(context.delivery as Delivery, outcome));
+    container.on(outcome, (context: EventContext) => serviceBound.get(context.sender as Sender)?.settled(context.delivery as Delivery, outcome));
   }
-  const dropFeedbackSender = (context: EventContext): void => {
+  const dropServiceBound = (context: EventContext): void => {
     const sender = context.sender as Sender | undefined;
     if (sender === undefined) return;
-    feedbackSenders.get(sender)?.close();
-    feedbackSenders.delete(sender);
+    serviceBound.get(sender)?.close();
+    serviceBound.delete(sender);
   };
-  container.on('sender_close', dropFeedbackSender);
-  container.on('sender_error', dropFeedbackSender);
+  container.on('sender_close', dropServiceBound);
+  container.on('sender_error', dropServiceBound);
 
   container.on('connection_error', (context: EventContext) => log.debug({ err: context.connection.error }, 'AMQP connection error'));
   container.on('error', (err: unknown) => log.debug({ err }, 'AMQP protocol error'));
   container.on('disconnected', (context: EventContext) => {
     const state = auth.get(context.connection);
     if (state !== undefined) clearTimeout(state.timer);
-    for (const [sender, feedback] of feedbackSenders) {
+    for (const [sender, pump] of serviceBound) {
       if (sender.connection !== context.connection) continue;
-      feedback.close();
-      feedbackSenders.delete(sender);
+      pump.close();
+      serviceBound.delete(sender);
     }
   });
 
@@ -278,8 +282,8 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
       adopt(wrapWebSocket(ws), { destroy: () => ws.terminate() }, (listener) => ws.on('close', listener));
     },
     async stop() {
-      for (const feedback of feedbackSenders.values()) feedback.close();
-      feedbackSenders.clear();
+      for (const pump of serviceBound.values()) pump.close();
+      serviceBound.clear();
       const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       for (const connection of open.values()) connection.close({ condition: 'amqp:connection:forced', description: 'the cloud is shutting down' });
       await new Promise<void>((resolve) => setImmediate(resolve)); // the close frames go out

@@ -47,7 +47,13 @@ export interface FileUploadService {
  * with that id. Pending correlation ids and notifications are kept in the blob store (pending-uploads.ts, container
  * `file-notifications`): they survive restarts, and instances sharing one store serve each other's devices.
  */
-export function createFileUploadService(deps: { readonly blobs: BlobStore; readonly nowMs: () => number; readonly log: Logger }): FileUploadService {
+export function createFileUploadService(deps: {
+  readonly blobs: BlobStore;
+  readonly nowMs: () => number;
+  readonly log: Logger;
+  /** Called with each recorded notification (after it is stored): the service-bound queue of file notifications. */
+  readonly notified?: (n: FileNotification) => Promise<void>;
+}): FileUploadService {
   const pending = createPendingUploads(deps.blobs, deps.nowMs, deps.log);
   return {
     async createSas(deviceId, blobName) {
@@ -92,6 +98,7 @@ export function createFileUploadService(deps: { readonly blobs: BlobStore; reado
       };
       const key = `${deviceId}/${n.enqueuedTimeUtc.replace(/[:.]/g, '-')}-${correlationId.slice(0, 12)}.json`;
       await deps.blobs.upload(NOTIFICATION_CONTAINER, key, Buffer.from(JSON.stringify(n)), 'application/json');
+      await deps.notified?.(n);
       deps.log.info({ deviceId, blobName: n.blobName, isSuccess: n.isSuccess, bytes: size }, 'file upload notified');
       return n;
     },

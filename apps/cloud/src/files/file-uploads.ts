@@ -7,7 +7,7 @@ import { BLOB_ACCOUNT_FILE, azuriteBackend } from './azurite-backend.js';
 import type { OpenBlobBackend } from './blob-backend.js';
 import { createBlobStore } from './blob-store.js';
 import { externalBackend } from './external-backend.js';
-import { createFileUploadService, type FileUploadService } from './file-upload-service.js';
+import { createFileUploadService, type FileNotification, type FileUploadService } from './file-upload-service.js';
 import { parseStorageConnectionString } from './storage-connection-string.js';
 
 /** File upload as the composition root wires it: what the API serves, and how to stop the blob store. */
@@ -26,11 +26,11 @@ export interface FileUploads {
  * `localhost` and 127.0.0.1, or the user-supplied `tls.certFile`; a renewed certificate reaches Azurite when it next
  * starts). `external`: the configured account; `blob.caFile` is read here, so a missing file fails the start.
  */
-export function createFileUploads(config: Readonly<CloudConfig>, pki: CloudPki, clock: Pick<Clock, 'nowMs'>, log: Logger): FileUploads {
+export function createFileUploads(config: Readonly<CloudConfig>, pki: CloudPki, clock: Pick<Clock, 'nowMs'>, log: Logger, notified?: (n: FileNotification) => Promise<void>): FileUploads {
   if (config.blob.store === 'none') return { deps: {}, stop: async () => undefined };
   const blobLog = log.child({ component: 'blob-store' });
   const blobs = createBlobStore(config.blob.store === 'external' ? external(config.blob) : azurite(config, pki, blobLog));
-  const files = createFileUploadService({ blobs, nowMs: () => clock.nowMs(), log: log.child({ component: 'file-upload' }) });
+  const files = createFileUploadService({ blobs, nowMs: () => clock.nowMs(), log: log.child({ component: 'file-upload' }), ...(notified === undefined ? {} : { notified }) });
   if (config.blob.store === 'azurite' && existsSync(join(config.dataDir, BLOB_ACCOUNT_FILE))) {
     blobs.warmUp().catch((err: unknown) => blobLog.error({ err }, 'blob store did not start; the next file-upload request tries again'));
   }

@@ -1,9 +1,6 @@
 import type { ServiceContext } from './context.js';
 import { C2D_ACK_PROPERTY, type C2dFeedbackRecord, type C2dRecord, type ExpiredC2d } from '../store/records.js';
 
-/** How long a feedback record waits for a feedback receiver (IoT Hub's feedback queue keeps them 1 hour by default). */
-export const C2D_FEEDBACK_TTL_MS = 60 * 60 * 1000;
-
 /** The feedback a sender asked for with `iothub-ack`: on delivery (positive), on expiry (negative), both (full). */
 export function wantsFeedback(systemProperties: Readonly<Record<string, string>>, outcome: C2dFeedbackRecord['statusCode']): boolean {
   const ack = systemProperties[C2D_ACK_PROPERTY];
@@ -17,8 +14,6 @@ export function wantsFeedback(systemProperties: Readonly<Record<string, string>>
 export interface C2dFeedback {
   delivered(record: C2dRecord): Promise<void>;
   expired(messages: readonly ExpiredC2d[]): Promise<void>;
-  /** Drops records nobody read within the feedback TTL. */
-  purge(): Promise<number>;
 }
 
 export function createC2dFeedback(ctx: Pick<ServiceContext, 'store' | 'clock'>): C2dFeedback {
@@ -41,6 +36,5 @@ export function createC2dFeedback(ctx: Pick<ServiceContext, 'store' | 'clock'>):
       if (wanted.length === 0) return;
       await store.c2dFeedback.add(await Promise.all(wanted.map((m) => record(m.deviceId, m.systemProperties, 'Expired'))), clock.nowMs());
     },
-    purge: () => store.c2dFeedback.purgeAddedBefore(clock.nowMs() - C2D_FEEDBACK_TTL_MS),
   };
 }

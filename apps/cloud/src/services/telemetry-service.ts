@@ -1,4 +1,5 @@
 import { createC2dFeedback } from './c2d-feedback.js';
+import { purgeServiceBound } from './service-bound-retention.js';
 import type { Message, TelemetryMessageDto } from '@verge/contracts';
 import type { RetentionLimits, TelemetryFilter } from '../store/ports.js';
 import type { TelemetryRecord } from '../store/records.js';
@@ -93,8 +94,8 @@ export function createTelemetryService(ctx: ServiceContext, retention: Telemetry
     const dropped = await store.telemetry.prune(limits());
     const expired = await store.c2d.purgeExpired(clock.nowMs());
     await feedback.expired(expired);
-    const staleFeedback = await feedback.purge();
-    if (dropped > 0 || expired.length > 0 || staleFeedback > 0) log.debug({ dropped, expiredC2d: expired.length, staleFeedback }, 'retention pass');
+    const unread = await purgeServiceBound(store, clock.nowMs());
+    if (dropped > 0 || expired.length > 0 || unread > 0) log.debug({ dropped, expiredC2d: expired.length, unreadServiceBound: unread }, 'retention pass');
     return dropped;
   };
 

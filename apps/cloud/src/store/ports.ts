@@ -9,6 +9,7 @@ import type {
   ConnectionState,
   DeviceRecord,
   ExpiredC2d,
+  FileNotificationRecord,
   JobDeviceRecord,
   JobRecord,
   ModuleRecord,
@@ -103,16 +104,22 @@ export interface C2dQueue {
   deleteAll(deviceId: string): Promise<number>;
 }
 
-/** Feedback records waiting for a service client's feedback receiver, oldest first; `seq` orders and removes them. */
-export interface C2dFeedbackQueue {
-  add(records: readonly C2dFeedbackRecord[], atMs: number): Promise<void>;
+/**
+ * Records waiting for a service client's receiver on one of IoT Hub's service-bound AMQP nodes (C2D delivery
+ * feedback, file-upload notifications), oldest first; `seq` orders and removes them. Each kind is its own queue.
+ */
+export interface ServiceBoundQueue<T> {
+  add(records: readonly T[], atMs: number): Promise<void>;
   /** Up to `limit` records, oldest first. */
-  oldest(limit: number): Promise<{ readonly seq: number; readonly record: C2dFeedbackRecord }[]>;
+  oldest(limit: number): Promise<{ readonly seq: number; readonly record: T }[]>;
   /** Removes the records a receiver completed (or rejected); returns how many were still there. */
   remove(seqs: readonly number[]): Promise<number>;
   /** Drops records added before `atMs` (nobody read them in time); returns how many. */
   purgeAddedBefore(atMs: number): Promise<number>;
 }
+
+/** The service-bound queues by kind (the `kind` column of their one table). */
+export const SERVICE_BOUND_KINDS = { c2dFeedback: 'feedback', fileNotifications: 'file-notification' } as const;
 
 /** Persistent MQTT sessions of the device endpoint. */
 export interface SessionRepository {
@@ -226,7 +233,8 @@ export interface CloudStoreRepos {
   readonly twins: TwinRepository;
   readonly policies: PolicyRepository;
   readonly c2d: C2dQueue;
-  readonly c2dFeedback: C2dFeedbackQueue;
+  readonly c2dFeedback: ServiceBoundQueue<C2dFeedbackRecord>;
+  readonly fileNotifications: ServiceBoundQueue<FileNotificationRecord>;
   readonly sessions: SessionRepository;
   readonly configurations: ConfigurationRepository;
   readonly rollouts: RolloutRepository;

@@ -99,6 +99,17 @@ export interface C2dFeedbackRecord {
   readonly description: string;
 }
 
+/** A successful file upload as IoT Hub's file notification (azure-iothub's `getFileNotificationReceiver` reads one per message). */
+export interface FileNotificationRecord {
+  readonly deviceId: string;
+  readonly blobUri: string;
+  readonly blobName: string;
+  /** When the blob was last written (the notification time), ISO-8601. */
+  readonly lastUpdatedTime: string;
+  readonly blobSizeInBytes: number;
+  readonly enqueuedTimeUtc: string;
+}
+
 /** A device-to-cloud message kept for the retention period. */
 export interface TelemetryRecord {
   /** Strictly increasing over the store's life (never reused after pruning). */

@@ -154,7 +154,7 @@ export function describeCloudStoreContract(name: string, make: CloudStoreFactory
       expect(await s.c2d.deleteAll('d')).toBe(1);
     }));
 
-    it('keeps C2D feedback records in order until removed, and purges those added before a time', withHarness(make, async (s) => {
+    it('keeps service-bound records (C2D feedback, file notifications) in order per queue until removed, and purges those added before a time', withHarness(make, async (s) => {
       const record = (id: string) => ({ originalMessageId: id, deviceId: 'd', deviceGenerationId: 'g', enqueuedTimeUtc: '2030-01-01T00:00:00.000Z', statusCode: 'Success' as const, description: 'Success' });
       await s.c2dFeedback.add([record('a'), record('b')], 10);
       await s.c2dFeedback.add([], 15);
@@ -165,6 +165,14 @@ export function describeCloudStoreContract(name: string, make: CloudStoreFactory
       expect(await s.c2dFeedback.remove([all[1]?.seq ?? -1, 999_999])).toBe(1);
       expect(await s.c2dFeedback.purgeAddedBefore(20)).toBe(1);
       expect((await s.c2dFeedback.oldest(10)).map((r) => r.record.originalMessageId)).toEqual(['c']);
+      // The file-notification queue is another queue on the same table: it sees, removes and purges only its own.
+      const note = { deviceId: 'd', blobUri: 'https://h/c/d/f', blobName: 'd/f', lastUpdatedTime: 't', blobSizeInBytes: 1, enqueuedTimeUtc: 't' };
+      await s.fileNotifications.add([note], 5);
+      expect((await s.fileNotifications.oldest(10)).map((r) => r.record)).toEqual([note]);
+      expect(await s.fileNotifications.remove((await s.c2dFeedback.oldest(10)).map((r) => r.seq))).toBe(0);
+      expect(await s.c2dFeedback.purgeAddedBefore(100)).toBe(1);
+      expect(await s.fileNotifications.oldest(10)).toHaveLength(1);
+      expect(await s.fileNotifications.purgeAddedBefore(100)).toBe(1);
     }));
 
     it("persists sessions and deletes a device's and its modules' sessions together", withHarness(make, async (s) => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSasToken } from '@verge/core';
-import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
+import { runServiceClient, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 
 // IoT Hub file upload against a real cloud: the unmodified azure-iot-device SDK's `uploadToBlob` in a device
 // process (sdk-support/upload-file.mjs) gets a SAS URI from the cloud, PUTs the blob into the cloud's Azurite with
@@ -111,4 +111,20 @@ describe('file upload (azure-iot-device uploadToBlob → Azurite)', () => {
     const res = await cloud.rest('GET', `/files/blob?name=${encodeURIComponent('uploader-1/none.txt')}`);
     expect(res).toMatchObject({ status: 404, body: { code: 'CLD_FILE_NOT_FOUND' } });
   });
+});
+
+describe('file notifications to a service client (azure-iothub getFileNotificationReceiver over AMQP)', () => {
+  it('delivers the notification of a successful upload, and none for a failed one', async () => {
+    const key = await cloud.createDevice('notifier-1');
+    // First a failed upload: the SAS, then a notification saying so (listed by the REST API, never sent to receivers).
+    const sas = await asDevice('notifier-1', key, '/devices/notifier-1/files', { blobName: 'broken.txt' });
+    expect(sas.status).toBe(200);
+    expect((await asDevice('notifier-1', key, '/devices/notifier-1/files/notifications', { correlationId: sas.body['correlationId'], isSuccess: false, statusCode: 500, statusDescription: 'disk error' })).status).toBe(204);
+    expect(await sdkUpload('notifier-1', key, 'report.txt', 'done\n')).toEqual({ ok: true });
+    // Oldest first: the first test's upload, then (had it been queued, the failed one before) this one.
+    const [read] = await runServiceClient({ serviceConnectionString: cloud.cloud.serviceConnectionString, amqpPort: cloud.amqpPort ?? 0, caPath: cloud.cloud.caPath, steps: [{ fileNotifications: 2 }] });
+    expect(read?.records?.filter((r) => r['deviceId'] === 'notifier-1')).toEqual([
+      { deviceId: 'notifier-1', blobName: 'notifier-1/report.txt', blobUri: expect.stringMatching(/\/notifier-1\/report\.txt$/), blobSizeInBytes: 5, lastUpdatedTime: expect.any(String), enqueuedTimeUtc: expect.any(String) },
+    ]);
+  }, 120_000);
 });

@@ -6,8 +6,11 @@ const run = promisify(execFile);
 // From src/cloud or dist/cloud alike.
 const script = fileURLToPath(new URL('../../scripts/azure-service-client.mjs', import.meta.url));
 
-/** One step of the service process: a C2D message (`Client.send`), or reading `feedback` records (`getFeedbackReceiver`). */
-export type ServiceStep = SendStep | { readonly feedback: number };
+/**
+ * One step of the service process: a C2D message (`Client.send`), or reading `feedback` records
+ * (`getFeedbackReceiver`) or `fileNotifications` (`getFileNotificationReceiver`), up to the number given.
+ */
+export type ServiceStep = SendStep | { readonly feedback: number } | { readonly fileNotifications: number };
 
 /** `Client.send(send, message)`. */
 export interface SendStep {

@@ -1,5 +1,5 @@
-import type { C2dFeedbackQueue, C2dQueue } from '../ports.js';
-import type { C2dFeedbackRecord, C2dRecord } from '../records.js';
+import type { C2dQueue, ServiceBoundQueue } from '../ports.js';
+import type { C2dRecord } from '../records.js';
 import { run, type PgQueryable } from './pg-queryable.js';
 
 interface C2dRow {
@@ -53,18 +53,18 @@ export function createPgC2dQueue(db: PgQueryable): C2dQueue {
   };
 }
 
-/** PostgreSQL implementation of `C2dFeedbackQueue`: one table, `seq` the insertion order. */
-export function createPgC2dFeedbackQueue(db: PgQueryable): C2dFeedbackQueue {
+/** PostgreSQL implementation of a `ServiceBoundQueue`: the rows of one `kind` of table `service_bound`, `seq` the insertion order. */
+export function createPgServiceBoundQueue<T>(db: PgQueryable, kind: string): ServiceBoundQueue<T> {
   return {
     async add(records, atMs) {
       if (records.length === 0) return;
-      await run(db, 'c2d-feedback-add', 'INSERT INTO c2d_feedback (record, added_at) SELECT r, $2 FROM jsonb_array_elements($1::jsonb) AS r', [JSON.stringify(records), atMs]);
+      await run(db, 'service-bound-add', 'INSERT INTO service_bound (kind, record, added_at) SELECT $1, r, $3 FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(r, n) ORDER BY n', [kind, JSON.stringify(records), atMs]);
     },
     async oldest(limit) {
-      const { rows } = await run<{ seq: string; record: C2dFeedbackRecord }>(db, 'c2d-feedback-oldest', 'SELECT seq, record FROM c2d_feedback ORDER BY seq LIMIT $1', [limit]);
+      const { rows } = await run<{ seq: string; record: T }>(db, 'service-bound-oldest', 'SELECT seq, record FROM service_bound WHERE kind = $1 ORDER BY seq LIMIT $2', [kind, limit]);
       return rows.map((r) => ({ seq: Number(r.seq), record: r.record }));
     },
-    remove: async (seqs) => (seqs.length === 0 ? 0 : ((await run(db, 'c2d-feedback-remove', 'DELETE FROM c2d_feedback WHERE seq = ANY($1::bigint[])', [seqs])).rowCount ?? 0)),
-    purgeAddedBefore: async (atMs) => (await run(db, 'c2d-feedback-purge', 'DELETE FROM c2d_feedback WHERE added_at < $1', [atMs])).rowCount ?? 0,
+    remove: async (seqs) => (seqs.length === 0 ? 0 : ((await run(db, 'service-bound-remove', 'DELETE FROM service_bound WHERE kind = $1 AND seq = ANY($2::bigint[])', [kind, seqs])).rowCount ?? 0)),
+    purgeAddedBefore: async (atMs) => (await run(db, 'service-bound-purge', 'DELETE FROM service_bound WHERE kind = $1 AND added_at < $2', [kind, atMs])).rowCount ?? 0,
   };
 }

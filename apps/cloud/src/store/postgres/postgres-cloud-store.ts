@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
 import { VergeError } from '@verge/contracts';
-import type { CloudStore, CloudStoreRepos } from '../ports.js';
-import { createPgC2dFeedbackQueue, createPgC2dQueue } from './c2d-queue.js';
+import { SERVICE_BOUND_KINDS, type CloudStore, type CloudStoreRepos } from '../ports.js';
+import type { C2dFeedbackRecord, FileNotificationRecord } from '../records.js';
+import { createPgC2dQueue, createPgServiceBoundQueue } from './c2d-queue.js';
 import { createPgConfigurationRepository } from './configuration-repository.js';
 import { createPgDeviceRepository } from './device-repository.js';
 import { createPgJobRepository } from './job-repository.js';
@@ -32,7 +33,8 @@ function reposOn(db: PgQueryable): CloudStoreRepos {
     twins: createPgTwinRepository(db),
     policies: createPgPolicyRepository(db),
     c2d: createPgC2dQueue(db),
-    c2dFeedback: createPgC2dFeedbackQueue(db),
+    c2dFeedback: createPgServiceBoundQueue<C2dFeedbackRecord>(db, SERVICE_BOUND_KINDS.c2dFeedback),
+    fileNotifications: createPgServiceBoundQueue<FileNotificationRecord>(db, SERVICE_BOUND_KINDS.fileNotifications),
     sessions: createPgSessionRepository(db),
     configurations: createPgConfigurationRepository(db),
     rollouts: createPgRolloutRepository(db),

@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '@verge/platform';
-import type { C2dFeedbackQueue, C2dQueue } from '../ports.js';
-import type { C2dFeedbackRecord, C2dRecord } from '../records.js';
+import type { C2dQueue, ServiceBoundQueue } from '../ports.js';
+import type { C2dRecord } from '../records.js';
 import type { SyncOf } from './sync-ports.js';
 import { messageFromColumns, messageToColumns, type MessageColumns } from './message-columns.js';
 
@@ -39,20 +39,20 @@ function toRecord(r: C2dRow): C2dRecord {
   return { id: r.id, deviceId: r.device_id, message: messageFromColumns(r), enqueuedAtMs: r.enqueued_at, expiresAtMs: r.expires_at };
 }
 
-/** SQLite implementation of `C2dFeedbackQueue`: one table, `seq` the insertion order. */
-export function createSqliteC2dFeedbackQueue(db: SqliteDatabase): SyncOf<C2dFeedbackQueue> {
-  const insert = db.prepare<[string, number]>('INSERT INTO c2d_feedback (record, added_at) VALUES (?, ?)');
-  const oldest = db.prepare<[number], { seq: number; record: string }>('SELECT seq, record FROM c2d_feedback ORDER BY seq LIMIT ?');
-  const remove = db.prepare<[number]>('DELETE FROM c2d_feedback WHERE seq = ?');
-  const purge = db.prepare<[number]>('DELETE FROM c2d_feedback WHERE added_at < ?');
-  const addAll = db.transaction((records: readonly C2dFeedbackRecord[], atMs: number) => {
-    for (const r of records) insert.run(JSON.stringify(r), atMs);
+/** SQLite implementation of a `ServiceBoundQueue`: the rows of one `kind` of table `service_bound`, `seq` the insertion order. */
+export function createSqliteServiceBoundQueue<T>(db: SqliteDatabase, kind: string): SyncOf<ServiceBoundQueue<T>> {
+  const insert = db.prepare<[string, string, number]>('INSERT INTO service_bound (kind, record, added_at) VALUES (?, ?, ?)');
+  const oldest = db.prepare<[string, number], { seq: number; record: string }>('SELECT seq, record FROM service_bound WHERE kind = ? ORDER BY seq LIMIT ?');
+  const remove = db.prepare<[string, number]>('DELETE FROM service_bound WHERE kind = ? AND seq = ?');
+  const purge = db.prepare<[string, number]>('DELETE FROM service_bound WHERE kind = ? AND added_at < ?');
+  const addAll = db.transaction((records: readonly T[], atMs: number) => {
+    for (const r of records) insert.run(kind, JSON.stringify(r), atMs);
   });
-  const removeAll = db.transaction((seqs: readonly number[]) => seqs.reduce((n, seq) => n + remove.run(seq).changes, 0));
+  const removeAll = db.transaction((seqs: readonly number[]) => seqs.reduce((n, seq) => n + remove.run(kind, seq).changes, 0));
   return {
     add: (records, atMs) => void addAll(records, atMs),
-    oldest: (limit) => oldest.all(limit).map((r) => ({ seq: r.seq, record: JSON.parse(r.record) as C2dFeedbackRecord })),
+    oldest: (limit) => oldest.all(kind, limit).map((r) => ({ seq: r.seq, record: JSON.parse(r.record) as T })),
     remove: (seqs) => removeAll(seqs),
-    purgeAddedBefore: (atMs) => purge.run(atMs).changes,
+    purgeAddedBefore: (atMs) => purge.run(kind, atMs).changes,
   };
 }

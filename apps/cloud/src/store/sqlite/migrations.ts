@@ -184,16 +184,19 @@ CREATE INDEX job_devices_status ON job_devices (job_id, status, device_id);
   },
   {
     version: 5,
-    name: 'c2d-feedback',
-    // Feedback records (IoT Hub's delivery outcomes of C2D messages sent with iothub-ack) until a service client's
-    // feedback receiver completes them, or they are an hour old.
+    name: 'service-bound',
+    // What the service-bound AMQP nodes send (kind 'feedback': delivery outcomes of C2D messages sent with
+    // iothub-ack; 'file-notification': successful file uploads) until a service client's receiver completes them,
+    // or they are too old.
     up: `
-CREATE TABLE c2d_feedback (
+CREATE TABLE service_bound (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
   record TEXT NOT NULL,
   added_at INTEGER NOT NULL
 );
-CREATE INDEX c2d_feedback_added ON c2d_feedback (added_at);
+CREATE INDEX service_bound_kind ON service_bound (kind, seq);
+CREATE INDEX service_bound_added ON service_bound (kind, added_at);
 `,
   },
 ];

@@ -2,9 +2,9 @@ import { dirname } from 'node:path';
 import { VergeError } from '@verge/contracts';
 import { closeSqlite, DiskGuard, openSqlite, reserveOf, runMigrations, walPagesWithinReserve, type DiskRefusal, type DiskSpace, type SqliteDatabase } from '@verge/platform';
 import { GroupCommit } from '../group-commit.js';
-import type { CloudStore, CloudStoreRepos, TelemetryEntry, TelemetryStore } from '../ports.js';
-import type { TelemetryRecord } from '../records.js';
-import { createSqliteC2dFeedbackQueue, createSqliteC2dQueue } from './c2d-queue.js';
+import { SERVICE_BOUND_KINDS, type CloudStore, type CloudStoreRepos, type TelemetryEntry, type TelemetryStore } from '../ports.js';
+import type { C2dFeedbackRecord, FileNotificationRecord, TelemetryRecord } from '../records.js';
+import { createSqliteC2dQueue, createSqliteServiceBoundQueue } from './c2d-queue.js';
 import { createSqliteConfigurationRepository } from './configuration-repository.js';
 import { createSqliteDeviceRepository } from './device-repository.js';
 import { createSqliteJobRepository } from './job-repository.js';
@@ -63,7 +63,8 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     twins: createSqliteTwinRepository(db),
     policies: createSqlitePolicyRepository(db),
     c2d: createSqliteC2dQueue(db),
-    c2dFeedback: createSqliteC2dFeedbackQueue(db),
+    c2dFeedback: createSqliteServiceBoundQueue<C2dFeedbackRecord>(db, SERVICE_BOUND_KINDS.c2dFeedback),
+    fileNotifications: createSqliteServiceBoundQueue<FileNotificationRecord>(db, SERVICE_BOUND_KINDS.fileNotifications),
     sessions: createSqliteSessionRepository(db),
     configurations: createSqliteConfigurationRepository(db),
     rollouts: createSqliteRolloutRepository(db),
@@ -76,6 +77,7 @@ export function openSqliteCloudStore(options: SqliteCloudStoreOptions): SqliteCl
     policies: asyncPort(sync.policies, g),
     c2d: asyncPort(sync.c2d, g),
     c2dFeedback: asyncPort(sync.c2dFeedback, g),
+    fileNotifications: asyncPort(sync.fileNotifications, g),
     sessions: asyncPort(sync.sessions, g),
     configurations: asyncPort(sync.configurations, g),
     rollouts: asyncPort(sync.rollouts, g),

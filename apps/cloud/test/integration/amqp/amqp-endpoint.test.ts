@@ -10,18 +10,18 @@ import { ensureCloudPki, createLogger } from '@verge/platform';
 import { eventually, tempDir } from '@verge/testkit';
 import { createAmqpEndpoint, type AmqpEndpoint, type AmqpEndpointLimits } from '../../../src/amqp/amqp-endpoint.js';
 import type { C2dSendInput } from '../../../src/services/c2d-service.js';
-import type { C2dFeedbackQueue } from '../../../src/store/ports.js';
-import type { C2dFeedbackRecord, PolicyRecord } from '../../../src/store/records.js';
+import type { ServiceBoundQueue } from '../../../src/store/ports.js';
+import type { C2dFeedbackRecord, FileNotificationRecord, PolicyRecord } from '../../../src/store/records.js';
 
-/** The feedback queue in memory (the stores' own pass the contract suite). */
-class MemoryFeedback implements C2dFeedbackQueue {
-  readonly rows: { seq: number; record: C2dFeedbackRecord }[] = [];
+/** A service-bound queue in memory (the stores' own pass the contract suite). */
+class MemoryQueue<T> implements ServiceBoundQueue<T> {
+  readonly rows: { seq: number; record: T }[] = [];
   private next = 1;
-  add(records: readonly C2dFeedbackRecord[]): Promise<void> {
+  add(records: readonly T[]): Promise<void> {
     for (const record of records) this.rows.push({ seq: this.next++, record });
     return Promise.resolve();
   }
-  oldest(limit: number): Promise<{ seq: number; record: C2dFeedbackRecord }[]> {
+  oldest(limit: number): Promise<{ seq: number; record: T }[]> {
     return Promise.resolve(this.rows.slice(0, limit));
   }
   remove(seqs: readonly number[]): Promise<number> {
@@ -52,9 +52,10 @@ afterEach(async () => {
 });
 afterAll(() => cleanups.splice(0).forEach((c) => c()));
 
-async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpointLimits> } = {}): Promise<{ ep: AmqpEndpoint; port: number; sent: { deviceId: string; input: C2dSendInput }[]; feedback: MemoryFeedback }> {
+async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpointLimits> } = {}): Promise<{ ep: AmqpEndpoint; port: number; sent: { deviceId: string; input: C2dSendInput }[]; feedback: MemoryQueue<C2dFeedbackRecord>; fileNotifications: MemoryQueue<FileNotificationRecord> }> {
   const sent: { deviceId: string; input: C2dSendInput }[] = [];
-  const feedback = new MemoryFeedback();
+  const feedback = new MemoryQueue<C2dFeedbackRecord>();
+  const fileNotifications = new MemoryQueue<FileNotificationRecord>();
   const ep = createAmqpEndpoint({
     host: '127.0.0.1',
     port: 0,
@@ -72,14 +73,15 @@ async function endpoint(o: { nowMs?: () => number; limits?: Partial<AmqpEndpoint
       },
     },
     feedback,
-    feedbackSender: { batch: 2, pollMs: 20 },
+    fileNotifications,
+    serviceBoundSender: { batch: 2, pollMs: 20 },
     nowMs: o.nowMs ?? Date.now,
     log: createLogger({ service: 'test', level: 'silent' }),
     ...(o.limits === undefined ? {} : { limits: o.limits }),
   });
   const port = await ep.start();
   cleanups.push(() => ep.stop());
-  return { ep, port, sent, feedback };
+  return { ep, port, sent, feedback, fileNotifications };
 }
 
 /** A rhea client connection with event queues a test can wait on. */
@@ -137,7 +139,7 @@ it('answers 401 to a bad token and refuses C2D to a policy without ServiceConnec
   expect(sent).toEqual([]);
 });
 
-it('rejects a malformed C2D message naming the field, queues a good one, refuses the file-notification node, and closes on shutdown', async () => {
+it('rejects a malformed C2D message naming the field, queues a good one, refuses an unknown node, and closes on shutdown', async () => {
   const { ep, port, sent } = await endpoint();
   const { conn, events } = connect(port);
   expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
@@ -160,9 +162,12 @@ it('rejects a malformed C2D message naming the field, queues a good one, refuses
   ]);
   expect(sent).toEqual([{ deviceId: 'd/1', input: { body: new Uint8Array(Buffer.from('hello')), properties: { n: '7' }, messageId: 'ok-1', ack: 'full' } }]);
 
-  conn.open_receiver({ source: { address: '/messages/serviceBound/filenotifications' } });
-  await eventually(() => events.some((e) => e.name === 'receiver_close'), { timeoutMs: 5000, description: 'the feedback link refused' });
-  expect(events.find((e) => e.name === 'receiver_close')?.context.receiver?.error).toMatchObject({ condition: 'amqp:not-implemented' });
+  conn.open_receiver({ source: { address: '/messages/serviceBound/nothing' } });
+  await eventually(() => events.some((e) => e.name === 'receiver_close'), { timeoutMs: 5000, description: 'the unknown node refused' });
+  expect(events.find((e) => e.name === 'receiver_close')?.context.receiver?.error).toMatchObject({
+    condition: 'amqp:not-found',
+    description: "no node '/messages/serviceBound/nothing' to receive from; the service nodes are $cbs, /messages/serviceBound/feedback, /messages/serviceBound/filenotifications",
+  });
 
   await ep.stop();
   await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed at shutdown' });
@@ -224,4 +229,17 @@ it("queues one link's messages in the order they were sent, whatever each takes 
   }
   await eventually(() => sent.length === 4, { timeoutMs: 5000, description: 'four messages queued' });
   expect(sent.map((s) => s.input.messageId)).toEqual(['m0', 'm1', 'm2', 'm3']);
+});
+
+it('sends file notifications one per message, as IoT Hub does', async () => {
+  const { port, fileNotifications } = await endpoint();
+  const note = (name: string): FileNotificationRecord => ({ deviceId: 'd', blobUri: `https://h/c/d/${name}`, blobName: `d/${name}`, lastUpdatedTime: '2030-01-01T00:00:00.000Z', blobSizeInBytes: 1, enqueuedTimeUtc: '2030-01-01T00:00:00.000Z' });
+  await fileNotifications.add([note('a'), note('b')]);
+  const { conn, events } = connect(port);
+  expect((await putToken(conn, events, token('owner')))['status-code']).toBe(200);
+  const bodies: unknown[] = [];
+  const receiver = conn.open_receiver({ source: { address: '/messages/serviceBound/filenotifications' } });
+  receiver.on('message', (context: EventContext) => bodies.push(JSON.parse((context.message?.body as { content: Buffer }).content.toString())));
+  await eventually(() => fileNotifications.rows.length === 0, { timeoutMs: 5000, description: 'both notifications accepted' });
+  expect(bodies).toEqual([note('a'), note('b')]);
 });
