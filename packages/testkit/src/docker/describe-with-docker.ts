@@ -5,7 +5,7 @@ import { decideDockerTestMode, dockerUnavailableMessage, parseRequireDocker, REQ
 
 /** What a Docker-backed suite receives. */
 export interface DockerSuiteContext {
-  /** Client for the engine that answered. Only read it inside hooks and tests: a skipped suite has none. */
+  /** Client for the engine that answered. Use it only inside hooks and tests: a skipped suite's throws when used. */
   readonly docker: Dockerode;
   /** The endpoint the client talks to, e.g. `DOCKER_HOST=unix:///run/verge-ci-docker.sock`. */
   readonly endpoint: string;
@@ -49,13 +49,15 @@ export function describeWithDocker(name: string, fn: (ctx: DockerSuiteContext) =
   });
 }
 
+/**
+ * The context of a skipped suite. Suites destructure it while they are collected (`({ docker }) => …`), so `docker`
+ * is a stand-in that throws only when used, which a skipped suite's hooks and tests never are.
+ */
 function unavailableContext(reason: string, endpoint: string): DockerSuiteContext {
-  return {
-    endpoint,
-    get docker(): Dockerode {
-      throw new Error(`No Docker engine in this skipped suite (${reason}); read ctx.docker only inside hooks and tests.`);
-    },
+  const fail = (): never => {
+    throw new Error(`No Docker engine in this skipped suite (${reason}); use ctx.docker only inside hooks and tests.`);
   };
+  return { endpoint, docker: new Proxy({}, { get: fail, set: fail, apply: fail }) as Dockerode };
 }
 
 function banner(text: string): string {
