@@ -119,6 +119,8 @@ export function createAmqpEndpoint(o: AmqpEndpointOptions): AmqpEndpoint {
     clearTimeout(state.timer);
     const waitMs = Math.max(0, state.acceptedUntilMs - o.nowMs());
     state.timer = setTimeout(() => {
+      // A timer holds at most 24.8 days: a token valid longer is looked at again then.
+      if (o.nowMs() < state.acceptedUntilMs) return armTimer(connection, state);
       const reason = state.policy === undefined ? `no valid token was put on ${AMQP_NODES.cbs} within ${limits.authenticateWithinMs} ms of connecting` : 'the token put on $cbs expired and was not renewed';
       closeConnection(connection, { condition: 'amqp:unauthorized-access', description: reason });
     }, Math.min(waitMs, 2 ** 31 - 1));

@@ -175,8 +175,9 @@ it('rejects a malformed C2D message naming the field, queues a good one, refuses
 
 it('closes a connection whose token lapses without a renewal', async () => {
   const expirySec = Math.floor(Date.now() / 1000) + 60;
-  // The clock stands 300 ms before the token (plus IoT Hub's 5-minute skew) stops being accepted.
-  const { port } = await endpoint({ nowMs: () => (expirySec + 300 + 1) * 1000 - 300 });
+  // The clock starts 300 ms before the token (plus IoT Hub's 5-minute skew) stops being accepted.
+  const start = Date.now();
+  const { port } = await endpoint({ nowMs: () => (expirySec + 300 + 1) * 1000 - 300 + (Date.now() - start) });
   const { conn, events } = connect(port);
   expect((await putToken(conn, events, token('owner', expirySec)))['status-code']).toBe(200);
   await eventually(() => events.some((e) => e.name === 'connection_close' || e.name === 'disconnected'), { timeoutMs: 5000, description: 'the connection closed' });
