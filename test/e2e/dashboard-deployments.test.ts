@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { exampleManifest } from '@verge/testkit/manifest';
-import { browserSuiteBlocker, launchChromium } from './dashboard/browser.js';
+import { browserSuiteBlocker, launchChromium, signIn } from './dashboard/browser.js';
 
 // The deployments page in real headless Chromium against a real cloud: moving from one deployment to another.
 // (dashboard-browser.test.ts shows one deployment with a rollout next to a fleet and an edge runtime.)
@@ -26,10 +26,7 @@ describe.skipIf(blocker !== undefined)('dashboard deployments page in headless C
     await createDeployment('dep-a', 1);
     await createDeployment('dep-b', 2);
     page = await browser.newPage();
-    await page.goto(`${t.cloud.urls.http}/#/deployments/dep-a`);
-    await page.locator('textarea[name=secret]').fill(t.cloud.serviceConnectionString);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('deployment-detail').waitFor({ timeout: 10_000 });
+    await signIn(page, `${t.cloud.urls.http}/#/deployments/dep-a`, t.cloud.serviceConnectionString, 'deployment-detail');
   });
 
   afterAll(async () => {

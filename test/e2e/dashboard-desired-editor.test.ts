@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { eventually } from '@verge/testkit';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { browserSuiteBlocker, launchChromium } from './dashboard/browser.js';
+import { browserSuiteBlocker, launchChromium, signIn } from './dashboard/browser.js';
 
 // The device page's desired-properties editor in real headless Chromium against a real cloud, while someone else
 // (a service-side PATCH, as another operator or a job would) changes the same desired properties.
@@ -34,10 +34,7 @@ describe.skipIf(blocker !== undefined)('dashboard desired-properties editor in h
     await t.createDevice(DEVICE);
     await t.ok('PATCH', `/twins/${DEVICE}`, { properties: { desired: { interval: 5 } } });
     page = await browser.newPage();
-    await page.goto(`${t.cloud.urls.http}/#/devices/${DEVICE}`);
-    await page.locator('textarea[name=secret]').fill(t.cloud.serviceConnectionString);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('desired-editor').waitFor({ timeout: 10_000 });
+    await signIn(page, `${t.cloud.urls.http}/#/devices/${DEVICE}`, t.cloud.serviceConnectionString, 'desired-editor');
     await eventually(async () => (await page.getByTestId('live-state').getAttribute('data-state')) === 'live', { timeoutMs: 10_000, description: 'the change stream to be live' });
   });
 

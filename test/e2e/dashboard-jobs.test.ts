@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { browserSuiteBlocker, launchChromium } from './dashboard/browser.js';
+import { browserSuiteBlocker, launchChromium, signIn } from './dashboard/browser.js';
 
 // The dashboard's jobs page in real headless Chromium against a real cloud holding more jobs than one page of
 // `GET /jobs/v2/query` (dashboard-browser.test.ts shows one job next to a fleet and an edge runtime).
@@ -29,10 +29,7 @@ describe.skipIf(blocker !== undefined)('dashboard jobs page in headless Chromium
     for (let i = 0; i < OLDER_JOBS; i++) await createJob(`a-${String(i).padStart(3, '0')}`);
     await createJob('z-newest');
     page = await browser.newPage();
-    await page.goto(`${t.cloud.urls.http}/#/jobs`);
-    await page.locator('textarea[name=secret]').fill(t.cloud.serviceConnectionString);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('jobs-page').waitFor({ timeout: 10_000 });
+    await signIn(page, `${t.cloud.urls.http}/#/jobs`, t.cloud.serviceConnectionString, 'jobs-page');
   });
 
   afterAll(async () => {

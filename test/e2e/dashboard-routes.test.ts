@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { browserSuiteBlocker, launchChromium } from './dashboard/browser.js';
+import { browserSuiteBlocker, launchChromium, signIn } from './dashboard/browser.js';
 
 // The dashboard's hash routes in real headless Chromium against a real cloud: URLs an operator types or pastes.
 // (dashboard-browser.test.ts drives the pages themselves with a fleet and an edge runtime.)
@@ -23,10 +23,7 @@ describe.skipIf(blocker !== undefined)('dashboard routes in headless Chromium', 
     await t.createDevice('100%');
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${t.cloud.urls.http}/#/`);
-    await page.locator('textarea[name=secret]').fill(t.cloud.serviceConnectionString);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('fleet-page').waitFor({ timeout: 10_000 });
+    await signIn(page, `${t.cloud.urls.http}/#/`, t.cloud.serviceConnectionString, 'fleet-page');
   });
 
   afterAll(async () => {

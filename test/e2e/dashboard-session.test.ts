@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestCloud, type TestCloud } from '@verge/testkit/cloud';
-import { browserSuiteBlocker, launchChromium } from './dashboard/browser.js';
+import { browserSuiteBlocker, launchChromium, signIn } from './dashboard/browser.js';
 
 // The dashboard's session in real headless Chromium against a real cloud: how long a pasted token keeps the user
 // signed in. (dashboard-browser.test.ts drives the pages themselves with a fleet and an edge runtime.)
@@ -36,11 +36,7 @@ describe.skipIf(blocker !== undefined)('dashboard session in headless Chromium',
     page = await context.newPage();
   });
 
-  const signInWith = async (secret: string): Promise<void> => {
-    await page.goto(`${t.cloud.urls.http}/#/`);
-    await page.locator('textarea[name=secret]').fill(secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
+  const signInWith = (secret: string): Promise<void> => signIn(page, `${t.cloud.urls.http}/#/`, secret);
 
   it('keeps a pasted token that is valid for longer than 24.8 days (a timer cannot wait that long) signed in', async () => {
     // az iot hub generate-sas-token --du 2592000: a month. setTimeout clamps delays above 2^31-1 ms to ~1 ms.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -29,4 +29,15 @@ export async function launchChromium(): Promise<Browser> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}
+
+/**
+ * Opens `url` (a dashboard route) and signs in with `secret` (a connection string or a SAS token) on the sign-in form;
+ * with `ready`, waits for the element of that test id (the page the route shows once signed in).
+ */
+export async function signIn(page: Page, url: string, secret: string, ready?: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('textarea[name=secret]').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (ready !== undefined) await page.getByTestId(ready).waitFor({ timeout: 10_000 });
 }
