@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEdge } from '@verge/edge';
 import { createSasToken, deviceResource } from '@verge/core';
 import { createLogger } from '@verge/platform';
-import { freePort, tempDir } from '@verge/testkit';
+import { tempDir } from '@verge/testkit';
+import { startTestEdge } from '@verge/testkit/edge';
 import { createEdgeDevice, startTestCloud, type TestCloud } from '@verge/testkit/cloud';
 import { checkCloudCredentials } from '../../../src/cloud-check.js';
 
@@ -42,22 +42,13 @@ describe('the start-up cloud check and the key of the connection string', () => 
   });
 
   it('refuses to start with the secondary key (EDGE_CLOUD_CREDENTIALS_REJECTED naming the primary key the runtime needs)', async () => {
-    const mqttPort = await freePort();
-    const started = startEdge(
-      {
-        connectionString: `HostName=${cloud.hostName};DeviceId=edge-keys;SharedAccessKey=${keys.secondaryKey};GatewayHostName=localhost:${cloud.mqttPort}`,
-        cloudApiUrl: cloud.cloud.urls.http,
-        dataDir: join(tmp.dir, 'edge'),
-        hostname: 'localhost',
-        bindAddress: '127.0.0.1',
-        mqttPort,
-        httpsPort: 0,
-        runtime: 'process',
-        processUser: 'runtime',
-        logLevel: 'warn',
-      },
-      { log: createLogger({ service: 'edge', level: 'silent' }) },
-    );
+    const started = startTestEdge(cloud, {
+      connectionString: `HostName=${cloud.hostName};DeviceId=edge-keys;SharedAccessKey=${keys.secondaryKey};GatewayHostName=localhost:${cloud.mqttPort}`,
+      dataDir: join(tmp.dir, 'edge'),
+      runtime: 'process',
+      processUser: 'runtime',
+      log: createLogger({ service: 'edge', level: 'silent' }),
+    });
     const outcome: unknown = await started.then(
       async (edge) => {
         await edge.stop();
